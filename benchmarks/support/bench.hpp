@@ -1,0 +1,42 @@
+// benchmarks/support/bench.hpp - shared by the benchmarks: backend URLs and a fair timer.
+#pragma once
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+/// The PostgreSQL URL to benchmark against (scripts/bench.sh starts a server and sets it).
+inline std::optional<std::string> postgresql_url() {
+    for (const char* name : {"STRATA_BENCH_POSTGRESQL_URL", "STRATA_TEST_POSTGRESQL_URL"}) {
+        if (const char* value = std::getenv(name); value != nullptr && *value != '\0') return std::string{value};
+    }
+    return std::nullopt;
+}
+
+/// Runs a and b alternately `rounds` times and returns each one's best time in milliseconds,
+/// so that warm-up, caches and the other core's noise weigh on both sides alike.
+inline std::pair<double, double> best_of_alternating(int rounds, const std::function<void()>& a,
+                                                      const std::function<void()>& b) {
+    auto time = [](const std::function<void()>& body) {
+        const auto start = std::chrono::steady_clock::now();
+        body();
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    };
+    double best_a = 1e300;
+    double best_b = 1e300;
+    for (int round = 0; round < rounds; ++round) {
+        best_a = std::min(best_a, time(a));
+        best_b = std::min(best_b, time(b));
+    }
+    return {best_a, best_b};
+}
+
+}  // namespace bench

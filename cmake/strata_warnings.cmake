@@ -1,0 +1,18 @@
+# Warnings for strata's own targets (tests, examples, benchmarks); never imposed on users.
+function(strata_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(STRATA_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# Registers a program as two tests, one per backend: <name>.sqlite and <name>.postgresql.
+# The PostgreSQL one reads STRATA_TEST_POSTGRESQL_URL when it runs (the test script starts the
+# server and sets it) and fails, rather than skips, when it is missing.
+function(strata_add_backend_tests name target)
+  add_test(NAME ${name}.sqlite
+           COMMAND ${CMAKE_COMMAND} -E env "STRATA_URL=sqlite:///${CMAKE_CURRENT_BINARY_DIR}/${name}.db"
+                   $<TARGET_FILE:${target}>)
+  add_test(NAME ${name}.postgresql
+           COMMAND sh -c "if [ -z \"$STRATA_TEST_POSTGRESQL_URL\" ]; then echo 'STRATA_TEST_POSTGRESQL_URL is not set: run scripts/test.sh, which starts PostgreSQL' >&2; exit 1; fi; STRATA_URL=\"$STRATA_TEST_POSTGRESQL_URL\" exec \"$0\"" $<TARGET_FILE:${target}>)
+endfunction()

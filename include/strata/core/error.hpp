@@ -1,0 +1,103 @@
+// strata/core/error.hpp - the one exception hierarchy of strata, rooted at strata::error.
+//
+// Database errors follow the DBAPI (PEP 249) classification that SQLAlchemy and psycopg users
+// know, with finer types where callers branch on them (unique_violation, lock_not_available, ...),
+// so `catch (const strata::unique_violation&)` works the same on PostgreSQL and SQLite.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace strata {
+
+/// Root of every exception strata throws.
+class error : public std::runtime_error {
+public:
+    /// An error with a message only (interface errors: URLs, results, pool).
+    explicit error(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// Which database reported an error: the code field is read according to it.
+enum class error_source { none, sqlite, postgresql };
+
+/// An error reported by the database or its client library; carries SQL, code and server message.
+class database_error : public error {
+public:
+    /// Builds the error; `code` is a SQLSTATE (PostgreSQL) or an extended result code (SQLite).
+    database_error(std::string server_message, std::string code, std::string sql,
+                   error_source source = error_source::none)
+        : error(compose(server_message, code, sql)), server_message_(std::move(server_message)),
+          code_(std::move(code)), sql_(std::move(sql)), source_(source) {}
+
+    /// The SQL text of the statement that failed (empty when none was running).
+    [[nodiscard]] const std::string& sql() const noexcept { return sql_; }
+    /// PostgreSQL SQLSTATE such as "23505", or SQLite's extended result code such as "2067".
+    [[nodiscard]] const std::string& code() const noexcept { return code_; }
+    /// The PostgreSQL SQLSTATE, or empty for SQLite errors.
+    [[nodiscard]] std::string sqlstate() const { return source_ == error_source::postgresql ? code_ : std::string{}; }
+    /// The message as the server (or SQLite) worded it, without strata's decoration.
+    [[nodiscard]] const std::string& server_message() const noexcept { return server_message_; }
+    /// Which database produced the error.
+    [[nodiscard]] error_source source() const noexcept { return source_; }
+
+private:
+    static std::string compose(const std::string& message, const std::string& code, const std::string& sql) {
+        std::string text = message;
+        if (!code.empty()) text += " [code " + code + "]";
+        if (!sql.empty()) {
+            constexpr std::size_t shown = 500;  // keep huge generated statements out of logs
+            text += " [SQL: " + sql.substr(0, shown) + (sql.size() > shown ? "..." : "") + "]";
+        }
+        return text;
+    }
+
+    std::string server_message_;
+    std::string code_;
+    std::string sql_;
+    error_source source_;
+};
+
+/// A constraint was violated (SQLSTATE class 23, SQLITE_CONSTRAINT).
+class integrity_error : public database_error { public: using database_error::database_error; };
+/// A UNIQUE or PRIMARY KEY constraint was violated.
+class unique_violation : public integrity_error { public: using integrity_error::integrity_error; };
+/// A FOREIGN KEY constraint was violated.
+class foreign_key_violation : public integrity_error { public: using integrity_error::integrity_error; };
+/// A NOT NULL constraint was violated.
+class not_null_violation : public integrity_error { public: using integrity_error::integrity_error; };
+/// A CHECK constraint was violated.
+class check_violation : public integrity_error { public: using integrity_error::integrity_error; };
+
+/// The database is unreachable, busy, out of resources, or the connection broke.
+class operational_error : public database_error { public: using database_error::database_error; };
+/// A lock could not be taken at once (FOR UPDATE NOWAIT, SQLITE_BUSY, lock_timeout).
+class lock_not_available : public operational_error { public: using operational_error::operational_error; };
+/// A serializable transaction must be retried (SQLSTATE 40001).
+class serialization_failure : public operational_error { public: using operational_error::operational_error; };
+/// The transaction was chosen as a deadlock victim and must be retried (SQLSTATE 40P01).
+class deadlock_detected : public operational_error { public: using operational_error::operational_error; };
+
+/// The SQL is wrong: syntax error, unknown table or column, wrong number of parameters.
+class programming_error : public database_error { public: using database_error::database_error; };
+/// A value does not fit: out of range, invalid text representation, division by zero.
+class data_error : public database_error { public: using database_error::database_error; };
+/// The database found an internal inconsistency.
+class internal_error : public database_error { public: using database_error::database_error; };
+/// The database or driver does not support what was asked.
+class not_supported_error : public database_error { public: using database_error::database_error; };
+
+/// A database URL is malformed or names an unknown scheme; never contains the password.
+class url_error : public error { public: using error::error; };
+/// A query expected exactly one row (or at least one) and got none.
+class no_result_found : public error { public: using error::error; };
+/// A query expected at most one row and got more.
+class multiple_results_found : public error { public: using error::error; };
+/// No pooled connection became free within pool_timeout.
+class pool_timeout : public error { public: using error::error; };
+/// A value read from or written to the database cannot be converted to the C++ type asked for.
+class conversion_error : public error { public: using error::error; };
+/// The API was used in a way it does not allow (a result read after it ended, a closed connection).
+class usage_error : public error { public: using error::error; };
+
+}  // namespace strata

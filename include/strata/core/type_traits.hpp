@@ -1,0 +1,163 @@
+// strata/core/type_traits.hpp - the one customization point that maps a C++ type to a database value.
+//
+// Built in: bool, 16/32/64-bit integers, double, std::string (std::string_view as a parameter),
+// strata::blob, strata::timestamp and std::optional<T> for NULL. A user type becomes storable by
+// specializing strata::type_traits<T>; the short way derives from strata::stored_as:
+//
+//     template <> struct strata::type_traits<color> : strata::stored_as<std::string, color> {
+//         static std::string to_storage(color c);
+//         static color from_storage(const std::string& text);
+//     };
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "strata/core/error.hpp"
+#include "strata/core/value.hpp"
+
+namespace strata {
+
+/// Specialize to make T storable: `kind`, `to_parameter(const T&)` and `read(reader, column)`.
+template <class T>
+struct type_traits;
+
+/// A type strata can bind as a parameter and read from a result column.
+template <class T>
+concept database_type = requires(const T& value, const field_reader& reader) {
+    { type_traits<T>::kind } -> std::convertible_to<value_kind>;
+    { type_traits<T>::to_parameter(value) } -> std::same_as<parameter>;
+    { type_traits<T>::read(reader, std::size_t{}) } -> std::same_as<T>;
+};
+
+template <>
+struct type_traits<bool> {
+    static constexpr value_kind kind = value_kind::boolean;
+    static parameter to_parameter(bool value) noexcept { return parameter::from_bool(value); }
+    static bool read(const field_reader& reader, std::size_t column) { return reader.read_bool(column); }
+};
+
+/// 16-, 32- and 64-bit signed integers; narrowing on read is checked.
+template <class Integer>
+    requires(std::same_as<Integer, std::int16_t> || std::same_as<Integer, std::int32_t> ||
+             std::same_as<Integer, std::int64_t> || std::same_as<Integer, long long> ||
+             std::same_as<Integer, long>)
+struct type_traits<Integer> {
+    static constexpr value_kind kind = value_kind::integer;
+    static parameter to_parameter(Integer value) noexcept { return parameter::from_integer(value); }
+    static Integer read(const field_reader& reader, std::size_t column) {
+        const std::int64_t value = reader.read_integer(column);
+        if constexpr (sizeof(Integer) < sizeof(std::int64_t)) {
+            if (value < std::numeric_limits<Integer>::min() || value > std::numeric_limits<Integer>::max()) {
+                throw conversion_error("column " + std::to_string(column) + " holds " + std::to_string(value) +
+                                       ", which does not fit a " + std::to_string(sizeof(Integer) * 8) +
+                                       "-bit integer");
+            }
+        }
+        return static_cast<Integer>(value);
+    }
+};
+
+template <>
+struct type_traits<double> {
+    static constexpr value_kind kind = value_kind::real;
+    static parameter to_parameter(double value) noexcept { return parameter::from_real(value); }
+    static double read(const field_reader& reader, std::size_t column) { return reader.read_real(column); }
+};
+
+template <>
+struct type_traits<std::string> {
+    static constexpr value_kind kind = value_kind::text;
+    /// Views the string: parameters are bound before the caller's object can go away.
+    static parameter to_parameter(const std::string& value) noexcept { return parameter::from_text_view(value); }
+    static std::string read(const field_reader& reader, std::size_t column) {
+        return std::string{reader.read_text(column)};
+    }
+};
+
+template <>
+struct type_traits<std::string_view> {
+    static constexpr value_kind kind = value_kind::text;
+    static parameter to_parameter(std::string_view value) noexcept { return parameter::from_text_view(value); }
+    /// The view is valid until the result advances to its next row.
+    static std::string_view read(const field_reader& reader, std::size_t column) { return reader.read_text(column); }
+};
+
+template <>
+struct type_traits<blob> {
+    static constexpr value_kind kind = value_kind::blob;
+    static parameter to_parameter(const blob& value) noexcept { return parameter::from_blob_view(value); }
+    static blob read(const field_reader& reader, std::size_t column) {
+        const blob_view bytes = reader.read_blob(column);
+        return blob(bytes.begin(), bytes.end());
+    }
+};
+
+template <>
+struct type_traits<timestamp> {
+    static constexpr value_kind kind = value_kind::timestamp;
+    static parameter to_parameter(timestamp value) noexcept { return parameter::from_timestamp(value); }
+    static timestamp read(const field_reader& reader, std::size_t column) { return reader.read_timestamp(column); }
+};
+
+/// NULL <-> std::nullopt.
+template <database_type T>
+struct type_traits<std::optional<T>> {
+    static constexpr value_kind kind = type_traits<T>::kind;
+    static parameter to_parameter(const std::optional<T>& value) {
+        return value ? type_traits<T>::to_parameter(*value) : parameter::null_of(kind);
+    }
+    static std::optional<T> read(const field_reader& reader, std::size_t column) {
+        if (reader.is_null(column)) return std::nullopt;
+        return type_traits<T>::read(reader, column);
+    }
+};
+
+/// Base for user specializations: T travels as the built-in Storage type, converted by
+/// `type_traits<T>::to_storage(const T&)` and `type_traits<T>::from_storage(Storage)`.
+template <class Storage, class T>
+struct stored_as {
+    static_assert(database_type<Storage>, "stored_as<Storage, T>: Storage must be a built-in strata type "
+                                          "(bool, an integer, double, std::string, strata::blob or strata::timestamp)");
+    static constexpr value_kind kind = type_traits<Storage>::kind;
+    static parameter to_parameter(const T& value) {
+        Storage stored = type_traits<T>::to_storage(value);
+        if constexpr (std::same_as<Storage, std::string>) return parameter::from_text(std::move(stored));
+        else if constexpr (std::same_as<Storage, blob>) return parameter::from_blob(stored);
+        else return type_traits<Storage>::to_parameter(stored);
+    }
+    static T read(const field_reader& reader, std::size_t column) {
+        return type_traits<T>::from_storage(type_traits<Storage>::read(reader, column));
+    }
+};
+
+/// Converts any storable value to a parameter, with a message a user can act on otherwise.
+template <class T>
+parameter to_parameter(const T& value) {
+    using value_type = std::remove_cvref_t<T>;
+    if constexpr (std::is_same_v<value_type, std::nullptr_t>) {
+        return parameter{};
+    } else if constexpr (std::is_convertible_v<const T&, std::string_view> && !database_type<value_type>) {
+        return parameter::from_text_view(std::string_view{value});  // string literals and char*
+    } else {
+        static_assert(database_type<value_type>,
+                      "this type cannot be bound as a parameter: specialize strata::type_traits<T> "
+                      "(see strata/core/type_traits.hpp, or derive from strata::stored_as)");
+        return type_traits<value_type>::to_parameter(value);
+    }
+}
+
+/// Reads column `column` of the current row as T.
+template <class T>
+T read_field(const field_reader& reader, std::size_t column) {
+    static_assert(database_type<T>, "this type cannot be read from a column: specialize strata::type_traits<T> "
+                                    "(see strata/core/type_traits.hpp, or derive from strata::stored_as)");
+    return type_traits<T>::read(reader, column);
+}
+
+}  // namespace strata

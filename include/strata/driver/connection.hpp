@@ -1,0 +1,116 @@
+// strata/driver/connection.hpp - the interface every database driver implements.
+//
+// The engine, the pool and everything above talk to a database only through driver::connection
+// and driver::result. A driver is a pair of classes plus a factory registered under a URL scheme
+// (see driver/registry.hpp); strata ships SQLite and PostgreSQL, and a test registers its own.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "strata/core/url.hpp"
+#include "strata/core/value.hpp"
+
+namespace strata::driver {
+
+/// The SQL dialect a connection speaks; the compiler and DDL choose their rules by it.
+enum class dialect { sqlite, postgresql };
+
+/// The dialect's name as used in logs and benchmark lines ("sqlite", "postgresql").
+[[nodiscard]] constexpr std::string_view dialect_name(dialect which) noexcept {
+    return which == dialect::sqlite ? "sqlite" : "postgresql";
+}
+
+/// How a transaction starts; SQLite's write lock comes from BEGIN IMMEDIATE.
+enum class begin_mode { deferred, immediate };
+
+/// Settings a driver reads when it connects (the engine fills them from its options).
+struct connect_options {
+    /// PostgreSQL: use named server-side prepared statements (off for pgbouncer transaction mode).
+    bool server_side_prepare = true;
+    /// PostgreSQL: request results in binary format (measured faster; see docs/design.md).
+    bool binary_results = true;
+    /// SQLite: how long a statement waits on a locked database before SQLITE_BUSY.
+    std::chrono::milliseconds busy_timeout{5000};
+    /// SQLite: enforce foreign keys (PRAGMA foreign_keys = ON).
+    bool sqlite_foreign_keys = true;
+};
+
+/// Counters a driver keeps per connection; tests read them to prove statement reuse.
+struct connection_statistics {
+    std::uint64_t statements_prepared = 0;  ///< statements compiled by the database (cache misses)
+    std::uint64_t statements_executed = 0;  ///< statements run, prepared or not
+};
+
+/// The rows (or the row count) a statement produced; iterate with next(), read through field_reader.
+///
+/// A result borrows its connection: it must be destroyed before the connection, and a
+/// connection runs one result at a time (starting a new statement ends the previous result
+/// on drivers that need it).
+class result : public field_reader {
+public:
+    virtual ~result() = default;
+    /// Moves to the next row; false when there are no more rows. Call before the first read.
+    virtual bool next() = 0;
+    /// Rows inserted, updated or deleted by the statement (0 for queries).
+    [[nodiscard]] virtual std::int64_t affected_rows() const = 0;
+};
+
+/// One open database connection.
+class connection {
+public:
+    virtual ~connection() = default;
+
+    /// The dialect this connection speaks.
+    [[nodiscard]] virtual dialect sql_dialect() const noexcept = 0;
+
+    /// Runs one statement with bound parameters ($1.. or ? placeholders); prepared statements are
+    /// cached per connection by SQL text. The statement has run when this returns; rows are read
+    /// from the result.
+    virtual std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) = 0;
+
+    /// Runs a statement whose rows are fetched in batches of about `batch_rows`, so memory stays
+    /// bounded. Drivers that always stream (SQLite) may return the same as execute().
+    virtual std::unique_ptr<result> execute_streaming(std::string_view sql, std::span<const parameter> parameters,
+                                                      std::size_t batch_rows) {
+        (void)batch_rows;
+        return execute(sql, parameters);
+    }
+
+    /// Runs one or more statements with no parameters and no rows (DDL, PRAGMA, SET).
+    virtual void execute_script(std::string_view sql) = 0;
+
+    /// Starts a transaction.
+    virtual void begin(begin_mode mode = begin_mode::deferred) = 0;
+    /// Commits the open transaction.
+    virtual void commit() = 0;
+    /// Rolls back the open transaction.
+    virtual void rollback() = 0;
+    /// Creates a savepoint inside the open transaction.
+    virtual void savepoint(std::string_view name) { execute_script("SAVEPOINT " + std::string{name}); }
+    /// Releases (keeps the work of) a savepoint.
+    virtual void release_savepoint(std::string_view name) { execute_script("RELEASE SAVEPOINT " + std::string{name}); }
+    /// Rolls back to a savepoint, keeping the transaction open.
+    virtual void rollback_to_savepoint(std::string_view name) {
+        execute_script("ROLLBACK TO SAVEPOINT " + std::string{name});
+    }
+    /// Whether a transaction is open (including a failed one awaiting rollback).
+    [[nodiscard]] virtual bool in_transaction() const = 0;
+
+    /// Checks the connection is alive with a round trip; false if it is not.
+    virtual bool ping() noexcept = 0;
+    /// Makes the connection ready for its next user: ends any result, rolls back any transaction.
+    virtual void reset() = 0;
+    /// Whether the connection is known to be unusable (server gone); the pool discards it.
+    [[nodiscard]] virtual bool is_broken() const noexcept = 0;
+
+    /// Prepare and execute counters of this connection.
+    [[nodiscard]] virtual connection_statistics statistics() const noexcept = 0;
+};
+
+}  // namespace strata::driver

@@ -1,0 +1,504 @@
+// strata/driver/postgresql/connection.hpp - the PostgreSQL driver over libpq.
+//
+// Parameters travel in binary for fixed-width types (with their type OIDs) and as untyped text
+// for strings, so the server infers the column's type as it does for psycopg. Results come back
+// in binary by default (faster for fixed-width columns: see docs/design.md for the figures).
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "strata/core/error.hpp"
+#include "strata/core/url.hpp"
+#include "strata/core/value.hpp"
+#include "strata/detail/string_hash.hpp"
+#include "strata/detail/timestamp_text.hpp"
+#include "strata/driver/connection.hpp"
+#include "strata/driver/postgresql/binary.hpp"
+#include "strata/driver/postgresql/errors.hpp"
+
+namespace strata::driver::postgresql_detail {
+
+/// Rows of one statement, held by a PGresult.
+class postgresql_result final : public result {
+public:
+    postgresql_result(PGresult* handle, bool binary)
+        : handle_(handle), rows_(PQntuples(handle)), columns_(PQnfields(handle)), binary_(binary) {
+        types_.reserve(static_cast<std::size_t>(columns_));
+        for (int column = 0; column < columns_; ++column) types_.push_back(PQftype(handle, column));
+        const char* tuples = PQcmdTuples(handle);
+        if (tuples != nullptr && *tuples != '\0') std::from_chars(tuples, tuples + std::strlen(tuples), affected_);
+    }
+    ~postgresql_result() override { PQclear(handle_); }
+    postgresql_result(const postgresql_result&) = delete;
+    postgresql_result& operator=(const postgresql_result&) = delete;
+
+    bool next() override { return ++row_ < rows_; }
+    [[nodiscard]] std::int64_t affected_rows() const override { return affected_; }
+    [[nodiscard]] std::size_t column_count() const noexcept override { return static_cast<std::size_t>(columns_); }
+    [[nodiscard]] std::string_view column_name(std::size_t column) const override {
+        return PQfname(handle_, static_cast<int>(column));
+    }
+    [[nodiscard]] bool is_null(std::size_t column) const override {
+        check(column);
+        return PQgetisnull(handle_, row_, static_cast<int>(column)) != 0;
+    }
+
+    [[nodiscard]] bool read_bool(std::size_t column) const override {
+        const auto [bytes, length, type] = value(column);
+        if (!binary_) return length > 0 && (bytes[0] == 't' || bytes[0] == '1');
+        if (type == oid::boolean) return bytes[0] != 0;
+        return read_integer(column) != 0;
+    }
+
+    [[nodiscard]] std::int64_t read_integer(std::size_t column) const override {
+        const auto [bytes, length, type] = value(column);
+        if (binary_) {
+            switch (type) {
+                case oid::int8: return read_big_endian<std::int64_t>(bytes);
+                case oid::int4: return read_big_endian<std::int32_t>(bytes);
+                case oid::int2: return read_big_endian<std::int16_t>(bytes);
+                case oid::oid_type: return read_big_endian<std::uint32_t>(bytes);
+                case oid::boolean: return bytes[0] != 0;
+                case oid::float4:
+                case oid::float8: {
+                    const double real = read_real(column);
+                    if (real == std::trunc(real) && std::abs(real) < 9.2e18) return static_cast<std::int64_t>(real);
+                    throw not_integer(column);
+                }
+                case oid::numeric: return parse_integer(numeric_to_text(bytes, length), column);
+                default: break;
+            }
+            if (!is_textual(type)) throw not_integer(column);
+        }
+        return parse_integer({bytes, static_cast<std::size_t>(length)}, column);
+    }
+
+    [[nodiscard]] double read_real(std::size_t column) const override {
+        const auto [bytes, length, type] = value(column);
+        if (binary_) {
+            switch (type) {
+                case oid::float8: return std::bit_cast<double>(read_big_endian<std::uint64_t>(bytes));
+                case oid::float4: return std::bit_cast<float>(read_big_endian<std::uint32_t>(bytes));
+                case oid::int8:
+                case oid::int4:
+                case oid::int2: return static_cast<double>(read_integer(column));
+                case oid::numeric: return parse_real(numeric_to_text(bytes, length), column);
+                default: break;
+            }
+            if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a number");
+        }
+        return parse_real({bytes, static_cast<std::size_t>(length)}, column);
+    }
+
+    [[nodiscard]] std::string_view read_text(std::size_t column) const override {
+        const auto [bytes, length, type] = value(column);
+        if (!binary_ || is_textual(type)) return {bytes, static_cast<std::size_t>(length)};
+        switch (type) {
+            case oid::jsonb: return {bytes + 1, static_cast<std::size_t>(length - 1)};  // version byte first
+            case oid::int2:
+            case oid::int4:
+            case oid::int8:
+            case oid::oid_type: scratch_ = std::to_string(read_integer(column)); break;
+            case oid::float4:
+            case oid::float8: {
+                char buffer[32];
+                const auto end = std::to_chars(buffer, buffer + sizeof buffer, read_real(column)).ptr;
+                scratch_.assign(buffer, end);
+                break;
+            }
+            case oid::boolean: scratch_ = bytes[0] ? "true" : "false"; break;
+            case oid::numeric: scratch_ = numeric_to_text(bytes, length); break;
+            case oid::timestamp:
+            case oid::timestamptz: scratch_ = strata::detail::timestamp_to_text(read_timestamp(column)); break;
+            case oid::date: scratch_ = strata::detail::timestamp_to_text(read_timestamp(column)).substr(0, 10); break;
+            case oid::uuid: {
+                static constexpr char hex[] = "0123456789abcdef";
+                scratch_.clear();
+                for (int i = 0; i < 16; ++i) {
+                    if (i == 4 || i == 6 || i == 8 || i == 10) scratch_ += '-';
+                    const auto byte = static_cast<unsigned char>(bytes[i]);
+                    scratch_ += hex[byte >> 4];
+                    scratch_ += hex[byte & 15];
+                }
+                break;
+            }
+            default:
+                throw conversion_error(describe(column) + " has PostgreSQL type OID " + std::to_string(type) +
+                                       ", which strata cannot read as text in binary mode; cast it in SQL (::text)");
+        }
+        return scratch_;
+    }
+
+    [[nodiscard]] blob_view read_blob(std::size_t column) const override {
+        const auto [bytes, length, type] = value(column);
+        if (binary_) return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(length)};
+        // Text format: bytea arrives as \x followed by hex digits.
+        const std::string_view text{bytes, static_cast<std::size_t>(length)};
+        if (type != oid::bytea || !text.starts_with("\\x"))
+            return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(length)};
+        scratch_.resize((text.size() - 2) / 2);
+        for (std::size_t i = 0; i < scratch_.size(); ++i) {
+            scratch_[i] = static_cast<char>(strata::detail::hex_digit(text[2 + 2 * i]) * 16 +
+                                            strata::detail::hex_digit(text[3 + 2 * i]));
+        }
+        return {reinterpret_cast<const std::byte*>(scratch_.data()), scratch_.size()};
+    }
+
+    [[nodiscard]] timestamp read_timestamp(std::size_t column) const override {
+        const auto [bytes, length, type] = value(column);
+        if (binary_) {
+            if (type == oid::timestamp || type == oid::timestamptz) {
+                const auto micros = read_big_endian<std::int64_t>(bytes);
+                if (micros == INT64_MAX || micros == INT64_MIN) return timestamp{std::chrono::microseconds{micros}};
+                return timestamp{std::chrono::microseconds{micros + postgres_epoch_offset_microseconds}};
+            }
+            if (type == oid::date) {
+                const auto days = read_big_endian<std::int32_t>(bytes);
+                return timestamp{std::chrono::microseconds{days * 86'400'000'000LL + postgres_epoch_offset_microseconds}};
+            }
+            if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a timestamp");
+        }
+        if (const auto parsed = strata::detail::parse_timestamp({bytes, static_cast<std::size_t>(length)})) return *parsed;
+        throw conversion_error(describe(column) + " does not hold a timestamp");
+    }
+
+private:
+    struct cell {
+        const char* bytes;
+        int length;
+        unsigned type;
+    };
+
+    static bool is_textual(unsigned type) noexcept {
+        return type == oid::text || type == oid::varchar || type == oid::bpchar || type == oid::name ||
+               type == oid::unknown || type == oid::json;
+    }
+
+    void check(std::size_t column) const {
+        if (row_ < 0 || row_ >= rows_) throw usage_error("a row was read outside the result (call next() first)");
+        if (column >= static_cast<std::size_t>(columns_))
+            throw usage_error("column index " + std::to_string(column) + " is out of range (the result has " +
+                              std::to_string(columns_) + " columns)");
+    }
+
+    [[nodiscard]] cell value(std::size_t column) const {
+        check(column);
+        const int index = static_cast<int>(column);
+        if (PQgetisnull(handle_, row_, index))
+            throw conversion_error(describe(column) + " is NULL; read it as std::optional<T>");
+        return {PQgetvalue(handle_, row_, index), PQgetlength(handle_, row_, index), types_[column]};
+    }
+
+    [[nodiscard]] std::string describe(std::size_t column) const {
+        return "column " + std::to_string(column) + " (" + std::string{column_name(column)} + ")";
+    }
+    [[nodiscard]] conversion_error not_integer(std::size_t column) const {
+        return conversion_error(describe(column) + " does not hold an integer");
+    }
+    [[nodiscard]] std::int64_t parse_integer(std::string_view text, std::size_t column) const {
+        std::int64_t number = 0;
+        const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (code != std::errc{} || end != text.data() + text.size()) throw not_integer(column);
+        return number;
+    }
+    [[nodiscard]] double parse_real(std::string_view text, std::size_t column) const {
+        double number = 0;
+        const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (code != std::errc{} || end != text.data() + text.size())
+            throw conversion_error(describe(column) + " does not hold a number");
+        return number;
+    }
+
+    PGresult* handle_;
+    int row_ = -1;
+    int rows_;
+    int columns_;
+    bool binary_;
+    std::int64_t affected_ = 0;
+    std::vector<unsigned> types_;
+    mutable std::string scratch_;  // conversions that need storage (bytea hex, numbers as text)
+};
+
+/// A connection to a PostgreSQL server.
+class postgresql_connection final : public connection {
+public:
+    /// Connects; throws operational_error naming host and port (never the password) on failure.
+    postgresql_connection(const url& address, const connect_options& options) : options_(options) {
+        std::vector<std::string> keys;
+        std::vector<std::string> values;
+        auto add = [&](std::string key, std::string value) {
+            keys.push_back(std::move(key));
+            values.push_back(std::move(value));
+        };
+        if (!address.host.empty()) add("host", address.host);
+        if (address.port) add("port", std::to_string(*address.port));
+        if (!address.username.empty()) add("user", address.username);
+        if (address.has_password) add("password", address.password);
+        if (!address.database.empty()) add("dbname", address.database);
+        std::string server_options = "-c TimeZone=UTC";  // timestamps travel as UTC both ways
+        for (const auto& [key, value] : address.query) {
+            if (key == "options") server_options += ' ' + value;
+            else add(key, value);
+        }
+        add("options", server_options);
+        add("client_encoding", "UTF8");
+        std::vector<const char*> key_pointers;
+        std::vector<const char*> value_pointers;
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            key_pointers.push_back(keys[i].c_str());
+            value_pointers.push_back(values[i].c_str());
+        }
+        key_pointers.push_back(nullptr);
+        value_pointers.push_back(nullptr);
+        connection_ = PQconnectdbParams(key_pointers.data(), value_pointers.data(), 0);
+        if (connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK) {
+            std::string message = connection_ ? PQerrorMessage(connection_) : "out of memory";
+            PQfinish(connection_);
+            connection_ = nullptr;
+            while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+            throw operational_error("cannot connect to " + address.redacted() + ": " +
+                                        scrub(std::move(message), address.password),
+                                    "08001", "", error_source::postgresql);
+        }
+        PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);  // NOTICEs are not errors
+    }
+    ~postgresql_connection() override { PQfinish(connection_); }
+    postgresql_connection(const postgresql_connection&) = delete;
+    postgresql_connection& operator=(const postgresql_connection&) = delete;
+
+    [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::postgresql; }
+
+    std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
+        encode(parameters, sql);
+        const int count = static_cast<int>(parameters.size());
+        const int result_format = options_.binary_results ? 1 : 0;
+        PGresult* handle = nullptr;
+        ++statistics_.statements_executed;
+        if (options_.server_side_prepare) {
+            const prepared_statement& statement = prepared(sql);
+            if (statement.parameter_count != count)
+                throw programming_error("the statement takes " + std::to_string(statement.parameter_count) +
+                                            " parameters but " + std::to_string(count) + " were given",
+                                        "", std::string{sql}, error_source::postgresql);
+            const std::string& name = statement.name;
+            handle = PQexecPrepared(connection_, name.c_str(), count, values_.data(), lengths_.data(), formats_.data(),
+                                    result_format);
+        } else {
+            const std::string text{sql};
+            handle = PQexecParams(connection_, text.c_str(), count, types_.data(), values_.data(), lengths_.data(),
+                                  formats_.data(), result_format);
+        }
+        check(handle, sql);
+        return std::make_unique<postgresql_result>(handle, options_.binary_results);
+    }
+
+    void execute_script(std::string_view sql) override {
+        const std::string text{sql};
+        ++statistics_.statements_executed;
+        PGresult* handle = PQexec(connection_, text.c_str());
+        check(handle, sql);
+        PQclear(handle);
+    }
+
+    void begin(begin_mode) override { execute_script("BEGIN"); }
+    void commit() override {
+        const bool failed = PQtransactionStatus(connection_) == PQTRANS_INERROR;
+        execute_script("COMMIT");  // in a failed transaction the server answers ROLLBACK
+        if (failed)
+            throw operational_error("the transaction had failed, so COMMIT rolled it back", "25P02", "COMMIT",
+                                    error_source::postgresql);
+    }
+    void rollback() override { execute_script("ROLLBACK"); }
+    [[nodiscard]] bool in_transaction() const override {
+        const auto status = PQtransactionStatus(connection_);
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+    }
+
+    bool ping() noexcept override {
+        if (broken_ || PQstatus(connection_) != CONNECTION_OK) return false;
+        PGresult* handle = PQexec(connection_, "");
+        const bool alive = handle != nullptr && PQresultStatus(handle) == PGRES_EMPTY_QUERY;
+        PQclear(handle);
+        if (!alive) broken_ = true;
+        return alive;
+    }
+    void reset() override {
+        if (is_broken()) return;
+        if (in_transaction()) rollback();
+    }
+    [[nodiscard]] bool is_broken() const noexcept override {
+        return broken_ || connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK;
+    }
+    [[nodiscard]] connection_statistics statistics() const noexcept override { return statistics_; }
+
+    /// The underlying libpq handle, for users who need a libpq API strata does not wrap.
+    [[nodiscard]] PGconn* native_handle() const noexcept { return connection_; }
+    /// The server process id of this connection (pg_backend_pid()).
+    [[nodiscard]] int backend_pid() const noexcept { return PQbackendPID(connection_); }
+
+private:
+    struct prepared_statement {
+        std::string name;
+        std::vector<Oid> types;
+        int parameter_count = 0;  ///< what the server found in the SQL, checked before each execute
+    };
+
+    static std::string scrub(std::string message, const std::string& password) {
+        // libpq does not echo passwords; this guards against a future message that would.
+        if (password.size() < 4) return message;
+        for (auto at = message.find(password); at != std::string::npos; at = message.find(password, at))
+            message.replace(at, password.size(), "***");
+        return message;
+    }
+
+    /// Lays the parameters out as libpq wants them; binary for fixed-width kinds.
+    void encode(std::span<const parameter> parameters, std::string_view sql) {
+        const std::size_t count = parameters.size();
+        values_.assign(count, nullptr);
+        lengths_.assign(count, 0);
+        formats_.assign(count, 1);
+        types_.assign(count, 0);
+        fixed_.resize(count * 8);
+        text_.clear();
+        std::vector<std::size_t>& text_offsets = text_offsets_;
+        text_offsets.assign(count, std::string::npos);
+        for (std::size_t i = 0; i < count; ++i) {
+            const parameter& value = parameters[i];
+            char* slot = fixed_.data() + i * 8;
+            switch (value.kind()) {
+                case value_kind::null: types_[i] = 0; break;
+                case value_kind::boolean: types_[i] = oid::boolean; break;
+                case value_kind::integer: types_[i] = oid::int8; break;
+                case value_kind::real: types_[i] = oid::float8; break;
+                case value_kind::text: types_[i] = 0; formats_[i] = 0; break;  // untyped: the server infers
+                case value_kind::blob: types_[i] = oid::bytea; break;
+                case value_kind::timestamp: types_[i] = oid::timestamp; break;
+            }
+            if (value.is_null()) continue;
+            switch (value.kind()) {
+                case value_kind::boolean:
+                    slot[0] = value.as_bool() ? 1 : 0;
+                    values_[i] = slot;
+                    lengths_[i] = 1;
+                    break;
+                case value_kind::integer:
+                    write_big_endian(static_cast<std::uint64_t>(value.as_integer()), slot);
+                    values_[i] = slot;
+                    lengths_[i] = 8;
+                    break;
+                case value_kind::real:
+                    write_big_endian(std::bit_cast<std::uint64_t>(value.as_real()), slot);
+                    values_[i] = slot;
+                    lengths_[i] = 8;
+                    break;
+                case value_kind::timestamp:
+                    write_big_endian(static_cast<std::uint64_t>(value.as_epoch_microseconds() -
+                                                                postgres_epoch_offset_microseconds),
+                                     slot);
+                    values_[i] = slot;
+                    lengths_[i] = 8;
+                    break;
+                case value_kind::blob:
+                    values_[i] = value.as_text().empty() ? "" : value.as_text().data();
+                    lengths_[i] = static_cast<int>(value.as_text().size());
+                    break;
+                case value_kind::text: {
+                    const auto text = value.as_text();
+                    if (text.find('\0') != std::string_view::npos)
+                        throw data_error("text parameter $" + std::to_string(i + 1) +
+                                             " contains a NUL byte, which PostgreSQL text cannot hold (use a blob)",
+                                         "22021", std::string{sql}, error_source::postgresql);
+                    text_offsets[i] = text_.size();  // text format needs a terminating NUL: copy
+                    text_.append(text);
+                    text_.push_back('\0');
+                    lengths_[i] = static_cast<int>(text.size());
+                    break;
+                }
+                case value_kind::null: break;
+            }
+        }
+        for (std::size_t i = 0; i < count; ++i)
+            if (text_offsets[i] != std::string::npos) values_[i] = text_.data() + text_offsets[i];
+    }
+
+    /// The server-side statement for `sql` with the current parameter types, prepared once.
+    const prepared_statement& prepared(std::string_view sql) {
+        auto found = cache_.find(sql);
+        if (found == cache_.end()) found = cache_.emplace(std::string{sql}, std::vector<prepared_statement>{}).first;
+        for (const auto& statement : found->second)
+            if (statement.types == types_) return statement;
+        std::string name = "strata_" + std::to_string(++statement_counter_);
+        const std::string text = found->first;  // check() may erase the entry
+        PGresult* handle = PQprepare(connection_, name.c_str(), text.c_str(), static_cast<int>(types_.size()),
+                                     types_.data());
+        check(handle, text);
+        PQclear(handle);
+        // One round trip per new statement tells how many parameters it really takes, so a
+        // wrong count is a programming_error here rather than a protocol error from the server.
+        handle = PQdescribePrepared(connection_, name.c_str());
+        check(handle, text);
+        const int parameter_count = PQnparams(handle);
+        PQclear(handle);
+        ++statistics_.statements_prepared;
+        auto& variants = cache_[text];
+        variants.push_back({std::move(name), types_, parameter_count});
+        return variants.back();
+    }
+
+    /// Throws the typed error for a failed libpq call; marks the connection broken if it is.
+    void check(PGresult* handle, std::string_view sql) {
+        const auto status = handle ? PQresultStatus(handle) : PGRES_FATAL_ERROR;
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return;
+        std::string state;
+        std::string message;
+        if (handle != nullptr) {
+            if (const char* field = PQresultErrorField(handle, PG_DIAG_SQLSTATE)) state = field;
+            if (const char* field = PQresultErrorField(handle, PG_DIAG_MESSAGE_PRIMARY)) message = field;
+        }
+        if (message.empty()) message = PQerrorMessage(connection_);
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+        PQclear(handle);
+        if (PQstatus(connection_) != CONNECTION_OK) {
+            broken_ = true;
+            if (state.empty()) state = "08006";
+            throw operational_error("the connection to the server was lost: " + message, state, std::string{sql},
+                                    error_source::postgresql);
+        }
+        if (state == "0A000" || state == "26000") cache_.erase(std::string{sql});  // stale plan: prepare anew next time
+        if (state == "08P01" && message.find("bind message supplies") != std::string::npos) state = "42P02";
+        throw_error(std::move(message), std::move(state), std::string{sql});
+    }
+
+    PGconn* connection_ = nullptr;
+    connect_options options_;
+    bool broken_ = false;
+    std::uint64_t statement_counter_ = 0;
+    connection_statistics statistics_;
+    std::unordered_map<std::string, std::vector<prepared_statement>, strata::detail::string_hash, std::equal_to<>>
+        cache_;
+    // Parameter buffers reused across statements: no allocation per execute once warm.
+    std::vector<const char*> values_;
+    std::vector<int> lengths_;
+    std::vector<int> formats_;
+    std::vector<Oid> types_;
+    std::vector<char> fixed_;
+    std::string text_;
+    std::vector<std::size_t> text_offsets_;
+};
+
+}  // namespace strata::driver::postgresql_detail
+
+namespace strata::driver {
+/// The PostgreSQL driver's connection type.
+using postgresql_connection = postgresql_detail::postgresql_connection;
+}  // namespace strata::driver

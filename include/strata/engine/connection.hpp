@@ -1,0 +1,149 @@
+// strata/engine/connection.hpp - a connection checked out of an engine's pool.
+//
+// Every statement goes through here, so every statement fires the engine's events. The
+// connection goes back to the pool (rolled back if a transaction is open) when this handle is
+// destroyed or close() is called.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "strata/core/error.hpp"
+#include "strata/core/type_traits.hpp"
+#include "strata/driver/connection.hpp"
+#include "strata/engine/engine_state.hpp"
+#include "strata/engine/result.hpp"
+
+namespace strata {
+
+/// A pooled database connection; move-only, returned to the pool when destroyed.
+class connection {
+public:
+    /// Wraps a connection checked out of `state`'s pool.
+    connection(std::shared_ptr<detail::engine_state> state, pooled_connection checked_out) noexcept
+        : state_(std::move(state)), pooled_(std::move(checked_out)) {}
+    connection(connection&&) noexcept = default;
+    connection& operator=(connection&& other) noexcept {
+        if (this != &other) {
+            close();
+            state_ = std::move(other.state_);
+            pooled_ = std::move(other.pooled_);
+        }
+        return *this;
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+    ~connection() { close(); }
+
+    /// Runs `sql` with the arguments bound as parameters ($1, $2 ... on both databases, or ? on SQLite).
+    template <class... Args>
+    result execute(std::string_view sql, const Args&... arguments) {
+        const std::array<parameter, sizeof...(Args)> parameters{to_parameter(arguments)...};
+        return execute_parameters(sql, parameters);
+    }
+
+    /// Runs `sql` with already converted parameters.
+    result execute_parameters(std::string_view sql, std::span<const parameter> parameters) {
+        return run(sql, parameters, [&] { return native().execute(sql, parameters); });
+    }
+
+    /// Runs `sql` fetching rows in batches of about `batch_rows` (bounded memory).
+    result execute_streaming(std::string_view sql, std::span<const parameter> parameters, std::size_t batch_rows) {
+        return run(sql, parameters, [&] { return native().execute_streaming(sql, parameters, batch_rows); });
+    }
+
+    /// Runs statements with no parameters and no rows (DDL); fires the events once.
+    void execute_script(std::string_view sql) {
+        run(sql, {}, [&] {
+            native().execute_script(sql);
+            return std::unique_ptr<driver::result>{};
+        });
+    }
+
+    /// Starts a transaction (BEGIN IMMEDIATE on SQLite when the engine's begin_immediate is set).
+    void begin() {
+        native().begin(state_->options.begin_immediate ? driver::begin_mode::immediate : driver::begin_mode::deferred);
+    }
+    /// Starts a transaction in the given mode.
+    void begin(driver::begin_mode mode) { native().begin(mode); }
+    /// Commits the open transaction.
+    void commit() { native().commit(); }
+    /// Rolls back the open transaction.
+    void rollback() { native().rollback(); }
+    /// Creates a savepoint.
+    void savepoint(std::string_view name) { native().savepoint(name); }
+    /// Releases a savepoint.
+    void release_savepoint(std::string_view name) { native().release_savepoint(name); }
+    /// Rolls back to a savepoint.
+    void rollback_to_savepoint(std::string_view name) { native().rollback_to_savepoint(name); }
+    /// Whether a transaction is open.
+    [[nodiscard]] bool in_transaction() const { return native().in_transaction(); }
+
+    /// The SQL dialect of this connection.
+    [[nodiscard]] driver::dialect sql_dialect() const { return native().sql_dialect(); }
+    /// The driver connection, for driver-specific calls (native handles, statistics).
+    [[nodiscard]] driver::connection& native() const {
+        if (!pooled_.connection) throw usage_error("the connection was closed (or moved from)");
+        return *pooled_.connection;
+    }
+    /// Whether this handle still holds a connection.
+    [[nodiscard]] bool is_open() const noexcept { return pooled_.connection != nullptr; }
+
+    /// Returns the connection to the pool now (rolled back if a transaction is open).
+    void close() noexcept {
+        if (pooled_.connection && state_) state_->pool.checkin(std::move(pooled_));
+        pooled_.connection.reset();
+    }
+
+private:
+    template <class Body>
+    result run(std::string_view sql, std::span<const parameter> parameters, Body&& body) {
+        auto& events = state_->events;
+        if (!events.active()) return result{body()};
+        const execute_event before{sql, parameters, native().sql_dialect(), {}};
+        events.dispatch(event_kind::before_execute, before);
+        const auto start = std::chrono::steady_clock::now();
+        result outcome{body()};
+        const execute_event after{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start};
+        events.dispatch(event_kind::after_execute, after);
+        return outcome;
+    }
+
+    std::shared_ptr<detail::engine_state> state_;
+    pooled_connection pooled_;
+};
+
+/// A transaction on a connection: rolled back when destroyed unless commit() was called.
+class transaction {
+public:
+    /// Begins a transaction on `target`.
+    explicit transaction(connection& target) : connection_(&target) { target.begin(); }
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+    ~transaction() {
+        if (connection_ == nullptr) return;
+        try {
+            if (connection_->is_open() && connection_->in_transaction()) connection_->rollback();
+        } catch (...) {  // a broken connection is discarded by the pool when returned
+        }
+    }
+    /// Commits; the transaction is over afterwards.
+    void commit() {
+        auto* target = std::exchange(connection_, nullptr);
+        target->commit();
+    }
+    /// Rolls back; the transaction is over afterwards.
+    void rollback() {
+        auto* target = std::exchange(connection_, nullptr);
+        target->rollback();
+    }
+
+private:
+    connection* connection_;
+};
+
+}  // namespace strata

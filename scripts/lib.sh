@@ -1,0 +1,70 @@
+# scripts/lib.sh - shared by scripts/*.sh: installing what is missing, and a throwaway PostgreSQL.
+# shellcheck shell=bash
+
+strata_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Installs the Debian packages strata builds and tests with, when any is missing.
+ensure_packages() {
+    local wanted=(cmake g++ make ccache pkg-config libpq-dev libsqlite3-dev libfmt-dev catch2 postgresql python3)
+    local missing=()
+    for package in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "strata: installing missing packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The newest installed PostgreSQL server binaries.
+postgresql_bin() {
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$dir" ] || { echo "strata: no PostgreSQL server binaries under /usr/lib/postgresql" >&2; return 1; }
+    echo "$dir"
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root).
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Starts a throwaway server (temp dir, unix socket + 127.0.0.1:<free port>, fsync off) and exports
+# STRATA_TEST_POSTGRESQL_URL. Call stop_postgresql (e.g. from an EXIT trap) to stop it.
+start_postgresql() {
+    local bin port
+    bin=$(postgresql_bin) || return 1
+    strata_pg_dir=$(mktemp -d /tmp/strata-pg.XXXXXX)
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$strata_pg_dir"
+    chmod 700 "$strata_pg_dir"
+    port=$(free_port)
+    if ! as_postgres "$bin/initdb" -D "$strata_pg_dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+        >"$strata_pg_dir/initdb.log" 2>&1; then
+        echo "strata: initdb failed:" >&2; cat "$strata_pg_dir/initdb.log" >&2; return 1
+    fi
+    if ! as_postgres "$bin/pg_ctl" -D "$strata_pg_dir/data" -l "$strata_pg_dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $strata_pg_dir -c fsync=off -c synchronous_commit=off \
+            -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB" start >/dev/null; then
+        echo "strata: PostgreSQL did not start:" >&2; cat "$strata_pg_dir/server.log" >&2; return 1
+    fi
+    strata_pg_bin=$bin
+    export STRATA_TEST_POSTGRESQL_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+    export STRATA_PG_DATA_DIR="$strata_pg_dir/data"
+    export STRATA_PG_CTL="$bin/pg_ctl"
+    echo "strata: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') running at 127.0.0.1:$port"
+}
+
+# Stops the throwaway server and removes its directory.
+stop_postgresql() {
+    [ -n "${strata_pg_dir:-}" ] || return 0
+    as_postgres "$strata_pg_bin/pg_ctl" -D "$strata_pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$strata_pg_dir"
+    strata_pg_dir=""
+}

@@ -1,0 +1,91 @@
+// tests/support/backends.hpp - runs one test body on SQLite and on PostgreSQL.
+//
+//     TEST_CASE("...") {
+//         strata::testing::for_each_backend([](strata::engine& engine) { ... });
+//     }
+//
+// Each backend is its own Catch2 section, so a failure names the backend. PostgreSQL comes from
+// STRATA_TEST_POSTGRESQL_URL (scripts/test.sh starts a server and sets it); when it is missing the
+// PostgreSQL section fails - it is never skipped. Each test process works in its own schema, so
+// ctest can run test processes in parallel against one server.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "strata/postgresql.hpp"
+#include "strata/sqlite.hpp"
+
+namespace strata::testing {
+
+/// The server URL from the environment; fails the test when it is not set.
+inline std::string server_url() {
+    const char* value = std::getenv("STRATA_TEST_POSTGRESQL_URL");
+    if (value == nullptr || *value == '\0')
+        FAIL("STRATA_TEST_POSTGRESQL_URL is not set: run `bash scripts/test.sh`, which starts PostgreSQL");
+    return value;
+}
+
+/// Owns this process's PostgreSQL schema and drops it at exit.
+class postgresql_schema {
+public:
+    static postgresql_schema& instance() {
+        static postgresql_schema schema;
+        return schema;
+    }
+    /// The URL that puts this process's schema first on the search_path.
+    const std::string& url() const { return url_; }
+
+private:
+    postgresql_schema() : base_(server_url()), name_("strata_test_" + std::to_string(::getpid())) {
+        auto engine = create_engine(base_, {.pooled = false});
+        auto connection = engine.connect();
+        connection.execute_script("DROP SCHEMA IF EXISTS " + name_ + " CASCADE; CREATE SCHEMA " + name_);
+        url_ = base_ + (base_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name_;
+    }
+    ~postgresql_schema() {
+        try {
+            auto engine = create_engine(base_, {.pooled = false});
+            engine.connect().execute_script("DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+        } catch (...) {  // the throwaway server may already be gone
+        }
+    }
+    std::string base_;
+    std::string name_;
+    std::string url_;
+};
+
+/// The URL of a PostgreSQL database for tests (this process's schema).
+inline std::string postgresql_url() { return postgresql_schema::instance().url(); }
+
+/// A fresh SQLite database file path in a temporary directory, removed first if present.
+inline std::string sqlite_file_url(const std::string& name) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("strata_test_" + std::to_string(::getpid()) + "_" + name + ".db");
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + "-wal");
+    std::filesystem::remove(path.string() + "-shm");
+    return "sqlite:///" + path.string();
+}
+
+/// Runs `body(engine)` once per backend, each in its own section named after the backend.
+template <class Body>
+void for_each_backend(Body&& body, engine_options options = {}) {
+    DYNAMIC_SECTION("on sqlite") {
+        auto engine = create_engine("sqlite://", options);
+        body(engine);
+    }
+    DYNAMIC_SECTION("on postgresql") {
+        auto engine = create_engine(postgresql_url(), options);
+        body(engine);
+    }
+}
+
+/// The placeholder for parameter n (1-based) that both dialects accept.
+inline std::string placeholder(int number) { return "$" + std::to_string(number); }
+
+}  // namespace strata::testing

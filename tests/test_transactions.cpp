@@ -1,0 +1,97 @@
+// Transactions: commit keeps, rollback discards, savepoints roll back part of a transaction.
+#include <catch2/catch.hpp>
+
+#include "support/backends.hpp"
+
+using strata::testing::for_each_backend;
+
+namespace {
+void create_accounts(strata::connection& connection) {
+    connection.execute_script("DROP TABLE IF EXISTS accounts");
+    connection.execute_script("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance BIGINT NOT NULL)");
+}
+std::int64_t count(strata::connection& connection) {
+    return connection.execute("SELECT count(*) FROM accounts").scalar<std::int64_t>();
+}
+}  // namespace
+
+TEST_CASE("commit keeps the work of a transaction and rollback discards it") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_accounts(connection);
+        connection.begin();
+        CHECK(connection.in_transaction());
+        connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)");
+        connection.commit();
+        CHECK_FALSE(connection.in_transaction());
+        connection.begin();
+        connection.execute("INSERT INTO accounts (id, balance) VALUES (2, 200)");
+        CHECK(count(connection) == 2);
+        connection.rollback();
+        CHECK(count(connection) == 1);
+    });
+}
+
+TEST_CASE("a savepoint rolls back part of a transaction") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_accounts(connection);
+        connection.begin();
+        connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)");
+        connection.savepoint("before_second");
+        connection.execute("INSERT INTO accounts (id, balance) VALUES (2, 200)");
+        CHECK_THROWS_AS(connection.execute("INSERT INTO accounts (id, balance) VALUES (2, 300)"),
+                        strata::unique_violation);
+        connection.rollback_to_savepoint("before_second");  // also clears PostgreSQL's failed state
+        connection.savepoint("third");
+        connection.execute("INSERT INTO accounts (id, balance) VALUES (3, 300)");
+        connection.release_savepoint("third");
+        connection.commit();
+        CHECK(connection.execute("SELECT id FROM accounts ORDER BY id").all<int>() ==
+              std::vector<std::tuple<int>>{{1}, {3}});
+    });
+}
+
+TEST_CASE("a transaction guard rolls back unless committed") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_accounts(connection);
+        {
+            strata::transaction transaction{connection};
+            connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)");
+        }
+        CHECK(count(connection) == 0);
+        {
+            strata::transaction transaction{connection};
+            connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)");
+            transaction.commit();
+        }
+        CHECK(count(connection) == 1);
+    });
+}
+
+TEST_CASE("a connection returned to the pool mid-transaction is rolled back") {
+    for_each_backend([](strata::engine& engine) {
+        {
+            auto connection = engine.connect();
+            create_accounts(connection);
+            connection.begin();
+            connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)");
+        }  // returned without commit
+        auto connection = engine.connect();
+        CHECK_FALSE(connection.in_transaction());
+        CHECK(count(connection) == 0);
+    });
+}
+
+TEST_CASE("committing a failed PostgreSQL transaction raises instead of pretending") {
+    auto engine = strata::create_engine(strata::testing::postgresql_url());
+    auto connection = engine.connect();
+    create_accounts(connection);
+    connection.begin();
+    connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)");
+    CHECK_THROWS_AS(connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)"), strata::unique_violation);
+    CHECK_THROWS_AS(connection.commit(), strata::operational_error);
+    CHECK_FALSE(connection.in_transaction());
+    CHECK(count(connection) == 0);
+}

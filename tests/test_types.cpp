@@ -1,0 +1,234 @@
+// Value conversion: every built-in type round-trips on both databases, and users add their own.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "support/backends.hpp"
+
+using strata::testing::for_each_backend;
+
+namespace {
+
+enum class color { red, green, blue };
+
+/// A UUID held as 16 bytes, stored as its canonical text.
+struct uuid {
+    std::array<unsigned char, 16> bytes{};
+    friend bool operator==(const uuid&, const uuid&) = default;
+};
+
+std::string create_values_table(strata::connection& connection) {
+    const bool postgresql = connection.sql_dialect() == strata::driver::dialect::postgresql;
+    connection.execute_script("DROP TABLE IF EXISTS typed_values");
+    connection.execute_script(std::string{"CREATE TABLE typed_values (id INTEGER PRIMARY KEY, "} +
+                              "flag BOOLEAN, small SMALLINT, medium INTEGER, big BIGINT, " +
+                              (postgresql ? "real_value DOUBLE PRECISION, " : "real_value REAL, ") +
+                              "text_value TEXT, " + (postgresql ? "blob_value BYTEA, " : "blob_value BLOB, ") +
+                              "time_value TIMESTAMP)");
+    return "typed_values";
+}
+
+template <class T>
+T round_trip(strata::connection& connection, const std::string& column, const T& value) {
+    connection.execute("DELETE FROM typed_values");
+    connection.execute("INSERT INTO typed_values (id, " + column + ") VALUES (1, $1)", value);
+    return connection.execute("SELECT " + column + " FROM typed_values WHERE id = 1").scalar<T>();
+}
+
+}  // namespace
+
+template <>
+struct strata::type_traits<color> : strata::stored_as<std::string, color> {
+    static std::string to_storage(color value) {
+        switch (value) {
+            case color::red: return "red";
+            case color::green: return "green";
+            case color::blue: return "blue";
+        }
+        return "red";
+    }
+    static color from_storage(const std::string& text) {
+        if (text == "red") return color::red;
+        if (text == "green") return color::green;
+        if (text == "blue") return color::blue;
+        throw strata::conversion_error("not a color: '" + text + "'");
+    }
+};
+
+template <>
+struct strata::type_traits<uuid> : strata::stored_as<std::string, uuid> {
+    static std::string to_storage(const uuid& value) {
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string text;
+        for (std::size_t i = 0; i < 16; ++i) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+            text += hex[value.bytes[i] >> 4];
+            text += hex[value.bytes[i] & 15];
+        }
+        return text;
+    }
+    static uuid from_storage(const std::string& text) {
+        uuid value;
+        std::size_t byte = 0;
+        for (std::size_t i = 0; i + 1 < text.size() && byte < 16;) {
+            if (text[i] == '-') {
+                ++i;
+                continue;
+            }
+            value.bytes[byte++] = static_cast<unsigned char>(std::stoi(text.substr(i, 2), nullptr, 16));
+            i += 2;
+        }
+        return value;
+    }
+};
+
+static_assert(strata::database_type<color>);
+static_assert(strata::database_type<std::optional<uuid>>);
+static_assert(!strata::database_type<float>, "float is deliberately not mapped: use double");
+
+TEST_CASE("integers round-trip at their limits on both backends") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        CHECK(round_trip<std::int64_t>(connection, "big", std::numeric_limits<std::int64_t>::max()) ==
+              std::numeric_limits<std::int64_t>::max());
+        CHECK(round_trip<std::int64_t>(connection, "big", std::numeric_limits<std::int64_t>::min()) ==
+              std::numeric_limits<std::int64_t>::min());
+        CHECK(round_trip<std::int32_t>(connection, "medium", std::numeric_limits<std::int32_t>::min()) ==
+              std::numeric_limits<std::int32_t>::min());
+        CHECK(round_trip<std::int16_t>(connection, "small", std::int16_t{-32768}) == -32768);
+        CHECK(round_trip<bool>(connection, "flag", true) == true);
+        CHECK(round_trip<bool>(connection, "flag", false) == false);
+    });
+}
+
+TEST_CASE("reading a value too wide for the C++ integer is a conversion_error") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        connection.execute("INSERT INTO typed_values (id, big) VALUES (1, $1)", std::int64_t{1} << 40);
+        CHECK_THROWS_AS(connection.execute("SELECT big FROM typed_values").scalar<std::int32_t>(),
+                        strata::conversion_error);
+    });
+}
+
+TEST_CASE("doubles round-trip including NaN and infinities") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        CHECK(round_trip(connection, "real_value", 0.1) == 0.1);
+        CHECK(round_trip(connection, "real_value", -1.5e300) == -1.5e300);
+        CHECK(round_trip(connection, "real_value", std::numeric_limits<double>::infinity()) ==
+              std::numeric_limits<double>::infinity());
+        CHECK(round_trip(connection, "real_value", -std::numeric_limits<double>::infinity()) ==
+              -std::numeric_limits<double>::infinity());
+        CHECK(std::isnan(round_trip(connection, "real_value", std::numeric_limits<double>::quiet_NaN())));
+    });
+}
+
+TEST_CASE("text round-trips: empty, unicode, quotes, backslashes and semicolons") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        for (const std::string& value :
+             {std::string{}, std::string{"plain"}, std::string{"Grüße, 世界, 🚀"}, std::string{"it's \"quoted\""},
+              std::string{"back\\slash\\\\"}, std::string{"semi;colon; DROP TABLE typed_values; --"},
+              std::string{"tab\tnew\nline\r"}, std::string{"$1 ? :name"}}) {
+            CHECK(round_trip(connection, "text_value", value) == value);
+        }
+        // string_view and string literal parameters bind as text too.
+        const std::string_view view = "a view";
+        CHECK(round_trip<std::string>(connection, "text_value", std::string{view}) == "a view");
+        connection.execute("UPDATE typed_values SET text_value = $1", view);
+        CHECK(connection.execute("SELECT text_value FROM typed_values").scalar<std::string>() == "a view");
+        connection.execute("UPDATE typed_values SET text_value = $1", "a literal");
+        CHECK(connection.execute("SELECT text_value FROM typed_values").scalar<std::string>() == "a literal");
+    });
+}
+
+TEST_CASE("a 1 MiB blob with every byte value round-trips") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        strata::blob data(1024 * 1024);
+        for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::byte>((i * 7 + i / 256) % 256);
+        CHECK(round_trip(connection, "blob_value", data) == data);
+        CHECK(round_trip(connection, "blob_value", strata::blob{}).empty());
+    });
+}
+
+TEST_CASE("timestamps round-trip with microseconds") {
+    using namespace std::chrono;
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        const strata::timestamp moment = sys_days{2024y / March / 9} + 13h + 14min + 15s + 123456us;
+        CHECK(round_trip(connection, "time_value", moment) == moment);
+        const strata::timestamp early = sys_days{1969y / December / 31} + 23h + 59min + 59s + 1us;
+        CHECK(round_trip(connection, "time_value", early) == early);
+    });
+}
+
+TEST_CASE("NULL reads as std::nullopt and only into std::optional") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        connection.execute("INSERT INTO typed_values (id, big, text_value) VALUES (1, $1, $2)",
+                           std::optional<std::int64_t>{}, std::optional<std::string>{});
+        auto [big, text, time] = connection.execute("SELECT big, text_value, time_value FROM typed_values")
+                                     .one<std::optional<std::int64_t>, std::optional<std::string>,
+                                          std::optional<strata::timestamp>>();
+        CHECK_FALSE(big.has_value());
+        CHECK_FALSE(text.has_value());
+        CHECK_FALSE(time.has_value());
+        CHECK(round_trip(connection, "big", std::optional<std::int64_t>{7}) == std::optional<std::int64_t>{7});
+        CHECK_THROWS_AS(connection.execute("SELECT text_value FROM typed_values WHERE id = 99 OR big IS NULL")
+                            .scalar<std::string>(),
+                        strata::no_result_found);
+        connection.execute("UPDATE typed_values SET big = NULL");
+        CHECK_THROWS_AS(connection.execute("SELECT big FROM typed_values").scalar<std::int64_t>(),
+                        strata::conversion_error);
+    });
+}
+
+TEST_CASE("user types convert through the type_traits customization point") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        CHECK(round_trip(connection, "text_value", color::blue) == color::blue);
+        uuid id;
+        for (std::size_t i = 0; i < 16; ++i) id.bytes[i] = static_cast<unsigned char>(i * 17);
+        CHECK(round_trip(connection, "text_value", id) == id);
+        CHECK(connection.execute("SELECT text_value FROM typed_values").scalar<std::string>() ==
+              "00112233-4455-6677-8899-aabbccddeeff");
+        CHECK(round_trip(connection, "text_value", std::optional<color>{}) == std::nullopt);
+        connection.execute("UPDATE typed_values SET text_value = 'purple'");
+        CHECK_THROWS_AS(connection.execute("SELECT text_value FROM typed_values").scalar<color>(),
+                        strata::conversion_error);
+    });
+}
+
+TEST_CASE("rows read as tuples, by column, and by iteration") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        for (int i = 1; i <= 3; ++i)
+            connection.execute("INSERT INTO typed_values (id, text_value) VALUES ($1, $2)", i, "row " + std::to_string(i));
+        auto rows = connection.execute("SELECT id, text_value FROM typed_values ORDER BY id").all<int, std::string>();
+        REQUIRE(rows.size() == 3);
+        CHECK(rows[2] == std::tuple{3, std::string{"row 3"}});
+        int seen = 0;
+        auto result = connection.execute("SELECT id, text_value FROM typed_values ORDER BY id DESC");
+        CHECK(result.column_count() == 2);
+        CHECK(result.column_name(1) == "text_value");
+        for (const strata::row& row : result) {
+            CHECK(row.get<int>(0) == 3 - seen);
+            ++seen;
+        }
+        CHECK(seen == 3);
+    });
+}

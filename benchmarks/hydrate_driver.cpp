@@ -19,7 +19,7 @@
 namespace {
 
 constexpr int row_count = 100'000;
-constexpr int rounds = 7;
+constexpr int rounds = 11;
 constexpr const char* select_sql = "SELECT id, email, name, score, created_at FROM bench_users";
 
 struct user {

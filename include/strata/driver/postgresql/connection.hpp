@@ -54,14 +54,14 @@ public:
     }
 
     [[nodiscard]] bool read_bool(std::size_t column) const override {
-        const auto [bytes, length, type] = value(column);
-        if (!binary_) return length > 0 && (bytes[0] == 't' || bytes[0] == '1');
+        const auto [bytes, type] = value(column);
+        if (!binary_) return length(column) > 0 && (bytes[0] == 't' || bytes[0] == '1');
         if (type == oid::boolean) return bytes[0] != 0;
         return read_integer(column) != 0;
     }
 
     [[nodiscard]] std::int64_t read_integer(std::size_t column) const override {
-        const auto [bytes, length, type] = value(column);
+        const auto [bytes, type] = value(column);
         if (binary_) {
             switch (type) {
                 case oid::int8: return read_big_endian<std::int64_t>(bytes);
@@ -75,16 +75,16 @@ public:
                     if (real == std::trunc(real) && std::abs(real) < 9.2e18) return static_cast<std::int64_t>(real);
                     throw not_integer(column);
                 }
-                case oid::numeric: return parse_integer(numeric_to_text(bytes, length), column);
+                case oid::numeric: return parse_integer(numeric_to_text(bytes, length(column)), column);
                 default: break;
             }
             if (!is_textual(type)) throw not_integer(column);
         }
-        return parse_integer({bytes, static_cast<std::size_t>(length)}, column);
+        return parse_integer({bytes, static_cast<std::size_t>(length(column))}, column);
     }
 
     [[nodiscard]] double read_real(std::size_t column) const override {
-        const auto [bytes, length, type] = value(column);
+        const auto [bytes, type] = value(column);
         if (binary_) {
             switch (type) {
                 case oid::float8: return std::bit_cast<double>(read_big_endian<std::uint64_t>(bytes));
@@ -92,19 +92,19 @@ public:
                 case oid::int8:
                 case oid::int4:
                 case oid::int2: return static_cast<double>(read_integer(column));
-                case oid::numeric: return parse_real(numeric_to_text(bytes, length), column);
+                case oid::numeric: return parse_real(numeric_to_text(bytes, length(column)), column);
                 default: break;
             }
             if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a number");
         }
-        return parse_real({bytes, static_cast<std::size_t>(length)}, column);
+        return parse_real({bytes, static_cast<std::size_t>(length(column))}, column);
     }
 
     [[nodiscard]] std::string_view read_text(std::size_t column) const override {
-        const auto [bytes, length, type] = value(column);
-        if (!binary_ || is_textual(type)) return {bytes, static_cast<std::size_t>(length)};
+        const auto [bytes, type] = value(column);
+        if (!binary_ || is_textual(type)) return {bytes, static_cast<std::size_t>(length(column))};
         switch (type) {
-            case oid::jsonb: return {bytes + 1, static_cast<std::size_t>(length - 1)};  // version byte first
+            case oid::jsonb: return {bytes + 1, static_cast<std::size_t>(length(column) - 1)};  // version byte first
             case oid::int2:
             case oid::int4:
             case oid::int8:
@@ -117,7 +117,7 @@ public:
                 break;
             }
             case oid::boolean: scratch_ = bytes[0] ? "true" : "false"; break;
-            case oid::numeric: scratch_ = numeric_to_text(bytes, length); break;
+            case oid::numeric: scratch_ = numeric_to_text(bytes, length(column)); break;
             case oid::timestamp:
             case oid::timestamptz: scratch_ = strata::detail::timestamp_to_text(read_timestamp(column)); break;
             case oid::date: scratch_ = strata::detail::timestamp_to_text(read_timestamp(column)).substr(0, 10); break;
@@ -140,12 +140,12 @@ public:
     }
 
     [[nodiscard]] blob_view read_blob(std::size_t column) const override {
-        const auto [bytes, length, type] = value(column);
-        if (binary_) return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(length)};
+        const auto [bytes, type] = value(column);
+        if (binary_) return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(length(column))};
         // Text format: bytea arrives as \x followed by hex digits.
-        const std::string_view text{bytes, static_cast<std::size_t>(length)};
+        const std::string_view text{bytes, static_cast<std::size_t>(length(column))};
         if (type != oid::bytea || !text.starts_with("\\x"))
-            return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(length)};
+            return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(length(column))};
         scratch_.resize((text.size() - 2) / 2);
         for (std::size_t i = 0; i < scratch_.size(); ++i) {
             scratch_[i] = static_cast<char>(strata::detail::hex_digit(text[2 + 2 * i]) * 16 +
@@ -155,7 +155,7 @@ public:
     }
 
     [[nodiscard]] timestamp read_timestamp(std::size_t column) const override {
-        const auto [bytes, length, type] = value(column);
+        const auto [bytes, type] = value(column);
         if (binary_) {
             if (type == oid::timestamp || type == oid::timestamptz) {
                 const auto micros = read_big_endian<std::int64_t>(bytes);
@@ -168,14 +168,13 @@ public:
             }
             if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a timestamp");
         }
-        if (const auto parsed = strata::detail::parse_timestamp({bytes, static_cast<std::size_t>(length)})) return *parsed;
+        if (const auto parsed = strata::detail::parse_timestamp({bytes, static_cast<std::size_t>(length(column))})) return *parsed;
         throw conversion_error(describe(column) + " does not hold a timestamp");
     }
 
 private:
     struct cell {
         const char* bytes;
-        int length;
         unsigned type;
     };
 
@@ -196,7 +195,12 @@ private:
         const int index = static_cast<int>(column);
         if (PQgetisnull(handle_, row_, index))
             throw conversion_error(describe(column) + " is NULL; read it as std::optional<T>");
-        return {PQgetvalue(handle_, row_, index), PQgetlength(handle_, row_, index), types_[column]};
+        return {PQgetvalue(handle_, row_, index), types_[column]};
+    }
+
+    /// The byte length of a value already checked by value(); fixed-width reads never need it.
+    [[nodiscard]] int length(std::size_t column) const noexcept {
+        return PQgetlength(handle_, row_, static_cast<int>(column));
     }
 
     [[nodiscard]] std::string describe(std::size_t column) const {

@@ -38,7 +38,7 @@ public:
     sqlite_result(sqlite_connection& owner, cached_statement* cached, sqlite3_stmt* statement, bool has_row,
                   std::int64_t changes)
         : owner_(owner), cached_(cached), statement_(statement), pending_row_(has_row), done_(!has_row),
-          changes_(changes) {
+          changes_(changes), column_count_(static_cast<std::size_t>(sqlite3_column_count(statement))) {
         if (!has_row) finish();  // nothing to read: give the statement back at once
     }
     ~sqlite_result() override { finish(); }
@@ -48,9 +48,7 @@ public:
     bool next() override;
     [[nodiscard]] std::int64_t affected_rows() const override { return changes_; }
 
-    [[nodiscard]] std::size_t column_count() const noexcept override {
-        return statement_ ? static_cast<std::size_t>(sqlite3_column_count(statement_)) : 0;
-    }
+    [[nodiscard]] std::size_t column_count() const noexcept override { return column_count_; }
     [[nodiscard]] std::string_view column_name(std::size_t column) const override {
         const char* name = statement_ ? sqlite3_column_name(statement_, static_cast<int>(column)) : nullptr;
         return name ? std::string_view{name} : std::string_view{};
@@ -101,9 +99,10 @@ public:
                                ") does not hold a number");
     }
     [[nodiscard]] std::string_view read_text(std::size_t column) const override {
+        check(column);
         const int index = static_cast<int>(column);
-        if (type_of(column) == SQLITE_NULL) null_read(column);
         const auto* text = sqlite3_column_text(statement_, index);
+        if (text == nullptr && sqlite3_column_type(statement_, index) == SQLITE_NULL) null_read(column);
         return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(statement_, index))};
     }
     [[nodiscard]] blob_view read_blob(std::size_t column) const override {
@@ -128,11 +127,14 @@ public:
     }
 
 private:
-    [[nodiscard]] int type_of(std::size_t column) const {
-        if (!statement_ || done_) throw usage_error("a row was read after the result ended (call next() first)");
-        if (column >= column_count())
+    void check(std::size_t column) const {
+        if (done_) throw usage_error("a row was read after the result ended (call next() first)");
+        if (column >= column_count_)
             throw usage_error("column index " + std::to_string(column) + " is out of range (the result has " +
-                              std::to_string(column_count()) + " columns)");
+                              std::to_string(column_count_) + " columns)");
+    }
+    [[nodiscard]] int type_of(std::size_t column) const {
+        check(column);
         return sqlite3_column_type(statement_, static_cast<int>(column));
     }
     [[noreturn]] void null_read(std::size_t column) const {
@@ -147,6 +149,7 @@ private:
     bool pending_row_;  ///< execute() already stepped onto the first row
     bool done_;
     std::int64_t changes_;
+    std::size_t column_count_;
 };
 
 /// A connection to one SQLite database file (or memory database).

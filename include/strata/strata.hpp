@@ -17,3 +17,4 @@
 #include "strata/engine/pool.hpp"
 #include "strata/engine/result.hpp"
 #include "strata/engine/statement_counter.hpp"
+#include "strata/sql.hpp"

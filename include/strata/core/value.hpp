@@ -104,6 +104,15 @@ public:
     [[nodiscard]] std::int64_t as_integer() const noexcept { return integer_; }
     /// The value of a real parameter.
     [[nodiscard]] double as_real() const noexcept { return real_; }
+    /// A copy that owns its bytes, safe to keep after the viewed object is gone.
+    [[nodiscard]] parameter to_owned() const {
+        if (owns_ || (kind_ != value_kind::text && kind_ != value_kind::blob) || is_null()) return *this;
+        parameter copy = *this;
+        copy.owned_.assign(view_.data(), view_.size());
+        copy.view_ = {};
+        copy.owns_ = true;
+        return copy;
+    }
     /// The bytes of a text or blob parameter.
     [[nodiscard]] std::string_view as_text() const noexcept { return owns_ ? std::string_view{owned_} : view_; }
     /// The bytes of a blob parameter.

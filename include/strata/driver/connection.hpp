@@ -13,18 +13,14 @@
 #include <string>
 #include <string_view>
 
+#include "strata/core/dialect.hpp"
 #include "strata/core/url.hpp"
 #include "strata/core/value.hpp"
 
 namespace strata::driver {
 
-/// The SQL dialect a connection speaks; the compiler and DDL choose their rules by it.
-enum class dialect { sqlite, postgresql };
-
-/// The dialect's name as used in logs and benchmark lines ("sqlite", "postgresql").
-[[nodiscard]] constexpr std::string_view dialect_name(dialect which) noexcept {
-    return which == dialect::sqlite ? "sqlite" : "postgresql";
-}
+using strata::dialect;
+using strata::dialect_name;
 
 /// How a transaction starts; SQLite's write lock comes from BEGIN IMMEDIATE.
 enum class begin_mode { deferred, immediate };

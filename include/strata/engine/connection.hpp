@@ -11,7 +11,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
+#include "strata/core/dialect.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/type_traits.hpp"
 #include "strata/driver/connection.hpp"
@@ -19,6 +22,15 @@
 #include "strata/engine/result.hpp"
 
 namespace strata {
+
+/// A statement of strata's SQL layer (select, insert, update, delete): compiles for a dialect and
+/// says what its rows are.
+template <class Statement>
+concept compilable_statement = requires(const Statement& statement, dialect target) {
+    typename Statement::row_type;
+    statement.compile(target).sql;
+    statement.compile(target).parameters;
+};
 
 /// A pooled database connection; move-only, returned to the pool when destroyed.
 class connection {
@@ -44,6 +56,42 @@ public:
     result execute(std::string_view sql, const Args&... arguments) {
         const std::array<parameter, sizeof...(Args)> parameters{to_parameter(arguments)...};
         return execute_parameters(sql, parameters);
+    }
+
+    /// Runs a typed statement: a select (or a RETURNING statement) gives a vector of its row tuples,
+    /// an insert, update or delete without RETURNING gives the number of rows affected.
+    template <compilable_statement Statement>
+    auto execute(const Statement& statement) {
+        const auto compiled = statement.compile(sql_dialect());
+        result rows = execute_parameters(compiled.sql, compiled.parameters);
+        using row_type = typename Statement::row_type;
+        if constexpr (std::tuple_size_v<row_type> == 0) return rows.affected_rows();
+        else return rows.all_as<row_type>();
+    }
+
+    /// Runs a typed statement and iterates its rows one at a time, without a vector of all of them.
+    template <compilable_statement Statement>
+    typed_rows<typename Statement::row_type> stream(const Statement& statement, std::size_t batch_rows = 1000) {
+        const auto compiled = statement.compile(sql_dialect());
+        return typed_rows<typename Statement::row_type>{
+            execute_streaming(compiled.sql, compiled.parameters, batch_rows)};
+    }
+
+    /// Runs a typed statement and builds a Struct from each row (aggregate initialization, in column order).
+    template <class Struct, compilable_statement Statement>
+    std::vector<Struct> execute_into(const Statement& statement) {
+        std::vector<Struct> objects;
+        for (auto&& row : execute(statement)) objects.push_back(std::make_from_tuple<Struct>(std::move(row)));
+        return objects;
+    }
+
+    /// Runs a one-column statement and returns the value of its first row (no_result_found if none).
+    template <compilable_statement Statement>
+    auto scalar(const Statement& statement) {
+        using row_type = typename Statement::row_type;
+        static_assert(std::tuple_size_v<row_type> == 1, "scalar() needs a statement of exactly one column");
+        const auto compiled = statement.compile(sql_dialect());
+        return execute_parameters(compiled.sql, compiled.parameters).template scalar<std::tuple_element_t<0, row_type>>();
     }
 
     /// Runs `sql` with already converted parameters.

@@ -48,6 +48,16 @@ private:
     const driver::result* source_ = nullptr;
 };
 
+namespace detail {
+/// Reads a row as a std::tuple type.
+template <class Tuple>
+struct tuple_reader;
+template <class... Ts>
+struct tuple_reader<std::tuple<Ts...>> {
+    static std::tuple<Ts...> read(const row& source) { return source.as_tuple<Ts...>(); }
+};
+}  // namespace detail
+
 /// The outcome of one statement: rows to iterate (once, forward only) and an affected-row count.
 class result {
 public:
@@ -70,6 +80,13 @@ public:
     [[nodiscard]] std::vector<std::tuple<Ts...>> all() {
         std::vector<std::tuple<Ts...>> rows;
         while (next()) rows.push_back(current().as_tuple<Ts...>());
+        return rows;
+    }
+    /// Every remaining row as the given std::tuple type.
+    template <class Tuple>
+    [[nodiscard]] std::vector<Tuple> all_as() {
+        std::vector<Tuple> rows;
+        while (next()) rows.push_back(detail::tuple_reader<Tuple>::read(current()));
         return rows;
     }
     /// The first column of the first row; throws no_result_found when there is no row.
@@ -125,6 +142,53 @@ public:
 
 private:
     std::unique_ptr<driver::result> source_;
+};
+
+}  // namespace strata
+
+namespace strata {
+
+/// Rows of a typed statement read one at a time as Tuple (no vector of the whole result).
+template <class Tuple>
+class typed_rows {
+public:
+    /// Wraps a result whose columns match Tuple.
+    explicit typed_rows(result rows) : rows_(std::move(rows)) {}
+
+    /// Input iterator yielding Tuple values.
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = Tuple;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const Tuple*;
+        using reference = const Tuple&;
+        iterator() = default;
+        explicit iterator(result* owner) : owner_(owner) { advance(); }
+        reference operator*() const noexcept { return *current_; }
+        pointer operator->() const noexcept { return &*current_; }
+        iterator& operator++() {
+            advance();
+            return *this;
+        }
+        void operator++(int) { advance(); }
+        friend bool operator==(const iterator& left, const iterator& right) noexcept { return left.owner_ == right.owner_; }
+
+    private:
+        void advance() {
+            if (owner_ && owner_->next()) current_ = detail::tuple_reader<Tuple>::read(owner_->current());
+            else owner_ = nullptr;
+        }
+        result* owner_ = nullptr;
+        std::optional<Tuple> current_;
+    };
+    /// The first row.
+    iterator begin() { return iterator{&rows_}; }
+    /// The end.
+    iterator end() noexcept { return iterator{}; }
+
+private:
+    result rows_;
 };
 
 }  // namespace strata

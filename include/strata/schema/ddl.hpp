@@ -1,0 +1,289 @@
+// strata/schema/ddl.hpp - CREATE TABLE / DROP TABLE for mapped models, per dialect.
+//
+//   strata::create_all<Author, Book>(engine);                 // foreign-key order, in one transaction
+//   strata::create_all<Author, Book>(engine, {.if_not_exists = true});
+//   strata::drop_all<Author, Book>(engine);                   // reverse order
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/core/dialect.hpp"
+#include "strata/core/error.hpp"
+#include "strata/core/type_traits.hpp"
+#include "strata/schema/mapping.hpp"
+#include "strata/sql/compiler.hpp"
+
+namespace strata {
+
+/// Options of create_all / drop_all.
+struct ddl_options {
+    bool if_not_exists = false;  ///< CREATE TABLE IF NOT EXISTS / CREATE INDEX IF NOT EXISTS
+    bool if_exists = true;       ///< DROP TABLE IF EXISTS
+};
+
+namespace schema {
+
+/// A column as DDL needs it, read from a mapping at run time.
+struct column_schema {
+    std::string_view name;
+    value_kind kind = value_kind::text;
+    int integer_bytes = 8;
+    bool nullable = false;
+    column_options options;
+    std::string_view referenced_table;
+    std::string_view referenced_column;
+};
+
+/// A table as DDL needs it.
+struct table_schema {
+    std::string_view name;
+    std::vector<column_schema> columns;
+    std::vector<std::vector<std::string_view>> unique_constraints;
+    std::vector<std::pair<std::string_view, std::vector<std::string_view>>> indexes;
+};
+
+template <auto... Members>
+std::vector<std::string_view> column_names() {
+    return {column_of<Members>().name...};
+}
+
+template <class Element>
+struct is_index : std::false_type {};
+template <auto... Members>
+struct is_index<index_definition<Members...>> : std::true_type {};
+template <class Element>
+struct is_unique_constraint : std::false_type {};
+template <auto... Members>
+struct is_unique_constraint<unique_constraint_definition<Members...>> : std::true_type {};
+
+/// Reads Model's mapping into a table_schema.
+template <class Model>
+table_schema describe() {
+    static_assert(check_mapping<Model>());
+    table_schema result;
+    result.name = mapping<Model>::table.name;
+    std::apply(
+        [&result](const auto&... elements) {
+            (
+                [&result]<class Element>(const Element& element) {
+                    if constexpr (is_column<Element>) {
+                        using value = typename Element::value_type;
+                        using stored = sql::strip_optional_t<value>;
+                        column_schema column;
+                        column.name = element.name;
+                        column.kind = type_traits<stored>::kind;
+                        if constexpr (std::is_integral_v<stored>) column.integer_bytes = sizeof(stored);
+                        column.nullable = sql::is_optional_v<value>;
+                        column.options = element.options;
+                        if constexpr (!std::is_null_pointer_v<decltype(Element::target)>) {
+                            constexpr auto target = Element::target;
+                            column.referenced_table = mapping<model_of<target>>::table.name;
+                            column.referenced_column = column_of<target>().name;
+                        }
+                        result.columns.push_back(column);
+                    } else if constexpr (is_unique_constraint<Element>::value) {
+                        [&result]<auto... Members>(const unique_constraint_definition<Members...>*) {
+                            result.unique_constraints.push_back(column_names<Members...>());
+                        }(static_cast<const Element*>(nullptr));
+                    }
+                }(elements),
+                ...);
+        },
+        mapping<Model>::table.elements);
+    return result;
+}
+
+/// Reads multi-column indexes (a separate pass: their element type differs from constraints').
+template <class Model>
+void describe_indexes(table_schema& table) {
+    std::apply(
+        [&table](const auto&... elements) {
+            (
+                [&table]<class Element>(const Element& element) {
+                    if constexpr (is_index<Element>::value) {
+                        [&]<auto... Members>(const index_definition<Members...>& index) {
+                            table.indexes.emplace_back(index.name, column_names<Members...>());
+                        }(element);
+                    }
+                }(elements),
+                ...);
+        },
+        mapping<Model>::table.elements);
+}
+
+inline std::string quote(std::string_view name) {
+    if (!sql::detail::needs_quoting(name)) return std::string{name};
+    std::string text = "\"";
+    for (char c : name) text += c == '"' ? std::string{"\"\""} : std::string{c};
+    return text + "\"";
+}
+
+inline std::string join_names(const std::vector<std::string_view>& names) {
+    std::string text;
+    for (std::size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + quote(names[i]);
+    return text;
+}
+
+/// Whether a column is generated by the database (identity / rowid).
+inline bool is_generated(const table_schema& table, const column_schema& column) {
+    const auto keys = std::count_if(table.columns.begin(), table.columns.end(),
+                                    [](const column_schema& item) { return item.options.primary_key; });
+    if (column.options.autoincrement == 0 || !column.options.primary_key) return false;
+    if (column.options.autoincrement == 1) return true;
+    return keys == 1 && column.kind == value_kind::integer;
+}
+
+inline std::string column_type(const column_schema& column, dialect target) {
+    const bool postgresql = target == dialect::postgresql;
+    switch (column.kind) {
+        case value_kind::boolean: return "BOOLEAN";
+        case value_kind::integer:
+            if (!postgresql) return "INTEGER";  // SQLite: INTEGER affinity; INTEGER PRIMARY KEY is the rowid
+            return column.integer_bytes == 2 ? "SMALLINT" : column.integer_bytes == 4 ? "INTEGER" : "BIGINT";
+        case value_kind::real: return postgresql ? "DOUBLE PRECISION" : "REAL";
+        case value_kind::text: return "TEXT";
+        case value_kind::blob: return postgresql ? "BYTEA" : "BLOB";
+        case value_kind::timestamp: return "TIMESTAMP";
+        case value_kind::null: break;
+    }
+    return "TEXT";
+}
+
+inline std::string_view action_sql(on_delete action) {
+    switch (action) {
+        case on_delete::no_action: return "";
+        case on_delete::restrict: return " ON DELETE RESTRICT";
+        case on_delete::cascade: return " ON DELETE CASCADE";
+        case on_delete::set_null: return " ON DELETE SET NULL";
+        case on_delete::set_default: return " ON DELETE SET DEFAULT";
+    }
+    return "";
+}
+
+/// CREATE TABLE (and CREATE INDEX) statements for one table.
+inline std::vector<std::string> create_statements(const table_schema& table, dialect target, const ddl_options& options) {
+    const bool postgresql = target == dialect::postgresql;
+    std::vector<std::string_view> keys;
+    for (const auto& column : table.columns)
+        if (column.options.primary_key) keys.push_back(column.name);
+    std::string sql = "CREATE TABLE ";
+    if (options.if_not_exists) sql += "IF NOT EXISTS ";
+    sql += quote(table.name) + " (";
+    bool inline_key = false;
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        const auto& column = table.columns[i];
+        sql += (i ? ", " : "") + quote(column.name) + " " + column_type(column, target);
+        const bool generated = is_generated(table, column);
+        if (generated && postgresql) {
+            sql += " GENERATED BY DEFAULT AS IDENTITY";
+        } else if (generated && column.options.autoincrement == 1 && keys.size() == 1) {
+            sql += " PRIMARY KEY AUTOINCREMENT";  // SQLite: only an inline key can say AUTOINCREMENT
+            inline_key = true;
+        }
+        if (!column.nullable) sql += " NOT NULL";
+        if (column.options.unique) sql += " UNIQUE";
+        if (!column.options.server_default.empty()) sql += " DEFAULT " + std::string{column.options.server_default};
+    }
+    if (!keys.empty() && !inline_key) sql += ", PRIMARY KEY (" + join_names(keys) + ")";
+    for (const auto& constraint : table.unique_constraints) sql += ", UNIQUE (" + join_names(constraint) + ")";
+    for (const auto& column : table.columns) {
+        if (column.referenced_table.empty()) continue;
+        sql += ", FOREIGN KEY (" + quote(column.name) + ") REFERENCES " + quote(column.referenced_table) + " (" +
+               quote(column.referenced_column) + ")" + std::string{action_sql(column.options.delete_action)};
+    }
+    sql += ")";
+    std::vector<std::string> statements{std::move(sql)};
+    const std::string exists = options.if_not_exists ? "IF NOT EXISTS " : "";
+    for (const auto& column : table.columns) {
+        if (!column.options.index) continue;
+        statements.push_back("CREATE INDEX " + exists + quote("ix_" + std::string{table.name} + "_" + std::string{column.name}) +
+                             " ON " + quote(table.name) + " (" + quote(column.name) + ")");
+    }
+    for (const auto& [name, columns] : table.indexes)
+        statements.push_back("CREATE INDEX " + exists + quote(name) + " ON " + quote(table.name) + " (" +
+                             join_names(columns) + ")");
+    return statements;
+}
+
+/// Orders tables so that a referenced table comes before the tables referencing it.
+inline std::vector<table_schema> dependency_order(std::vector<table_schema> tables) {
+    std::vector<table_schema> ordered;
+    while (!tables.empty()) {
+        const auto ready = std::find_if(tables.begin(), tables.end(), [&tables](const table_schema& table) {
+            return std::none_of(table.columns.begin(), table.columns.end(), [&](const column_schema& column) {
+                return column.referenced_table != table.name &&
+                       std::any_of(tables.begin(), tables.end(), [&](const table_schema& other) {
+                           return other.name == column.referenced_table;
+                       });
+            });
+        });
+        if (ready == tables.end())
+            throw usage_error("create_all: the foreign keys between these tables form a cycle (" +
+                              std::string{tables.front().name} + ", ...)");
+        ordered.push_back(std::move(*ready));
+        tables.erase(ready);
+    }
+    return ordered;
+}
+
+template <class... Models>
+std::vector<table_schema> describe_all() {
+    std::vector<table_schema> tables;
+    (
+        [&tables] {
+            tables.push_back(describe<Models>());
+            describe_indexes<Models>(tables.back());
+        }(),
+        ...);
+    return dependency_order(std::move(tables));
+}
+
+}  // namespace schema
+
+/// The CREATE statements for Models in foreign-key order, for a dialect (what create_all runs).
+template <class... Models>
+std::vector<std::string> create_all_sql(dialect target, const ddl_options& options = {}) {
+    std::vector<std::string> statements;
+    for (const auto& table : schema::describe_all<Models...>()) {
+        auto created = schema::create_statements(table, target, options);
+        statements.insert(statements.end(), created.begin(), created.end());
+    }
+    return statements;
+}
+
+/// The DROP statements for Models, referencing tables first.
+template <class... Models>
+std::vector<std::string> drop_all_sql(const ddl_options& options = {}) {
+    auto tables = schema::describe_all<Models...>();
+    std::vector<std::string> statements;
+    for (auto table = tables.rbegin(); table != tables.rend(); ++table)
+        statements.push_back(std::string{"DROP TABLE "} + (options.if_exists ? "IF EXISTS " : "") +
+                             schema::quote(table->name));
+    return statements;
+}
+
+/// Creates the tables of Models (in foreign-key order) in one transaction.
+template <class... Models, class Engine>
+void create_all(const Engine& engine, const ddl_options& options = {}) {
+    auto connection = engine.connect();
+    const auto statements = create_all_sql<Models...>(connection.sql_dialect(), options);
+    connection.begin();
+    for (const auto& statement : statements) connection.execute_script(statement);
+    connection.commit();
+}
+
+/// Drops the tables of Models (referencing tables first) in one transaction.
+template <class... Models, class Engine>
+void drop_all(const Engine& engine, const ddl_options& options = {}) {
+    auto connection = engine.connect();
+    const auto statements = drop_all_sql<Models...>(options);
+    connection.begin();
+    for (const auto& statement : statements) connection.execute_script(statement);
+    connection.commit();
+}
+
+}  // namespace strata

@@ -1,0 +1,160 @@
+// strata/sql/node.hpp - the runtime expression tree every statement is made of.
+//
+// Typed front ends (expression<T>, col<&T::member>) build these nodes; the compiler walks them.
+// Nodes are immutable once built and shared, so the same column node or sub-expression can
+// appear in many statements without copying. Names held as string_view point at static storage
+// (mapping declarations, operator spellings); text that is built at run time (labels, aliases)
+// is owned by the node.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/core/value.hpp"
+
+namespace strata::sql {
+
+struct node;
+struct select_core;
+
+/// A shared, immutable expression node.
+using node_ptr = std::shared_ptr<const node>;
+
+/// What a node is; the compiler renders each kind by its own rule.
+enum class node_kind : std::uint8_t {
+    column,         ///< table.column
+    parameter,      ///< a bound value ($n / ?)
+    keyword,        ///< SQL text from strata itself: NULL, *, TRUE
+    unary_prefix,   ///< NOT x, -x
+    unary_postfix,  ///< x IS NULL
+    binary,         ///< x op y
+    function,       ///< name(args), name(DISTINCT arg), count(*)
+    list,           ///< (a, b, c): IN lists and row values
+    between,        ///< x BETWEEN a AND b
+    like,           ///< x LIKE p, x ILIKE p (rendered per dialect)
+    case_when,      ///< CASE WHEN c THEN v ... ELSE e END
+    subquery,       ///< (SELECT ...)
+    exists,         ///< EXISTS (SELECT ...)
+    label,          ///< x AS name
+    empty_set,      ///< IN () of an empty range: always false (or true for NOT IN)
+};
+
+/// Operator precedence, high binds tighter; the compiler parenthesizes by it.
+enum class precedence : std::uint8_t {
+    lowest = 0,
+    or_ = 1,
+    and_ = 2,
+    not_ = 3,
+    comparison = 4,
+    additive = 5,
+    multiplicative = 6,
+    unary = 7,
+    atom = 9
+};
+
+/// A table as statements name it (static names from a mapping, optional alias).
+struct table_ref {
+    std::string_view name;   ///< the table's name
+    std::string_view alias;  ///< an alias, or empty
+    friend bool operator==(const table_ref&, const table_ref&) = default;
+    /// The name columns are qualified with.
+    [[nodiscard]] std::string_view qualifier() const noexcept { return alias.empty() ? name : alias; }
+};
+
+/// One node of the tree; which fields mean something depends on `kind`.
+struct node {
+    node_kind kind = node_kind::keyword;
+    precedence binding = precedence::atom;  ///< how tightly this node binds, for parentheses
+    table_ref table;                        ///< column: its table
+    std::string_view text;                  ///< column name, operator, function name or keyword (static)
+    std::string owned_text;                 ///< label names and other run-time text
+    parameter value;                        ///< parameter: the bound value (owned)
+    std::vector<node_ptr> children;         ///< operands, arguments, list items
+    std::shared_ptr<const select_core> query;  ///< subquery / exists
+    bool flag = false;                      ///< function: DISTINCT; like: case-insensitive; empty_set: negated
+    std::uint64_t shape = 0;                ///< hash of everything that decides the SQL text (not the values)
+};
+
+namespace detail {
+/// Mixes a value into a running shape hash (splitmix64 finalizer: cheap, well distributed).
+[[nodiscard]] constexpr std::uint64_t mix(std::uint64_t seed, std::uint64_t value) noexcept {
+    std::uint64_t x = seed ^ (value + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+/// Static text is identified by address and length: same address, same text, for the whole run.
+[[nodiscard]] inline std::uint64_t mix_static(std::uint64_t seed, std::string_view text) noexcept {
+    return mix(mix(seed, reinterpret_cast<std::uintptr_t>(text.data())), text.size());
+}
+/// Run-time text is identified by content.
+[[nodiscard]] inline std::uint64_t mix_text(std::uint64_t seed, std::string_view text) noexcept {
+    return mix(seed, std::hash<std::string_view>{}(text));
+}
+}  // namespace detail
+
+/// Computes a node's shape from its fields and its children's shapes; every make_* calls it last.
+inline node_ptr finish(std::shared_ptr<node> built) {
+    std::uint64_t shape = detail::mix(static_cast<std::uint64_t>(built->kind), static_cast<std::uint64_t>(built->binding));
+    shape = detail::mix_static(shape, built->table.name);
+    shape = detail::mix_static(shape, built->table.alias);
+    shape = detail::mix_static(shape, built->text);
+    if (!built->owned_text.empty()) shape = detail::mix_text(shape, built->owned_text);
+    shape = detail::mix(shape, built->flag ? 1 : 2);
+    for (const auto& child : built->children) shape = detail::mix(shape, child ? child->shape : 0);
+    shape = detail::mix(shape, built->children.size());
+    built->shape = shape;
+    return built;
+}
+
+/// Builds a column node.
+inline node_ptr make_column(table_ref table, std::string_view name) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::column;
+    result->table = table;
+    result->text = name;
+    return finish(std::move(result));
+}
+
+/// Builds a bound-parameter node owning its value.
+inline node_ptr make_parameter(const parameter& value) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::parameter;
+    result->value = value.to_owned();
+    return finish(std::move(result));
+}
+
+/// Builds a keyword node (static SQL text such as NULL or *).
+inline node_ptr make_keyword(std::string_view text) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::keyword;
+    result->text = text;
+    return finish(std::move(result));
+}
+
+/// Builds an operator node of the given kind over its operands.
+inline node_ptr make_operator(node_kind kind, std::string_view spelling, precedence binding,
+                              std::vector<node_ptr> operands) {
+    auto result = std::make_shared<node>();
+    result->kind = kind;
+    result->text = spelling;
+    result->binding = binding;
+    result->children = std::move(operands);
+    return finish(std::move(result));
+}
+
+/// Builds a function call node.
+inline node_ptr make_function(std::string_view name, std::vector<node_ptr> arguments, bool distinct = false) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::function;
+    result->text = name;
+    result->children = std::move(arguments);
+    result->flag = distinct;
+    return finish(std::move(result));
+}
+
+}  // namespace strata::sql

@@ -211,7 +211,6 @@ using elements_of = std::remove_cvref_t<decltype(mapping<Model>::table.elements)
 template <auto Member>
 constexpr std::size_t column_index() {
     using model = model_of<Member>;
-    static_assert(mapped<model>, "this type is not mapped: specialize strata::mapping<T> with a static constexpr table");
     using elements = elements_of<model>;
     return find_column<Member>(static_cast<const elements*>(nullptr),
                                std::make_index_sequence<std::tuple_size_v<elements>>{});
@@ -245,13 +244,16 @@ inline constexpr column_definition<Member> unmapped_column{};
 /// The column definition of a mapped member.
 template <auto Member>
 constexpr const auto& column_of() {
-    constexpr std::size_t index = schema::column_index<Member>();
-    if constexpr (index == schema::not_found) {
-        static_assert(index != schema::not_found,
+    if constexpr (!mapped<schema::model_of<Member>>) {
+        static_assert(mapped<schema::model_of<Member>>,
+                      "this type is not mapped: specialize strata::mapping<T> with a static constexpr table");
+        return schema::unmapped_column<Member>;
+    } else if constexpr (schema::column_index<Member>() == schema::not_found) {
+        static_assert(schema::column_index<Member>() != schema::not_found,
                       "this member is not mapped: add strata::column<&T::member>(\"name\") to strata::mapping<T>");
         return schema::unmapped_column<Member>;  // keeps the error to the one line above
     } else {
-        return std::get<index>(mapping<schema::model_of<Member>>::table.elements);
+        return std::get<schema::column_index<Member>()>(mapping<schema::model_of<Member>>::table.elements);
     }
 }
 
@@ -289,8 +291,14 @@ public:
     using value_type = schema::member_value_t<Member>;
     /// The column as an expression node (one node per column for the whole program).
     [[nodiscard]] expression<value_type> to_expression() const {
-        static const sql::node_ptr node = sql::make_column(table_of<schema::model_of<Member>>(), column_of<Member>().name);
-        return expression<value_type>{node};
+        if constexpr (!mapped<schema::model_of<Member>>) {
+            (void)column_of<Member>();  // reports the one error
+            return expression<value_type>{nullptr};
+        } else {
+            static const sql::node_ptr node =
+                sql::make_column(table_of<schema::model_of<Member>>(), column_of<Member>().name);
+            return expression<value_type>{node};
+        }
     }
     /// The column's name.
     [[nodiscard]] static constexpr std::string_view name() { return column_of<Member>().name; }

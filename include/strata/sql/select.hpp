@@ -44,8 +44,12 @@ order_item to_order_item(const Item& item) {
 /// The table of a mapped model, for from(), joins and FOR UPDATE OF.
 template <class Model>
 sql::table_ref table_of() {
-    static_assert(sql::has_table<Model>, "this type is not mapped: specialize strata::mapping<T> with a table");
-    return sql::table_of<Model>::get();
+    if constexpr (!sql::has_table<Model>) {
+        static_assert(sql::has_table<Model>, "this type is not mapped: specialize strata::mapping<T> with a table");
+        return sql::table_ref{};
+    } else {
+        return sql::table_of<Model>::get();
+    }
 }
 
 /// Options of a locking clause: FOR UPDATE [OF tables] [NOWAIT | SKIP LOCKED].

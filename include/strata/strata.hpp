@@ -1,4 +1,6 @@
-// strata/strata.hpp - the driver-independent library: core, driver interface, engine.
+// strata/strata.hpp - the driver-independent Core: core, driver interface, engine, SQL and schema.
+//
+// The ORM (session, query<T>) is strata/orm.hpp, so Core-only users do not compile it.
 //
 // Include strata/sqlite.hpp and/or strata/postgresql.hpp as well to make those URL schemes work
 // (and link strata::sqlite / strata::postgresql).

@@ -50,6 +50,20 @@ struct membership {
     std::optional<strata::timestamp> joined_at;
 };
 
+/// A model whose bio may be left unloaded by load_only.
+struct profile {
+    std::int64_t id = 0;
+    std::string email;
+    std::string name;
+    strata::deferred<std::string> bio;
+};
+
+/// A queued job that workers claim with SKIP LOCKED.
+struct job {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> claimed_by;
+};
+
 }  // namespace models
 
 template <>
@@ -106,4 +120,20 @@ struct strata::mapping<models::membership> {
         strata::column<&models::membership::role>("role", strata::server_default{"'member'"}),               //
         strata::column<&models::membership::joined_at>("joined_at", strata::server_default{"CURRENT_TIMESTAMP"}),
         strata::unique_constraint<&models::membership::group_id, &models::membership::role>());
+};
+
+template <>
+struct strata::mapping<models::profile> {
+    static constexpr auto table = strata::table("profiles",                        //
+        strata::column<&models::profile::id>("id", strata::primary_key),            //
+        strata::column<&models::profile::email>("email"),                           //
+        strata::column<&models::profile::name>("name"),                             //
+        strata::column<&models::profile::bio>("bio"));
+};
+
+template <>
+struct strata::mapping<models::job> {
+    static constexpr auto table = strata::table("jobs",                             //
+        strata::column<&models::job::id>("id", strata::primary_key),                 //
+        strata::column<&models::job::claimed_by>("claimed_by"));
 };

@@ -115,12 +115,7 @@ void describe_indexes(table_schema& table) {
         mapping<Model>::table.elements);
 }
 
-inline std::string quote(std::string_view name) {
-    if (!sql::detail::needs_quoting(name)) return std::string{name};
-    std::string text = "\"";
-    for (char c : name) text += c == '"' ? std::string{"\"\""} : std::string{c};
-    return text + "\"";
-}
+inline std::string quote(std::string_view name) { return sql::detail::quote_identifier(name); }
 
 inline std::string join_names(const std::vector<std::string_view>& names) {
     std::string text;

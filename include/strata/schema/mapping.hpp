@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "strata/core/type_traits.hpp"
+#include "strata/schema/deferred.hpp"
 #include "strata/sql/expression.hpp"
 #include "strata/sql/node.hpp"
 #include "strata/sql/select.hpp"
@@ -123,7 +124,8 @@ constexpr void apply_option(column_options& options, references_t<Target> value)
 template <auto Member, auto Target = nullptr>
 struct column_definition {
     using model_type = schema::model_of<Member>;              ///< the mapped struct
-    using value_type = schema::member_value_t<Member>;         ///< the member's C++ type
+    using member_type = schema::member_value_t<Member>;        ///< the member's C++ type
+    using value_type = schema::column_value_t<member_type>;    ///< what the column stores (deferred<T>: T)
     static constexpr auto member = Member;                     ///< pointer to the member
     static constexpr auto target = Target;                     ///< referenced member, or nullptr
     std::string_view name;                                     ///< column name
@@ -135,7 +137,7 @@ template <auto Member, class... Options>
 constexpr auto column(std::string_view name, Options... options) {
     static_assert(std::is_member_object_pointer_v<decltype(Member)>,
                   "strata::column<&T::member>: the template argument must be a pointer to a data member");
-    static_assert(database_type<schema::member_value_t<Member>>,
+    static_assert(database_type<schema::column_value_t<schema::member_value_t<Member>>>,
                   "this member's type has no database conversion: specialize strata::type_traits<T> for it");
     constexpr auto target = schema::find_reference<Options...>::value;
     column_definition<Member, target> definition{name, {}};
@@ -285,10 +287,11 @@ struct table_of<Model> {
 
 /// A typed column expression for a mapped member: strata::col<&User::email>.
 template <auto Member>
-class column_ref : public expression_methods<column_ref<Member>, schema::member_value_t<Member>> {
+class column_ref
+    : public expression_methods<column_ref<Member>, schema::column_value_t<schema::member_value_t<Member>>> {
 public:
-    /// The member's C++ type.
-    using value_type = schema::member_value_t<Member>;
+    /// The C++ type the column stores (T for a deferred<T> member).
+    using value_type = schema::column_value_t<schema::member_value_t<Member>>;
     /// The column as an expression node (one node per column for the whole program).
     [[nodiscard]] expression<value_type> to_expression() const {
         if constexpr (!mapped<schema::model_of<Member>>) {

@@ -66,6 +66,17 @@ inline constexpr std::string_view reserved_words[] = {
     return std::binary_search(sorted.begin(), sorted.end(), name);
 }
 
+/// An identifier as SQL text, quoted only when it must be.
+inline std::string quote_identifier(std::string_view name) {
+    if (!needs_quoting(name)) return std::string{name};
+    std::string text = "\"";
+    for (char c : name) {
+        if (c == '"') text += '"';
+        text += c;
+    }
+    return text + "\"";
+}
+
 }  // namespace detail
 
 /// Walks statements; renders SQL when `render` is set, and always collects the parameters in

@@ -57,6 +57,7 @@ struct lock_options {
     bool nowait = false;                    ///< fail at once (lock_not_available) instead of waiting
     bool skip_locked = false;               ///< skip rows other transactions hold (job queues)
     std::vector<sql::table_ref> of = {};    ///< lock only these tables' rows (table_of<Model>())
+    bool read = false;                      ///< FOR SHARE instead of FOR UPDATE (SQLAlchemy's read=True)
 };
 
 /// A typed SELECT; rows read as std::tuple<Ts...>.
@@ -161,7 +162,8 @@ public:
 
     /// FOR UPDATE (PostgreSQL; left out on SQLite, whose write lock comes from BEGIN IMMEDIATE).
     [[nodiscard]] select_statement for_update(lock_options options = {}) const {
-        return locked(sql::lock_strength::update, std::move(options));
+        const auto strength = options.read ? sql::lock_strength::share : sql::lock_strength::update;
+        return locked(strength, std::move(options));
     }
     /// FOR NO KEY UPDATE.
     [[nodiscard]] select_statement for_no_key_update(lock_options options = {}) const {

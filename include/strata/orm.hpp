@@ -1,0 +1,11 @@
+// strata/orm.hpp - the ORM: session, query<T>, load_only, keyset pagination.
+#pragma once
+
+#include "strata/orm/identity_map.hpp"
+#include "strata/orm/keyset.hpp"
+#include "strata/orm/load_only.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/orm/object.hpp"
+#include "strata/orm/query.hpp"
+#include "strata/orm/session.hpp"
+#include "strata/schema/deferred.hpp"

@@ -1,0 +1,375 @@
+// strata/orm/identity_map.hpp - one model's objects in a session: the identity map, and the unit
+// of work's INSERT / UPDATE / DELETE for them.
+//
+// Change detection compares each loaded column's fingerprint (orm/model.hpp) with the one taken
+// when the object was loaded or last flushed, and writes only the columns that differ.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "strata/core/dialect.hpp"
+#include "strata/engine/connection.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/orm/object.hpp"
+#include "strata/sql/compiler.hpp"
+
+namespace strata::orm {
+
+/// What every model's identity map offers the session (type-erased).
+class mapper_base {
+public:
+    virtual ~mapper_base() = default;
+    /// The model's description.
+    [[nodiscard]] virtual const model_info& info() const noexcept = 0;
+    /// Finds the work of the next flush; returns how many statements it needs.
+    virtual std::size_t prepare_flush() = 0;
+    /// INSERTs pending objects.
+    virtual void write_inserts(connection& target) = 0;
+    /// UPDATEs changed columns of persistent objects.
+    virtual void write_updates(connection& target) = 0;
+    /// DELETEs removed objects.
+    virtual void write_deletes(connection& target) = 0;
+    /// The flush succeeded: pending become persistent, snapshots move on, deleted go.
+    virtual void finish_flush() = 0;
+    /// The flush failed and was rolled back: undo generated keys, keep everything as before.
+    virtual void abandon_flush() noexcept = 0;
+    /// Marks every object expired (after commit): the next load refreshes its values.
+    virtual void expire_all() noexcept = 0;
+    /// After rollback: pending objects are dropped, deleted ones restored, all expired.
+    virtual void rollback() noexcept = 0;
+    /// Detaches and forgets every object.
+    virtual void clear() noexcept = 0;
+    /// Objects held.
+    [[nodiscard]] virtual std::size_t size() const noexcept = 0;
+};
+
+/// The objects of one model in one session.
+template <class T>
+class mapper final : public mapper_base {
+public:
+    using state = object_state<T>;
+    using state_ptr = std::shared_ptr<state>;
+
+    /// A mapper for a session speaking `target`.
+    mapper(const void* owner, dialect target) : owner_(owner), dialect_(target), info_(describe<T>()) {}
+
+    [[nodiscard]] const model_info& info() const noexcept override { return info_; }
+    [[nodiscard]] std::size_t size() const noexcept override { return map_.size() + pending_.size(); }
+
+    /// The object with this key, if loaded.
+    [[nodiscard]] state_ptr find(const key_type<T>& key) const {
+        const auto found = map_.find(key);
+        return found == map_.end() ? nullptr : found->second;
+    }
+
+    /// Adds a new object (INSERTed at the next flush).
+    ref<T> add(T object) {
+        auto created = std::make_shared<state>();
+        created->object = std::move(object);
+        created->status = object_status::pending;
+        created->owner = owner_;
+        pending_.push_back(created);
+        return ref<T>{created};
+    }
+
+    /// Marks an object for DELETE at the next flush (a pending object is simply dropped).
+    void remove(const state_ptr& target) {
+        if (target->status == object_status::pending) {
+            std::erase(pending_, target);
+            target->status = object_status::detached;
+            target->owner = nullptr;
+            return;
+        }
+        if (target->status != object_status::persistent) return;
+        target->status = object_status::deleted;
+        deleted_.push_back(target);
+    }
+
+    /// Stops tracking an object.
+    void expunge(const state_ptr& target) {
+        std::erase(pending_, target);
+        std::erase(deleted_, target);
+        const auto found = map_.find(key_of(target->object));
+        if (found != map_.end() && found->second == target) map_.erase(found);
+        target->status = object_status::detached;
+        target->owner = nullptr;
+    }
+
+    /// Turns the current row into the identity-mapped object for it.
+    ///
+    /// `positions[i]` is the select-list index of column i (or -1 when not selected); `mask` has
+    /// the bits of the selected columns. An object already in the map keeps its values unless it
+    /// is expired or `overwrite` is set (a locking read); columns it lacks are filled in.
+    ref<T> load(const field_reader& row, const std::vector<int>& positions, std::uint64_t mask, bool overwrite) {
+        auto key = read_key(row, positions, std::make_index_sequence<primary_key_elements<T>.size()>{});
+        if (auto existing = find(key)) {
+            if (existing->status == object_status::deleted) return ref<T>{existing};
+            std::uint64_t fill = 0;
+            if (existing->expired || overwrite) {
+                fill = mask;
+                existing->expired = false;
+            } else {
+                for (std::size_t i = 0; i < info_.columns.size(); ++i)
+                    if ((mask >> i & 1) && !info_.columns[i].is_loaded(&existing->object)) fill |= 1ULL << i;
+            }
+            for (std::size_t i = 0; fill != 0 && i < info_.columns.size(); ++i) {
+                if (!(fill >> i & 1)) continue;
+                info_.columns[i].read(&existing->object, row, static_cast<std::size_t>(positions[i]));
+                existing->snapshot[i] = fingerprint_of(existing->object, i);
+            }
+            return ref<T>{std::move(existing)};
+        }
+        auto created = std::make_shared<state>();
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            const auto& column = info_.columns[i];
+            if (mask >> i & 1) {
+                column.read(&created->object, row, static_cast<std::size_t>(positions[i]));
+                created->snapshot[i] = fingerprint(column.bind(&created->object));
+            } else {
+                column.unload(&created->object);
+                created->snapshot[i] = unloaded_fingerprint;
+            }
+        }
+        created->status = object_status::persistent;
+        created->owner = owner_;
+        map_.emplace(std::move(key), created);
+        return ref<T>{std::move(created)};
+    }
+
+    /// Forgets an object that a streaming query has finished with (if nothing else changed it).
+    void release(const state_ptr& target) {
+        if (target->status != object_status::persistent || changed_columns(*target) != 0) return;
+        expunge(target);
+    }
+
+    std::size_t prepare_flush() override {
+        updates_.clear();
+        for (const auto& [key, item] : map_) {
+            if (item->status != object_status::persistent) continue;
+            if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
+        }
+        inserted_.clear();
+        return pending_.size() + updates_.size() + deleted_.size();
+    }
+
+    void write_inserts(connection& target) override {
+        for (const auto& item : pending_) {
+            std::uint64_t columns = 0;
+            std::size_t generated = npos;
+            for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+                const auto& column = info_.columns[i];
+                if (column.generated && column.is_unset_key(&item->object)) generated = i;
+                else if (column.is_loaded(&item->object)) columns |= 1ULL << i;
+            }
+            parameters_.clear();
+            for (std::size_t i = 0; i < info_.columns.size(); ++i)
+                if (columns >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
+            auto rows = target.execute_parameters(insert_sql(columns, generated), parameters_);
+            if (generated != npos) {
+                if (!rows.next()) throw internal_error("INSERT ... RETURNING returned no row", "", "");
+                info_.columns[generated].read(&item->object, rows.driver_result(), 0);
+            }
+            inserted_.push_back({item, generated});
+        }
+    }
+
+    void write_updates(connection& target) override {
+        for (const auto& [item, changed] : updates_) {
+            parameters_.clear();
+            for (std::size_t i = 0; i < info_.columns.size(); ++i)
+                if (changed >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
+            for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
+            target.execute_parameters(update_sql(changed), parameters_);
+        }
+    }
+
+    void write_deletes(connection& target) override {
+        for (const auto& item : deleted_) {
+            parameters_.clear();
+            for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
+            target.execute_parameters(delete_sql(), parameters_);
+        }
+    }
+
+    void finish_flush() override {
+        for (const auto& [item, generated] : inserted_) {
+            item->status = object_status::persistent;
+            take_snapshot(*item);
+            map_.insert_or_assign(key_of(item->object), item);
+        }
+        pending_.clear();
+        inserted_.clear();
+        for (const auto& [item, changed] : updates_) take_snapshot(*item);
+        updates_.clear();
+        for (const auto& item : deleted_) {
+            map_.erase(key_of(item->object));
+            item->status = object_status::detached;
+            item->owner = nullptr;
+        }
+        deleted_.clear();
+    }
+
+    void abandon_flush() noexcept override {
+        for (const auto& [item, generated] : inserted_)
+            if (generated != npos) reset_generated_key(item->object, generated);
+        inserted_.clear();
+        updates_.clear();
+    }
+
+    void expire_all() noexcept override {
+        for (auto& [key, item] : map_) item->expired = true;
+    }
+
+    void rollback() noexcept override {
+        for (auto& item : pending_) {
+            item->status = object_status::detached;
+            item->owner = nullptr;
+        }
+        pending_.clear();
+        for (auto& item : deleted_) item->status = object_status::persistent;
+        deleted_.clear();
+        expire_all();
+    }
+
+    void clear() noexcept override {
+        for (auto& [key, item] : map_) {
+            item->status = object_status::detached;
+            item->owner = nullptr;
+        }
+        for (auto& item : pending_) {
+            item->status = object_status::detached;
+            item->owner = nullptr;
+        }
+        map_.clear();
+        pending_.clear();
+        deleted_.clear();
+    }
+
+    /// Reads the object's values into a fresh snapshot (after refresh()).
+    void take_snapshot(state& item) const {
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) item.snapshot[i] = fingerprint_of(item.object, i);
+    }
+
+private:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    /// The key of the current row; key element Is is primary-key column info_.primary_key[Is].
+    template <std::size_t... Is>
+    key_type<T> read_key(const field_reader& row, const std::vector<int>& positions, std::index_sequence<Is...>) const {
+        using elements = schema::elements_of<T>;
+        return key_type<T>{read_field<typename std::tuple_element_t<primary_key_elements<T>[Is], elements>::value_type>(
+            row, static_cast<std::size_t>(positions[info_.primary_key[Is]]))...};
+    }
+
+    [[nodiscard]] std::uint64_t fingerprint_of(const T& object, std::size_t column) const {
+        const auto& accessor = info_.columns[column];
+        return accessor.is_loaded(&object) ? fingerprint(accessor.bind(&object)) : unloaded_fingerprint;
+    }
+
+    [[nodiscard]] std::uint64_t changed_columns(const state& item) const {
+        std::uint64_t changed = 0;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            const auto& column = info_.columns[i];
+            if (!column.is_loaded(&item.object)) continue;  // never write what was not loaded
+            if (fingerprint(column.bind(&item.object)) != item.snapshot[i]) changed |= 1ULL << i;
+        }
+        return changed;
+    }
+
+    void reset_generated_key(T& object, std::size_t column) const noexcept {
+        // A generated key is an integer: reading 0 back through the accessor restores "unset".
+        struct zero_reader final : field_reader {
+            std::size_t column_count() const noexcept override { return 1; }
+            std::string_view column_name(std::size_t) const override { return {}; }
+            bool is_null(std::size_t) const override { return false; }
+            bool read_bool(std::size_t) const override { return false; }
+            std::int64_t read_integer(std::size_t) const override { return 0; }
+            double read_real(std::size_t) const override { return 0; }
+            std::string_view read_text(std::size_t) const override { return {}; }
+            blob_view read_blob(std::size_t) const override { return {}; }
+            timestamp read_timestamp(std::size_t) const override { return {}; }
+        } zero;
+        try {
+            info_.columns[column].read(&object, zero, 0);
+        } catch (...) {
+        }
+    }
+
+    [[nodiscard]] std::string placeholder(std::size_t number) const {
+        return dialect_ == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
+    }
+
+    const std::string& insert_sql(std::uint64_t columns, std::size_t generated) {
+        const std::uint64_t key = columns ^ (generated == npos ? 0 : (1ULL << 63) ^ (generated << 56));
+        auto& text = insert_cache_[key];
+        if (!text.empty()) return text;
+        text = "INSERT INTO " + sql::detail::quote_identifier(info_.table);
+        std::string names;
+        std::string values;
+        std::size_t number = 0;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            if (!(columns >> i & 1)) continue;
+            const std::string separator = number ? ", " : "";
+            ++number;
+            names += separator + sql::detail::quote_identifier(info_.columns[i].name);
+            values += separator + placeholder(number);
+        }
+        text += number ? " (" + names + ") VALUES (" + values + ")" : std::string{" DEFAULT VALUES"};
+        if (generated != npos) text += " RETURNING " + sql::detail::quote_identifier(info_.columns[generated].name);
+        return text;
+    }
+
+    const std::string& update_sql(std::uint64_t changed) {
+        auto& text = update_cache_[changed];
+        if (!text.empty()) return text;
+        text = "UPDATE " + sql::detail::quote_identifier(info_.table) + " SET ";
+        std::size_t number = 0;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            if (!(changed >> i & 1)) continue;
+            text += (number ? ", " : "") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
+                    placeholder(number + 1);
+            ++number;
+        }
+        text += where_key(number);
+        return text;
+    }
+
+    const std::string& delete_sql() {
+        if (delete_text_.empty()) delete_text_ = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
+        return delete_text_;
+    }
+
+    [[nodiscard]] std::string where_key(std::size_t used) const {
+        std::string text = " WHERE ";
+        for (std::size_t k = 0; k < info_.primary_key.size(); ++k)
+            text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[info_.primary_key[k]].name) + " = " +
+                    placeholder(used + k + 1);
+        return text;
+    }
+
+    struct inserted_object {
+        state_ptr item;
+        std::size_t generated;
+    };
+
+    const void* owner_;
+    dialect dialect_;
+    const model_info& info_;
+    std::unordered_map<key_type<T>, state_ptr, key_hash> map_;
+    std::vector<state_ptr> pending_;
+    std::vector<state_ptr> deleted_;
+    std::vector<std::pair<state_ptr, std::uint64_t>> updates_;
+    std::vector<inserted_object> inserted_;
+    std::vector<parameter> parameters_;
+    std::unordered_map<std::uint64_t, std::string> insert_cache_;
+    std::unordered_map<std::uint64_t, std::string> update_cache_;
+    std::string delete_text_;
+};
+
+}  // namespace strata::orm

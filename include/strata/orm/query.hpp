@@ -1,0 +1,282 @@
+// strata/orm/query.hpp - query<T>: identity-mapped objects from a SELECT built like Core's.
+//
+//   auto adults = session.query<User>().filter(col<&User::age> >= 18).order_by(col<&User::id>).limit(20).all();
+//   bool taken  = session.query<User>().filter(col<&User::email> == email).exists();    // SELECT EXISTS (...)
+//   auto slim   = session.query<User>().options(strata::load_only(&User::id, &User::email)).all();
+//   auto mine   = session.query<Account>().with_for_update().filter(col<&Account::id> == id).one();
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "strata/core/error.hpp"
+#include "strata/orm/load_only.hpp"
+#include "strata/orm/keyset.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/orm/object.hpp"
+#include "strata/orm/session.hpp"
+#include "strata/sql/compiler.hpp"
+#include "strata/sql/expression.hpp"
+#include "strata/sql/functions.hpp"
+#include "strata/sql/select.hpp"
+
+namespace strata {
+
+/// A query for objects of T; generative like select(), run by all(), first(), one() ...
+template <class T>
+class query {
+public:
+    /// A query over every row of T in `owner`.
+    explicit query(session& owner) : session_(&owner), mask_(orm::describe<T>().all_columns_mask) {
+        core_.from.push_back(table_of<T>());
+    }
+
+    /// Adds a WHERE condition (several are ANDed).
+    template <class Condition>
+    [[nodiscard]] query filter(const Condition& condition) const {
+        sql::require_boolean<Condition>();
+        return filter_node(sql::to_node(condition));
+    }
+    /// Adds a WHERE condition given as a node.
+    [[nodiscard]] query filter_node(sql::node_ptr condition) const {
+        query copy = *this;
+        copy.core_.where = copy.core_.where ? sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
+                                                                 {copy.core_.where, std::move(condition)})
+                                            : std::move(condition);
+        return copy;
+    }
+    /// ORDER BY items.
+    template <class... Items>
+    [[nodiscard]] query order_by(const Items&... items) const {
+        query copy = *this;
+        (copy.core_.order_by.push_back(sql::to_order_item(items)), ...);
+        return copy;
+    }
+    /// LIMIT count.
+    [[nodiscard]] query limit(std::int64_t count) const {
+        query copy = *this;
+        copy.core_.limit = sql::make_parameter(parameter::from_integer(count));
+        return copy;
+    }
+    /// OFFSET count.
+    [[nodiscard]] query offset(std::int64_t count) const {
+        query copy = *this;
+        copy.core_.offset = sql::make_parameter(parameter::from_integer(count));
+        return copy;
+    }
+    /// SELECT DISTINCT.
+    [[nodiscard]] query distinct() const {
+        query copy = *this;
+        copy.core_.distinct = true;
+        return copy;
+    }
+    /// INNER JOIN Model ON condition (to filter or order by its columns).
+    template <class Model, class Condition>
+    [[nodiscard]] query join(const Condition& on) const {
+        query copy = *this;
+        copy.core_.joins.push_back({sql::join_kind::inner, table_of<Model>(), sql::to_node(on)});
+        return copy;
+    }
+    /// LEFT OUTER JOIN Model ON condition.
+    template <class Model, class Condition>
+    [[nodiscard]] query left_join(const Condition& on) const {
+        query copy = *this;
+        copy.core_.joins.push_back({sql::join_kind::left_outer, table_of<Model>(), sql::to_node(on)});
+        return copy;
+    }
+    /// Loader options: load_only(...).
+    template <class... Options>
+    [[nodiscard]] query options(const Options&... options) const {
+        query copy = *this;
+        (copy.apply(options), ...);
+        return copy;
+    }
+    /// SELECT ... FOR UPDATE (or FOR SHARE with .read = true); rows read this way overwrite the
+    /// identity-mapped objects' values, since a locked read is the one to act on. Left out on SQLite.
+    [[nodiscard]] query with_for_update(lock_options options = {}) const {
+        query copy = *this;
+        if (options.nowait && options.skip_locked) throw usage_error("a locking clause takes NOWAIT or SKIP LOCKED, not both");
+        copy.core_.lock = {options.read ? sql::lock_strength::share : sql::lock_strength::update, options.nowait,
+                           options.skip_locked, std::move(options.of)};
+        copy.overwrite_ = true;
+        return copy;
+    }
+
+    /// Overwrites the values of objects already in the identity map with the rows read
+    /// (SQLAlchemy's populate_existing); refresh() and locking reads do this.
+    [[nodiscard]] query populate_existing() const {
+        query copy = *this;
+        copy.overwrite_ = true;
+        return copy;
+    }
+
+    /// Runs without flushing first (refresh() uses it: a refresh discards local changes).
+    [[nodiscard]] query no_autoflush() const {
+        query copy = *this;
+        copy.autoflush_ = false;
+        return copy;
+    }
+
+    /// Every matching object, in query order.
+    [[nodiscard]] std::vector<ref<T>> all() const {
+        std::vector<ref<T>> objects;
+        run([&objects](ref<T> object) { objects.push_back(std::move(object)); });
+        return objects;
+    }
+    /// The first object (LIMIT 1), or an empty ref.
+    [[nodiscard]] ref<T> first() const {
+        ref<T> found;
+        limit(1).run([&found](ref<T> object) { found = std::move(object); });
+        return found;
+    }
+    /// Exactly one object; throws no_result_found or multiple_results_found.
+    [[nodiscard]] ref<T> one() const {
+        auto found = one_or_none();
+        if (!found) throw no_result_found("query<" + std::string{orm::describe<T>().table} + ">.one() found no row");
+        return found;
+    }
+    /// One object or an empty ref; throws multiple_results_found for more than one.
+    [[nodiscard]] ref<T> one_or_none() const {
+        ref<T> found;
+        std::size_t count = 0;
+        run([&](ref<T> object) {
+            if (++count == 1) found = std::move(object);
+        });
+        if (count > 1)
+            throw multiple_results_found("query<" + std::string{orm::describe<T>().table} + "> found " +
+                                         std::to_string(count) + " rows where at most one was expected");
+        return found;
+    }
+    /// SQLAlchemy's Query.scalar() for an entity query: one_or_none().
+    [[nodiscard]] ref<T> scalar() const { return one_or_none(); }
+
+    /// SELECT count(*) of the matching rows (ignoring ORDER BY).
+    [[nodiscard]] std::int64_t count() const {
+        if (core_.limit || core_.offset || core_.distinct)
+            throw not_supported_error("count() of a query with limit, offset or distinct is not supported", "", "");
+        sql::select_core counting = core_;
+        counting.columns = {strata::count().node()};
+        counting.order_by.clear();
+        counting.lock = {};
+        return execute_scalar<std::int64_t>(counting);
+    }
+
+    /// SELECT EXISTS (SELECT 1 FROM ... WHERE ...): whether any row matches; loads no object.
+    [[nodiscard]] bool exists() const {
+        auto inner = std::make_shared<sql::select_core>(core_);
+        inner->columns = {sql::make_keyword("1")};
+        inner->order_by.clear();
+        inner->lock = {};
+        sql::select_core outer;
+        outer.columns = {sql::make_subquery(std::move(inner), true)};
+        return execute_scalar<bool>(outer);
+    }
+
+    /// One page after the cursor's last key, ordered by the keyset's columns; advances the cursor.
+    template <auto... Members>
+    std::vector<ref<T>> page(keyset<Members...>& cursor, std::int64_t size) const {
+        static_assert((std::is_same_v<schema::model_of<Members>, T> && ...), "the keyset's columns must belong to T");
+        query paged = *this;
+        if (const auto& last = cursor.last()) {
+            auto keys = strata::tuple(col<Members>...);
+            auto values = std::apply([](const auto&... items) { return strata::tuple(items...); }, *last);
+            paged = paged.filter(cursor.order() == sort_order::ascending ? (keys > values) : (keys < values));
+        }
+        if (cursor.order() == sort_order::ascending) paged = paged.order_by(col<Members>.asc()...);
+        else paged = paged.order_by(col<Members>.desc()...);
+        auto rows = paged.limit(size).all();
+        if (rows.empty()) cursor.finish();
+        else cursor.advance(*rows.back());
+        return rows;
+    }
+
+    /// The SQL this query runs, for a dialect (for logging and tests).
+    [[nodiscard]] std::string sql(dialect target) const {
+        return sql::compile_uncached(final_core(), target).sql;
+    }
+
+    /// Runs the query, handing each identity-mapped object to `sink` as its row is read.
+    template <class Sink>
+    void run(Sink&& sink) const {
+        if (autoflush_) session_->autoflush();
+        auto& connection = session_->connection();
+        const auto compiled = sql::compile(final_core(), connection.sql_dialect());
+        auto rows = connection.execute_parameters(compiled.sql, compiled.parameters);
+        auto& map = session_->mapper_for<T>();
+        while (rows.next()) sink(map.load(rows.driver_result(), positions_, mask_, overwrite_));
+    }
+
+    /// The untyped select (without its column list, which run() adds).
+    [[nodiscard]] const sql::select_core& core() const noexcept { return core_; }
+
+private:
+    void apply(const load_only_option<T>& option) {
+        const auto& info = orm::describe<T>();
+        std::uint64_t mask = option.mask;
+        for (const auto index : info.primary_key) mask |= 1ULL << index;
+        for (std::size_t i = 0; i < info.columns.size(); ++i) {
+            if ((mask >> i & 1) || info.columns[i].deferrable) continue;
+            throw usage_error("load_only leaves out " + std::string{info.table} + "." + std::string{info.columns[i].name} +
+                              ", a plain member that would read as if loaded: declare it strata::deferred<...> "
+                              "or name it in load_only");
+        }
+        mask_ = mask;
+    }
+
+    [[nodiscard]] sql::select_core final_core() const {
+        const auto& info = orm::describe<T>();
+        sql::select_core final = core_;
+        final.columns.clear();
+        positions_.assign(info.columns.size(), -1);
+        for (std::size_t i = 0; i < info.columns.size(); ++i) {
+            if (!(mask_ >> i & 1)) continue;
+            positions_[i] = static_cast<int>(final.columns.size());
+            final.columns.push_back(info.columns[i].column_node());
+        }
+        return final;
+    }
+
+    template <class Value>
+    Value execute_scalar(const sql::select_core& statement) const {
+        session_->autoflush();
+        auto& connection = session_->connection();
+        const auto compiled = sql::compile(statement, connection.sql_dialect());
+        return connection.execute_parameters(compiled.sql, compiled.parameters).template scalar<Value>();
+    }
+
+    session* session_;
+    sql::select_core core_;
+    std::uint64_t mask_;
+    bool overwrite_ = false;
+    bool autoflush_ = true;
+    mutable std::vector<int> positions_;
+};
+
+template <class T>
+strata::query<T> session::query() {
+    return strata::query<T>{*this};
+}
+
+template <class T>
+ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite) {
+    const auto& info = orm::describe<T>();
+    strata::query<T> lookup{*this};
+    std::size_t position = 0;
+    std::apply(
+        [&](const auto&... values) {
+            ((lookup = lookup.filter_node(sql::make_operator(
+                  sql::node_kind::binary, " = ", sql::precedence::comparison,
+                  {info.columns[info.primary_key[position++]].column_node(), sql::make_parameter(to_parameter(values))}))),
+             ...);
+        },
+        key);
+    if (overwrite) lookup = lookup.populate_existing().no_autoflush();
+    return lookup.one_or_none();
+}
+
+}  // namespace strata

@@ -1,0 +1,262 @@
+// strata/orm/session.hpp - the session: identity map + unit of work over one connection at a time.
+//
+//   strata::session session{engine};
+//   auto user = session.add(User{.email = "ada@example.com"});   // INSERT at the next flush
+//   auto same = session.get<User>(user->id);                     // the same object, no SQL
+//   user->name = "Ada";                                          // found at flush: UPDATE users SET name = ...
+//   session.commit();
+//
+// The session checks a connection out at its first statement (and begins a transaction there),
+// and gives it back at commit, rollback or destruction (rolling back what was not committed).
+// Before every query it flushes (autoflush). A flush runs inside a savepoint: if any statement
+// fails, the database is as it was before the flush, the session is too (pending objects stay
+// pending, changes stay unflushed), and the typed error propagates.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "strata/core/error.hpp"
+#include "strata/engine/connection.hpp"
+#include "strata/engine/engine.hpp"
+#include "strata/orm/identity_map.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/orm/object.hpp"
+
+namespace strata {
+
+template <class T>
+class query;
+
+/// Options of a session.
+struct session_options {
+    bool autoflush = true;  ///< flush before every query, as SQLAlchemy does
+};
+
+/// An identity-mapped unit of work over one engine.
+class session {
+public:
+    /// A session over `target`; no connection is taken until the first statement.
+    explicit session(engine target, session_options options = {}) : engine_(std::move(target)), options_(options) {}
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+    /// Rolls back what was not committed, returns the connection, detaches every object.
+    ~session() {
+        release_connection();
+        for (auto& entry : mappers_) entry.second->clear();
+    }
+
+    /// Adds a new object; it is INSERTed at the next flush. Returns its handle.
+    template <class T>
+    ref<T> add(T object) {
+        return mapper_for<T>().add(std::move(object));
+    }
+
+    /// The object with this primary key: from the identity map without SQL when loaded (and not
+    /// expired), else loaded with one SELECT; an empty ref when no row has that key.
+    template <class T, class... Keys>
+    ref<T> get(const Keys&... key) {
+        static_assert(sizeof...(Keys) == primary_key_elements_count<T>(),
+                      "get<T>(key...) takes one value per primary-key column, in mapping order");
+        auto& map = mapper_for<T>();
+        const orm::key_type<T> identity{key...};
+        if (auto found = map.find(identity); found && !found->expired) {
+            if (found->status == object_status::deleted) return ref<T>{};
+            return ref<T>{std::move(found)};
+        }
+        return by_key<T>(identity, false);
+    }
+
+    /// Marks an object for DELETE at the next flush (a pending one is just dropped).
+    template <class T>
+    void remove(const ref<T>& object) {
+        check_owned(object);
+        mapper_for<T>().remove(object.state());
+    }
+
+    /// Reloads every column of an object from the database, overwriting its values (and loading
+    /// columns load_only left out). Throws no_result_found when its row is gone.
+    template <class T>
+    void refresh(const ref<T>& object) {
+        check_owned(object);
+        if (object.status() != object_status::persistent) throw usage_error("refresh() needs a persistent object");
+        if (!by_key<T>(orm::key_of(*object), true))
+            throw no_result_found("refresh(): the row of this object no longer exists in " +
+                                  std::string{orm::describe<T>().table});
+    }
+
+    /// Stops tracking an object: it stays valid but detached (its changes are not flushed).
+    template <class T>
+    void expunge(const ref<T>& object) {
+        check_owned(object);
+        mapper_for<T>().expunge(object.state());
+    }
+
+    /// Detaches every object.
+    void clear() noexcept {
+        for (auto& entry : mappers_) entry.second->clear();
+    }
+
+    /// Writes pending changes: INSERTs in foreign-key order, UPDATEs of changed columns, DELETEs in
+    /// reverse order, all inside a savepoint that is rolled back if any statement fails.
+    void flush() {
+        std::size_t work = 0;
+        for (auto& entry : mappers_) work += entry.second->prepare_flush();
+        if (work == 0) return;
+        auto& target = connection();
+        const auto order = dependency_order();
+        target.savepoint("strata_flush");
+        try {
+            for (auto* item : order) item->write_inserts(target);
+            for (auto* item : order) item->write_updates(target);
+            for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
+            target.release_savepoint("strata_flush");
+        } catch (...) {
+            for (auto* item : order) item->abandon_flush();
+            try {
+                target.rollback_to_savepoint("strata_flush");
+                target.release_savepoint("strata_flush");
+            } catch (...) {  // the connection itself failed: the pool discards it at release
+                release_connection();
+            }
+            throw;
+        }
+        for (auto* item : order) item->finish_flush();
+    }
+
+    /// Flushes, commits and returns the connection; objects stay attached but expired (the next
+    /// query that loads them refreshes their values, like SQLAlchemy's expire_on_commit).
+    void commit() {
+        flush();
+        if (connection_) {
+            connection_->commit();
+            release_connection();
+        }
+        for (auto& entry : mappers_) entry.second->expire_all();
+    }
+
+    /// Rolls back and returns the connection: pending objects are dropped (detached), removed ones
+    /// restored, every object expired.
+    void rollback() {
+        if (connection_) {
+            try {
+                connection_->rollback();
+            } catch (...) {
+                release_connection();
+                throw;
+            }
+            release_connection();
+        }
+        for (auto& entry : mappers_) entry.second->rollback();
+    }
+
+    /// A query for objects of T (definition in orm/query.hpp).
+    template <class T>
+    strata::query<T> query();
+
+    /// Runs a Core statement in the session's transaction (after autoflush).
+    template <compilable_statement Statement>
+    auto execute(const Statement& statement) {
+        autoflush();
+        return connection().execute(statement);
+    }
+
+    /// The session's connection, checked out and in a transaction (begun on first use).
+    strata::connection& connection() {
+        if (!connection_) {
+            auto checked_out = engine_.connect();
+            checked_out.begin();
+            connection_.emplace(std::move(checked_out));
+        }
+        return *connection_;
+    }
+
+    /// Whether the session holds a connection now.
+    [[nodiscard]] bool has_connection() const noexcept { return connection_.has_value(); }
+    /// The engine the session runs on.
+    [[nodiscard]] const engine& bound_engine() const noexcept { return engine_; }
+    /// Objects the identity map holds (pending included).
+    [[nodiscard]] std::size_t identity_count() const noexcept {
+        std::size_t count = 0;
+        for (const auto& entry : mappers_) count += entry.second->size();
+        return count;
+    }
+
+    /// Flushes if autoflush is on (queries call this).
+    void autoflush() {
+        if (options_.autoflush) flush();
+    }
+
+    /// The identity map of T in this session.
+    template <class T>
+    orm::mapper<T>& mapper_for() {
+        const void* id = &type_id<T>;
+        for (auto& [key, item] : mappers_)
+            if (key == id) return static_cast<orm::mapper<T>&>(*item);
+        mappers_.emplace_back(id, std::make_unique<orm::mapper<T>>(this, engine_.sql_dialect()));
+        return static_cast<orm::mapper<T>&>(*mappers_.back().second);
+    }
+
+private:
+    template <class T>
+    static constexpr char type_id = 0;
+
+    template <class T>
+    static constexpr std::size_t primary_key_elements_count() {
+        return orm::primary_key_elements<T>.size();
+    }
+
+    template <class T>
+    void check_owned(const ref<T>& object) const {
+        if (!object) throw usage_error("empty strata::ref passed to the session");
+        if (object.state()->owner != this && object.status() != object_status::detached)
+            throw usage_error("this object belongs to another session");
+    }
+
+    template <class T>
+    ref<T> by_key(const orm::key_type<T>& key, bool overwrite);
+
+    /// Mappers ordered so that referenced tables come before the tables referencing them.
+    std::vector<orm::mapper_base*> dependency_order() {
+        std::vector<orm::mapper_base*> remaining;
+        for (auto& entry : mappers_) remaining.push_back(entry.second.get());
+        std::vector<orm::mapper_base*> ordered;
+        while (!remaining.empty()) {
+            auto ready = remaining.begin();
+            for (; ready != remaining.end(); ++ready) {
+                bool blocked = false;
+                for (const auto& table : (*ready)->info().references) {
+                    if (table == (*ready)->info().table) continue;
+                    for (auto* other : remaining)
+                        if (other != *ready && other->info().table == table) blocked = true;
+                }
+                if (!blocked) break;
+            }
+            if (ready == remaining.end()) ready = remaining.begin();  // a cycle: keep the order we have
+            ordered.push_back(*ready);
+            remaining.erase(ready);
+        }
+        return ordered;
+    }
+
+    void release_connection() noexcept {
+        if (connection_) {
+            connection_->close();  // the pool rolls back anything still open
+            connection_.reset();
+        }
+    }
+
+    engine engine_;
+    session_options options_;
+    std::optional<strata::connection> connection_;
+    std::vector<std::pair<const void*, std::unique_ptr<orm::mapper_base>>> mappers_;
+};
+
+}  // namespace strata
+
+#include "strata/orm/query.hpp"

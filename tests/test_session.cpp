@@ -1,0 +1,288 @@
+// The session: identity map, unit of work, query<T>, load_only, exists, refresh/expunge/clear.
+#include <catch2/catch.hpp>
+
+#include "strata/orm.hpp"
+#include "support/backends.hpp"
+#include "support/models.hpp"
+
+using namespace models;
+using strata::col;
+using strata::testing::for_each_backend;
+
+namespace {
+template <class... Models>
+void fresh_tables(const strata::engine& engine) {
+    strata::drop_all<Models...>(engine);
+    strata::create_all<Models...>(engine);
+}
+std::string placeholder(const strata::engine& engine, int number) {
+    return engine.sql_dialect() == strata::dialect::postgresql ? "$" + std::to_string(number) : "?";
+}
+user make_user(const std::string& name) { return user{0, name + "@example.com", name, 30, 1.0}; }
+}  // namespace
+
+TEST_CASE("add then commit INSERTs with RETURNING and fills the generated key") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        auto ada = session.add(make_user("ada"));
+        auto bob = session.add(make_user("bob"));
+        CHECK(ada.status() == strata::object_status::pending);
+        CHECK(counter.count() == 0);  // nothing runs before the flush
+        session.commit();
+        CHECK(counter.count() == 2);
+        CHECK(counter.statements()[0] == "INSERT INTO users (email, name, age, score) VALUES (" + placeholder(engine, 1) +
+                                             ", " + placeholder(engine, 2) + ", " + placeholder(engine, 3) + ", " +
+                                             placeholder(engine, 4) + ") RETURNING id");
+        CHECK(ada->id == 1);
+        CHECK(bob->id == 2);
+        CHECK(ada.status() == strata::object_status::persistent);
+    });
+}
+
+TEST_CASE("the same row is the same object however it was loaded, and get() needs no SQL for it") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        auto added = session.add(make_user("ada"));
+        session.flush();
+        strata::statement_counter counter{engine};
+        auto by_get = session.get<user>(added->id);
+        CHECK(counter.count() == 0);
+        CHECK(by_get.get() == added.get());
+        auto by_query = session.query<user>().filter(col<&user::name> == "ada").one();
+        CHECK(by_query.get() == added.get());
+        CHECK(counter.count() == 1);
+        CHECK_FALSE(session.get<user>(std::int64_t{999}));
+    });
+}
+
+TEST_CASE("flush writes only the changed columns: UPDATE accounts SET balance = $1 WHERE id = $2") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<account>(engine);
+        {
+            strata::session setup{engine};
+            setup.add(account{1, 100});
+            setup.commit();
+        }
+        strata::session session{engine};
+        auto account_row = session.get<account>(std::int64_t{1});
+        strata::statement_counter counter{engine};
+        session.flush();
+        CHECK(counter.count() == 0);  // nothing changed, nothing written
+        account_row->balance -= 30;
+        session.commit();
+        REQUIRE(counter.count() == 1);
+        CHECK(counter.statements()[0] == "UPDATE accounts SET balance = " + placeholder(engine, 1) + " WHERE id = " +
+                                             placeholder(engine, 2));
+        strata::session check{engine};
+        CHECK(check.get<account>(std::int64_t{1})->balance == 70);
+    });
+}
+
+TEST_CASE("remove() DELETEs at flush, children before parents; inserts go parents first") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        // The order is added before its user; the foreign key still holds because users go first.
+        session.add(order{1, 1, 500, std::nullopt});
+        auto owner = session.add(user{1, "o@example.com", "owner", std::nullopt, 0});
+        strata::statement_counter counter{engine};
+        session.commit();
+        REQUIRE(counter.count() == 2);
+        CHECK(counter.statements()[0].starts_with("INSERT INTO users"));
+        CHECK(counter.statements()[1].starts_with("INSERT INTO orders"));
+        counter.reset();
+        auto placed = session.get<order>(std::int64_t{1});
+        session.remove(owner);
+        session.remove(placed);
+        session.commit();
+        REQUIRE(counter.count() == 3);  // the get (expired after commit) and two deletes
+        CHECK(counter.statements()[1].starts_with("DELETE FROM orders"));
+        CHECK(counter.statements()[2].starts_with("DELETE FROM users"));
+        CHECK(placed.status() == strata::object_status::detached);
+        CHECK(session.query<user>().count() == 0);
+    });
+}
+
+TEST_CASE("a failed flush raises the typed error and leaves database and session as before") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        session.add(make_user("ada"));
+        session.flush();
+        auto fine = session.add(make_user("bob"));
+        auto clash = session.add(make_user("ada"));  // same email: UNIQUE
+        CHECK_THROWS_AS(session.flush(), strata::unique_violation);
+        CHECK(fine.status() == strata::object_status::pending);
+        CHECK(fine->id == 0);  // the generated key of the rolled-back INSERT is undone
+        // The database holds what it held before the flush (read without autoflush, which would
+        // retry the same failing flush, as SQLAlchemy's would).
+        CHECK(session.connection().execute("SELECT count(*) FROM users").scalar<int>() == 1);
+        CHECK_THROWS_AS(session.query<user>().count(), strata::unique_violation);
+    });
+}
+
+TEST_CASE("after a failed flush, fixing the object lets the next flush succeed") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        session.add(make_user("ada"));
+        session.commit();
+        auto bob = session.add(make_user("bob"));
+        auto clash = session.add(make_user("ada"));
+        CHECK_THROWS_AS(session.flush(), strata::unique_violation);
+        clash->email = "ada2@example.com";
+        session.commit();
+        CHECK(bob->id > 0);
+        strata::session check{engine};
+        CHECK(check.query<user>().count() == 3);
+    });
+}
+
+TEST_CASE("a session checks out at its first statement and returns the connection at commit, rollback or end") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<account>(engine);
+        {
+            strata::session session{engine};
+            CHECK(engine.pool_status().checked_out == 0);
+            session.add(account{1, 10});
+            CHECK(engine.pool_status().checked_out == 0);
+            session.flush();
+            CHECK(engine.pool_status().checked_out == 1);
+            session.commit();
+            CHECK(engine.pool_status().checked_out == 0);
+            session.get<account>(std::int64_t{1})->balance = 99;
+            session.flush();
+            CHECK(engine.pool_status().checked_out == 1);
+        }  // destroyed without commit: rolled back
+        CHECK(engine.pool_status().checked_out == 0);
+        strata::session check{engine};
+        CHECK(check.get<account>(std::int64_t{1})->balance == 10);
+        check.add(account{2, 20});
+        check.rollback();
+        CHECK(check.query<account>().count() == 1);
+    });
+}
+
+TEST_CASE("query<T>: filter, order_by, limit, offset, distinct, first, one, one_or_none, count") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        for (const char* name : {"a", "b", "c", "d", "e"}) session.add(make_user(name));
+        session.commit();
+        const auto page = session.query<user>().order_by(col<&user::name>.desc()).limit(2).offset(1).all();
+        REQUIRE(page.size() == 2);
+        CHECK(page[0]->name == "d");
+        CHECK(page[1]->name == "c");
+        CHECK(session.query<user>().filter(col<&user::name> > "c").count() == 2);
+        CHECK(session.query<user>().order_by(col<&user::name>).first()->name == "a");
+        CHECK_FALSE(session.query<user>().filter(col<&user::name> == "zz").first());
+        CHECK_THROWS_AS(session.query<user>().filter(col<&user::name> == "zz").one(), strata::no_result_found);
+        CHECK_THROWS_AS(session.query<user>().one_or_none(), strata::multiple_results_found);
+        CHECK(session.query<user>().distinct().filter(col<&user::id> <= 2).all().size() == 2);
+        CHECK(session.query<user>().filter(col<&user::id>.in_(std::vector<std::int64_t>{1, 3})).all().size() == 2);
+        CHECK(session.query<user>().filter(col<&user::id> == 1).scalar()->name == "a");
+        const auto joined = session.query<user>().join<order>(col<&order::user_id> == col<&user::id>).all();
+        CHECK(joined.empty());
+    });
+}
+
+TEST_CASE("exists() issues one SELECT EXISTS (SELECT 1 ...) and loads no object") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        session.add(make_user("ada"));
+        session.commit();
+        session.clear();
+        strata::statement_counter counter{engine};
+        CHECK(session.query<user>().filter(col<&user::email> == "ada@example.com").exists());
+        CHECK_FALSE(session.query<user>().filter(col<&user::email> == "nobody@example.com").exists());
+        REQUIRE(counter.count() == 2);
+        CHECK(counter.statements()[0] == "SELECT EXISTS (SELECT 1 FROM users WHERE users.email = " +
+                                             placeholder(engine, 1) + ")");
+        CHECK(session.identity_count() == 0);
+    });
+}
+
+TEST_CASE("load_only selects only the named columns; unloaded ones are loud, never flushed, and refresh loads them") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<profile>(engine);
+        {
+            strata::session setup{engine};
+            setup.add(profile{1, "a@example.com", "A", std::string(1000, 'x')});
+            setup.commit();
+        }
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        auto slim = session.query<profile>().options(strata::load_only(&profile::id, &profile::email, &profile::name)).one();
+        CHECK(counter.statements().at(0) == "SELECT profiles.id, profiles.email, profiles.name FROM profiles");
+        CHECK_FALSE(slim->bio.is_loaded());
+        CHECK_THROWS_AS(slim->bio.value(), strata::unloaded_column);
+        slim->name = "B";
+        counter.reset();
+        session.flush();
+        REQUIRE(counter.count() == 1);
+        CHECK(counter.statements()[0] == "UPDATE profiles SET name = " + placeholder(engine, 1) + " WHERE id = " +
+                                             placeholder(engine, 2));
+        session.refresh(slim);
+        CHECK(slim->bio.value() == std::string(1000, 'x'));
+        CHECK(slim->name == "B");
+        // Leaving out a plain member would make its default value look like data: refused.
+        CHECK_THROWS_AS(session.query<profile>().options(strata::load_only(&profile::id)), strata::usage_error);
+    });
+}
+
+TEST_CASE("refresh() overwrites local changes with the row; expunge and clear detach without invalidating handles") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<account>(engine);
+        strata::session session{engine};
+        auto item = session.add(account{1, 10});
+        session.commit();
+        item->balance = 500;
+        session.refresh(item);
+        CHECK(item->balance == 10);
+        session.expunge(item);
+        CHECK(item.status() == strata::object_status::detached);
+        item->balance = 77;  // a detached object is still valid, but not tracked
+        session.commit();
+        auto reloaded = session.get<account>(std::int64_t{1});
+        CHECK(reloaded->balance == 10);
+        CHECK(reloaded.get() != item.get());
+        session.clear();
+        CHECK(session.identity_count() == 0);
+        CHECK(reloaded->balance == 10);  // still readable
+        CHECK_THROWS_AS(*strata::ref<account>{}, strata::usage_error);
+    });
+}
+
+TEST_CASE("after commit, objects are expired: the next load picks up changes made elsewhere") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<account>(engine);
+        strata::session session{engine};
+        auto item = session.add(account{1, 10});
+        session.commit();
+        {
+            strata::session other{engine};
+            other.get<account>(std::int64_t{1})->balance = 20;
+            other.commit();
+        }
+        auto again = session.get<account>(std::int64_t{1});
+        CHECK(again.get() == item.get());
+        CHECK(item->balance == 20);
+    });
+}
+
+TEST_CASE("Core statements run in the session's transaction after autoflush") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<account>(engine);
+        strata::session session{engine};
+        session.add(account{1, 10});
+        session.add(account{2, 32});
+        CHECK(session.execute(strata::select(strata::sum(col<&account::balance>))).at(0) ==
+              std::tuple{std::optional<std::int64_t>{42}});
+        session.rollback();
+        CHECK(session.query<account>().count() == 0);
+    });
+}

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "strata/core/dialect.hpp"
+#include "strata/detail/flat_map.hpp"
 #include "strata/engine/connection.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object.hpp"
@@ -63,9 +64,9 @@ public:
     [[nodiscard]] std::size_t size() const noexcept override { return map_.size() + pending_.size(); }
 
     /// The object with this key, if loaded.
-    [[nodiscard]] state_ptr find(const key_type<T>& key) const {
-        const auto found = map_.find(key);
-        return found == map_.end() ? nullptr : found->second;
+    [[nodiscard]] state_ptr find(const key_type<T>& key) {
+        const auto* found = map_.find(key);
+        return found ? *found : nullptr;
     }
 
     /// Adds a new object (INSERTed at the next flush).
@@ -95,8 +96,8 @@ public:
     void expunge(const state_ptr& target) {
         std::erase(pending_, target);
         std::erase(deleted_, target);
-        const auto found = map_.find(key_of(target->object));
-        if (found != map_.end() && found->second == target) map_.erase(found);
+        const auto key = key_of(target->object);
+        if (const auto* found = map_.find(key); found && *found == target) map_.erase(key);
         target->status = object_status::detached;
         target->owner = nullptr;
     }
@@ -108,7 +109,9 @@ public:
     /// is expired or `overwrite` is set (a locking read); columns it lacks are filled in.
     ref<T> load(const field_reader& row, const std::vector<int>& positions, std::uint64_t mask, bool overwrite) {
         auto key = read_key(row, positions, std::make_index_sequence<primary_key_elements<T>.size()>{});
-        if (auto existing = find(key)) {
+        auto [slot, inserted] = map_.try_emplace(key);
+        if (!inserted) {
+            state_ptr existing = *slot;
             if (existing->status == object_status::deleted) return ref<T>{existing};
             std::uint64_t fill = 0;
             if (existing->expired || overwrite) {
@@ -126,19 +129,24 @@ public:
             return ref<T>{std::move(existing)};
         }
         auto created = std::make_shared<state>();
-        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-            const auto& column = info_.columns[i];
-            if (mask >> i & 1) {
-                column.read(&created->object, row, static_cast<std::size_t>(positions[i]));
-                created->snapshot[i] = fingerprint(column.bind(&created->object));
-            } else {
-                column.unload(&created->object);
-                created->snapshot[i] = unloaded_fingerprint;
+        try {
+            for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+                const auto& column = info_.columns[i];
+                if (mask >> i & 1) {
+                    column.read(&created->object, row, static_cast<std::size_t>(positions[i]));
+                    created->snapshot[i] = column.fingerprint(&created->object);
+                } else {
+                    column.unload(&created->object);
+                    created->snapshot[i] = unloaded_fingerprint;
+                }
             }
+        } catch (...) {
+            map_.erase(key);  // a conversion failed: leave no half-loaded object behind
+            throw;
         }
         created->status = object_status::persistent;
         created->owner = owner_;
-        map_.emplace(std::move(key), created);
+        *slot = created;
         return ref<T>{std::move(created)};
     }
 
@@ -150,10 +158,10 @@ public:
 
     std::size_t prepare_flush() override {
         updates_.clear();
-        for (const auto& [key, item] : map_) {
-            if (item->status != object_status::persistent) continue;
+        map_.for_each([this](const key_type<T>&, const state_ptr& item) {
+            if (item->status != object_status::persistent) return;
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
-        }
+        });
         inserted_.clear();
         return pending_.size() + updates_.size() + deleted_.size();
     }
@@ -201,7 +209,7 @@ public:
         for (const auto& [item, generated] : inserted_) {
             item->status = object_status::persistent;
             take_snapshot(*item);
-            map_.insert_or_assign(key_of(item->object), item);
+            *map_.try_emplace(key_of(item->object)).first = item;
         }
         pending_.clear();
         inserted_.clear();
@@ -223,7 +231,7 @@ public:
     }
 
     void expire_all() noexcept override {
-        for (auto& [key, item] : map_) item->expired = true;
+        map_.for_each([](const key_type<T>&, const state_ptr& item) { item->expired = true; });
     }
 
     void rollback() noexcept override {
@@ -238,10 +246,11 @@ public:
     }
 
     void clear() noexcept override {
-        for (auto& [key, item] : map_) {
+        map_.for_each([](const key_type<T>&, state_ptr& item) {
             item->status = object_status::detached;
             item->owner = nullptr;
-        }
+            item.reset();  // in the same pass: each state is touched once
+        });
         for (auto& item : pending_) {
             item->status = object_status::detached;
             item->owner = nullptr;
@@ -268,8 +277,7 @@ private:
     }
 
     [[nodiscard]] std::uint64_t fingerprint_of(const T& object, std::size_t column) const {
-        const auto& accessor = info_.columns[column];
-        return accessor.is_loaded(&object) ? fingerprint(accessor.bind(&object)) : unloaded_fingerprint;
+        return info_.columns[column].fingerprint(&object);
     }
 
     [[nodiscard]] std::uint64_t changed_columns(const state& item) const {
@@ -277,7 +285,7 @@ private:
         for (std::size_t i = 0; i < info_.columns.size(); ++i) {
             const auto& column = info_.columns[i];
             if (!column.is_loaded(&item.object)) continue;  // never write what was not loaded
-            if (fingerprint(column.bind(&item.object)) != item.snapshot[i]) changed |= 1ULL << i;
+            if (column.fingerprint(&item.object) != item.snapshot[i]) changed |= 1ULL << i;
         }
         return changed;
     }
@@ -361,7 +369,7 @@ private:
     const void* owner_;
     dialect dialect_;
     const model_info& info_;
-    std::unordered_map<key_type<T>, state_ptr, key_hash> map_;
+    strata::detail::flat_map<key_type<T>, state_ptr, key_hash> map_;
     std::vector<state_ptr> pending_;
     std::vector<state_ptr> deleted_;
     std::vector<std::pair<state_ptr, std::uint64_t>> updates_;

@@ -59,9 +59,32 @@ struct column_accessor {
     bool (*is_loaded)(const void* object) = nullptr;                ///< false for an unloaded deferred<T>
     void (*unload)(void* object) = nullptr;                         ///< leaves a deferred<T> unloaded
     bool (*is_unset_key)(const void* object) = nullptr;             ///< generated key still 0: let the database choose
+    std::uint64_t (*fingerprint)(const void* object) = nullptr;     ///< change-detection fingerprint of the member
 };
 
 namespace detail {
+
+/// fingerprint(to_parameter(value)) without building a parameter for the common types.
+template <class Value>
+std::uint64_t fingerprint_value(const Value& value) noexcept {
+    using sql::detail::mix;
+    if constexpr (std::is_same_v<Value, bool>) {
+        return mix(static_cast<std::uint64_t>(value_kind::boolean), value ? 1 : 0);
+    } else if constexpr (std::is_integral_v<Value>) {
+        return mix(static_cast<std::uint64_t>(value_kind::integer), static_cast<std::uint64_t>(value));
+    } else if constexpr (std::is_same_v<Value, double>) {
+        return mix(static_cast<std::uint64_t>(value_kind::real), std::bit_cast<std::uint64_t>(value));
+    } else if constexpr (std::is_same_v<Value, std::string>) {
+        return mix(mix(static_cast<std::uint64_t>(value_kind::text), std::hash<std::string_view>{}(value)), value.size());
+    } else if constexpr (std::is_same_v<Value, timestamp>) {
+        return mix(static_cast<std::uint64_t>(value_kind::timestamp),
+                   static_cast<std::uint64_t>(value.time_since_epoch().count()));
+    } else if constexpr (sql::is_optional_v<Value>) {
+        return value ? fingerprint_value(*value) : fingerprint(parameter::null_of(type_traits<Value>::kind));
+    } else {
+        return fingerprint(type_traits<Value>::to_parameter(value));
+    }
+}
 
 template <class Definition>
 column_accessor accessor_for(const Definition& definition, bool generated) {
@@ -89,6 +112,14 @@ column_accessor accessor_for(const Definition& definition, bool generated) {
     };
     accessor.unload = [](void* object) {
         if constexpr (schema::is_deferred_v<member_type>) (static_cast<model*>(object)->*member).unload();
+    };
+    accessor.fingerprint = [](const void* object) -> std::uint64_t {
+        const auto& field = static_cast<const model*>(object)->*member;
+        if constexpr (schema::is_deferred_v<member_type>) {
+            return field.is_loaded() ? fingerprint_value<value>(field.value()) : unloaded_fingerprint;
+        } else {
+            return fingerprint_value<value>(field);
+        }
     };
     accessor.is_unset_key = [](const void* object) {
         if constexpr (std::is_integral_v<value>) return static_cast<const model*>(object)->*member == 0;
@@ -193,6 +224,12 @@ key_type<Model> key_of(const Model& object) {
 
 /// Hashes identity keys through their parameter fingerprints (works for every storable type).
 struct key_hash {
+    /// A single integer key hashes as itself, mixed (the common case: one BIGINT id).
+    template <class Integer>
+        requires std::is_integral_v<Integer>
+    std::size_t operator()(const std::tuple<Integer>& key) const noexcept {
+        return static_cast<std::size_t>(sql::detail::mix(0x1d, static_cast<std::uint64_t>(std::get<0>(key))));
+    }
     template <class... Ts>
     std::size_t operator()(const std::tuple<Ts...>& key) const noexcept {
         std::uint64_t hash = 0x1d;

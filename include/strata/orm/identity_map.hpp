@@ -17,7 +17,9 @@
 #include "strata/detail/flat_map.hpp"
 #include "strata/engine/connection.hpp"
 #include "strata/orm/model.hpp"
+#include "strata/orm/loading.hpp"
 #include "strata/orm/object.hpp"
+#include "strata/orm/relationship.hpp"
 #include "strata/sql/compiler.hpp"
 
 namespace strata::orm {
@@ -58,7 +60,8 @@ public:
     using state_ptr = std::shared_ptr<state>;
 
     /// A mapper for a session speaking `target`.
-    mapper(const void* owner, dialect target) : owner_(owner), dialect_(target), info_(describe<T>()) {}
+    mapper(session* owner, dialect target, relationship_mode relationships)
+        : owner_(owner), dialect_(target), info_(describe<T>()), relationships_(relationships) {}
 
     [[nodiscard]] const model_info& info() const noexcept override { return info_; }
     [[nodiscard]] std::size_t size() const noexcept override { return map_.size() + pending_.size(); }
@@ -75,6 +78,7 @@ public:
         created->object = std::move(object);
         created->status = object_status::pending;
         created->owner = owner_;
+        bind_relationships(created->object, owner_, relationships_);
         pending_.push_back(created);
         return ref<T>{created};
     }
@@ -146,6 +150,7 @@ public:
         }
         created->status = object_status::persistent;
         created->owner = owner_;
+        bind_relationships(created->object, owner_, relationships_);
         *slot = created;
         return ref<T>{std::move(created)};
     }
@@ -366,9 +371,10 @@ private:
         std::size_t generated;
     };
 
-    const void* owner_;
+    session* owner_;
     dialect dialect_;
     const model_info& info_;
+    relationship_mode relationships_;
     strata::detail::flat_map<key_type<T>, state_ptr, key_hash> map_;
     std::vector<state_ptr> pending_;
     std::vector<state_ptr> deleted_;

@@ -32,7 +32,7 @@ struct object_state {
     std::array<std::uint64_t, column_count<T>()> snapshot{};  ///< fingerprints as last loaded or flushed
     object_status status = object_status::pending;
     bool expired = false;                                   ///< values may be stale (after commit/rollback)
-    const void* owner = nullptr;                            ///< the session tracking it
+    const void* owner = nullptr;                            ///< the session tracking it (compared, never dereferenced)
 };
 
 }  // namespace orm

@@ -6,7 +6,9 @@
 //   auto mine   = session.query<Account>().with_for_update().filter(col<&Account::id> == id).one();
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <unordered_set>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -17,6 +19,8 @@
 #include "strata/core/error.hpp"
 #include "strata/orm/load_only.hpp"
 #include "strata/orm/keyset.hpp"
+#include "strata/orm/loading.hpp"
+#include "strata/orm/relationship.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object.hpp"
 #include "strata/orm/session.hpp"
@@ -89,11 +93,33 @@ public:
         copy.core_.joins.push_back({sql::join_kind::left_outer, table_of<Model>(), sql::to_node(on)});
         return copy;
     }
-    /// Loader options: load_only(...).
+    /// Loader options: load_only(...), selectinload(...), joinedload(...), contains_eager(...), raiseload(...).
     template <class... Options>
     [[nodiscard]] query options(const Options&... options) const {
         query copy = *this;
         (copy.apply(options), ...);
+        return copy;
+    }
+    /// Adds already built relationship options (chained loaders use this).
+    [[nodiscard]] query with_options(const orm::option_list<T>& options) const {
+        query copy = *this;
+        copy.loaders_.insert(copy.loaders_.end(), options.begin(), options.end());
+        return copy;
+    }
+    /// INNER JOIN along a relationship of T (query<Book>().join(&Book::author)).
+    template <class Member>
+        requires requires { typename Member::target_type; }
+    [[nodiscard]] query join(Member T::*relationship) const {
+        query copy = *this;
+        copy.core_.joins.push_back(orm::relationship_join(relationship, sql::join_kind::inner));
+        return copy;
+    }
+    /// LEFT OUTER JOIN along a relationship of T.
+    template <class Member>
+        requires requires { typename Member::target_type; }
+    [[nodiscard]] query outerjoin(Member T::*relationship) const {
+        query copy = *this;
+        copy.core_.joins.push_back(orm::relationship_join(relationship, sql::join_kind::left_outer));
         return copy;
     }
     /// SELECT ... FOR UPDATE (or FOR SHARE with .read = true); rows read this way overwrite the
@@ -200,21 +226,41 @@ public:
         return sql::compile_uncached(final_core(), target).sql;
     }
 
-    /// Runs the query, handing each identity-mapped object to `sink` as its row is read.
+    /// Runs the query, handing each identity-mapped object to `sink` as its row is read; loader
+    /// options see every row, then (selectinload) all parents before run() returns.
     template <class Sink>
     void run(Sink&& sink) const {
         if (autoflush_) session_->autoflush();
         auto& connection = session_->connection();
-        const auto compiled = sql::compile(final_core(), connection.sql_dialect());
+        auto core = final_core();
+        std::vector<std::unique_ptr<orm::option_run<T>>> runs;
+        for (const auto& option : loaders_) runs.push_back(option->start(core));
+        const auto compiled = sql::compile(core, connection.sql_dialect());
         auto rows = connection.execute_parameters(compiled.sql, compiled.parameters);
         auto& map = session_->mapper_for<T>();
-        while (rows.next()) sink(map.load(rows.driver_result(), positions_, mask_, overwrite_));
+        std::vector<ref<T>> parents;
+        const bool fold = std::any_of(loaders_.begin(), loaders_.end(),
+                                      [](const auto& option) { return option->repeats_parents(); });
+        std::unordered_set<const T*> seen;
+        while (rows.next()) {
+            auto object = map.load(rows.driver_result(), positions_, mask_, overwrite_);
+            for (auto& item : runs) item->on_row(*session_, object, rows.driver_result());
+            if (fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
+            if (!runs.empty()) parents.push_back(object);
+            sink(std::move(object));
+        }
+        rows = strata::result{nullptr};
+        for (auto& item : runs) item->finish(*session_, parents);
     }
 
     /// The untyped select (without its column list, which run() adds).
     [[nodiscard]] const sql::select_core& core() const noexcept { return core_; }
 
 private:
+    template <class Target>
+    void apply(const loader<T, Target>& option) {
+        loaders_.push_back(option.option());
+    }
     void apply(const load_only_option<T>& option) {
         const auto& info = orm::describe<T>();
         std::uint64_t mask = option.mask;
@@ -254,6 +300,7 @@ private:
     std::uint64_t mask_;
     bool overwrite_ = false;
     bool autoflush_ = true;
+    orm::option_list<T> loaders_;
     mutable std::vector<int> positions_;
 };
 
@@ -280,3 +327,5 @@ ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite) {
 }
 
 }  // namespace strata
+
+#include "strata/orm/loaders.hpp"

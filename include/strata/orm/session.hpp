@@ -36,6 +36,7 @@ class query;
 /// Options of a session.
 struct session_options {
     bool autoflush = true;  ///< flush before every query, as SQLAlchemy does
+    bool raiseload = false; ///< every relationship raises instead of lazy loading (lazyload() opts back in)
 };
 
 /// An identity-mapped unit of work over one engine.
@@ -198,7 +199,9 @@ public:
         const void* id = &type_id<T>;
         for (auto& [key, item] : mappers_)
             if (key == id) return static_cast<orm::mapper<T>&>(*item);
-        mappers_.emplace_back(id, std::make_unique<orm::mapper<T>>(this, engine_.sql_dialect()));
+        mappers_.emplace_back(id, std::make_unique<orm::mapper<T>>(
+                                      this, engine_.sql_dialect(),
+                                      options_.raiseload ? relationship_mode::raise : relationship_mode::lazy));
         return static_cast<orm::mapper<T>&>(*mappers_.back().second);
     }
 

@@ -1,0 +1,387 @@
+// strata/orm/loaders.hpp - the strategies' implementations (included by orm/query.hpp once
+// session and query<T> are complete).
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
+#include "strata/orm/loading.hpp"
+#include "strata/orm/query.hpp"
+#include "strata/orm/session.hpp"
+
+namespace strata {
+namespace orm {
+
+/// SQLAlchemy's default selectin batch: keys per IN statement.
+inline constexpr std::size_t selectin_batch_size = 500;
+
+template <class Element>
+void lazy_load(session& owner, const void* parent_pointer, void* member) {
+    using traits = relationship_traits<Element>;
+    using parent = typename traits::parent;
+    using target = typename traits::target;
+    const auto& object = *static_cast<const parent*>(parent_pointer);
+    if constexpr (traits::collection) {
+        // children WHERE child.fk = parent's referenced key, in primary-key order
+        constexpr auto key = referenced_member<traits::foreign_key, parent>();
+        auto children = owner.query<target>()
+                            .filter(col<traits::foreign_key> == object.*key)
+                            .order_by(col<first_key_member<target>()>)
+                            .all();
+        auto& collection = *static_cast<many<target>*>(member);
+        collection.start_loading();
+        for (auto& child : children) collection.append(std::move(child));
+    } else {
+        const auto& foreign_key = object.*(traits::foreign_key);
+        auto& reference = *static_cast<one<target>*>(member);
+        if (is_null_value(foreign_key)) reference.assign(ref<target>{});
+        else reference.assign(owner.get<target>(unwrap_value(foreign_key)));  // identity map first: often no SQL
+    }
+}
+
+template <class Model>
+void bind_relationships(Model& object, session* owner, relationship_mode mode) {
+    std::apply(
+        [&](const auto&... elements) {
+            (
+                [&]<class Element>(const Element& element) {
+                    if constexpr (is_one_to_many<Element> || is_many_to_one<Element>) {
+                        relationship_context context{owner, &object, &lazy_load<Element>, element.name, mode};
+                        (object.*(relationship_traits<Element>::member)).bind(context);
+                    }
+                }(elements),
+                ...);
+        },
+        mapping<Model>::table.elements);
+}
+
+/// Reads the target of a joined relationship from the extra columns of the current row.
+template <class Target>
+ref<Target> load_joined(session& owner, const field_reader& row, const std::vector<int>& positions) {
+    const auto& info = describe<Target>();
+    if (row.is_null(static_cast<std::size_t>(positions[info.primary_key[0]]))) return {};  // no match
+    return owner.mapper_for<Target>().load(row, positions, info.all_columns_mask, false);
+}
+
+/// Appends Target's columns to the select list; returns their positions.
+template <class Target>
+std::vector<int> add_columns(sql::select_core& core) {
+    const auto& info = describe<Target>();
+    std::vector<int> positions(info.columns.size());
+    for (std::size_t i = 0; i < info.columns.size(); ++i) {
+        positions[i] = static_cast<int>(core.columns.size());
+        core.columns.push_back(info.columns[i].column_node());
+    }
+    return positions;
+}
+
+/// The ON condition of a relationship's join.
+template <class Element>
+sql::node_ptr join_condition() {
+    using traits = relationship_traits<Element>;
+    if constexpr (traits::collection) {
+        constexpr auto key = referenced_member<traits::foreign_key, typename traits::parent>();
+        return (col<traits::foreign_key> == col<key>).node();
+    } else {
+        constexpr auto key = referenced_member<traits::foreign_key, typename traits::target>();
+        return (col<key> == col<traits::foreign_key>).node();
+    }
+}
+
+/// Fills relationship members of parents from joined rows (joinedload and contains_eager).
+template <class Element>
+class joined_run final : public option_run<typename relationship_traits<Element>::parent> {
+public:
+    using traits = relationship_traits<Element>;
+    using parent = typename traits::parent;
+    using target = typename traits::target;
+    explicit joined_run(std::vector<int> positions) : positions_(std::move(positions)) {}
+    void on_row(session& owner, const ref<parent>& object, const field_reader& row) override {
+        auto loaded = load_joined<target>(owner, row, positions_);
+        auto& member = (*object).*(traits::member);
+        if constexpr (traits::collection) {
+            if (seen_.insert(object.get()).second) member.start_loading();  // first row of this parent
+            if (loaded) member.append_unique(std::move(loaded));
+        } else {
+            member.assign(std::move(loaded));
+        }
+    }
+
+private:
+    std::vector<int> positions_;
+    std::unordered_set<const void*> seen_;
+};
+
+/// joinedload: LEFT OUTER JOIN the target and read it from the same rows.
+template <class Element>
+class joined_option final : public relationship_option<typename relationship_traits<Element>::parent> {
+public:
+    using traits = relationship_traits<Element>;
+    std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
+        if (traits::collection && (core.limit || core.offset))
+            throw not_supported_error("joinedload of a collection with limit/offset is not supported yet: "
+                                      "use selectinload",
+                                      "", "");
+        core.joins.push_back({sql::join_kind::left_outer, table_of<typename traits::target>(), join_condition<Element>()});
+        if constexpr (traits::collection)
+            core.order_by.push_back({col<first_key_member<typename traits::target>()>.to_expression().node(), {}, {}});
+        return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core));
+    }
+    [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
+};
+
+/// contains_eager: the user's own join already brings the target's rows: read them from it.
+template <class Element>
+class contains_eager_option final : public relationship_option<typename relationship_traits<Element>::parent> {
+public:
+    using traits = relationship_traits<Element>;
+    std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
+        const auto table = table_of<typename traits::target>();
+        const bool joined = std::any_of(core.joins.begin(), core.joins.end(),
+                                        [&](const sql::join_clause& join) { return join.table == table; });
+        if (!joined)
+            throw usage_error("contains_eager needs the query to join " + std::string{table.name} +
+                              " (query.join(&Model::relationship) or join<Target>(on))");
+        return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core));
+    }
+    [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
+};
+
+/// Options chained under a strategy that runs its own query for the targets.
+template <class Target>
+struct nested_options {
+    virtual ~nested_options() = default;
+    option_list<Target> nested;  ///< options for the loaded targets (chains)
+};
+
+/// selectinload: after the parents, one IN query per 500 keys loads every parent's targets.
+template <class Element>
+class selectin_option final : public relationship_option<typename relationship_traits<Element>::parent>,
+                              public nested_options<typename relationship_traits<Element>::target> {
+public:
+    using traits = relationship_traits<Element>;
+    using parent = typename traits::parent;
+    using target = typename traits::target;
+
+    class run final : public option_run<parent> {
+    public:
+        explicit run(const option_list<target>& nested) : nested_(nested) {}
+        void finish(session& owner, const std::vector<ref<parent>>& parents) override {
+            if constexpr (traits::collection) {
+                constexpr auto key = referenced_member<traits::foreign_key, parent>();
+                using key_value = sql::strip_optional_t<schema::member_value_t<key>>;
+                std::vector<key_value> keys;
+                std::unordered_map<key_value, std::vector<const ref<parent>*>> by_key;
+                for (const auto& object : parents) {
+                    auto& member = (*object).*(traits::member);
+                    if (member.is_loaded()) continue;
+                    member.start_loading();
+                    auto& owners = by_key[(*object).*key];
+                    if (owners.empty()) keys.push_back((*object).*key);
+                    owners.push_back(&object);
+                }
+                for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
+                    const std::vector<key_value> batch(keys.begin() + static_cast<std::ptrdiff_t>(start),
+                                                       keys.begin() + static_cast<std::ptrdiff_t>(
+                                                                          std::min(keys.size(), start + selectin_batch_size)));
+                    auto children = owner.query<target>()
+                                        .filter(col<traits::foreign_key>.in_(batch))
+                                        .order_by(col<traits::foreign_key>, col<first_key_member<target>()>)
+                                        .with_options(nested_)
+                                        .all();
+                    for (auto& child : children) {
+                        const auto& foreign_key = (*child).*(traits::foreign_key);
+                        if (is_null_value(foreign_key)) continue;
+                        for (const auto* object : by_key[unwrap_value(foreign_key)])
+                            ((**object).*(traits::member)).append(child);
+                    }
+                }
+            } else {
+                constexpr auto key = referenced_member<traits::foreign_key, target>();
+                using key_value = sql::strip_optional_t<schema::member_value_t<key>>;
+                std::vector<key_value> keys;
+                std::unordered_set<key_value> wanted;
+                for (const auto& object : parents) {
+                    const auto& foreign_key = (*object).*(traits::foreign_key);
+                    if (((*object).*(traits::member)).is_loaded() || is_null_value(foreign_key)) continue;
+                    if (wanted.insert(unwrap_value(foreign_key)).second) keys.push_back(unwrap_value(foreign_key));
+                }
+                std::unordered_map<key_value, ref<target>> found;
+                for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
+                    const std::vector<key_value> batch(keys.begin() + static_cast<std::ptrdiff_t>(start),
+                                                       keys.begin() + static_cast<std::ptrdiff_t>(
+                                                                          std::min(keys.size(), start + selectin_batch_size)));
+                    for (auto& item : owner.query<target>().filter(col<key>.in_(batch)).with_options(nested_).all())
+                        found.emplace((*item).*key, item);
+                }
+                for (const auto& object : parents) {
+                    auto& member = (*object).*(traits::member);
+                    if (member.is_loaded()) continue;
+                    const auto& foreign_key = (*object).*(traits::foreign_key);
+                    if (is_null_value(foreign_key)) {
+                        member.assign({});
+                        continue;
+                    }
+                    const auto hit = found.find(unwrap_value(foreign_key));
+                    member.assign(hit == found.end() ? ref<target>{} : hit->second);
+                }
+            }
+        }
+
+    private:
+        const option_list<target>& nested_;
+    };
+
+    std::unique_ptr<option_run<parent>> start(sql::select_core&) const override {
+        return std::make_unique<run>(this->nested);
+    }
+};
+
+/// raiseload: reading the relationship unloaded throws lazy_load_forbidden.
+template <class Element>
+class raise_option final : public relationship_option<typename relationship_traits<Element>::parent> {
+public:
+    using traits = relationship_traits<Element>;
+    using parent = typename traits::parent;
+    class run final : public option_run<parent> {
+    public:
+        explicit run(relationship_mode mode) : mode_(mode) {}
+        void on_row(session&, const ref<parent>& object, const field_reader&) override {
+            ((*object).*(traits::member)).set_mode(mode_);
+        }
+
+    private:
+        relationship_mode mode_;
+    };
+    explicit raise_option(relationship_mode mode) : mode_(mode) {}
+    std::unique_ptr<option_run<parent>> start(sql::select_core&) const override { return std::make_unique<run>(mode_); }
+
+private:
+    relationship_mode mode_;
+};
+
+/// Finds the mapping element of relationship `member` and builds Option<Element> for it.
+template <template <class> class Option, class Parent, class Member, class... Arguments>
+std::shared_ptr<relationship_option<Parent>> make_option(Member Parent::*member, Arguments... arguments) {
+    std::shared_ptr<relationship_option<Parent>> built;
+    std::apply(
+        [&](const auto&... elements) {
+            (
+                [&]<class Element>(const Element&) {
+                    if constexpr (is_one_to_many<Element> || is_many_to_one<Element>) {
+                        constexpr auto declared = relationship_traits<Element>::member;
+                        if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
+                            if (declared == member && !built) built = std::make_shared<Option<Element>>(arguments...);
+                        }
+                    }
+                }(elements),
+                ...);
+        },
+        mapping<Parent>::table.elements);
+    if (!built)
+        throw usage_error("this member is not a relationship of " + std::string{mapping<Parent>::table.name} +
+                          ": declare one_to_many/many_to_one in its mapping");
+    return built;
+}
+
+template <class Parent, class Member>
+sql::join_clause relationship_join(Member Parent::*member, sql::join_kind kind) {
+    std::optional<sql::join_clause> built;
+    std::apply(
+        [&](const auto&... elements) {
+            (
+                [&]<class Element>(const Element&) {
+                    if constexpr (is_one_to_many<Element> || is_many_to_one<Element>) {
+                        constexpr auto declared = relationship_traits<Element>::member;
+                        if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
+                            if (declared == member && !built)
+                                built = sql::join_clause{kind, table_of<typename relationship_traits<Element>::target>(),
+                                                         join_condition<Element>()};
+                        }
+                    }
+                }(elements),
+                ...);
+        },
+        mapping<Parent>::table.elements);
+    if (!built) throw usage_error("join(): this member is not a relationship of " + std::string{mapping<Parent>::table.name});
+    return *built;
+}
+
+}  // namespace orm
+
+/// A loader option for Parent's relationship to Target; chain nested options with .selectinload(...) etc.
+template <class Parent, class Target>
+class loader {
+public:
+    /// Wraps a built option; `nested` receives chained options (selectinload only).
+    loader(std::shared_ptr<orm::relationship_option<Parent>> option, orm::option_list<Target>* nested)
+        : option_(std::move(option)), nested_(nested) {}
+    /// The option for query<Parent>::options().
+    [[nodiscard]] const std::shared_ptr<orm::relationship_option<Parent>>& option() const noexcept { return option_; }
+
+    /// Loads a relationship of the targets with selectinload too.
+    template <class Member, class Next = typename Member::target_type>
+    loader selectinload(Member Target::*member) const {
+        add(orm::make_option<orm::selectin_option>(member));
+        return *this;
+    }
+    /// Loads a relationship of the targets with joinedload (in the targets' query).
+    template <class Member>
+    loader joinedload(Member Target::*member) const {
+        add(orm::make_option<orm::joined_option>(member));
+        return *this;
+    }
+    /// Forbids lazy loads of a relationship of the targets.
+    template <class Member>
+    loader raiseload(Member Target::*member) const {
+        add(orm::make_option<orm::raise_option>(member, relationship_mode::raise));
+        return *this;
+    }
+
+private:
+    void add(std::shared_ptr<orm::relationship_option<Target>> option) const {
+        if (nested_ == nullptr)
+            throw not_supported_error("options can be chained after selectinload only", "", "");
+        nested_->push_back(std::move(option));
+    }
+    std::shared_ptr<orm::relationship_option<Parent>> option_;
+    orm::option_list<Target>* nested_;
+};
+
+/// selectinload(&Author::books): a second statement WHERE fk IN (...) per 500 parents.
+template <class Parent, class Member>
+loader<Parent, typename Member::target_type> selectinload(Member Parent::*member) {
+    using target = typename Member::target_type;
+    auto option = orm::make_option<orm::selectin_option>(member);
+    auto* holder = dynamic_cast<orm::nested_options<target>*>(option.get());
+    return {option, holder ? &holder->nested : nullptr};
+}
+
+/// joinedload(&Book::author): LEFT OUTER JOIN in the same statement.
+template <class Parent, class Member>
+loader<Parent, typename Member::target_type> joinedload(Member Parent::*member) {
+    return {orm::make_option<orm::joined_option>(member), nullptr};
+}
+
+/// contains_eager(&Book::author): fill the relationship from the query's own join.
+template <class Parent, class Member>
+loader<Parent, typename Member::target_type> contains_eager(Member Parent::*member) {
+    return {orm::make_option<orm::contains_eager_option>(member), nullptr};
+}
+
+/// raiseload(&Author::books): reading the relationship unloaded throws lazy_load_forbidden.
+template <class Parent, class Member>
+loader<Parent, typename Member::target_type> raiseload(Member Parent::*member) {
+    return {orm::make_option<orm::raise_option>(member, relationship_mode::raise), nullptr};
+}
+
+/// lazyload(&Author::books): load on first access even when the session's default is raise.
+template <class Parent, class Member>
+loader<Parent, typename Member::target_type> lazyload(Member Parent::*member) {
+    return {orm::make_option<orm::raise_option>(member, relationship_mode::lazy), nullptr};
+}
+
+}  // namespace strata

@@ -1,0 +1,135 @@
+// strata/orm/loading.hpp - loader strategies: lazy (default), selectinload, joinedload,
+// contains_eager, raiseload; one class per strategy behind relationship_option<T>.
+//
+//   session.query<Book>().options(strata::joinedload(&Book::author))           // 1 statement
+//   session.query<Author>().options(strata::selectinload(&Author::books))      // 2 statements
+//   session.query<Book>().join(&Book::author).options(strata::contains_eager(&Book::author))
+//   session.query<Author>().options(strata::raiseload(&Author::books))         // reading throws
+//   strata::selectinload(&Author::books).joinedload(&Book::publisher)          // nested levels
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "strata/core/error.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/orm/object.hpp"
+#include "strata/orm/relationship.hpp"
+#include "strata/schema/mapping.hpp"
+#include "strata/sql/expression.hpp"
+#include "strata/sql/statement_core.hpp"
+
+namespace strata {
+
+class session;
+template <class T>
+class query;
+
+namespace orm {
+
+/// One query run of a loader option: sees each parent row, then all parents.
+template <class T>
+class option_run {
+public:
+    virtual ~option_run() = default;
+    /// Called for every row, after its parent object was loaded.
+    virtual void on_row(session&, const ref<T>&, const field_reader&) {}
+    /// Called once with every parent loaded by the query (selectin loads run here).
+    virtual void finish(session&, const std::vector<ref<T>>&) {}
+};
+
+/// A loader option for a relationship of T (one class per strategy).
+template <class T>
+class relationship_option {
+public:
+    virtual ~relationship_option() = default;
+    /// Adjusts the query (joins, extra columns) and returns the run's state.
+    virtual std::unique_ptr<option_run<T>> start(sql::select_core& core) const = 0;
+    /// Whether the query's rows repeat parents (a joined collection): the result lists each once.
+    [[nodiscard]] virtual bool repeats_parents() const noexcept { return false; }
+};
+
+/// Options of T, shared between copies of a query.
+template <class T>
+using option_list = std::vector<std::shared_ptr<const relationship_option<T>>>;
+
+// ---- relationship metadata from the mapping ---------------------------------------------------
+
+template <class Element>
+inline constexpr bool is_one_to_many = false;
+template <auto C, auto F>
+inline constexpr bool is_one_to_many<one_to_many_definition<C, F>> = true;
+template <class Element>
+inline constexpr bool is_many_to_one = false;
+template <auto R, auto F>
+inline constexpr bool is_many_to_one<many_to_one_definition<R, F>> = true;
+
+template <class Element>
+struct relationship_traits;
+template <auto Collection, auto ForeignKey>
+struct relationship_traits<one_to_many_definition<Collection, ForeignKey>> {
+    static constexpr auto member = Collection;
+    static constexpr auto foreign_key = ForeignKey;
+    using parent = schema::model_of<Collection>;
+    using target = schema::model_of<ForeignKey>;  // the child holds the key
+    static constexpr bool collection = true;
+};
+template <auto Reference, auto ForeignKey>
+struct relationship_traits<many_to_one_definition<Reference, ForeignKey>> {
+    static constexpr auto member = Reference;
+    static constexpr auto foreign_key = ForeignKey;
+    using parent = schema::model_of<Reference>;
+    using target = typename schema::member_value_t<Reference>::target_type;
+    static constexpr bool collection = false;
+};
+
+/// The column a foreign key references: its references<> target, else the referenced model's first key column.
+template <auto ForeignKey, class Referenced>
+constexpr auto referenced_member() {
+    constexpr auto target = std::remove_cvref_t<decltype(column_of<ForeignKey>())>::target;
+    if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(target)>>) {
+        return target;
+    } else {
+        return std::tuple_element_t<primary_key_elements<Referenced>[0], schema::elements_of<Referenced>>::member;
+    }
+}
+
+/// The first primary-key member of a model.
+template <class Model>
+constexpr auto first_key_member() {
+    return std::tuple_element_t<primary_key_elements<Model>[0], schema::elements_of<Model>>::member;
+}
+
+template <class Value>
+bool is_null_value(const Value& value) {
+    if constexpr (sql::is_optional_v<Value>) return !value.has_value();
+    else return false;
+}
+template <class Value>
+const auto& unwrap_value(const Value& value) {
+    if constexpr (sql::is_optional_v<Value>) return *value;
+    else return value;
+}
+
+}  // namespace orm
+
+template <class Parent, class Target>
+class loader;
+
+namespace orm {
+template <class Element>
+void lazy_load(session& owner, const void* parent, void* member);
+template <class Parent, class Member>
+sql::join_clause relationship_join(Member Parent::*member, sql::join_kind kind);
+template <class Model>
+void bind_relationships(Model& object, session* owner, relationship_mode mode);
+}  // namespace orm
+
+}  // namespace strata

@@ -1,0 +1,102 @@
+// tests/support/library.hpp - authors, books, publishers and reviews, for the loader tests.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "strata/orm.hpp"
+
+namespace library {
+
+struct book;
+struct review;
+
+struct publisher {
+    std::int64_t id = 0;
+    std::string name;
+};
+
+struct author {
+    std::int64_t id = 0;
+    std::string name;
+    strata::many<book> books;
+};
+
+struct book {
+    std::int64_t id = 0;
+    std::string title;
+    std::int64_t author_id = 0;
+    std::optional<std::int64_t> publisher_id;
+    strata::one<author> writer;
+    strata::one<publisher> publisher_ref;
+    strata::many<review> reviews;
+};
+
+struct review {
+    std::int64_t id = 0;
+    std::int64_t book_id = 0;
+    std::int32_t stars = 0;
+};
+
+}  // namespace library
+
+template <>
+struct strata::mapping<library::publisher> {
+    static constexpr auto table = strata::table("publishers",                   //
+        strata::column<&library::publisher::id>("id", strata::primary_key),      //
+        strata::column<&library::publisher::name>("name"));
+};
+
+template <>
+struct strata::mapping<library::author> {
+    static constexpr auto table = strata::table("authors",                      //
+        strata::column<&library::author::id>("id", strata::primary_key),         //
+        strata::column<&library::author::name>("name"),                          //
+        strata::one_to_many<&library::author::books, &library::book::author_id>("author.books"));
+};
+
+template <>
+struct strata::mapping<library::book> {
+    static constexpr auto table = strata::table("books",                                                     //
+        strata::column<&library::book::id>("id", strata::primary_key),                                        //
+        strata::column<&library::book::title>("title"),                                                       //
+        strata::column<&library::book::author_id>("author_id", strata::references<&library::author::id>(),    //
+                                                  strata::index),
+        strata::column<&library::book::publisher_id>("publisher_id", strata::references<&library::publisher::id>()),
+        strata::many_to_one<&library::book::writer, &library::book::author_id>("book.writer"),                //
+        strata::many_to_one<&library::book::publisher_ref, &library::book::publisher_id>("book.publisher"),   //
+        strata::one_to_many<&library::book::reviews, &library::review::book_id>("book.reviews"));
+};
+
+template <>
+struct strata::mapping<library::review> {
+    static constexpr auto table = strata::table("reviews",                      //
+        strata::column<&library::review::id>("id", strata::primary_key),         //
+        strata::column<&library::review::book_id>("book_id", strata::references<&library::book::id>()),
+        strata::column<&library::review::stars>("stars"));
+};
+
+namespace library {
+
+/// `authors` authors with `books_each` books each (book i of author a has publisher (i % 5) + 1 and
+/// one review), written with one multi-row INSERT per table.
+inline void seed(const strata::engine& engine, int authors, int books_each) {
+    strata::drop_all<review, book, author, publisher>(engine);
+    strata::create_all<review, book, author, publisher>(engine);
+    auto connection = engine.connect();
+    strata::transaction transaction{connection};
+    connection.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) "
+                       "INSERT INTO publishers (id, name) SELECT i, 'publisher ' || i FROM n");
+    connection.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
+                       "INSERT INTO authors (id, name) SELECT i, 'author ' || i FROM n",
+                       authors);
+    connection.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
+                       "INSERT INTO books (id, title, author_id, publisher_id) "
+                       "SELECT i, 'book ' || i, (i - 1) / $2 + 1, (i % 5) + 1 FROM n",
+                       authors * books_each, books_each);
+    connection.execute("INSERT INTO reviews (id, book_id, stars) SELECT id, id, 5 FROM books");
+    transaction.commit();
+}
+
+}  // namespace library

@@ -1,0 +1,227 @@
+// Relationships and loader strategies, counted through engine events on both databases.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+
+#include "support/backends.hpp"
+#include "support/library.hpp"
+
+using namespace library;
+using strata::col;
+using strata::testing::for_each_backend;
+
+namespace {
+
+/// The graph as plain values: author id -> ordered book ids, for comparing strategies.
+std::map<std::int64_t, std::vector<std::int64_t>> graph_of(const std::vector<strata::ref<author>>& authors) {
+    std::map<std::int64_t, std::vector<std::int64_t>> graph;
+    for (const auto& item : authors)
+        for (const auto& written : item->books) graph[item->id].push_back(written->id);
+    return graph;
+}
+
+}  // namespace
+
+TEST_CASE("lazy loading is the default: 1,000 books of 100 authors cost 1 + 100 statements") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 100, 10);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        std::size_t names = 0;
+        for (const auto& item : session.query<book>().all()) names += item->writer->name.size();
+        CHECK(counter.count() == 1 + 100);
+        CHECK(names > 0);
+        // A many-to-one whose target is already in the identity map costs no statement.
+        counter.reset();
+        auto first = session.query<book>().filter(col<&book::id> == 1).one();
+        CHECK(first->writer->name == "author 1");
+        CHECK(counter.count() == 1);
+    });
+}
+
+TEST_CASE("joinedload of a many-to-one loads 1,000 books with their authors in one statement") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 100, 10);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto books = session.query<book>().options(strata::joinedload(&book::writer)).all();
+        for (const auto& item : books) CHECK(item->writer.is_loaded());
+        CHECK(books.at(0)->writer->name == "author 1");
+        CHECK(books.size() == 1000);
+        CHECK(counter.count() == 1);
+        CHECK(counter.statements()[0].find("LEFT OUTER JOIN authors ON authors.id = books.author_id") != std::string::npos);
+    });
+}
+
+TEST_CASE("selectinload loads 100 authors' books in two statements, 1,200 authors' in 1 + 3") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 1200, 2);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        auto first = session.query<author>().filter(col<&author::id> <= 100).options(strata::selectinload(&author::books)).all();
+        CHECK(counter.count() == 2);
+        CHECK(counter.statements()[1].find("WHERE books.author_id IN (") != std::string::npos);
+        std::size_t books = 0;
+        for (const auto& item : first) books += item->books.size();
+        CHECK(books == 200);
+        CHECK(counter.count() == 2);
+        session.clear();
+        counter.reset();
+        auto all = session.query<author>().options(strata::selectinload(&author::books)).all();
+        CHECK(all.size() == 1200);
+        CHECK(counter.count() == 1 + 3);  // batches of 500 keys
+        CHECK(all.back()->books.size() == 2);
+        CHECK(counter.count() == 1 + 3);
+    });
+}
+
+TEST_CASE("selectinload of a many-to-one loads the distinct targets in one IN statement") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 100, 10);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto books = session.query<book>().options(strata::selectinload(&book::writer)).all();
+        for (const auto& item : books) CHECK(item->writer->id == item->author_id);
+        CHECK(counter.count() == 2);
+    });
+}
+
+TEST_CASE("joinedload of a collection folds duplicate parent rows into one object each") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 100, 10);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto authors = session.query<author>().options(strata::joinedload(&author::books)).all();
+        CHECK(counter.count() == 1);
+        // one entry per author, though each came on 10 joined rows
+        std::set<const author*> distinct;
+        for (const auto& item : authors) distinct.insert(item.get());
+        CHECK(authors.size() == 100);
+        CHECK(distinct.size() == 100);
+        CHECK(authors.front()->books.size() == 10);
+        CHECK(counter.count() == 1);
+    });
+}
+
+TEST_CASE("join without contains_eager still loads lazily (101); with contains_eager it is 1") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 100, 10);
+        {
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            for (const auto& item : session.query<book>().join(&book::writer).all()) (void)item->writer->name;
+            CHECK(counter.count() == 101);
+        }
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto books = session.query<book>()
+                               .join(&book::writer)
+                               .filter(col<&author::name> != "nobody")
+                               .options(strata::contains_eager(&book::writer))
+                               .all();
+        for (const auto& item : books) CHECK(item->writer->id == item->author_id);
+        CHECK(counter.count() == 1);
+    });
+}
+
+TEST_CASE("contains_eager with a filtered join fills collections with the matching children only") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 10, 10);
+        strata::session session{engine};
+        const auto authors = session.query<author>()
+                                 .join(&author::books)
+                                 .filter(col<&book::publisher_id> == 1)
+                                 .options(strata::contains_eager(&author::books))
+                                 .all();
+        for (const auto& item : authors)
+            for (const auto& written : item->books) CHECK(written->publisher_id == 1);
+        CHECK_FALSE(authors.empty());
+        CHECK(authors.front()->books.size() == 2);
+    });
+}
+
+TEST_CASE("raiseload makes a lazy load throw lazy_load_forbidden naming the relationship") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 3, 2);
+        {
+            strata::session session{engine};  // one session at a time: a memory database has one connection
+            const auto authors = session.query<author>().options(strata::raiseload(&author::books)).all();
+            CHECK_THROWS_AS(authors.front()->books.size(), strata::lazy_load_forbidden);
+            CHECK_THROWS_WITH(authors.front()->books.size(), Catch::Contains("author.books"));
+        }
+        strata::session guarded{engine, {.raiseload = true}};
+        const auto books = guarded.query<book>().all();
+        CHECK_THROWS_AS(books.front()->writer->name, strata::lazy_load_forbidden);
+        const auto loaded = guarded.query<book>().options(strata::joinedload(&book::writer)).all();
+        CHECK(loaded.front()->writer->name == "author 1");
+        const auto opted_in = guarded.query<author>().options(strata::lazyload(&author::books)).all();
+        CHECK(opted_in.front()->books.size() == 2);
+    });
+}
+
+TEST_CASE("chained loaders load nested levels in the predicted statement counts") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 100, 10);
+        {
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            const auto authors = session.query<author>()
+                                     .options(strata::selectinload(&author::books).joinedload(&book::publisher_ref))
+                                     .all();
+            std::size_t names = 0;
+            for (const auto& item : authors)
+                for (const auto& written : item->books) names += written->publisher_ref->name.size();
+            CHECK(names > 0);
+            CHECK(counter.count() == 2);
+        }
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto authors =
+            session.query<author>().options(strata::selectinload(&author::books).selectinload(&book::reviews)).all();
+        std::size_t stars = 0;
+        for (const auto& item : authors)
+            for (const auto& written : item->books)
+                for (const auto& opinion : written->reviews) stars += static_cast<std::size_t>(opinion->stars);
+        CHECK(stars == 1000 * 5);
+        // authors + books (100 keys: one batch) + reviews (1,000 book keys: two batches of 500)
+        CHECK(counter.count() == 1 + 1 + 2);
+    });
+}
+
+TEST_CASE("a two-level selectin chain over at most 500 keys per level is 3 statements") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 100, 5);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto authors =
+            session.query<author>().options(strata::selectinload(&author::books).selectinload(&book::reviews)).all();
+        std::size_t reviews = 0;
+        for (const auto& item : authors)
+            for (const auto& written : item->books) reviews += written->reviews.size();
+        CHECK(reviews == 500);
+        CHECK(counter.count() == 3);
+    });
+}
+
+TEST_CASE("every strategy builds the same object graph") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 20, 5);
+        std::map<std::int64_t, std::vector<std::int64_t>> lazy, selectin, joined;
+        {
+            strata::session session{engine};
+            lazy = graph_of(session.query<author>().order_by(col<&author::id>).all());
+        }
+        {
+            strata::session session{engine};
+            selectin = graph_of(session.query<author>().options(strata::selectinload(&author::books)).all());
+        }
+        {
+            strata::session session{engine};
+            joined = graph_of(session.query<author>().options(strata::joinedload(&author::books)).all());
+        }
+        CHECK(lazy.size() == 20);
+        CHECK(lazy == selectin);
+        CHECK(lazy == joined);
+    });
+}

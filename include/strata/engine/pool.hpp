@@ -6,7 +6,9 @@
 // a broken one is discarded, never handed out again.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -27,6 +29,8 @@ struct pool_status {
     std::size_t checked_out = 0;  ///< connections in use
     std::size_t overflow = 0;     ///< open connections beyond pool_size
     std::size_t opened = 0;       ///< connections opened since the pool was created
+    std::size_t peak_open = 0;    ///< most connections open at once
+    std::size_t open = 0;         ///< connections open now (in use + idle)
 };
 
 /// A driver connection with the bookkeeping the pool needs.
@@ -68,6 +72,7 @@ public:
             }
             if (!options_.pooled || open_ < capacity()) {
                 ++open_;
+                peak_open_ = std::max(peak_open_, open_);
                 ++checked_out_;
                 lock.unlock();
                 return open_new();
@@ -86,8 +91,11 @@ public:
     }
 
     /// Gives a connection back: reset, then kept idle, closed as overflow, or discarded if broken.
+    /// A broken connection invalidates the pool (idle connections opened before now are replaced at
+    /// their next checkout), since a server restart kills them all - SQLAlchemy's behaviour.
     void checkin(pooled_connection returned) noexcept {
-        bool usable = returned.connection && !returned.connection->is_broken();
+        const bool broken = !returned.connection || returned.connection->is_broken();
+        bool usable = !broken;
         if (usable) {
             try {
                 returned.connection->reset();
@@ -98,6 +106,7 @@ public:
         }
         std::unique_lock lock{mutex_};
         --checked_out_;
+        if (broken) disposed_at_ = std::chrono::steady_clock::now();
         if (usable && options_.pooled && idle_.size() < options_.pool_size && !disposed_generation_mismatch(returned)) {
             idle_.push_back(std::move(returned));
         } else {
@@ -125,7 +134,7 @@ public:
     [[nodiscard]] pool_status status() const {
         std::lock_guard lock{mutex_};
         return {options_.pool_size, idle_.size(), checked_out_, open_ > options_.pool_size ? open_ - options_.pool_size : 0,
-                opened_};
+                opened_, peak_open_, open_};
     }
 
 private:
@@ -154,7 +163,13 @@ private:
     pooled_connection validate(pooled_connection taken) {
         const bool expired = options_.pool_recycle &&
                              std::chrono::steady_clock::now() - taken.created > *options_.pool_recycle;
-        const bool dead = taken.connection->is_broken() || (options_.pool_pre_ping && !taken.connection->ping());
+        bool invalidated = false;
+        {
+            std::lock_guard lock{mutex_};
+            invalidated = disposed_generation_mismatch(taken);
+        }
+        const bool dead = invalidated || taken.connection->is_broken() ||
+                          (options_.pool_pre_ping && !taken.connection->ping());
         if (!expired && !dead) return taken;
         taken.connection.reset();
         return open_new();  // the slot (open_, checked_out_) carries over to the replacement
@@ -168,6 +183,7 @@ private:
     std::size_t open_ = 0;
     std::size_t checked_out_ = 0;
     std::size_t opened_ = 0;
+    std::size_t peak_open_ = 0;
     std::optional<std::chrono::steady_clock::time_point> disposed_at_;
 };
 

@@ -14,4 +14,14 @@ if [ -z "${STRATA_TEST_POSTGRESQL_URL:-}" ]; then
     trap stop_postgresql EXIT
     start_postgresql
 fi
+# The concurrency tests again under ThreadSanitizer (the pool stress test, row locking, SKIP
+# LOCKED, exhaustion). STRATA_SKIP_TSAN=1 leaves this out of a quick local run.
+if [ -z "${STRATA_SKIP_TSAN:-}" ]; then
+    cmake --preset tsan >/dev/null
+    cmake --build --preset tsan --target strata_concurrency_tests
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/tests/strata_concurrency_tests \
+        "64 threads*,8 threads*,2 threads*,SKIP LOCKED*,60 sessions*"
+fi
+
+# Last, so that its summary line closes the output.
 ctest --preset developer "$@"

@@ -158,6 +158,16 @@ TEST_CASE("a session checks out at its first statement and returns the connectio
             CHECK(engine.pool_status().checked_out == 1);
         }  // destroyed without commit: rolled back
         CHECK(engine.pool_status().checked_out == 0);
+        {
+            strata::session closing{engine};
+            auto item = closing.get<account>(std::int64_t{1});
+            item->balance = 55;
+            closing.flush();
+            CHECK(engine.pool_status().checked_out == 1);
+            closing.close();  // rolls back, returns the connection, detaches
+            CHECK(engine.pool_status().checked_out == 0);
+            CHECK(item.status() == strata::object_status::detached);
+        }
         strata::session check{engine};
         CHECK(check.get<account>(std::int64_t{1})->balance == 10);
         check.add(account{2, 20});

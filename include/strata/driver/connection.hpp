@@ -35,6 +35,8 @@ struct connect_options {
     std::chrono::milliseconds busy_timeout{5000};
     /// SQLite: enforce foreign keys (PRAGMA foreign_keys = ON).
     bool sqlite_foreign_keys = true;
+    /// PostgreSQL: stream with a server-side cursor (FETCH n) rather than libpq's single-row mode.
+    bool cursor_streaming = true;
 };
 
 /// Counters a driver keeps per connection; tests read them to prove statement reuse.

@@ -89,6 +89,7 @@ inline engine create_engine(std::string_view database_url, engine_options option
     connect_settings.server_side_prepare = options.server_side_prepare;
     connect_settings.binary_results = options.binary_results;
     connect_settings.busy_timeout = options.busy_timeout;
+    connect_settings.cursor_streaming = options.cursor_streaming;
     std::function<void(std::string_view)> log = options.echo_sink;
     if (!log) log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
     auto connect = [address, entry, connect_settings, echo = options.echo, log] {

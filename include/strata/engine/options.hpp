@@ -27,6 +27,7 @@ struct engine_options {
     std::function<void(std::string_view)> echo_sink{};          ///< where echo lines go (default: stderr)
     bool server_side_prepare = true;                            ///< PostgreSQL: named prepared statements
     bool binary_results = true;                                 ///< PostgreSQL: binary result format
+    bool cursor_streaming = true;                               ///< PostgreSQL: stream via DECLARE/FETCH (else single-row mode)
     std::chrono::milliseconds busy_timeout{5'000};              ///< SQLite: wait on a locked database
     bool begin_immediate = false;                               ///< SQLite: BEGIN IMMEDIATE takes the write lock at once
 };

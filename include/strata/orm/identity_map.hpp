@@ -111,7 +111,9 @@ public:
     /// `positions[i]` is the select-list index of column i (or -1 when not selected); `mask` has
     /// the bits of the selected columns. An object already in the map keeps its values unless it
     /// is expired or `overwrite` is set (a locking read); columns it lacks are filled in.
-    ref<T> load(const field_reader& row, const std::vector<int>& positions, std::uint64_t mask, bool overwrite) {
+    ref<T> load(const field_reader& row, const std::vector<int>& positions, std::uint64_t mask, bool overwrite,
+                bool* created_here = nullptr) {
+        if (created_here) *created_here = false;
         auto key = read_key(row, positions, std::make_index_sequence<primary_key_elements<T>.size()>{});
         auto [slot, inserted] = map_.try_emplace(key);
         if (!inserted) {
@@ -152,6 +154,7 @@ public:
         created->owner = owner_;
         bind_relationships(created->object, owner_, relationships_);
         *slot = created;
+        if (created_here) *created_here = true;
         return ref<T>{std::move(created)};
     }
 

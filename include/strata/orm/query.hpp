@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
+#include <memory>
 #include <unordered_set>
 #include <optional>
 #include <string>
@@ -30,6 +32,9 @@
 #include "strata/sql/select.hpp"
 
 namespace strata {
+
+template <class T>
+class streamed;
 
 /// A query for objects of T; generative like select(), run by all(), first(), one() ...
 template <class T>
@@ -221,6 +226,12 @@ public:
         return rows;
     }
 
+    /// Streams the objects in batches of `batch` rows (a server-side cursor on PostgreSQL, stepping
+    /// on SQLite): `for (auto& user : session.query<User>().yield_per(1000))`. The identity map
+    /// holds at most the current batch of the objects the stream itself loaded: each finished batch
+    /// is expunged (unless modified, so changes still flush). selectinload runs once per batch.
+    [[nodiscard]] streamed<T> yield_per(std::size_t batch) const { return streamed<T>{*this, batch}; }
+
     /// The SQL this query runs, for a dialect (for logging and tests).
     [[nodiscard]] std::string sql(dialect target) const {
         return sql::compile_uncached(final_core(), target).sql;
@@ -257,6 +268,8 @@ public:
     [[nodiscard]] const sql::select_core& core() const noexcept { return core_; }
 
 private:
+    friend class streamed<T>;
+
     template <class Target>
     void apply(const loader<T, Target>& option) {
         loaders_.push_back(option.option());
@@ -302,6 +315,114 @@ private:
     bool autoflush_ = true;
     orm::option_list<T> loaders_;
     mutable std::vector<int> positions_;
+};
+
+/// The objects of a query, read in batches as the loop advances (query<T>::yield_per).
+template <class T>
+class streamed {
+public:
+    /// A stream over `source` in batches of `batch`.
+    streamed(strata::query<T> source, std::size_t batch) : state_(std::make_unique<state>(std::move(source), batch)) {}
+
+    /// Input iterator over the stream's objects.
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = ref<T>;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const ref<T>*;
+        using reference = const ref<T>&;
+        iterator() = default;
+        explicit iterator(streamed* owner) : owner_(owner) {
+            if (!owner_->state_->advance()) owner_ = nullptr;
+        }
+        reference operator*() const { return owner_->state_->current(); }
+        pointer operator->() const { return &owner_->state_->current(); }
+        iterator& operator++() {
+            if (!owner_->state_->advance()) owner_ = nullptr;
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        friend bool operator==(const iterator& left, const iterator& right) noexcept { return left.owner_ == right.owner_; }
+
+    private:
+        streamed* owner_ = nullptr;
+    };
+    /// Starts the query (autoflush, then the streaming statement).
+    iterator begin() { return iterator{this}; }
+    /// The end.
+    iterator end() noexcept { return {}; }
+
+private:
+    class state {
+    public:
+        state(strata::query<T> source, std::size_t batch) : query_(std::move(source)), batch_size_(std::max<std::size_t>(batch, 1)) {}
+        ~state() { release_batch(); }  // an early break or an exception: the cursor closes with rows_
+
+        bool advance() {
+            if (!started_) start();
+            if (++index_ < batch_.size()) return true;
+            release_batch();
+            if (done_) return false;
+            fill();
+            index_ = 0;
+            return !batch_.empty();
+        }
+        const ref<T>& current() const { return batch_[index_]; }
+
+    private:
+        void start() {
+            started_ = true;
+            auto& owner = *query_.session_;
+            if (query_.autoflush_) owner.autoflush();
+            auto& connection = owner.connection();
+            core_ = query_.final_core();
+            for (const auto& option : query_.loaders_) runs_.push_back(option->start(core_));
+            const auto compiled = sql::compile(core_, connection.sql_dialect());
+            rows_.emplace(connection.execute_streaming(compiled.sql, compiled.parameters, batch_size_));
+            map_ = &owner.template mapper_for<T>();
+            index_ = batch_size_;  // forces the first fill
+        }
+        void fill() {
+            batch_.clear();
+            created_.clear();
+            while (batch_.size() < batch_size_ && rows_->next()) {
+                bool created = false;
+                auto object = map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_, &created);
+                for (auto& item : runs_) item->on_row(*query_.session_, object, rows_->driver_result());
+                if (created) created_.push_back(object);
+                batch_.push_back(std::move(object));
+            }
+            if (batch_.size() < batch_size_) {
+                done_ = true;
+                rows_.reset();  // close the cursor before the per-batch loads below
+            }
+            for (auto& item : runs_) item->finish(*query_.session_, batch_);
+        }
+        void release_batch() noexcept {
+            if (map_ == nullptr) return;
+            for (const auto& object : created_) {
+                try {
+                    map_->release(object.state());
+                } catch (...) {
+                }
+            }
+            created_.clear();
+        }
+
+        strata::query<T> query_;
+        std::size_t batch_size_;
+        bool started_ = false;
+        bool done_ = false;
+        std::size_t index_ = 0;
+        sql::select_core core_;
+        std::vector<std::unique_ptr<orm::option_run<T>>> runs_;
+        std::optional<strata::result> rows_;
+        orm::mapper<T>* map_ = nullptr;
+        std::vector<ref<T>> batch_;
+        std::vector<ref<T>> created_;
+    };
+    std::unique_ptr<state> state_;
 };
 
 template <class T>

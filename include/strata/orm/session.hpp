@@ -156,6 +156,13 @@ public:
         for (auto& entry : mappers_) entry.second->rollback();
     }
 
+    /// Ends the session's work: rolls back what was not committed, returns the connection and
+    /// detaches every object (SQLAlchemy's Session.close()); the session can be used again.
+    void close() noexcept {
+        release_connection();
+        for (auto& entry : mappers_) entry.second->clear();
+    }
+
     /// A query for objects of T (definition in orm/query.hpp).
     template <class T>
     strata::query<T> query();

@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -233,6 +234,69 @@ private:
     mutable std::string scratch_;  // conversions that need storage (bytea hex, numbers as text)
 };
 
+/// Delegates the field reads of a streaming result to its current batch.
+class batched_result : public result {
+public:
+    [[nodiscard]] std::int64_t affected_rows() const override { return 0; }
+    [[nodiscard]] std::size_t column_count() const noexcept override { return batch_ ? batch_->column_count() : 0; }
+    [[nodiscard]] std::string_view column_name(std::size_t column) const override { return current().column_name(column); }
+    [[nodiscard]] bool is_null(std::size_t column) const override { return current().is_null(column); }
+    [[nodiscard]] bool read_bool(std::size_t column) const override { return current().read_bool(column); }
+    [[nodiscard]] std::int64_t read_integer(std::size_t column) const override { return current().read_integer(column); }
+    [[nodiscard]] double read_real(std::size_t column) const override { return current().read_real(column); }
+    [[nodiscard]] std::string_view read_text(std::size_t column) const override { return current().read_text(column); }
+    [[nodiscard]] blob_view read_blob(std::size_t column) const override { return current().read_blob(column); }
+    [[nodiscard]] timestamp read_timestamp(std::size_t column) const override { return current().read_timestamp(column); }
+
+protected:
+    [[nodiscard]] const postgresql_result& current() const {
+        if (!batch_) throw usage_error("a row was read outside the result (call next() first)");
+        return *batch_;
+    }
+    std::unique_ptr<postgresql_result> batch_;
+};
+
+class postgresql_connection;
+
+/// Rows of a server-side cursor, fetched `batch_rows` at a time (memory bounded by one batch).
+class cursor_result final : public batched_result {
+public:
+    cursor_result(postgresql_connection& owner, std::string name, std::size_t batch_rows, bool binary)
+        : owner_(owner), name_(std::move(name)), fetch_("FETCH FORWARD " + std::to_string(batch_rows) + " FROM " + name_),
+          binary_(binary) {}
+    ~cursor_result() override { close(); }
+    cursor_result(const cursor_result&) = delete;
+    cursor_result& operator=(const cursor_result&) = delete;
+    bool next() override;
+
+private:
+    void close() noexcept;
+    postgresql_connection& owner_;
+    std::string name_;
+    std::string fetch_;
+    bool binary_;
+    bool exhausted_ = false;
+};
+
+/// Rows in libpq's single-row mode: one PGresult per row, read as the server sends them.
+class single_row_result final : public batched_result {
+public:
+    /// `cancel_early`: leaving early cancels the query (only outside a transaction, which a cancel would abort).
+    single_row_result(PGconn* connection, bool binary, bool cancel_early)
+        : connection_(connection), binary_(binary), cancel_early_(cancel_early) {}
+    ~single_row_result() override { drain(); }
+    single_row_result(const single_row_result&) = delete;
+    single_row_result& operator=(const single_row_result&) = delete;
+    bool next() override;
+
+private:
+    void drain() noexcept;
+    PGconn* connection_;
+    bool binary_;
+    bool cancel_early_;
+    bool finished_ = false;
+};
+
 /// A connection to a PostgreSQL server.
 class postgresql_connection final : public connection {
 public:
@@ -306,6 +370,34 @@ public:
         return std::make_unique<postgresql_result>(handle, options_.binary_results);
     }
 
+    /// Streams with a server-side cursor inside the open transaction (or single-row mode outside
+    /// one, or when cursor_streaming is off): memory stays bounded by one batch.
+    std::unique_ptr<result> execute_streaming(std::string_view sql, std::span<const parameter> parameters,
+                                              std::size_t batch_rows) override {
+        encode(parameters, sql);
+        const int count = static_cast<int>(parameters.size());
+        const int result_format = options_.binary_results ? 1 : 0;
+        ++statistics_.statements_executed;
+        if (options_.cursor_streaming && in_transaction()) {
+            std::string name = "strata_cursor_" + std::to_string(++cursor_counter_);
+            const std::string declare = "DECLARE " + name + " NO SCROLL CURSOR FOR " + std::string{sql};
+            PGresult* handle = PQexecParams(connection_, declare.c_str(), count, types_.data(), values_.data(),
+                                            lengths_.data(), formats_.data(), result_format);
+            check(handle, sql);
+            PQclear(handle);
+            return std::make_unique<cursor_result>(*this, std::move(name), std::max<std::size_t>(batch_rows, 1),
+                                                   options_.binary_results);
+        }
+        const std::string text{sql};
+        const bool cancel_early = !in_transaction();
+        if (!PQsendQueryParams(connection_, text.c_str(), count, types_.data(), values_.data(), lengths_.data(),
+                               formats_.data(), result_format) ||
+            !PQsetSingleRowMode(connection_)) {
+            check(nullptr, sql);
+        }
+        return std::make_unique<single_row_result>(connection_, options_.binary_results, cancel_early);
+    }
+
     void execute_script(std::string_view sql) override {
         const std::string text{sql};
         ++statistics_.statements_executed;
@@ -349,6 +441,17 @@ public:
     [[nodiscard]] PGconn* native_handle() const noexcept { return connection_; }
     /// The server process id of this connection (pg_backend_pid()).
     [[nodiscard]] int backend_pid() const noexcept { return PQbackendPID(connection_); }
+
+    /// Runs a statement returning rows, binary or text, outside the statement cache (cursor FETCH).
+    std::unique_ptr<postgresql_result> fetch(const std::string& sql, bool binary) {
+        PGresult* handle = PQexecParams(connection_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary ? 1 : 0);
+        check(handle, sql);
+        return std::make_unique<postgresql_result>(handle, binary);
+    }
+    /// Runs a utility statement, ignoring failure (closing a cursor on the way out).
+    void run_quietly(const std::string& sql) noexcept { PQclear(PQexec(connection_, sql.c_str())); }
+    /// Throws the typed error for a failed libpq call (streaming results use it).
+    void raise(PGresult* handle, std::string_view sql) { check(handle, sql); }
 
 private:
     struct prepared_statement {
@@ -487,6 +590,7 @@ private:
     connect_options options_;
     bool broken_ = false;
     std::uint64_t statement_counter_ = 0;
+    std::uint64_t cursor_counter_ = 0;
     connection_statistics statistics_;
     std::unordered_map<std::string, std::vector<prepared_statement>, strata::detail::string_hash, std::equal_to<>>
         cache_;
@@ -499,6 +603,64 @@ private:
     std::string text_;
     std::vector<std::size_t> text_offsets_;
 };
+
+inline bool cursor_result::next() {
+    if (batch_ && batch_->next()) return true;
+    if (exhausted_) return false;
+    batch_ = owner_.fetch(fetch_, binary_);
+    if (batch_->next()) return true;
+    batch_.reset();
+    close();
+    return false;
+}
+
+inline void cursor_result::close() noexcept {
+    if (exhausted_) return;
+    exhausted_ = true;
+    owner_.run_quietly("CLOSE " + name_);  // fails harmlessly inside an aborted transaction
+}
+
+inline bool single_row_result::next() {
+    batch_.reset();
+    if (finished_) return false;
+    PGresult* handle = PQgetResult(connection_);
+    if (handle == nullptr) {
+        finished_ = true;
+        return false;
+    }
+    const auto status = PQresultStatus(handle);
+    if (status == PGRES_SINGLE_TUPLE) {
+        batch_ = std::make_unique<postgresql_result>(handle, binary_);
+        return batch_->next();
+    }
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        PQclear(handle);
+        drain();
+        return false;
+    }
+    std::string message = PQresultErrorMessage(handle);
+    std::string state;
+    if (const char* field = PQresultErrorField(handle, PG_DIAG_SQLSTATE)) state = field;
+    PQclear(handle);
+    drain();
+    throw_error(std::move(message), std::move(state), "");
+}
+
+inline void single_row_result::drain() noexcept {
+    if (finished_) return;
+    finished_ = true;
+    // Leaving early: ask the server to stop sending, then discard what is in flight.
+    if (!cancel_early_) {
+        while (PGresult* handle = PQgetResult(connection_)) PQclear(handle);
+        return;
+    }
+    if (PGcancel* cancel = PQgetCancel(connection_)) {
+        char buffer[256];
+        PQcancel(cancel, buffer, sizeof buffer);
+        PQfreeCancel(cancel);
+    }
+    while (PGresult* handle = PQgetResult(connection_)) PQclear(handle);
+}
 
 }  // namespace strata::driver::postgresql_detail
 

@@ -1,0 +1,125 @@
+// yield_per and Core streaming: bounded memory, batches released, early exits leave things usable.
+#include <catch2/catch.hpp>
+
+#include "support/backends.hpp"
+#include "support/library.hpp"
+#include "support/models.hpp"
+
+using strata::col;
+using strata::testing::for_each_backend;
+
+namespace {
+void seed_profiles(const strata::engine& engine, int count) {
+    strata::drop_all<models::profile>(engine);
+    strata::create_all<models::profile>(engine);
+    auto connection = engine.connect();
+    connection.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
+                       "INSERT INTO profiles (id, email, name, bio) SELECT i, 'u' || i || '@example.com', 'name ' || i, "
+                       "'bio ' || i FROM n",
+                       count);
+}
+}  // namespace
+
+TEST_CASE("yield_per streams 100,000 objects and the session keeps none of them") {
+    for_each_backend([](strata::engine& engine) {
+        seed_profiles(engine, 100'000);
+        strata::session session{engine};
+        std::int64_t sum = 0;
+        std::size_t rows = 0;
+        std::size_t most_held = 0;
+        for (const auto& item : session.query<models::profile>().order_by(col<&models::profile::id>).yield_per(1000)) {
+            sum += item->id;
+            ++rows;
+            most_held = std::max(most_held, session.identity_count());
+        }
+        CHECK(rows == 100'000);
+        CHECK(sum == 100'000LL * 100'001 / 2);
+        CHECK(most_held <= 1000);
+        CHECK(session.identity_count() == 0);
+        CHECK(session.query<models::profile>().filter(col<&models::profile::id> == 5).one()->email == "u5@example.com");
+    });
+}
+
+TEST_CASE("leaving a yield_per loop early, or by an exception, leaves the session usable") {
+    for_each_backend([](strata::engine& engine) {
+        seed_profiles(engine, 5000);
+        strata::session session{engine};
+        int seen = 0;
+        for (const auto& item : session.query<models::profile>().yield_per(100)) {
+            (void)item;
+            if (++seen == 10) break;
+        }
+        CHECK(seen == 10);
+        CHECK(session.identity_count() == 0);
+        CHECK(session.query<models::profile>().count() == 5000);
+        CHECK_THROWS_AS(
+            [&] {
+                for (const auto& item : session.query<models::profile>().yield_per(100))
+                    if (item->id == 250) throw std::runtime_error("stop");
+            }(),
+            std::runtime_error);
+        CHECK(session.query<models::profile>().count() == 5000);
+        // A change made while streaming is flushed, not forgotten with its batch.
+        for (const auto& item : session.query<models::profile>().order_by(col<&models::profile::id>).yield_per(100))
+            if (item->id == 7) item->name = "changed";
+        session.commit();
+        CHECK(session.query<models::profile>().filter(col<&models::profile::id> == 7).one()->name == "changed");
+    });
+}
+
+TEST_CASE("yield_per combines with load_only, and selectinload issues one IN statement per batch") {
+    for_each_backend([](strata::engine& engine) {
+        seed_profiles(engine, 2500);
+        {
+            strata::session session{engine};
+            std::size_t rows = 0;
+            for (const auto& item : session.query<models::profile>()
+                                        .options(strata::load_only(&models::profile::id, &models::profile::email,
+                                                                   &models::profile::name))
+                                        .yield_per(1000)) {
+                CHECK_FALSE(item->bio.is_loaded());
+                ++rows;
+            }
+            CHECK(rows == 2500);
+        }
+        library::seed(engine, 250, 4);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        std::size_t books = 0;
+        for (const auto& item : session.query<library::author>()
+                                    .order_by(col<&library::author::id>)
+                                    .options(strata::selectinload(&library::author::books))
+                                    .yield_per(100))
+            books += item->books.size();
+        CHECK(books == 1000);
+        CHECK(counter.count() == 1 + 3);  // the stream, then one IN per batch of 100 authors
+    });
+}
+
+TEST_CASE("Core selects stream row by row, through a cursor in a transaction or single-row mode outside one") {
+    for_each_backend([](strata::engine& engine) {
+        seed_profiles(engine, 20'000);
+        auto connection = engine.connect();
+        const auto query = strata::select(col<&models::profile::id>).order_by(col<&models::profile::id>);
+        std::int64_t sum = 0;
+        for (const auto& [id] : connection.stream(query, 500)) sum += id;
+        CHECK(sum == 20'000LL * 20'001 / 2);
+        int seen = 0;
+        for (const auto& [id] : connection.stream(query, 500)) {
+            (void)id;
+            if (++seen == 10) break;  // leaves 19,990 rows unread
+        }
+        CHECK(connection.execute("SELECT count(*) FROM profiles").scalar<int>() == 20'000);
+        connection.begin();
+        sum = 0;
+        for (const auto& [id] : connection.stream(query, 500)) sum += id;
+        CHECK(sum == 20'000LL * 20'001 / 2);
+        seen = 0;
+        for (const auto& [id] : connection.stream(query, 500)) {
+            (void)id;
+            if (++seen == 10) break;
+        }
+        CHECK(connection.execute("SELECT count(*) FROM profiles").scalar<int>() == 20'000);
+        connection.commit();
+    });
+}

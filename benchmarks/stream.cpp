@@ -1,0 +1,166 @@
+// bench=stream: 1,000,000 rows streamed as session objects with yield_per(1000), against the raw
+// C API reading the same rows in batches into structs (a cursor with FETCH 1000 on PostgreSQL,
+// sqlite3_step on SQLite); each side in its own process, so each peak RSS is its own.
+// bench=pg_stream_mode: yield_per through a server-side cursor against libpq's single-row mode.
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include <bit>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "strata/detail/timestamp_text.hpp"
+#include "strata/driver/postgresql/binary.hpp"
+#include "strata/orm.hpp"
+#include "strata/postgresql.hpp"
+#include "strata/sqlite.hpp"
+#include "support/bench.hpp"
+#include "support/child.hpp"  // examples/support: shared with 03_yield_per
+
+namespace {
+
+struct user {
+    std::int64_t id = 0;
+    std::string email;
+    std::string name;
+    double score = 0;
+    strata::timestamp created_at{};
+};
+
+constexpr const char* select_sql = "SELECT id, email, name, score, created_at FROM stream_users";
+
+}  // namespace
+
+template <>
+struct strata::mapping<user> {
+    static constexpr auto table = strata::table("stream_users",              //
+        strata::column<&user::id>("id", strata::primary_key),                 //
+        strata::column<&user::email>("email"),                                //
+        strata::column<&user::name>("name"),                                  //
+        strata::column<&user::score>("score"),                                //
+        strata::column<&user::created_at>("created_at"));
+};
+
+namespace {
+
+void fill(const strata::engine& engine, std::int64_t rows) {
+    strata::drop_all<user>(engine);
+    strata::create_all<user>(engine);
+    auto connection = engine.connect();
+    const std::string time = connection.sql_dialect() == strata::dialect::postgresql
+                                 ? "TIMESTAMP '2024-01-01' + n * INTERVAL '1 second'"
+                                 : "strftime('%Y-%m-%d %H:%M:%S.000000', '2024-01-01', '+' || n || ' seconds')";
+    connection.execute("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $1) "
+                       "INSERT INTO stream_users (id, email, name, score, created_at) "
+                       "SELECT n, 'user' || n || '@example.com', 'User Number ' || n, n * 0.25, " + time + " FROM c",
+                       rows);
+}
+
+std::int64_t stream_strata(const strata::engine& engine) {
+    strata::session session{engine};
+    std::int64_t sum = 0;
+    for (const auto& item : session.query<user>().yield_per(1000)) sum += item->id + static_cast<std::int64_t>(item->email.size());
+    return sum;
+}
+
+std::int64_t stream_raw_sqlite(const std::string& path) {
+    sqlite3* database = nullptr;
+    sqlite3_open(path.c_str(), &database);
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(database, select_sql, -1, &statement, nullptr);
+    std::vector<user> batch;
+    std::int64_t sum = 0;
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+        auto text = [&](int column) {
+            return std::string{reinterpret_cast<const char*>(sqlite3_column_text(statement, column)),
+                               static_cast<std::size_t>(sqlite3_column_bytes(statement, column))};
+        };
+        const auto created = std::string_view{reinterpret_cast<const char*>(sqlite3_column_text(statement, 4)),
+                                              static_cast<std::size_t>(sqlite3_column_bytes(statement, 4))};
+        batch.push_back({sqlite3_column_int64(statement, 0), text(1), text(2), sqlite3_column_double(statement, 3),
+                         *strata::detail::parse_timestamp(created)});
+        if (batch.size() == 1000) {
+            for (const auto& item : batch) sum += item.id + static_cast<std::int64_t>(item.email.size());
+            batch.clear();
+        }
+    }
+    for (const auto& item : batch) sum += item.id + static_cast<std::int64_t>(item.email.size());
+    sqlite3_finalize(statement);
+    sqlite3_close(database);
+    return sum;
+}
+
+std::int64_t stream_raw_postgresql(const std::string& url) {
+    using namespace strata::driver::postgresql_detail;
+    auto owner = std::make_unique<strata::driver::postgresql_connection>(strata::parse_url(url),
+                                                                         strata::driver::connect_options{});
+    PGconn* connection = owner->native_handle();
+    PQclear(PQexec(connection, "BEGIN"));
+    PQclear(PQexec(connection, (std::string{"DECLARE raw_cursor NO SCROLL CURSOR FOR "} + select_sql).c_str()));
+    std::int64_t sum = 0;
+    std::vector<user> batch;
+    while (true) {
+        PGresult* result = PQexecParams(connection, "FETCH FORWARD 1000 FROM raw_cursor", 0, nullptr, nullptr, nullptr,
+                                        nullptr, 1);
+        const int rows = PQntuples(result);
+        batch.clear();
+        for (int row = 0; row < rows; ++row) {
+            auto text = [&](int column) {
+                return std::string{PQgetvalue(result, row, column),
+                                   static_cast<std::size_t>(PQgetlength(result, row, column))};
+            };
+            batch.push_back(
+                {read_big_endian<std::int64_t>(PQgetvalue(result, row, 0)), text(1), text(2),
+                 std::bit_cast<double>(read_big_endian<std::uint64_t>(PQgetvalue(result, row, 3))),
+                 strata::timestamp{std::chrono::microseconds{read_big_endian<std::int64_t>(PQgetvalue(result, row, 4)) +
+                                                             postgres_epoch_offset_microseconds}}});
+        }
+        PQclear(result);
+        for (const auto& item : batch) sum += item.id + static_cast<std::int64_t>(item.email.size());
+        if (rows == 0) break;
+    }
+    PQclear(PQexec(connection, "COMMIT"));
+    return sum;
+}
+
+void report(const char* backend, std::int64_t rows, const bench::child_measurement& strata_side,
+            const bench::child_measurement& raw_side) {
+    fmt::print("bench=stream backend={} rows={} strata_ms={:.1f} raw_ms={:.1f} ratio={:.3f} strata_peak_rss_mb={:.1f} "
+               "raw_peak_rss_mb={:.1f}\n",
+               backend, rows, strata_side.ms, raw_side.ms, strata_side.ms / raw_side.ms, strata_side.peak_rss_mb,
+               raw_side.peak_rss_mb);
+}
+
+}  // namespace
+
+int main() {
+    const auto url = bench::postgresql_url();
+    if (!url) {
+        fmt::print(stderr, "STRATA_BENCH_POSTGRESQL_URL is not set: run scripts/bench.sh, which starts PostgreSQL\n");
+        return 1;
+    }
+    for (const std::int64_t rows : {std::int64_t{100'000}, std::int64_t{1'000'000}}) {
+        const auto path = (std::filesystem::temp_directory_path() / "strata_bench_stream.db").string();
+        std::filesystem::remove(path);
+        fill(strata::create_engine("sqlite:///" + path), rows);
+        const auto strata_side = bench::in_child([&] { (void)stream_strata(strata::create_engine("sqlite:///" + path)); });
+        const auto raw_side = bench::in_child([&] { (void)stream_raw_sqlite(path); });
+        report("sqlite", rows, strata_side, raw_side);
+        std::filesystem::remove(path);
+
+        fill(strata::create_engine(*url), rows);
+        const auto strata_pg = bench::in_child([&] { (void)stream_strata(strata::create_engine(*url)); });
+        const auto raw_pg = bench::in_child([&] { (void)stream_raw_postgresql(*url); });
+        report("postgresql", rows, strata_pg, raw_pg);
+        if (rows == 1'000'000) {
+            const auto single = bench::in_child(
+                [&] { (void)stream_strata(strata::create_engine(*url, {.cursor_streaming = false})); });
+            fmt::print("bench=pg_stream_mode backend=postgresql rows={} cursor_ms={:.1f} single_row_ms={:.1f} "
+                       "cursor_peak_rss_mb={:.1f} single_row_peak_rss_mb={:.1f}\n",
+                       rows, strata_pg.ms, single.ms, strata_pg.peak_rss_mb, single.peak_rss_mb);
+        }
+        strata::drop_all<user>(strata::create_engine(*url));
+    }
+    return 0;
+}

@@ -22,11 +22,11 @@ struct user {
 
 template <>
 struct strata::mapping<user> {
-    static constexpr auto table = strata::table("users",               //
-        strata::column<&user::id>("id", strata::primary_key),           //
-        strata::column<&user::email>("email"),                          //
-        strata::column<&user::name>("name"),                            //
-        strata::column<&user::age>("age"));
+    static constexpr auto table = strata::table("users",                                               //
+                                                strata::column<&user::id>("id", strata::primary_key),  //
+                                                strata::column<&user::email>("email"),                 //
+                                                strata::column<&user::name>("name"),                   //
+                                                strata::column<&user::age>("age"));
 };
 
 namespace {
@@ -46,7 +46,8 @@ double nanoseconds_per_call(int iterations, Body&& body) {
     for (int round = 0; round < 5; ++round) {
         const auto start = std::chrono::steady_clock::now();
         for (int i = 0; i < iterations; ++i) body(i);
-        const double elapsed = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+        const double elapsed =
+            std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
         best = std::min(best, elapsed / iterations);
     }
     return best;
@@ -62,10 +63,10 @@ int main() {
         const double cold = nanoseconds_per_call(iterations, [&](int i) {
             sink += strata::sql::compile_uncached(build(i % 90, name).core(), target).sql.size();
         });
-        const double cached = nanoseconds_per_call(iterations, [&](int i) {
-            sink += build(i % 90, name).compile(target).parameters.size();
-        });
-        const double build_only = nanoseconds_per_call(iterations, [&](int i) { sink += build(i % 90, name).core().columns.size(); });
+        const double cached = nanoseconds_per_call(
+            iterations, [&](int i) { sink += build(i % 90, name).compile(target).parameters.size(); });
+        const double build_only =
+            nanoseconds_per_call(iterations, [&](int i) { sink += build(i % 90, name).core().columns.size(); });
         fmt::print("bench=compile_select backend={} ns_cold={:.0f} ns_cached={:.0f} ns_build_only={:.0f}\n",
                    strata::dialect_name(target), cold, cached, build_only);
     }

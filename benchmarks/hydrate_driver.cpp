@@ -53,8 +53,8 @@ std::vector<user> hydrate_strata(strata::connection& connection) {
     auto result = connection.execute(select_sql);
     while (result.next()) {
         const strata::row row = result.current();
-        users.push_back({row.get<std::int64_t>(0), row.get<std::string>(1), row.get<std::string>(2),
-                         row.get<double>(3), row.get<strata::timestamp>(4)});
+        users.push_back({row.get<std::int64_t>(0), row.get<std::string>(1), row.get<std::string>(2), row.get<double>(3),
+                         row.get<strata::timestamp>(4)});
     }
     return users;
 }
@@ -86,7 +86,8 @@ std::vector<user> hydrate_raw_postgresql(PGconn* connection) {
     const int rows = PQntuples(result);
     for (int row = 0; row < rows; ++row) {
         auto text = [&](int column) {
-            return std::string{PQgetvalue(result, row, column), static_cast<std::size_t>(PQgetlength(result, row, column))};
+            return std::string{PQgetvalue(result, row, column),
+                               static_cast<std::size_t>(PQgetlength(result, row, column))};
         };
         users.push_back(
             {read_big_endian<std::int64_t>(PQgetvalue(result, row, 0)), text(1), text(2),
@@ -130,29 +131,27 @@ int main() {
         report("sqlite", strata_ms, raw_ms);
         std::filesystem::remove(path);
     }
-    const auto url = bench::postgresql_url();
-    if (!url) {
-        fmt::print(stderr, "STRATA_BENCH_POSTGRESQL_URL is not set: run scripts/bench.sh, which starts PostgreSQL\n");
-        return 1;
-    }
-    auto engine = strata::create_engine(*url);
+    const auto url = bench::require_postgresql_url();
+    auto engine = strata::create_engine(url);
     fill(engine);
     auto connection = engine.connect();
-    auto text_engine = strata::create_engine(*url, {.binary_results = false});
+    auto text_engine = strata::create_engine(url, {.binary_results = false});
     auto text_connection = text_engine.connect();
     // The raw side uses a plain libpq connection (opened by strata's driver, then used through PQ* only).
-    auto raw_owner = std::make_unique<strata::driver::postgresql_connection>(strata::parse_url(*url),
+    auto raw_owner = std::make_unique<strata::driver::postgresql_connection>(strata::parse_url(url),
                                                                              strata::driver::connect_options{});
     std::vector<user> a, b;
     const auto [strata_ms, raw_ms] = bench::best_of_alternating(
-        rounds, [&] { a = hydrate_strata(connection); }, [&] { b = hydrate_raw_postgresql(raw_owner->native_handle()); });
+        rounds, [&] { a = hydrate_strata(connection); },
+        [&] { b = hydrate_raw_postgresql(raw_owner->native_handle()); });
     check_same(a, b);
     report("postgresql", strata_ms, raw_ms);
     const auto [binary_ms, text_ms] = bench::best_of_alternating(
         rounds, [&] { a = hydrate_strata(connection); }, [&] { b = hydrate_strata(text_connection); });
     check_same(a, b);
-    fmt::print("bench=pg_result_format backend=postgresql rows={} binary_ms={:.2f} text_ms={:.2f} text_over_binary={:.3f}\n",
-               row_count, binary_ms, text_ms, text_ms / binary_ms);
+    fmt::print(
+        "bench=pg_result_format backend=postgresql rows={} binary_ms={:.2f} text_ms={:.2f} text_over_binary={:.3f}\n",
+        row_count, binary_ms, text_ms, text_ms / binary_ms);
     connection.execute_script("DROP TABLE bench_users");
     return 0;
 }

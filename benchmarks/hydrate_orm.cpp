@@ -33,12 +33,12 @@ struct user {
 
 template <>
 struct strata::mapping<user> {
-    static constexpr auto table = strata::table("orm_users",              //
-        strata::column<&user::id>("id", strata::primary_key),              //
-        strata::column<&user::email>("email"),                             //
-        strata::column<&user::name>("name"),                               //
-        strata::column<&user::score>("score"),                             //
-        strata::column<&user::created_at>("created_at"));
+    static constexpr auto table = strata::table("orm_users",                                           //
+                                                strata::column<&user::id>("id", strata::primary_key),  //
+                                                strata::column<&user::email>("email"),                 //
+                                                strata::column<&user::name>("name"),                   //
+                                                strata::column<&user::score>("score"),                 //
+                                                strata::column<&user::created_at>("created_at"));
 };
 
 namespace {
@@ -89,7 +89,8 @@ std::size_t hydrate_raw_postgresql(PGconn* connection) {
     const int rows = PQntuples(result);
     for (int row = 0; row < rows; ++row) {
         auto text = [&](int column) {
-            return std::string{PQgetvalue(result, row, column), static_cast<std::size_t>(PQgetlength(result, row, column))};
+            return std::string{PQgetvalue(result, row, column),
+                               static_cast<std::size_t>(PQgetlength(result, row, column))};
         };
         users.push_back(
             {read_big_endian<std::int64_t>(PQgetvalue(result, row, 0)), text(1), text(2),
@@ -124,14 +125,10 @@ int main() {
         report("sqlite", strata_ms, raw_ms);
         std::filesystem::remove(path);
     }
-    const auto url = bench::postgresql_url();
-    if (!url) {
-        fmt::print(stderr, "STRATA_BENCH_POSTGRESQL_URL is not set: run scripts/bench.sh, which starts PostgreSQL\n");
-        return 1;
-    }
-    auto engine = strata::create_engine(*url);
+    const auto url = bench::require_postgresql_url();
+    auto engine = strata::create_engine(url);
     fill(engine);
-    auto raw_owner = std::make_unique<strata::driver::postgresql_connection>(strata::parse_url(*url),
+    auto raw_owner = std::make_unique<strata::driver::postgresql_connection>(strata::parse_url(url),
                                                                              strata::driver::connect_options{});
     const auto [strata_ms, raw_ms] = bench::best_of_alternating(
         rounds, [&] { a = hydrate_strata(engine); }, [&] { b = hydrate_raw_postgresql(raw_owner->native_handle()); });

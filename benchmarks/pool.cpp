@@ -50,9 +50,9 @@ double transactions_per_second(const strata::engine& engine, int threads, int pe
 void checkout_lines(const char* backend, const strata::engine& engine) {
     for (const int threads : {1, 8, 32}) {
         (void)checkout_ns(engine, threads, 1000);  // warm: open the connections first
-        const double best = std::min({checkout_ns(engine, threads, 200'000 / threads),
-                                      checkout_ns(engine, threads, 200'000 / threads),
-                                      checkout_ns(engine, threads, 200'000 / threads)});
+        const double best =
+            std::min({checkout_ns(engine, threads, 200'000 / threads), checkout_ns(engine, threads, 200'000 / threads),
+                      checkout_ns(engine, threads, 200'000 / threads)});
         fmt::print("bench=pool_checkout backend={} threads={} ns_per_checkout={:.0f}\n", backend, threads, best);
     }
 }
@@ -64,18 +64,15 @@ int main() {
     const auto path = std::filesystem::temp_directory_path() / "strata_bench_pool.db";
     checkout_lines("sqlite", strata::create_engine("sqlite:///" + path.string(), options));
     std::filesystem::remove(path);
-    const auto url = bench::postgresql_url();
-    if (!url) {
-        fmt::print(stderr, "STRATA_BENCH_POSTGRESQL_URL is not set: run scripts/bench.sh, which starts PostgreSQL\n");
-        return 1;
-    }
-    checkout_lines("postgresql", strata::create_engine(*url, options));
-    auto pooled = strata::create_engine(*url, {.pool_size = 32, .max_overflow = 0});
-    auto unpooled = strata::create_engine(*url, {.pooled = false});
+    const auto url = bench::require_postgresql_url();
+    checkout_lines("postgresql", strata::create_engine(url, options));
+    auto pooled = strata::create_engine(url, {.pool_size = 32, .max_overflow = 0});
+    auto unpooled = strata::create_engine(url, {.pooled = false});
     (void)transactions_per_second(pooled, 32, 10);  // open the pool's connections before measuring
     const double pooled_tps = transactions_per_second(pooled, 32, 200);
     const double unpooled_tps = transactions_per_second(unpooled, 32, 5);
-    fmt::print("bench=pool_throughput backend=postgresql threads=32 pooled_tps={:.0f} unpooled_tps={:.0f} ratio={:.1f}\n",
-               pooled_tps, unpooled_tps, pooled_tps / unpooled_tps);
+    fmt::print(
+        "bench=pool_throughput backend=postgresql threads=32 pooled_tps={:.0f} unpooled_tps={:.0f} ratio={:.1f}\n",
+        pooled_tps, unpooled_tps, pooled_tps / unpooled_tps);
     return 0;
 }

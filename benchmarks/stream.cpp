@@ -34,12 +34,12 @@ constexpr const char* select_sql = "SELECT id, email, name, score, created_at FR
 
 template <>
 struct strata::mapping<user> {
-    static constexpr auto table = strata::table("stream_users",              //
-        strata::column<&user::id>("id", strata::primary_key),                 //
-        strata::column<&user::email>("email"),                                //
-        strata::column<&user::name>("name"),                                  //
-        strata::column<&user::score>("score"),                                //
-        strata::column<&user::created_at>("created_at"));
+    static constexpr auto table = strata::table("stream_users",                                        //
+                                                strata::column<&user::id>("id", strata::primary_key),  //
+                                                strata::column<&user::email>("email"),                 //
+                                                strata::column<&user::name>("name"),                   //
+                                                strata::column<&user::score>("score"),                 //
+                                                strata::column<&user::created_at>("created_at"));
 };
 
 namespace {
@@ -51,16 +51,19 @@ void fill(const strata::engine& engine, std::int64_t rows) {
     const std::string time = connection.sql_dialect() == strata::dialect::postgresql
                                  ? "TIMESTAMP '2024-01-01' + n * INTERVAL '1 second'"
                                  : "strftime('%Y-%m-%d %H:%M:%S.000000', '2024-01-01', '+' || n || ' seconds')";
-    connection.execute("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $1) "
-                       "INSERT INTO stream_users (id, email, name, score, created_at) "
-                       "SELECT n, 'user' || n || '@example.com', 'User Number ' || n, n * 0.25, " + time + " FROM c",
-                       rows);
+    connection.execute(
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $1) "
+        "INSERT INTO stream_users (id, email, name, score, created_at) "
+        "SELECT n, 'user' || n || '@example.com', 'User Number ' || n, n * 0.25, " +
+            time + " FROM c",
+        rows);
 }
 
 std::int64_t stream_strata(const strata::engine& engine) {
     strata::session session{engine};
     std::int64_t sum = 0;
-    for (const auto& item : session.query<user>().yield_per(1000)) sum += item->id + static_cast<std::int64_t>(item->email.size());
+    for (const auto& item : session.query<user>().yield_per(1000))
+        sum += item->id + static_cast<std::int64_t>(item->email.size());
     return sum;
 }
 
@@ -101,8 +104,8 @@ std::int64_t stream_raw_postgresql(const std::string& url) {
     std::int64_t sum = 0;
     std::vector<user> batch;
     while (true) {
-        PGresult* result = PQexecParams(connection, "FETCH FORWARD 1000 FROM raw_cursor", 0, nullptr, nullptr, nullptr,
-                                        nullptr, 1);
+        PGresult* result =
+            PQexecParams(connection, "FETCH FORWARD 1000 FROM raw_cursor", 0, nullptr, nullptr, nullptr, nullptr, 1);
         const int rows = PQntuples(result);
         batch.clear();
         for (int row = 0; row < rows; ++row) {
@@ -126,41 +129,40 @@ std::int64_t stream_raw_postgresql(const std::string& url) {
 
 void report(const char* backend, std::int64_t rows, const bench::child_measurement& strata_side,
             const bench::child_measurement& raw_side) {
-    fmt::print("bench=stream backend={} rows={} strata_ms={:.1f} raw_ms={:.1f} ratio={:.3f} strata_peak_rss_mb={:.1f} "
-               "raw_peak_rss_mb={:.1f}\n",
-               backend, rows, strata_side.ms, raw_side.ms, strata_side.ms / raw_side.ms, strata_side.peak_rss_mb,
-               raw_side.peak_rss_mb);
+    fmt::print(
+        "bench=stream backend={} rows={} strata_ms={:.1f} raw_ms={:.1f} ratio={:.3f} strata_peak_rss_mb={:.1f} "
+        "raw_peak_rss_mb={:.1f}\n",
+        backend, rows, strata_side.ms, raw_side.ms, strata_side.ms / raw_side.ms, strata_side.peak_rss_mb,
+        raw_side.peak_rss_mb);
 }
 
 }  // namespace
 
 int main() {
-    const auto url = bench::postgresql_url();
-    if (!url) {
-        fmt::print(stderr, "STRATA_BENCH_POSTGRESQL_URL is not set: run scripts/bench.sh, which starts PostgreSQL\n");
-        return 1;
-    }
+    const auto url = bench::require_postgresql_url();
     for (const std::int64_t rows : {std::int64_t{100'000}, std::int64_t{1'000'000}}) {
         const auto path = (std::filesystem::temp_directory_path() / "strata_bench_stream.db").string();
         std::filesystem::remove(path);
         fill(strata::create_engine("sqlite:///" + path), rows);
-        const auto strata_side = bench::in_child([&] { (void)stream_strata(strata::create_engine("sqlite:///" + path)); });
+        const auto strata_side =
+            bench::in_child([&] { (void)stream_strata(strata::create_engine("sqlite:///" + path)); });
         const auto raw_side = bench::in_child([&] { (void)stream_raw_sqlite(path); });
         report("sqlite", rows, strata_side, raw_side);
         std::filesystem::remove(path);
 
-        fill(strata::create_engine(*url), rows);
-        const auto strata_pg = bench::in_child([&] { (void)stream_strata(strata::create_engine(*url)); });
-        const auto raw_pg = bench::in_child([&] { (void)stream_raw_postgresql(*url); });
+        fill(strata::create_engine(url), rows);
+        const auto strata_pg = bench::in_child([&] { (void)stream_strata(strata::create_engine(url)); });
+        const auto raw_pg = bench::in_child([&] { (void)stream_raw_postgresql(url); });
         report("postgresql", rows, strata_pg, raw_pg);
         if (rows == 1'000'000) {
-            const auto single = bench::in_child(
-                [&] { (void)stream_strata(strata::create_engine(*url, {.cursor_streaming = false})); });
-            fmt::print("bench=pg_stream_mode backend=postgresql rows={} cursor_ms={:.1f} single_row_ms={:.1f} "
-                       "cursor_peak_rss_mb={:.1f} single_row_peak_rss_mb={:.1f}\n",
-                       rows, strata_pg.ms, single.ms, strata_pg.peak_rss_mb, single.peak_rss_mb);
+            const auto single =
+                bench::in_child([&] { (void)stream_strata(strata::create_engine(url, {.cursor_streaming = false})); });
+            fmt::print(
+                "bench=pg_stream_mode backend=postgresql rows={} cursor_ms={:.1f} single_row_ms={:.1f} "
+                "cursor_peak_rss_mb={:.1f} single_row_peak_rss_mb={:.1f}\n",
+                rows, strata_pg.ms, single.ms, strata_pg.peak_rss_mb, single.peak_rss_mb);
         }
-        strata::drop_all<user>(strata::create_engine(*url));
+        strata::drop_all<user>(strata::create_engine(url));
     }
     return 0;
 }

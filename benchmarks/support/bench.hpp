@@ -21,10 +21,17 @@ inline std::optional<std::string> postgresql_url() {
     return std::nullopt;
 }
 
+/// The PostgreSQL URL, or a message saying how to get one and exit status 1.
+inline std::string require_postgresql_url() {
+    if (auto url = postgresql_url()) return *url;
+    fmt::print(stderr, "STRATA_BENCH_POSTGRESQL_URL is not set: run scripts/bench.sh, which starts PostgreSQL\n");
+    std::exit(1);
+}
+
 /// Runs a and b alternately `rounds` times and returns each one's best time in milliseconds,
 /// so that warm-up, caches and the other core's noise weigh on both sides alike.
 inline std::pair<double, double> best_of_alternating(int rounds, const std::function<void()>& a,
-                                                      const std::function<void()>& b) {
+                                                     const std::function<void()>& b) {
     auto time = [](const std::function<void()>& body) {
         const auto start = std::chrono::steady_clock::now();
         body();

@@ -29,12 +29,20 @@ inline std::string backend_name(const strata::engine& engine) {
 class variant_run {
 public:
     variant_run(const strata::engine& engine, std::string pattern, std::string variant)
-        : engine_(engine), counter_(engine), pattern_(std::move(pattern)), variant_(std::move(variant)),
+        : engine_(engine),
+          counter_(engine),
+          pattern_(std::move(pattern)),
+          variant_(std::move(variant)),
           start_(std::chrono::steady_clock::now()) {}
+
+    /// Milliseconds since the variant started.
+    [[nodiscard]] double elapsed_ms() const {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+    }
 
     /// Prints the result line (extra is appended as " key=value ...").
     void finish(std::size_t rows, const std::string& extra = {}) {
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+        const double ms = elapsed_ms();
         fmt::print("pattern={} variant={} backend={} statements={} rows={} ms={:.3f}{}{}\n", pattern_, variant_,
                    backend_name(engine_), counter_.count(), rows, ms, extra.empty() ? "" : " ", extra);
     }

@@ -1,6 +1,7 @@
 // strata/orm.hpp - the ORM: session, query<T>, load_only, keyset pagination.
 #pragma once
 
+#include "strata/orm/bulk.hpp"
 #include "strata/orm/identity_map.hpp"
 #include "strata/orm/keyset.hpp"
 #include "strata/orm/load_only.hpp"

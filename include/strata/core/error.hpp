@@ -27,8 +27,11 @@ public:
     /// Builds the error; `code` is a SQLSTATE (PostgreSQL) or an extended result code (SQLite).
     database_error(std::string server_message, std::string code, std::string sql,
                    error_source source = error_source::none)
-        : error(compose(server_message, code, sql)), server_message_(std::move(server_message)),
-          code_(std::move(code)), sql_(std::move(sql)), source_(source) {}
+        : error(compose(server_message, code, sql)),
+          server_message_(std::move(server_message)),
+          code_(std::move(code)),
+          sql_(std::move(sql)),
+          source_(source) {}
 
     /// The SQL text of the statement that failed (empty when none was running).
     [[nodiscard]] const std::string& sql() const noexcept { return sql_; }
@@ -59,45 +62,129 @@ private:
 };
 
 /// A constraint was violated (SQLSTATE class 23, SQLITE_CONSTRAINT).
-class integrity_error : public database_error { public: using database_error::database_error; };
+class integrity_error : public database_error {
+public:
+    using database_error::database_error;
+};
 /// A UNIQUE or PRIMARY KEY constraint was violated.
-class unique_violation : public integrity_error { public: using integrity_error::integrity_error; };
+class unique_violation : public integrity_error {
+public:
+    using integrity_error::integrity_error;
+};
 /// A FOREIGN KEY constraint was violated.
-class foreign_key_violation : public integrity_error { public: using integrity_error::integrity_error; };
+class foreign_key_violation : public integrity_error {
+public:
+    using integrity_error::integrity_error;
+};
 /// A NOT NULL constraint was violated.
-class not_null_violation : public integrity_error { public: using integrity_error::integrity_error; };
+class not_null_violation : public integrity_error {
+public:
+    using integrity_error::integrity_error;
+};
 /// A CHECK constraint was violated.
-class check_violation : public integrity_error { public: using integrity_error::integrity_error; };
+class check_violation : public integrity_error {
+public:
+    using integrity_error::integrity_error;
+};
 
 /// The database is unreachable, busy, out of resources, or the connection broke.
-class operational_error : public database_error { public: using database_error::database_error; };
+class operational_error : public database_error {
+public:
+    using database_error::database_error;
+};
 /// A lock could not be taken at once (FOR UPDATE NOWAIT, SQLITE_BUSY, lock_timeout).
-class lock_not_available : public operational_error { public: using operational_error::operational_error; };
+class lock_not_available : public operational_error {
+public:
+    using operational_error::operational_error;
+};
 /// A serializable transaction must be retried (SQLSTATE 40001).
-class serialization_failure : public operational_error { public: using operational_error::operational_error; };
+class serialization_failure : public operational_error {
+public:
+    using operational_error::operational_error;
+};
 /// The transaction was chosen as a deadlock victim and must be retried (SQLSTATE 40P01).
-class deadlock_detected : public operational_error { public: using operational_error::operational_error; };
+class deadlock_detected : public operational_error {
+public:
+    using operational_error::operational_error;
+};
 
 /// The SQL is wrong: syntax error, unknown table or column, wrong number of parameters.
-class programming_error : public database_error { public: using database_error::database_error; };
+class programming_error : public database_error {
+public:
+    using database_error::database_error;
+};
 /// A value does not fit: out of range, invalid text representation, division by zero.
-class data_error : public database_error { public: using database_error::database_error; };
+class data_error : public database_error {
+public:
+    using database_error::database_error;
+};
 /// The database found an internal inconsistency.
-class internal_error : public database_error { public: using database_error::database_error; };
+class internal_error : public database_error {
+public:
+    using database_error::database_error;
+};
 /// The database or driver does not support what was asked.
-class not_supported_error : public database_error { public: using database_error::database_error; };
+class not_supported_error : public database_error {
+public:
+    using database_error::database_error;
+};
+
+/// Rethrows a database error as the same type with `context` added to its message (e.g. the
+/// failing row of a bulk insert), so callers still catch unique_violation and friends.
+[[noreturn]] inline void rethrow_with_context(const database_error& error, const std::string& context) {
+    auto message = error.server_message() + " (" + context + ")";
+    auto code = error.code();
+    auto sql = error.sql();
+    const auto source = error.source();
+    const auto rethrow_if = [&]<class Type>() {
+        if (dynamic_cast<const Type*>(&error)) throw Type(std::move(message), std::move(code), std::move(sql), source);
+    };
+    // Most derived first, so each error keeps its own type.
+    rethrow_if.template operator()<unique_violation>();
+    rethrow_if.template operator()<foreign_key_violation>();
+    rethrow_if.template operator()<not_null_violation>();
+    rethrow_if.template operator()<check_violation>();
+    rethrow_if.template operator()<integrity_error>();
+    rethrow_if.template operator()<lock_not_available>();
+    rethrow_if.template operator()<serialization_failure>();
+    rethrow_if.template operator()<deadlock_detected>();
+    rethrow_if.template operator()<operational_error>();
+    rethrow_if.template operator()<programming_error>();
+    rethrow_if.template operator()<data_error>();
+    rethrow_if.template operator()<internal_error>();
+    rethrow_if.template operator()<not_supported_error>();
+    throw database_error(std::move(message), std::move(code), std::move(sql), source);
+}
 
 /// A database URL is malformed or names an unknown scheme; never contains the password.
-class url_error : public error { public: using error::error; };
+class url_error : public error {
+public:
+    using error::error;
+};
 /// A query expected exactly one row (or at least one) and got none.
-class no_result_found : public error { public: using error::error; };
+class no_result_found : public error {
+public:
+    using error::error;
+};
 /// A query expected at most one row and got more.
-class multiple_results_found : public error { public: using error::error; };
+class multiple_results_found : public error {
+public:
+    using error::error;
+};
 /// No pooled connection became free within pool_timeout.
-class pool_timeout : public error { public: using error::error; };
+class pool_timeout : public error {
+public:
+    using error::error;
+};
 /// A value read from or written to the database cannot be converted to the C++ type asked for.
-class conversion_error : public error { public: using error::error; };
+class conversion_error : public error {
+public:
+    using error::error;
+};
 /// The API was used in a way it does not allow (a result read after it ended, a closed connection).
-class usage_error : public error { public: using error::error; };
+class usage_error : public error {
+public:
+    using error::error;
+};
 
 }  // namespace strata

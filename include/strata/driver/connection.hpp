@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "strata/core/dialect.hpp"
+#include "strata/core/error.hpp"
 #include "strata/core/url.hpp"
 #include "strata/core/value.hpp"
 
@@ -79,6 +80,25 @@ public:
         (void)batch_rows;
         return execute(sql, parameters);
     }
+
+    /// Whether this driver has a COPY-style bulk path (PostgreSQL's COPY ... FROM STDIN).
+    [[nodiscard]] virtual bool supports_copy() const noexcept { return false; }
+    /// Plans a bulk copy into `table` of `columns` (quoted identifiers) for rows whose values have
+    /// `kinds`, choosing the format; returns the statement copy_begin() will run.
+    virtual std::string copy_prepare(std::string_view table, std::span<const std::string> columns,
+                                     std::span<const value_kind> kinds) {
+        (void)columns;
+        (void)kinds;
+        throw not_supported_error("this driver has no COPY", "", "COPY " + std::string{table});
+    }
+    /// Starts the copy planned by copy_prepare(); then copy_row() per row and copy_end().
+    virtual void copy_begin() {}
+    /// Encodes and sends one row (values in the planned column order).
+    virtual void copy_row(std::span<const parameter> row) { (void)row; }
+    /// Finishes the copy; returns the rows copied, or throws the typed error (naming the line).
+    virtual std::int64_t copy_end() { return 0; }
+    /// Abandons the copy: the server discards every row sent.
+    virtual void copy_abort(std::string_view reason) noexcept { (void)reason; }
 
     /// Runs one or more statements with no parameters and no rows (DDL, PRAGMA, SET).
     virtual void execute_script(std::string_view sql) = 0;

@@ -65,8 +65,10 @@ public:
         const auto compiled = statement.compile(sql_dialect());
         result rows = execute_parameters(compiled.sql, compiled.parameters);
         using row_type = typename Statement::row_type;
-        if constexpr (std::tuple_size_v<row_type> == 0) return rows.affected_rows();
-        else return rows.all_as<row_type>();
+        if constexpr (std::tuple_size_v<row_type> == 0)
+            return rows.affected_rows();
+        else
+            return rows.all_as<row_type>();
     }
 
     /// Runs a typed statement and iterates its rows one at a time, without a vector of all of them.
@@ -91,7 +93,8 @@ public:
         using row_type = typename Statement::row_type;
         static_assert(std::tuple_size_v<row_type> == 1, "scalar() needs a statement of exactly one column");
         const auto compiled = statement.compile(sql_dialect());
-        return execute_parameters(compiled.sql, compiled.parameters).template scalar<std::tuple_element_t<0, row_type>>();
+        return execute_parameters(compiled.sql, compiled.parameters)
+            .template scalar<std::tuple_element_t<0, row_type>>();
     }
 
     /// Runs `sql` with already converted parameters.
@@ -110,6 +113,30 @@ public:
             native().execute_script(sql);
             return std::unique_ptr<driver::result>{};
         });
+    }
+
+    /// Bulk-copies rows into `table` (COPY ... FROM STDIN on PostgreSQL): `produce(send_row)`
+    /// calls send_row(values) per row, values in `columns` order. Fires the statement events once,
+    /// with the COPY statement the driver chose. Returns the rows copied; on any exception no row
+    /// of this copy stays.
+    template <class Producer>
+    std::int64_t copy_in(std::string_view table, std::span<const std::string> columns,
+                         std::span<const value_kind> kinds, Producer&& produce) {
+        auto& target = native();
+        const std::string copy_sql = target.copy_prepare(table, columns, kinds);
+        std::int64_t rows = 0;
+        run(copy_sql, {}, [&] {
+            target.copy_begin();
+            try {
+                produce([&target](std::span<const parameter> row) { target.copy_row(row); });
+            } catch (...) {
+                target.copy_abort("aborted by the client");
+                throw;
+            }
+            rows = target.copy_end();
+            return std::unique_ptr<driver::result>{};
+        });
+        return rows;
     }
 
     /// Starts a transaction (BEGIN IMMEDIATE on SQLite when the engine's begin_immediate is set).

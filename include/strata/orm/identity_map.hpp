@@ -16,8 +16,8 @@
 #include "strata/core/dialect.hpp"
 #include "strata/detail/flat_map.hpp"
 #include "strata/engine/connection.hpp"
-#include "strata/orm/model.hpp"
 #include "strata/orm/loading.hpp"
+#include "strata/orm/model.hpp"
 #include "strata/orm/object.hpp"
 #include "strata/orm/relationship.hpp"
 #include "strata/sql/compiler.hpp"
@@ -180,8 +180,10 @@ public:
             std::size_t generated = npos;
             for (std::size_t i = 0; i < info_.columns.size(); ++i) {
                 const auto& column = info_.columns[i];
-                if (column.generated && column.is_unset_key(&item->object)) generated = i;
-                else if (column.is_loaded(&item->object)) columns |= 1ULL << i;
+                if (column.generated && column.is_unset_key(&item->object))
+                    generated = i;
+                else if (column.is_loaded(&item->object))
+                    columns |= 1ULL << i;
             }
             parameters_.clear();
             for (std::size_t i = 0; i < info_.columns.size(); ++i)
@@ -299,22 +301,7 @@ private:
     }
 
     void reset_generated_key(T& object, std::size_t column) const noexcept {
-        // A generated key is an integer: reading 0 back through the accessor restores "unset".
-        struct zero_reader final : field_reader {
-            std::size_t column_count() const noexcept override { return 1; }
-            std::string_view column_name(std::size_t) const override { return {}; }
-            bool is_null(std::size_t) const override { return false; }
-            bool read_bool(std::size_t) const override { return false; }
-            std::int64_t read_integer(std::size_t) const override { return 0; }
-            double read_real(std::size_t) const override { return 0; }
-            std::string_view read_text(std::size_t) const override { return {}; }
-            blob_view read_blob(std::size_t) const override { return {}; }
-            timestamp read_timestamp(std::size_t) const override { return {}; }
-        } zero;
-        try {
-            info_.columns[column].read(&object, zero, 0);
-        } catch (...) {
-        }
+        reset_key(info_.columns[column], &object);
     }
 
     [[nodiscard]] std::string placeholder(std::size_t number) const {
@@ -357,15 +344,16 @@ private:
     }
 
     const std::string& delete_sql() {
-        if (delete_text_.empty()) delete_text_ = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
+        if (delete_text_.empty())
+            delete_text_ = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
         return delete_text_;
     }
 
     [[nodiscard]] std::string where_key(std::size_t used) const {
         std::string text = " WHERE ";
         for (std::size_t k = 0; k < info_.primary_key.size(); ++k)
-            text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[info_.primary_key[k]].name) + " = " +
-                    placeholder(used + k + 1);
+            text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[info_.primary_key[k]].name) +
+                    " = " + placeholder(used + k + 1);
         return text;
     }
 

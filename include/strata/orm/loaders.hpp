@@ -37,8 +37,10 @@ void lazy_load(session& owner, const void* parent_pointer, void* member) {
     } else {
         const auto& foreign_key = object.*(traits::foreign_key);
         auto& reference = *static_cast<one<target>*>(member);
-        if (is_null_value(foreign_key)) reference.assign(ref<target>{});
-        else reference.assign(owner.get<target>(unwrap_value(foreign_key)));  // identity map first: often no SQL
+        if (is_null_value(foreign_key))
+            reference.assign(ref<target>{});
+        else
+            reference.assign(owner.get<target>(unwrap_value(foreign_key)));  // identity map first: often no SQL
     }
 }
 
@@ -122,10 +124,12 @@ public:
     using traits = relationship_traits<Element>;
     std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
         if (traits::collection && (core.limit || core.offset))
-            throw not_supported_error("joinedload of a collection with limit/offset is not supported yet: "
-                                      "use selectinload",
-                                      "", "");
-        core.joins.push_back({sql::join_kind::left_outer, table_of<typename traits::target>(), join_condition<Element>()});
+            throw not_supported_error(
+                "joinedload of a collection with limit/offset is not supported yet: "
+                "use selectinload",
+                "", "");
+        core.joins.push_back(
+            {sql::join_kind::left_outer, table_of<typename traits::target>(), join_condition<Element>()});
         if constexpr (traits::collection)
             core.order_by.push_back({col<first_key_member<typename traits::target>()>.to_expression().node(), {}, {}});
         return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core));
@@ -184,9 +188,9 @@ public:
                     owners.push_back(&object);
                 }
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const std::vector<key_value> batch(keys.begin() + static_cast<std::ptrdiff_t>(start),
-                                                       keys.begin() + static_cast<std::ptrdiff_t>(
-                                                                          std::min(keys.size(), start + selectin_batch_size)));
+                    const std::vector<key_value> batch(
+                        keys.begin() + static_cast<std::ptrdiff_t>(start),
+                        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + selectin_batch_size)));
                     auto children = owner.query<target>()
                                         .filter(col<traits::foreign_key>.in_(batch))
                                         .order_by(col<traits::foreign_key>, col<first_key_member<target>()>)
@@ -211,9 +215,9 @@ public:
                 }
                 std::unordered_map<key_value, ref<target>> found;
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const std::vector<key_value> batch(keys.begin() + static_cast<std::ptrdiff_t>(start),
-                                                       keys.begin() + static_cast<std::ptrdiff_t>(
-                                                                          std::min(keys.size(), start + selectin_batch_size)));
+                    const std::vector<key_value> batch(
+                        keys.begin() + static_cast<std::ptrdiff_t>(start),
+                        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + selectin_batch_size)));
                     for (auto& item : owner.query<target>().filter(col<key>.in_(batch)).with_options(nested_).all())
                         found.emplace((*item).*key, item);
                 }
@@ -298,15 +302,17 @@ sql::join_clause relationship_join(Member Parent::*member, sql::join_kind kind) 
                         constexpr auto declared = relationship_traits<Element>::member;
                         if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
                             if (declared == member && !built)
-                                built = sql::join_clause{kind, table_of<typename relationship_traits<Element>::target>(),
-                                                         join_condition<Element>()};
+                                built =
+                                    sql::join_clause{kind, table_of<typename relationship_traits<Element>::target>(),
+                                                     join_condition<Element>()};
                         }
                     }
                 }(elements),
                 ...);
         },
         mapping<Parent>::table.elements);
-    if (!built) throw usage_error("join(): this member is not a relationship of " + std::string{mapping<Parent>::table.name});
+    if (!built)
+        throw usage_error("join(): this member is not a relationship of " + std::string{mapping<Parent>::table.name});
     return *built;
 }
 
@@ -343,8 +349,7 @@ public:
 
 private:
     void add(std::shared_ptr<orm::relationship_option<Target>> option) const {
-        if (nested_ == nullptr)
-            throw not_supported_error("options can be chained after selectinload only", "", "");
+        if (nested_ == nullptr) throw not_supported_error("options can be chained after selectinload only", "", "");
         nested_->push_back(std::move(option));
     }
     std::shared_ptr<orm::relationship_option<Parent>> option_;

@@ -109,13 +109,17 @@ constexpr auto first_key_member() {
 
 template <class Value>
 bool is_null_value(const Value& value) {
-    if constexpr (sql::is_optional_v<Value>) return !value.has_value();
-    else return false;
+    if constexpr (sql::is_optional_v<Value>)
+        return !value.has_value();
+    else
+        return false;
 }
 template <class Value>
 const auto& unwrap_value(const Value& value) {
-    if constexpr (sql::is_optional_v<Value>) return *value;
-    else return value;
+    if constexpr (sql::is_optional_v<Value>)
+        return *value;
+    else
+        return value;
 }
 
 }  // namespace orm

@@ -28,11 +28,11 @@ namespace orm {
 /// An object with the bookkeeping of its session.
 template <class T>
 struct object_state {
-    T object{};                                             ///< the user's struct
+    T object{};                                               ///< the user's struct
     std::array<std::uint64_t, column_count<T>()> snapshot{};  ///< fingerprints as last loaded or flushed
     object_status status = object_status::pending;
-    bool expired = false;                                   ///< values may be stale (after commit/rollback)
-    const void* owner = nullptr;                            ///< the session tracking it (compared, never dereferenced)
+    bool expired = false;         ///< values may be stale (after commit/rollback)
+    const void* owner = nullptr;  ///< the session tracking it (compared, never dereferenced)
 };
 
 }  // namespace orm

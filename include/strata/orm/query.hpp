@@ -10,21 +10,21 @@
 #include <cstdint>
 #include <iterator>
 #include <memory>
-#include <unordered_set>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "strata/core/error.hpp"
-#include "strata/orm/load_only.hpp"
 #include "strata/orm/keyset.hpp"
+#include "strata/orm/load_only.hpp"
 #include "strata/orm/loading.hpp"
-#include "strata/orm/relationship.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object.hpp"
+#include "strata/orm/relationship.hpp"
 #include "strata/orm/session.hpp"
 #include "strata/sql/compiler.hpp"
 #include "strata/sql/expression.hpp"
@@ -113,7 +113,7 @@ public:
     }
     /// INNER JOIN along a relationship of T (query<Book>().join(&Book::author)).
     template <class Member>
-        requires requires { typename Member::target_type; }
+    requires requires { typename Member::target_type; }
     [[nodiscard]] query join(Member T::*relationship) const {
         query copy = *this;
         copy.core_.joins.push_back(orm::relationship_join(relationship, sql::join_kind::inner));
@@ -121,7 +121,7 @@ public:
     }
     /// LEFT OUTER JOIN along a relationship of T.
     template <class Member>
-        requires requires { typename Member::target_type; }
+    requires requires { typename Member::target_type; }
     [[nodiscard]] query outerjoin(Member T::*relationship) const {
         query copy = *this;
         copy.core_.joins.push_back(orm::relationship_join(relationship, sql::join_kind::left_outer));
@@ -131,7 +131,8 @@ public:
     /// identity-mapped objects' values, since a locked read is the one to act on. Left out on SQLite.
     [[nodiscard]] query with_for_update(lock_options options = {}) const {
         query copy = *this;
-        if (options.nowait && options.skip_locked) throw usage_error("a locking clause takes NOWAIT or SKIP LOCKED, not both");
+        if (options.nowait && options.skip_locked)
+            throw usage_error("a locking clause takes NOWAIT or SKIP LOCKED, not both");
         copy.core_.lock = {options.read ? sql::lock_strength::share : sql::lock_strength::update, options.nowait,
                            options.skip_locked, std::move(options.of)};
         copy.overwrite_ = true;
@@ -218,11 +219,15 @@ public:
             auto values = std::apply([](const auto&... items) { return strata::tuple(items...); }, *last);
             paged = paged.filter(cursor.order() == sort_order::ascending ? (keys > values) : (keys < values));
         }
-        if (cursor.order() == sort_order::ascending) paged = paged.order_by(col<Members>.asc()...);
-        else paged = paged.order_by(col<Members>.desc()...);
+        if (cursor.order() == sort_order::ascending)
+            paged = paged.order_by(col<Members>.asc()...);
+        else
+            paged = paged.order_by(col<Members>.desc()...);
         auto rows = paged.limit(size).all();
-        if (rows.empty()) cursor.finish();
-        else cursor.advance(*rows.back());
+        if (rows.empty())
+            cursor.finish();
+        else
+            cursor.advance(*rows.back());
         return rows;
     }
 
@@ -233,9 +238,7 @@ public:
     [[nodiscard]] streamed<T> yield_per(std::size_t batch) const { return streamed<T>{*this, batch}; }
 
     /// The SQL this query runs, for a dialect (for logging and tests).
-    [[nodiscard]] std::string sql(dialect target) const {
-        return sql::compile_uncached(final_core(), target).sql;
-    }
+    [[nodiscard]] std::string sql(dialect target) const { return sql::compile_uncached(final_core(), target).sql; }
 
     /// Runs the query, handing each identity-mapped object to `sink` as its row is read; loader
     /// options see every row, then (selectinload) all parents before run() returns.
@@ -250,8 +253,8 @@ public:
         auto rows = connection.execute_parameters(compiled.sql, compiled.parameters);
         auto& map = session_->mapper_for<T>();
         std::vector<ref<T>> parents;
-        const bool fold = std::any_of(loaders_.begin(), loaders_.end(),
-                                      [](const auto& option) { return option->repeats_parents(); });
+        const bool fold =
+            std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); });
         std::unordered_set<const T*> seen;
         while (rows.next()) {
             auto object = map.load(rows.driver_result(), positions_, mask_, overwrite_);
@@ -280,7 +283,8 @@ private:
         for (const auto index : info.primary_key) mask |= 1ULL << index;
         for (std::size_t i = 0; i < info.columns.size(); ++i) {
             if ((mask >> i & 1) || info.columns[i].deferrable) continue;
-            throw usage_error("load_only leaves out " + std::string{info.table} + "." + std::string{info.columns[i].name} +
+            throw usage_error("load_only leaves out " + std::string{info.table} + "." +
+                              std::string{info.columns[i].name} +
                               ", a plain member that would read as if loaded: declare it strata::deferred<...> "
                               "or name it in load_only");
         }
@@ -343,7 +347,9 @@ public:
             return *this;
         }
         void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& left, const iterator& right) noexcept { return left.owner_ == right.owner_; }
+        friend bool operator==(const iterator& left, const iterator& right) noexcept {
+            return left.owner_ == right.owner_;
+        }
 
     private:
         streamed* owner_ = nullptr;
@@ -356,7 +362,8 @@ public:
 private:
     class state {
     public:
-        state(strata::query<T> source, std::size_t batch) : query_(std::move(source)), batch_size_(std::max<std::size_t>(batch, 1)) {}
+        state(strata::query<T> source, std::size_t batch)
+            : query_(std::move(source)), batch_size_(std::max<std::size_t>(batch, 1)) {}
         ~state() { release_batch(); }  // an early break or an exception: the cursor closes with rows_
 
         bool advance() {
@@ -388,7 +395,8 @@ private:
             created_.clear();
             while (batch_.size() < batch_size_ && rows_->next()) {
                 bool created = false;
-                auto object = map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_, &created);
+                auto object =
+                    map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_, &created);
                 for (auto& item : runs_) item->on_row(*query_.session_, object, rows_->driver_result());
                 if (created) created_.push_back(object);
                 batch_.push_back(std::move(object));
@@ -437,9 +445,9 @@ ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite) {
     std::size_t position = 0;
     std::apply(
         [&](const auto&... values) {
-            ((lookup = lookup.filter_node(sql::make_operator(
-                  sql::node_kind::binary, " = ", sql::precedence::comparison,
-                  {info.columns[info.primary_key[position++]].column_node(), sql::make_parameter(to_parameter(values))}))),
+            ((lookup = lookup.filter_node(sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
+                                                             {info.columns[info.primary_key[position++]].column_node(),
+                                                              sql::make_parameter(to_parameter(values))}))),
              ...);
         },
         key);

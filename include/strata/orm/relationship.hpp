@@ -36,10 +36,10 @@ namespace orm {
 /// What a relationship member needs to load itself: the session, the object owning it, and the
 /// relationship's loader (type-erased; generated per mapping declaration).
 struct relationship_context {
-    session* owner = nullptr;                  ///< the session that loaded the parent
-    const void* parent = nullptr;              ///< the parent object
+    session* owner = nullptr;                                            ///< the session that loaded the parent
+    const void* parent = nullptr;                                        ///< the parent object
     void (*load)(session&, const void* parent, void* member) = nullptr;  ///< fills `member`
-    std::string_view name;                     ///< for lazy_load_forbidden messages
+    std::string_view name;                                               ///< for lazy_load_forbidden messages
     relationship_mode mode = relationship_mode::lazy;
 };
 

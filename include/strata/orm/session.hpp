@@ -33,10 +33,18 @@ namespace strata {
 template <class T>
 class query;
 
+/// Tag asking bulk_insert to write the generated primary keys back into the objects
+/// (SQLAlchemy's return_defaults=True).
+struct return_keys_t {
+    explicit return_keys_t() = default;
+};
+/// Pass to session.bulk_insert<T>(objects, strata::return_keys).
+inline constexpr return_keys_t return_keys{};
+
 /// Options of a session.
 struct session_options {
-    bool autoflush = true;  ///< flush before every query, as SQLAlchemy does
-    bool raiseload = false; ///< every relationship raises instead of lazy loading (lazyload() opts back in)
+    bool autoflush = true;   ///< flush before every query, as SQLAlchemy does
+    bool raiseload = false;  ///< every relationship raises instead of lazy loading (lazyload() opts back in)
 };
 
 /// An identity-mapped unit of work over one engine.
@@ -111,22 +119,16 @@ public:
         if (work == 0) return;
         auto& target = connection();
         const auto order = dependency_order();
-        target.savepoint("strata_flush");
-        try {
-            for (auto* item : order) item->write_inserts(target);
-            for (auto* item : order) item->write_updates(target);
-            for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
-            target.release_savepoint("strata_flush");
-        } catch (...) {
-            for (auto* item : order) item->abandon_flush();
+        within_savepoint(target, "strata_flush", [&] {
             try {
-                target.rollback_to_savepoint("strata_flush");
-                target.release_savepoint("strata_flush");
-            } catch (...) {  // the connection itself failed: the pool discards it at release
-                release_connection();
+                for (auto* item : order) item->write_inserts(target);
+                for (auto* item : order) item->write_updates(target);
+                for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
+            } catch (...) {
+                for (auto* item : order) item->abandon_flush();
+                throw;
             }
-            throw;
-        }
+        });
         for (auto* item : order) item->finish_flush();
     }
 
@@ -162,6 +164,23 @@ public:
         release_connection();
         for (auto& entry : mappers_) entry.second->clear();
     }
+
+    /// Inserts every T of `objects` as fast as the database takes them (COPY on PostgreSQL, a
+    /// reused prepared INSERT on SQLite), all or nothing; returns the rows written. The objects
+    /// are not added to the identity map. Definition in orm/bulk.hpp.
+    template <class T, class Range>
+    std::int64_t bulk_insert(const Range& objects);
+
+    /// bulk_insert that also writes each generated primary key into its object: on PostgreSQL the
+    /// keys are reserved from the column's sequence in one statement and COPY writes them; on
+    /// SQLite each INSERT returns its key. Definition in orm/bulk.hpp.
+    template <class T, class Range>
+    std::int64_t bulk_insert(Range& objects, return_keys_t);
+
+    /// UPDATEs every column (but deferred ones) of each T by primary key, all or nothing; returns
+    /// the rows updated. Definition in orm/bulk.hpp.
+    template <class T, class Range>
+    std::int64_t bulk_update(const Range& objects);
 
     /// A query for objects of T (definition in orm/query.hpp).
     template <class T>
@@ -213,6 +232,25 @@ public:
     }
 
 private:
+    /// Runs `work` inside savepoint `name`: on any exception rolls back to it (or, when the
+    /// connection itself failed, gives the connection up for the pool to discard) and rethrows.
+    template <class Work>
+    void within_savepoint(strata::connection& target, std::string_view name, Work&& work) {
+        target.savepoint(name);
+        try {
+            std::forward<Work>(work)();
+            target.release_savepoint(name);
+        } catch (...) {
+            try {
+                target.rollback_to_savepoint(name);
+                target.release_savepoint(name);
+            } catch (...) {
+                release_connection();
+            }
+            throw;
+        }
+    }
+
     template <class T>
     static constexpr char type_id = 0;
 
@@ -269,4 +307,5 @@ private:
 
 }  // namespace strata
 
+#include "strata/orm/bulk.hpp"
 #include "strata/orm/query.hpp"

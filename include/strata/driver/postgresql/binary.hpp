@@ -4,9 +4,9 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace strata::driver::postgresql_detail {
 
@@ -21,18 +21,26 @@ inline constexpr unsigned boolean = 16, bytea = 17, name = 19, int8 = 20, int2 =
 /// Microseconds between 1970-01-01 (Unix) and 2000-01-01 (PostgreSQL's epoch).
 inline constexpr std::int64_t postgres_epoch_offset_microseconds = 946'684'800'000'000LL;
 
+/// Swaps between host and network (big-endian) byte order; the swap is its own inverse.
+template <class Unsigned>
+[[nodiscard]] inline Unsigned swap_network_order(Unsigned value) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        if constexpr (sizeof value == 8)
+            return __builtin_bswap64(value);
+        else if constexpr (sizeof value == 4)
+            return __builtin_bswap32(value);
+        else if constexpr (sizeof value == 2)
+            return __builtin_bswap16(value);
+    }
+    return value;
+}
+
 /// Reads a big-endian integer of N bytes.
 template <class Integer>
 [[nodiscard]] inline Integer read_big_endian(const char* bytes) noexcept {
-    using unsigned_type = std::make_unsigned_t<Integer>;
-    unsigned_type value;
+    std::make_unsigned_t<Integer> value;
     std::memcpy(&value, bytes, sizeof value);
-    if constexpr (std::endian::native == std::endian::little) {
-        if constexpr (sizeof value == 8) value = __builtin_bswap64(value);
-        else if constexpr (sizeof value == 4) value = __builtin_bswap32(value);
-        else if constexpr (sizeof value == 2) value = __builtin_bswap16(value);
-    }
-    return static_cast<Integer>(value);
+    return static_cast<Integer>(swap_network_order(value));
 }
 
 /// Writes a 64-bit integer big-endian.
@@ -57,7 +65,7 @@ inline void write_big_endian(std::uint64_t value, char* bytes) noexcept {
     // Appends one base-10000 digit, zero-padded to 4 characters unless it leads the number.
     auto append_group = [](std::string& out, int value, bool pad) {
         const char characters[4] = {static_cast<char>('0' + value / 1000), static_cast<char>('0' + value / 100 % 10),
-                                     static_cast<char>('0' + value / 10 % 10), static_cast<char>('0' + value % 10)};
+                                    static_cast<char>('0' + value / 10 % 10), static_cast<char>('0' + value % 10)};
         int first = 0;
         if (!pad)
             while (first < 3 && characters[first] == '0') ++first;

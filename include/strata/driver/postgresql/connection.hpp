@@ -25,6 +25,7 @@
 #include "strata/detail/timestamp_text.hpp"
 #include "strata/driver/connection.hpp"
 #include "strata/driver/postgresql/binary.hpp"
+#include "strata/driver/postgresql/copy_format.hpp"
 #include "strata/driver/postgresql/errors.hpp"
 
 namespace strata::driver::postgresql_detail {
@@ -65,19 +66,26 @@ public:
         const auto [bytes, type] = value(column);
         if (binary_) {
             switch (type) {
-                case oid::int8: return read_big_endian<std::int64_t>(bytes);
-                case oid::int4: return read_big_endian<std::int32_t>(bytes);
-                case oid::int2: return read_big_endian<std::int16_t>(bytes);
-                case oid::oid_type: return read_big_endian<std::uint32_t>(bytes);
-                case oid::boolean: return bytes[0] != 0;
+                case oid::int8:
+                    return read_big_endian<std::int64_t>(bytes);
+                case oid::int4:
+                    return read_big_endian<std::int32_t>(bytes);
+                case oid::int2:
+                    return read_big_endian<std::int16_t>(bytes);
+                case oid::oid_type:
+                    return read_big_endian<std::uint32_t>(bytes);
+                case oid::boolean:
+                    return bytes[0] != 0;
                 case oid::float4:
                 case oid::float8: {
                     const double real = read_real(column);
                     if (real == std::trunc(real) && std::abs(real) < 9.2e18) return static_cast<std::int64_t>(real);
                     throw not_integer(column);
                 }
-                case oid::numeric: return parse_integer(numeric_to_text(bytes, length(column)), column);
-                default: break;
+                case oid::numeric:
+                    return parse_integer(numeric_to_text(bytes, length(column)), column);
+                default:
+                    break;
             }
             if (!is_textual(type)) throw not_integer(column);
         }
@@ -88,13 +96,18 @@ public:
         const auto [bytes, type] = value(column);
         if (binary_) {
             switch (type) {
-                case oid::float8: return std::bit_cast<double>(read_big_endian<std::uint64_t>(bytes));
-                case oid::float4: return std::bit_cast<float>(read_big_endian<std::uint32_t>(bytes));
+                case oid::float8:
+                    return std::bit_cast<double>(read_big_endian<std::uint64_t>(bytes));
+                case oid::float4:
+                    return std::bit_cast<float>(read_big_endian<std::uint32_t>(bytes));
                 case oid::int8:
                 case oid::int4:
-                case oid::int2: return static_cast<double>(read_integer(column));
-                case oid::numeric: return parse_real(numeric_to_text(bytes, length(column)), column);
-                default: break;
+                case oid::int2:
+                    return static_cast<double>(read_integer(column));
+                case oid::numeric:
+                    return parse_real(numeric_to_text(bytes, length(column)), column);
+                default:
+                    break;
             }
             if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a number");
         }
@@ -105,11 +118,14 @@ public:
         const auto [bytes, type] = value(column);
         if (!binary_ || is_textual(type)) return {bytes, static_cast<std::size_t>(length(column))};
         switch (type) {
-            case oid::jsonb: return {bytes + 1, static_cast<std::size_t>(length(column) - 1)};  // version byte first
+            case oid::jsonb:
+                return {bytes + 1, static_cast<std::size_t>(length(column) - 1)};  // version byte first
             case oid::int2:
             case oid::int4:
             case oid::int8:
-            case oid::oid_type: scratch_ = std::to_string(read_integer(column)); break;
+            case oid::oid_type:
+                scratch_ = std::to_string(read_integer(column));
+                break;
             case oid::float4:
             case oid::float8: {
                 char buffer[32];
@@ -117,11 +133,19 @@ public:
                 scratch_.assign(buffer, end);
                 break;
             }
-            case oid::boolean: scratch_ = bytes[0] ? "true" : "false"; break;
-            case oid::numeric: scratch_ = numeric_to_text(bytes, length(column)); break;
+            case oid::boolean:
+                scratch_ = bytes[0] ? "true" : "false";
+                break;
+            case oid::numeric:
+                scratch_ = numeric_to_text(bytes, length(column));
+                break;
             case oid::timestamp:
-            case oid::timestamptz: scratch_ = strata::detail::timestamp_to_text(read_timestamp(column)); break;
-            case oid::date: scratch_ = strata::detail::timestamp_to_text(read_timestamp(column)).substr(0, 10); break;
+            case oid::timestamptz:
+                scratch_ = strata::detail::timestamp_to_text(read_timestamp(column));
+                break;
+            case oid::date:
+                scratch_ = strata::detail::timestamp_to_text(read_timestamp(column)).substr(0, 10);
+                break;
             case oid::uuid: {
                 static constexpr char hex[] = "0123456789abcdef";
                 scratch_.clear();
@@ -165,11 +189,13 @@ public:
             }
             if (type == oid::date) {
                 const auto days = read_big_endian<std::int32_t>(bytes);
-                return timestamp{std::chrono::microseconds{days * 86'400'000'000LL + postgres_epoch_offset_microseconds}};
+                return timestamp{
+                    std::chrono::microseconds{days * 86'400'000'000LL + postgres_epoch_offset_microseconds}};
             }
             if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a timestamp");
         }
-        if (const auto parsed = strata::detail::parse_timestamp({bytes, static_cast<std::size_t>(length(column))})) return *parsed;
+        if (const auto parsed = strata::detail::parse_timestamp({bytes, static_cast<std::size_t>(length(column))}))
+            return *parsed;
         throw conversion_error(describe(column) + " does not hold a timestamp");
     }
 
@@ -239,14 +265,20 @@ class batched_result : public result {
 public:
     [[nodiscard]] std::int64_t affected_rows() const override { return 0; }
     [[nodiscard]] std::size_t column_count() const noexcept override { return batch_ ? batch_->column_count() : 0; }
-    [[nodiscard]] std::string_view column_name(std::size_t column) const override { return current().column_name(column); }
+    [[nodiscard]] std::string_view column_name(std::size_t column) const override {
+        return current().column_name(column);
+    }
     [[nodiscard]] bool is_null(std::size_t column) const override { return current().is_null(column); }
     [[nodiscard]] bool read_bool(std::size_t column) const override { return current().read_bool(column); }
-    [[nodiscard]] std::int64_t read_integer(std::size_t column) const override { return current().read_integer(column); }
+    [[nodiscard]] std::int64_t read_integer(std::size_t column) const override {
+        return current().read_integer(column);
+    }
     [[nodiscard]] double read_real(std::size_t column) const override { return current().read_real(column); }
     [[nodiscard]] std::string_view read_text(std::size_t column) const override { return current().read_text(column); }
     [[nodiscard]] blob_view read_blob(std::size_t column) const override { return current().read_blob(column); }
-    [[nodiscard]] timestamp read_timestamp(std::size_t column) const override { return current().read_timestamp(column); }
+    [[nodiscard]] timestamp read_timestamp(std::size_t column) const override {
+        return current().read_timestamp(column);
+    }
 
 protected:
     [[nodiscard]] const postgresql_result& current() const {
@@ -262,7 +294,9 @@ class postgresql_connection;
 class cursor_result final : public batched_result {
 public:
     cursor_result(postgresql_connection& owner, std::string name, std::size_t batch_rows, bool binary)
-        : owner_(owner), name_(std::move(name)), fetch_("FETCH FORWARD " + std::to_string(batch_rows) + " FROM " + name_),
+        : owner_(owner),
+          name_(std::move(name)),
+          fetch_("FETCH FORWARD " + std::to_string(batch_rows) + " FROM " + name_),
           binary_(binary) {}
     ~cursor_result() override { close(); }
     cursor_result(const cursor_result&) = delete;
@@ -315,8 +349,10 @@ public:
         if (!address.database.empty()) add("dbname", address.database);
         std::string server_options = "-c TimeZone=UTC";  // timestamps travel as UTC both ways
         for (const auto& [key, value] : address.query) {
-            if (key == "options") server_options += ' ' + value;
-            else add(key, value);
+            if (key == "options")
+                server_options += ' ' + value;
+            else
+                add(key, value);
         }
         add("options", server_options);
         add("client_encoding", "UTF8");
@@ -334,11 +370,12 @@ public:
             PQfinish(connection_);
             connection_ = nullptr;
             while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-            throw operational_error("cannot connect to " + address.redacted() + ": " +
-                                        scrub(std::move(message), address.password),
-                                    "08001", "", error_source::postgresql);
+            throw operational_error(
+                "cannot connect to " + address.redacted() + ": " + scrub(std::move(message), address.password), "08001",
+                "", error_source::postgresql);
         }
-        PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);  // NOTICEs are not errors
+        PQsetNoticeProcessor(
+            connection_, [](void*, const char*) {}, nullptr);  // NOTICEs are not errors
     }
     ~postgresql_connection() override { PQfinish(connection_); }
     postgresql_connection(const postgresql_connection&) = delete;
@@ -398,6 +435,107 @@ public:
         return std::make_unique<single_row_result>(connection_, options_.binary_results, cancel_early);
     }
 
+    [[nodiscard]] bool supports_copy() const noexcept override { return true; }
+
+    /// Learns the columns' types by describing an INSERT of them (cached per connection, like
+    /// prepared statements) and picks binary COPY when every column has an exact encoder.
+    std::string copy_prepare(std::string_view table, std::span<const std::string> columns,
+                             std::span<const value_kind> kinds) override {
+        std::string names;
+        std::string placeholders;
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            names += (i ? ", " : "") + columns[i];
+            placeholders += (i ? ", $" : "$") + std::to_string(i + 1);
+        }
+        const std::string target = std::string{table} + " (" + names + ")";
+        auto cached = copy_types_.find(target);
+        if (cached == copy_types_.end()) {
+            const std::string insert = "INSERT INTO " + target + " VALUES (" + placeholders + ")";
+            PGresult* prepared = PQprepare(connection_, "", insert.c_str(), static_cast<int>(columns.size()), nullptr);
+            check(prepared, insert);
+            PQclear(prepared);
+            PGresult* description = PQdescribePrepared(connection_, "");
+            std::vector<unsigned> types;
+            if (PQresultStatus(description) == PGRES_COMMAND_OK)
+                for (int i = 0; i < PQnparams(description); ++i) types.push_back(PQparamtype(description, i));
+            PQclear(description);
+            cached = copy_types_.emplace(target, std::move(types)).first;
+        }
+        copy_plan_ = {};
+        copy_plan_.columns.assign(columns.begin(), columns.end());
+        copy_plan_.types = cached->second;
+        copy_plan_.binary = copy_plan_.types.size() == kinds.size();
+        for (std::size_t i = 0; copy_plan_.binary && i < kinds.size(); ++i)
+            copy_plan_.binary = binary_copy_supports(copy_plan_.types[i], kinds[i]);
+        copy_plan_.sql = "COPY " + target + " FROM STDIN" + (copy_plan_.binary ? " (FORMAT binary)" : "");
+        return copy_plan_.sql;
+    }
+
+    void copy_begin() override {
+        ++statistics_.statements_executed;
+        PGresult* handle = PQexec(connection_, copy_plan_.sql.c_str());
+        if (handle != nullptr && PQresultStatus(handle) == PGRES_COPY_IN) {
+            PQclear(handle);
+            copy_buffer_.clear();
+            if (copy_plan_.binary) append_binary_copy_header(copy_buffer_);
+            return;
+        }
+        check(handle, copy_plan_.sql);
+        PQclear(handle);
+        throw internal_error("COPY did not enter COPY IN mode", "", copy_plan_.sql, error_source::postgresql);
+    }
+
+    void copy_row(std::span<const parameter> row) override {
+        if (copy_plan_.binary) {
+            append_big_endian<std::int16_t>(copy_buffer_, static_cast<std::int16_t>(row.size()));
+            for (std::size_t i = 0; i < row.size(); ++i)
+                append_copy_binary(copy_buffer_, row[i], copy_plan_.types[i], copy_plan_.columns[i]);
+        } else {
+            for (std::size_t i = 0; i < row.size(); ++i) {
+                if (i) copy_buffer_ += '\t';
+                append_copy_text(copy_buffer_, row[i], copy_plan_.columns[i]);
+            }
+            copy_buffer_ += '\n';
+        }
+        if (copy_buffer_.size() >= copy_chunk_bytes) send_copy_buffer();
+    }
+
+    std::int64_t copy_end() override {
+        if (copy_plan_.binary) append_big_endian<std::int16_t>(copy_buffer_, -1);
+        send_copy_buffer();
+        const std::string& copy_sql = copy_plan_.sql;
+        if (PQputCopyEnd(connection_, nullptr) != 1) check(nullptr, copy_sql);
+        PGresult* handle = PQgetResult(connection_);
+        std::int64_t rows = 0;
+        if (handle != nullptr && PQresultStatus(handle) == PGRES_COMMAND_OK) {
+            const char* tuples = PQcmdTuples(handle);
+            std::from_chars(tuples, tuples + std::strlen(tuples), rows);
+            PQclear(handle);
+        } else {
+            // Name the failing line where the server says it (CONTEXT: COPY users, line 42 ...).
+            std::string context;
+            if (handle != nullptr)
+                if (const char* field = PQresultErrorField(handle, PG_DIAG_CONTEXT)) context = field;
+            std::string state;
+            std::string message = handle ? PQresultErrorMessage(handle) : PQerrorMessage(connection_);
+            if (handle != nullptr)
+                if (const char* field = PQresultErrorField(handle, PG_DIAG_SQLSTATE)) state = field;
+            if (handle != nullptr)
+                if (const char* field = PQresultErrorField(handle, PG_DIAG_MESSAGE_PRIMARY)) message = field;
+            PQclear(handle);
+            while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);
+            throw_error(message + (context.empty() ? "" : " (" + context + ")"), state, copy_sql);
+        }
+        while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);
+        return rows;
+    }
+
+    void copy_abort(std::string_view reason) noexcept override {
+        const std::string text{reason};
+        PQputCopyEnd(connection_, text.c_str());
+        while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);
+    }
+
     void execute_script(std::string_view sql) override {
         const std::string text{sql};
         ++statistics_.statements_executed;
@@ -444,7 +582,8 @@ public:
 
     /// Runs a statement returning rows, binary or text, outside the statement cache (cursor FETCH).
     std::unique_ptr<postgresql_result> fetch(const std::string& sql, bool binary) {
-        PGresult* handle = PQexecParams(connection_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary ? 1 : 0);
+        PGresult* handle =
+            PQexecParams(connection_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary ? 1 : 0);
         check(handle, sql);
         return std::make_unique<postgresql_result>(handle, binary);
     }
@@ -483,13 +622,28 @@ private:
             const parameter& value = parameters[i];
             char* slot = fixed_.data() + i * 8;
             switch (value.kind()) {
-                case value_kind::null: types_[i] = 0; break;
-                case value_kind::boolean: types_[i] = oid::boolean; break;
-                case value_kind::integer: types_[i] = oid::int8; break;
-                case value_kind::real: types_[i] = oid::float8; break;
-                case value_kind::text: types_[i] = 0; formats_[i] = 0; break;  // untyped: the server infers
-                case value_kind::blob: types_[i] = oid::bytea; break;
-                case value_kind::timestamp: types_[i] = oid::timestamp; break;
+                case value_kind::null:
+                    types_[i] = 0;
+                    break;
+                case value_kind::boolean:
+                    types_[i] = oid::boolean;
+                    break;
+                case value_kind::integer:
+                    types_[i] = oid::int8;
+                    break;
+                case value_kind::real:
+                    types_[i] = oid::float8;
+                    break;
+                case value_kind::text:
+                    types_[i] = 0;
+                    formats_[i] = 0;
+                    break;  // untyped: the server infers
+                case value_kind::blob:
+                    types_[i] = oid::bytea;
+                    break;
+                case value_kind::timestamp:
+                    types_[i] = oid::timestamp;
+                    break;
             }
             if (value.is_null()) continue;
             switch (value.kind()) {
@@ -509,9 +663,9 @@ private:
                     lengths_[i] = 8;
                     break;
                 case value_kind::timestamp:
-                    write_big_endian(static_cast<std::uint64_t>(value.as_epoch_microseconds() -
-                                                                postgres_epoch_offset_microseconds),
-                                     slot);
+                    write_big_endian(
+                        static_cast<std::uint64_t>(value.as_epoch_microseconds() - postgres_epoch_offset_microseconds),
+                        slot);
                     values_[i] = slot;
                     lengths_[i] = 8;
                     break;
@@ -531,7 +685,8 @@ private:
                     lengths_[i] = static_cast<int>(text.size());
                     break;
                 }
-                case value_kind::null: break;
+                case value_kind::null:
+                    break;
             }
         }
         for (std::size_t i = 0; i < count; ++i)
@@ -546,8 +701,8 @@ private:
             if (statement.types == types_) return statement;
         std::string name = "strata_" + std::to_string(++statement_counter_);
         const std::string text = found->first;  // check() may erase the entry
-        PGresult* handle = PQprepare(connection_, name.c_str(), text.c_str(), static_cast<int>(types_.size()),
-                                     types_.data());
+        PGresult* handle =
+            PQprepare(connection_, name.c_str(), text.c_str(), static_cast<int>(types_.size()), types_.data());
         check(handle, text);
         PQclear(handle);
         // One round trip per new statement tells how many parameters it really takes, so a
@@ -591,6 +746,23 @@ private:
     bool broken_ = false;
     std::uint64_t statement_counter_ = 0;
     std::uint64_t cursor_counter_ = 0;
+    struct copy_plan {
+        std::string sql;
+        std::vector<std::string> columns;
+        std::vector<unsigned> types;
+        bool binary = false;
+    };
+    static constexpr std::size_t copy_chunk_bytes = 1 << 16;
+    copy_plan copy_plan_;
+    std::string copy_buffer_;
+    std::unordered_map<std::string, std::vector<unsigned>, strata::detail::string_hash, std::equal_to<>> copy_types_;
+
+    void send_copy_buffer() {
+        if (copy_buffer_.empty()) return;
+        if (PQputCopyData(connection_, copy_buffer_.data(), static_cast<int>(copy_buffer_.size())) != 1)
+            check(nullptr, copy_plan_.sql);
+        copy_buffer_.clear();
+    }
     connection_statistics statistics_;
     std::unordered_map<std::string, std::vector<prepared_statement>, strata::detail::string_hash, std::equal_to<>>
         cache_;

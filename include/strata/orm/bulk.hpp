@@ -94,9 +94,10 @@ std::int64_t insert_multi_row(connection& target, std::string_view table, std::s
     std::vector<const T*> batch;
     std::int64_t written = 0;
     const auto write = [&] {
-        parameters.clear();
+        parameters.resize(batch.size() * columns.size());  // assigned in place: no reallocation per batch
+        auto slot = parameters.begin();
         for (const auto* object : batch)
-            for (const auto column : columns) parameters.push_back(info.columns[column].bind(object));
+            for (const auto column : columns) *slot++ = info.columns[column].bind(object);
         try {
             target.execute_parameters(
                 batch.size() == batch_rows ? full_batch : multi_row_insert_sql(table, names, batch.size()), parameters);

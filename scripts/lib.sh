@@ -5,7 +5,8 @@ strata_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Installs the Debian packages strata builds and tests with, when any is missing.
 ensure_packages() {
-    local wanted=(cmake g++ make ccache pkg-config libpq-dev libsqlite3-dev libfmt-dev catch2 postgresql python3)
+    local wanted=(cmake g++ clang clang-tidy libclang-rt-14-dev make ccache pkg-config libpq-dev libsqlite3-dev libfmt-dev catch2
+                  postgresql python3)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

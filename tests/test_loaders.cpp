@@ -50,7 +50,8 @@ TEST_CASE("joinedload of a many-to-one loads 1,000 books with their authors in o
         CHECK(books.at(0)->writer->name == "author 1");
         CHECK(books.size() == 1000);
         CHECK(counter.count() == 1);
-        CHECK(counter.statements()[0].find("LEFT OUTER JOIN authors ON authors.id = books.author_id") != std::string::npos);
+        CHECK(counter.statements()[0].find("LEFT OUTER JOIN authors ON authors.id = books.author_id") !=
+              std::string::npos);
     });
 }
 
@@ -59,7 +60,8 @@ TEST_CASE("selectinload loads 100 authors' books in two statements, 1,200 author
         seed(engine, 1200, 2);
         strata::session session{engine};
         strata::statement_counter counter{engine};
-        auto first = session.query<author>().filter(col<&author::id> <= 100).options(strata::selectinload(&author::books)).all();
+        auto first =
+            session.query<author>().filter(col<&author::id> <= 100).options(strata::selectinload(&author::books)).all();
         CHECK(counter.count() == 2);
         CHECK(counter.statements()[1].find("WHERE books.author_id IN (") != std::string::npos);
         std::size_t books = 0;
@@ -223,5 +225,56 @@ TEST_CASE("every strategy builds the same object graph") {
         CHECK(lazy.size() == 20);
         CHECK(lazy == selectin);
         CHECK(lazy == joined);
+    });
+}
+
+TEST_CASE(
+    "objects loaded both ways (author.books and book.writer) are freed at the session's end when nobody holds them") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 3, 2);
+        std::weak_ptr<strata::orm::object_state<author>> author_state;
+        std::weak_ptr<strata::orm::object_state<book>> book_state;
+        {
+            strata::session session{engine};
+            const auto books = session.query<book>().options(strata::joinedload(&book::writer)).all();
+            const auto authors = session.query<author>().options(strata::selectinload(&author::books)).all();
+            REQUIRE(authors.front()->books[0]->writer.get() == authors.front());  // the cycle exists
+            author_state = authors.front().state();
+            book_state = books[0].state();
+        }
+        CHECK(author_state.expired());
+        CHECK(book_state.expired());
+    });
+}
+
+TEST_CASE(
+    "a handle kept past the session's end keeps what it reaches, loaded relationships included, and leaks no cycle") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 3, 2);
+        strata::ref<author> kept;
+        std::weak_ptr<strata::orm::object_state<author>> other_author;
+        {
+            strata::session session{engine};
+            auto authors = session.query<author>().options(strata::selectinload(&author::books)).all();
+            for (const auto& written : authors.front()->books) CHECK(written->writer->id == authors.front()->id);
+            kept = authors.front();
+            other_author = authors.back().state();
+        }
+        CHECK(other_author.expired());  // held by nobody: freed, although it was loaded with its books
+        CHECK(kept.status() == strata::object_status::detached);
+        REQUIRE(kept->books.size() == 2);  // loaded: readable without a session
+        CHECK(kept->books[0]->writer->name == kept->name);
+        // What was never loaded cannot load any more: a typed error, not a dangling session.
+        CHECK(kept->books[0]->reviews.is_loaded() == false);
+        CHECK_THROWS_AS(kept->books[0]->reviews.size(), strata::usage_error);
+        CHECK_THROWS_WITH(kept->books[0]->reviews.size(), Catch::Contains("not attached to a session"));
+        // The detached pair is held one way (author -> books): dropping the author frees it even
+        // though a book still points back; a book kept alone says so instead of dangling.
+        std::weak_ptr<strata::orm::object_state<author>> released = kept.state();
+        const auto book_only = kept->books[0];
+        kept = {};
+        CHECK(released.expired());
+        CHECK_THROWS_AS(book_only->writer->name, strata::usage_error);
+        CHECK_THROWS_WITH(book_only->writer->name, Catch::Contains("book.writer") && Catch::Contains("keep a handle"));
     });
 }

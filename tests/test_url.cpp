@@ -16,7 +16,8 @@ TEST_CASE("sqlite URLs name memory, relative and absolute databases") {
 }
 
 TEST_CASE("postgresql URLs are split and percent-decoded") {
-    const auto address = parse_url("postgresql://al%40ice:p%3Ass%2Fw@db.example:6543/my%20db?sslmode=disable&application_name=x");
+    const auto address =
+        parse_url("postgresql://al%40ice:p%3Ass%2Fw@db.example:6543/my%20db?sslmode=disable&application_name=x");
     CHECK(address.scheme == "postgresql");
     CHECK(address.username == "al@ice");
     CHECK(address.password == "p:ss/w");
@@ -43,8 +44,10 @@ TEST_CASE("postgresql URLs accept unix sockets, IPv6 hosts and the postgres alia
 TEST_CASE("a malformed URL is a url_error saying what is wrong") {
     CHECK_THROWS_AS(parse_url("no scheme here"), strata::url_error);
     CHECK_THROWS_WITH(parse_url("localhost/db"), Catch::Contains("missing scheme"));
-    CHECK_THROWS_WITH(parse_url("postgresql://host:99999/db"), Catch::Contains("invalid port '99999'"));
-    CHECK_THROWS_WITH(parse_url("postgresql://host:abc/db"), Catch::Contains("invalid port 'abc'"));
+    CHECK_THROWS_WITH(parse_url("postgresql://host:99999/db"),
+                      Catch::Contains("invalid port") && Catch::Contains("host:99999"));
+    CHECK_THROWS_WITH(parse_url("postgresql://host:abc/db"),
+                      Catch::Contains("invalid port") && Catch::Contains("host:abc"));
     CHECK_THROWS_WITH(parse_url("postgresql://host/db%zz"), Catch::Contains("percent-escape"));
     CHECK_THROWS_WITH(parse_url("postgresql://[::1/db"), Catch::Contains("IPv6"));
     CHECK_THROWS_WITH(parse_url("sqlite://host/file.db"), Catch::Contains("SQLite URLs have no host"));
@@ -72,5 +75,18 @@ TEST_CASE("a password never appears in a redacted URL or a URL error") {
         FAIL("expected url_error");
     } catch (const strata::url_error& error) {
         CHECK(std::string{error.what()}.find("hunter22") == std::string::npos);
+    }
+    // Passwords written without escaping, or URLs broken before the password: still hidden (the
+    // URL fuzzer checks this property over arbitrary input).
+    for (const char* raw :
+         {"postgresql://bob:hunter22/x@h/db", "postgresql://bob:hunt?er22@h:x/db", "bob:hunter22@h/db",
+          "postgresql:/bob:hunter22@h/db", "post gres://bob:hunter22@h/db", "postgresql://h?novalue:hunter22@x"}) {
+        CAPTURE(raw);
+        CHECK_THROWS_AS(parse_url(raw), strata::url_error);
+        try {
+            parse_url(raw);
+        } catch (const strata::url_error& error) {
+            CHECK(std::string{error.what()}.find("hunter22") == std::string::npos);
+        }
     }
 }

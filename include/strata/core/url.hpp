@@ -10,6 +10,7 @@
 // any exception: use redacted() whenever a URL is shown.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <string>
@@ -23,14 +24,14 @@ namespace strata {
 
 /// A parsed database URL.
 struct url {
-    std::string scheme;                                        ///< "sqlite", "postgresql", or a registered driver's
-    std::string username;                                      ///< decoded user name, may be empty
-    std::string password;                                      ///< decoded password, never printed
-    bool has_password = false;                                 ///< whether the URL named a password (even empty)
-    std::string host;                                          ///< decoded host name or IP address, may be empty
-    std::optional<int> port;                                   ///< port, when given
-    std::string database;                                      ///< decoded database name, or SQLite path
-    std::vector<std::pair<std::string, std::string>> query;   ///< decoded query parameters in order
+    std::string scheme;                                      ///< "sqlite", "postgresql", or a registered driver's
+    std::string username;                                    ///< decoded user name, may be empty
+    std::string password;                                    ///< decoded password, never printed
+    bool has_password = false;                               ///< whether the URL named a password (even empty)
+    std::string host;                                        ///< decoded host name or IP address, may be empty
+    std::optional<int> port;                                 ///< port, when given
+    std::string database;                                    ///< decoded database name, or SQLite path
+    std::vector<std::pair<std::string, std::string>> query;  ///< decoded query parameters in order
 
     /// The value of a query parameter, if present.
     [[nodiscard]] std::optional<std::string> query_value(std::string_view key) const {
@@ -50,8 +51,10 @@ struct url {
             if (has_password) text += ":***";
             text += '@';
         }
-        if (host.find(':') != std::string::npos) text += '[' + host + ']';
-        else text += host;
+        if (host.find(':') != std::string::npos)
+            text += '[' + host + ']';
+        else
+            text += host;
         if (port) text += ':' + std::to_string(*port);
         if (!database.empty() || scheme == "sqlite") text += '/' + database;
         for (std::size_t i = 0; i < query.size(); ++i)
@@ -63,15 +66,21 @@ struct url {
 namespace detail {
 
 /// Replaces the password of a possibly malformed URL with *** so it can go into an error message.
+/// Errs on the side of hiding: everything from the first ':' after the scheme to the last '@' goes,
+/// so a password holding an unescaped '/', '?' or '@', or a URL without a scheme, leaks nothing.
 inline std::string redact_raw_url(std::string_view raw) {
-    const auto scheme_end = raw.find("://");
-    if (scheme_end == std::string_view::npos) return std::string{raw.substr(0, raw.find('@'))};
-    const auto authority_start = scheme_end + 3;
-    auto authority_end = raw.find_first_of("/?", authority_start);
-    if (authority_end == std::string_view::npos) authority_end = raw.size();
-    const auto at = raw.rfind('@', authority_end - 1);
-    if (at == std::string_view::npos || at < authority_start) return std::string{raw};
-    const auto colon = raw.find(':', authority_start);
+    std::size_t start = 0;
+    if (const auto scheme_end = raw.find("://"); scheme_end != std::string_view::npos) {
+        const bool valid_scheme =
+            std::all_of(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(scheme_end), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+                       c == '-' || c == '.';
+            });
+        if (valid_scheme) start = scheme_end + 3;
+    }
+    const auto at = raw.rfind('@');
+    if (at == std::string_view::npos || at < start) return std::string{raw};
+    const auto colon = raw.find(':', start);
     if (colon == std::string_view::npos || colon > at) return std::string{raw};
     return std::string{raw.substr(0, colon + 1)} + "***" + std::string{raw.substr(at)};
 }
@@ -138,7 +147,7 @@ inline url parse_url(std::string_view raw) {
             if (!item.empty()) {
                 const auto equals = item.find('=');
                 if (equals == std::string_view::npos || equals == 0)
-                    throw fail("query parameter '" + std::string{item.substr(0, equals)} + "' is not of the form key=value");
+                    throw fail("a query parameter is not of the form key=value");
                 result.query.emplace_back(detail::percent_decode(item.substr(0, equals), raw, "query"),
                                           detail::percent_decode(item.substr(equals + 1), raw, "query"));
             }
@@ -149,7 +158,8 @@ inline url parse_url(std::string_view raw) {
     if (result.scheme == "sqlite") {
         // sqlite://<empty authority>/<path>: everything after the third slash is the path.
         if (rest.empty()) return result;  // sqlite:// = memory
-        if (rest.front() != '/') throw fail("SQLite URLs have no host: write sqlite:///relative.db or sqlite:////abs.db");
+        if (rest.front() != '/')
+            throw fail("SQLite URLs have no host: write sqlite:///relative.db or sqlite:////abs.db");
         result.database = detail::percent_decode(rest.substr(1), raw, "path");
         return result;
     }
@@ -190,7 +200,7 @@ inline url parse_url(std::string_view raw) {
         int port = 0;
         const auto [end, code] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
         if (code != std::errc{} || end != port_text.data() + port_text.size() || port <= 0 || port > 65535)
-            throw fail("invalid port '" + std::string{port_text} + "' (expected 1-65535)");
+            throw fail("invalid port (expected 1-65535)");
         result.port = port;
     }
     return result;

@@ -77,7 +77,7 @@ inline std::optional<timestamp> parse_timestamp(std::string_view text) noexcept 
             ++position;
             int scale = 100000;
             while (position < text.size() && text[position] >= '0' && text[position] <= '9') {
-                micros += (text[position] - '0') * scale;
+                micros += static_cast<std::int64_t>(text[position] - '0') * scale;
                 scale /= 10;
                 ++position;
             }

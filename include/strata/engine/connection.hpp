@@ -83,7 +83,10 @@ public:
     template <class Struct, compilable_statement Statement>
     std::vector<Struct> execute_into(const Statement& statement) {
         std::vector<Struct> objects;
-        for (auto&& row : execute(statement)) objects.push_back(std::make_from_tuple<Struct>(std::move(row)));
+        // Braces, not make_from_tuple: an aggregate from parentheses (P0960) needs GCC 10 or clang 16.
+        for (auto&& row : execute(statement))
+            objects.push_back(std::apply(
+                [](auto&&... values) { return Struct{std::forward<decltype(values)>(values)...}; }, std::move(row)));
         return objects;
     }
 

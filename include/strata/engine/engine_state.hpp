@@ -14,7 +14,8 @@ namespace strata::detail {
 
 /// The state behind an engine handle; connections keep it alive while they are checked out.
 struct engine_state {
-    engine_state(url address, driver::driver_entry entry, engine_options settings, connection_pool::connector connect)
+    engine_state(url address, driver::driver_entry entry, const engine_options& settings,
+                 connection_pool::connector connect)
         : address(std::move(address)), entry(std::move(entry)), options(settings), pool(std::move(connect), settings) {}
 
     url address;

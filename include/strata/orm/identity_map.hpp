@@ -46,6 +46,11 @@ public:
     virtual void expire_all() noexcept = 0;
     /// After rollback: pending objects are dropped, deleted ones restored, all expired.
     virtual void rollback() noexcept = 0;
+    /// Adds this model's objects, who holds them inside the session and what they reference to `graph`.
+    virtual void describe_graph(object_graph& graph) = 0;
+    /// Breaks reference cycles before detaching: objects no outside handle reaches unload their
+    /// relationships; kept children hold their parent weakly where the parent's collection holds them.
+    virtual void release_unreachable(const object_graph& graph) noexcept = 0;
     /// Detaches and forgets every object.
     virtual void clear() noexcept = 0;
     /// Objects held.
@@ -87,8 +92,7 @@ public:
     void remove(const state_ptr& target) {
         if (target->status == object_status::pending) {
             std::erase(pending_, target);
-            target->status = object_status::detached;
-            target->owner = nullptr;
+            detach(*target);
             return;
         }
         if (target->status != object_status::persistent) return;
@@ -102,8 +106,7 @@ public:
         std::erase(deleted_, target);
         const auto key = key_of(target->object);
         if (const auto* found = map_.find(key); found && *found == target) map_.erase(key);
-        target->status = object_status::detached;
-        target->owner = nullptr;
+        detach(*target);
     }
 
     /// Turns the current row into the identity-mapped object for it.
@@ -245,26 +248,61 @@ public:
     }
 
     void rollback() noexcept override {
-        for (auto& item : pending_) {
-            item->status = object_status::detached;
-            item->owner = nullptr;
-        }
+        for (auto& item : pending_) detach(*item);
         pending_.clear();
         for (auto& item : deleted_) item->status = object_status::persistent;
         deleted_.clear();
         expire_all();
     }
 
+    void describe_graph(object_graph& graph) override {
+        const auto add = [&](const state_ptr& item, long holds) {
+            auto& node = graph.nodes[item.get()];
+            const bool first_visit = node.use_count == 0;
+            node.use_count = item.use_count();
+            node.internal += holds;
+            if (!first_visit) return;
+            for_each_relationship_member(item->object, [&](const auto& member) {
+                member.visit_loaded([&](const void* target) {
+                    node.edges.push_back(target);  // unordered_map keeps references valid on insertion
+                    if constexpr (requires(std::remove_cvref_t<decltype(member)> & collection) {
+                                      collection.start_loading();
+                                  })
+                        node.children.push_back(target);
+                    ++graph.nodes[target].internal;
+                });
+            });
+        };
+        map_.for_each([&](const key_type<T>&, const state_ptr& item) { add(item, 1); });
+        for (const auto& item : pending_) add(item, 1);
+        for (const auto& item : deleted_) add(item, 1);
+    }
+
+    void release_unreachable(const object_graph& graph) noexcept override {
+        const auto release = [&](const state_ptr& item) {
+            if (graph.is_garbage(item.get())) {
+                for_each_relationship_member(item->object, [](auto& member) { member.unload(); });
+                return;
+            }
+            // Kept: a many-to-one whose target's collection holds this object turns weak.
+            for_each_relationship_member(item->object, [&](auto& member) {
+                if constexpr (requires { member.weaken(); }) {
+                    member.visit_loaded([&](const void* target) {
+                        if (graph.holds_child(target, item.get())) member.weaken();
+                    });
+                }
+            });
+        };
+        map_.for_each([&](const key_type<T>&, const state_ptr& item) { release(item); });
+        for (const auto& item : pending_) release(item);
+    }
+
     void clear() noexcept override {
-        map_.for_each([](const key_type<T>&, state_ptr& item) {
-            item->status = object_status::detached;
-            item->owner = nullptr;
+        map_.for_each([this](const key_type<T>&, state_ptr& item) {
+            detach(*item);
             item.reset();  // in the same pass: each state is touched once
         });
-        for (auto& item : pending_) {
-            item->status = object_status::detached;
-            item->owner = nullptr;
-        }
+        for (auto& item : pending_) detach(*item);
         map_.clear();
         pending_.clear();
         deleted_.clear();
@@ -277,6 +315,14 @@ public:
 
 private:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    /// Stops tracking an object; its unloaded relationships no longer reach the session (reading
+    /// one throws usage_error instead of using a session that may be gone).
+    void detach(state& item) noexcept {
+        item.status = object_status::detached;
+        item.owner = nullptr;
+        bind_relationships(item.object, nullptr, relationships_);
+    }
 
     /// The key of the current row; key element Is is primary-key column info_.primary_key[Is].
     template <std::size_t... Is>

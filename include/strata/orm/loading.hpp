@@ -90,6 +90,67 @@ struct relationship_traits<many_to_one_definition<Reference, ForeignKey>> {
     static constexpr bool collection = false;
 };
 
+/// Calls `visit(member)` for each relationship member (one<U> or many<U>) of a model object.
+template <class Model, class Visit>
+void for_each_relationship_member(Model& object, Visit&& visit) {
+    std::apply(
+        [&](const auto&... elements) {
+            (
+                [&]<class Element>(const Element&) {
+                    if constexpr (is_one_to_many<Element> || is_many_to_one<Element>)
+                        visit(object.*(relationship_traits<Element>::member));
+                }(elements),
+                ...);
+        },
+        mapping<std::remove_const_t<Model>>::table.elements);
+}
+
+/// The objects of a session and their loaded relationships, as a graph: how the session finds,
+/// at its end, the objects no handle outside it can reach, and breaks the reference cycles among
+/// them (author.books <-> book.writer) that shared ownership alone would never free.
+struct object_graph {
+    struct node {
+        long use_count = 0;                 ///< owners of the state (0: not tracked by this session)
+        long internal = 0;                  ///< owners inside the session: its lists and other objects' relationships
+        bool reachable = false;             ///< held, directly or through relationships, from outside
+        std::vector<const void*> edges;     ///< loaded relationship targets
+        std::vector<const void*> children;  ///< the targets of loaded collections (also in edges)
+    };
+    std::unordered_map<const void*, node> nodes;
+
+    /// Marks every object reachable from one held outside the session.
+    void mark_reachable() {
+        std::vector<const void*> pending;
+        for (auto& [id, item] : nodes) {
+            if (item.use_count > item.internal) {
+                item.reachable = true;
+                pending.push_back(id);
+            }
+        }
+        while (!pending.empty()) {
+            const auto* id = pending.back();
+            pending.pop_back();
+            for (const auto* target : nodes[id].edges) {
+                auto& next = nodes[target];
+                if (next.reachable) continue;
+                next.reachable = true;
+                pending.push_back(target);
+            }
+        }
+    }
+    /// Whether `child` is in one of `parent`'s loaded collections.
+    [[nodiscard]] bool holds_child(const void* parent, const void* child) const {
+        const auto found = nodes.find(parent);
+        return found != nodes.end() && std::find(found->second.children.begin(), found->second.children.end(), child) !=
+                                           found->second.children.end();
+    }
+    /// Whether the object is unreachable from outside (its relationships may be dropped).
+    [[nodiscard]] bool is_garbage(const void* id) const {
+        const auto found = nodes.find(id);
+        return found != nodes.end() && !found->second.reachable;
+    }
+};
+
 /// The column a foreign key references: its references<> target, else the referenced model's first key column.
 template <auto ForeignKey, class Referenced>
 constexpr auto referenced_member() {

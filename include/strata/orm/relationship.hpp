@@ -62,7 +62,13 @@ public:
     /// The referenced model.
     using target_type = T;
     /// The referenced object (empty ref for a NULL foreign key); loads it if needed.
-    [[nodiscard]] const ref<T>& get() const {
+    [[nodiscard]] ref<T> get() const {
+        if (weak_) {
+            if (auto target = weak_target_.lock()) return ref<T>{std::move(target)};
+            throw usage_error("relationship '" + std::string{context_.name} +
+                              "': the object it referred to was released after its session ended (a pair loaded both "
+                              "ways keeps its many-to-one side weakly once detached): keep a handle to it");
+        }
         if (!loaded_) {
             orm::check_loadable(context_);
             context_.load(*context_.owner, context_.parent, const_cast<one*>(this));
@@ -76,10 +82,32 @@ public:
     /// Whether the target is loaded (no statement needed to read it).
     [[nodiscard]] bool is_loaded() const noexcept { return loaded_; }
 
+    /// Calls `visit` with the state of the loaded target, if held strongly (the session's cycle check).
+    template <class Visit>
+    void visit_loaded(Visit&& visit) const {
+        if (loaded_ && target_) visit(static_cast<const void*>(target_.state().get()));
+    }
+    /// Forgets the loaded target (how the session breaks a reference cycle at its end).
+    void unload() noexcept {
+        target_ = ref<T>{};
+        weak_target_.reset();
+        loaded_ = false;
+        weak_ = false;
+    }
+    /// Holds the target weakly from now on: at a session's end, for a child whose parent's loaded
+    /// collection holds it, so that the detached pair does not keep itself alive.
+    void weaken() noexcept {
+        if (!loaded_ || !target_) return;
+        weak_target_ = target_.state();
+        target_ = ref<T>{};
+        weak_ = true;
+    }
     /// Sets the loaded target (loaders call this).
     void assign(ref<T> target) {
         target_ = std::move(target);
+        weak_target_.reset();
         loaded_ = true;
+        weak_ = false;
     }
     /// Binds the relationship to its session and parent (the session calls this).
     void bind(const orm::relationship_context& context) { context_ = context; }
@@ -88,7 +116,9 @@ public:
 
 private:
     ref<T> target_;
+    std::weak_ptr<orm::object_state<T>> weak_target_;
     bool loaded_ = false;
+    bool weak_ = false;
     orm::relationship_context context_;
 };
 
@@ -117,6 +147,17 @@ public:
     /// Whether the collection is loaded.
     [[nodiscard]] bool is_loaded() const noexcept { return loaded_; }
 
+    /// Calls `visit` with the state of each loaded object (the session's cycle check).
+    template <class Visit>
+    void visit_loaded(Visit&& visit) const {
+        if (loaded_)
+            for (const auto& item : items_) visit(static_cast<const void*>(item.state().get()));
+    }
+    /// Forgets the loaded objects (how the session breaks a reference cycle at its end).
+    void unload() noexcept {
+        items_.clear();
+        loaded_ = false;
+    }
     /// Marks the collection loaded with no objects yet (loaders call this before appending).
     void start_loading() {
         items_.clear();

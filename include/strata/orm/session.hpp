@@ -57,7 +57,7 @@ public:
     /// Rolls back what was not committed, returns the connection, detaches every object.
     ~session() {
         release_connection();
-        for (auto& entry : mappers_) entry.second->clear();
+        detach_all();
     }
 
     /// Adds a new object; it is INSERTed at the next flush. Returns its handle.
@@ -107,9 +107,7 @@ public:
     }
 
     /// Detaches every object.
-    void clear() noexcept {
-        for (auto& entry : mappers_) entry.second->clear();
-    }
+    void clear() noexcept { detach_all(); }
 
     /// Writes pending changes: INSERTs in foreign-key order, UPDATEs of changed columns, DELETEs in
     /// reverse order, all inside a savepoint that is rolled back if any statement fails.
@@ -162,7 +160,7 @@ public:
     /// detaches every object (SQLAlchemy's Session.close()); the session can be used again.
     void close() noexcept {
         release_connection();
-        for (auto& entry : mappers_) entry.second->clear();
+        detach_all();
     }
 
     /// Inserts every T of `objects` as fast as the database takes them (COPY on PostgreSQL, a
@@ -232,6 +230,20 @@ public:
     }
 
 private:
+    /// Detaches every object. Objects that no handle outside the session reaches, directly or
+    /// through loaded relationships, first drop their relationships: a pair loaded both ways
+    /// (author.books and book.writer) would otherwise keep itself alive forever.
+    void detach_all() noexcept {
+        try {
+            orm::object_graph graph;
+            for (auto& entry : mappers_) entry.second->describe_graph(graph);
+            graph.mark_reachable();
+            for (auto& entry : mappers_) entry.second->release_unreachable(graph);
+        } catch (...) {  // out of memory while looking: detach without breaking cycles
+        }
+        for (auto& entry : mappers_) entry.second->clear();
+    }
+
     /// Runs `work` inside savepoint `name`: on any exception rolls back to it (or, when the
     /// connection itself failed, gives the connection up for the pool to discard) and rethrows.
     template <class Work>

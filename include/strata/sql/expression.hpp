@@ -343,6 +343,7 @@ expression<bool> expression_methods<Derived, T>::in_list(const Range& values, bo
     using element = std::ranges::range_value_t<Range>;
     sql::require_comparable<T, element>();
     std::vector<sql::node_ptr> items;
+    if constexpr (std::ranges::sized_range<Range>) items.reserve(std::ranges::size(values));
     for (const auto& value : values) items.push_back(sql::to_node(value));
     if (items.empty()) {
         auto item = std::make_shared<sql::node>();

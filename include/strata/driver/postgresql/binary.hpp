@@ -2,6 +2,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -60,7 +61,9 @@ inline void write_big_endian(std::uint64_t value, char* bytes) noexcept {
     if (sign == 0xD000) return "Infinity";
     if (sign == 0xF000) return "-Infinity";
     auto digit = [&](int index) -> int {
-        return index >= 0 && index < digit_count ? read_big_endian<std::int16_t>(bytes + 8 + 2 * index) : 0;
+        return index >= 0 && index < digit_count
+                   ? read_big_endian<std::int16_t>(bytes + 8 + 2 * static_cast<std::ptrdiff_t>(index))
+                   : 0;
     };
     // Appends one base-10000 digit, zero-padded to 4 characters unless it leads the number.
     auto append_group = [](std::string& out, int value, bool pad) {

@@ -30,6 +30,15 @@ for program in build/release/benchmarks/bench_*; do
     "$program" | tee -a "$lines"
 done
 
+# bench=compile: what a user pays to compile one strata program (the combined-query example) with
+# g++ -O2: wall time and peak memory of the compiler, from /usr/bin/time.
+tu=examples/11_production_query.cpp
+# shellcheck disable=SC2046
+timing=$( { /usr/bin/time -f "%e %M" g++ -std=c++20 -O2 -DNDEBUG -Iinclude -Iexamples $(pkg-config --cflags libpq) \
+    -c "$tu" -o /dev/null; } 2>&1 | tail -n 1)
+echo "$timing" | awk -v tu="$tu" '{printf "bench=compile backend=none tu=%s seconds=%.2f peak_mb=%.1f\n", tu, $1, $2 / 1024}' |
+    tee -a "$lines"
+
 postgresql_version=$("$(postgresql_bin)/postgres" --version | awk '{print $3}')
 {
     echo "# Benchmark results"

@@ -5,7 +5,7 @@ strata_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Installs the Debian packages strata builds and tests with, when any is missing.
 ensure_packages() {
-    local wanted=(cmake g++ clang clang-tidy libclang-rt-14-dev make ccache pkg-config libpq-dev libsqlite3-dev libfmt-dev catch2
+    local wanted=(cmake g++ clang clang-tidy libclang-rt-14-dev make time ccache pkg-config libpq-dev libsqlite3-dev libfmt-dev catch2
                   postgresql python3)
     local missing=()
     for package in "${wanted[@]}"; do

@@ -28,10 +28,11 @@ if [ -z "${STRATA_SKIP_TIDY:-}" ]; then
     echo "strata: clang-tidy found nothing in include/strata"
 fi
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
-# included), built by clang at -O0 (4x faster to compile than g++ -O1 with sanitizers).
+# included), built by clang at -O0 (4x faster to compile than g++ -O1 with sanitizers), with the
+# check that every public header compiles on its own.
 if [ -z "${STRATA_SKIP_ASAN:-}" ]; then
     cmake --preset asan >/dev/null
-    cmake --build --preset asan --target strata_tests
+    cmake --build --preset asan --target strata_tests strata_header_check
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1" \
         build/asan/tests/strata_tests
 fi

@@ -5,7 +5,9 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -18,6 +20,14 @@ namespace examples {
 inline std::string database_url() {
     const char* url = std::getenv("STRATA_URL");
     return url != nullptr && *url != '\0' ? url : "sqlite:///strata_example.db";
+}
+
+/// `full`, or the row count in the environment variable `name` when set: the test suite runs the
+/// slowest examples smaller (scripts/examples.sh always runs them at full size).
+inline std::int64_t row_count(const char* name, std::int64_t full) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') return full;
+    return std::max<std::int64_t>(1, std::strtoll(value, nullptr, 10));
 }
 
 /// The backend name printed in result lines.

@@ -96,19 +96,6 @@ std::int64_t stream(const strata::engine& engine) {
     return checksum;
 }
 
-/// Best time of `rounds` in milliseconds; `prepare` runs untimed before each round.
-double best_of(int rounds, const std::function<void()>& prepare, const std::function<void()>& body) {
-    double best = 1e300;
-    for (int round = 0; round < rounds; ++round) {
-        prepare();
-        const auto start = std::chrono::steady_clock::now();
-        body();
-        best =
-            std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    }
-    return best;
-}
-
 /// SQLAlchemy's best time and checksum for a workload, or nothing when it cannot run.
 struct python_result {
     double ms = 0;
@@ -172,7 +159,7 @@ bool compare(const char* backend, const std::string& url) {
     };
     for (const auto& item : workloads) {
         std::int64_t checksum = 0;
-        const double strata_ms = best_of(item.rounds, item.prepare, [&] { checksum = item.body(); });
+        const double strata_ms = bench::best_of(item.rounds, item.prepare, [&] { checksum = item.body(); });
         bool missing = false;
         const auto python = run_sqlalchemy(item.name, url, item.rounds, missing);
         if (!python) {

@@ -28,20 +28,32 @@ inline std::string require_postgresql_url() {
     std::exit(1);
 }
 
+/// Milliseconds `body` takes.
+inline double time_ms(const std::function<void()>& body) {
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// Best time of `rounds` in milliseconds; `prepare` runs untimed before each round.
+inline double best_of(int rounds, const std::function<void()>& prepare, const std::function<void()>& body) {
+    double best = 1e300;
+    for (int round = 0; round < rounds; ++round) {
+        prepare();
+        best = std::min(best, time_ms(body));
+    }
+    return best;
+}
+
 /// Runs a and b alternately `rounds` times and returns each one's best time in milliseconds,
 /// so that warm-up, caches and the other core's noise weigh on both sides alike.
 inline std::pair<double, double> best_of_alternating(int rounds, const std::function<void()>& a,
                                                      const std::function<void()>& b) {
-    auto time = [](const std::function<void()>& body) {
-        const auto start = std::chrono::steady_clock::now();
-        body();
-        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    };
     double best_a = 1e300;
     double best_b = 1e300;
     for (int round = 0; round < rounds; ++round) {
-        best_a = std::min(best_a, time(a));
-        best_b = std::min(best_b, time(b));
+        best_a = std::min(best_a, time_ms(a));
+        best_b = std::min(best_b, time_ms(b));
     }
     return {best_a, best_b};
 }

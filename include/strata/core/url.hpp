@@ -65,6 +65,12 @@ struct url {
 
 namespace detail {
 
+/// Whether `c` may appear in a URL scheme (RFC 3986: letters, digits, '+', '-', '.').
+constexpr bool is_scheme_character(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+           c == '.';
+}
+
 /// Replaces the password of a possibly malformed URL with *** so it can go into an error message.
 /// Errs on the side of hiding: everything from the first ':' after the scheme to the last '@' goes,
 /// so a password holding an unescaped '/', '?' or '@', or a URL without a scheme, leaks nothing.
@@ -72,10 +78,7 @@ inline std::string redact_raw_url(std::string_view raw) {
     std::size_t start = 0;
     if (const auto scheme_end = raw.find("://"); scheme_end != std::string_view::npos) {
         const bool valid_scheme =
-            std::all_of(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(scheme_end), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-                       c == '-' || c == '.';
-            });
+            std::all_of(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(scheme_end), is_scheme_character);
         if (valid_scheme) start = scheme_end + 3;
     }
     const auto at = raw.rfind('@');
@@ -124,11 +127,8 @@ inline url parse_url(std::string_view raw) {
     if (scheme_end == std::string_view::npos || scheme_end == 0)
         throw fail("missing scheme (expected e.g. sqlite:///file.db or postgresql://user@host/db)");
     result.scheme = std::string{raw.substr(0, scheme_end)};
-    for (char c : result.scheme) {
-        const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-                             c == '-' || c == '.';
-        if (!allowed) throw fail("invalid character in scheme");
-    }
+    if (!std::all_of(result.scheme.begin(), result.scheme.end(), detail::is_scheme_character))
+        throw fail("invalid character in scheme");
     if (result.scheme == "postgres") result.scheme = "postgresql";
     std::string_view rest = raw.substr(scheme_end + 3);
 

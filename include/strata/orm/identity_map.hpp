@@ -256,6 +256,9 @@ public:
     }
 
     void describe_graph(object_graph& graph) override {
+        // Objects without relationships reach nothing, so they cannot close a cycle: leaving them
+        // out keeps a session's end free for plain models (100,000 hydrated rows, no graph).
+        if constexpr (!has_relationship_members<T>) return;
         const auto add = [&](const state_ptr& item, long holds) {
             auto& node = graph.nodes[item.get()];
             const bool first_visit = node.use_count == 0;
@@ -265,11 +268,12 @@ public:
             for_each_relationship_member(item->object, [&](const auto& member) {
                 member.visit_loaded([&](const void* target) {
                     node.edges.push_back(target);  // unordered_map keeps references valid on insertion
+                    auto& target_node = graph.nodes[target];
+                    ++target_node.internal;
                     if constexpr (requires(std::remove_cvref_t<decltype(member)> & collection) {
                                       collection.start_loading();
                                   })
-                        node.children.push_back(target);
-                    ++graph.nodes[target].internal;
+                        target_node.collected_by.push_back(item.get());
                 });
             });
         };

@@ -90,6 +90,16 @@ struct relationship_traits<many_to_one_definition<Reference, ForeignKey>> {
     static constexpr bool collection = false;
 };
 
+/// Whether a model declares any relationship (only such objects can be part of a reference cycle).
+template <class Model>
+inline constexpr bool has_relationship_members = std::apply(
+    [](const auto&... elements) {
+        return ((is_one_to_many<std::remove_cvref_t<decltype(elements)>> ||
+                 is_many_to_one<std::remove_cvref_t<decltype(elements)>>) ||
+                ...);
+    },
+    mapping<Model>::table.elements);
+
 /// Calls `visit(member)` for each relationship member (one<U> or many<U>) of a model object.
 template <class Model, class Visit>
 void for_each_relationship_member(Model& object, Visit&& visit) {
@@ -110,11 +120,11 @@ void for_each_relationship_member(Model& object, Visit&& visit) {
 /// them (author.books <-> book.writer) that shared ownership alone would never free.
 struct object_graph {
     struct node {
-        long use_count = 0;                 ///< owners of the state (0: not tracked by this session)
-        long internal = 0;                  ///< owners inside the session: its lists and other objects' relationships
-        bool reachable = false;             ///< held, directly or through relationships, from outside
-        std::vector<const void*> edges;     ///< loaded relationship targets
-        std::vector<const void*> children;  ///< the targets of loaded collections (also in edges)
+        long use_count = 0;              ///< owners of the state (0: not tracked by this session)
+        long internal = 0;               ///< owners inside the session: its lists and other objects' relationships
+        bool reachable = false;          ///< held, directly or through relationships, from outside
+        std::vector<const void*> edges;  ///< loaded relationship targets
+        std::vector<const void*> collected_by;  ///< objects whose loaded collections hold this one (usually one)
     };
     std::unordered_map<const void*, node> nodes;
 
@@ -140,9 +150,10 @@ struct object_graph {
     }
     /// Whether `child` is in one of `parent`'s loaded collections.
     [[nodiscard]] bool holds_child(const void* parent, const void* child) const {
-        const auto found = nodes.find(parent);
-        return found != nodes.end() && std::find(found->second.children.begin(), found->second.children.end(), child) !=
-                                           found->second.children.end();
+        const auto found = nodes.find(child);  // a child's holders are few (usually one parent)
+        if (found == nodes.end()) return false;
+        const auto& holders = found->second.collected_by;
+        return std::find(holders.begin(), holders.end(), parent) != holders.end();
     }
     /// Whether the object is unreachable from outside (its relationships may be dropped).
     [[nodiscard]] bool is_garbage(const void* id) const {

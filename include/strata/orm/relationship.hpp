@@ -63,22 +63,18 @@ public:
     using target_type = T;
     /// The referenced object (empty ref for a NULL foreign key); loads it if needed.
     [[nodiscard]] ref<T> get() const {
-        if (weak_) {
-            if (auto target = weak_target_.lock()) return ref<T>{std::move(target)};
-            throw usage_error("relationship '" + std::string{context_.name} +
-                              "': the object it referred to was released after its session ended (a pair loaded both "
-                              "ways keeps its many-to-one side weakly once detached): keep a handle to it");
-        }
-        if (!loaded_) {
-            orm::check_loadable(context_);
-            context_.load(*context_.owner, context_.parent, const_cast<one*>(this));
-        }
-        return target_;
+        if (weak_) return ref<T>{locked_target()};
+        return loaded_target();
     }
     /// The referenced object; throws usage_error for a NULL reference.
-    T* operator->() const { return get().operator->(); }
+    T* operator->() const { return &**this; }
     /// The referenced object; throws usage_error for a NULL reference.
-    T& operator*() const { return *get(); }
+    T& operator*() const {
+        // No handle copy per access (book->writer->name in a loop): a weak target that could be
+        // locked is owned elsewhere, so the reference outlives the lock.
+        if (weak_) return locked_target()->object;
+        return *loaded_target();
+    }
     /// Whether the target is loaded (no statement needed to read it).
     [[nodiscard]] bool is_loaded() const noexcept { return loaded_; }
 
@@ -115,6 +111,20 @@ public:
     void set_mode(relationship_mode mode) noexcept { context_.mode = mode; }
 
 private:
+    const ref<T>& loaded_target() const {
+        if (!loaded_) {
+            orm::check_loadable(context_);
+            context_.load(*context_.owner, context_.parent, const_cast<one*>(this));
+        }
+        return target_;
+    }
+    std::shared_ptr<orm::object_state<T>> locked_target() const {
+        if (auto target = weak_target_.lock()) return target;
+        throw usage_error("relationship '" + std::string{context_.name} +
+                          "': the object it referred to was released after its session ended (a pair loaded both "
+                          "ways keeps its many-to-one side weakly once detached): keep a handle to it");
+    }
+
     ref<T> target_;
     std::weak_ptr<orm::object_state<T>> weak_target_;
     bool loaded_ = false;

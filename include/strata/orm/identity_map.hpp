@@ -24,18 +24,30 @@
 
 namespace strata::orm {
 
+template <class T>
+class mapper;
+/// The identity map of T in `owner` (defined in orm/session.hpp, once session is complete).
+template <class T>
+mapper<T>& mapper_in(session& owner);
+
 /// What every model's identity map offers the session (type-erased).
 class mapper_base {
 public:
     virtual ~mapper_base() = default;
     /// The model's description.
     [[nodiscard]] virtual const model_info& info() const noexcept = 0;
-    /// Finds the work of the next flush; returns how many statements it needs.
+    /// Finds the work of the next flush; returns how many statements (or relationship changes) it needs.
     virtual std::size_t prepare_flush() = 0;
-    /// INSERTs pending objects.
+    /// INSERTs pending objects (pointing their changed many-to-ones' foreign keys first), then
+    /// points the foreign keys of children added to or removed from this model's collections.
     virtual void write_inserts(connection& target) = 0;
-    /// UPDATEs changed columns of persistent objects.
-    virtual void write_updates(connection& target) = 0;
+    /// UPDATEs changed columns of persistent objects; `rescan`: relationship changes may have
+    /// changed foreign keys since prepare_flush.
+    virtual void write_updates(connection& target, bool rescan) = 0;
+    /// INSERTs and DELETEs association rows of changed many-to-many collections (and of deleted objects).
+    virtual void write_associations(connection& target) = 0;
+    /// Whether prepare_flush found relationship changes.
+    [[nodiscard]] virtual bool has_relationship_changes() const noexcept = 0;
     /// DELETEs removed objects.
     virtual void write_deletes(connection& target) = 0;
     /// The flush succeeded: pending become persistent, snapshots move on, deleted go.
@@ -83,7 +95,11 @@ public:
         created->object = std::move(object);
         created->status = object_status::pending;
         created->owner = owner_;
-        bind_relationships(created->object, owner_, relationships_);
+        bind_relationships(*created, owner_, relationships_);
+        // A new object's collections cannot have rows yet: they start loaded with what it holds.
+        for_each_relationship_member(created->object, [](auto& member) {
+            if constexpr (requires { member.mark_new(); }) member.mark_new();
+        });
         pending_.push_back(created);
         return ref<T>{created};
     }
@@ -155,7 +171,7 @@ public:
         }
         created->status = object_status::persistent;
         created->owner = owner_;
-        bind_relationships(created->object, owner_, relationships_);
+        bind_relationships(*created, owner_, relationships_);
         *slot = created;
         if (created_here) *created_here = true;
         return ref<T>{std::move(created)};
@@ -169,16 +185,25 @@ public:
 
     std::size_t prepare_flush() override {
         updates_.clear();
+        relationship_changes_ = 0;
         map_.for_each([this](const key_type<T>&, const state_ptr& item) {
             if (item->status != object_status::persistent) return;
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
+            if constexpr (has_relationship_members<T>)
+                if (relationships_changed(*item)) ++relationship_changes_;
         });
+        if constexpr (has_relationship_members<T>)
+            for (const auto& item : pending_)
+                if (relationships_changed(*item)) ++relationship_changes_;
         inserted_.clear();
-        return pending_.size() + updates_.size() + deleted_.size();
+        return pending_.size() + updates_.size() + deleted_.size() + relationship_changes_;
     }
+
+    [[nodiscard]] bool has_relationship_changes() const noexcept override { return relationship_changes_ != 0; }
 
     void write_inserts(connection& target) override {
         for (const auto& item : pending_) {
+            if constexpr (has_relationship_members<T>) point_references(*item);
             std::uint64_t columns = 0;
             std::size_t generated = npos;
             for (std::size_t i = 0; i < info_.columns.size(); ++i) {
@@ -198,15 +223,42 @@ public:
             }
             inserted_.push_back({item, generated});
         }
+        if constexpr (has_relationship_members<T>)
+            if (relationship_changes_ != 0) point_children();
     }
 
-    void write_updates(connection& target) override {
+    void write_updates(connection& target, bool rescan) override {
+        if (rescan) {
+            updates_.clear();
+            map_.for_each([this](const key_type<T>&, const state_ptr& item) {
+                if (item->status != object_status::persistent) return;
+                if constexpr (has_relationship_members<T>) point_references(*item);
+                if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
+            });
+        }
         for (const auto& [item, changed] : updates_) {
             parameters_.clear();
             for (std::size_t i = 0; i < info_.columns.size(); ++i)
                 if (changed >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
             for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
             target.execute_parameters(update_sql(changed), parameters_);
+        }
+    }
+
+    void write_associations(connection& target) override {
+        if constexpr (has_relationship_members<T>) {
+            const auto write = [&](const state_ptr& item, bool deleted) {
+                for_each_relationship_element<T>([&]<class Element>(const Element&) {
+                    if constexpr (is_many_to_many<Element>) write_association_rows<Element>(target, *item, deleted);
+                });
+            };
+            if (relationship_changes_ != 0) {
+                map_.for_each([&](const key_type<T>&, const state_ptr& item) {
+                    if (item->status == object_status::persistent) write(item, false);
+                });
+                for (const auto& item : pending_) write(item, false);
+            }
+            for (const auto& item : deleted_) write(item, true);
         }
     }
 
@@ -219,6 +271,16 @@ public:
     }
 
     void finish_flush() override {
+        if constexpr (has_relationship_members<T>) {
+            if (relationship_changes_ != 0) {
+                const auto clear = [](const state_ptr& item) {
+                    for_each_relationship_member(item->object, [](auto& member) { member.clear_changes(); });
+                };
+                map_.for_each([&](const key_type<T>&, const state_ptr& item) { clear(item); });
+                for (const auto& item : pending_) clear(item);
+            }
+            relationship_changes_ = 0;
+        }
         for (const auto& [item, generated] : inserted_) {
             item->status = object_status::persistent;
             take_snapshot(*item);
@@ -325,7 +387,7 @@ private:
     void detach(state& item) noexcept {
         item.status = object_status::detached;
         item.owner = nullptr;
-        bind_relationships(item.object, nullptr, relationships_);
+        bind_relationships(item, nullptr, relationships_);
     }
 
     /// The key of the current row; key element Is is primary-key column info_.primary_key[Is].
@@ -334,6 +396,109 @@ private:
         using elements = schema::elements_of<T>;
         return key_type<T>{read_field<typename std::tuple_element_t<primary_key_elements<T>[Is], elements>::value_type>(
             row, static_cast<std::size_t>(positions[info_.primary_key[Is]]))...};
+    }
+
+    /// Whether any relationship member of the object was changed by set(), add() or remove().
+    [[nodiscard]] static bool relationships_changed(const state& item) {
+        bool changed = false;
+        for_each_relationship_member(item.object, [&](const auto& member) { changed = changed || member.changed(); });
+        return changed;
+    }
+
+    /// Points the foreign key of each many-to-one the user set() at its target's key (the target's
+    /// INSERT, if it was new, ran before: referenced models flush first).
+    void point_references(state& item) const {
+        for_each_relationship_element<T>([&]<class Element>(const Element& element) {
+            if constexpr (is_many_to_one<Element>) {
+                using traits = relationship_traits<Element>;
+                using target = typename traits::target;
+                auto& member = item.object.*(traits::member);
+                if (!member.changed()) return;
+                auto& foreign_key = item.object.*(traits::foreign_key);
+                if (const auto referenced = member.current()) {
+                    foreign_key = (*referenced).*(referenced_member<traits::foreign_key, target>());
+                } else if constexpr (sql::is_optional_v<std::remove_cvref_t<decltype(foreign_key)>>) {
+                    foreign_key.reset();
+                } else {
+                    throw usage_error("relationship '" + std::string{element.name} + "' was set to no object but " +
+                                      std::string{info_.table} + "." +
+                                      std::string{column_of<traits::foreign_key>().name} +
+                                      " is not nullable: declare it std::optional or set an object");
+                }
+            }
+        });
+    }
+
+    /// Points the foreign keys of children added to this model's one-to-many collections at their
+    /// parent, then nulls (or, with delete_orphan, deletes) removed children that have not moved
+    /// to another parent meanwhile.
+    void point_children() {
+        const auto visit = [&](const state_ptr& item, bool additions) {
+            for_each_relationship_element<T>([&]<class Element>(const Element& element) {
+                if constexpr (is_one_to_many<Element>) {
+                    using traits = relationship_traits<Element>;
+                    using child = typename traits::target;
+                    const auto& collection = item->object.*(traits::member);
+                    if (!collection.changed()) return;
+                    const auto& key = item->object.*(referenced_member<traits::foreign_key, T>());
+                    if (additions) {
+                        for (const auto& added : collection.added()) (*added).*(traits::foreign_key) = key;
+                        return;
+                    }
+                    for (const auto& removed : collection.removed()) {
+                        auto& foreign_key = (*removed).*(traits::foreign_key);
+                        if (is_null_value(foreign_key) || !(unwrap_value(foreign_key) == key)) continue;  // moved
+                        if (element.delete_orphan) {
+                            mapper_in<child>(*owner_).remove(removed.state());
+                        } else if constexpr (sql::is_optional_v<std::remove_cvref_t<decltype(foreign_key)>>) {
+                            foreign_key.reset();
+                        } else {
+                            throw usage_error("removed an object from '" + std::string{element.name} + "' but " +
+                                              std::string{describe<child>().table} + "." +
+                                              std::string{column_of<traits::foreign_key>().name} +
+                                              " is not nullable: declare the relationship with strata::delete_orphan, "
+                                              "or make the column std::optional");
+                        }
+                    }
+                }
+            });
+        };
+        for (const bool additions : {true, false}) {
+            map_.for_each([&](const key_type<T>&, const state_ptr& item) { visit(item, additions); });
+            for (const auto& item : pending_) visit(item, additions);
+        }
+    }
+
+    /// Writes the association rows of one many-to-many collection of `item` (all of them when
+    /// the object is being deleted).
+    template <class Element>
+    void write_association_rows(connection& target, const state& item, bool deleted) {
+        using traits = relationship_traits<Element>;
+        using other = typename traits::target;
+        const auto table = sql::detail::quote_identifier(mapping<typename traits::association>::table.name);
+        const auto local = sql::detail::quote_identifier(column_of<traits::local_key>().name);
+        const auto remote = sql::detail::quote_identifier(column_of<traits::remote_key>().name);
+        const auto& key = item.object.*(referenced_member<traits::local_key, T>());
+        if (deleted) {
+            parameters_.assign({to_parameter(key)});
+            target.execute_parameters("DELETE FROM " + table + " WHERE " + local + " = " + placeholder(1), parameters_);
+            return;
+        }
+        const auto& collection = item.object.*(traits::member);
+        for (const auto& removed : collection.removed()) {
+            parameters_.assign(
+                {to_parameter(key), to_parameter((*removed).*(referenced_member<traits::remote_key, other>()))});
+            target.execute_parameters("DELETE FROM " + table + " WHERE " + local + " = " + placeholder(1) + " AND " +
+                                          remote + " = " + placeholder(2),
+                                      parameters_);
+        }
+        for (const auto& added : collection.added()) {
+            parameters_.assign(
+                {to_parameter(key), to_parameter((*added).*(referenced_member<traits::remote_key, other>()))});
+            target.execute_parameters("INSERT INTO " + table + " (" + local + ", " + remote + ") VALUES (" +
+                                          placeholder(1) + ", " + placeholder(2) + ")",
+                                      parameters_);
+        }
     }
 
     [[nodiscard]] std::uint64_t fingerprint_of(const T& object, std::size_t column) const {
@@ -425,6 +590,7 @@ private:
     std::unordered_map<std::uint64_t, std::string> insert_cache_;
     std::unordered_map<std::uint64_t, std::string> update_cache_;
     std::string delete_text_;
+    std::size_t relationship_changes_ = 0;
 };
 
 }  // namespace strata::orm

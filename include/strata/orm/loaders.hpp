@@ -19,45 +19,127 @@ namespace orm {
 inline constexpr std::size_t selectin_batch_size = 500;
 
 template <class Element>
-void lazy_load(session& owner, const void* parent_pointer, void* member) {
+void lazy_load(session& owner, const void* parent_pointer, void* member, bool autoflush) {
     using traits = relationship_traits<Element>;
     using parent = typename traits::parent;
     using target = typename traits::target;
     const auto& object = *static_cast<const parent*>(parent_pointer);
-    if constexpr (traits::collection) {
+    if constexpr (traits::kind == relationship_kind::one_to_many) {
         // children WHERE child.fk = parent's referenced key, in primary-key order
         constexpr auto key = referenced_member<traits::foreign_key, parent>();
         auto children = owner.query<target>()
                             .filter(col<traits::foreign_key> == object.*key)
                             .order_by(col<first_key_member<target>()>)
+                            .with_autoflush(autoflush)
                             .all();
         auto& collection = *static_cast<many<target>*>(member);
         collection.start_loading();
         for (auto& child : children) collection.append(std::move(child));
+    } else if constexpr (traits::kind == relationship_kind::many_to_many) {
+        // targets JOIN association ON target key = remote key WHERE local key = parent's key
+        constexpr auto key = referenced_member<traits::local_key, parent>();
+        constexpr auto target_key = referenced_member<traits::remote_key, target>();
+        auto targets = owner.query<target>()
+                           .template join<typename traits::association>(col<target_key> == col<traits::remote_key>)
+                           .filter(col<traits::local_key> == object.*key)
+                           .order_by(col<target_key>)
+                           .with_autoflush(autoflush)
+                           .all();
+        auto& collection = *static_cast<many<target>*>(member);
+        collection.start_loading();
+        for (auto& item : targets) collection.append(std::move(item));
     } else {
         const auto& foreign_key = object.*(traits::foreign_key);
         auto& reference = *static_cast<one<target>*>(member);
-        if (is_null_value(foreign_key))
+        if (is_null_value(foreign_key)) {
             reference.assign(ref<target>{});
-        else
+        } else if (autoflush) {
             reference.assign(owner.get<target>(unwrap_value(foreign_key)));  // identity map first: often no SQL
+        } else {
+            constexpr auto key = referenced_member<traits::foreign_key, target>();
+            auto found = owner.mapper_for<target>().find(key_type<target>{unwrap_value(foreign_key)});
+            if (found && !found->expired && found->status != object_status::deleted)
+                reference.assign(ref<target>{std::move(found)});
+            else
+                reference.assign(owner.query<target>()
+                                     .filter(col<key> == unwrap_value(foreign_key))
+                                     .with_autoflush(false)
+                                     .one_or_none());
+        }
     }
 }
 
-template <class Model>
-void bind_relationships(Model& object, session* owner, relationship_mode mode) {
-    std::apply(
-        [&](const auto&... elements) {
-            (
-                [&]<class Element>(const Element& element) {
-                    if constexpr (is_one_to_many<Element> || is_many_to_one<Element>) {
-                        relationship_context context{owner, &object, &lazy_load<Element>, element.name, mode};
-                        (object.*(relationship_traits<Element>::member)).bind(context);
+template <auto Left, auto Right>
+constexpr bool same_member() {
+    if constexpr (std::is_same_v<std::remove_cv_t<decltype(Left)>, std::remove_cv_t<decltype(Right)>>)
+        return Left == Right;
+    else
+        return false;
+}
+
+/// Whether relationship Candidate (declared on Element's target) is the other side of Element:
+/// the same foreign key seen from the other model, or the same association keys swapped.
+template <class Element, class Candidate>
+constexpr bool is_inverse_of() {
+    if constexpr (!is_relationship<Candidate>) {
+        return false;
+    } else {
+        using mine = relationship_traits<Element>;
+        using theirs = relationship_traits<Candidate>;
+        if constexpr (!std::is_same_v<typename theirs::target, typename mine::parent>) {
+            return false;
+        } else if constexpr (mine::kind == relationship_kind::many_to_many) {
+            if constexpr (theirs::kind == relationship_kind::many_to_many)
+                return same_member<mine::local_key, theirs::remote_key>() &&
+                       same_member<mine::remote_key, theirs::local_key>();
+            else
+                return false;
+        } else if constexpr (theirs::kind == relationship_kind::many_to_many) {
+            return false;
+        } else {
+            return mine::kind != theirs::kind && same_member<mine::foreign_key, theirs::foreign_key>();
+        }
+    }
+}
+
+/// Keeps the other side of Element in step in memory when `target_state` joined or left it.
+template <class Element>
+void link(const relationship_context& context, void* target_state, bool added) {
+    using traits = relationship_traits<Element>;
+    using parent = typename traits::parent;
+    using target = typename traits::target;
+    if (context.parent_state == nullptr) return;
+    auto& other = *static_cast<object_state<target>*>(target_state);
+    const ref<parent> self{static_cast<object_state<parent>*>(context.parent_state)->shared_from_this()};
+    for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
+        if constexpr (is_inverse_of<Element, Inverse>()) {
+            auto& member = other.object.*(relationship_traits<Inverse>::member);
+            if constexpr (relationship_traits<Inverse>::collection) {
+                member.follow(self, added);
+            } else {
+                // a child moving to this parent leaves the loaded collection of its previous one
+                const auto previous = member.current();
+                if (added) {
+                    if (previous && !(previous == self)) {
+                        const ref<target> child{other.shared_from_this()};
+                        ((*previous).*(traits::member)).follow(child, false);
                     }
-                }(elements),
-                ...);
-        },
-        mapping<Model>::table.elements);
+                    member.assign(self);
+                } else if (previous == self) {
+                    member.assign(ref<parent>{});
+                }
+            }
+        }
+    });
+}
+
+template <class Model>
+void bind_relationships(object_state<Model>& state, session* owner, relationship_mode mode) {
+    for_each_relationship_element<Model>([&]<class Element>(const Element& element) {
+        relationship_context context{owner,          &state.object, &state, &lazy_load<Element>,
+                                     &link<Element>, element.name,  mode};
+        (state.object.*(relationship_traits<Element>::member)).bind(context);
+    });
 }
 
 /// Reads the target of a joined relationship from the extra columns of the current row.
@@ -80,16 +162,22 @@ std::vector<int> add_columns(sql::select_core& core) {
     return positions;
 }
 
-/// The ON condition of a relationship's join.
+/// The joins that bring a relationship's targets next to its parents (two through an association).
 template <class Element>
-sql::node_ptr join_condition() {
+std::vector<sql::join_clause> relationship_joins(sql::join_kind kind) {
     using traits = relationship_traits<Element>;
-    if constexpr (traits::collection) {
+    using target = typename traits::target;
+    if constexpr (traits::kind == relationship_kind::one_to_many) {
         constexpr auto key = referenced_member<traits::foreign_key, typename traits::parent>();
-        return (col<traits::foreign_key> == col<key>).node();
+        return {{kind, table_of<target>(), (col<traits::foreign_key> == col<key>).node()}};
+    } else if constexpr (traits::kind == relationship_kind::many_to_many) {
+        constexpr auto key = referenced_member<traits::local_key, typename traits::parent>();
+        constexpr auto target_key = referenced_member<traits::remote_key, target>();
+        return {{kind, table_of<typename traits::association>(), (col<traits::local_key> == col<key>).node()},
+                {kind, table_of<target>(), (col<target_key> == col<traits::remote_key>).node()}};
     } else {
-        constexpr auto key = referenced_member<traits::foreign_key, typename traits::target>();
-        return (col<key> == col<traits::foreign_key>).node();
+        constexpr auto key = referenced_member<traits::foreign_key, target>();
+        return {{kind, table_of<target>(), (col<key> == col<traits::foreign_key>).node()}};
     }
 }
 
@@ -123,18 +211,14 @@ class joined_option final : public relationship_option<typename relationship_tra
 public:
     using traits = relationship_traits<Element>;
     std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
-        if (traits::collection && (core.limit || core.offset))
-            throw not_supported_error(
-                "joinedload of a collection with limit/offset is not supported yet: "
-                "use selectinload",
-                "", "");
-        core.joins.push_back(
-            {sql::join_kind::left_outer, table_of<typename traits::target>(), join_condition<Element>()});
+        for (auto& join : relationship_joins<Element>(sql::join_kind::left_outer))
+            core.joins.push_back(std::move(join));
         if constexpr (traits::collection)
             core.order_by.push_back({col<first_key_member<typename traits::target>()>.to_expression().node(), {}, {}});
         return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core));
     }
     [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
+    [[nodiscard]] bool limits_parents() const noexcept override { return traits::collection; }
 };
 
 /// contains_eager: the user's own join already brings the target's rows: read them from it.
@@ -161,6 +245,61 @@ struct nested_options {
     option_list<Target> nested;  ///< options for the loaded targets (chains)
 };
 
+/// Reads, for a many-to-many selectin query, the association's parent key next to each target.
+template <class Element>
+class association_reader final : public relationship_option<typename relationship_traits<Element>::target> {
+public:
+    using traits = relationship_traits<Element>;
+    using target = typename traits::target;
+    using key_value = sql::strip_optional_t<schema::member_value_t<traits::local_key>>;
+    using pairs = std::vector<std::pair<key_value, ref<target>>>;
+    explicit association_reader(pairs* found) : found_(found) {}
+
+    class run final : public option_run<target> {
+    public:
+        run(pairs* found, std::size_t position) : found_(found), position_(position) {}
+        void on_row(session&, const ref<target>& object, const field_reader& row) override {
+            found_->emplace_back(read_field<key_value>(row, position_), object);
+        }
+
+    private:
+        pairs* found_;
+        std::size_t position_;
+    };
+    std::unique_ptr<option_run<target>> start(sql::select_core& core) const override {
+        core.columns.push_back(col<traits::local_key>.to_expression().node());
+        return std::make_unique<run>(found_, core.columns.size() - 1);
+    }
+
+private:
+    pairs* found_;
+};
+
+/// The parents whose collection Member is not loaded yet, grouped by their Key (the value their
+/// targets point at); their collections are marked loaded, to be filled by the caller.
+template <auto Member, auto Key, class Parent>
+auto group_unloaded(const std::vector<ref<Parent>>& parents) {
+    using key_value = sql::strip_optional_t<schema::member_value_t<Key>>;
+    std::pair<std::vector<key_value>, std::unordered_map<key_value, std::vector<const ref<Parent>*>>> grouped;
+    auto& [keys, by_key] = grouped;
+    for (const auto& object : parents) {
+        auto& member = (*object).*Member;
+        if (member.is_loaded()) continue;
+        member.start_loading();
+        auto& owners = by_key[(*object).*Key];
+        if (owners.empty()) keys.push_back((*object).*Key);
+        owners.push_back(&object);
+    }
+    return grouped;
+}
+
+/// The keys of one selectin statement: at most selectin_batch_size from `start`.
+template <class Key>
+std::vector<Key> batch_at(const std::vector<Key>& keys, std::size_t start) {
+    const auto end = std::min(keys.size(), start + selectin_batch_size);
+    return {keys.begin() + static_cast<std::ptrdiff_t>(start), keys.begin() + static_cast<std::ptrdiff_t>(end)};
+}
+
 /// selectinload: after the parents, one IN query per 500 keys loads every parent's targets.
 template <class Element>
 class selectin_option final : public relationship_option<typename relationship_traits<Element>::parent>,
@@ -174,23 +313,30 @@ public:
     public:
         explicit run(const option_list<target>& nested) : nested_(nested) {}
         void finish(session& owner, const std::vector<ref<parent>>& parents) override {
-            if constexpr (traits::collection) {
-                constexpr auto key = referenced_member<traits::foreign_key, parent>();
-                using key_value = sql::strip_optional_t<schema::member_value_t<key>>;
-                std::vector<key_value> keys;
-                std::unordered_map<key_value, std::vector<const ref<parent>*>> by_key;
-                for (const auto& object : parents) {
-                    auto& member = (*object).*(traits::member);
-                    if (member.is_loaded()) continue;
-                    member.start_loading();
-                    auto& owners = by_key[(*object).*key];
-                    if (owners.empty()) keys.push_back((*object).*key);
-                    owners.push_back(&object);
-                }
+            if constexpr (traits::kind == relationship_kind::many_to_many) {
+                constexpr auto key = referenced_member<traits::local_key, parent>();
+                constexpr auto target_key = referenced_member<traits::remote_key, target>();
+                auto [keys, by_key] = group_unloaded<traits::member, key>(parents);
+                typename association_reader<Element>::pairs found;
+                option_list<target> options = nested_;
+                options.push_back(std::make_shared<association_reader<Element>>(&found));
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const std::vector<key_value> batch(
-                        keys.begin() + static_cast<std::ptrdiff_t>(start),
-                        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + selectin_batch_size)));
+                    const auto batch = batch_at(keys, start);
+                    found.clear();
+                    owner.query<target>()
+                        .template join<typename traits::association>(col<target_key> == col<traits::remote_key>)
+                        .filter(col<traits::local_key>.in_(batch))
+                        .order_by(col<traits::local_key>, col<target_key>)
+                        .with_options(options)
+                        .run([](const ref<target>&) {});
+                    for (const auto& [owner_key, item] : found)
+                        for (const auto* object : by_key[owner_key]) ((**object).*(traits::member)).append(item);
+                }
+            } else if constexpr (traits::collection) {
+                constexpr auto key = referenced_member<traits::foreign_key, parent>();
+                auto [keys, by_key] = group_unloaded<traits::member, key>(parents);
+                for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
+                    const auto batch = batch_at(keys, start);
                     auto children = owner.query<target>()
                                         .filter(col<traits::foreign_key>.in_(batch))
                                         .order_by(col<traits::foreign_key>, col<first_key_member<target>()>)
@@ -215,9 +361,7 @@ public:
                 }
                 std::unordered_map<key_value, ref<target>> found;
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const std::vector<key_value> batch(
-                        keys.begin() + static_cast<std::ptrdiff_t>(start),
-                        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + selectin_batch_size)));
+                    const auto batch = batch_at(keys, start);
                     for (auto& item : owner.query<target>().filter(col<key>.in_(batch)).with_options(nested_).all())
                         found.emplace((*item).*key, item);
                 }
@@ -275,7 +419,7 @@ std::shared_ptr<relationship_option<Parent>> make_option(Member Parent::*member,
         [&](const auto&... elements) {
             (
                 [&]<class Element>(const Element&) {
-                    if constexpr (is_one_to_many<Element> || is_many_to_one<Element>) {
+                    if constexpr (is_relationship<Element>) {
                         constexpr auto declared = relationship_traits<Element>::member;
                         if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
                             if (declared == member && !built) built = std::make_shared<Option<Element>>(arguments...);
@@ -287,30 +431,19 @@ std::shared_ptr<relationship_option<Parent>> make_option(Member Parent::*member,
         mapping<Parent>::table.elements);
     if (!built)
         throw usage_error("this member is not a relationship of " + std::string{mapping<Parent>::table.name} +
-                          ": declare one_to_many/many_to_one in its mapping");
+                          ": declare one_to_many/many_to_one/many_to_many in its mapping");
     return built;
 }
 
 template <class Parent, class Member>
-sql::join_clause relationship_join(Member Parent::*member, sql::join_kind kind) {
-    std::optional<sql::join_clause> built;
-    std::apply(
-        [&](const auto&... elements) {
-            (
-                [&]<class Element>(const Element&) {
-                    if constexpr (is_one_to_many<Element> || is_many_to_one<Element>) {
-                        constexpr auto declared = relationship_traits<Element>::member;
-                        if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
-                            if (declared == member && !built)
-                                built =
-                                    sql::join_clause{kind, table_of<typename relationship_traits<Element>::target>(),
-                                                     join_condition<Element>()};
-                        }
-                    }
-                }(elements),
-                ...);
-        },
-        mapping<Parent>::table.elements);
+std::vector<sql::join_clause> relationship_join(Member Parent::*member, sql::join_kind kind) {
+    std::optional<std::vector<sql::join_clause>> built;
+    for_each_relationship_element<Parent>([&]<class Element>(const Element&) {
+        constexpr auto declared = relationship_traits<Element>::member;
+        if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
+            if (declared == member && !built) built = relationship_joins<Element>(kind);
+        }
+    });
     if (!built)
         throw usage_error("join(): this member is not a relationship of " + std::string{mapping<Parent>::table.name});
     return *built;

@@ -54,6 +54,9 @@ public:
     virtual std::unique_ptr<option_run<T>> start(sql::select_core& core) const = 0;
     /// Whether the query's rows repeat parents (a joined collection): the result lists each once.
     [[nodiscard]] virtual bool repeats_parents() const noexcept { return false; }
+    /// Whether a LIMIT/OFFSET must count parents, not joined rows: the query then selects the
+    /// limited parents in a subquery and joins to it (joinedload of a collection).
+    [[nodiscard]] virtual bool limits_parents() const noexcept { return false; }
 };
 
 /// Options of T, shared between copies of a query.
@@ -70,11 +73,22 @@ template <class Element>
 inline constexpr bool is_many_to_one = false;
 template <auto R, auto F>
 inline constexpr bool is_many_to_one<many_to_one_definition<R, F>> = true;
+template <class Element>
+inline constexpr bool is_many_to_many = false;
+template <auto C, auto L, auto R>
+inline constexpr bool is_many_to_many<many_to_many_definition<C, L, R>> = true;
+/// Whether a mapping element declares a relationship.
+template <class Element>
+inline constexpr bool is_relationship = is_one_to_many<Element> || is_many_to_one<Element> || is_many_to_many<Element>;
+
+/// The three kinds of relationship.
+enum class relationship_kind : std::uint8_t { one_to_many, many_to_one, many_to_many };
 
 template <class Element>
 struct relationship_traits;
 template <auto Collection, auto ForeignKey>
 struct relationship_traits<one_to_many_definition<Collection, ForeignKey>> {
+    static constexpr auto kind = relationship_kind::one_to_many;
     static constexpr auto member = Collection;
     static constexpr auto foreign_key = ForeignKey;
     using parent = schema::model_of<Collection>;
@@ -83,21 +97,43 @@ struct relationship_traits<one_to_many_definition<Collection, ForeignKey>> {
 };
 template <auto Reference, auto ForeignKey>
 struct relationship_traits<many_to_one_definition<Reference, ForeignKey>> {
+    static constexpr auto kind = relationship_kind::many_to_one;
     static constexpr auto member = Reference;
     static constexpr auto foreign_key = ForeignKey;
     using parent = schema::model_of<Reference>;
     using target = typename schema::member_value_t<Reference>::target_type;
     static constexpr bool collection = false;
 };
+template <auto Collection, auto LocalKey, auto RemoteKey>
+struct relationship_traits<many_to_many_definition<Collection, LocalKey, RemoteKey>> {
+    static constexpr auto kind = relationship_kind::many_to_many;
+    static constexpr auto member = Collection;
+    static constexpr auto local_key = LocalKey;    ///< association column referencing the parent
+    static constexpr auto remote_key = RemoteKey;  ///< association column referencing the target
+    using parent = schema::model_of<Collection>;
+    using target = typename schema::member_value_t<Collection>::target_type;
+    using association = schema::model_of<LocalKey>;
+    static constexpr bool collection = true;
+};
+
+/// Calls `visit.template operator()<Element>(element)` for each relationship element of Model's mapping.
+template <class Model, class Visit>
+void for_each_relationship_element(Visit&& visit) {
+    std::apply(
+        [&](const auto&... elements) {
+            (
+                [&]<class Element>(const Element& element) {
+                    if constexpr (is_relationship<Element>) visit.template operator()<Element>(element);
+                }(elements),
+                ...);
+        },
+        mapping<Model>::table.elements);
+}
 
 /// Whether a model declares any relationship (only such objects can be part of a reference cycle).
 template <class Model>
 inline constexpr bool has_relationship_members = std::apply(
-    [](const auto&... elements) {
-        return ((is_one_to_many<std::remove_cvref_t<decltype(elements)>> ||
-                 is_many_to_one<std::remove_cvref_t<decltype(elements)>>) ||
-                ...);
-    },
+    [](const auto&... elements) { return (is_relationship<std::remove_cvref_t<decltype(elements)>> || ...); },
     mapping<Model>::table.elements);
 
 /// Calls `visit(member)` for each relationship member (one<U> or many<U>) of a model object.
@@ -107,8 +143,7 @@ void for_each_relationship_member(Model& object, Visit&& visit) {
         [&](const auto&... elements) {
             (
                 [&]<class Element>(const Element&) {
-                    if constexpr (is_one_to_many<Element> || is_many_to_one<Element>)
-                        visit(object.*(relationship_traits<Element>::member));
+                    if constexpr (is_relationship<Element>) visit(object.*(relationship_traits<Element>::member));
                 }(elements),
                 ...);
         },
@@ -201,11 +236,11 @@ class loader;
 
 namespace orm {
 template <class Element>
-void lazy_load(session& owner, const void* parent, void* member);
+void lazy_load(session& owner, const void* parent, void* member, bool autoflush);
 template <class Parent, class Member>
-sql::join_clause relationship_join(Member Parent::*member, sql::join_kind kind);
+std::vector<sql::join_clause> relationship_join(Member Parent::*member, sql::join_kind kind);
 template <class Model>
-void bind_relationships(Model& object, session* owner, relationship_mode mode);
+void bind_relationships(object_state<Model>& state, session* owner, relationship_mode mode);
 }  // namespace orm
 
 }  // namespace strata

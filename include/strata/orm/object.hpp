@@ -25,9 +25,10 @@ enum class object_status : std::uint8_t {
 
 namespace orm {
 
-/// An object with the bookkeeping of its session.
+/// An object with the bookkeeping of its session (shared_from_this: a relationship reaches its
+/// owner's handle from the owner's state, to keep the other side in step).
 template <class T>
-struct object_state {
+struct object_state : std::enable_shared_from_this<object_state<T>> {
     T object{};                                               ///< the user's struct
     std::array<std::uint64_t, column_count<T>()> snapshot{};  ///< fingerprints as last loaded or flushed
     object_status status = object_status::pending;

@@ -116,7 +116,8 @@ public:
     requires requires { typename Member::target_type; }
     [[nodiscard]] query join(Member T::*relationship) const {
         query copy = *this;
-        copy.core_.joins.push_back(orm::relationship_join(relationship, sql::join_kind::inner));
+        for (auto& join : orm::relationship_join(relationship, sql::join_kind::inner))
+            copy.core_.joins.push_back(std::move(join));
         return copy;
     }
     /// LEFT OUTER JOIN along a relationship of T.
@@ -124,7 +125,8 @@ public:
     requires requires { typename Member::target_type; }
     [[nodiscard]] query outerjoin(Member T::*relationship) const {
         query copy = *this;
-        copy.core_.joins.push_back(orm::relationship_join(relationship, sql::join_kind::left_outer));
+        for (auto& join : orm::relationship_join(relationship, sql::join_kind::left_outer))
+            copy.core_.joins.push_back(std::move(join));
         return copy;
     }
     /// SELECT ... FOR UPDATE (or FOR SHARE with .read = true); rows read this way overwrite the
@@ -148,9 +150,11 @@ public:
     }
 
     /// Runs without flushing first (refresh() uses it: a refresh discards local changes).
-    [[nodiscard]] query no_autoflush() const {
+    [[nodiscard]] query no_autoflush() const { return with_autoflush(false); }
+    /// Whether to flush before running (the session's autoflush option still applies).
+    [[nodiscard]] query with_autoflush(bool enabled) const {
         query copy = *this;
-        copy.autoflush_ = false;
+        copy.autoflush_ = enabled;
         return copy;
     }
 
@@ -248,7 +252,7 @@ public:
         auto& connection = session_->connection();
         auto core = final_core();
         std::vector<std::unique_ptr<orm::option_run<T>>> runs;
-        for (const auto& option : loaders_) runs.push_back(option->start(core));
+        start_options(core, runs);
         const auto compiled = sql::compile(core, connection.sql_dialect());
         auto rows = connection.execute_parameters(compiled.sql, compiled.parameters);
         auto& map = session_->mapper_for<T>();
@@ -289,6 +293,23 @@ private:
                               "or name it in load_only");
         }
         mask_ = mask;
+    }
+
+    /// Lets each loader option adjust the statement. A LIMIT/OFFSET with a joined collection
+    /// must count parents: the parents' select moves into a subquery named like their table (so
+    /// every reference to the table's columns now means the subquery's) and the joins go around it.
+    void start_options(sql::select_core& core, std::vector<std::unique_ptr<orm::option_run<T>>>& runs) const {
+        const bool limited = core.limit || core.offset;
+        if (limited && std::any_of(loaders_.begin(), loaders_.end(),
+                                   [](const auto& option) { return option->limits_parents(); })) {
+            auto parents = std::make_shared<sql::select_core>(std::move(core));
+            core = sql::select_core{};
+            core.columns = parents->columns;
+            core.order_by = parents->order_by;
+            const auto table = table_of<T>();
+            core.derived = {std::move(parents), table.name};
+        }
+        for (const auto& option : loaders_) runs.push_back(option->start(core));
     }
 
     [[nodiscard]] sql::select_core final_core() const {
@@ -384,7 +405,7 @@ private:
             if (query_.autoflush_) owner.autoflush();
             auto& connection = owner.connection();
             core_ = query_.final_core();
-            for (const auto& option : query_.loaders_) runs_.push_back(option->start(core_));
+            query_.start_options(core_, runs_);
             const auto compiled = sql::compile(core_, connection.sql_dialect());
             rows_.emplace(connection.execute_streaming(compiled.sql, compiled.parameters, batch_size_));
             map_ = &owner.template mapper_for<T>();

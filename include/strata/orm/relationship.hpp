@@ -4,11 +4,17 @@
 //   struct Book   { std::int64_t id; std::int64_t author_id; strata::one<Author> author; };
 //   ... strata::one_to_many<&Author::books, &Book::author_id>("books")   in mapping<Author>
 //   ... strata::many_to_one<&Book::author, &Book::author_id>("author")   in mapping<Book>
+//   ... strata::many_to_many<&Book::tags, &BookTag::book_id, &BookTag::tag_id>("tags")  through a mapped association
+//
+// The two sides of a relationship agree in memory: author->books.add(book) sets book->author, and
+// book->author = author appends book to author->books when that collection is loaded. The
+// foreign keys (and association rows) follow at the next flush.
 //
 // Unloaded relationships load lazily through their session when first read - that is the N+1
 // a loader option (selectinload, joinedload, contains_eager) removes, and raiseload forbids.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -17,6 +23,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/orm/object.hpp"
+#include "strata/schema/mapping.hpp"
 
 namespace strata {
 
@@ -36,10 +43,16 @@ namespace orm {
 /// What a relationship member needs to load itself: the session, the object owning it, and the
 /// relationship's loader (type-erased; generated per mapping declaration).
 struct relationship_context {
-    session* owner = nullptr;                                            ///< the session that loaded the parent
-    const void* parent = nullptr;                                        ///< the parent object
-    void (*load)(session&, const void* parent, void* member) = nullptr;  ///< fills `member`
-    std::string_view name;                                               ///< for lazy_load_forbidden messages
+    session* owner = nullptr;      ///< the session that loaded the parent
+    const void* parent = nullptr;  ///< the parent object
+    void* parent_state = nullptr;  ///< the parent's object_state
+    /// Fills `member`; `autoflush` false when the load serves a change (add, remove, set): flushing
+    /// then would write the object being linked before its key is pointed.
+    void (*load)(session&, const void* parent, void* member, bool autoflush) = nullptr;
+    /// Keeps the other side in memory in step: `target_state` (an object_state of the target) was
+    /// added to (`added`) or taken from this relationship.
+    void (*link)(const relationship_context&, void* target_state, bool added) = nullptr;
+    std::string_view name;  ///< for lazy_load_forbidden messages
     relationship_mode mode = relationship_mode::lazy;
 };
 
@@ -78,6 +91,39 @@ public:
     /// Whether the target is loaded (no statement needed to read it).
     [[nodiscard]] bool is_loaded() const noexcept { return loaded_; }
 
+    /// Points the reference at `target` (empty: none): the foreign key follows at the next flush,
+    /// and a loaded collection on the other side gains (or loses) this object now.
+    void set(ref<T> target) {
+        // The previous target's loaded collection must lose this object: find it (usually in the
+        // identity map, without SQL) unless lazy loads are forbidden here.
+        if (!loaded_ && context_.load != nullptr && context_.owner != nullptr &&
+            context_.mode == relationship_mode::lazy)
+            context_.load(*context_.owner, context_.parent, this, false);
+        if (loaded_ && !weak_ && target_ == target) return;
+        if (loaded_ && !weak_ && target_ && context_.link) context_.link(context_, target_.state().get(), false);
+        target_ = std::move(target);
+        weak_target_.reset();
+        loaded_ = true;
+        weak_ = false;
+        changed_ = true;
+        if (target_ && context_.link) context_.link(context_, target_.state().get(), true);
+    }
+    /// book->writer = author: same as set(author).
+    one& operator=(ref<T> target) {
+        set(std::move(target));
+        return *this;
+    }
+    /// The loaded target without loading (empty when unloaded or NULL).
+    [[nodiscard]] ref<T> current() const noexcept {
+        if (!loaded_) return {};
+        if (weak_) return ref<T>{weak_target_.lock()};
+        return target_;
+    }
+    /// Whether set() changed the reference since the last flush.
+    [[nodiscard]] bool changed() const noexcept { return changed_; }
+    /// The flush wrote the change.
+    void clear_changes() noexcept { changed_ = false; }
+
     /// Calls `visit` with the state of the loaded target, if held strongly (the session's cycle check).
     template <class Visit>
     void visit_loaded(Visit&& visit) const {
@@ -114,7 +160,7 @@ private:
     const ref<T>& loaded_target() const {
         if (!loaded_) {
             orm::check_loadable(context_);
-            context_.load(*context_.owner, context_.parent, const_cast<one*>(this));
+            context_.load(*context_.owner, context_.parent, const_cast<one*>(this), true);
         }
         return target_;
     }
@@ -129,10 +175,11 @@ private:
     std::weak_ptr<orm::object_state<T>> weak_target_;
     bool loaded_ = false;
     bool weak_ = false;
+    bool changed_ = false;
     orm::relationship_context context_;
 };
 
-/// A one-to-many collection (author->books), ordered by the children's primary key.
+/// A collection: one-to-many (author->books) or many-to-many, ordered by the targets' primary key.
 template <class T>
 class many {
 public:
@@ -142,7 +189,7 @@ public:
     [[nodiscard]] const std::vector<ref<T>>& items() const {
         if (!loaded_) {
             orm::check_loadable(context_);
-            context_.load(*context_.owner, context_.parent, const_cast<many*>(this));
+            context_.load(*context_.owner, context_.parent, const_cast<many*>(this), true);
         }
         return items_;
     }
@@ -156,6 +203,53 @@ public:
     [[nodiscard]] const ref<T>& operator[](std::size_t index) const { return items()[index]; }
     /// Whether the collection is loaded.
     [[nodiscard]] bool is_loaded() const noexcept { return loaded_; }
+    /// Whether `item` is in the collection (loads it if needed).
+    [[nodiscard]] bool contains(const ref<T>& item) const {
+        const auto& all = items();
+        return std::find(all.begin(), all.end(), item) != all.end();
+    }
+
+    /// Adds an object (loading the collection first if needed); at the next flush its foreign key
+    /// (or an association row) points at the parent. The other side follows in memory now.
+    void add(ref<T> item) {
+        if (!item) throw usage_error("many<T>::add() of an empty strata::ref");
+        prepare_change();
+        if (std::find(items_.begin(), items_.end(), item) != items_.end()) return;
+        items_.push_back(item);
+        record(item, true);
+        if (context_.link) context_.link(context_, item.state().get(), true);
+    }
+    /// Removes an object; at the next flush its foreign key is set to NULL, or it is deleted when
+    /// the relationship is declared with strata::delete_orphan (many-to-many: the association row
+    /// goes). Returns whether it was in the collection.
+    bool remove(const ref<T>& item) {
+        prepare_change();
+        const auto found = std::find(items_.begin(), items_.end(), item);
+        if (found == items_.end()) return false;
+        items_.erase(found);
+        record(item, false);
+        if (context_.link) context_.link(context_, item.state().get(), false);
+        return true;
+    }
+    /// Objects added since the last flush.
+    [[nodiscard]] const std::vector<ref<T>>& added() const noexcept { return added_; }
+    /// Objects removed since the last flush.
+    [[nodiscard]] const std::vector<ref<T>>& removed() const noexcept { return removed_; }
+    /// Whether add() or remove() changed the collection since the last flush.
+    [[nodiscard]] bool changed() const noexcept { return !added_.empty() || !removed_.empty(); }
+    /// The flush wrote the changes.
+    void clear_changes() noexcept {
+        added_.clear();
+        removed_.clear();
+    }
+    /// Appends or removes an object without recording a change (the other side of a relationship
+    /// keeping in step: only one side writes).
+    void follow(const ref<T>& item, bool added) {
+        if (!loaded_) return;  // an unloaded collection reads the database's truth when loaded
+        const auto found = std::find(items_.begin(), items_.end(), item);
+        if (added && found == items_.end()) items_.push_back(item);
+        if (!added && found != items_.end()) items_.erase(found);
+    }
 
     /// Calls `visit` with the state of each loaded object (the session's cycle check).
     template <class Visit>
@@ -166,8 +260,12 @@ public:
     /// Forgets the loaded objects (how the session breaks a reference cycle at its end).
     void unload() noexcept {
         items_.clear();
+        added_.clear();
+        removed_.clear();
         loaded_ = false;
     }
+    /// Marks a new object's collection loaded as it is (its rows cannot exist in the database yet).
+    void mark_new() noexcept { loaded_ = true; }
     /// Marks the collection loaded with no objects yet (loaders call this before appending).
     void start_loading() {
         items_.clear();
@@ -187,19 +285,69 @@ public:
     void set_mode(relationship_mode mode) noexcept { context_.mode = mode; }
 
 private:
+    void prepare_change() {
+        // A new object's collection (never bound to a session) starts empty; the session marks
+        // the collections of added objects loaded the same way (mark_new).
+        if (!loaded_ && context_.load == nullptr) {
+            loaded_ = true;
+            return;
+        }
+        orm::check_loadable(context_);
+        if (!loaded_) context_.load(*context_.owner, context_.parent, this, false);
+    }
+    void record(const ref<T>& item, bool added) {
+        auto& undo = added ? removed_ : added_;
+        if (const auto found = std::find(undo.begin(), undo.end(), item); found != undo.end()) {
+            undo.erase(found);  // add after remove (or the reverse) cancels out
+            return;
+        }
+        (added ? added_ : removed_).push_back(item);
+    }
+
     std::vector<ref<T>> items_;
+    std::vector<ref<T>> added_;
+    std::vector<ref<T>> removed_;
     bool loaded_ = false;
     orm::relationship_context context_;
 };
 
+/// Tag for one_to_many(...): children removed from the collection are DELETEd at flush
+/// (SQLAlchemy's cascade="all, delete-orphan") instead of having their foreign key set to NULL.
+struct delete_orphan_t {
+    explicit delete_orphan_t() = default;
+};
+/// one_to_many<&Author::books, &Book::author_id>("books", strata::delete_orphan).
+inline constexpr delete_orphan_t delete_orphan{};
+
 /// Mapping element: a one-to-many collection whose children point back through ForeignKey.
 template <auto Collection, auto ForeignKey>
 struct one_to_many_definition {
-    std::string_view name;  ///< the relationship's name in messages
+    std::string_view name;       ///< the relationship's name in messages
+    bool delete_orphan = false;  ///< removed children are deleted (else their foreign key is nulled)
 };
 /// Declares a one-to-many: one_to_many<&Author::books, &Book::author_id>("books").
 template <auto Collection, auto ForeignKey>
 constexpr one_to_many_definition<Collection, ForeignKey> one_to_many(std::string_view name = "one_to_many") {
+    return {name, false};
+}
+/// Declares a one-to-many whose removed children are deleted at flush.
+template <auto Collection, auto ForeignKey>
+constexpr one_to_many_definition<Collection, ForeignKey> one_to_many(std::string_view name, delete_orphan_t) {
+    return {name, true};
+}
+
+/// Mapping element: a many-to-many collection through a mapped association model whose LocalKey
+/// references the parent and RemoteKey the target.
+template <auto Collection, auto LocalKey, auto RemoteKey>
+struct many_to_many_definition {
+    std::string_view name;  ///< the relationship's name in messages
+};
+/// Declares a many-to-many: many_to_many<&Book::tags, &BookTag::book_id, &BookTag::tag_id>("book.tags").
+template <auto Collection, auto LocalKey, auto RemoteKey>
+constexpr many_to_many_definition<Collection, LocalKey, RemoteKey> many_to_many(
+    std::string_view name = "many_to_many") {
+    static_assert(std::is_same_v<schema::model_of<LocalKey>, schema::model_of<RemoteKey>>,
+                  "many_to_many<Collection, LocalKey, RemoteKey>: both keys must be members of the association model");
     return {name};
 }
 

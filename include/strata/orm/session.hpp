@@ -115,12 +115,16 @@ public:
         std::size_t work = 0;
         for (auto& entry : mappers_) work += entry.second->prepare_flush();
         if (work == 0) return;
+        bool relationship_changes = false;
+        for (auto& entry : mappers_)
+            relationship_changes = relationship_changes || entry.second->has_relationship_changes();
         auto& target = connection();
         const auto order = dependency_order();
         within_savepoint(target, "strata_flush", [&] {
             try {
                 for (auto* item : order) item->write_inserts(target);
-                for (auto* item : order) item->write_updates(target);
+                for (auto* item : order) item->write_updates(target, relationship_changes);
+                for (auto* item : order) item->write_associations(target);
                 for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
             } catch (...) {
                 for (auto* item : order) item->abandon_flush();
@@ -316,6 +320,11 @@ private:
     std::optional<strata::connection> connection_;
     std::vector<std::pair<const void*, std::unique_ptr<orm::mapper_base>>> mappers_;
 };
+
+template <class T>
+orm::mapper<T>& orm::mapper_in(session& owner) {
+    return owner.mapper_for<T>();
+}
 
 }  // namespace strata
 

@@ -88,8 +88,10 @@ public:
 
     /// Renders SELECT; `enclosing` lists the FROM tables of the query this one is nested in.
     void select(const select_core& query, const std::vector<table_ref>* enclosing = nullptr) {
-        const std::vector<table_ref> from = query.from.empty() ? inferred_from(query, enclosing) : query.from;
+        const std::vector<table_ref> from =
+            query.from.empty() && !query.derived.query ? inferred_from(query, enclosing) : query.from;
         std::vector<table_ref> scope = from;  // what a nested query may correlate with
+        if (query.derived.query) scope.push_back({query.derived.name, {}});
         for (const auto& join : query.joins) scope.push_back(join.table);
         if (enclosing) scope.insert(scope.end(), enclosing->begin(), enclosing->end());
         scopes_.push_back(&scope);
@@ -99,8 +101,17 @@ public:
             if (i) emit(", ");
             expression(*query.columns[i]);
         }
+        if (query.derived.query) {
+            emit(" FROM (");
+            const bool saved = qualify_;
+            qualify_ = true;
+            select(*query.derived.query);  // its own scope: a derived table cannot correlate
+            qualify_ = saved;
+            emit(") AS ");
+            identifier(query.derived.name);
+        }
         if (!from.empty()) {
-            emit(" FROM ");
+            emit(query.derived.query ? ", " : " FROM ");
             for (std::size_t i = 0; i < from.size(); ++i) {
                 if (i) emit(", ");
                 table(from[i]);

@@ -46,10 +46,19 @@ struct lock_clause {
     std::vector<table_ref> of;
 };
 
+struct select_core;
+
+/// A subquery in FROM: (SELECT ...) AS name.
+struct derived_table {
+    std::shared_ptr<const select_core> query;  ///< the subquery; null: none
+    std::string_view name;                     ///< its alias, which column references qualify with
+};
+
 /// Everything a SELECT says.
 struct select_core {
     std::vector<node_ptr> columns;
     std::vector<table_ref> from;  ///< explicit FROM tables; empty: inferred from the columns and clauses
+    derived_table derived;        ///< FROM (subquery) AS name, before `from`'s tables
     std::vector<join_clause> joins;
     node_ptr where;
     std::vector<node_ptr> group_by;
@@ -70,6 +79,7 @@ struct select_core {
         hash = mix(hash, columns.size());
         for (const auto& table : from) hash = mix_static(mix_static(hash, table.name), table.alias);
         hash = mix(hash, from.size());
+        if (derived.query) hash = mix_static(mix(hash, derived.query->shape()), derived.name);
         for (const auto& join : joins)
             hash = mix(mix_static(mix_static(mix(hash, static_cast<std::uint64_t>(join.kind)), join.table.name),
                                   join.table.alias),
@@ -85,7 +95,8 @@ struct select_core {
         hash = mix(hash, order_by.size());
         hash = mix(mix(hash, limit ? 1 : 0), offset ? 1 : 0);
         hash = mix(hash, distinct ? 1 : 0);
-        hash = mix(mix(mix(hash, static_cast<std::uint64_t>(lock.strength)), lock.nowait ? 1 : 0), lock.skip_locked ? 1 : 0);
+        hash = mix(mix(mix(hash, static_cast<std::uint64_t>(lock.strength)), lock.nowait ? 1 : 0),
+                   lock.skip_locked ? 1 : 0);
         for (const auto& table : lock.of) hash = mix_static(hash, table.name);
         return hash;
     }

@@ -1,0 +1,310 @@
+// Many-to-many, joinedload with LIMIT, and writing through relationships: both sides in step,
+// foreign keys and association rows at flush, delete-orphan. Counted through engine events.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "support/backends.hpp"
+#include "support/library.hpp"
+
+using namespace library;
+using strata::col;
+using strata::testing::for_each_backend;
+
+namespace {
+
+std::string placeholder(const strata::engine& engine, int number) {
+    return engine.sql_dialect() == strata::dialect::postgresql ? "$" + std::to_string(number) : "?";
+}
+
+/// book id -> its tag ids, in order.
+std::map<std::int64_t, std::vector<std::int64_t>> tags_of(const std::vector<strata::ref<book>>& books) {
+    std::map<std::int64_t, std::vector<std::int64_t>> graph;
+    for (const auto& item : books)
+        for (const auto& label : item->tags) graph[item->id].push_back(label->id);
+    return graph;
+}
+
+/// The tag ids of a book as the database has them (a fresh session).
+std::vector<std::int64_t> stored_tags(strata::engine& engine, std::int64_t book_id) {
+    strata::session fresh{engine};
+    std::vector<std::int64_t> ids;
+    for (const auto& label : fresh.get<book>(book_id)->tags) ids.push_back(label->id);
+    return ids;
+}
+
+book new_book(std::int64_t id, std::string title, std::int64_t author_id = 0) {
+    book made;
+    made.id = id;
+    made.title = std::move(title);
+    made.author_id = author_id;
+    return made;
+}
+
+std::int64_t count_rows(strata::engine& engine, const std::string& sql) {
+    auto connection = engine.connect();
+    return connection.execute(sql).scalar<std::int64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("many-to-many loads lazily, with selectinload in 2 statements and joinedload in 1, the same tags") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 10, 10);  // 100 books, two tags each: 1 + id % 3 and 4 + id % 2
+        std::map<std::int64_t, std::vector<std::int64_t>> lazy;
+        {
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            const auto books = session.query<book>().order_by(col<&book::id>).all();
+            lazy = tags_of(books);
+            CHECK(counter.count() == 1 + 100);
+            CHECK(counter.statements()[1] ==
+                  "SELECT tags.id, tags.label FROM tags JOIN book_tags ON tags.id = book_tags.tag_id "
+                  "WHERE book_tags.book_id = " +
+                      placeholder(engine, 1) + " ORDER BY tags.id");
+        }
+        CHECK(lazy.size() == 100);
+        CHECK(lazy[1] == std::vector<std::int64_t>{2, 5});
+        CHECK(lazy[6] == std::vector<std::int64_t>{1, 4});
+        {
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            const auto books = session.query<book>().options(strata::selectinload(&book::tags)).all();
+            CHECK(counter.count() == 2);
+            CHECK(counter.statements()[1].starts_with(
+                "SELECT tags.id, tags.label, book_tags.book_id FROM tags JOIN book_tags ON tags.id = book_tags.tag_id "
+                "WHERE book_tags.book_id IN ("));
+            CHECK(tags_of(books) == lazy);
+            CHECK(counter.count() == 2);
+            // one object per tag row, shared by every book that has it (the identity map)
+            std::set<const tag*> distinct;
+            for (const auto& item : books)
+                for (const auto& label : item->tags) distinct.insert(label.get());
+            CHECK(distinct.size() == 5);  // tag 6 is on no book
+        }
+        {
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            const auto books = session.query<book>().options(strata::joinedload(&book::tags)).all();
+            CHECK(counter.count() == 1);
+            CHECK(counter.statements()[0].find("LEFT OUTER JOIN book_tags ON book_tags.book_id = books.id "
+                                               "LEFT OUTER JOIN tags ON tags.id = book_tags.tag_id") !=
+                  std::string::npos);
+            CHECK(books.size() == 100);
+            CHECK(tags_of(books) == lazy);
+            CHECK(counter.count() == 1);
+        }
+        {
+            // the other side, declared with the association's keys swapped
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            const auto tags = session.query<tag>().options(strata::selectinload(&tag::books)).all();
+            CHECK(counter.count() == 2);
+            REQUIRE(tags.size() == 6);
+            CHECK(tags[1]->books.size() == 34);  // tag 2: ids with id % 3 == 1
+            CHECK(tags[1]->books[0]->id == 1);
+            CHECK(tags[3]->books.size() == 50);  // tag 4: even ids
+        }
+    });
+}
+
+TEST_CASE("joinedload of a collection with limit and offset counts parents, not joined rows") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 10, 10);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto authors = session.query<author>()
+                                 .filter(col<&author::id> > 1)
+                                 .order_by(col<&author::id>)
+                                 .limit(3)
+                                 .offset(1)
+                                 .options(strata::joinedload(&author::books))
+                                 .all();
+        REQUIRE(authors.size() == 3);
+        CHECK(authors[0]->id == 3);
+        CHECK(authors[2]->id == 5);
+        for (const auto& item : authors) CHECK(item->books.size() == 10);
+        CHECK(authors[0]->books[0]->id == 21);
+        CHECK(counter.count() == 1);
+        const auto sql = counter.statements()[0];
+        CHECK(sql.starts_with(
+            "SELECT authors.id, authors.name, books.id, books.title, books.author_id, "
+            "books.publisher_id FROM (SELECT authors.id, authors.name FROM authors WHERE authors.id > "));
+        CHECK(sql.find(
+                  ") AS authors LEFT OUTER JOIN books ON books.author_id = authors.id ORDER BY authors.id, books.id") !=
+              std::string::npos);
+        // a many-to-many collection too, with a many-to-one joined beside it
+        counter.reset();
+        const auto books = session.query<book>()
+                               .order_by(col<&book::id>.desc())
+                               .limit(4)
+                               .options(strata::joinedload(&book::tags), strata::joinedload(&book::writer))
+                               .all();
+        REQUIRE(books.size() == 4);
+        CHECK(books[0]->id == 100);
+        CHECK(books[0]->tags.size() == 2);
+        CHECK(books[3]->writer->id == 10);
+        CHECK(counter.count() == 1);
+    });
+}
+
+TEST_CASE("adding a book to author.books sets book.writer at once and author_id at flush") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto first = session.get<author>(1);
+        auto second = session.get<author>(2);
+        auto fresh = session.add(new_book(50, "new"));
+        first->books.add(fresh);
+        CHECK(first->books.size() == 3);
+        CHECK(fresh->writer.current() == first);  // the other side, in memory, before any flush
+        CHECK(fresh->author_id == 0);
+
+        // moving a loaded book: it leaves its old author's loaded collection too
+        auto moved = session.get<book>(1);
+        CHECK(moved->writer->id == 1);
+        strata::statement_counter counter{engine};
+        second->books.add(moved);
+        CHECK(moved->writer.current() == second);
+        CHECK(first->books.size() == 2);
+        CHECK(!first->books.contains(moved));
+        session.flush();
+        CHECK(fresh->author_id == 1);
+        CHECK(moved->author_id == 2);
+        const auto statements = counter.statements();
+        REQUIRE(statements.size() == 3);  // second's books were loaded by add(): 1 SELECT
+        CHECK(statements[1].starts_with("INSERT INTO books (id, title, author_id, publisher_id) VALUES ("));
+        CHECK(statements[2] ==
+              "UPDATE books SET author_id = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+        session.commit();
+        strata::session check{engine};
+        CHECK(check.get<book>(50)->author_id == 1);
+        CHECK(check.get<book>(1)->author_id == 2);
+        CHECK(check.get<author>(2)->books.size() == 3);
+    });
+}
+
+TEST_CASE("setting book.writer moves the book between loaded collections and writes author_id at flush") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto first = session.get<author>(1);
+        auto second = session.get<author>(2);
+        CHECK(first->books.size() == 2);
+        CHECK(second->books.size() == 2);
+        auto moved = first->books[0];
+        moved->writer = second;
+        CHECK(second->books.size() == 3);
+        CHECK(first->books.size() == 1);
+        // a new author: INSERTed first, its generated key written into the book
+        auto newcomer = session.add(author{7, "newcomer", {}});
+        auto other = first->books[0];
+        other->writer = newcomer;
+        CHECK(newcomer->books.size() == 1);  // a new object's collection is loaded (empty) from the start
+        strata::statement_counter counter{engine};
+        session.commit();
+        const auto statements = counter.statements();
+        REQUIRE(statements.size() == 3);
+        CHECK(statements[0].starts_with("INSERT INTO authors"));
+        CHECK(statements[1].starts_with("UPDATE books SET author_id = "));
+        CHECK(statements[2].starts_with("UPDATE books SET author_id = "));
+        strata::session check{engine};
+        CHECK(check.get<book>(moved->id)->author_id == 2);
+        CHECK(check.get<book>(other->id)->author_id == 7);
+        CHECK(check.get<author>(1)->books.size() == 0);
+    });
+}
+
+TEST_CASE("removing from a collection deletes the orphan with delete_orphan, else nulls an optional key") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 5);  // 10 books, 10 reviews, publishers 1-5
+        strata::session session{engine};
+        // load first: a lazy load autoflushes, which would write the changes below early
+        auto reviewed = session.get<book>(3);
+        auto gone = reviewed->reviews[0];
+        auto publisher_one = session.get<publisher>(1);
+        REQUIRE(publisher_one->books.size() == 2);  // books 5 and 10: (i % 5) + 1 == 1
+        auto released = publisher_one->books[0];
+        CHECK(reviewed->reviews.remove(gone));
+        CHECK(reviewed->reviews.size() == 0);
+        CHECK(publisher_one->books.remove(released));
+        CHECK(!publisher_one->books.remove(released));  // no longer there
+        CHECK(released->publisher_ref.current() == strata::ref<publisher>{});
+        strata::statement_counter counter{engine};
+        session.flush();
+        const auto statements = counter.statements();
+        REQUIRE(statements.size() == 2);
+        CHECK(statements[0] ==
+              "UPDATE books SET publisher_id = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+        CHECK(statements[1] == "DELETE FROM reviews WHERE id = " + placeholder(engine, 1));
+        CHECK(gone.status() == strata::object_status::detached);
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews") == 9);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE publisher_id IS NULL") == 1);
+    });
+}
+
+TEST_CASE("removing from a collection whose foreign key is not nullable throws usage_error and writes nothing") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto first = session.get<author>(1);
+        auto kept = first->books[0];
+        kept->title = "changed in the same flush";
+        first->books.remove(kept);
+        CHECK_THROWS_AS(session.flush(), strata::usage_error);
+        session.rollback();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE author_id = 1 AND title LIKE 'book%'") == 2);
+    });
+}
+
+TEST_CASE("many-to-many add and remove write association rows; deleting a book deletes its rows") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 5);
+        strata::session session{engine};
+        auto first = session.get<book>(1);  // tags 2 and 5
+        auto tag_one = session.get<tag>(1);
+        auto tag_two = session.get<tag>(2);
+        const auto before = tag_one->books.size();
+        first->tags.add(tag_one);
+        CHECK(tag_one->books.size() == before + 1);  // the other side follows in memory
+        CHECK(tag_one->books.contains(first));
+        first->tags.remove(tag_two);
+        strata::statement_counter counter{engine};
+        session.flush();
+        const auto statements = counter.statements();
+        REQUIRE(statements.size() == 2);
+        CHECK(statements[0] == "DELETE FROM book_tags WHERE book_id = " + placeholder(engine, 1) +
+                                   " AND tag_id = " + placeholder(engine, 2));
+        CHECK(statements[1] == "INSERT INTO book_tags (book_id, tag_id) VALUES (" + placeholder(engine, 1) + ", " +
+                                   placeholder(engine, 2) + ")");
+        // a new book and a new tag, linked before either has a row
+        auto doomed = session.get<book>(2);
+        auto doomed_review = doomed->reviews[0];
+        auto novel = session.add(new_book(90, "novel", 1));
+        auto label = session.add(tag{9, "fresh", {}});
+        novel->tags.add(label);
+        CHECK(label->books.contains(novel));
+        session.remove(doomed_review);
+        session.remove(doomed);
+        counter.reset();
+        session.commit();
+        CHECK(counter.count() == 6);  // 2 INSERTs, 1 association INSERT, association DELETE, 2 DELETEs
+        CHECK(stored_tags(engine, 1) == std::vector<std::int64_t>{1, 5});
+        CHECK(stored_tags(engine, 90) == std::vector<std::int64_t>{9});
+        CHECK(count_rows(engine, "SELECT count(*) FROM book_tags WHERE book_id = 2") == 0);
+    });
+}
+
+TEST_CASE("raiseload and relationship writes: add() on a raise collection throws lazy_load_forbidden") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine, {.raiseload = true}};
+        auto first = session.get<author>(1);
+        auto fresh = session.add(new_book(60, "x"));
+        CHECK_THROWS_AS(first->books.add(fresh), strata::lazy_load_forbidden);
+        CHECK(!fresh->writer.is_loaded());
+    });
+}

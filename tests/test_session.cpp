@@ -296,3 +296,31 @@ TEST_CASE("Core statements run in the session's transaction after autoflush") {
         CHECK(session.query<account>().count() == 0);
     });
 }
+
+TEST_CASE("the identity map's hash table keeps every key findable through interleaved erases") {
+    // Dense entries with swap-on-erase and backward-shift slots: erase must re-point the moved
+    // entry's slot and keep every probe chain intact (strided keys make long clusters).
+    strata::detail::flat_map<std::tuple<std::int64_t>, std::int64_t, strata::orm::key_hash> map;
+    for (std::int64_t key = 0; key < 20'000; ++key) *map.try_emplace({key * 1024}).first = key;
+    for (std::int64_t key = 0; key < 20'000; key += 3) map.erase({key * 1024});
+    std::int64_t found = 0;
+    for (std::int64_t key = 0; key < 20'000; ++key) {
+        const auto* value = map.find({key * 1024});
+        if (key % 3 == 0) {
+            CHECK(value == nullptr);
+        } else if (value != nullptr && *value == key) {
+            ++found;
+        }
+    }
+    CHECK(found == 20'000 - 6'667);
+    CHECK(map.size() == 20'000 - 6'667);
+    bool only_kept = true;
+    std::size_t visited = 0;
+    map.for_each([&](const std::tuple<std::int64_t>& key, std::int64_t value) {
+        ++visited;
+        if (value % 3 == 0 || std::get<0>(key) != value * 1024) only_kept = false;
+    });
+    CHECK(only_kept);
+    CHECK(visited == map.size());
+    CHECK(!map.try_emplace({1024}).second);  // present: not inserted again
+}

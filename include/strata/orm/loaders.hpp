@@ -301,6 +301,8 @@ std::vector<Key> batch_at(const std::vector<Key>& keys, std::size_t start) {
 }
 
 /// selectinload: after the parents, one IN query per 500 keys loads every parent's targets.
+/// The IN queries do not autoflush: the parents' query flushed just before, and no user code ran
+/// since (flushing again would only rescan every object in the session, per batch).
 template <class Element>
 class selectin_option final : public relationship_option<typename relationship_traits<Element>::parent>,
                               public nested_options<typename relationship_traits<Element>::target> {
@@ -328,6 +330,7 @@ public:
                         .filter(col<traits::local_key>.in_(batch))
                         .order_by(col<traits::local_key>, col<target_key>)
                         .with_options(options)
+                        .with_autoflush(false)
                         .run([](const ref<target>&) {});
                     for (const auto& [owner_key, item] : found)
                         for (const auto* object : by_key[owner_key]) ((**object).*(traits::member)).append(item);
@@ -341,6 +344,7 @@ public:
                                         .filter(col<traits::foreign_key>.in_(batch))
                                         .order_by(col<traits::foreign_key>, col<first_key_member<target>()>)
                                         .with_options(nested_)
+                                        .with_autoflush(false)
                                         .all();
                     for (auto& child : children) {
                         const auto& foreign_key = (*child).*(traits::foreign_key);
@@ -362,7 +366,7 @@ public:
                 std::unordered_map<key_value, ref<target>> found;
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
                     const auto batch = batch_at(keys, start);
-                    for (auto& item : owner.query<target>().filter(col<key>.in_(batch)).with_options(nested_).all())
+                    for (auto& item : owner.query<target>().filter(col<key>.in_(batch)).with_options(nested_).with_autoflush(false).all())
                         found.emplace((*item).*key, item);
                 }
                 for (const auto& object : parents) {

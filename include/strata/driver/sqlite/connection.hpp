@@ -54,23 +54,27 @@ public:
         return name ? std::string_view{name} : std::string_view{};
     }
     [[nodiscard]] bool is_null(std::size_t column) const override {
-        return type_of(column) == SQLITE_NULL;
+        return sqlite3_value_type(value_of(column)) == SQLITE_NULL;
     }
     [[nodiscard]] bool read_bool(std::size_t column) const override { return read_integer(column) != 0; }
+    // The readers go through sqlite3_column_value once per read: each sqlite3_column_* call pays
+    // its own statement and error-state checks, and a typed read needs the type first. Reading
+    // an "unprotected" value this way is safe because a connection is used by one thread at a
+    // time (it is opened SQLITE_OPEN_NOMUTEX for the same reason).
     [[nodiscard]] std::int64_t read_integer(std::size_t column) const override {
-        const int index = static_cast<int>(column);
-        switch (type_of(column)) {
-            case SQLITE_INTEGER: return sqlite3_column_int64(statement_, index);
+        sqlite3_value* value = value_of(column);
+        switch (sqlite3_value_type(value)) {
+            case SQLITE_INTEGER: return sqlite3_value_int64(value);
             case SQLITE_FLOAT: {
-                const double value = sqlite3_column_double(statement_, index);
-                if (value == std::trunc(value) && std::abs(value) < 9.2e18) return static_cast<std::int64_t>(value);
+                const double real = sqlite3_value_double(value);
+                if (real == std::trunc(real) && std::abs(real) < 9.2e18) return static_cast<std::int64_t>(real);
                 break;
             }
             case SQLITE_TEXT: {
-                const auto text = read_text(column);
-                std::int64_t value = 0;
-                const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), value);
-                if (code == std::errc{} && end == text.data() + text.size()) return value;
+                const auto text = text_of(value);
+                std::int64_t parsed = 0;
+                const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+                if (code == std::errc{} && end == text.data() + text.size()) return parsed;
                 break;
             }
             case SQLITE_NULL: null_read(column);
@@ -80,16 +84,16 @@ public:
                                ") does not hold an integer");
     }
     [[nodiscard]] double read_real(std::size_t column) const override {
-        const int index = static_cast<int>(column);
-        switch (type_of(column)) {
+        sqlite3_value* value = value_of(column);
+        switch (sqlite3_value_type(value)) {
             case SQLITE_FLOAT:
-            case SQLITE_INTEGER: return sqlite3_column_double(statement_, index);
+            case SQLITE_INTEGER: return sqlite3_value_double(value);
             case SQLITE_TEXT: {
                 // NaN is stored as the text 'NaN', because SQLite turns a bound NaN into NULL.
-                const auto text = read_text(column);
-                double value = 0;
-                const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), value);
-                if (code == std::errc{} && end == text.data() + text.size()) return value;
+                const auto text = text_of(value);
+                double parsed = 0;
+                const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+                if (code == std::errc{} && end == text.data() + text.size()) return parsed;
                 break;
             }
             case SQLITE_NULL: null_read(column);
@@ -99,26 +103,24 @@ public:
                                ") does not hold a number");
     }
     [[nodiscard]] std::string_view read_text(std::size_t column) const override {
-        check(column);
-        const int index = static_cast<int>(column);
-        const auto* text = sqlite3_column_text(statement_, index);
-        if (text == nullptr && sqlite3_column_type(statement_, index) == SQLITE_NULL) null_read(column);
-        return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(statement_, index))};
+        sqlite3_value* value = value_of(column);
+        if (sqlite3_value_type(value) == SQLITE_NULL) null_read(column);
+        return text_of(value);
     }
     [[nodiscard]] blob_view read_blob(std::size_t column) const override {
-        const int index = static_cast<int>(column);
-        if (type_of(column) == SQLITE_NULL) null_read(column);
-        const void* bytes = sqlite3_column_blob(statement_, index);
-        return {static_cast<const std::byte*>(bytes), static_cast<std::size_t>(sqlite3_column_bytes(statement_, index))};
+        sqlite3_value* value = value_of(column);
+        if (sqlite3_value_type(value) == SQLITE_NULL) null_read(column);
+        const void* bytes = sqlite3_value_blob(value);
+        return {static_cast<const std::byte*>(bytes), static_cast<std::size_t>(sqlite3_value_bytes(value))};
     }
     [[nodiscard]] timestamp read_timestamp(std::size_t column) const override {
-        const int index = static_cast<int>(column);
-        switch (type_of(column)) {
+        sqlite3_value* value = value_of(column);
+        switch (sqlite3_value_type(value)) {
             case SQLITE_TEXT:
-                if (const auto parsed = strata::detail::parse_timestamp(read_text(column))) return *parsed;
+                if (const auto parsed = strata::detail::parse_timestamp(text_of(value))) return *parsed;
                 break;
             case SQLITE_INTEGER:  // unix epoch seconds, SQLite's own numeric convention
-                return timestamp{std::chrono::seconds{sqlite3_column_int64(statement_, index)}};
+                return timestamp{std::chrono::seconds{sqlite3_value_int64(value)}};
             case SQLITE_NULL: null_read(column);
             default: break;
         }
@@ -133,9 +135,13 @@ private:
             throw usage_error("column index " + std::to_string(column) + " is out of range (the result has " +
                               std::to_string(column_count_) + " columns)");
     }
-    [[nodiscard]] int type_of(std::size_t column) const {
+    [[nodiscard]] sqlite3_value* value_of(std::size_t column) const {
         check(column);
-        return sqlite3_column_type(statement_, static_cast<int>(column));
+        return sqlite3_column_value(statement_, static_cast<int>(column));
+    }
+    [[nodiscard]] static std::string_view text_of(sqlite3_value* value) {
+        const auto* text = sqlite3_value_text(value);  // before bytes: converts a number to its text first
+        return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_value_bytes(value))};
     }
     [[noreturn]] void null_read(std::size_t column) const {
         throw conversion_error("column " + std::to_string(column) + " (" + std::string{column_name(column)} +

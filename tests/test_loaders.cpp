@@ -228,6 +228,27 @@ TEST_CASE("every strategy builds the same object graph") {
     });
 }
 
+TEST_CASE("a graph loaded one way is freed without the cycle check, and a kept parent keeps its children") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 3, 2);
+        std::weak_ptr<strata::orm::object_state<author>> dropped_author;
+        std::weak_ptr<strata::orm::object_state<book>> dropped_book;
+        strata::ref<author> kept;
+        {
+            strata::session session{engine};
+            const auto authors = session.query<author>().options(strata::selectinload(&author::books)).all();
+            REQUIRE(!authors[1]->books[0]->writer.is_loaded());  // one direction only: no cycle can exist
+            dropped_author = authors[1].state();
+            dropped_book = authors[1]->books[0].state();
+            kept = authors[0];
+        }
+        CHECK(dropped_author.expired());
+        CHECK(dropped_book.expired());
+        CHECK(kept->books.size() == 2);  // still loaded after the session, owned through the kept parent
+        CHECK(kept.status() == strata::object_status::detached);
+    });
+}
+
 TEST_CASE(
     "objects loaded both ways (author.books and book.writer) are freed at the session's end when nobody holds them") {
     for_each_backend([](strata::engine& engine) {

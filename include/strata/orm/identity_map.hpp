@@ -58,6 +58,10 @@ public:
     virtual void expire_all() noexcept = 0;
     /// After rollback: pending objects are dropped, deleted ones restored, all expired.
     virtual void rollback() noexcept = 0;
+    /// Whether any object of this model holds a loaded relationship target (cheap: no hashing).
+    [[nodiscard]] virtual bool has_loaded_relationships() = 0;
+    /// The tables this model's relationships lead to.
+    [[nodiscard]] virtual std::vector<std::string_view> relationship_targets() const = 0;
     /// Adds this model's objects, who holds them inside the session and what they reference to `graph`.
     virtual void describe_graph(object_graph& graph) = 0;
     /// Breaks reference cycles before detaching: objects no outside handle reaches unload their
@@ -317,6 +321,33 @@ public:
         expire_all();
     }
 
+    [[nodiscard]] bool has_loaded_relationships() override {
+        if constexpr (!has_relationship_members<T>) {
+            return false;
+        } else {
+            bool found = false;
+            const auto check = [&found](const state_ptr& item) {
+                for_each_relationship_member(item->object, [&found](const auto& member) {
+                    if (!found) member.visit_loaded([&found](const void*) { found = true; });
+                });
+            };
+            map_.for_each([&](const key_type<T>&, const state_ptr& item) {
+                if (!found) check(item);
+            });
+            for (const auto& item : pending_)
+                if (!found) check(item);
+            return found;
+        }
+    }
+
+    [[nodiscard]] std::vector<std::string_view> relationship_targets() const override {
+        std::vector<std::string_view> tables;
+        for_each_relationship_element<T>([&tables]<class Element>(const Element&) {
+            tables.push_back(mapping<typename relationship_traits<Element>::target>::table.name);
+        });
+        return tables;
+    }
+
     void describe_graph(object_graph& graph) override {
         // Objects without relationships reach nothing, so they cannot close a cycle: leaving them
         // out keeps a session's end free for plain models (100,000 hydrated rows, no graph).
@@ -335,7 +366,7 @@ public:
                     if constexpr (requires(std::remove_cvref_t<decltype(member)> & collection) {
                                       collection.start_loading();
                                   })
-                        target_node.collected_by.push_back(item.get());
+                        object_graph::add_holder(target_node, item.get());
                 });
             });
         };

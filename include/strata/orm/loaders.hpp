@@ -366,7 +366,11 @@ public:
                 std::unordered_map<key_value, ref<target>> found;
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
                     const auto batch = batch_at(keys, start);
-                    for (auto& item : owner.query<target>().filter(col<key>.in_(batch)).with_options(nested_).with_autoflush(false).all())
+                    for (auto& item : owner.query<target>()
+                                          .filter(col<key>.in_(batch))
+                                          .with_options(nested_)
+                                          .with_autoflush(false)
+                                          .all())
                         found.emplace((*item).*key, item);
                 }
                 for (const auto& object : parents) {

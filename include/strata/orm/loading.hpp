@@ -155,14 +155,22 @@ void for_each_relationship_member(Model& object, Visit&& visit) {
 /// them (author.books <-> book.writer) that shared ownership alone would never free.
 struct object_graph {
     struct node {
-        long use_count = 0;              ///< owners of the state (0: not tracked by this session)
-        long internal = 0;               ///< owners inside the session: its lists and other objects' relationships
-        bool reachable = false;          ///< held, directly or through relationships, from outside
-        std::vector<const void*> edges;  ///< loaded relationship targets
-        std::vector<const void*> collected_by;  ///< objects whose loaded collections hold this one (usually one)
+        long use_count = 0;                  ///< owners of the state (0: not tracked by this session)
+        long internal = 0;                   ///< owners inside the session: its lists and other objects' relationships
+        bool reachable = false;              ///< held, directly or through relationships, from outside
+        std::vector<const void*> edges;      ///< loaded relationship targets
+        const void* first_holder = nullptr;  ///< an object whose loaded collection holds this one
+        std::vector<const void*> other_holders;  ///< more such objects (rare: many-to-many)
     };
     std::unordered_map<const void*, node> nodes;
 
+    /// Records that `parent`'s loaded collection holds `child` (one parent needs no allocation).
+    static void add_holder(node& child, const void* parent) {
+        if (child.first_holder == nullptr)
+            child.first_holder = parent;
+        else
+            child.other_holders.push_back(parent);
+    }
     /// Marks every object reachable from one held outside the session.
     void mark_reachable() {
         std::vector<const void*> pending;
@@ -187,8 +195,9 @@ struct object_graph {
     [[nodiscard]] bool holds_child(const void* parent, const void* child) const {
         const auto found = nodes.find(child);  // a child's holders are few (usually one parent)
         if (found == nodes.end()) return false;
-        const auto& holders = found->second.collected_by;
-        return std::find(holders.begin(), holders.end(), parent) != holders.end();
+        const auto& holders = found->second.other_holders;
+        return found->second.first_holder == parent ||
+               std::find(holders.begin(), holders.end(), parent) != holders.end();
     }
     /// Whether the object is unreachable from outside (its relationships may be dropped).
     [[nodiscard]] bool is_garbage(const void* id) const {

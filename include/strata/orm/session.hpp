@@ -13,6 +13,7 @@
 // pending, changes stay unflushed), and the typed error propagates.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -239,13 +240,49 @@ private:
     /// (author.books and book.writer) would otherwise keep itself alive forever.
     void detach_all() noexcept {
         try {
+            if (!cycles_possible()) {
+                for (auto& entry : mappers_) entry.second->clear();
+                return;
+            }
             orm::object_graph graph;
+            graph.nodes.reserve(identity_count());
             for (auto& entry : mappers_) entry.second->describe_graph(graph);
             graph.mark_reachable();
             for (auto& entry : mappers_) entry.second->release_unreachable(graph);
         } catch (...) {  // out of memory while looking: detach without breaking cycles
         }
         for (auto& entry : mappers_) entry.second->clear();
+    }
+
+    /// Whether loaded relationships could form a reference cycle: only if the models whose objects
+    /// hold loaded targets lead to each other in a loop (author.books and book.writer both loaded).
+    /// Loading one direction only - the usual eager load - skips the object graph entirely.
+    bool cycles_possible() {
+        struct holder {
+            std::string_view table;
+            std::vector<std::string_view> targets;
+        };
+        std::vector<holder> holders;
+        for (auto& entry : mappers_)
+            if (entry.second->has_loaded_relationships())
+                holders.push_back({entry.second->info().table, entry.second->relationship_targets()});
+        // Repeatedly drop models that lead to no remaining holder; whatever remains is on a loop.
+        for (bool dropped = true; dropped && !holders.empty();) {
+            dropped = false;
+            for (auto item = holders.begin(); item != holders.end(); ++item) {
+                const bool leads_on =
+                    std::any_of(item->targets.begin(), item->targets.end(), [&](std::string_view table) {
+                        return std::any_of(holders.begin(), holders.end(),
+                                           [&](const holder& other) { return other.table == table; });
+                    });
+                if (!leads_on) {
+                    holders.erase(item);
+                    dropped = true;
+                    break;
+                }
+            }
+        }
+        return !holders.empty();
     }
 
     /// Runs `work` inside savepoint `name`: on any exception rolls back to it (or, when the

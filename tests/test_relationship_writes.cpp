@@ -110,6 +110,25 @@ TEST_CASE("many-to-many loads lazily, with selectinload in 2 statements and join
     });
 }
 
+TEST_CASE("joinedload with innerjoin uses INNER JOIN for a not-nullable many-to-one, LEFT OUTER JOIN otherwise") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 10, 10);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto books = session.query<book>()
+                               .options(strata::joinedload(&book::writer, strata::innerjoin),
+                                        strata::joinedload(&book::publisher_ref, strata::innerjoin))
+                               .all();
+        CHECK(books.size() == 100);
+        CHECK(books[0]->writer->id == 1);
+        CHECK(books[0]->publisher_ref->id == 2);
+        CHECK(counter.count() == 1);
+        const auto sql = counter.statements()[0];
+        CHECK(sql.find(" FROM books JOIN authors ON authors.id = books.author_id "
+                       "LEFT OUTER JOIN publishers ON publishers.id = books.publisher_id") != std::string::npos);
+    });
+}
+
 TEST_CASE("joinedload of a collection with limit and offset counts parents, not joined rows") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 10, 10);

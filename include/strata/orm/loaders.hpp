@@ -205,20 +205,30 @@ private:
     std::unordered_set<const void*> seen_;
 };
 
-/// joinedload: LEFT OUTER JOIN the target and read it from the same rows.
+/// joinedload: LEFT OUTER JOIN the target and read it from the same rows; INNER JOIN when asked
+/// for a many-to-one whose foreign key is not nullable (where it cannot drop a parent).
 template <class Element>
 class joined_option final : public relationship_option<typename relationship_traits<Element>::parent> {
 public:
     using traits = relationship_traits<Element>;
+    /// `inner`: innerjoin was asked for.
+    explicit joined_option(bool inner = false) : inner_(inner) {}
     std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
-        for (auto& join : relationship_joins<Element>(sql::join_kind::left_outer))
-            core.joins.push_back(std::move(join));
+        auto kind = sql::join_kind::left_outer;
+        if constexpr (traits::kind == relationship_kind::many_to_one) {
+            if (inner_ && !sql::is_optional_v<schema::member_value_t<traits::foreign_key>>)
+                kind = sql::join_kind::inner;
+        }
+        for (auto& join : relationship_joins<Element>(kind)) core.joins.push_back(std::move(join));
         if constexpr (traits::collection)
             core.order_by.push_back({col<first_key_member<typename traits::target>()>.to_expression().node(), {}, {}});
         return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core));
     }
     [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
     [[nodiscard]] bool limits_parents() const noexcept override { return traits::collection; }
+
+private:
+    bool inner_;
 };
 
 /// contains_eager: the user's own join already brings the target's rows: read them from it.
@@ -332,8 +342,11 @@ public:
                         .with_options(options)
                         .with_autoflush(false)
                         .run([](const ref<target>&) {});
-                    for (const auto& [owner_key, item] : found)
-                        for (const auto* object : by_key[owner_key]) ((**object).*(traits::member)).append(item);
+                    for (const auto& [owner_key, item] : found) {
+                        const auto owners = by_key.find(owner_key);
+                        if (owners == by_key.end()) continue;
+                        for (const auto* object : owners->second) ((**object).*(traits::member)).append(item);
+                    }
                 }
             } else if constexpr (traits::collection) {
                 constexpr auto key = referenced_member<traits::foreign_key, parent>();
@@ -346,11 +359,19 @@ public:
                                         .with_options(nested_)
                                         .with_autoflush(false)
                                         .all();
+                    // Children come ordered by their key: look each parent group up once, not per child.
+                    const std::vector<const ref<parent>*>* owners = nullptr;
+                    const typename decltype(by_key)::key_type* owners_key = nullptr;
                     for (auto& child : children) {
                         const auto& foreign_key = (*child).*(traits::foreign_key);
                         if (is_null_value(foreign_key)) continue;
-                        for (const auto* object : by_key[unwrap_value(foreign_key)])
-                            ((**object).*(traits::member)).append(child);
+                        if (owners_key == nullptr || !(*owners_key == unwrap_value(foreign_key))) {
+                            const auto found = by_key.find(unwrap_value(foreign_key));
+                            if (found == by_key.end()) continue;
+                            owners_key = &found->first;
+                            owners = &found->second;
+                        }
+                        for (const auto* object : *owners) ((**object).*(traits::member)).append(child);
                     }
                 }
             } else {
@@ -510,6 +531,21 @@ loader<Parent, typename Member::target_type> selectinload(Member Parent::*member
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> joinedload(Member Parent::*member) {
     return {orm::make_option<orm::joined_option>(member), nullptr};
+}
+
+/// Tag for joinedload(member, strata::innerjoin): INNER JOIN instead of LEFT OUTER JOIN, used for a
+/// many-to-one whose foreign key is not nullable (elsewhere an inner join would drop parents, so
+/// the join stays outer).
+struct innerjoin_t {
+    explicit innerjoin_t() = default;
+};
+/// joinedload(&Book::writer, strata::innerjoin).
+inline constexpr innerjoin_t innerjoin{};
+
+/// joinedload(&Book::writer, strata::innerjoin): INNER JOIN where the key is not nullable.
+template <class Parent, class Member>
+loader<Parent, typename Member::target_type> joinedload(Member Parent::*member, innerjoin_t) {
+    return {orm::make_option<orm::joined_option>(member, true), nullptr};
 }
 
 /// contains_eager(&Book::author): fill the relationship from the query's own join.

@@ -86,18 +86,18 @@ constexpr bool is_inverse_of() {
     } else {
         using mine = relationship_traits<Element>;
         using theirs = relationship_traits<Candidate>;
-        if constexpr (!std::is_same_v<typename theirs::target, typename mine::parent>) {
-            return false;
-        } else if constexpr (mine::kind == relationship_kind::many_to_many) {
-            if constexpr (theirs::kind == relationship_kind::many_to_many)
-                return same_member<mine::local_key, theirs::remote_key>() &&
-                       same_member<mine::remote_key, theirs::local_key>();
-            else
-                return false;
-        } else if constexpr (theirs::kind == relationship_kind::many_to_many) {
-            return false;
-        } else {
+        constexpr bool points_back = std::is_same_v<typename theirs::target, typename mine::parent>;
+        constexpr bool both_many = mine::kind == relationship_kind::many_to_many &&
+                                   theirs::kind == relationship_kind::many_to_many;
+        constexpr bool neither_many = mine::kind != relationship_kind::many_to_many &&
+                                      theirs::kind != relationship_kind::many_to_many;
+        if constexpr (points_back && both_many) {
+            return same_member<mine::local_key, theirs::remote_key>() &&
+                   same_member<mine::remote_key, theirs::local_key>();
+        } else if constexpr (points_back && neither_many) {
             return mine::kind != theirs::kind && same_member<mine::foreign_key, theirs::foreign_key>();
+        } else {
+            return false;
         }
     }
 }

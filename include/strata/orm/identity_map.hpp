@@ -189,21 +189,21 @@ public:
 
     std::size_t prepare_flush() override {
         updates_.clear();
-        relationship_changes_ = 0;
+        relationship_changed_.clear();
         map_.for_each([this](const key_type<T>&, const state_ptr& item) {
             if (item->status != object_status::persistent) return;
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
             if constexpr (has_relationship_members<T>)
-                if (relationships_changed(*item)) ++relationship_changes_;
+                if (relationships_changed(*item)) relationship_changed_.push_back(item);
         });
         if constexpr (has_relationship_members<T>)
             for (const auto& item : pending_)
-                if (relationships_changed(*item)) ++relationship_changes_;
+                if (relationships_changed(*item)) relationship_changed_.push_back(item);
         inserted_.clear();
-        return pending_.size() + updates_.size() + deleted_.size() + relationship_changes_;
+        return pending_.size() + updates_.size() + deleted_.size() + relationship_changed_.size();
     }
 
-    [[nodiscard]] bool has_relationship_changes() const noexcept override { return relationship_changes_ != 0; }
+    [[nodiscard]] bool has_relationship_changes() const noexcept override { return !relationship_changed_.empty(); }
 
     void write_inserts(connection& target) override {
         for (const auto& item : pending_) {
@@ -227,8 +227,7 @@ public:
             }
             inserted_.push_back({item, generated});
         }
-        if constexpr (has_relationship_members<T>)
-            if (relationship_changes_ != 0) point_children();
+        if constexpr (has_relationship_members<T>) point_children();
     }
 
     void write_updates(connection& target, bool rescan) override {
@@ -256,12 +255,8 @@ public:
                     if constexpr (is_many_to_many<Element>) write_association_rows<Element>(target, *item, deleted);
                 });
             };
-            if (relationship_changes_ != 0) {
-                map_.for_each([&](const key_type<T>&, const state_ptr& item) {
-                    if (item->status == object_status::persistent) write(item, false);
-                });
-                for (const auto& item : pending_) write(item, false);
-            }
+            for (const auto& item : relationship_changed_)
+                if (item->status != object_status::deleted) write(item, false);
             for (const auto& item : deleted_) write(item, true);
         }
     }
@@ -276,14 +271,9 @@ public:
 
     void finish_flush() override {
         if constexpr (has_relationship_members<T>) {
-            if (relationship_changes_ != 0) {
-                const auto clear = [](const state_ptr& item) {
-                    for_each_relationship_member(item->object, [](auto& member) { member.clear_changes(); });
-                };
-                map_.for_each([&](const key_type<T>&, const state_ptr& item) { clear(item); });
-                for (const auto& item : pending_) clear(item);
-            }
-            relationship_changes_ = 0;
+            for (const auto& item : relationship_changed_)
+                for_each_relationship_member(item->object, [](auto& member) { member.clear_changes(); });
+            relationship_changed_.clear();
         }
         for (const auto& [item, generated] : inserted_) {
             item->status = object_status::persistent;
@@ -494,10 +484,8 @@ private:
                 }
             });
         };
-        for (const bool additions : {true, false}) {
-            map_.for_each([&](const key_type<T>&, const state_ptr& item) { visit(item, additions); });
-            for (const auto& item : pending_) visit(item, additions);
-        }
+        for (const bool additions : {true, false})
+            for (const auto& item : relationship_changed_) visit(item, additions);
     }
 
     /// Writes the association rows of one many-to-many collection of `item` (all of them when
@@ -506,30 +494,39 @@ private:
     void write_association_rows(connection& target, const state& item, bool deleted) {
         using traits = relationship_traits<Element>;
         using other = typename traits::target;
-        const auto table = sql::detail::quote_identifier(mapping<typename traits::association>::table.name);
-        const auto local = sql::detail::quote_identifier(column_of<traits::local_key>().name);
-        const auto remote = sql::detail::quote_identifier(column_of<traits::remote_key>().name);
+        // The three statements of this association, built once per dialect for the program.
+        struct statements {
+            std::string remove_all, remove_one, insert;
+        };
+        static const auto build = [](dialect target_dialect) {
+            const auto mark = [target_dialect](int number) {
+                return target_dialect == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
+            };
+            const auto table = sql::detail::quote_identifier(mapping<typename traits::association>::table.name);
+            const auto local = sql::detail::quote_identifier(column_of<traits::local_key>().name);
+            const auto remote = sql::detail::quote_identifier(column_of<traits::remote_key>().name);
+            const auto remove = "DELETE FROM " + table + " WHERE " + local + " = " + mark(1);
+            return statements{
+                remove, remove + " AND " + remote + " = " + mark(2),
+                "INSERT INTO " + table + " (" + local + ", " + remote + ") VALUES (" + mark(1) + ", " + mark(2) + ")"};
+        };
+        static const statements for_sqlite = build(dialect::sqlite);
+        static const statements for_postgresql = build(dialect::postgresql);
+        const auto& sql = dialect_ == dialect::postgresql ? for_postgresql : for_sqlite;
         const auto& key = item.object.*(referenced_member<traits::local_key, T>());
         if (deleted) {
             parameters_.assign({to_parameter(key)});
-            target.execute_parameters("DELETE FROM " + table + " WHERE " + local + " = " + placeholder(1), parameters_);
+            target.execute_parameters(sql.remove_all, parameters_);
             return;
         }
         const auto& collection = item.object.*(traits::member);
-        for (const auto& removed : collection.removed()) {
+        const auto write = [&](const std::string& text, const ref<other>& linked) {
             parameters_.assign(
-                {to_parameter(key), to_parameter((*removed).*(referenced_member<traits::remote_key, other>()))});
-            target.execute_parameters("DELETE FROM " + table + " WHERE " + local + " = " + placeholder(1) + " AND " +
-                                          remote + " = " + placeholder(2),
-                                      parameters_);
-        }
-        for (const auto& added : collection.added()) {
-            parameters_.assign(
-                {to_parameter(key), to_parameter((*added).*(referenced_member<traits::remote_key, other>()))});
-            target.execute_parameters("INSERT INTO " + table + " (" + local + ", " + remote + ") VALUES (" +
-                                          placeholder(1) + ", " + placeholder(2) + ")",
-                                      parameters_);
-        }
+                {to_parameter(key), to_parameter((*linked).*(referenced_member<traits::remote_key, other>()))});
+            target.execute_parameters(text, parameters_);
+        };
+        for (const auto& removed : collection.removed()) write(sql.remove_one, removed);
+        for (const auto& added : collection.added()) write(sql.insert, added);
     }
 
     [[nodiscard]] std::uint64_t fingerprint_of(const T& object, std::size_t column) const {
@@ -621,7 +618,7 @@ private:
     std::unordered_map<std::uint64_t, std::string> insert_cache_;
     std::unordered_map<std::uint64_t, std::string> update_cache_;
     std::string delete_text_;
-    std::size_t relationship_changes_ = 0;
+    std::vector<state_ptr> relationship_changed_;  ///< objects whose relationships changed (prepare_flush)
 };
 
 }  // namespace strata::orm

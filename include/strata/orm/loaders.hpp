@@ -51,21 +51,10 @@ void lazy_load(session& owner, const void* parent_pointer, void* member, bool au
     } else {
         const auto& foreign_key = object.*(traits::foreign_key);
         auto& reference = *static_cast<one<target>*>(member);
-        if (is_null_value(foreign_key)) {
-            reference.assign(ref<target>{});
-        } else if (autoflush) {
-            reference.assign(owner.get<target>(unwrap_value(foreign_key)));  // identity map first: often no SQL
-        } else {
-            constexpr auto key = referenced_member<traits::foreign_key, target>();
-            auto found = owner.mapper_for<target>().find(key_type<target>{unwrap_value(foreign_key)});
-            if (found && !found->expired && found->status != object_status::deleted)
-                reference.assign(ref<target>{std::move(found)});
-            else
-                reference.assign(owner.query<target>()
-                                     .filter(col<key> == unwrap_value(foreign_key))
-                                     .with_autoflush(false)
-                                     .one_or_none());
-        }
+        // identity map first (often no SQL); the session's get, without autoflush for a change
+        reference.assign(is_null_value(foreign_key)
+                             ? ref<target>{}
+                             : owner.get_by_identity<target>(key_type<target>{unwrap_value(foreign_key)}, autoflush));
     }
 }
 
@@ -87,10 +76,10 @@ constexpr bool is_inverse_of() {
         using mine = relationship_traits<Element>;
         using theirs = relationship_traits<Candidate>;
         constexpr bool points_back = std::is_same_v<typename theirs::target, typename mine::parent>;
-        constexpr bool both_many = mine::kind == relationship_kind::many_to_many &&
-                                   theirs::kind == relationship_kind::many_to_many;
-        constexpr bool neither_many = mine::kind != relationship_kind::many_to_many &&
-                                      theirs::kind != relationship_kind::many_to_many;
+        constexpr bool both_many =
+            mine::kind == relationship_kind::many_to_many && theirs::kind == relationship_kind::many_to_many;
+        constexpr bool neither_many =
+            mine::kind != relationship_kind::many_to_many && theirs::kind != relationship_kind::many_to_many;
         if constexpr (points_back && both_many) {
             return same_member<mine::local_key, theirs::remote_key>() &&
                    same_member<mine::remote_key, theirs::local_key>();

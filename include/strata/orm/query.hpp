@@ -460,7 +460,7 @@ strata::query<T> session::query() {
 }
 
 template <class T>
-ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite) {
+ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush) {
     const auto& info = orm::describe<T>();
     strata::query<T> lookup{*this};
     std::size_t position = 0;
@@ -473,6 +473,7 @@ ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite) {
         },
         key);
     if (overwrite) lookup = lookup.populate_existing().no_autoflush();
+    if (!autoflush) lookup = lookup.no_autoflush();
     return lookup.one_or_none();
 }
 

@@ -73,13 +73,17 @@ public:
     ref<T> get(const Keys&... key) {
         static_assert(sizeof...(Keys) == primary_key_elements_count<T>(),
                       "get<T>(key...) takes one value per primary-key column, in mapping order");
-        auto& map = mapper_for<T>();
-        const orm::key_type<T> identity{key...};
-        if (auto found = map.find(identity); found && !found->expired) {
+        return get_by_identity<T>(orm::key_type<T>{key...});
+    }
+
+    /// get() by identity key; `autoflush` false for a load serving a relationship change (loaders).
+    template <class T>
+    ref<T> get_by_identity(const orm::key_type<T>& identity, bool autoflush = true) {
+        if (auto found = mapper_for<T>().find(identity); found && !found->expired) {
             if (found->status == object_status::deleted) return ref<T>{};
             return ref<T>{std::move(found)};
         }
-        return by_key<T>(identity, false);
+        return by_key<T>(identity, false, autoflush);
     }
 
     /// Marks an object for DELETE at the next flush (a pending one is just dropped).
@@ -320,7 +324,7 @@ private:
     }
 
     template <class T>
-    ref<T> by_key(const orm::key_type<T>& key, bool overwrite);
+    ref<T> by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush = true);
 
     /// Mappers ordered so that referenced tables come before the tables referencing them.
     std::vector<orm::mapper_base*> dependency_order() {

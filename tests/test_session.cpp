@@ -1,5 +1,7 @@
 // The session: identity map, unit of work, query<T>, load_only, exists, refresh/expunge/clear.
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <unordered_map>
 
 #include "strata/orm.hpp"
 #include "support/backends.hpp"
@@ -323,4 +325,90 @@ TEST_CASE("the identity map's hash table keeps every key findable through interl
     CHECK(only_kept);
     CHECK(visited == map.size());
     CHECK(!map.try_emplace({1024}).second);  // present: not inserted again
+}
+
+TEST_CASE("the identity map keeps ascending integer ids in key order and leaves it when they collide") {
+    using map_type = strata::detail::flat_map<std::tuple<std::int64_t>, std::int64_t, strata::orm::key_hash>;
+    SECTION("ids loaded in order stay in key order (no long probe)") {
+        map_type map;
+        for (std::int64_t key = 1; key <= 100'000; ++key) *map.try_emplace({key}).first = key;
+        CHECK_FALSE(map.scrambled());
+        CHECK(*map.find({77'777}) == 77'777);
+        CHECK(map.find({100'001}) == nullptr);
+        CHECK_FALSE(map.scrambled());
+    }
+    SECTION("ids sharing their low bits switch to the mixed hash and stay findable") {
+        map_type map;
+        for (std::int64_t key = 0; key < 5'000; ++key) *map.try_emplace({key << 32}).first = key;
+        CHECK(map.scrambled());
+        std::int64_t found = 0;
+        for (std::int64_t key = 0; key < 5'000; ++key)
+            if (const auto* value = map.find({key << 32}); value != nullptr && *value == key) ++found;
+        CHECK(found == 5'000);
+    }
+    SECTION("erasing from the front of a long run switches to the mixed hash (streaming's order)") {
+        map_type map;
+        for (std::int64_t key = 1; key <= 1'000; ++key) *map.try_emplace({key}).first = key;
+        for (std::int64_t key = 1; key <= 500; ++key) map.erase({key});
+        CHECK(map.scrambled());
+        CHECK(map.size() == 500);
+        CHECK(map.find({1}) == nullptr);
+        CHECK(*map.find({501}) == 501);
+        CHECK(*map.find({1'000}) == 1'000);
+    }
+    SECTION("a missing id that wraps onto a long run is answered, then the table leaves key order") {
+        map_type map;
+        for (std::int64_t key = 0; key < 1'000; ++key) *map.try_emplace({key}).first = key;
+        CHECK_FALSE(map.scrambled());
+        CHECK(map.find({2048 + 10}) == nullptr);  // same low bits as id 10 in a 2,048-slot table
+        CHECK(map.scrambled());
+        CHECK(*map.find({10}) == 10);
+    }
+}
+
+TEST_CASE("the identity map agrees with std::unordered_map over 200,000 random operations") {
+    strata::detail::flat_map<std::tuple<std::int64_t>, std::int64_t, strata::orm::key_hash> map;
+    std::unordered_map<std::int64_t, std::int64_t> oracle;
+    std::uint64_t state = 42;
+    const auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    bool agreed = true;
+    for (int step = 0; step < 200'000; ++step) {
+        // ids mostly ascending with gaps and occasional far ones: what a busy session sees
+        const auto roll = next();
+        const std::int64_t key = roll % 10 == 0 ? static_cast<std::int64_t>(next() % 1'000'000'000)
+                                                : static_cast<std::int64_t>(step / 2 + roll % 7);
+        switch (roll >> 60 & 3) {
+            case 0:
+            case 1: {
+                const auto [value, inserted] = map.try_emplace({key});
+                if (inserted) *value = key * 3;
+                if (inserted != oracle.emplace(key, key * 3).second) agreed = false;
+                break;
+            }
+            case 2:
+                map.erase({key});
+                oracle.erase(key);
+                break;
+            default: {
+                const auto* value = map.find({key});
+                const auto found = oracle.find(key);
+                if ((value == nullptr) != (found == oracle.end()) || (value != nullptr && *value != found->second))
+                    agreed = false;
+            }
+        }
+    }
+    CHECK(agreed);
+    CHECK(map.size() == oracle.size());
+    std::size_t visited = 0;
+    map.for_each([&](const std::tuple<std::int64_t>& key, std::int64_t value) {
+        ++visited;
+        if (oracle.count(std::get<0>(key)) == 0 || oracle.at(std::get<0>(key)) != value) agreed = false;
+    });
+    CHECK(agreed);
+    CHECK(visited == oracle.size());
 }

@@ -58,6 +58,9 @@ public:
     virtual bool next() = 0;
     /// Rows inserted, updated or deleted by the statement (0 for queries).
     [[nodiscard]] virtual std::int64_t affected_rows() const = 0;
+    /// How many rows the result holds when the driver already has them all (PostgreSQL's
+    /// buffered results), so that a caller can size its containers once; 0 when unknown.
+    [[nodiscard]] virtual std::size_t known_row_count() const noexcept { return 0; }
 };
 
 /// One open database connection.

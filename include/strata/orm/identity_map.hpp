@@ -152,8 +152,8 @@ public:
             }
             for (std::size_t i = 0; fill != 0 && i < info_.columns.size(); ++i) {
                 if (!(fill >> i & 1)) continue;
-                info_.columns[i].read(&existing->object, row, static_cast<std::size_t>(positions[i]));
-                existing->snapshot[i] = fingerprint_of(existing->object, i);
+                existing->snapshot[i] =
+                    info_.columns[i].read(&existing->object, row, static_cast<std::size_t>(positions[i]));
             }
             return ref<T>{std::move(existing)};
         }
@@ -162,8 +162,7 @@ public:
             for (std::size_t i = 0; i < info_.columns.size(); ++i) {
                 const auto& column = info_.columns[i];
                 if (mask >> i & 1) {
-                    column.read(&created->object, row, static_cast<std::size_t>(positions[i]));
-                    created->snapshot[i] = column.fingerprint(&created->object);
+                    created->snapshot[i] = column.read(&created->object, row, static_cast<std::size_t>(positions[i]));
                 } else {
                     column.unload(&created->object);
                     created->snapshot[i] = unloaded_fingerprint;
@@ -180,6 +179,9 @@ public:
         if (created_here) *created_here = true;
         return ref<T>{std::move(created)};
     }
+
+    /// Makes room for `additional` more objects (a query that knows its row count calls this).
+    void reserve(std::size_t additional) { map_.reserve(map_.size() + additional); }
 
     /// Forgets an object that a streaming query has finished with (if nothing else changed it).
     void release(const state_ptr& target) {

@@ -9,6 +9,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <tuple>
+#include <type_traits>
 
 #include "strata/core/error.hpp"
 #include "strata/orm/model.hpp"
@@ -25,10 +27,27 @@ enum class object_status : std::uint8_t {
 
 namespace orm {
 
-/// An object with the bookkeeping of its session (shared_from_this: a relationship reaches its
-/// owner's handle from the owner's state, to keep the other side in step).
 template <class T>
-struct object_state : std::enable_shared_from_this<object_state<T>> {
+struct object_state;
+
+/// Whether Model's mapping declares a relationship (its elements say declares_relationship).
+template <class Model>
+inline constexpr bool declares_relationships = std::apply(
+    [](const auto&... elements) {
+        return (requires { std::remove_cvref_t<decltype(elements)>::declares_relationship; } || ...);
+    },
+    mapping<Model>::table.elements);
+
+/// What object_state<T> derives from: shared_from_this only where relationships need it (a
+/// relationship reaches its owner's handle from the owner's state); other models save its 16 bytes.
+struct no_shared_from_this {};
+template <class T>
+using object_state_base = std::conditional_t<declares_relationships<T>, std::enable_shared_from_this<object_state<T>>,
+                                             no_shared_from_this>;
+
+/// An object with the bookkeeping of its session.
+template <class T>
+struct object_state : object_state_base<T> {
     T object{};                                               ///< the user's struct
     std::array<std::uint64_t, column_count<T>()> snapshot{};  ///< fingerprints as last loaded or flushed
     object_status status = object_status::pending;

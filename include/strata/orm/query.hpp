@@ -161,7 +161,7 @@ public:
     /// Every matching object, in query order.
     [[nodiscard]] std::vector<ref<T>> all() const {
         std::vector<ref<T>> objects;
-        run([&objects](ref<T> object) { objects.push_back(std::move(object)); });
+        run([&objects](ref<T> object) { objects.push_back(std::move(object)); }, &objects);
         return objects;
     }
     /// The first object (LIMIT 1), or an empty ref.
@@ -247,7 +247,7 @@ public:
     /// Runs the query, handing each identity-mapped object to `sink` as its row is read; loader
     /// options see every row, then (selectinload) all parents before run() returns.
     template <class Sink>
-    void run(Sink&& sink) const {
+    void run(Sink&& sink, std::vector<ref<T>>* sized = nullptr) const {
         if (autoflush_) session_->autoflush();
         auto& connection = session_->connection();
         auto core = final_core();
@@ -256,6 +256,11 @@ public:
         const auto compiled = sql::compile(core, connection.sql_dialect());
         auto rows = connection.execute_parameters(compiled.sql, compiled.parameters);
         auto& map = session_->mapper_for<T>();
+        // A buffered result knows its size: grow the identity map and the caller's vector once.
+        if (const auto expected = rows.driver_result().known_row_count(); expected > 0) {
+            map.reserve(expected);
+            if (sized != nullptr) sized->reserve(sized->size() + expected);
+        }
         std::vector<ref<T>> parents;
         const bool fold =
             std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); });

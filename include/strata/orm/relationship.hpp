@@ -322,6 +322,7 @@ inline constexpr delete_orphan_t delete_orphan{};
 /// Mapping element: a one-to-many collection whose children point back through ForeignKey.
 template <auto Collection, auto ForeignKey>
 struct one_to_many_definition {
+    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
     std::string_view name;       ///< the relationship's name in messages
     bool delete_orphan = false;  ///< removed children are deleted (else their foreign key is nulled)
 };
@@ -340,6 +341,7 @@ constexpr one_to_many_definition<Collection, ForeignKey> one_to_many(std::string
 /// references the parent and RemoteKey the target.
 template <auto Collection, auto LocalKey, auto RemoteKey>
 struct many_to_many_definition {
+    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
     std::string_view name;  ///< the relationship's name in messages
 };
 /// Declares a many-to-many: many_to_many<&Book::tags, &BookTag::book_id, &BookTag::tag_id>("book.tags").
@@ -354,6 +356,7 @@ constexpr many_to_many_definition<Collection, LocalKey, RemoteKey> many_to_many(
 /// Mapping element: a many-to-one reference through the local ForeignKey.
 template <auto Reference, auto ForeignKey>
 struct many_to_one_definition {
+    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
     std::string_view name;  ///< the relationship's name in messages
 };
 /// Declares a many-to-one: many_to_one<&Book::author, &Book::author_id>("author").

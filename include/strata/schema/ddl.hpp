@@ -38,10 +38,19 @@ struct column_schema {
     std::string_view referenced_column;
 };
 
+/// A FOREIGN KEY over several columns (strata::foreign_key).
+struct foreign_key_schema {
+    std::vector<std::string_view> columns;
+    std::string_view referenced_table;
+    std::vector<std::string_view> referenced_columns;
+    on_delete delete_action = on_delete::no_action;
+};
+
 /// A table as DDL needs it.
 struct table_schema {
     std::string_view name;
     std::vector<column_schema> columns;
+    std::vector<foreign_key_schema> foreign_keys;
     std::vector<std::vector<std::string_view>> unique_constraints;
     std::vector<std::pair<std::string_view, std::vector<std::string_view>>> indexes;
 };
@@ -55,6 +64,10 @@ template <class Element>
 struct is_index : std::false_type {};
 template <auto... Members>
 struct is_index<index_definition<Members...>> : std::true_type {};
+template <class Element>
+struct is_foreign_key : std::false_type {};
+template <auto... Columns, auto... Referenced>
+struct is_foreign_key<foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>> : std::true_type {};
 template <class Element>
 struct is_unique_constraint : std::false_type {};
 template <auto... Members>
@@ -85,6 +98,12 @@ table_schema describe() {
                             column.referenced_column = column_of<target>().name;
                         }
                         result.columns.push_back(column);
+                    } else if constexpr (is_foreign_key<Element>::value) {
+                        [&result]<auto... Columns, auto... Referenced>(
+                            const foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>& key) {
+                            result.foreign_keys.push_back({column_names<Columns...>(), Element::referenced_table_name(),
+                                                           column_names<Referenced...>(), key.delete_action});
+                        }(element);
                     } else if constexpr (is_unique_constraint<Element>::value) {
                         [&result]<auto... Members>(const unique_constraint_definition<Members...>*) {
                             result.unique_constraints.push_back(column_names<Members...>());
@@ -190,6 +209,9 @@ inline std::vector<std::string> create_statements(const table_schema& table, dia
         sql += ", FOREIGN KEY (" + quote(column.name) + ") REFERENCES " + quote(column.referenced_table) + " (" +
                quote(column.referenced_column) + ")" + std::string{action_sql(column.options.delete_action)};
     }
+    for (const auto& key : table.foreign_keys)
+        sql += ", FOREIGN KEY (" + join_names(key.columns) + ") REFERENCES " + quote(key.referenced_table) + " (" +
+               join_names(key.referenced_columns) + ")" + std::string{action_sql(key.delete_action)};
     sql += ")";
     std::vector<std::string> statements{std::move(sql)};
     const std::string exists = options.if_not_exists ? "IF NOT EXISTS " : "";
@@ -209,12 +231,15 @@ inline std::vector<table_schema> dependency_order(std::vector<table_schema> tabl
     std::vector<table_schema> ordered;
     while (!tables.empty()) {
         const auto ready = std::find_if(tables.begin(), tables.end(), [&tables](const table_schema& table) {
-            return std::none_of(table.columns.begin(), table.columns.end(), [&](const column_schema& column) {
-                return column.referenced_table != table.name &&
-                       std::any_of(tables.begin(), tables.end(), [&](const table_schema& other) {
-                           return other.name == column.referenced_table;
+            const auto waits_for = [&](std::string_view referenced) {
+                return referenced != table.name && std::any_of(tables.begin(), tables.end(), [&](const table_schema& other) {
+                           return other.name == referenced;
                        });
-            });
+            };
+            return std::none_of(table.columns.begin(), table.columns.end(),
+                                [&](const column_schema& column) { return waits_for(column.referenced_table); }) &&
+                   std::none_of(table.foreign_keys.begin(), table.foreign_keys.end(),
+                                [&](const foreign_key_schema& key) { return waits_for(key.referenced_table); });
         });
         if (ready == tables.end())
             throw usage_error("create_all: the foreign keys between these tables form a cycle (" +

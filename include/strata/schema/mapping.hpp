@@ -164,6 +164,38 @@ constexpr index_definition<Members...> index_on(std::string_view name) {
     return {name};
 }
 
+/// Several columns named as one key, in order: strata::keys<&Line::order_region, &Line::order_number>
+/// (a composite foreign key, or a many-to-many association's key to one side).
+template <auto... Members>
+struct key_columns {
+    static_assert(sizeof...(Members) >= 1, "strata::keys<...> needs at least one column");
+};
+/// strata::keys<&A::x, &A::y>: a key of several columns (see key_columns).
+template <auto... Members>
+inline constexpr key_columns<Members...> keys{};
+
+/// A table constraint: FOREIGN KEY (Columns) REFERENCES (Referenced), for keys of several columns
+/// (one column says strata::references<&Target::member> in its column options instead).
+template <class Columns, class Referenced>
+struct foreign_key_definition;
+template <auto... Columns, auto FirstReferenced, auto... Referenced>
+struct foreign_key_definition<key_columns<Columns...>, key_columns<FirstReferenced, Referenced...>> {
+    on_delete delete_action = on_delete::no_action;  ///< ON DELETE
+    /// The referenced table (the session flushes it first).
+    static constexpr std::string_view referenced_table_name() {
+        return mapping<schema::model_of<FirstReferenced>>::table.name;
+    }
+};
+/// Declares FOREIGN KEY (a, b) REFERENCES other (x, y):
+/// strata::foreign_key(strata::keys<&Line::region, &Line::number>, strata::keys<&Order::region, &Order::number>).
+template <auto... Columns, auto... Referenced>
+constexpr foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>> foreign_key(
+    key_columns<Columns...>, key_columns<Referenced...>, on_delete action = on_delete::no_action) {
+    static_assert(sizeof...(Columns) == sizeof...(Referenced),
+                  "strata::foreign_key(keys<...>, keys<...>): both sides need the same number of columns");
+    return {action};
+}
+
 /// A mapped table: its name and its elements (columns, constraints, relationships).
 template <class... Elements>
 struct table_definition {

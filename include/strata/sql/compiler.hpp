@@ -275,6 +275,7 @@ public:
                 break;
             case node_kind::list:
                 emit("(");
+                emit(item.text);  // "VALUES " for a list of row values read as a table (SQLite's row IN)
                 list(item.children);
                 emit(")");
                 break;

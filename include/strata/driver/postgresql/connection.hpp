@@ -46,6 +46,7 @@ public:
 
     bool next() override { return ++row_ < rows_; }
     [[nodiscard]] std::int64_t affected_rows() const override { return affected_; }
+    [[nodiscard]] std::size_t known_row_count() const noexcept override { return static_cast<std::size_t>(rows_); }
     [[nodiscard]] std::size_t column_count() const noexcept override { return static_cast<std::size_t>(columns_); }
     [[nodiscard]] std::string_view column_name(std::size_t column) const override {
         return PQfname(handle_, static_cast<int>(column));
@@ -56,14 +57,14 @@ public:
     }
 
     [[nodiscard]] bool read_bool(std::size_t column) const override {
-        const auto [bytes, type] = value(column);
-        if (!binary_) return length(column) > 0 && (bytes[0] == 't' || bytes[0] == '1');
+        const auto [bytes, type, size] = value(column);
+        if (!binary_) return size > 0 && (bytes[0] == 't' || bytes[0] == '1');
         if (type == oid::boolean) return bytes[0] != 0;
         return read_integer(column) != 0;
     }
 
     [[nodiscard]] std::int64_t read_integer(std::size_t column) const override {
-        const auto [bytes, type] = value(column);
+        const auto [bytes, type, size] = value(column);
         if (binary_) {
             switch (type) {
                 case oid::int8:
@@ -83,17 +84,17 @@ public:
                     throw not_integer(column);
                 }
                 case oid::numeric:
-                    return parse_integer(numeric_to_text(bytes, length(column)), column);
+                    return parse_integer(numeric_to_text(bytes, size), column);
                 default:
                     break;
             }
             if (!is_textual(type)) throw not_integer(column);
         }
-        return parse_integer({bytes, static_cast<std::size_t>(length(column))}, column);
+        return parse_integer({bytes, static_cast<std::size_t>(size)}, column);
     }
 
     [[nodiscard]] double read_real(std::size_t column) const override {
-        const auto [bytes, type] = value(column);
+        const auto [bytes, type, size] = value(column);
         if (binary_) {
             switch (type) {
                 case oid::float8:
@@ -105,21 +106,21 @@ public:
                 case oid::int2:
                     return static_cast<double>(read_integer(column));
                 case oid::numeric:
-                    return parse_real(numeric_to_text(bytes, length(column)), column);
+                    return parse_real(numeric_to_text(bytes, size), column);
                 default:
                     break;
             }
             if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a number");
         }
-        return parse_real({bytes, static_cast<std::size_t>(length(column))}, column);
+        return parse_real({bytes, static_cast<std::size_t>(size)}, column);
     }
 
     [[nodiscard]] std::string_view read_text(std::size_t column) const override {
-        const auto [bytes, type] = value(column);
-        if (!binary_ || is_textual(type)) return {bytes, static_cast<std::size_t>(length(column))};
+        const auto [bytes, type, size] = value(column);
+        if (!binary_ || is_textual(type)) return {bytes, static_cast<std::size_t>(size)};
         switch (type) {
             case oid::jsonb:
-                return {bytes + 1, static_cast<std::size_t>(length(column) - 1)};  // version byte first
+                return {bytes + 1, static_cast<std::size_t>(size - 1)};  // version byte first
             case oid::int2:
             case oid::int4:
             case oid::int8:
@@ -137,7 +138,7 @@ public:
                 scratch_ = bytes[0] ? "true" : "false";
                 break;
             case oid::numeric:
-                scratch_ = numeric_to_text(bytes, length(column));
+                scratch_ = numeric_to_text(bytes, size);
                 break;
             case oid::timestamp:
             case oid::timestamptz:
@@ -165,12 +166,12 @@ public:
     }
 
     [[nodiscard]] blob_view read_blob(std::size_t column) const override {
-        const auto [bytes, type] = value(column);
-        if (binary_) return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(length(column))};
+        const auto [bytes, type, size] = value(column);
+        if (binary_) return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(size)};
         // Text format: bytea arrives as \x followed by hex digits.
-        const std::string_view text{bytes, static_cast<std::size_t>(length(column))};
+        const std::string_view text{bytes, static_cast<std::size_t>(size)};
         if (type != oid::bytea || !text.starts_with("\\x"))
-            return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(length(column))};
+            return {reinterpret_cast<const std::byte*>(bytes), static_cast<std::size_t>(size)};
         scratch_.resize((text.size() - 2) / 2);
         for (std::size_t i = 0; i < scratch_.size(); ++i) {
             scratch_[i] = static_cast<char>(strata::detail::hex_digit(text[2 + 2 * i]) * 16 +
@@ -180,7 +181,7 @@ public:
     }
 
     [[nodiscard]] timestamp read_timestamp(std::size_t column) const override {
-        const auto [bytes, type] = value(column);
+        const auto [bytes, type, size] = value(column);
         if (binary_) {
             if (type == oid::timestamp || type == oid::timestamptz) {
                 const auto micros = read_big_endian<std::int64_t>(bytes);
@@ -194,7 +195,7 @@ public:
             }
             if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a timestamp");
         }
-        if (const auto parsed = strata::detail::parse_timestamp({bytes, static_cast<std::size_t>(length(column))}))
+        if (const auto parsed = strata::detail::parse_timestamp({bytes, static_cast<std::size_t>(size)}))
             return *parsed;
         throw conversion_error(describe(column) + " does not hold a timestamp");
     }
@@ -203,6 +204,7 @@ private:
     struct cell {
         const char* bytes;
         unsigned type;
+        int size;  ///< byte length (libpq reports 0 for NULL too)
     };
 
     static bool is_textual(unsigned type) noexcept {
@@ -211,23 +213,25 @@ private:
     }
 
     void check(std::size_t column) const {
+        // Every read passes here: the test stays inline, the message building out of line.
+        if (row_ < 0 || row_ >= rows_ || column >= static_cast<std::size_t>(columns_)) [[unlikely]]
+            throw_outside(column);
+    }
+    [[noreturn]] __attribute__((noinline)) void throw_outside(std::size_t column) const {
         if (row_ < 0 || row_ >= rows_) throw usage_error("a row was read outside the result (call next() first)");
-        if (column >= static_cast<std::size_t>(columns_))
-            throw usage_error("column index " + std::to_string(column) + " is out of range (the result has " +
-                              std::to_string(columns_) + " columns)");
+        throw usage_error("column index " + std::to_string(column) + " is out of range (the result has " +
+                          std::to_string(columns_) + " columns)");
     }
 
+    /// The value's bytes, type and length; throws for NULL. Only an empty value can be NULL (libpq
+    /// gives NULL a length of 0), so the NULL test costs a call only then.
     [[nodiscard]] cell value(std::size_t column) const {
         check(column);
         const int index = static_cast<int>(column);
-        if (PQgetisnull(handle_, row_, index))
+        const int size = PQgetlength(handle_, row_, index);
+        if (size == 0 && PQgetisnull(handle_, row_, index))
             throw conversion_error(describe(column) + " is NULL; read it as std::optional<T>");
-        return {PQgetvalue(handle_, row_, index), types_[column]};
-    }
-
-    /// The byte length of a value already checked by value(); fixed-width reads never need it.
-    [[nodiscard]] int length(std::size_t column) const noexcept {
-        return PQgetlength(handle_, row_, static_cast<int>(column));
+        return {PQgetvalue(handle_, row_, index), types_[column], size};
     }
 
     [[nodiscard]] std::string describe(std::size_t column) const {

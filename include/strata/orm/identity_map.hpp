@@ -434,18 +434,17 @@ private:
         for_each_relationship_element<T>([&]<class Element>(const Element& element) {
             if constexpr (is_many_to_one<Element>) {
                 using traits = relationship_traits<Element>;
-                using target = typename traits::target;
                 auto& member = item.object.*(traits::member);
                 if (!member.changed()) return;
-                auto& foreign_key = item.object.*(traits::foreign_key);
+                using foreign_key = key_operations<typename traits::foreign_keys>;
+                using target_key = key_operations<typename traits::target_keys>;
                 if (const auto referenced = member.current()) {
-                    foreign_key = (*referenced).*(referenced_member<traits::foreign_key, target>());
-                } else if constexpr (sql::is_optional_v<std::remove_cvref_t<decltype(foreign_key)>>) {
-                    foreign_key.reset();
+                    foreign_key::assign(item.object, typename foreign_key::value_type{target_key::values(*referenced)});
+                } else if constexpr (foreign_key::all_nullable) {
+                    foreign_key::set_null(item.object);
                 } else {
                     throw usage_error("relationship '" + std::string{element.name} + "' was set to no object but " +
-                                      std::string{info_.table} + "." +
-                                      std::string{column_of<traits::foreign_key>().name} +
+                                      foreign_key::describe_columns() +
                                       " is not nullable: declare it std::optional or set an object");
                 }
             }
@@ -463,22 +462,22 @@ private:
                     using child = typename traits::target;
                     const auto& collection = item->object.*(traits::member);
                     if (!collection.changed()) return;
-                    const auto& key = item->object.*(referenced_member<traits::foreign_key, T>());
+                    using parent_key = key_operations<typename traits::parent_keys>;
+                    using child_key = key_operations<typename traits::foreign_keys>;
+                    const typename child_key::value_type key{parent_key::values(item->object)};
                     if (additions) {
-                        for (const auto& added : collection.added()) (*added).*(traits::foreign_key) = key;
+                        for (const auto& added : collection.added()) child_key::assign(*added, key);
                         return;
                     }
                     for (const auto& removed : collection.removed()) {
-                        auto& foreign_key = (*removed).*(traits::foreign_key);
-                        if (is_null_value(foreign_key) || !(unwrap_value(foreign_key) == key)) continue;  // moved
+                        if (!child_key::equals(*removed, key)) continue;  // moved to another parent meanwhile
                         if (element.delete_orphan) {
                             mapper_in<child>(*owner_).remove(removed.state());
-                        } else if constexpr (sql::is_optional_v<std::remove_cvref_t<decltype(foreign_key)>>) {
-                            foreign_key.reset();
+                        } else if constexpr (child_key::all_nullable) {
+                            child_key::set_null(*removed);
                         } else {
                             throw usage_error("removed an object from '" + std::string{element.name} + "' but " +
-                                              std::string{describe<child>().table} + "." +
-                                              std::string{column_of<traits::foreign_key>().name} +
+                                              child_key::describe_columns() +
                                               " is not nullable: declare the relationship with strata::delete_orphan, "
                                               "or make the column std::optional");
                         }
@@ -500,31 +499,54 @@ private:
         struct statements {
             std::string remove_all, remove_one, insert;
         };
+        using local_key = key_operations<typename traits::local_keys>;
+        using remote_key = key_operations<typename traits::remote_keys>;
+        using parent_key = key_operations<typename traits::parent_keys>;
+        using target_key = key_operations<typename traits::target_keys>;
         static const auto build = [](dialect target_dialect) {
-            const auto mark = [target_dialect](int number) {
+            int number = 0;
+            const auto mark = [target_dialect, &number] {
+                ++number;
                 return target_dialect == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
             };
+            const auto local = local_key::column_names();
+            const auto remote = remote_key::column_names();
             const auto table = sql::detail::quote_identifier(mapping<typename traits::association>::table.name);
-            const auto local = sql::detail::quote_identifier(column_of<traits::local_key>().name);
-            const auto remote = sql::detail::quote_identifier(column_of<traits::remote_key>().name);
-            const auto remove = "DELETE FROM " + table + " WHERE " + local + " = " + mark(1);
-            return statements{
-                remove, remove + " AND " + remote + " = " + mark(2),
-                "INSERT INTO " + table + " (" + local + ", " + remote + ") VALUES (" + mark(1) + ", " + mark(2) + ")"};
+            std::string matches_local;
+            for (const auto& name : local) matches_local += (matches_local.empty() ? "" : " AND ") + name + " = " + mark();
+            std::string matches_remote;
+            for (const auto& name : remote) matches_remote += " AND " + name + " = " + mark();
+            number = 0;
+            std::string columns, values;
+            for (const auto& name : local) {
+                columns += (columns.empty() ? "" : ", ") + name;
+                values += (values.empty() ? "" : ", ") + mark();
+            }
+            for (const auto& name : remote) {
+                columns += ", " + name;
+                values += ", " + mark();
+            }
+            const auto remove = "DELETE FROM " + table + " WHERE " + matches_local;
+            return statements{remove, remove + matches_remote,
+                              "INSERT INTO " + table + " (" + columns + ") VALUES (" + values + ")"};
         };
         static const statements for_sqlite = build(dialect::sqlite);
         static const statements for_postgresql = build(dialect::postgresql);
         const auto& sql = dialect_ == dialect::postgresql ? for_postgresql : for_sqlite;
-        const auto& key = item.object.*(referenced_member<traits::local_key, T>());
+        const typename local_key::value_type key{parent_key::values(item.object)};
+        parameters_.clear();
+        std::apply([this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); }, key);
         if (deleted) {
-            parameters_.assign({to_parameter(key)});
             target.execute_parameters(sql.remove_all, parameters_);
             return;
         }
+        const auto local_count = parameters_.size();
         const auto& collection = item.object.*(traits::member);
         const auto write = [&](const std::string& text, const ref<other>& linked) {
-            parameters_.assign(
-                {to_parameter(key), to_parameter((*linked).*(referenced_member<traits::remote_key, other>()))});
+            parameters_.erase(parameters_.begin() + static_cast<std::ptrdiff_t>(local_count), parameters_.end());
+            const typename remote_key::value_type linked_key{target_key::values(*linked)};
+            std::apply([this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); },
+                       linked_key);
             target.execute_parameters(text, parameters_);
         };
         for (const auto& removed : collection.removed()) write(sql.remove_one, removed);

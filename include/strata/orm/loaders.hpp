@@ -26,44 +26,61 @@ void lazy_load(session& owner, const void* parent_pointer, void* member, bool au
     const auto& object = *static_cast<const parent*>(parent_pointer);
     if constexpr (traits::kind == relationship_kind::one_to_many) {
         // children WHERE child.fk = parent's referenced key, in primary-key order
-        constexpr auto key = referenced_member<traits::foreign_key, parent>();
-        auto children = owner.query<target>()
-                            .filter(col<traits::foreign_key> == object.*key)
-                            .order_by(col<first_key_member<target>()>)
-                            .with_autoflush(autoflush)
-                            .all();
+        using parent_key = key_operations<typename traits::parent_keys>;
+        using child_key = key_operations<typename traits::foreign_keys>;
         auto& collection = *static_cast<many<target>*>(member);
+        if (parent_key::is_null(object)) {
+            collection.start_loading();  // no key, no children
+            return;
+        }
+        auto children =
+            owner.query<target>()
+                .filter(expression<bool>{child_key::equals_values(typename child_key::value_type{parent_key::values(object)})})
+                .order_by(col<first_key_member<target>()>)
+                .with_autoflush(autoflush)
+                .all();
         collection.start_loading();
         for (auto& child : children) collection.append(std::move(child));
     } else if constexpr (traits::kind == relationship_kind::many_to_many) {
         // targets JOIN association ON target key = remote key WHERE local key = parent's key
-        constexpr auto key = referenced_member<traits::local_key, parent>();
-        constexpr auto target_key = referenced_member<traits::remote_key, target>();
-        auto targets = owner.query<target>()
-                           .template join<typename traits::association>(col<target_key> == col<traits::remote_key>)
-                           .filter(col<traits::local_key> == object.*key)
-                           .order_by(col<target_key>)
-                           .with_autoflush(autoflush)
-                           .all();
+        using parent_key = key_operations<typename traits::parent_keys>;
+        using local_key = key_operations<typename traits::local_keys>;
+        using target_key = key_operations<typename traits::target_keys>;
         auto& collection = *static_cast<many<target>*>(member);
+        if (parent_key::is_null(object)) {
+            collection.start_loading();
+            return;
+        }
+        auto targets =
+            owner.query<target>()
+                .template join<typename traits::association>(
+                    expression<bool>{target_key::template equals_columns<typename traits::remote_keys>()})
+                .filter(expression<bool>{local_key::equals_values(typename local_key::value_type{parent_key::values(object)})})
+                .order_by_items(target_key::order_items())
+                .with_autoflush(autoflush)
+                .all();
         collection.start_loading();
         for (auto& item : targets) collection.append(std::move(item));
     } else {
-        const auto& foreign_key = object.*(traits::foreign_key);
+        using foreign_key = key_operations<typename traits::foreign_keys>;
+        using target_key = key_operations<typename traits::target_keys>;
         auto& reference = *static_cast<one<target>*>(member);
-        // identity map first (often no SQL); the session's get, without autoflush for a change
-        reference.assign(is_null_value(foreign_key)
-                             ? ref<target>{}
-                             : owner.get_by_identity<target>(key_type<target>{unwrap_value(foreign_key)}, autoflush));
+        if (foreign_key::is_null(object)) {
+            reference.assign({});
+            return;
+        }
+        const typename target_key::value_type key{foreign_key::values(object)};
+        if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
+            // identity map first (often no SQL); the session's get, without autoflush for a change
+            reference.assign(owner.get_by_identity<target>(key_type<target>{key}, autoflush));
+        } else {
+            // the key references other (unique) columns than the primary key: ask the database
+            reference.assign(owner.query<target>()
+                                 .filter(expression<bool>{target_key::equals_values(key)})
+                                 .with_autoflush(autoflush)
+                                 .first());
+        }
     }
-}
-
-template <auto Left, auto Right>
-constexpr bool same_member() {
-    if constexpr (std::is_same_v<std::remove_cv_t<decltype(Left)>, std::remove_cv_t<decltype(Right)>>)
-        return Left == Right;
-    else
-        return false;
 }
 
 /// Whether relationship Candidate (declared on Element's target) is the other side of Element:
@@ -81,10 +98,11 @@ constexpr bool is_inverse_of() {
         constexpr bool neither_many =
             mine::kind != relationship_kind::many_to_many && theirs::kind != relationship_kind::many_to_many;
         if constexpr (points_back && both_many) {
-            return same_member<mine::local_key, theirs::remote_key>() &&
-                   same_member<mine::remote_key, theirs::local_key>();
+            return std::is_same_v<typename mine::local_keys, typename theirs::remote_keys> &&
+                   std::is_same_v<typename mine::remote_keys, typename theirs::local_keys>;
         } else if constexpr (points_back && neither_many) {
-            return mine::kind != theirs::kind && same_member<mine::foreign_key, theirs::foreign_key>();
+            return mine::kind != theirs::kind &&
+                   std::is_same_v<typename mine::foreign_keys, typename theirs::foreign_keys>;
         } else {
             return false;
         }
@@ -157,16 +175,17 @@ std::vector<sql::join_clause> relationship_joins(sql::join_kind kind) {
     using traits = relationship_traits<Element>;
     using target = typename traits::target;
     if constexpr (traits::kind == relationship_kind::one_to_many) {
-        constexpr auto key = referenced_member<traits::foreign_key, typename traits::parent>();
-        return {{kind, table_of<target>(), (col<traits::foreign_key> == col<key>).node()}};
+        using child_key = key_operations<typename traits::foreign_keys>;
+        return {{kind, table_of<target>(), child_key::template equals_columns<typename traits::parent_keys>()}};
     } else if constexpr (traits::kind == relationship_kind::many_to_many) {
-        constexpr auto key = referenced_member<traits::local_key, typename traits::parent>();
-        constexpr auto target_key = referenced_member<traits::remote_key, target>();
-        return {{kind, table_of<typename traits::association>(), (col<traits::local_key> == col<key>).node()},
-                {kind, table_of<target>(), (col<target_key> == col<traits::remote_key>).node()}};
+        using local_key = key_operations<typename traits::local_keys>;
+        using target_key = key_operations<typename traits::target_keys>;
+        return {{kind, table_of<typename traits::association>(),
+                 local_key::template equals_columns<typename traits::parent_keys>()},
+                {kind, table_of<target>(), target_key::template equals_columns<typename traits::remote_keys>()}};
     } else {
-        constexpr auto key = referenced_member<traits::foreign_key, target>();
-        return {{kind, table_of<target>(), (col<key> == col<traits::foreign_key>).node()}};
+        using target_key = key_operations<typename traits::target_keys>;
+        return {{kind, table_of<target>(), target_key::template equals_columns<typename traits::foreign_keys>()}};
     }
 }
 
@@ -205,7 +224,7 @@ public:
     std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
         auto kind = sql::join_kind::left_outer;
         if constexpr (traits::kind == relationship_kind::many_to_one) {
-            if (inner_ && !sql::is_optional_v<schema::member_value_t<traits::foreign_key>>)
+            if (inner_ && !key_operations<typename traits::foreign_keys>::nullable)
                 kind = sql::join_kind::inner;
         }
         for (auto& join : relationship_joins<Element>(kind)) core.joins.push_back(std::move(join));
@@ -250,15 +269,15 @@ class association_reader final : public relationship_option<typename relationshi
 public:
     using traits = relationship_traits<Element>;
     using target = typename traits::target;
-    using key_value = sql::strip_optional_t<schema::member_value_t<traits::local_key>>;
-    using pairs = std::vector<std::pair<key_value, ref<target>>>;
+    using local_key = key_operations<typename traits::local_keys>;
+    using pairs = std::vector<std::pair<typename local_key::value_type, ref<target>>>;
     explicit association_reader(pairs* found) : found_(found) {}
 
     class run final : public option_run<target> {
     public:
         run(pairs* found, std::size_t position) : found_(found), position_(position) {}
         void on_row(session&, const ref<target>& object, const field_reader& row) override {
-            found_->emplace_back(read_field<key_value>(row, position_), object);
+            found_->emplace_back(local_key::read(row, position_), object);
         }
 
     private:
@@ -266,27 +285,31 @@ public:
         std::size_t position_;
     };
     std::unique_ptr<option_run<target>> start(sql::select_core& core) const override {
-        core.columns.push_back(col<traits::local_key>.to_expression().node());
-        return std::make_unique<run>(found_, core.columns.size() - 1);
+        const auto first = core.columns.size();
+        for (auto& column : local_key::column_nodes()) core.columns.push_back(std::move(column));
+        return std::make_unique<run>(found_, first);
     }
 
 private:
     pairs* found_;
 };
 
-/// The parents whose collection Member is not loaded yet, grouped by their Key (the value their
-/// targets point at); their collections are marked loaded, to be filled by the caller.
-template <auto Member, auto Key, class Parent>
+/// The parents whose collection Member is not loaded yet, grouped by their key (ParentKeys: the
+/// columns their targets point at); their collections are marked loaded, to be filled by the caller.
+template <auto Member, class ParentKeys, class Parent>
 auto group_unloaded(const std::vector<ref<Parent>>& parents) {
-    using key_value = sql::strip_optional_t<schema::member_value_t<Key>>;
-    std::pair<std::vector<key_value>, std::unordered_map<key_value, std::vector<const ref<Parent>*>>> grouped;
+    using parent_key = key_operations<ParentKeys>;
+    using key_value = typename parent_key::value_type;
+    std::pair<std::vector<key_value>, std::unordered_map<key_value, std::vector<const ref<Parent>*>, key_hash>> grouped;
     auto& [keys, by_key] = grouped;
     for (const auto& object : parents) {
         auto& member = (*object).*Member;
         if (member.is_loaded()) continue;
         member.start_loading();
-        auto& owners = by_key[(*object).*Key];
-        if (owners.empty()) keys.push_back((*object).*Key);
+        if (parent_key::is_null(*object)) continue;  // no key, no targets
+        auto key = parent_key::values(*object);
+        auto& owners = by_key[key];
+        if (owners.empty()) keys.push_back(std::move(key));
         owners.push_back(&object);
     }
     return grouped;
@@ -297,6 +320,16 @@ template <class Key>
 std::vector<Key> batch_at(const std::vector<Key>& keys, std::size_t start) {
     const auto end = std::min(keys.size(), start + selectin_batch_size);
     return {keys.begin() + static_cast<std::ptrdiff_t>(start), keys.begin() + static_cast<std::ptrdiff_t>(end)};
+}
+
+/// Converts a batch of one key's values to another's (a foreign key's types from the referenced key's).
+template <class To, class From>
+std::vector<To> convert_keys(std::vector<From> keys) {
+    if constexpr (std::is_same_v<To, From>) {
+        return keys;
+    } else {
+        return std::vector<To>(keys.begin(), keys.end());
+    }
 }
 
 /// selectinload: after the parents, one IN query per 500 keys loads every parent's targets.
@@ -314,20 +347,24 @@ public:
     public:
         explicit run(const option_list<target>& nested) : nested_(nested) {}
         void finish(session& owner, const std::vector<ref<parent>>& parents) override {
+            const auto target_dialect = owner.connection().sql_dialect();
             if constexpr (traits::kind == relationship_kind::many_to_many) {
-                constexpr auto key = referenced_member<traits::local_key, parent>();
-                constexpr auto target_key = referenced_member<traits::remote_key, target>();
-                auto [keys, by_key] = group_unloaded<traits::member, key>(parents);
+                using local_key = key_operations<typename traits::local_keys>;
+                using target_key = key_operations<typename traits::target_keys>;
+                auto [keys, by_key] = group_unloaded<traits::member, typename traits::parent_keys>(parents);
                 typename association_reader<Element>::pairs found;
                 option_list<target> options = nested_;
                 options.push_back(std::make_shared<association_reader<Element>>(&found));
+                auto order = local_key::order_items();
+                for (auto& item : target_key::order_items()) order.push_back(std::move(item));
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const auto batch = batch_at(keys, start);
+                    const auto batch = convert_keys<typename local_key::value_type>(batch_at(keys, start));
                     found.clear();
                     owner.query<target>()
-                        .template join<typename traits::association>(col<target_key> == col<traits::remote_key>)
-                        .filter(col<traits::local_key>.in_(batch))
-                        .order_by(col<traits::local_key>, col<target_key>)
+                        .template join<typename traits::association>(
+                            expression<bool>{target_key::template equals_columns<typename traits::remote_keys>()})
+                        .filter(expression<bool>{local_key::in(batch, target_dialect)})
+                        .order_by_items(order)
                         .with_options(options)
                         .with_autoflush(false)
                         .run([](const ref<target>&) {});
@@ -338,13 +375,15 @@ public:
                     }
                 }
             } else if constexpr (traits::collection) {
-                constexpr auto key = referenced_member<traits::foreign_key, parent>();
-                auto [keys, by_key] = group_unloaded<traits::member, key>(parents);
+                using child_key = key_operations<typename traits::foreign_keys>;
+                auto [keys, by_key] = group_unloaded<traits::member, typename traits::parent_keys>(parents);
+                auto order = child_key::order_items();
+                order.push_back({col<first_key_member<target>()>.to_expression().node(), {}, {}});
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const auto batch = batch_at(keys, start);
+                    const auto batch = convert_keys<typename child_key::value_type>(batch_at(keys, start));
                     auto children = owner.query<target>()
-                                        .filter(col<traits::foreign_key>.in_(batch))
-                                        .order_by(col<traits::foreign_key>, col<first_key_member<target>()>)
+                                        .filter(expression<bool>{child_key::in(batch, target_dialect)})
+                                        .order_by_items(order)
                                         .with_options(nested_)
                                         .with_autoflush(false)
                                         .all();
@@ -352,10 +391,9 @@ public:
                     const std::vector<const ref<parent>*>* owners = nullptr;
                     const typename decltype(by_key)::key_type* owners_key = nullptr;
                     for (auto& child : children) {
-                        const auto& foreign_key = (*child).*(traits::foreign_key);
-                        if (is_null_value(foreign_key)) continue;
-                        if (owners_key == nullptr || !(*owners_key == unwrap_value(foreign_key))) {
-                            const auto found = by_key.find(unwrap_value(foreign_key));
+                        if (child_key::is_null(*child)) continue;
+                        if (owners_key == nullptr || !child_key::equals(*child, *owners_key)) {
+                            const auto found = by_key.find(typename decltype(by_key)::key_type{child_key::values(*child)});
                             if (found == by_key.end()) continue;
                             owners_key = &found->first;
                             owners = &found->second;
@@ -364,34 +402,34 @@ public:
                     }
                 }
             } else {
-                constexpr auto key = referenced_member<traits::foreign_key, target>();
-                using key_value = sql::strip_optional_t<schema::member_value_t<key>>;
+                using foreign_key = key_operations<typename traits::foreign_keys>;
+                using target_key = key_operations<typename traits::target_keys>;
+                using key_value = typename target_key::value_type;
                 std::vector<key_value> keys;
-                std::unordered_set<key_value> wanted;
+                std::unordered_set<key_value, key_hash> wanted;
                 for (const auto& object : parents) {
-                    const auto& foreign_key = (*object).*(traits::foreign_key);
-                    if (((*object).*(traits::member)).is_loaded() || is_null_value(foreign_key)) continue;
-                    if (wanted.insert(unwrap_value(foreign_key)).second) keys.push_back(unwrap_value(foreign_key));
+                    if (((*object).*(traits::member)).is_loaded() || foreign_key::is_null(*object)) continue;
+                    key_value key{foreign_key::values(*object)};
+                    if (wanted.insert(key).second) keys.push_back(std::move(key));
                 }
-                std::unordered_map<key_value, ref<target>> found;
+                std::unordered_map<key_value, ref<target>, key_hash> found;
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
                     const auto batch = batch_at(keys, start);
                     for (auto& item : owner.query<target>()
-                                          .filter(col<key>.in_(batch))
+                                          .filter(expression<bool>{target_key::in(batch, target_dialect)})
                                           .with_options(nested_)
                                           .with_autoflush(false)
                                           .all())
-                        found.emplace((*item).*key, item);
+                        found.emplace(target_key::values(*item), item);
                 }
                 for (const auto& object : parents) {
                     auto& member = (*object).*(traits::member);
                     if (member.is_loaded()) continue;
-                    const auto& foreign_key = (*object).*(traits::foreign_key);
-                    if (is_null_value(foreign_key)) {
+                    if (foreign_key::is_null(*object)) {
                         member.assign({});
                         continue;
                     }
-                    const auto hit = found.find(unwrap_value(foreign_key));
+                    const auto hit = found.find(key_value{foreign_key::values(*object)});
                     member.assign(hit == found.end() ? ref<target>{} : hit->second);
                 }
             }

@@ -22,6 +22,7 @@
 #include "strata/orm/model.hpp"
 #include "strata/orm/object.hpp"
 #include "strata/orm/relationship.hpp"
+#include "strata/orm/relationship_keys.hpp"
 #include "strata/schema/mapping.hpp"
 #include "strata/sql/expression.hpp"
 #include "strata/sql/statement_core.hpp"
@@ -67,12 +68,12 @@ using option_list = std::vector<std::shared_ptr<const relationship_option<T>>>;
 
 template <class Element>
 inline constexpr bool is_one_to_many = false;
-template <auto C, auto F>
-inline constexpr bool is_one_to_many<one_to_many_definition<C, F>> = true;
+template <auto C, auto F, auto... M>
+inline constexpr bool is_one_to_many<one_to_many_definition<C, F, M...>> = true;
 template <class Element>
 inline constexpr bool is_many_to_one = false;
-template <auto R, auto F>
-inline constexpr bool is_many_to_one<many_to_one_definition<R, F>> = true;
+template <auto R, auto F, auto... M>
+inline constexpr bool is_many_to_one<many_to_one_definition<R, F, M...>> = true;
 template <class Element>
 inline constexpr bool is_many_to_many = false;
 template <auto C, auto L, auto R>
@@ -84,35 +85,44 @@ inline constexpr bool is_relationship = is_one_to_many<Element> || is_many_to_on
 /// The three kinds of relationship.
 enum class relationship_kind : std::uint8_t { one_to_many, many_to_one, many_to_many };
 
+/// The foreign-key columns a declaration names: one member, several, or one strata::keys<...>.
+template <auto ForeignKey, auto... MoreKeys>
+using declared_keys =
+    std::conditional_t<sizeof...(MoreKeys) == 0, keys_of<ForeignKey>, key_columns<ForeignKey, MoreKeys...>>;
+
 template <class Element>
 struct relationship_traits;
-template <auto Collection, auto ForeignKey>
-struct relationship_traits<one_to_many_definition<Collection, ForeignKey>> {
+template <auto Collection, auto ForeignKey, auto... MoreKeys>
+struct relationship_traits<one_to_many_definition<Collection, ForeignKey, MoreKeys...>> {
     static constexpr auto kind = relationship_kind::one_to_many;
     static constexpr auto member = Collection;
-    static constexpr auto foreign_key = ForeignKey;
+    using foreign_keys = declared_keys<ForeignKey, MoreKeys...>;  ///< the child's columns
     using parent = schema::model_of<Collection>;
-    using target = schema::model_of<ForeignKey>;  // the child holds the key
+    using target = typename key_operations<foreign_keys>::model;  // the child holds the key
+    using parent_keys = referenced_keys_t<foreign_keys, parent>;  ///< the parent's columns they reference
     static constexpr bool collection = true;
 };
-template <auto Reference, auto ForeignKey>
-struct relationship_traits<many_to_one_definition<Reference, ForeignKey>> {
+template <auto Reference, auto ForeignKey, auto... MoreKeys>
+struct relationship_traits<many_to_one_definition<Reference, ForeignKey, MoreKeys...>> {
     static constexpr auto kind = relationship_kind::many_to_one;
     static constexpr auto member = Reference;
-    static constexpr auto foreign_key = ForeignKey;
+    using foreign_keys = declared_keys<ForeignKey, MoreKeys...>;  ///< the parent's (the child's) columns
     using parent = schema::model_of<Reference>;
     using target = typename schema::member_value_t<Reference>::target_type;
+    using target_keys = referenced_keys_t<foreign_keys, target>;  ///< the target's columns they reference
     static constexpr bool collection = false;
 };
 template <auto Collection, auto LocalKey, auto RemoteKey>
 struct relationship_traits<many_to_many_definition<Collection, LocalKey, RemoteKey>> {
     static constexpr auto kind = relationship_kind::many_to_many;
     static constexpr auto member = Collection;
-    static constexpr auto local_key = LocalKey;    ///< association column referencing the parent
-    static constexpr auto remote_key = RemoteKey;  ///< association column referencing the target
+    using local_keys = keys_of<LocalKey>;    ///< association columns referencing the parent
+    using remote_keys = keys_of<RemoteKey>;  ///< association columns referencing the target
     using parent = schema::model_of<Collection>;
     using target = typename schema::member_value_t<Collection>::target_type;
-    using association = schema::model_of<LocalKey>;
+    using association = typename key_operations<local_keys>::model;
+    using parent_keys = referenced_keys_t<local_keys, parent>;
+    using target_keys = referenced_keys_t<remote_keys, target>;
     static constexpr bool collection = true;
 };
 
@@ -206,36 +216,10 @@ struct object_graph {
     }
 };
 
-/// The column a foreign key references: its references<> target, else the referenced model's first key column.
-template <auto ForeignKey, class Referenced>
-constexpr auto referenced_member() {
-    constexpr auto target = std::remove_cvref_t<decltype(column_of<ForeignKey>())>::target;
-    if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(target)>>) {
-        return target;
-    } else {
-        return std::tuple_element_t<primary_key_elements<Referenced>[0], schema::elements_of<Referenced>>::member;
-    }
-}
-
 /// The first primary-key member of a model.
 template <class Model>
 constexpr auto first_key_member() {
     return std::tuple_element_t<primary_key_elements<Model>[0], schema::elements_of<Model>>::member;
-}
-
-template <class Value>
-bool is_null_value(const Value& value) {
-    if constexpr (sql::is_optional_v<Value>)
-        return !value.has_value();
-    else
-        return false;
-}
-template <class Value>
-const auto& unwrap_value(const Value& value) {
-    if constexpr (sql::is_optional_v<Value>)
-        return *value;
-    else
-        return value;
 }
 
 }  // namespace orm

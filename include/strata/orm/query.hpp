@@ -66,6 +66,12 @@ public:
         (copy.core_.order_by.push_back(sql::to_order_item(items)), ...);
         return copy;
     }
+    /// ORDER BY items already built (loaders order by a relationship's key columns).
+    [[nodiscard]] query order_by_items(const std::vector<sql::order_item>& items) const {
+        query copy = *this;
+        copy.core_.order_by.insert(copy.core_.order_by.end(), items.begin(), items.end());
+        return copy;
+    }
     /// LIMIT count.
     [[nodiscard]] query limit(std::int64_t count) const {
         query copy = *this;

@@ -23,6 +23,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/orm/object.hpp"
+#include "strata/orm/relationship_keys.hpp"
 #include "strata/schema/mapping.hpp"
 
 namespace strata {
@@ -319,26 +320,31 @@ struct delete_orphan_t {
 /// one_to_many<&Author::books, &Book::author_id>("books", strata::delete_orphan).
 inline constexpr delete_orphan_t delete_orphan{};
 
-/// Mapping element: a one-to-many collection whose children point back through ForeignKey.
-template <auto Collection, auto ForeignKey>
+/// Mapping element: a one-to-many collection whose children point back through their foreign-key
+/// column(s) ForeignKey, MoreKeys... (several for a composite key).
+template <auto Collection, auto ForeignKey, auto... MoreKeys>
 struct one_to_many_definition {
     static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
     std::string_view name;       ///< the relationship's name in messages
     bool delete_orphan = false;  ///< removed children are deleted (else their foreign key is nulled)
 };
-/// Declares a one-to-many: one_to_many<&Author::books, &Book::author_id>("books").
-template <auto Collection, auto ForeignKey>
-constexpr one_to_many_definition<Collection, ForeignKey> one_to_many(std::string_view name = "one_to_many") {
+/// Declares a one-to-many: one_to_many<&Author::books, &Book::author_id>("books"); a composite key
+/// names each child column in the order of the parent's key: one_to_many<&Order::lines, &Line::region, &Line::number>.
+template <auto Collection, auto ForeignKey, auto... MoreKeys>
+constexpr one_to_many_definition<Collection, ForeignKey, MoreKeys...> one_to_many(
+    std::string_view name = "one_to_many") {
     return {name, false};
 }
 /// Declares a one-to-many whose removed children are deleted at flush.
-template <auto Collection, auto ForeignKey>
-constexpr one_to_many_definition<Collection, ForeignKey> one_to_many(std::string_view name, delete_orphan_t) {
+template <auto Collection, auto ForeignKey, auto... MoreKeys>
+constexpr one_to_many_definition<Collection, ForeignKey, MoreKeys...> one_to_many(std::string_view name,
+                                                                                  delete_orphan_t) {
     return {name, true};
 }
 
 /// Mapping element: a many-to-many collection through a mapped association model whose LocalKey
-/// references the parent and RemoteKey the target.
+/// references the parent and RemoteKey the target (each a member, or strata::keys<...> for a
+/// composite key).
 template <auto Collection, auto LocalKey, auto RemoteKey>
 struct many_to_many_definition {
     static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
@@ -348,20 +354,23 @@ struct many_to_many_definition {
 template <auto Collection, auto LocalKey, auto RemoteKey>
 constexpr many_to_many_definition<Collection, LocalKey, RemoteKey> many_to_many(
     std::string_view name = "many_to_many") {
-    static_assert(std::is_same_v<schema::model_of<LocalKey>, schema::model_of<RemoteKey>>,
+    static_assert(std::is_same_v<typename orm::key_operations<orm::keys_of<LocalKey>>::model,
+                                 typename orm::key_operations<orm::keys_of<RemoteKey>>::model>,
                   "many_to_many<Collection, LocalKey, RemoteKey>: both keys must be members of the association model");
     return {name};
 }
 
-/// Mapping element: a many-to-one reference through the local ForeignKey.
-template <auto Reference, auto ForeignKey>
+/// Mapping element: a many-to-one reference through the local foreign-key column(s).
+template <auto Reference, auto ForeignKey, auto... MoreKeys>
 struct many_to_one_definition {
     static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
     std::string_view name;  ///< the relationship's name in messages
 };
-/// Declares a many-to-one: many_to_one<&Book::author, &Book::author_id>("author").
-template <auto Reference, auto ForeignKey>
-constexpr many_to_one_definition<Reference, ForeignKey> many_to_one(std::string_view name = "many_to_one") {
+/// Declares a many-to-one: many_to_one<&Book::author, &Book::author_id>("author"); a composite key
+/// names each column in the order of the target's key.
+template <auto Reference, auto ForeignKey, auto... MoreKeys>
+constexpr many_to_one_definition<Reference, ForeignKey, MoreKeys...> many_to_one(
+    std::string_view name = "many_to_one") {
     return {name};
 }
 

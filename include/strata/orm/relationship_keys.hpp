@@ -1,0 +1,238 @@
+// strata/orm/relationship_keys.hpp - the columns a relationship joins on: one, or several (a
+// composite key), and what loaders and the unit of work do with them.
+//
+//   strata::one_to_many<&Order::lines, &Line::order_region, &Line::order_number>("order.lines")
+//   strata::many_to_one<&Line::order, &Line::order_region, &Line::order_number>("line.order")
+//   strata::many_to_many<&A::bs, strata::keys<&AB::a_x, &AB::a_y>, strata::keys<&AB::b_x, &AB::b_y>>("a.bs")
+//
+// Foreign-key column i references column i of the other model's primary key, unless the column
+// says strata::references<&Other::member>. Several columns compare as row values: selectinload
+// emits (a, b) IN (($1, $2), ...) on PostgreSQL and (a, b) IN (VALUES (?, ?), ...) on SQLite,
+// whose row-value IN reads a list only since 3.37 but VALUES since row values exist (3.15).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "strata/core/dialect.hpp"
+#include "strata/core/type_traits.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/schema/mapping.hpp"
+#include "strata/sql/compiler.hpp"
+#include "strata/sql/expression.hpp"
+#include "strata/sql/node.hpp"
+#include "strata/sql/statement_core.hpp"
+
+namespace strata::orm {
+
+/// The key_columns a declaration names: a member pointer is a key of one column.
+template <class Type, auto Value>
+struct normalized_keys {
+    using type = key_columns<Value>;
+};
+template <auto... Members, auto Value>
+struct normalized_keys<key_columns<Members...>, Value> {
+    using type = key_columns<Members...>;
+};
+/// keys_of<&Book::author_id> is key_columns<&Book::author_id>; keys_of<strata::keys<a, b>> is key_columns<a, b>.
+template <auto Key>
+using keys_of = typename normalized_keys<std::remove_cv_t<decltype(Key)>, Key>::type;
+
+/// Whether a value is NULL (an empty optional).
+template <class Value>
+bool is_null_value(const Value& value) {
+    if constexpr (sql::is_optional_v<Value>)
+        return !value.has_value();
+    else
+        return false;
+}
+/// The value inside an optional, or the value itself.
+template <class Value>
+const auto& unwrap_value(const Value& value) {
+    if constexpr (sql::is_optional_v<Value>)
+        return *value;
+    else
+        return value;
+}
+
+/// The column foreign-key column ForeignKey (the Index-th of its key) references: its
+/// references<> target, else the Index-th primary-key column of Referenced.
+template <auto ForeignKey, class Referenced, std::size_t Index = 0>
+constexpr auto referenced_member() {
+    constexpr auto target = std::remove_cvref_t<decltype(column_of<ForeignKey>())>::target;
+    if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(target)>>) {
+        return target;
+    } else {
+        static_assert(Index < primary_key_elements<Referenced>.size(),
+                      "a relationship's key has more columns than the primary key it references: name the "
+                      "referenced columns with strata::references<&Model::member> on each key column");
+        return std::tuple_element_t<primary_key_elements<Referenced>[Index], schema::elements_of<Referenced>>::member;
+    }
+}
+
+template <class Keys, class Referenced>
+struct referenced_keys;
+template <auto... Members, class Referenced>
+struct referenced_keys<key_columns<Members...>, Referenced> {
+    template <std::size_t... Indexes>
+    static auto build(std::index_sequence<Indexes...>)
+        -> key_columns<referenced_member<Members, Referenced, Indexes>()...>;
+    using type = decltype(build(std::make_index_sequence<sizeof...(Members)>{}));
+};
+/// The columns of Referenced that the key columns Keys point at, in order.
+template <class Keys, class Referenced>
+using referenced_keys_t = typename referenced_keys<Keys, Referenced>::type;
+
+template <class Model, std::size_t... Indexes>
+auto primary_key_columns_of(std::index_sequence<Indexes...>)
+    -> key_columns<std::tuple_element_t<primary_key_elements<Model>[Indexes], schema::elements_of<Model>>::member...>;
+/// Model's primary-key columns as key_columns.
+template <class Model>
+using primary_key_columns =
+    decltype(primary_key_columns_of<Model>(std::make_index_sequence<primary_key_elements<Model>.size()>{}));
+
+template <class Keys>
+struct key_operations;
+
+/// What loaders and the unit of work do with a key of Members (columns of one model).
+template <auto First, auto... Rest>
+struct key_operations<key_columns<First, Rest...>> {
+    /// The model holding the columns.
+    using model = schema::model_of<First>;
+    /// The key's values, NULL taken out (std::tuple<int64_t> for one BIGINT column).
+    using value_type = std::tuple<sql::strip_optional_t<schema::member_value_t<First>>,
+                                  sql::strip_optional_t<schema::member_value_t<Rest>>...>;
+    /// Number of columns.
+    static constexpr std::size_t size = 1 + sizeof...(Rest);
+    /// Whether any column may be NULL (a join on it may find nothing).
+    static constexpr bool nullable =
+        sql::is_optional_v<schema::member_value_t<First>> || (sql::is_optional_v<schema::member_value_t<Rest>> || ...);
+    /// Whether every column may be NULL (the key can be set to NULL).
+    static constexpr bool all_nullable =
+        sql::is_optional_v<schema::member_value_t<First>> && (sql::is_optional_v<schema::member_value_t<Rest>> && ...);
+
+    /// Whether the object's key is NULL (any column: a partial key references nothing).
+    static bool is_null(const model& object) {
+        return is_null_value(object.*First) || (is_null_value(object.*Rest) || ...);
+    }
+    /// The object's key (not NULL: check is_null first).
+    static value_type values(const model& object) {
+        return value_type{unwrap_value(object.*First), unwrap_value(object.*Rest)...};
+    }
+    /// Whether the object's key equals `key` (a tuple of as many values; nothing is copied).
+    template <class Key>
+    static bool equals(const model& object, const Key& key) {
+        return !is_null(object) && equals_at(object, key, std::make_index_sequence<size>{});
+    }
+    /// Sets the object's key columns.
+    static void assign(model& object, const value_type& key) {
+        assign_at(object, key, std::make_index_sequence<size>{});
+    }
+    /// Sets every key column to NULL (only when all_nullable).
+    static void set_null(model& object) {
+        static_assert(all_nullable);
+        (object.*First).reset();
+        ((object.*Rest).reset(), ...);
+    }
+    /// "table.a" or "table.(a, b)", for messages.
+    static std::string describe_columns() {
+        std::string text = std::string{mapping<model>::table.name} + ".";
+        if constexpr (size > 1) text += "(";
+        text += column_of<First>().name;
+        ((text += ", ", text += column_of<Rest>().name), ...);
+        if constexpr (size > 1) text += ")";
+        return text;
+    }
+    /// WHERE a = $1 AND b = $2: the columns equal `key`.
+    static sql::node_ptr equals_values(const value_type& key) {
+        return equals_values_at(key, std::make_index_sequence<size>{});
+    }
+    /// ON a = x AND b = y: the columns equal the Other key's columns.
+    template <class Other>
+    static sql::node_ptr equals_columns() {
+        return equals_columns_at(static_cast<Other*>(nullptr), std::make_index_sequence<size>{});
+    }
+    /// a IN ($1, ...) for one column; (a, b) IN (($1, $2), ...) - SQLite: IN (VALUES (?, ?), ...) -
+    /// for several.
+    static sql::node_ptr in(const std::vector<value_type>& batch, dialect target) {
+        if constexpr (size == 1) {
+            std::vector<std::tuple_element_t<0, value_type>> values;
+            values.reserve(batch.size());
+            for (const auto& key : batch) values.push_back(std::get<0>(key));
+            return col<First>.in_(values).node();
+        } else {
+            std::vector<sql::node_ptr> rows;
+            rows.reserve(batch.size());
+            for (const auto& key : batch)
+                rows.push_back(std::apply(
+                    [](const auto&... values) {
+                        return sql::make_operator(sql::node_kind::list, "", sql::precedence::atom,
+                                                  {sql::to_node(values)...});
+                    },
+                    key));
+            auto columns = sql::make_operator(sql::node_kind::list, "", sql::precedence::atom, column_nodes());
+            auto list = sql::make_operator(sql::node_kind::list, target == dialect::sqlite ? "VALUES " : "",
+                                           sql::precedence::atom, std::move(rows));
+            return sql::make_operator(sql::node_kind::binary, " IN ", sql::precedence::comparison,
+                                      {std::move(columns), std::move(list)});
+        }
+    }
+    /// The columns as ORDER BY items, in order.
+    static std::vector<sql::order_item> order_items() {
+        std::vector<sql::order_item> items;
+        for (auto& column : column_nodes()) items.push_back({std::move(column), {}, {}});
+        return items;
+    }
+    /// The columns' quoted names, in order (for statements strata writes as text).
+    static std::vector<std::string> column_names() {
+        return {sql::detail::quote_identifier(column_of<First>().name),
+                sql::detail::quote_identifier(column_of<Rest>().name)...};
+    }
+    /// The columns as select-list nodes, in order.
+    static std::vector<sql::node_ptr> column_nodes() {
+        return {col<First>.to_expression().node(), col<Rest>.to_expression().node()...};
+    }
+    /// Reads the key from `size` select-list positions starting at `first`.
+    static value_type read(const field_reader& row, std::size_t first) {
+        return read_at(row, first, std::make_index_sequence<size>{});
+    }
+
+private:
+    template <std::size_t Index>
+    static constexpr auto member_at = std::get<Index>(std::tuple{First, Rest...});
+
+    template <auto... OtherMembers, std::size_t... Indexes>
+    static sql::node_ptr equals_columns_at(key_columns<OtherMembers...>*, std::index_sequence<Indexes...>) {
+        static_assert(sizeof...(OtherMembers) == size, "both sides of a relationship key need as many columns");
+        return all_of({(col<member_at<Indexes>> == col<OtherMembers>).node()...});
+    }
+    template <class Key, std::size_t... Indexes>
+    static bool equals_at(const model& object, const Key& key, std::index_sequence<Indexes...>) {
+        return ((unwrap_value(object.*(member_at<Indexes>)) == std::get<Indexes>(key)) && ...);
+    }
+    template <std::size_t... Indexes>
+    static void assign_at(model& object, const value_type& key, std::index_sequence<Indexes...>) {
+        ((object.*(member_at<Indexes>) = std::get<Indexes>(key)), ...);
+    }
+    template <std::size_t... Indexes>
+    static sql::node_ptr equals_values_at(const value_type& key, std::index_sequence<Indexes...>) {
+        return all_of({(col<member_at<Indexes>> == std::get<Indexes>(key)).node()...});
+    }
+    template <std::size_t... Indexes>
+    static value_type read_at(const field_reader& row, std::size_t first, std::index_sequence<Indexes...>) {
+        return value_type{read_field<std::tuple_element_t<Indexes, value_type>>(row, first + Indexes)...};
+    }
+    static sql::node_ptr all_of(std::vector<sql::node_ptr> conditions) {
+        auto result = std::move(conditions.front());
+        for (std::size_t i = 1; i < conditions.size(); ++i)
+            result = sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
+                                        {std::move(result), std::move(conditions[i])});
+        return result;
+    }
+};
+
+}  // namespace strata::orm

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "strata/orm.hpp"
+#include "strata/schema/ddl.hpp"
 #include "support/seed.hpp"
 
 namespace examples {

@@ -19,11 +19,11 @@ namespace orm {
 inline constexpr std::size_t selectin_batch_size = 500;
 
 template <class Element>
-void lazy_load(session& owner, const void* parent_pointer, void* member, bool autoflush) {
+void lazy_load(session& owner, void* parent_state, void* member, bool autoflush) {
     using traits = relationship_traits<Element>;
     using parent = typename traits::parent;
     using target = typename traits::target;
-    const auto& object = *static_cast<const parent*>(parent_pointer);
+    const auto& object = static_cast<object_state<parent>*>(parent_state)->object;
     if constexpr (traits::kind == relationship_kind::one_to_many) {
         // children WHERE child.fk = parent's referenced key, in primary-key order
         using parent_key = key_operations<typename traits::parent_keys>;
@@ -115,7 +115,6 @@ void link(const relationship_context& context, void* target_state, bool added) {
     using traits = relationship_traits<Element>;
     using parent = typename traits::parent;
     using target = typename traits::target;
-    if (context.parent_state == nullptr) return;
     auto& other = *static_cast<object_state<target>*>(target_state);
     const ref<parent> self{static_cast<object_state<parent>*>(context.parent_state)->shared_from_this()};
     for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
@@ -140,12 +139,16 @@ void link(const relationship_context& context, void* target_state, bool added) {
     });
 }
 
+/// The behavior of relationship Element (one constant per mapping element).
+template <class Element>
+inline constexpr relationship_behavior behavior_of{
+    &lazy_load<Element>, &link<Element>,
+    std::get<Element>(mapping<typename relationship_traits<Element>::parent>::table.elements).name};
+
 template <class Model>
 void bind_relationships(object_state<Model>& state, session* owner, relationship_mode mode) {
-    for_each_relationship_element<Model>([&]<class Element>(const Element& element) {
-        relationship_context context{owner,          &state.object, &state, &lazy_load<Element>,
-                                     &link<Element>, element.name,  mode};
-        (state.object.*(relationship_traits<Element>::member)).bind(context);
+    for_each_relationship_element<Model>([&]<class Element>(const Element&) {
+        (state.object.*(relationship_traits<Element>::member)).bind({owner, &state, &behavior_of<Element>, mode});
     });
 }
 
@@ -381,25 +384,26 @@ public:
                 order.push_back({col<first_key_member<target>()>.to_expression().node(), {}, {}});
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
                     const auto batch = convert_keys<typename child_key::value_type>(batch_at(keys, start));
-                    auto children = owner.query<target>()
-                                        .filter(expression<bool>{child_key::in(batch, target_dialect)})
-                                        .order_by_items(order)
-                                        .with_options(nested_)
-                                        .with_autoflush(false)
-                                        .all();
-                    // Children come ordered by their key: look each parent group up once, not per child.
+                    // Children come ordered by their key: look each parent group up once, not per
+                    // child; and as each row loads, while the child is still in cache.
                     const std::vector<const ref<parent>*>* owners = nullptr;
                     const typename decltype(by_key)::key_type* owners_key = nullptr;
-                    for (auto& child : children) {
-                        if (child_key::is_null(*child)) continue;
-                        if (owners_key == nullptr || !child_key::equals(*child, *owners_key)) {
-                            const auto found = by_key.find(typename decltype(by_key)::key_type{child_key::values(*child)});
-                            if (found == by_key.end()) continue;
-                            owners_key = &found->first;
-                            owners = &found->second;
-                        }
-                        for (const auto* object : *owners) ((**object).*(traits::member)).append(child);
-                    }
+                    owner.query<target>()
+                        .filter(expression<bool>{child_key::in(batch, target_dialect)})
+                        .order_by_items(order)
+                        .with_options(nested_)
+                        .with_autoflush(false)
+                        .run([&](ref<target> child) {
+                            if (child_key::is_null(*child)) return;
+                            if (owners_key == nullptr || !child_key::equals(*child, *owners_key)) {
+                                const auto found =
+                                    by_key.find(typename decltype(by_key)::key_type{child_key::values(*child)});
+                                if (found == by_key.end()) return;
+                                owners_key = &found->first;
+                                owners = &found->second;
+                            }
+                            for (const auto* object : *owners) ((**object).*(traits::member)).append(child);
+                        });
                 }
             } else {
                 using foreign_key = key_operations<typename traits::foreign_keys>;
@@ -415,12 +419,11 @@ public:
                 std::unordered_map<key_value, ref<target>, key_hash> found;
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
                     const auto batch = batch_at(keys, start);
-                    for (auto& item : owner.query<target>()
-                                          .filter(expression<bool>{target_key::in(batch, target_dialect)})
-                                          .with_options(nested_)
-                                          .with_autoflush(false)
-                                          .all())
-                        found.emplace(target_key::values(*item), item);
+                    owner.query<target>()
+                        .filter(expression<bool>{target_key::in(batch, target_dialect)})
+                        .with_options(nested_)
+                        .with_autoflush(false)
+                        .run([&found](ref<target> item) { found.emplace(target_key::values(*item), std::move(item)); });
                 }
                 for (const auto& object : parents) {
                     auto& member = (*object).*(traits::member);

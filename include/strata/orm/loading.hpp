@@ -229,7 +229,7 @@ class loader;
 
 namespace orm {
 template <class Element>
-void lazy_load(session& owner, const void* parent, void* member, bool autoflush);
+void lazy_load(session& owner, void* parent_state, void* member, bool autoflush);
 template <class Parent, class Member>
 std::vector<sql::join_clause> relationship_join(Member Parent::*member, sql::join_kind kind);
 template <class Model>

@@ -41,29 +41,48 @@ enum class relationship_mode : std::uint8_t { lazy, raise };
 
 namespace orm {
 
-/// What a relationship member needs to load itself: the session, the object owning it, and the
-/// relationship's loader (type-erased; generated per mapping declaration).
-struct relationship_context {
-    session* owner = nullptr;      ///< the session that loaded the parent
-    const void* parent = nullptr;  ///< the parent object
-    void* parent_state = nullptr;  ///< the parent's object_state
-    /// Fills `member`; `autoflush` false when the load serves a change (add, remove, set): flushing
-    /// then would write the object being linked before its key is pointed.
-    void (*load)(session&, const void* parent, void* member, bool autoflush) = nullptr;
+struct relationship_context;
+
+/// What one declared relationship does, whatever object holds it: one constant per mapping
+/// element, so that each relationship member carries a pointer to it, not three.
+struct relationship_behavior {
+    /// Fills `member` of the object whose object_state is `parent_state`; `autoflush` false when
+    /// the load serves a change (add, remove, set): flushing then would write the object being
+    /// linked before its key is pointed.
+    void (*load)(session&, void* parent_state, void* member, bool autoflush) = nullptr;
     /// Keeps the other side in memory in step: `target_state` (an object_state of the target) was
     /// added to (`added`) or taken from this relationship.
     void (*link)(const relationship_context&, void* target_state, bool added) = nullptr;
     std::string_view name;  ///< for lazy_load_forbidden messages
+};
+
+/// What a relationship member needs to load itself: the session, the object owning it, and the
+/// relationship's behavior (type-erased; generated per mapping declaration).
+struct relationship_context {
+    session* owner = nullptr;                         ///< the session that loaded the parent
+    void* parent_state = nullptr;                     ///< the parent's object_state
+    const relationship_behavior* behavior = nullptr;  ///< null for an object never seen by a session
     relationship_mode mode = relationship_mode::lazy;
+
+    /// The relationship's name, for messages.
+    [[nodiscard]] std::string_view name() const noexcept { return behavior ? behavior->name : "relationship"; }
+    /// Whether a load can run (a session and a loader).
+    [[nodiscard]] bool can_load() const noexcept { return owner != nullptr && behavior != nullptr; }
+    /// Loads `member` through the session (check can_load() first).
+    void load(void* member, bool autoflush) const { behavior->load(*owner, parent_state, member, autoflush); }
+    /// Tells the other side that `target_state` joined or left this relationship.
+    void link(void* target_state, bool added) const {
+        if (behavior != nullptr && parent_state != nullptr) behavior->link(*this, target_state, added);
+    }
 };
 
 /// Throws when a relationship cannot load itself.
 inline void check_loadable(const relationship_context& context) {
     if (context.mode == relationship_mode::raise)
-        throw lazy_load_forbidden("lazy load of relationship '" + std::string{context.name} +
+        throw lazy_load_forbidden("lazy load of relationship '" + std::string{context.name()} +
                                   "' is forbidden by raiseload: load it with selectinload/joinedload");
-    if (context.owner == nullptr || context.load == nullptr)
-        throw usage_error("relationship '" + std::string{context.name} +
+    if (!context.can_load())
+        throw usage_error("relationship '" + std::string{context.name()} +
                           "' is not loaded and its object is not attached to a session");
 }
 
@@ -97,17 +116,15 @@ public:
     void set(ref<T> target) {
         // The previous target's loaded collection must lose this object: find it (usually in the
         // identity map, without SQL) unless lazy loads are forbidden here.
-        if (!loaded_ && context_.load != nullptr && context_.owner != nullptr &&
-            context_.mode == relationship_mode::lazy)
-            context_.load(*context_.owner, context_.parent, this, false);
+        if (!loaded_ && context_.can_load() && context_.mode == relationship_mode::lazy) context_.load(this, false);
         if (loaded_ && !weak_ && target_ == target) return;
-        if (loaded_ && !weak_ && target_ && context_.link) context_.link(context_, target_.state().get(), false);
+        if (loaded_ && !weak_ && target_) context_.link(target_.state().get(), false);
         target_ = std::move(target);
         weak_target_.reset();
         loaded_ = true;
         weak_ = false;
         changed_ = true;
-        if (target_ && context_.link) context_.link(context_, target_.state().get(), true);
+        if (target_) context_.link(target_.state().get(), true);
     }
     /// book->writer = author: same as set(author).
     one& operator=(ref<T> target) {
@@ -161,13 +178,13 @@ private:
     const ref<T>& loaded_target() const {
         if (!loaded_) {
             orm::check_loadable(context_);
-            context_.load(*context_.owner, context_.parent, const_cast<one*>(this), true);
+            context_.load(const_cast<one*>(this), true);
         }
         return target_;
     }
     std::shared_ptr<orm::object_state<T>> locked_target() const {
         if (auto target = weak_target_.lock()) return target;
-        throw usage_error("relationship '" + std::string{context_.name} +
+        throw usage_error("relationship '" + std::string{context_.name()} +
                           "': the object it referred to was released after its session ended (a pair loaded both "
                           "ways keeps its many-to-one side weakly once detached): keep a handle to it");
     }
@@ -190,7 +207,7 @@ public:
     [[nodiscard]] const std::vector<ref<T>>& items() const {
         if (!loaded_) {
             orm::check_loadable(context_);
-            context_.load(*context_.owner, context_.parent, const_cast<many*>(this), true);
+            context_.load(const_cast<many*>(this), true);
         }
         return items_;
     }
@@ -218,7 +235,7 @@ public:
         if (std::find(items_.begin(), items_.end(), item) != items_.end()) return;
         items_.push_back(item);
         record(item, true);
-        if (context_.link) context_.link(context_, item.state().get(), true);
+        context_.link(item.state().get(), true);
     }
     /// Removes an object; at the next flush its foreign key is set to NULL, or it is deleted when
     /// the relationship is declared with strata::delete_orphan (many-to-many: the association row
@@ -229,7 +246,7 @@ public:
         if (found == items_.end()) return false;
         items_.erase(found);
         record(item, false);
-        if (context_.link) context_.link(context_, item.state().get(), false);
+        context_.link(item.state().get(), false);
         return true;
     }
     /// Objects added since the last flush.
@@ -289,12 +306,12 @@ private:
     void prepare_change() {
         // A new object's collection (never bound to a session) starts empty; the session marks
         // the collections of added objects loaded the same way (mark_new).
-        if (!loaded_ && context_.load == nullptr) {
+        if (!loaded_ && context_.behavior == nullptr) {
             loaded_ = true;
             return;
         }
         orm::check_loadable(context_);
-        if (!loaded_) context_.load(*context_.owner, context_.parent, this, false);
+        if (!loaded_) context_.load(this, false);
     }
     void record(const ref<T>& item, bool added) {
         auto& undo = added ? removed_ : added_;

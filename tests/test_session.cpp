@@ -412,3 +412,26 @@ TEST_CASE("the identity map agrees with std::unordered_map over 200,000 random o
     CHECK(agreed);
     CHECK(visited == oracle.size());
 }
+
+TEST_CASE("text fingerprints change with any one changed byte, at every length and position") {
+    // The unit of work finds changed text by fingerprint: a miss would be a lost UPDATE.
+    bool all_differ = true;
+    std::size_t compared = 0;
+    for (std::size_t length = 1; length <= 40; ++length) {
+        const std::string original(length, 'a');
+        const auto before = strata::orm::detail::fingerprint_value<std::string>(original);
+        for (std::size_t position = 0; position < length; ++position) {
+            for (const char replacement : {'b', '\0', '\xff'}) {
+                std::string changed = original;
+                changed[position] = replacement;
+                if (strata::orm::detail::fingerprint_value<std::string>(changed) == before) all_differ = false;
+                ++compared;
+            }
+        }
+        if (strata::orm::detail::fingerprint_value<std::string>(original + '\0') == before) all_differ = false;
+    }
+    CHECK(all_differ);
+    CHECK(compared == 3 * 820);
+    CHECK(strata::orm::detail::fingerprint_value<std::string>("") !=
+          strata::orm::detail::fingerprint_value<std::string>(std::string(1, '\0')));
+}

@@ -19,6 +19,7 @@
 
 #include "strata/core/type_traits.hpp"
 #include "strata/core/value.hpp"
+#include "strata/detail/bytes_hash.hpp"
 #include "strata/schema/deferred.hpp"
 #include "strata/schema/mapping.hpp"
 #include "strata/sql/node.hpp"
@@ -40,7 +41,7 @@ namespace strata::orm {
             return mix(kind, std::bit_cast<std::uint64_t>(value.as_real()));
         case value_kind::text:
         case value_kind::blob:
-            return mix(mix(kind, std::hash<std::string_view>{}(value.as_text())), value.as_text().size());
+            return mix(mix(kind, strata::detail::hash_bytes(value.as_text())), value.as_text().size());
         case value_kind::null:
             break;
     }
@@ -100,7 +101,7 @@ std::uint64_t fingerprint_value(const Value& value) noexcept {
     } else if constexpr (std::is_same_v<Value, double>) {
         return mix(static_cast<std::uint64_t>(value_kind::real), std::bit_cast<std::uint64_t>(value));
     } else if constexpr (std::is_same_v<Value, std::string>) {
-        return mix(mix(static_cast<std::uint64_t>(value_kind::text), std::hash<std::string_view>{}(value)),
+        return mix(mix(static_cast<std::uint64_t>(value_kind::text), strata::detail::hash_bytes(value)),
                    value.size());
     } else if constexpr (std::is_same_v<Value, timestamp>) {
         return mix(static_cast<std::uint64_t>(value_kind::timestamp),

@@ -354,7 +354,10 @@ public:
             if constexpr (traits::kind == relationship_kind::many_to_many) {
                 using local_key = key_operations<typename traits::local_keys>;
                 using target_key = key_operations<typename traits::target_keys>;
-                auto [keys, by_key] = group_unloaded<traits::member, typename traits::parent_keys>(parents);
+                // named members, not a structured binding: clang 14 cannot capture one in a lambda
+                auto grouped = group_unloaded<traits::member, typename traits::parent_keys>(parents);
+                auto& keys = grouped.first;
+                auto& by_key = grouped.second;
                 typename association_reader<Element>::pairs found;
                 option_list<target> options = nested_;
                 options.push_back(std::make_shared<association_reader<Element>>(&found));
@@ -379,7 +382,10 @@ public:
                 }
             } else if constexpr (traits::collection) {
                 using child_key = key_operations<typename traits::foreign_keys>;
-                auto [keys, by_key] = group_unloaded<traits::member, typename traits::parent_keys>(parents);
+                // named members, not a structured binding: clang 14 cannot capture one in a lambda
+                auto grouped = group_unloaded<traits::member, typename traits::parent_keys>(parents);
+                auto& keys = grouped.first;
+                auto& by_key = grouped.second;
                 auto order = child_key::order_items();
                 order.push_back({col<first_key_member<target>()>.to_expression().node(), {}, {}});
                 for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
@@ -387,7 +393,8 @@ public:
                     // Children come ordered by their key: look each parent group up once, not per
                     // child; and as each row loads, while the child is still in cache.
                     const std::vector<const ref<parent>*>* owners = nullptr;
-                    const typename decltype(by_key)::key_type* owners_key = nullptr;
+                    using group_key = typename std::remove_reference_t<decltype(by_key)>::key_type;
+                    const group_key* owners_key = nullptr;
                     owner.query<target>()
                         .filter(expression<bool>{child_key::in(batch, target_dialect)})
                         .order_by_items(order)
@@ -397,7 +404,7 @@ public:
                             if (child_key::is_null(*child)) return;
                             if (owners_key == nullptr || !child_key::equals(*child, *owners_key)) {
                                 const auto found =
-                                    by_key.find(typename decltype(by_key)::key_type{child_key::values(*child)});
+                                    by_key.find(group_key{child_key::values(*child)});
                                 if (found == by_key.end()) return;
                                 owners_key = &found->first;
                                 owners = &found->second;

@@ -127,7 +127,11 @@ void link(const relationship_context& context, void* target_state, bool added) {
                 const auto previous = member.current();
                 if (added) {
                     if (previous && !(previous == self)) {
-                        const ref<target> child{other.shared_from_this()};
+                        // Reached through Inverse's model (the same object_state<target>), so the
+                        // lookup waits for Inverse: a target without relationships has no
+                        // shared_from_this, and clang checks non-dependent names at once.
+                        auto& holder = static_cast<object_state<typename relationship_traits<Inverse>::parent>&>(other);
+                        const ref<target> child{holder.shared_from_this()};
                         ((*previous).*(traits::member)).follow(child, false);
                     }
                     member.assign(self);

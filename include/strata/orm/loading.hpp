@@ -140,11 +140,10 @@ void for_each_relationship_element(Visit&& visit) {
         mapping<Model>::table.elements);
 }
 
-/// Whether a model declares any relationship (only such objects can be part of a reference cycle).
+/// Whether a model declares any relationship (only such objects can be part of a reference cycle);
+/// the same question object_state asks when it decides on shared_from_this.
 template <class Model>
-inline constexpr bool has_relationship_members = std::apply(
-    [](const auto&... elements) { return (is_relationship<std::remove_cvref_t<decltype(elements)>> || ...); },
-    mapping<Model>::table.elements);
+inline constexpr bool has_relationship_members = declares_relationships<Model>;
 
 /// Calls `visit(member)` for each relationship member (one<U> or many<U>) of a model object.
 template <class Model, class Visit>
@@ -219,7 +218,7 @@ struct object_graph {
 /// The first primary-key member of a model.
 template <class Model>
 constexpr auto first_key_member() {
-    return std::tuple_element_t<primary_key_elements<Model>[0], schema::elements_of<Model>>::member;
+    return primary_key_member<Model, 0>;
 }
 
 }  // namespace orm

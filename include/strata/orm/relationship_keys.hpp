@@ -59,6 +59,11 @@ const auto& unwrap_value(const Value& value) {
         return value;
 }
 
+/// The Index-th primary-key member of Model (one definition for loaders and key lists).
+template <class Model, std::size_t Index>
+inline constexpr auto primary_key_member =
+    std::tuple_element_t<primary_key_elements<Model>[Index], schema::elements_of<Model>>::member;
+
 /// The column foreign-key column ForeignKey (the Index-th of its key) references: its
 /// references<> target, else the Index-th primary-key column of Referenced.
 template <auto ForeignKey, class Referenced, std::size_t Index = 0>
@@ -70,7 +75,7 @@ constexpr auto referenced_member() {
         static_assert(Index < primary_key_elements<Referenced>.size(),
                       "a relationship's key has more columns than the primary key it references: name the "
                       "referenced columns with strata::references<&Model::member> on each key column");
-        return std::tuple_element_t<primary_key_elements<Referenced>[Index], schema::elements_of<Referenced>>::member;
+        return primary_key_member<Referenced, Index>;
     }
 }
 
@@ -89,7 +94,7 @@ using referenced_keys_t = typename referenced_keys<Keys, Referenced>::type;
 
 template <class Model, std::size_t... Indexes>
 auto primary_key_columns_of(std::index_sequence<Indexes...>)
-    -> key_columns<std::tuple_element_t<primary_key_elements<Model>[Indexes], schema::elements_of<Model>>::member...>;
+    -> key_columns<primary_key_member<Model, Indexes>...>;
 /// Model's primary-key columns as key_columns.
 template <class Model>
 using primary_key_columns =

@@ -17,8 +17,8 @@
 // table with the mixed hash for good, so the worst case stays that of ordinary hashing.
 #pragma once
 
-#include <cstddef>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -37,64 +37,32 @@ public:
     /// The value for `key`, or nullptr.
     [[nodiscard]] Value* find(const Key& key) noexcept {
         if (slots_.empty()) return nullptr;
-        const std::size_t hash = hash_of(key);
-        std::size_t probes = 0;
-        for (std::size_t index = hash & mask_;; index = (index + 1) & mask_) {
-            const auto slot = slots_[index];
-            if (slot == empty) return nullptr;
-            if (tag_of(slot) == tag(hash) && entries_[entry_of(slot)].first == key)
-                return &entries_[entry_of(slot)].second;
-            if (++probes == longest_ordered_probe && !scrambled_) {
-                scramble();
-                return find(key);
-            }
-        }
+        const auto found = probe(key);
+        return found.present ? &entries_[entry_of(slots_[found.index])].second : nullptr;
     }
     /// Inserts `key` with a default value unless present; returns the value (valid until the next
     /// insertion or erase) and whether it was inserted.
     std::pair<Value*, bool> try_emplace(Key key) {
         if ((entries_.size() + 1) * 4 > slots_.size() * 3) grow(slots_.empty() ? 16 : slots_.size() * 2);
-        const std::size_t hash = hash_of(key);
-        std::size_t probes = 0;
-        for (std::size_t index = hash & mask_;; index = (index + 1) & mask_) {
-            if (probes++ == longest_ordered_probe && !scrambled_) {
-                scramble();
-                return try_emplace(std::move(key));
-            }
-            const auto slot = slots_[index];
-            if (slot == empty) {
-                if (entries_.size() >= max_entries) throw usage_error("an identity map holds at most 2^32 - 1 objects");
-                slots_[index] = make_slot(hash, entries_.size());
-                entries_.emplace_back(std::move(key), Value{});
-                return {&entries_.back().second, true};
-            }
-            if (tag_of(slot) == tag(hash) && entries_[entry_of(slot)].first == key)
-                return {&entries_[entry_of(slot)].second, false};
-        }
+        const auto found = probe(key);
+        if (found.present) return {&entries_[entry_of(slots_[found.index])].second, false};
+        if (entries_.size() >= max_entries) throw usage_error("an identity map holds at most 2^32 - 1 objects");
+        slots_[found.index] = make_slot(found.hash, entries_.size());
+        entries_.emplace_back(std::move(key), Value{});
+        return {&entries_.back().second, true};
     }
     /// Removes `key` if present.
     void erase(const Key& key) {
         if (slots_.empty()) return;
-        const std::size_t hash = hash_of(key);
-        std::size_t index = hash & mask_;
-        std::size_t probes = 0;
-        for (;; index = (index + 1) & mask_) {
-            const auto slot = slots_[index];
-            if (slot == empty) return;
-            if (tag_of(slot) == tag(hash) && entries_[entry_of(slot)].first == key) break;
-            if (++probes == longest_ordered_probe && !scrambled_) {
-                scramble();
-                erase(key);
-                return;
-            }
-        }
-        if (!scrambled_ && run_after(index) >= longest_ordered_probe) {
+        auto found = probe(key);
+        if (!found.present) return;
+        if (!scrambled_ && run_after(found.index) >= longest_ordered_probe) {
             // Backward shifting would walk the whole run (ids loaded in order, erased in order:
             // what streaming does); mixed hashing keeps runs short.
             scramble();
-            erase(key);
-            return;
+            found = probe(key);
         }
+        const std::size_t index = found.index;
         const auto removed = entry_of(slots_[index]);
         remove_slot(index);
         const std::size_t last = entries_.size() - 1;
@@ -147,6 +115,27 @@ private:
                 return (hash & ~std::size_t{0xFFFF'FFFF}) | static_cast<std::uint32_t>(Hash::ordered_index(key));
         }
         return hash;
+    }
+    /// Where a probe for a key ended: its slot (present) or the empty slot it would take.
+    struct probe_result {
+        std::size_t index;
+        std::size_t hash;
+        bool present;
+    };
+    /// Walks the key's probe sequence (the one walk find, try_emplace and erase share). In key
+    /// order, a walk longer than longest_ordered_probe leaves key order and walks again.
+    [[nodiscard]] probe_result probe(const Key& key) noexcept {
+        for (;;) {
+            const std::size_t hash = hash_of(key);
+            std::size_t index = hash & mask_;
+            for (std::size_t probes = 0;; ++probes, index = (index + 1) & mask_) {
+                if (probes == longest_ordered_probe && !scrambled_) break;
+                const auto slot = slots_[index];
+                if (slot == empty) return {index, hash, false};
+                if (tag_of(slot) == tag(hash) && entries_[entry_of(slot)].first == key) return {index, hash, true};
+            }
+            scramble();
+        }
     }
     /// Number of occupied slots after `index` up to the next empty one.
     [[nodiscard]] std::size_t run_after(std::size_t index) const noexcept {

@@ -68,12 +68,14 @@ private:
 
 TEST_CASE("a driver registered under its own scheme runs statements through the engine unchanged") {
     auto log = std::make_shared<call_log>();
-    strata::driver::register_driver(
-        "recording", strata::driver::dialect::sqlite,
-        [log](const strata::url& address, const strata::driver::connect_options& options) {
-            return std::make_unique<recording_connection>(
-                std::make_unique<strata::driver::sqlite_connection>(address.database, options), log);
-        });
+    strata::driver::register_driver("recording", strata::driver::dialect::sqlite,
+                                    [log](const strata::url& address, const strata::driver::connect_options& options) {
+                                        // A wrapping driver reaches the one it wraps through its open function, so it
+                                        // works whether the SQLite driver is header-only or compiled once
+                                        // (STRATA_SEPARATE_COMPILATION).
+                                        return std::make_unique<recording_connection>(
+                                            strata::driver::open_sqlite_connection(address, options), log);
+                                    });
 
     auto engine = strata::create_engine("recording://");
     CHECK(engine.sql_dialect() == strata::driver::dialect::sqlite);

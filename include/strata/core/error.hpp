@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "strata/detail/linkage.hpp"
+
 namespace strata {
 
 /// Root of every exception strata throws.
@@ -45,15 +47,7 @@ public:
     [[nodiscard]] error_source source() const noexcept { return source_; }
 
 private:
-    static std::string compose(const std::string& message, const std::string& code, const std::string& sql) {
-        std::string text = message;
-        if (!code.empty()) text += " [code " + code + "]";
-        if (!sql.empty()) {
-            constexpr std::size_t shown = 500;  // keep huge generated statements out of logs
-            text += " [SQL: " + sql.substr(0, shown) + (sql.size() > shown ? "..." : "") + "]";
-        }
-        return text;
-    }
+    static std::string compose(const std::string& message, const std::string& code, const std::string& sql);
 
     std::string server_message_;
     std::string code_;
@@ -188,3 +182,7 @@ public:
 };
 
 }  // namespace strata
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/core/impl/error.hpp"
+#endif

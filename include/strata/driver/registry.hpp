@@ -14,6 +14,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/url.hpp"
+#include "strata/detail/linkage.hpp"
 #include "strata/driver/connection.hpp"
 
 namespace strata::driver {
@@ -32,30 +33,17 @@ struct registry_state {
     std::mutex mutex;
     std::map<std::string, driver_entry, std::less<>> drivers;
 };
-inline registry_state& registry() {
-    static registry_state state;  // function-local: safe from static-initialization order
-    return state;
-}
+STRATA_COMPILED_LINKAGE registry_state& registry();
 }  // namespace detail
 
 /// Registers (or replaces) the driver for a URL scheme; returns true so it can initialize a variable.
-inline bool register_driver(std::string scheme, dialect sql_dialect, factory connect) {
-    auto& state = detail::registry();
-    std::lock_guard lock{state.mutex};
-    state.drivers.insert_or_assign(std::move(scheme), driver_entry{std::move(connect), sql_dialect});
-    return true;
-}
+STRATA_COMPILED_LINKAGE bool register_driver(std::string scheme, dialect sql_dialect, factory connect);
 
 /// The driver for a URL scheme; throws url_error naming the schemes that are registered.
-inline driver_entry find_driver(std::string_view scheme) {
-    auto& state = detail::registry();
-    std::lock_guard lock{state.mutex};
-    if (const auto found = state.drivers.find(scheme); found != state.drivers.end()) return found->second;
-    std::string known;
-    for (const auto& [name, entry] : state.drivers) known += (known.empty() ? "" : ", ") + name;
-    throw url_error("no driver is registered for URL scheme '" + std::string{scheme} + "' (registered: " +
-                    (known.empty() ? "none" : known) +
-                    "); include strata/sqlite.hpp or strata/postgresql.hpp, or register_driver() your own");
-}
+STRATA_COMPILED_LINKAGE driver_entry find_driver(std::string_view scheme);
 
 }  // namespace strata::driver
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/driver/impl/registry.hpp"
+#endif

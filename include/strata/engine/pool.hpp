@@ -17,6 +17,7 @@
 #include <string>
 
 #include "strata/core/error.hpp"
+#include "strata/detail/linkage.hpp"
 #include "strata/driver/connection.hpp"
 #include "strata/engine/options.hpp"
 
@@ -53,82 +54,15 @@ public:
     connection_pool& operator=(const connection_pool&) = delete;
 
     /// Takes a connection, opening one if allowed, else waiting up to pool_timeout.
-    pooled_connection checkout() {
-        const auto start = std::chrono::steady_clock::now();
-        std::unique_lock lock{mutex_};
-        while (true) {
-            if (!idle_.empty()) {
-                pooled_connection taken;
-                if (options_.pool_reuse == pool_order::lifo) {
-                    taken = std::move(idle_.back());
-                    idle_.pop_back();
-                } else {
-                    taken = std::move(idle_.front());
-                    idle_.pop_front();
-                }
-                ++checked_out_;
-                lock.unlock();
-                return validate(std::move(taken));
-            }
-            if (!options_.pooled || open_ < capacity()) {
-                ++open_;
-                peak_open_ = std::max(peak_open_, open_);
-                ++checked_out_;
-                lock.unlock();
-                return open_new();
-            }
-            const auto deadline = start + options_.pool_timeout;
-            if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-                open_ >= capacity()) {
-                const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - start);
-                throw pool_timeout("QueuePool limit of size " + std::to_string(options_.pool_size) + " overflow " +
-                                   std::to_string(options_.max_overflow) + " reached; waited " +
-                                   std::to_string(waited.count()) + " ms for a connection (pool_timeout " +
-                                   std::to_string(options_.pool_timeout.count()) + " ms)");
-            }
-        }
-    }
+    pooled_connection checkout();
 
     /// Gives a connection back: reset, then kept idle, closed as overflow, or discarded if broken.
     /// A broken connection invalidates the pool (idle connections opened before now are replaced at
     /// their next checkout), since a server restart kills them all - SQLAlchemy's behaviour.
-    void checkin(pooled_connection returned) noexcept {
-        const bool broken = !returned.connection || returned.connection->is_broken();
-        bool usable = !broken;
-        if (usable) {
-            try {
-                returned.connection->reset();
-                usable = !returned.connection->is_broken();
-            } catch (...) {
-                usable = false;
-            }
-        }
-        std::unique_lock lock{mutex_};
-        --checked_out_;
-        if (broken) disposed_at_ = std::chrono::steady_clock::now();
-        if (usable && options_.pooled && idle_.size() < options_.pool_size && !disposed_generation_mismatch(returned)) {
-            idle_.push_back(std::move(returned));
-        } else {
-            --open_;
-            lock.unlock();
-            returned.connection.reset();  // close outside the lock
-            lock.lock();
-        }
-        available_.notify_one();
-    }
+    void checkin(pooled_connection returned) noexcept;
 
     /// Closes every idle connection; connections in use are closed when they come back.
-    void dispose() {
-        std::deque<pooled_connection> closing;
-        {
-            std::lock_guard lock{mutex_};
-            closing.swap(idle_);
-            open_ -= closing.size();
-            disposed_at_ = std::chrono::steady_clock::now();
-        }
-        available_.notify_all();
-    }
+    void dispose();
 
     /// The pool's counters now.
     [[nodiscard]] pool_status status() const {
@@ -144,36 +78,10 @@ private:
         return disposed_at_ && item.created <= *disposed_at_;
     }
 
-    pooled_connection open_new() {
-        try {
-            pooled_connection fresh{connect_(), std::chrono::steady_clock::now()};
-            std::lock_guard lock{mutex_};
-            ++opened_;
-            return fresh;
-        } catch (...) {
-            std::lock_guard lock{mutex_};
-            --open_;
-            --checked_out_;
-            available_.notify_one();
-            throw;
-        }
-    }
+    pooled_connection open_new();
 
     /// Applies recycle and pre-ping to an idle connection just taken; replaces it when needed.
-    pooled_connection validate(pooled_connection taken) {
-        const bool expired = options_.pool_recycle &&
-                             std::chrono::steady_clock::now() - taken.created > *options_.pool_recycle;
-        bool invalidated = false;
-        {
-            std::lock_guard lock{mutex_};
-            invalidated = disposed_generation_mismatch(taken);
-        }
-        const bool dead = invalidated || taken.connection->is_broken() ||
-                          (options_.pool_pre_ping && !taken.connection->ping());
-        if (!expired && !dead) return taken;
-        taken.connection.reset();
-        return open_new();  // the slot (open_, checked_out_) carries over to the replacement
-    }
+    pooled_connection validate(pooled_connection taken);
 
     connector connect_;
     engine_options options_;
@@ -188,3 +96,7 @@ private:
 };
 
 }  // namespace strata
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/engine/impl/pool.hpp"
+#endif

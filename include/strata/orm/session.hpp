@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "strata/core/error.hpp"
+#include "strata/detail/linkage.hpp"
 #include "strata/engine/connection.hpp"
 #include "strata/engine/engine.hpp"
 #include "strata/orm/identity_map.hpp"
@@ -116,61 +117,19 @@ public:
 
     /// Writes pending changes: INSERTs in foreign-key order, UPDATEs of changed columns, DELETEs in
     /// reverse order, all inside a savepoint that is rolled back if any statement fails.
-    void flush() {
-        std::size_t work = 0;
-        for (auto& entry : mappers_) work += entry.second->prepare_flush();
-        if (work == 0) return;
-        bool relationship_changes = false;
-        for (auto& entry : mappers_)
-            relationship_changes = relationship_changes || entry.second->has_relationship_changes();
-        auto& target = connection();
-        const auto order = dependency_order();
-        within_savepoint(target, "strata_flush", [&] {
-            try {
-                for (auto* item : order) item->write_inserts(target);
-                for (auto* item : order) item->write_updates(target, relationship_changes);
-                for (auto* item : order) item->write_associations(target);
-                for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
-            } catch (...) {
-                for (auto* item : order) item->abandon_flush();
-                throw;
-            }
-        });
-        for (auto* item : order) item->finish_flush();
-    }
+    void flush();
 
     /// Flushes, commits and returns the connection; objects stay attached but expired (the next
     /// query that loads them refreshes their values, like SQLAlchemy's expire_on_commit).
-    void commit() {
-        flush();
-        if (connection_) {
-            connection_->commit();
-            release_connection();
-        }
-        for (auto& entry : mappers_) entry.second->expire_all();
-    }
+    void commit();
 
     /// Rolls back and returns the connection: pending objects are dropped (detached), removed ones
     /// restored, every object expired.
-    void rollback() {
-        if (connection_) {
-            try {
-                connection_->rollback();
-            } catch (...) {
-                release_connection();
-                throw;
-            }
-            release_connection();
-        }
-        for (auto& entry : mappers_) entry.second->rollback();
-    }
+    void rollback();
 
     /// Ends the session's work: rolls back what was not committed, returns the connection and
     /// detaches every object (SQLAlchemy's Session.close()); the session can be used again.
-    void close() noexcept {
-        release_connection();
-        detach_all();
-    }
+    void close() noexcept;
 
     /// Inserts every T of `objects` as fast as the database takes them (COPY on PostgreSQL, a
     /// reused prepared INSERT on SQLite), all or nothing; returns the rows written. The objects
@@ -201,14 +160,7 @@ public:
     }
 
     /// The session's connection, checked out and in a transaction (begun on first use).
-    strata::connection& connection() {
-        if (!connection_) {
-            auto checked_out = engine_.connect();
-            checked_out.begin();
-            connection_.emplace(std::move(checked_out));
-        }
-        return *connection_;
-    }
+    strata::connection& connection();
 
     /// Whether the session holds a connection now.
     [[nodiscard]] bool has_connection() const noexcept { return connection_.has_value(); }
@@ -222,9 +174,7 @@ public:
     }
 
     /// Flushes if autoflush is on (queries call this).
-    void autoflush() {
-        if (options_.autoflush) flush();
-    }
+    void autoflush();
 
     /// The identity map of T in this session.
     template <class T>
@@ -242,52 +192,12 @@ private:
     /// Detaches every object. Objects that no handle outside the session reaches, directly or
     /// through loaded relationships, first drop their relationships: a pair loaded both ways
     /// (author.books and book.writer) would otherwise keep itself alive forever.
-    void detach_all() noexcept {
-        try {
-            if (!cycles_possible()) {
-                for (auto& entry : mappers_) entry.second->clear();
-                return;
-            }
-            orm::object_graph graph;
-            graph.nodes.reserve(identity_count());
-            for (auto& entry : mappers_) entry.second->describe_graph(graph);
-            graph.mark_reachable();
-            for (auto& entry : mappers_) entry.second->release_unreachable(graph);
-        } catch (...) {  // out of memory while looking: detach without breaking cycles
-        }
-        for (auto& entry : mappers_) entry.second->clear();
-    }
+    void detach_all() noexcept;
 
     /// Whether loaded relationships could form a reference cycle: only if the models whose objects
     /// hold loaded targets lead to each other in a loop (author.books and book.writer both loaded).
     /// Loading one direction only - the usual eager load - skips the object graph entirely.
-    bool cycles_possible() {
-        struct holder {
-            std::string_view table;
-            std::vector<std::string_view> targets;
-        };
-        std::vector<holder> holders;
-        for (auto& entry : mappers_)
-            if (entry.second->has_loaded_relationships())
-                holders.push_back({entry.second->info().table, entry.second->relationship_targets()});
-        // Repeatedly drop models that lead to no remaining holder; whatever remains is on a loop.
-        for (bool dropped = true; dropped && !holders.empty();) {
-            dropped = false;
-            for (auto item = holders.begin(); item != holders.end(); ++item) {
-                const bool leads_on =
-                    std::any_of(item->targets.begin(), item->targets.end(), [&](std::string_view table) {
-                        return std::any_of(holders.begin(), holders.end(),
-                                           [&](const holder& other) { return other.table == table; });
-                    });
-                if (!leads_on) {
-                    holders.erase(item);
-                    dropped = true;
-                    break;
-                }
-            }
-        }
-        return !holders.empty();
-    }
+    bool cycles_possible();
 
     /// Runs `work` inside savepoint `name`: on any exception rolls back to it (or, when the
     /// connection itself failed, gives the connection up for the pool to discard) and rethrows.
@@ -327,34 +237,9 @@ private:
     ref<T> by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush = true);
 
     /// Mappers ordered so that referenced tables come before the tables referencing them.
-    std::vector<orm::mapper_base*> dependency_order() {
-        std::vector<orm::mapper_base*> remaining;
-        for (auto& entry : mappers_) remaining.push_back(entry.second.get());
-        std::vector<orm::mapper_base*> ordered;
-        while (!remaining.empty()) {
-            auto ready = remaining.begin();
-            for (; ready != remaining.end(); ++ready) {
-                bool blocked = false;
-                for (const auto& table : (*ready)->info().references) {
-                    if (table == (*ready)->info().table) continue;
-                    for (auto* other : remaining)
-                        if (other != *ready && other->info().table == table) blocked = true;
-                }
-                if (!blocked) break;
-            }
-            if (ready == remaining.end()) ready = remaining.begin();  // a cycle: keep the order we have
-            ordered.push_back(*ready);
-            remaining.erase(ready);
-        }
-        return ordered;
-    }
+    std::vector<orm::mapper_base*> dependency_order();
 
-    void release_connection() noexcept {
-        if (connection_) {
-            connection_->close();  // the pool rolls back anything still open
-            connection_.reset();
-        }
-    }
+    void release_connection() noexcept;
 
     engine engine_;
     session_options options_;
@@ -371,3 +256,7 @@ orm::mapper<T>& orm::mapper_in(session& owner) {
 
 #include "strata/orm/bulk.hpp"
 #include "strata/orm/query.hpp"
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/orm/impl/session.hpp"
+#endif

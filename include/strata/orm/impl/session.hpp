@@ -1,0 +1,156 @@
+// strata/orm/impl/session.hpp - the definitions behind strata/orm/session.hpp (the session's non-template members).
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/orm/session.hpp"
+
+namespace strata {
+
+STRATA_COMPILED_LINKAGE void session::flush() {
+    std::size_t work = 0;
+    for (auto& entry : mappers_) work += entry.second->prepare_flush();
+    if (work == 0) return;
+    bool relationship_changes = false;
+    for (auto& entry : mappers_)
+        relationship_changes = relationship_changes || entry.second->has_relationship_changes();
+    auto& target = connection();
+    const auto order = dependency_order();
+    within_savepoint(target, "strata_flush", [&] {
+        try {
+            for (auto* item : order) item->write_inserts(target);
+            for (auto* item : order) item->write_updates(target, relationship_changes);
+            for (auto* item : order) item->write_associations(target);
+            for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
+        } catch (...) {
+            for (auto* item : order) item->abandon_flush();
+            throw;
+        }
+    });
+    for (auto* item : order) item->finish_flush();
+}
+
+STRATA_COMPILED_LINKAGE void session::commit() {
+    flush();
+    if (connection_) {
+        connection_->commit();
+        release_connection();
+    }
+    for (auto& entry : mappers_) entry.second->expire_all();
+}
+
+STRATA_COMPILED_LINKAGE void session::rollback() {
+    if (connection_) {
+        try {
+            connection_->rollback();
+        } catch (...) {
+            release_connection();
+            throw;
+        }
+        release_connection();
+    }
+    for (auto& entry : mappers_) entry.second->rollback();
+}
+
+STRATA_COMPILED_LINKAGE void session::close() noexcept {
+    release_connection();
+    detach_all();
+}
+
+STRATA_COMPILED_LINKAGE strata::connection& session::connection() {
+    if (!connection_) {
+        auto checked_out = engine_.connect();
+        checked_out.begin();
+        connection_.emplace(std::move(checked_out));
+    }
+    return *connection_;
+}
+
+STRATA_COMPILED_LINKAGE void session::autoflush() {
+    if (options_.autoflush) flush();
+}
+
+STRATA_COMPILED_LINKAGE void session::detach_all() noexcept {
+    try {
+        if (!cycles_possible()) {
+            for (auto& entry : mappers_) entry.second->clear();
+            return;
+        }
+        orm::object_graph graph;
+        graph.nodes.reserve(identity_count());
+        for (auto& entry : mappers_) entry.second->describe_graph(graph);
+        graph.mark_reachable();
+        for (auto& entry : mappers_) entry.second->release_unreachable(graph);
+    } catch (...) {  // out of memory while looking: detach without breaking cycles
+    }
+    for (auto& entry : mappers_) entry.second->clear();
+}
+
+STRATA_COMPILED_LINKAGE bool session::cycles_possible() {
+    struct holder {
+        std::string_view table;
+        std::vector<std::string_view> targets;
+    };
+    std::vector<holder> holders;
+    for (auto& entry : mappers_)
+        if (entry.second->has_loaded_relationships())
+            holders.push_back({entry.second->info().table, entry.second->relationship_targets()});
+    // Repeatedly drop models that lead to no remaining holder; whatever remains is on a loop.
+    for (bool dropped = true; dropped && !holders.empty();) {
+        dropped = false;
+        for (auto item = holders.begin(); item != holders.end(); ++item) {
+            const bool leads_on = std::any_of(item->targets.begin(), item->targets.end(), [&](std::string_view table) {
+                return std::any_of(holders.begin(), holders.end(),
+                                   [&](const holder& other) { return other.table == table; });
+            });
+            if (!leads_on) {
+                holders.erase(item);
+                dropped = true;
+                break;
+            }
+        }
+    }
+    return !holders.empty();
+}
+
+STRATA_COMPILED_LINKAGE std::vector<orm::mapper_base*> session::dependency_order() {
+    std::vector<orm::mapper_base*> remaining;
+    for (auto& entry : mappers_) remaining.push_back(entry.second.get());
+    std::vector<orm::mapper_base*> ordered;
+    while (!remaining.empty()) {
+        auto ready = remaining.begin();
+        for (; ready != remaining.end(); ++ready) {
+            bool blocked = false;
+            for (const auto& table : (*ready)->info().references) {
+                if (table == (*ready)->info().table) continue;
+                for (auto* other : remaining)
+                    if (other != *ready && other->info().table == table) blocked = true;
+            }
+            if (!blocked) break;
+        }
+        if (ready == remaining.end()) ready = remaining.begin();  // a cycle: keep the order we have
+        ordered.push_back(*ready);
+        remaining.erase(ready);
+    }
+    return ordered;
+}
+
+STRATA_COMPILED_LINKAGE void session::release_connection() noexcept {
+    if (connection_) {
+        connection_->close();  // the pool rolls back anything still open
+        connection_.reset();
+    }
+}
+
+}  // namespace strata

@@ -1,0 +1,466 @@
+// strata/sql/impl/compiler.hpp - the definitions behind strata/sql/compiler.hpp (the SQL compiler).
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/sql/compiler.hpp"
+
+namespace strata::sql::detail {
+
+STRATA_COMPILED_LINKAGE bool needs_quoting(std::string_view name) noexcept {
+    if (name.empty()) return true;
+    if (!(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z'))) return true;
+    for (char c : name)
+        if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return true;
+    static const auto sorted = [] {
+        std::vector<std::string_view> words(std::begin(reserved_words), std::end(reserved_words));
+        std::sort(words.begin(), words.end());
+        return words;
+    }();
+    return std::binary_search(sorted.begin(), sorted.end(), name);
+}
+
+STRATA_COMPILED_LINKAGE std::string quote_identifier(std::string_view name) {
+    if (!needs_quoting(name)) return std::string{name};
+    std::string text = "\"";
+    for (char c : name) {
+        if (c == '"') text += '"';
+        text += c;
+    }
+    return text + "\"";
+}
+
+STRATA_COMPILED_LINKAGE std::unordered_map<std::uint64_t, std::string>& select_cache() {
+    thread_local std::unordered_map<std::uint64_t, std::string> cache;
+    return cache;
+}
+
+}  // namespace strata::sql::detail
+
+namespace strata::sql {
+
+/// Walks statements; renders SQL when `render` is set, and always collects the parameters in
+/// placeholder order (so a cached text can be reused with the values of a new statement).
+class compiler {
+public:
+    /// A compiler for `target`; `render` false only collects parameters.
+    compiler(dialect target, bool render) : dialect_(target), render_(render) {}
+
+    /// Renders SELECT; `enclosing` lists the FROM tables of the query this one is nested in.
+    void select(const select_core& query, const std::vector<table_ref>* enclosing = nullptr) {
+        const std::vector<table_ref> from =
+            query.from.empty() && !query.derived.query ? inferred_from(query, enclosing) : query.from;
+        std::vector<table_ref> scope = from;  // what a nested query may correlate with
+        if (query.derived.query) scope.push_back({query.derived.name, {}});
+        for (const auto& join : query.joins) scope.push_back(join.table);
+        if (enclosing) scope.insert(scope.end(), enclosing->begin(), enclosing->end());
+        scopes_.push_back(&scope);
+        emit("SELECT ");
+        if (query.distinct) emit("DISTINCT ");
+        for (std::size_t i = 0; i < query.columns.size(); ++i) {
+            if (i) emit(", ");
+            expression(*query.columns[i]);
+        }
+        if (query.derived.query) {
+            emit(" FROM (");
+            const bool saved = qualify_;
+            qualify_ = true;
+            select(*query.derived.query);  // its own scope: a derived table cannot correlate
+            qualify_ = saved;
+            emit(") AS ");
+            identifier(query.derived.name);
+        }
+        if (!from.empty()) {
+            emit(query.derived.query ? ", " : " FROM ");
+            for (std::size_t i = 0; i < from.size(); ++i) {
+                if (i) emit(", ");
+                table(from[i]);
+            }
+        }
+        for (const auto& join : query.joins) {
+            emit(join.kind == join_kind::inner ? " JOIN " : " LEFT OUTER JOIN ");
+            table(join.table);
+            emit(" ON ");
+            expression(*join.on);
+        }
+        if (query.where) {
+            emit(" WHERE ");
+            expression(*query.where);
+        }
+        if (!query.group_by.empty()) {
+            emit(" GROUP BY ");
+            list(query.group_by);
+        }
+        if (query.having) {
+            emit(" HAVING ");
+            expression(*query.having);
+        }
+        if (!query.order_by.empty()) {
+            emit(" ORDER BY ");
+            for (std::size_t i = 0; i < query.order_by.size(); ++i) {
+                if (i) emit(", ");
+                const auto& item = query.order_by[i];
+                expression(*item.expression);
+                if (item.direction == sort_direction::ascending) emit(" ASC");
+                if (item.direction == sort_direction::descending) emit(" DESC");
+                if (item.nulls == nulls_order::first) emit(" NULLS FIRST");
+                if (item.nulls == nulls_order::last) emit(" NULLS LAST");
+            }
+        }
+        if (query.limit) {
+            emit(" LIMIT ");
+            expression(*query.limit);
+        } else if (query.offset && dialect_ == dialect::sqlite) {
+            emit(" LIMIT -1");  // SQLite only takes OFFSET after a LIMIT
+        }
+        if (query.offset) {
+            emit(" OFFSET ");
+            expression(*query.offset);
+        }
+        scopes_.pop_back();
+        if (query.lock.strength != lock_strength::none && dialect_ == dialect::postgresql) {
+            switch (query.lock.strength) {
+                case lock_strength::update:
+                    emit(" FOR UPDATE");
+                    break;
+                case lock_strength::no_key_update:
+                    emit(" FOR NO KEY UPDATE");
+                    break;
+                case lock_strength::share:
+                    emit(" FOR SHARE");
+                    break;
+                case lock_strength::key_share:
+                    emit(" FOR KEY SHARE");
+                    break;
+                case lock_strength::none:
+                    break;
+            }
+            if (!query.lock.of.empty()) {
+                emit(" OF ");
+                for (std::size_t i = 0; i < query.lock.of.size(); ++i) {
+                    if (i) emit(", ");
+                    identifier(query.lock.of[i].qualifier());
+                }
+            }
+            if (query.lock.nowait) emit(" NOWAIT");
+            if (query.lock.skip_locked) emit(" SKIP LOCKED");
+        }
+    }
+
+    /// Renders INSERT.
+    void insert(const insert_core& statement) {
+        qualify_ = false;
+        emit("INSERT INTO ");
+        table(statement.table);
+        if (statement.columns.empty()) {
+            emit(" DEFAULT VALUES");
+        } else {
+            emit(" (");
+            for (std::size_t i = 0; i < statement.columns.size(); ++i) {
+                if (i) emit(", ");
+                identifier(statement.columns[i]);
+            }
+            emit(") VALUES ");
+            for (std::size_t row = 0; row < statement.rows.size(); ++row) {
+                if (row) emit(", ");
+                emit("(");
+                list(statement.rows[row]);
+                emit(")");
+            }
+        }
+        returning(statement.returning);
+    }
+
+    /// Renders UPDATE; columns are unqualified, as there is one table.
+    void update(const update_core& statement) {
+        qualify_ = false;
+        const std::vector<table_ref> scope{statement.table};  // nested queries correlate with the target
+        scopes_.push_back(&scope);
+        emit("UPDATE ");
+        table(statement.table);
+        emit(" SET ");
+        for (std::size_t i = 0; i < statement.assignments.size(); ++i) {
+            if (i) emit(", ");
+            identifier(statement.assignments[i].first);
+            emit(" = ");
+            expression(*statement.assignments[i].second);
+        }
+        if (statement.where) {
+            emit(" WHERE ");
+            expression(*statement.where);
+        }
+        returning(statement.returning);
+        scopes_.pop_back();
+    }
+
+    /// Renders DELETE.
+    void remove(const delete_core& statement) {
+        qualify_ = false;
+        const std::vector<table_ref> scope{statement.table};
+        scopes_.push_back(&scope);
+        emit("DELETE FROM ");
+        table(statement.table);
+        if (statement.where) {
+            emit(" WHERE ");
+            expression(*statement.where);
+        }
+        returning(statement.returning);
+        scopes_.pop_back();
+    }
+
+    /// Renders one expression.
+    void expression(const node& item) {
+        switch (item.kind) {
+            case node_kind::column:
+                if (qualify_) {
+                    identifier(item.table.qualifier());
+                    emit(".");
+                }
+                identifier(item.text);
+                break;
+            case node_kind::parameter:
+                placeholder(item.value);
+                break;
+            case node_kind::keyword:
+                emit(item.text);
+                break;
+            case node_kind::unary_prefix:
+                emit(item.text);
+                operand(*item.children[0], item.binding, false);
+                break;
+            case node_kind::unary_postfix:
+                operand(*item.children[0], item.binding, false);
+                emit(item.text);
+                break;
+            case node_kind::binary: {
+                const bool associative = item.text == " AND " || item.text == " OR ";
+                operand(*item.children[0], item.binding, false);
+                emit(item.text);
+                operand(*item.children[1], item.binding, !associative);
+                break;
+            }
+            case node_kind::function:
+                emit(item.text);
+                emit("(");
+                if (item.flag) emit("DISTINCT ");
+                list(item.children);
+                emit(")");
+                break;
+            case node_kind::list:
+                emit("(");
+                emit(item.text);  // "VALUES " for a list of row values read as a table (SQLite's row IN)
+                list(item.children);
+                emit(")");
+                break;
+            case node_kind::between:
+                operand(*item.children[0], precedence::comparison, true);
+                emit(" BETWEEN ");
+                operand(*item.children[1], precedence::comparison, true);
+                emit(" AND ");
+                operand(*item.children[2], precedence::comparison, true);
+                break;
+            case node_kind::like:
+                if (item.flag && dialect_ == dialect::sqlite) {
+                    emit("lower(");
+                    expression(*item.children[0]);
+                    emit(") LIKE lower(");
+                    expression(*item.children[1]);
+                    emit(")");
+                } else {
+                    operand(*item.children[0], precedence::comparison, true);
+                    emit(item.flag ? " ILIKE " : " LIKE ");
+                    operand(*item.children[1], precedence::comparison, true);
+                }
+                break;
+            case node_kind::case_when: {
+                emit("CASE");
+                const std::size_t pairs = item.children.size() / 2;
+                for (std::size_t i = 0; i < pairs; ++i) {
+                    emit(" WHEN ");
+                    expression(*item.children[2 * i]);
+                    emit(" THEN ");
+                    expression(*item.children[2 * i + 1]);
+                }
+                if (item.children.size() % 2 == 1) {
+                    emit(" ELSE ");
+                    expression(*item.children.back());
+                }
+                emit(" END");
+                break;
+            }
+            case node_kind::subquery:
+            case node_kind::exists: {
+                emit(item.kind == node_kind::exists ? "EXISTS (" : "(");
+                const bool saved = qualify_;
+                qualify_ = true;
+                select(*item.query, scopes_.empty() ? nullptr : scopes_.back());
+                qualify_ = saved;
+                emit(")");
+                break;
+            }
+            case node_kind::label:
+                expression(*item.children[0]);
+                emit(" AS ");
+                identifier(item.owned_text);
+                break;
+            case node_kind::empty_set:
+                emit(item.flag ? "1 = 1" : "1 != 1");
+                break;
+        }
+    }
+
+    /// The SQL rendered so far.
+    [[nodiscard]] std::string& sql() noexcept { return sql_; }
+    /// The parameters collected so far, in placeholder order.
+    [[nodiscard]] std::vector<parameter>& parameters() noexcept { return parameters_; }
+
+private:
+    void emit(std::string_view text) {
+        if (render_) sql_ += text;
+    }
+    void identifier(std::string_view name) {
+        if (!render_) return;
+        if (!detail::needs_quoting(name)) {
+            sql_ += name;
+            return;
+        }
+        sql_ += '"';
+        for (char c : name) {
+            if (c == '"') sql_ += '"';
+            sql_ += c;
+        }
+        sql_ += '"';
+    }
+    void table(const table_ref& reference) {
+        identifier(reference.name);
+        if (!reference.alias.empty()) {
+            emit(" AS ");
+            identifier(reference.alias);
+        }
+    }
+    void placeholder(const parameter& value) {
+        parameters_.push_back(value);
+        if (!render_) return;
+        if (dialect_ == dialect::postgresql) {
+            sql_ += '$';
+            sql_ += std::to_string(parameters_.size());
+        } else {
+            sql_ += '?';
+        }
+    }
+    void operand(const node& child, precedence parent, bool parenthesize_equal) {
+        const bool parentheses = child.binding < parent || (parenthesize_equal && child.binding == parent);
+        if (parentheses) emit("(");
+        expression(child);
+        if (parentheses) emit(")");
+    }
+    void list(const std::vector<node_ptr>& items) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) emit(", ");
+            expression(*items[i]);
+        }
+    }
+    void returning(const std::vector<node_ptr>& columns) {
+        if (columns.empty()) return;
+        emit(" RETURNING ");
+        list(columns);
+    }
+
+    /// FROM tables a SELECT names implicitly: those its expressions use, minus joined ones and,
+    /// for a nested query, those of the enclosing query (correlation), as SQLAlchemy does.
+    static std::vector<table_ref> inferred_from(const select_core& query, const std::vector<table_ref>* enclosing) {
+        std::vector<table_ref> tables;
+        auto collect = [&tables](const auto& self, const node_ptr& item) -> void {
+            if (!item) return;
+            if (item->kind == node_kind::column) {
+                if (std::find(tables.begin(), tables.end(), item->table) == tables.end()) tables.push_back(item->table);
+                return;
+            }
+            if (item->kind == node_kind::subquery || item->kind == node_kind::exists) return;  // its own scope
+            for (const auto& child : item->children) self(self, child);
+        };
+        for (const auto& column : query.columns) collect(collect, column);
+        const std::size_t from_columns = tables.size();
+        collect(collect, query.where);
+        for (const auto& item : query.group_by) collect(collect, item);
+        collect(collect, query.having);
+        for (const auto& item : query.order_by) collect(collect, item.expression);
+        auto joined = [&query](const table_ref& table) {
+            return std::any_of(query.joins.begin(), query.joins.end(),
+                               [&table](const join_clause& join) { return join.table == table; });
+        };
+        std::vector<table_ref> result;
+        for (const auto& table : tables) {
+            const bool correlated =
+                enclosing && std::find(enclosing->begin(), enclosing->end(), table) != enclosing->end();
+            if (!joined(table) && !correlated) result.push_back(table);
+        }
+        if (result.empty() && from_columns > 0 && query.joins.empty()) {
+            // Everything correlated away: keep the selected columns' own tables.
+            for (std::size_t i = 0; i < from_columns; ++i) result.push_back(tables[i]);
+        }
+        return result;
+    }
+
+    dialect dialect_;
+    bool render_;
+    bool qualify_ = true;
+    std::string sql_;
+    std::vector<parameter> parameters_;
+    std::vector<const std::vector<table_ref>*> scopes_;
+};
+
+}  // namespace strata::sql
+
+namespace strata::sql {
+
+STRATA_COMPILED_LINKAGE compiled_statement compile(const select_core& query, dialect target) {
+    auto& cache = detail::select_cache();
+    const std::uint64_t key = sql::detail::mix(query.shape(), static_cast<std::uint64_t>(target));
+    if (const auto found = cache.find(key); found != cache.end()) {
+        compiler walker{target, false};
+        walker.select(query);
+        return {found->second, std::move(walker.parameters())};
+    }
+    compiler walker{target, true};
+    walker.select(query);
+    if (cache.size() > 10'000) cache.clear();  // bound memory for programs that build unbounded shapes
+    cache.emplace(key, walker.sql());
+    return {std::move(walker.sql()), std::move(walker.parameters())};
+}
+
+STRATA_COMPILED_LINKAGE compiled_statement compile_uncached(const select_core& query, dialect target) {
+    compiler walker{target, true};
+    walker.select(query);
+    return {std::move(walker.sql()), std::move(walker.parameters())};
+}
+
+STRATA_COMPILED_LINKAGE compiled_statement compile(const insert_core& statement, dialect target) {
+    compiler walker{target, true};
+    walker.insert(statement);
+    return {std::move(walker.sql()), std::move(walker.parameters())};
+}
+
+STRATA_COMPILED_LINKAGE compiled_statement compile(const update_core& statement, dialect target) {
+    compiler walker{target, true};
+    walker.update(statement);
+    return {std::move(walker.sql()), std::move(walker.parameters())};
+}
+
+STRATA_COMPILED_LINKAGE compiled_statement compile(const delete_core& statement, dialect target) {
+    compiler walker{target, true};
+    walker.remove(statement);
+    return {std::move(walker.sql()), std::move(walker.parameters())};
+}
+
+}  // namespace strata::sql

@@ -1,0 +1,13 @@
+// strata's driver-independent definitions compiled once: the body of strata::strata when strata is
+// configured with -DSTRATA_SEPARATE_COMPILATION=ON (see docs/design.md, "Compile cost").
+//
+// A program that is not built with CMake compiles this file (and src/sqlite_driver.cpp and/or
+// src/postgresql_driver.cpp) once, with -DSTRATA_SEPARATE_COMPILATION on every source file.
+#include "strata/core/impl/error.hpp"
+#include "strata/core/impl/url.hpp"
+#include "strata/driver/impl/registry.hpp"
+#include "strata/engine/impl/engine.hpp"
+#include "strata/engine/impl/pool.hpp"
+#include "strata/orm/impl/session.hpp"
+#include "strata/schema/impl/ddl.hpp"
+#include "strata/sql/impl/compiler.hpp"

@@ -9,5 +9,6 @@
 #include "strata/engine/impl/engine.hpp"
 #include "strata/engine/impl/pool.hpp"
 #include "strata/orm/impl/session.hpp"
+#include "strata/orm/impl/write_statements.hpp"
 #include "strata/schema/impl/ddl.hpp"
 #include "strata/sql/impl/compiler.hpp"

@@ -20,6 +20,7 @@
 #include "strata/orm/model.hpp"
 #include "strata/orm/object.hpp"
 #include "strata/orm/relationship.hpp"
+#include "strata/orm/write_statements.hpp"
 #include "strata/sql/compiler.hpp"
 
 namespace strata::orm {
@@ -82,7 +83,11 @@ public:
 
     /// A mapper for a session speaking `target`.
     mapper(session* owner, dialect target, relationship_mode relationships)
-        : owner_(owner), dialect_(target), info_(describe<T>()), relationships_(relationships) {}
+        : owner_(owner),
+          dialect_(target),
+          info_(describe<T>()),
+          statements_(info_, target),
+          relationships_(relationships) {}
 
     [[nodiscard]] const model_info& info() const noexcept override { return info_; }
     [[nodiscard]] std::size_t size() const noexcept override { return map_.size() + pending_.size(); }
@@ -222,7 +227,7 @@ public:
             parameters_.clear();
             for (std::size_t i = 0; i < info_.columns.size(); ++i)
                 if (columns >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
-            auto rows = target.execute_parameters(insert_sql(columns, generated), parameters_);
+            auto rows = target.execute_parameters(statements_.insert(columns, generated), parameters_);
             if (generated != npos) {
                 if (!rows.next()) throw internal_error("INSERT ... RETURNING returned no row", "", "");
                 info_.columns[generated].read(&item->object, rows.driver_result(), 0);
@@ -246,7 +251,7 @@ public:
             for (std::size_t i = 0; i < info_.columns.size(); ++i)
                 if (changed >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
             for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
-            target.execute_parameters(update_sql(changed), parameters_);
+            target.execute_parameters(statements_.update(changed), parameters_);
         }
     }
 
@@ -267,7 +272,7 @@ public:
         for (const auto& item : deleted_) {
             parameters_.clear();
             for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
-            target.execute_parameters(delete_sql(), parameters_);
+            target.execute_parameters(statements_.remove(), parameters_);
         }
     }
 
@@ -403,7 +408,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    static constexpr std::size_t npos = write_statements::no_generated_column;
 
     /// Stops tracking an object; its unloaded relationships no longer reach the session (reading
     /// one throws usage_error instead of using a session that may be gone).
@@ -571,59 +576,6 @@ private:
         reset_key(info_.columns[column], &object);
     }
 
-    [[nodiscard]] std::string placeholder(std::size_t number) const {
-        return dialect_ == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
-    }
-
-    const std::string& insert_sql(std::uint64_t columns, std::size_t generated) {
-        const std::uint64_t key = columns ^ (generated == npos ? 0 : (1ULL << 63) ^ (generated << 56));
-        auto& text = insert_cache_[key];
-        if (!text.empty()) return text;
-        text = "INSERT INTO " + sql::detail::quote_identifier(info_.table);
-        std::string names;
-        std::string values;
-        std::size_t number = 0;
-        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-            if (!(columns >> i & 1)) continue;
-            const std::string separator = number ? ", " : "";
-            ++number;
-            names += separator + sql::detail::quote_identifier(info_.columns[i].name);
-            values += separator + placeholder(number);
-        }
-        text += number ? " (" + names + ") VALUES (" + values + ")" : std::string{" DEFAULT VALUES"};
-        if (generated != npos) text += " RETURNING " + sql::detail::quote_identifier(info_.columns[generated].name);
-        return text;
-    }
-
-    const std::string& update_sql(std::uint64_t changed) {
-        auto& text = update_cache_[changed];
-        if (!text.empty()) return text;
-        text = "UPDATE " + sql::detail::quote_identifier(info_.table) + " SET ";
-        std::size_t number = 0;
-        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-            if (!(changed >> i & 1)) continue;
-            text += (number ? ", " : "") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
-                    placeholder(number + 1);
-            ++number;
-        }
-        text += where_key(number);
-        return text;
-    }
-
-    const std::string& delete_sql() {
-        if (delete_text_.empty())
-            delete_text_ = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
-        return delete_text_;
-    }
-
-    [[nodiscard]] std::string where_key(std::size_t used) const {
-        std::string text = " WHERE ";
-        for (std::size_t k = 0; k < info_.primary_key.size(); ++k)
-            text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[info_.primary_key[k]].name) +
-                    " = " + placeholder(used + k + 1);
-        return text;
-    }
-
     struct inserted_object {
         state_ptr item;
         std::size_t generated;
@@ -632,6 +584,7 @@ private:
     session* owner_;
     dialect dialect_;
     const model_info& info_;
+    write_statements statements_;
     relationship_mode relationships_;
     strata::detail::flat_map<key_type<T>, state_ptr, key_hash> map_;
     std::vector<state_ptr> pending_;
@@ -639,9 +592,6 @@ private:
     std::vector<std::pair<state_ptr, std::uint64_t>> updates_;
     std::vector<inserted_object> inserted_;
     std::vector<parameter> parameters_;
-    std::unordered_map<std::uint64_t, std::string> insert_cache_;
-    std::unordered_map<std::uint64_t, std::string> update_cache_;
-    std::string delete_text_;
     std::vector<state_ptr> relationship_changed_;  ///< objects whose relationships changed (prepare_flush)
 };
 

@@ -1,0 +1,71 @@
+// strata/orm/impl/write_statements.hpp - the definitions behind strata/orm/write_statements.hpp.
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/orm/write_statements.hpp"
+#include "strata/sql/compiler.hpp"
+
+namespace strata::orm {
+
+STRATA_COMPILED_LINKAGE std::string write_statements::placeholder(std::size_t number) const {
+    return dialect_ == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
+}
+
+STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_t columns, std::size_t generated) {
+    const std::uint64_t key =
+        columns ^ (generated == no_generated_column ? 0 : (1ULL << 63) ^ (static_cast<std::uint64_t>(generated) << 56));
+    auto& text = insert_cache_[key];
+    if (!text.empty()) return text;
+    text = "INSERT INTO " + sql::detail::quote_identifier(info_.table);
+    std::string names;
+    std::string values;
+    std::size_t number = 0;
+    for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+        if (!(columns >> i & 1)) continue;
+        const std::string separator = number ? ", " : "";
+        ++number;
+        names += separator + sql::detail::quote_identifier(info_.columns[i].name);
+        values += separator + placeholder(number);
+    }
+    text += number ? " (" + names + ") VALUES (" + values + ")" : std::string{" DEFAULT VALUES"};
+    if (generated != no_generated_column)
+        text += " RETURNING " + sql::detail::quote_identifier(info_.columns[generated].name);
+    return text;
+}
+
+STRATA_COMPILED_LINKAGE const std::string& write_statements::update(std::uint64_t changed) {
+    auto& text = update_cache_[changed];
+    if (!text.empty()) return text;
+    text = "UPDATE " + sql::detail::quote_identifier(info_.table) + " SET ";
+    std::size_t number = 0;
+    for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+        if (!(changed >> i & 1)) continue;
+        text += (number ? ", " : "") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
+                placeholder(number + 1);
+        ++number;
+    }
+    text += where_key(number);
+    return text;
+}
+
+STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() {
+    if (delete_text_.empty()) delete_text_ = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
+    return delete_text_;
+}
+
+STRATA_COMPILED_LINKAGE std::string write_statements::where_key(std::size_t used) const {
+    std::string text = " WHERE ";
+    for (std::size_t k = 0; k < info_.primary_key.size(); ++k)
+        text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[info_.primary_key[k]].name) + " = " +
+                placeholder(used + k + 1);
+    return text;
+}
+
+}  // namespace strata::orm

@@ -1,7 +1,11 @@
 // The session: identity map, unit of work, query<T>, load_only, exists, refresh/expunge/clear.
+#include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "strata/orm.hpp"
 #include "support/backends.hpp"
@@ -434,4 +438,75 @@ TEST_CASE("text fingerprints change with any one changed byte, at every length a
     CHECK(compared == 3 * 820);
     CHECK(strata::orm::detail::fingerprint_value<std::string>("") !=
           strata::orm::detail::fingerprint_value<std::string>(std::string(1, '\0')));
+}
+
+TEST_CASE("a finished session's objects' memory is reused by the next session on the same thread") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        {
+            strata::session session{engine};
+            for (int i = 0; i < 50; ++i) session.add(make_user("user" + std::to_string(i)));
+            session.commit();
+        }
+        std::vector<const user*> first;
+        {
+            strata::session session{engine};
+            for (const auto& item : session.query<user>().all()) first.push_back(item.get());
+        }
+        std::vector<const user*> second;
+        {
+            strata::session session{engine};
+            for (const auto& item : session.query<user>().all()) second.push_back(item.get());
+        }
+        REQUIRE(first.size() == 50);
+        REQUIRE(second.size() == 50);
+        if constexpr (strata::detail::recycling_enabled) {
+            // Every block freed at the first session's end serves one object of the second.
+            std::sort(first.begin(), first.end());
+            std::sort(second.begin(), second.end());
+            CHECK(first == second);
+        }
+    });
+}
+
+namespace {
+/// A block the size of a small object state.
+struct recycled_probe {
+    std::array<std::uint64_t, 24> words{};
+};
+}  // namespace
+
+TEST_CASE("object recycling keeps at most object_recycling_limit() bytes per thread, and 0 turns it off") {
+    using allocator = strata::detail::recycling_allocator<recycled_probe>;
+    auto& blocks = strata::detail::blocks_of<sizeof(recycled_probe), alignof(recycled_probe)>();
+    const auto saved_limit = strata::object_recycling_limit();
+    CHECK(saved_limit == std::size_t{16} << 20);
+    allocator source;
+    strata::set_object_recycling_limit(0);
+    while (blocks.count > 0) source.deallocate(source.allocate(1), 1);  // start from an empty list
+    std::vector<recycled_probe*> taken;
+    for (int i = 0; i < 10; ++i) taken.push_back(source.allocate(1));
+    strata::set_object_recycling_limit(4 * sizeof(recycled_probe));
+    for (auto* block : taken) source.deallocate(block, 1);
+    if constexpr (strata::detail::recycling_enabled) {
+        CHECK(blocks.count == 4);  // the other six went back to the heap
+        auto* reused = source.allocate(1);
+        CHECK(reused == taken[3]);  // last kept, first reused
+        CHECK(blocks.count == 3);
+        source.deallocate(reused, 1);
+    } else {
+        CHECK(blocks.count == 0);
+    }
+    strata::set_object_recycling_limit(0);
+    auto* unkept = source.allocate(1);
+    const auto kept = blocks.count;
+    source.deallocate(unkept, 1);
+    CHECK(blocks.count == kept);
+    strata::set_object_recycling_limit(saved_limit);
+    std::size_t other_thread_count = 1;
+    std::thread other{[&other_thread_count] {
+        other_thread_count = strata::detail::blocks_of<sizeof(recycled_probe), alignof(recycled_probe)>().count;
+    }};
+    other.join();
+    CHECK(other_thread_count == 0);  // each thread has its own list
 }

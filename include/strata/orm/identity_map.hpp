@@ -15,6 +15,7 @@
 
 #include "strata/core/dialect.hpp"
 #include "strata/detail/flat_map.hpp"
+#include "strata/detail/recycling_allocator.hpp"
 #include "strata/engine/connection.hpp"
 #include "strata/orm/loading.hpp"
 #include "strata/orm/model.hpp"
@@ -100,7 +101,7 @@ public:
 
     /// Adds a new object (INSERTed at the next flush).
     ref<T> add(T object) {
-        auto created = std::make_shared<state>();
+        auto created = std::allocate_shared<state>(strata::detail::recycling_allocator<state>{});
         created->object = std::move(object);
         created->status = object_status::pending;
         created->owner = owner_;
@@ -162,7 +163,7 @@ public:
             }
             return ref<T>{std::move(existing)};
         }
-        auto created = std::make_shared<state>();
+        auto created = std::allocate_shared<state>(strata::detail::recycling_allocator<state>{});
         try {
             for (std::size_t i = 0; i < info_.columns.size(); ++i) {
                 const auto& column = info_.columns[i];

@@ -6,6 +6,7 @@
 // 8-byte block always changes the result (each step maps distinct states to distinct states).
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -29,8 +30,25 @@ namespace strata::detail {
         state = mix_block(state ^ block);
     }
     if (left > 0) {
+        // The tail as one block, read without a byte loop: a loop of byte stores followed by an
+        // 8-byte load stalls store forwarding, which perf put at a quarter of the hash's time.
+        // Each way below puts every tail byte into the block, so two tails of one length that
+        // differ give different blocks.
         std::uint64_t block = 0;
-        std::memcpy(&block, next, left);
+        if (bytes.size() >= 8 && std::endian::native == std::endian::little) {
+            std::memcpy(&block, next + left - 8, 8);  // ends at the last byte; drop the bytes hashed already
+            block >>= (8 - left) * 8;
+        } else if (left >= 4) {
+            std::uint32_t low = 0;
+            std::uint32_t high = 0;
+            std::memcpy(&low, next, 4);
+            std::memcpy(&high, next + left - 4, 4);
+            block = low | (std::uint64_t{high} << 32);
+        } else {
+            block = std::uint64_t{static_cast<unsigned char>(next[0])} |
+                    std::uint64_t{static_cast<unsigned char>(next[left / 2])} << 8 |
+                    std::uint64_t{static_cast<unsigned char>(next[left - 1])} << 16;
+        }
         state = mix_block(state ^ block ^ (std::uint64_t{0xff} << 56));  // a tail differs from a full block
     }
     state ^= state >> 33;

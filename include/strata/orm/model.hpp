@@ -27,7 +27,7 @@
 namespace strata::orm {
 
 /// A 64-bit fingerprint of a value, for change detection: exact kind, and the value's bits (fixed
-/// width) or hash and length (text, blob). Equal values always have equal fingerprints.
+/// width) or a hash of its bytes and length (text, blob). Equal values always have equal fingerprints.
 [[nodiscard]] inline std::uint64_t fingerprint(const parameter& value) noexcept {
     using sql::detail::mix;
     if (value.is_null()) return 0x6e756c6c;  // "null"
@@ -41,7 +41,7 @@ namespace strata::orm {
             return mix(kind, std::bit_cast<std::uint64_t>(value.as_real()));
         case value_kind::text:
         case value_kind::blob:
-            return mix(mix(kind, strata::detail::hash_bytes(value.as_text())), value.as_text().size());
+            return strata::detail::hash_bytes(value.as_text()) ^ kind;  // the hash covers the length
         case value_kind::null:
             break;
     }
@@ -101,8 +101,8 @@ std::uint64_t fingerprint_value(const Value& value) noexcept {
     } else if constexpr (std::is_same_v<Value, double>) {
         return mix(static_cast<std::uint64_t>(value_kind::real), std::bit_cast<std::uint64_t>(value));
     } else if constexpr (std::is_same_v<Value, std::string>) {
-        return mix(mix(static_cast<std::uint64_t>(value_kind::text), strata::detail::hash_bytes(value)),
-                   value.size());
+        // One hash and no further mixing: text is on the hot path of every load and release.
+        return strata::detail::hash_bytes(value) ^ static_cast<std::uint64_t>(value_kind::text);
     } else if constexpr (std::is_same_v<Value, timestamp>) {
         return mix(static_cast<std::uint64_t>(value_kind::timestamp),
                    static_cast<std::uint64_t>(value.time_since_epoch().count()));

@@ -430,7 +430,7 @@ private:
                 auto object =
                     map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_, &created);
                 for (auto& item : runs_) item->on_row(*query_.session_, object, rows_->driver_result());
-                if (created) created_.push_back(object);
+                if (created) created_.push_back(batch_.size());
                 batch_.push_back(std::move(object));
             }
             if (batch_.size() < batch_size_) {
@@ -441,9 +441,9 @@ private:
         }
         void release_batch() noexcept {
             if (map_ == nullptr) return;
-            for (const auto& object : created_) {
+            for (const auto index : created_) {
                 try {
-                    map_->release(object.state());
+                    map_->release(batch_[index].state());
                 } catch (...) {
                 }
             }
@@ -460,7 +460,7 @@ private:
         std::optional<strata::result> rows_;
         orm::mapper<T>* map_ = nullptr;
         std::vector<ref<T>> batch_;
-        std::vector<ref<T>> created_;
+        std::vector<std::size_t> created_;  ///< positions in batch_ of the objects this stream loaded first
     };
     std::unique_ptr<state> state_;
 };

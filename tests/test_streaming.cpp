@@ -1,5 +1,8 @@
 // yield_per and Core streaming: bounded memory, batches released, early exits leave things usable.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <memory>
+#include <vector>
 
 #include "support/backends.hpp"
 #include "support/library.hpp"
@@ -37,6 +40,27 @@ TEST_CASE("yield_per streams 100,000 objects and the session keeps none of them"
         CHECK(most_held <= 1000);
         CHECK(session.identity_count() == 0);
         CHECK(session.query<models::profile>().filter(col<&models::profile::id> == 5).one()->email == "u5@example.com");
+    });
+}
+
+TEST_CASE("yield_per frees a batch's objects as soon as the next batch's first row has arrived") {
+    for_each_backend([](strata::engine& engine) {
+        seed_profiles(engine, 1000);
+        strata::session session{engine};
+        std::vector<std::weak_ptr<strata::orm::object_state<models::profile>>> seen;
+        std::size_t most_alive = 0;
+        std::size_t rows = 0;
+        for (const auto& item : session.query<models::profile>().order_by(col<&models::profile::id>).yield_per(100)) {
+            seen.emplace_back(item.state());
+            ++rows;
+            const auto alive = static_cast<std::size_t>(
+                std::count_if(seen.begin(), seen.end(), [](const auto& state) { return !state.expired(); }));
+            most_alive = std::max(most_alive, alive);
+            if (rows == 101) CHECK(seen.front().expired());  // the first batch went with row 101's arrival
+        }
+        CHECK(rows == 1000);
+        CHECK(most_alive == 100);  // one batch, never two
+        CHECK(std::none_of(seen.begin(), seen.end(), [](const auto& state) { return !state.expired(); }));
     });
 }
 

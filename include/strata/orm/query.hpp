@@ -423,9 +423,15 @@ private:
             index_ = batch_size_;  // forces the first fill
         }
         void fill() {
+            // The finished batch's objects are freed only once the next rows have arrived: freed
+            // first, their strings would sit in malloc's fast bins while libpq allocates the next
+            // FETCH's result, which consolidates them all, and the new objects would then be carved
+            // from the merged chunks. Freed after, the new objects' strings reuse them directly.
+            retired_.swap(batch_);
             batch_.clear();
             created_.clear();
             while (batch_.size() < batch_size_ && rows_->next()) {
+                if (batch_.empty()) retired_.clear();
                 bool created = false;
                 auto object =
                     map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_, &created);
@@ -433,6 +439,7 @@ private:
                 if (created) created_.push_back(batch_.size());
                 batch_.push_back(std::move(object));
             }
+            retired_.clear();
             if (batch_.size() < batch_size_) {
                 done_ = true;
                 rows_.reset();  // close the cursor before the per-batch loads below
@@ -460,6 +467,7 @@ private:
         std::optional<strata::result> rows_;
         orm::mapper<T>* map_ = nullptr;
         std::vector<ref<T>> batch_;
+        std::vector<ref<T>> retired_;       ///< the previous batch, until the next one's first row has arrived
         std::vector<std::size_t> created_;  ///< positions in batch_ of the objects this stream loaded first
     };
     std::unique_ptr<state> state_;

@@ -132,7 +132,12 @@ TEST_CASE("bulk_update writes every row by primary key, all or nothing") {
         strata::session session{engine};
         session.bulk_insert<models::user>(rows);
         for (auto& row : rows) row.name = "new\t" + std::to_string(row.id);
+        strata::statement_counter counter{engine};
         CHECK(session.bulk_update<models::user>(rows) == 100);
+        const bool postgresql = engine.sql_dialect() == strata::dialect::postgresql;
+        CHECK(counter.statements().at(1) ==  // after the SAVEPOINT: one prepared UPDATE per row
+              (postgresql ? "UPDATE users SET email = $1, name = $2, age = $3, score = $4 WHERE id = $5"
+                          : "UPDATE users SET email = ?, name = ?, age = ?, score = ? WHERE id = ?"));
         CHECK(session.query<models::user>().filter(col<&models::user::name> == "new\t42").one()->id == 42);
         rows[50].email = rows[10].email;  // a duplicate: the whole update is rolled back
         CHECK_THROWS_AS(session.bulk_update<models::user>(rows), strata::unique_violation);

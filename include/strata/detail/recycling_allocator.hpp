@@ -106,10 +106,6 @@ recycled_blocks& blocks_of() noexcept {
     return blocks;
 }
 
-}  // namespace detail
-
-namespace detail {
-
 /// A std allocator whose single-object blocks are recycled per thread (for allocate_shared).
 template <class T>
 struct recycling_allocator {

@@ -20,6 +20,7 @@
 #include "strata/core/error.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/session.hpp"
+#include "strata/orm/write_statements.hpp"
 #include "strata/sql/compiler.hpp"
 
 namespace strata {
@@ -260,21 +261,16 @@ std::int64_t session::bulk_update(const Range& objects) {
     autoflush();
     const auto& info = orm::describe<T>();
     auto& target = connection();
-    const bool postgresql = target.sql_dialect() == dialect::postgresql;
     std::vector<std::size_t> order;  // SET columns, then the key columns for WHERE
-    std::string text = "UPDATE " + sql::detail::quote_identifier(info.table) + " SET ";
+    std::uint64_t set_columns = 0;
     for (std::size_t i = 0; i < info.columns.size(); ++i) {
         if (info.columns[i].primary_key || info.columns[i].deferrable) continue;
-        text += (order.empty() ? "" : ", ") + sql::detail::quote_identifier(info.columns[i].name) + " = " +
-                (postgresql ? "$" + std::to_string(order.size() + 1) : std::string{"?"});
+        set_columns |= 1ULL << i;
         order.push_back(i);
     }
-    text += " WHERE ";
-    for (std::size_t k = 0; k < info.primary_key.size(); ++k) {
-        text += (k ? " AND " : "") + sql::detail::quote_identifier(info.columns[info.primary_key[k]].name) + " = " +
-                (postgresql ? "$" + std::to_string(order.size() + 1) : std::string{"?"});
-        order.push_back(info.primary_key[k]);
-    }
+    order.insert(order.end(), info.primary_key.begin(), info.primary_key.end());
+    // The unit of work's UPDATE of those columns, by primary key.
+    const std::string text = orm::write_statements{info, target.sql_dialect()}.update(set_columns);
     std::int64_t updated = 0;
     within_savepoint(target, "strata_bulk", [&] {
         std::vector<parameter> parameters(order.size());

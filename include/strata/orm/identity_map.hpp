@@ -101,7 +101,7 @@ public:
 
     /// Adds a new object (INSERTed at the next flush).
     ref<T> add(T object) {
-        auto created = std::allocate_shared<state>(strata::detail::recycling_allocator<state>{});
+        auto created = new_state();
         created->object = std::move(object);
         created->status = object_status::pending;
         created->owner = owner_;
@@ -163,7 +163,7 @@ public:
             }
             return ref<T>{std::move(existing)};
         }
-        auto created = std::allocate_shared<state>(strata::detail::recycling_allocator<state>{});
+        auto created = new_state();
         try {
             for (std::size_t i = 0; i < info_.columns.size(); ++i) {
                 const auto& column = info_.columns[i];
@@ -411,6 +411,9 @@ public:
 private:
     static constexpr std::size_t npos = write_statements::no_generated_column;
 
+    /// A fresh state, its memory recycled from earlier objects of this size on this thread.
+    static state_ptr new_state() { return std::allocate_shared<state>(strata::detail::recycling_allocator<state>{}); }
+
     /// Stops tracking an object; its unloaded relationships no longer reach the session (reading
     /// one throws usage_error instead of using a session that may be gone).
     void detach(state& item) noexcept {
@@ -511,10 +514,7 @@ private:
         using target_key = key_operations<typename traits::target_keys>;
         static const auto build = [](dialect target_dialect) {
             int number = 0;
-            const auto mark = [target_dialect, &number] {
-                ++number;
-                return target_dialect == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
-            };
+            const auto mark = [target_dialect, &number] { return sql::detail::placeholder(target_dialect, ++number); };
             const auto local = local_key::column_names();
             const auto remote = remote_key::column_names();
             const auto table = sql::detail::quote_identifier(mapping<typename traits::association>::table.name);

@@ -26,6 +26,14 @@
 
 namespace strata::orm {
 
+namespace detail {
+/// The fingerprint of text or blob bytes: one hash (it covers the length) and the kind, no further
+/// mixing, since text is on the hot path of every load and release.
+[[nodiscard]] inline std::uint64_t bytes_fingerprint(std::string_view bytes, value_kind kind) noexcept {
+    return strata::detail::hash_bytes(bytes) ^ static_cast<std::uint64_t>(kind);
+}
+}  // namespace detail
+
 /// A 64-bit fingerprint of a value, for change detection: exact kind, and the value's bits (fixed
 /// width) or a hash of its bytes and length (text, blob). Equal values always have equal fingerprints.
 [[nodiscard]] inline std::uint64_t fingerprint(const parameter& value) noexcept {
@@ -41,7 +49,7 @@ namespace strata::orm {
             return mix(kind, std::bit_cast<std::uint64_t>(value.as_real()));
         case value_kind::text:
         case value_kind::blob:
-            return strata::detail::hash_bytes(value.as_text()) ^ kind;  // the hash covers the length
+            return detail::bytes_fingerprint(value.as_text(), value.kind());
         case value_kind::null:
             break;
     }
@@ -101,8 +109,7 @@ std::uint64_t fingerprint_value(const Value& value) noexcept {
     } else if constexpr (std::is_same_v<Value, double>) {
         return mix(static_cast<std::uint64_t>(value_kind::real), std::bit_cast<std::uint64_t>(value));
     } else if constexpr (std::is_same_v<Value, std::string>) {
-        // One hash and no further mixing: text is on the hot path of every load and release.
-        return strata::detail::hash_bytes(value) ^ static_cast<std::uint64_t>(value_kind::text);
+        return bytes_fingerprint(value, value_kind::text);
     } else if constexpr (std::is_same_v<Value, timestamp>) {
         return mix(static_cast<std::uint64_t>(value_kind::timestamp),
                    static_cast<std::uint64_t>(value.time_since_epoch().count()));

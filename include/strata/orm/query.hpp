@@ -427,8 +427,7 @@ private:
             // first, their strings would sit in malloc's fast bins while libpq allocates the next
             // FETCH's result, which consolidates them all, and the new objects would then be carved
             // from the merged chunks. Freed after, the new objects' strings reuse them directly.
-            retired_.swap(batch_);
-            batch_.clear();
+            retired_.swap(batch_);  // batch_ is now the empty vector retired_ was
             created_.clear();
             while (batch_.size() < batch_size_ && rows_->next()) {
                 if (batch_.empty()) retired_.clear();

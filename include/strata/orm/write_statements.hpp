@@ -34,7 +34,6 @@ public:
     const std::string& remove();
 
 private:
-    [[nodiscard]] std::string placeholder(std::size_t number) const;
     [[nodiscard]] std::string where_key(std::size_t used) const;
 
     const model_info& info_;

@@ -59,6 +59,11 @@ inline constexpr std::string_view reserved_words[] = {
 /// An identifier as SQL text, quoted only when it must be.
 STRATA_COMPILED_LINKAGE std::string quote_identifier(std::string_view name);
 
+/// The text of the `number`-th placeholder (1-based): $n on PostgreSQL, ? on SQLite.
+[[nodiscard]] inline std::string placeholder(dialect target, std::size_t number) {
+    return target == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
+}
+
 }  // namespace detail
 
 namespace detail {

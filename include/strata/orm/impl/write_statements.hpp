@@ -14,10 +14,6 @@
 
 namespace strata::orm {
 
-STRATA_COMPILED_LINKAGE std::string write_statements::placeholder(std::size_t number) const {
-    return dialect_ == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
-}
-
 STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_t columns, std::size_t generated) {
     const std::uint64_t key =
         columns ^ (generated == no_generated_column ? 0 : (1ULL << 63) ^ (static_cast<std::uint64_t>(generated) << 56));
@@ -32,7 +28,7 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_
         const std::string separator = number ? ", " : "";
         ++number;
         names += separator + sql::detail::quote_identifier(info_.columns[i].name);
-        values += separator + placeholder(number);
+        values += separator + sql::detail::placeholder(dialect_, number);
     }
     text += number ? " (" + names + ") VALUES (" + values + ")" : std::string{" DEFAULT VALUES"};
     if (generated != no_generated_column)
@@ -48,7 +44,7 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::update(std::uint64_
     for (std::size_t i = 0; i < info_.columns.size(); ++i) {
         if (!(changed >> i & 1)) continue;
         text += (number ? ", " : "") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
-                placeholder(number + 1);
+                sql::detail::placeholder(dialect_, number + 1);
         ++number;
     }
     text += where_key(number);
@@ -64,7 +60,7 @@ STRATA_COMPILED_LINKAGE std::string write_statements::where_key(std::size_t used
     std::string text = " WHERE ";
     for (std::size_t k = 0; k < info_.primary_key.size(); ++k)
         text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[info_.primary_key[k]].name) + " = " +
-                placeholder(used + k + 1);
+                sql::detail::placeholder(dialect_, used + k + 1);
     return text;
 }
 

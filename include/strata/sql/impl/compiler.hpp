@@ -350,13 +350,7 @@ private:
     }
     void placeholder(const parameter& value) {
         parameters_.push_back(value);
-        if (!render_) return;
-        if (dialect_ == dialect::postgresql) {
-            sql_ += '$';
-            sql_ += std::to_string(parameters_.size());
-        } else {
-            sql_ += '?';
-        }
+        if (render_) sql_ += detail::placeholder(dialect_, parameters_.size());
     }
     void operand(const node& child, precedence parent, bool parenthesize_equal) {
         const bool parentheses = child.binding < parent || (parenthesize_equal && child.binding == parent);
@@ -424,6 +418,16 @@ private:
 
 namespace strata::sql {
 
+namespace detail {
+/// Renders one statement with a fresh compiler: `walk` calls the compiler's entry for it.
+template <class Walk>
+compiled_statement render(dialect target, Walk&& walk) {
+    compiler walker{target, true};
+    walk(walker);
+    return {std::move(walker.sql()), std::move(walker.parameters())};
+}
+}  // namespace detail
+
 STRATA_COMPILED_LINKAGE compiled_statement compile(const select_core& query, dialect target) {
     auto& cache = detail::select_cache();
     const std::uint64_t key = sql::detail::mix(query.shape(), static_cast<std::uint64_t>(target));
@@ -440,27 +444,19 @@ STRATA_COMPILED_LINKAGE compiled_statement compile(const select_core& query, dia
 }
 
 STRATA_COMPILED_LINKAGE compiled_statement compile_uncached(const select_core& query, dialect target) {
-    compiler walker{target, true};
-    walker.select(query);
-    return {std::move(walker.sql()), std::move(walker.parameters())};
+    return detail::render(target, [&](compiler& walker) { walker.select(query); });
 }
 
 STRATA_COMPILED_LINKAGE compiled_statement compile(const insert_core& statement, dialect target) {
-    compiler walker{target, true};
-    walker.insert(statement);
-    return {std::move(walker.sql()), std::move(walker.parameters())};
+    return detail::render(target, [&](compiler& walker) { walker.insert(statement); });
 }
 
 STRATA_COMPILED_LINKAGE compiled_statement compile(const update_core& statement, dialect target) {
-    compiler walker{target, true};
-    walker.update(statement);
-    return {std::move(walker.sql()), std::move(walker.parameters())};
+    return detail::render(target, [&](compiler& walker) { walker.update(statement); });
 }
 
 STRATA_COMPILED_LINKAGE compiled_statement compile(const delete_core& statement, dialect target) {
-    compiler walker{target, true};
-    walker.remove(statement);
-    return {std::move(walker.sql()), std::move(walker.parameters())};
+    return detail::render(target, [&](compiler& walker) { walker.remove(statement); });
 }
 
 }  // namespace strata::sql

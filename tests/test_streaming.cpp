@@ -147,3 +147,72 @@ TEST_CASE("Core selects stream row by row, through a cursor in a transaction or 
         connection.commit();
     });
 }
+
+TEST_CASE("a yield_per loop body runs queries and nested streams while the next batch is on its way") {
+    for_each_backend([](strata::engine& engine) {
+        seed_profiles(engine, 3000);
+        strata::session session{engine};
+        std::int64_t sum = 0;
+        std::int64_t inner_sum = 0;
+        std::size_t looked_up = 0;
+        for (const auto& item : session.query<models::profile>().order_by(col<&models::profile::id>).yield_per(500)) {
+            sum += item->id;
+            // On PostgreSQL the next FETCH is in flight here: each statement below must receive it first.
+            if (item->id % 500 == 250) {
+                const auto other = 3001 - item->id;
+                looked_up +=
+                    session.query<models::profile>().filter(col<&models::profile::id> == other).one()->id == other;
+            }
+            if (item->id == 1000)  // a second cursor interleaved with the first
+                for (const auto& inner : session.query<models::profile>()
+                                             .filter(col<&models::profile::id> <= 1200)
+                                             .order_by(col<&models::profile::id>)
+                                             .yield_per(100))
+                    inner_sum += inner->id;
+        }
+        CHECK(sum == 3000LL * 3001 / 2);
+        CHECK(looked_up == 6);
+        CHECK(inner_sum == 1200LL * 1201 / 2);
+        CHECK(session.query<models::profile>().count() == 3000);
+    });
+}
+
+TEST_CASE("a batch that fails on the server raises its own typed error, and the connection stays usable") {
+    for_each_backend([](strata::engine& engine) {
+        seed_profiles(engine, 3000);
+        auto connection = engine.connect();
+        const bool postgresql = connection.sql_dialect() == strata::dialect::postgresql;
+        // abs() of the smallest 64-bit integer overflows on both databases, here at row 1500.
+        const std::string failing =
+            "SELECT abs(CASE WHEN id = 1500 THEN -9223372036854775807 - 1 ELSE id END) FROM profiles ORDER BY id";
+        auto expect_overflow = [&](auto&& run) {
+            if (postgresql)
+                CHECK_THROWS_AS(run(), strata::data_error);  // 22003, not 25P02 "transaction is aborted"
+            else
+                CHECK_THROWS_AS(run(), strata::programming_error);
+        };
+        connection.begin();
+        std::int64_t rows = 0;
+        expect_overflow([&] {
+            auto result = connection.execute_streaming(failing, {}, 1000);
+            while (result.next()) ++rows;
+        });
+        CHECK(rows >= 1000);
+        CHECK(rows < 1500);
+        connection.rollback();
+        CHECK(connection.execute("SELECT count(*) FROM profiles").scalar<int>() == 3000);
+
+        // A statement run in the loop body while the failing batch is in flight reports that
+        // batch's error on PostgreSQL (the prefetched FETCH aborted the transaction).
+        connection.begin();
+        rows = 0;
+        expect_overflow([&] {
+            auto result = connection.execute_streaming(failing, {}, 1000);
+            while (result.next())
+                if (++rows == 1000 || rows == 1499) (void)connection.execute("SELECT 1").scalar<int>();
+        });
+        CHECK(rows == (postgresql ? 1000 : 1499));
+        connection.rollback();
+        CHECK(connection.execute("SELECT count(*) FROM profiles").scalar<int>() == 3000);
+    });
+}

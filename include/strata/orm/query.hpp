@@ -447,9 +447,11 @@ private:
         }
         void release_batch() noexcept {
             if (map_ == nullptr) return;
-            for (const auto index : created_) {
+            // Newest first: each release then takes the identity map's last entry and the end of
+            // its slot run, so nothing moves (oldest first would shift every later entry back).
+            for (auto index = created_.rbegin(); index != created_.rend(); ++index) {
                 try {
-                    map_->release(batch_[index].state());
+                    map_->release(batch_[*index].state());
                 } catch (...) {
                 }
             }

@@ -12,10 +12,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "strata/core/error.hpp"
@@ -294,13 +296,16 @@ protected:
 
 class postgresql_connection;
 
-/// Rows of a server-side cursor, fetched `batch_rows` at a time (memory bounded by one batch).
+/// Rows of a server-side cursor, fetched `batch_rows` at a time (memory bounded by two batches).
+/// While the loop works through one batch the next FETCH is already on its way: the server
+/// produces it on its own core instead of waiting for the client to ask (see docs/design.md).
 class cursor_result final : public batched_result {
 public:
     cursor_result(postgresql_connection& owner, std::string name, std::size_t batch_rows, bool binary)
         : owner_(owner),
           name_(std::move(name)),
           fetch_("FETCH FORWARD " + std::to_string(batch_rows) + " FROM " + name_),
+          batch_rows_(batch_rows),
           binary_(binary) {}
     ~cursor_result() override { close(); }
     cursor_result(const cursor_result&) = delete;
@@ -308,12 +313,18 @@ public:
     bool next() override;
 
 private:
+    friend class postgresql_connection;
     void close() noexcept;
     postgresql_connection& owner_;
     std::string name_;
     std::string fetch_;
+    std::size_t batch_rows_;
     bool binary_;
     bool exhausted_ = false;
+    /// The next batch, received early because another statement needed the connection.
+    std::unique_ptr<postgresql_result> ready_;
+    /// The early FETCH's error, raised when the loop reaches it.
+    std::exception_ptr failure_;
 };
 
 /// Rows in libpq's single-row mode: one PGresult per row, read as the server sends them.
@@ -388,6 +399,7 @@ public:
     [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::postgresql; }
 
     std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
+        settle();
         encode(parameters, sql);
         const int count = static_cast<int>(parameters.size());
         const int result_format = options_.binary_results ? 1 : 0;
@@ -415,6 +427,7 @@ public:
     /// one, or when cursor_streaming is off): memory stays bounded by one batch.
     std::unique_ptr<result> execute_streaming(std::string_view sql, std::span<const parameter> parameters,
                                               std::size_t batch_rows) override {
+        settle();
         encode(parameters, sql);
         const int count = static_cast<int>(parameters.size());
         const int result_format = options_.binary_results ? 1 : 0;
@@ -445,6 +458,7 @@ public:
     /// prepared statements) and picks binary COPY when every column has an exact encoder.
     std::string copy_prepare(std::string_view table, std::span<const std::string> columns,
                              std::span<const value_kind> kinds) override {
+        settle();
         std::string names;
         std::string placeholders;
         for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -476,6 +490,7 @@ public:
     }
 
     void copy_begin() override {
+        settle();
         ++statistics_.statements_executed;
         PGresult* handle = PQexec(connection_, copy_plan_.sql.c_str());
         if (handle != nullptr && PQresultStatus(handle) == PGRES_COPY_IN) {
@@ -541,6 +556,7 @@ public:
     }
 
     void execute_script(std::string_view sql) override {
+        settle();
         const std::string text{sql};
         ++statistics_.statements_executed;
         PGresult* handle = PQexec(connection_, text.c_str());
@@ -550,6 +566,7 @@ public:
 
     void begin(begin_mode) override { execute_script("BEGIN"); }
     void commit() override {
+        settle();
         const bool failed = PQtransactionStatus(connection_) == PQTRANS_INERROR;
         execute_script("COMMIT");  // in a failed transaction the server answers ROLLBACK
         if (failed)
@@ -564,6 +581,10 @@ public:
 
     bool ping() noexcept override {
         if (broken_ || PQstatus(connection_) != CONNECTION_OK) return false;
+        try {
+            settle();
+        } catch (...) {  // kept by the cursor whose FETCH failed; the connection itself may be fine
+        }
         PGresult* handle = PQexec(connection_, "");
         const bool alive = handle != nullptr && PQresultStatus(handle) == PGRES_EMPTY_QUERY;
         PQclear(handle);
@@ -584,15 +605,43 @@ public:
     /// The server process id of this connection (pg_backend_pid()).
     [[nodiscard]] int backend_pid() const noexcept { return PQbackendPID(connection_); }
 
-    /// Runs a statement returning rows, binary or text, outside the statement cache (cursor FETCH).
-    std::unique_ptr<postgresql_result> fetch(const std::string& sql, bool binary) {
-        PGresult* handle =
-            PQexecParams(connection_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary ? 1 : 0);
-        check(handle, sql);
-        return std::make_unique<postgresql_result>(handle, binary);
+    /// The cursor's next batch: the FETCH already in flight, the one received early, or a new one.
+    std::unique_ptr<postgresql_result> take_batch(cursor_result& cursor) {
+        if (prefetching_ == &cursor) {
+            prefetching_ = nullptr;
+            return receive_fetch(cursor);
+        }
+        if (cursor.ready_) return std::move(cursor.ready_);
+        settle();
+        PGresult* handle = PQexecParams(connection_, cursor.fetch_.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                                        cursor.binary_ ? 1 : 0);
+        check(handle, cursor.fetch_);
+        return std::make_unique<postgresql_result>(handle, cursor.binary_);
+    }
+    /// Sends the cursor's next FETCH without waiting for it (take_batch or settle receives it).
+    void send_fetch(cursor_result& cursor) {
+        settle();
+        if (!PQsendQueryParams(connection_, cursor.fetch_.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                               cursor.binary_ ? 1 : 0))
+            check(nullptr, cursor.fetch_);
+        prefetching_ = &cursor;
+    }
+    /// Discards the cursor's FETCH in flight and its early batch (the loop ended early).
+    void forget(cursor_result& cursor) noexcept {
+        if (prefetching_ == &cursor) {
+            prefetching_ = nullptr;
+            while (PGresult* handle = PQgetResult(connection_)) PQclear(handle);
+        }
+        cursor.ready_.reset();
     }
     /// Runs a utility statement, ignoring failure (closing a cursor on the way out).
-    void run_quietly(const std::string& sql) noexcept { PQclear(PQexec(connection_, sql.c_str())); }
+    void run_quietly(const std::string& sql) noexcept {
+        try {
+            settle();
+        } catch (...) {  // kept by the cursor whose FETCH failed, raised when its loop reaches it
+        }
+        PQclear(PQexec(connection_, sql.c_str()));
+    }
     /// Throws the typed error for a failed libpq call (streaming results use it).
     void raise(PGresult* handle, std::string_view sql) { check(handle, sql); }
 
@@ -721,6 +770,26 @@ private:
         return variants.back();
     }
 
+    /// Receives a FETCH in flight before the connection runs another statement; the batch waits
+    /// in its cursor. A failed FETCH is raised here too, since the transaction it aborted is the
+    /// one the new statement would run in.
+    void settle() {
+        if (prefetching_ == nullptr) return;
+        cursor_result& cursor = *std::exchange(prefetching_, nullptr);
+        try {
+            cursor.ready_ = receive_fetch(cursor);
+        } catch (...) {
+            cursor.failure_ = std::current_exception();
+            throw;
+        }
+    }
+    std::unique_ptr<postgresql_result> receive_fetch(const cursor_result& cursor) {
+        PGresult* handle = PQgetResult(connection_);
+        while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);  // the end of the FETCH's results
+        check(handle, cursor.fetch_);
+        return std::make_unique<postgresql_result>(handle, cursor.binary_);
+    }
+
     /// Throws the typed error for a failed libpq call; marks the connection broken if it is.
     void check(PGresult* handle, std::string_view sql) {
         const auto status = handle ? PQresultStatus(handle) : PGRES_FATAL_ERROR;
@@ -750,6 +819,7 @@ private:
     bool broken_ = false;
     std::uint64_t statement_counter_ = 0;
     std::uint64_t cursor_counter_ = 0;
+    cursor_result* prefetching_ = nullptr;  ///< the cursor whose next FETCH is in flight
     struct copy_plan {
         std::string sql;
         std::vector<std::string> columns;
@@ -783,7 +853,12 @@ private:
 inline bool cursor_result::next() {
     if (batch_ && batch_->next()) return true;
     if (exhausted_) return false;
-    batch_ = owner_.fetch(fetch_, binary_);
+    if (failure_) {
+        exhausted_ = true;
+        std::rethrow_exception(failure_);
+    }
+    batch_ = owner_.take_batch(*this);
+    if (batch_->known_row_count() == batch_rows_) owner_.send_fetch(*this);
     if (batch_->next()) return true;
     batch_.reset();
     close();
@@ -793,6 +868,7 @@ inline bool cursor_result::next() {
 inline void cursor_result::close() noexcept {
     if (exhausted_) return;
     exhausted_ = true;
+    owner_.forget(*this);
     owner_.run_quietly("CLOSE " + name_);  // fails harmlessly inside an aborted transaction
 }
 

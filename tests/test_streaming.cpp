@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "strata/driver/postgresql/connection.hpp"
 #include "support/backends.hpp"
 #include "support/library.hpp"
 #include "support/models.hpp"
@@ -155,8 +156,12 @@ TEST_CASE("a yield_per loop body runs queries and nested streams while the next 
         std::int64_t sum = 0;
         std::int64_t inner_sum = 0;
         std::size_t looked_up = 0;
+        std::size_t fetch_in_flight = 0;
         for (const auto& item : session.query<models::profile>().order_by(col<&models::profile::id>).yield_per(500)) {
             sum += item->id;
+            if (auto* postgresql = dynamic_cast<strata::driver::postgresql_connection*>(&session.connection().native()))
+                if (item->id % 500 == 1)  // each batch's first row: the next FETCH was sent before it
+                    fetch_in_flight += PQtransactionStatus(postgresql->native_handle()) == PQTRANS_ACTIVE;
             // On PostgreSQL the next FETCH is in flight here: each statement below must receive it first.
             if (item->id % 500 == 250) {
                 const auto other = 3001 - item->id;
@@ -172,6 +177,7 @@ TEST_CASE("a yield_per loop body runs queries and nested streams while the next 
         }
         CHECK(sum == 3000LL * 3001 / 2);
         CHECK(looked_up == 6);
+        CHECK(fetch_in_flight == (engine.sql_dialect() == strata::dialect::postgresql ? 6 : 0));
         CHECK(inner_sum == 1200LL * 1201 / 2);
         CHECK(session.query<models::profile>().count() == 3000);
     });

@@ -600,7 +600,9 @@ public:
     }
     [[nodiscard]] connection_statistics statistics() const noexcept override { return statistics_; }
 
-    /// The underlying libpq handle, for users who need a libpq API strata does not wrap.
+    /// The underlying libpq handle, for users who need a libpq API strata does not wrap. Inside a
+    /// yield_per loop the stream's next FETCH may be in flight on it: strata's own statements
+    /// receive it first, a libpq call made directly would find the connection busy.
     [[nodiscard]] PGconn* native_handle() const noexcept { return connection_; }
     /// The server process id of this connection (pg_backend_pid()).
     [[nodiscard]] int backend_pid() const noexcept { return PQbackendPID(connection_); }
@@ -857,7 +859,13 @@ inline bool cursor_result::next() {
         exhausted_ = true;
         std::rethrow_exception(failure_);
     }
-    batch_ = owner_.take_batch(*this);
+    try {
+        batch_ = owner_.take_batch(*this);
+    } catch (...) {
+        exhausted_ = true;  // the FETCH aborted the transaction: nothing more can be read
+        batch_.reset();
+        throw;
+    }
     if (batch_->known_row_count() == batch_rows_) owner_.send_fetch(*this);
     if (batch_->next()) return true;
     batch_.reset();

@@ -147,6 +147,66 @@ TEST_CASE("after a failed flush, fixing the object lets the next flush succeed")
     });
 }
 
+TEST_CASE("an autoflush UPDATEs what was changed through a handle since the last flush, and nothing else") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        for (int i = 0; i < 200; ++i) session.add(make_user("user" + std::to_string(i)));
+        session.commit();
+        const auto everyone = session.query<user>().order_by(col<&user::id>).all();
+        strata::statement_counter counter{engine};
+        // Lazy loading's shape: a query after each object is read; nothing changed, nothing written.
+        for (const auto& item : everyone) {
+            CHECK(item->name.starts_with("user"));
+            (void)session.query<user>().filter(col<&user::id> == item->id).one();
+        }
+        CHECK(counter.count() == 200);
+        counter.reset();
+        everyone[7]->score = 7.5;
+        everyone[9]->name = "nine";
+        CHECK(session.query<user>().filter(col<&user::score> == 7.5).count() == 1);
+        CHECK(counter.count() == 3);  // two UPDATEs, then the count
+        CHECK(counter.statements()[0] ==
+              "UPDATE users SET score = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+    });
+}
+
+TEST_CASE("a write through a reference kept across a query is flushed at commit, which compares every object") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        session.add(make_user("ada"));
+        session.commit();
+        user& kept = *session.query<user>().one();  // the identity map keeps the object alive
+        (void)session.query<user>().count();        // this autoflush compared it, unchanged
+        kept.name = "changed without the handle";
+        // An autoflush compares only objects used through a handle since the last flush, so this
+        // query does not see the write (SQLAlchemy's in-place mutations of a mutable value behave
+        // the same way); flush() and commit() compare every object.
+        CHECK(session.query<user>().filter(col<&user::name> == "changed without the handle").count() == 0);
+        session.commit();
+        strata::session check{engine};
+        CHECK(check.query<user>().one()->name == "changed without the handle");
+    });
+}
+
+TEST_CASE("after a failed autoflush, a fix made without the handle is still found by the next one") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        session.add(make_user("ada"));
+        session.add(make_user("bob"));
+        session.commit();
+        auto bob = session.query<user>().filter(col<&user::name> == "bob").one();
+        user& kept = *bob;
+        kept.email = "ada@example.com";  // UNIQUE clash, written at the next autoflush
+        CHECK_THROWS_AS(session.query<user>().count(), strata::unique_violation);
+        kept.email = "bob2@example.com";  // fixed without touching the handle again
+        CHECK(session.query<user>().filter(col<&user::email> == "bob2@example.com").count() == 1);
+        session.commit();
+    });
+}
+
 TEST_CASE("a session checks out at its first statement and returns the connection at commit, rollback or end") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<account>(engine);

@@ -38,8 +38,9 @@ public:
     virtual ~mapper_base() = default;
     /// The model's description.
     [[nodiscard]] virtual const model_info& info() const noexcept = 0;
-    /// Finds the work of the next flush; returns how many statements (or relationship changes) it needs.
-    virtual std::size_t prepare_flush() = 0;
+    /// Finds the work of the next flush; returns how many statements (or relationship changes) it
+    /// needs. `touched_only` (an autoflush): compares only the objects used through a handle since.
+    virtual std::size_t prepare_flush(bool touched_only) = 0;
     /// INSERTs pending objects (pointing their changed many-to-ones' foreign keys first), then
     /// points the foreign keys of children added to or removed from this model's collections.
     virtual void write_inserts(connection& target) = 0;
@@ -180,6 +181,7 @@ public:
         }
         created->status = object_status::persistent;
         created->owner = owner_;
+        created->touch_list = &touched_;
         bind_relationships(*created, owner_, relationships_);
         *slot = created;
         if (created_here) *created_here = true;
@@ -195,19 +197,25 @@ public:
         expunge(target);
     }
 
-    std::size_t prepare_flush() override {
+    std::size_t prepare_flush(bool touched_only) override {
         updates_.clear();
         relationship_changed_.clear();
-        map_.for_each([this](const key_type<T>&, const state_ptr& item) {
-            if (item->status != object_status::persistent) return;
-            if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
-            if constexpr (has_relationship_members<T>)
-                if (relationships_changed(*item)) relationship_changed_.push_back(item);
-        });
+        inserted_.clear();
+        if (!touched_only || !compare_touched()) {
+            updates_.clear();
+            relationship_changed_.clear();
+            map_.for_each([this](const key_type<T>&, const state_ptr& item) {
+                if (item->status != object_status::persistent) return;
+                if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
+                if constexpr (has_relationship_members<T>)
+                    if (relationships_changed(*item)) relationship_changed_.push_back(item);
+            });
+        }
+        touched_.reset();
+        compare_all_ = false;
         if constexpr (has_relationship_members<T>)
             for (const auto& item : pending_)
                 if (relationships_changed(*item)) relationship_changed_.push_back(item);
-        inserted_.clear();
         return pending_.size() + updates_.size() + deleted_.size() + relationship_changed_.size();
     }
 
@@ -285,6 +293,7 @@ public:
         }
         for (const auto& [item, generated] : inserted_) {
             item->status = object_status::persistent;
+            item->touch_list = &touched_;
             take_snapshot(*item);
             *map_.try_emplace(key_of(item->object)).first = item;
         }
@@ -294,6 +303,7 @@ public:
         updates_.clear();
         for (const auto& item : deleted_) {
             map_.erase(key_of(item->object));
+            leave_touch_list(*item);
             item->status = object_status::detached;
             item->owner = nullptr;
         }
@@ -301,6 +311,7 @@ public:
     }
 
     void abandon_flush() noexcept override {
+        compare_all_ = true;  // the changes found stay unflushed, and no longer count as touched
         for (const auto& [item, generated] : inserted_)
             if (generated != npos) reset_generated_key(item->object, generated);
         inserted_.clear();
@@ -312,6 +323,7 @@ public:
     }
 
     void rollback() noexcept override {
+        compare_all_ = true;
         for (auto& item : pending_) detach(*item);
         pending_.clear();
         for (auto& item : deleted_) item->status = object_status::persistent;
@@ -417,9 +429,38 @@ private:
     /// Stops tracking an object; its unloaded relationships no longer reach the session (reading
     /// one throws usage_error instead of using a session that may be gone).
     void detach(state& item) noexcept {
+        leave_touch_list(item);
         item.status = object_status::detached;
         item.owner = nullptr;
         bind_relationships(item, nullptr, relationships_);
+    }
+
+    void leave_touch_list(state& item) noexcept {
+        if (item.touch_list == nullptr) return;
+        item.touch_list->remove(item);
+        item.touch_list = nullptr;
+    }
+
+    /// Finds the changes among the touched objects; false when every object must be compared
+    /// instead (an incomplete list, a failed flush or rollback since, a changed relationship,
+    /// or a touched object no longer found under its key).
+    bool compare_touched() {
+        if (compare_all_ || !touched_.complete()) return false;
+        bool complete = true;
+        touched_.for_each([&](state& item) {
+            if (!complete || item.status != object_status::persistent) return;
+            if constexpr (has_relationship_members<T>)
+                if (relationships_changed(item)) complete = false;  // back-references may touch others
+            const auto changed = changed_columns(item);
+            if (changed == 0 || !complete) return;
+            const auto* found = map_.find(key_of(item.object));
+            if (found == nullptr || found->get() != &item) {
+                complete = false;  // its key columns were changed: find it the long way
+                return;
+            }
+            updates_.emplace_back(*found, changed);
+        });
+        return complete;
     }
 
     /// The key of the current row; key element Is is primary-key column info_.primary_key[Is].
@@ -594,6 +635,8 @@ private:
     std::vector<inserted_object> inserted_;
     std::vector<parameter> parameters_;
     std::vector<state_ptr> relationship_changed_;  ///< objects whose relationships changed (prepare_flush)
+    touched_objects<T> touched_;                   ///< what an autoflush compares
+    bool compare_all_ = false;                     ///< the next flush compares every object
 };
 
 }  // namespace strata::orm

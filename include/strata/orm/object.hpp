@@ -11,6 +11,7 @@
 #include <memory>
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
 #include "strata/core/error.hpp"
 #include "strata/orm/model.hpp"
@@ -29,6 +30,65 @@ namespace orm {
 
 template <class T>
 struct object_state;
+
+/// The persistent objects of one model reached through a handle since the session last compared
+/// them with their snapshots. An autoflush compares only these, so a query costs what was used
+/// since the last flush rather than every object the session holds (lazy loading would
+/// otherwise be quadratic). flush() and commit() still compare every object.
+template <class T>
+class touched_objects {
+public:
+    /// Records a first touch; a full list (no memory) makes the next autoflush compare everything.
+    void add(object_state<T>& item) noexcept {
+        try {
+            items_.push_back(&item);
+        } catch (...) {
+            overflowed_ = true;
+            return;
+        }
+        item.touched = true;
+        item.touched_index = static_cast<std::uint32_t>(items_.size() - 1);
+        ++live_;
+    }
+    /// Forgets an object leaving the identity map (its slot is emptied; emptied slots are
+    /// squeezed out once they are most of the list, so streaming keeps the list short).
+    void remove(object_state<T>& item) noexcept {
+        if (!item.touched) return;
+        item.touched = false;
+        items_[item.touched_index] = nullptr;
+        --live_;
+        if (items_.size() >= 64 && live_ * 4 < items_.size()) {
+            std::size_t kept = 0;
+            for (auto* entry : items_) {
+                if (entry == nullptr) continue;
+                entry->touched_index = static_cast<std::uint32_t>(kept);
+                items_[kept++] = entry;
+            }
+            items_.resize(kept);
+        }
+    }
+    /// Whether every touch since the last reset was recorded.
+    [[nodiscard]] bool complete() const noexcept { return !overflowed_; }
+    /// Calls visit(state&) for each touched object.
+    template <class Visit>
+    void for_each(Visit&& visit) const {
+        for (auto* entry : items_)
+            if (entry != nullptr) visit(*entry);
+    }
+    /// Starts over: no object counts as touched.
+    void reset() noexcept {
+        for (auto* entry : items_)
+            if (entry != nullptr) entry->touched = false;
+        items_.clear();
+        live_ = 0;
+        overflowed_ = false;
+    }
+
+private:
+    std::vector<object_state<T>*> items_;
+    std::size_t live_ = 0;
+    bool overflowed_ = false;
+};
 
 /// Whether Model's mapping declares a relationship (its elements say declares_relationship).
 template <class Model>
@@ -51,8 +111,16 @@ struct object_state : object_state_base<T> {
     T object{};                                               ///< the user's struct
     std::array<std::uint64_t, column_count<T>()> snapshot{};  ///< fingerprints as last loaded or flushed
     object_status status = object_status::pending;
-    bool expired = false;         ///< values may be stale (after commit/rollback)
-    const void* owner = nullptr;  ///< the session tracking it (compared, never dereferenced)
+    bool expired = false;                      ///< values may be stale (after commit/rollback)
+    bool touched = false;                      ///< reached through a handle since the last flush
+    std::uint32_t touched_index = 0;           ///< its place in touch_list while touched
+    const void* owner = nullptr;               ///< the session tracking it (compared, never dereferenced)
+    touched_objects<T>* touch_list = nullptr;  ///< its mapper's list while persistent in a session
+
+    /// Notes a use through a handle: any such use may change the object.
+    void mark_touched() noexcept {
+        if (!touched && touch_list != nullptr) touch_list->add(*this);
+    }
 };
 
 }  // namespace orm
@@ -67,11 +135,15 @@ public:
     explicit ref(std::shared_ptr<orm::object_state<T>> state) noexcept : state_(std::move(state)) {}
 
     /// The object; throws usage_error on an empty handle.
-    T* operator->() const { return &checked().object; }
+    T* operator->() const { return &touched().object; }
     /// The object; throws usage_error on an empty handle.
-    T& operator*() const { return checked().object; }
+    T& operator*() const { return touched().object; }
     /// The object, or nullptr.
-    [[nodiscard]] T* get() const noexcept { return state_ ? &state_->object : nullptr; }
+    [[nodiscard]] T* get() const noexcept {
+        if (!state_) return nullptr;
+        state_->mark_touched();
+        return &state_->object;
+    }
     /// Whether the handle refers to an object.
     explicit operator bool() const noexcept { return state_ != nullptr; }
     /// Same object (identity, not value, as in the identity map).
@@ -82,8 +154,10 @@ public:
     [[nodiscard]] const std::shared_ptr<orm::object_state<T>>& state() const noexcept { return state_; }
 
 private:
-    orm::object_state<T>& checked() const {
+    // Every access may write, so each one marks the object for the next autoflush's comparison.
+    orm::object_state<T>& touched() const {
         if (!state_) throw usage_error("dereferenced an empty strata::ref (no row matched, or it was moved from)");
+        state_->mark_touched();
         return *state_;
     }
     std::shared_ptr<orm::object_state<T>> state_;

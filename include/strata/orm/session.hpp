@@ -235,6 +235,9 @@ private:
 
     template <class T>
     ref<T> by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush = true);
+    /// flush(), comparing only the objects used through a handle since the last flush when
+    /// `touched_only` (an autoflush), every object otherwise.
+    void flush_changes(bool touched_only);
 
     /// Mappers ordered so that referenced tables come before the tables referencing them.
     std::vector<orm::mapper_base*> dependency_order();

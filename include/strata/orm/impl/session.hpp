@@ -18,9 +18,11 @@
 
 namespace strata {
 
-STRATA_COMPILED_LINKAGE void session::flush() {
+STRATA_COMPILED_LINKAGE void session::flush() { flush_changes(false); }
+
+STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only) {
     std::size_t work = 0;
-    for (auto& entry : mappers_) work += entry.second->prepare_flush();
+    for (auto& entry : mappers_) work += entry.second->prepare_flush(touched_only);
     if (work == 0) return;
     bool relationship_changes = false;
     for (auto& entry : mappers_)
@@ -78,7 +80,7 @@ STRATA_COMPILED_LINKAGE strata::connection& session::connection() {
 }
 
 STRATA_COMPILED_LINKAGE void session::autoflush() {
-    if (options_.autoflush) flush();
+    if (options_.autoflush) flush_changes(true);
 }
 
 STRATA_COMPILED_LINKAGE void session::detach_all() noexcept {

@@ -22,6 +22,7 @@
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
+#include "support/raw_sqlite.hpp"
 
 namespace {
 
@@ -305,8 +306,7 @@ int main() {
         std::filesystem::remove(path);
         const auto engine = strata::create_engine("sqlite:///" + path);
         strata::create_all<user>(engine);
-        sqlite3* database = nullptr;
-        sqlite3_open(path.c_str(), &database);
+        sqlite3* database = bench::open_raw_sqlite(path);
         sqlite3_busy_timeout(database, 5000);
         const auto reset = [&] { sqlite3_exec(database, "DELETE FROM bulk_users", nullptr, nullptr, nullptr); };
         const auto best = measure(rounds, reset,

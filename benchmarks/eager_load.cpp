@@ -17,6 +17,7 @@
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
 #include "support/library.hpp"
+#include "support/raw_sqlite.hpp"
 
 using examples::author;
 using examples::book;
@@ -222,8 +223,7 @@ int main() {
         std::filesystem::remove(path);
         auto engine = strata::create_engine("sqlite:///" + path.string());
         examples::seed_library(engine, author_count, books_each);
-        sqlite3* raw = nullptr;
-        sqlite3_open(path.c_str(), &raw);
+        sqlite3* raw = bench::open_raw_sqlite(path.string());
         const bool ok = measure("sqlite", engine,
                                 [&](strategy which, const auto& sql) { return load_raw_sqlite(raw, which, sql); });
         sqlite3_close(raw);

@@ -15,6 +15,7 @@
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
+#include "support/raw_sqlite.hpp"
 
 namespace {
 
@@ -121,8 +122,7 @@ int main() {
         auto engine = strata::create_engine("sqlite:///" + path.string());
         fill(engine);
         auto connection = engine.connect();
-        sqlite3* raw = nullptr;
-        sqlite3_open(path.c_str(), &raw);
+        sqlite3* raw = bench::open_raw_sqlite(path.string());
         std::vector<user> a, b;
         const auto [strata_ms, raw_ms] = bench::best_of_alternating(
             rounds, [&] { a = hydrate_strata(connection); }, [&] { b = hydrate_raw_sqlite(raw); });

@@ -14,6 +14,7 @@
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
+#include "support/raw_sqlite.hpp"
 
 namespace {
 
@@ -116,8 +117,7 @@ int main() {
         std::filesystem::remove(path);
         auto engine = strata::create_engine("sqlite:///" + path.string());
         fill(engine);
-        sqlite3* raw = nullptr;
-        sqlite3_open(path.c_str(), &raw);
+        sqlite3* raw = bench::open_raw_sqlite(path.string());
         const auto [strata_ms, raw_ms] = bench::best_of_alternating(
             rounds, [&] { a = hydrate_strata(engine); }, [&] { b = hydrate_raw_sqlite(raw); });
         sqlite3_close(raw);

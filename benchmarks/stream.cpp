@@ -22,6 +22,7 @@
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
 #include "support/child.hpp"  // examples/support: shared with 03_yield_per
+#include "support/raw_sqlite.hpp"
 
 namespace {
 
@@ -77,8 +78,7 @@ std::int64_t stream_strata(const strata::engine& engine) {
 }
 
 std::int64_t stream_raw_sqlite(const std::string& path) {
-    sqlite3* database = nullptr;
-    sqlite3_open(path.c_str(), &database);
+    sqlite3* database = bench::open_raw_sqlite(path);
     sqlite3_stmt* statement = nullptr;
     sqlite3_prepare_v2(database, select_sql, -1, &statement, nullptr);
     std::vector<user> batch;

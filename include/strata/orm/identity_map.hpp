@@ -405,6 +405,7 @@ public:
     }
 
     void clear() noexcept override {
+        touched_.reset();  // at once, rather than one object at a time as each is detached
         map_.for_each([this](const key_type<T>&, state_ptr& item) {
             detach(*item);
             item.reset();  // in the same pass: each state is touched once

@@ -119,7 +119,8 @@ struct object_state : object_state_base<T> {
 
     /// Notes a use through a handle: any such use may change the object.
     void mark_touched() noexcept {
-        if (!touched && touch_list != nullptr) touch_list->add(*this);
+        if (!touched && touch_list != nullptr) [[unlikely]]
+            touch_list->add(*this);
     }
 };
 
@@ -156,9 +157,13 @@ public:
 private:
     // Every access may write, so each one marks the object for the next autoflush's comparison.
     orm::object_state<T>& touched() const {
-        if (!state_) throw usage_error("dereferenced an empty strata::ref (no row matched, or it was moved from)");
+        if (!state_) [[unlikely]]
+            throw_empty();
         state_->mark_touched();
         return *state_;
+    }
+    [[noreturn]] __attribute__((noinline)) static void throw_empty() {
+        throw usage_error("dereferenced an empty strata::ref (no row matched, or it was moved from)");
     }
     std::shared_ptr<orm::object_state<T>> state_;
 };

@@ -53,9 +53,14 @@ public:
     }
     /// Removes `key` if present.
     void erase(const Key& key) {
-        if (slots_.empty()) return;
+        erase_if(key, [](const Value&) { return true; });
+    }
+    /// Removes `key` if present and remove(value) says so, in one probe; returns whether it did.
+    template <class Predicate>
+    bool erase_if(const Key& key, Predicate&& remove) {
+        if (slots_.empty()) return false;
         auto found = probe(key);
-        if (!found.present) return;
+        if (!found.present || !remove(entries_[entry_of(slots_[found.index])].second)) return false;
         if (!scrambled_ && run_after(found.index) >= longest_ordered_probe) {
             // Backward shifting would walk the whole run (ids loaded in order, erased in order:
             // what streaming does); mixed hashing keeps runs short.
@@ -75,6 +80,7 @@ public:
             entries_[removed] = std::move(entries_[last]);
         }
         entries_.pop_back();
+        return true;
     }
     /// Calls f(key, value) for every entry, in insertion order (erase changes it).
     template <class Function>

@@ -132,7 +132,7 @@ public:
         std::erase(pending_, target);
         std::erase(deleted_, target);
         const auto key = key_of(target->object);
-        if (const auto* found = map_.find(key); found && *found == target) map_.erase(key);
+        map_.erase_if(key, [&](const state_ptr& item) { return item == target; });
         detach(*target);
     }
 
@@ -194,7 +194,9 @@ public:
     /// Forgets an object that a streaming query has finished with (if nothing else changed it).
     void release(const state_ptr& target) {
         if (target->status != object_status::persistent || changed_columns(*target) != 0) return;
-        expunge(target);
+        // What expunge() does for a persistent object, which is never in pending_ or deleted_.
+        map_.erase_if(key_of(target->object), [&](const state_ptr& item) { return item == target; });
+        detach(*target);
     }
 
     std::size_t prepare_flush(bool touched_only) override {

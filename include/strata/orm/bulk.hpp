@@ -100,8 +100,12 @@ std::int64_t insert_multi_row(connection& target, std::string_view table, std::s
         for (const auto* object : batch)
             for (const auto column : columns) *slot++ = info.columns[column].bind(object);
         try {
-            target.execute_parameters(
-                batch.size() == batch_rows ? full_batch : multi_row_insert_sql(table, names, batch.size()), parameters);
+            // Only the last, shorter batch builds its own text (a conditional expression mixing
+            // full_batch with a temporary would copy full_batch for every batch).
+            if (batch.size() == batch_rows)
+                target.execute_parameters(full_batch, parameters);
+            else
+                target.execute_parameters(multi_row_insert_sql(table, names, batch.size()), parameters);
         } catch (const database_error& error) {
             const std::string single = multi_row_insert_sql(table, names, 1);
             const std::string rows = "bulk_insert rows " + std::to_string(written) + " to " +

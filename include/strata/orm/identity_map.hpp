@@ -131,9 +131,7 @@ public:
     void expunge(const state_ptr& target) {
         std::erase(pending_, target);
         std::erase(deleted_, target);
-        const auto key = key_of(target->object);
-        map_.erase_if(key, [&](const state_ptr& item) { return item == target; });
-        detach(*target);
+        untrack(target);
     }
 
     /// Turns the current row into the identity-mapped object for it.
@@ -194,9 +192,7 @@ public:
     /// Forgets an object that a streaming query has finished with (if nothing else changed it).
     void release(const state_ptr& target) {
         if (target->status != object_status::persistent || changed_columns(*target) != 0) return;
-        // What expunge() does for a persistent object, which is never in pending_ or deleted_.
-        map_.erase_if(key_of(target->object), [&](const state_ptr& item) { return item == target; });
-        detach(*target);
+        untrack(target);  // expunge() without its lists: a persistent object is in neither
     }
 
     std::size_t prepare_flush(bool touched_only) override {
@@ -204,8 +200,7 @@ public:
         relationship_changed_.clear();
         inserted_.clear();
         if (!touched_only || !compare_touched()) {
-            updates_.clear();
-            relationship_changed_.clear();
+            updates_.clear();  // what compare_touched found before it gave up
             map_.for_each([this](const key_type<T>&, const state_ptr& item) {
                 if (item->status != object_status::persistent) return;
                 if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
@@ -436,6 +431,12 @@ private:
         item.status = object_status::detached;
         item.owner = nullptr;
         bind_relationships(item, nullptr, relationships_);
+    }
+
+    /// Leaves the identity map (in one probe, if it is this object under its key) and detaches.
+    void untrack(const state_ptr& target) {
+        map_.erase_if(key_of(target->object), [&](const state_ptr& item) { return item == target; });
+        detach(*target);
     }
 
     void leave_touch_list(state& item) noexcept {

@@ -581,10 +581,7 @@ public:
 
     bool ping() noexcept override {
         if (broken_ || PQstatus(connection_) != CONNECTION_OK) return false;
-        try {
-            settle();
-        } catch (...) {  // kept by the cursor whose FETCH failed; the connection itself may be fine
-        }
+        settle_quietly();
         PGresult* handle = PQexec(connection_, "");
         const bool alive = handle != nullptr && PQresultStatus(handle) == PGRES_EMPTY_QUERY;
         PQclear(handle);
@@ -609,16 +606,10 @@ public:
 
     /// The cursor's next batch: the FETCH already in flight, the one received early, or a new one.
     std::unique_ptr<postgresql_result> take_batch(cursor_result& cursor) {
-        if (prefetching_ == &cursor) {
-            prefetching_ = nullptr;
-            return receive_fetch(cursor);
-        }
         if (cursor.ready_) return std::move(cursor.ready_);
-        settle();
-        PGresult* handle = PQexecParams(connection_, cursor.fetch_.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
-                                        cursor.binary_ ? 1 : 0);
-        check(handle, cursor.fetch_);
-        return std::make_unique<postgresql_result>(handle, cursor.binary_);
+        if (prefetching_ != &cursor) send_fetch(cursor);  // the first batch, or one after a short one
+        prefetching_ = nullptr;
+        return receive_fetch(cursor);
     }
     /// Sends the cursor's next FETCH without waiting for it (take_batch or settle receives it).
     void send_fetch(cursor_result& cursor) {
@@ -638,14 +629,9 @@ public:
     }
     /// Runs a utility statement, ignoring failure (closing a cursor on the way out).
     void run_quietly(const std::string& sql) noexcept {
-        try {
-            settle();
-        } catch (...) {  // kept by the cursor whose FETCH failed, raised when its loop reaches it
-        }
+        settle_quietly();
         PQclear(PQexec(connection_, sql.c_str()));
     }
-    /// Throws the typed error for a failed libpq call (streaming results use it).
-    void raise(PGresult* handle, std::string_view sql) { check(handle, sql); }
 
 private:
     struct prepared_statement {
@@ -783,6 +769,14 @@ private:
         } catch (...) {
             cursor.failure_ = std::current_exception();
             throw;
+        }
+    }
+    /// settle() for the callers that cannot throw (ping, closing a cursor): a failed FETCH stays
+    /// with its cursor, raised when its loop reaches it.
+    void settle_quietly() noexcept {
+        try {
+            settle();
+        } catch (...) {
         }
     }
     std::unique_ptr<postgresql_result> receive_fetch(const cursor_result& cursor) {

@@ -212,6 +212,56 @@ TEST_CASE("user types convert through the type_traits customization point") {
     });
 }
 
+TEST_CASE("owned parameters keep their bytes through moves, copies and their source's end") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        std::vector<strata::parameter> kept;
+        {
+            std::string source = "viewed text, long enough to live on the heap";
+            // A view made owned, a conversion's own text, and owned empty text (not NULL).
+            kept.push_back(strata::parameter::from_text_view(source).to_owned());
+            kept.push_back(strata::to_parameter(color::green));
+            kept.push_back(strata::parameter::from_text(""));
+            source.assign(source.size(), 'x');  // the viewed bytes change, then go
+        }
+        for (int i = 0; i < 100; ++i) kept.push_back(strata::parameter::from_integer(i));  // reallocates: moves
+        const std::vector<strata::parameter> copies = kept;                                // deep copies
+        kept.clear();
+        for (std::size_t i = 0; i < 3; ++i) {
+            const std::vector<strata::parameter> values{strata::parameter::from_integer(static_cast<std::int64_t>(i)),
+                                                        copies[i]};
+            connection.execute_parameters("INSERT INTO typed_values (id, text_value) VALUES ($1, $2)", values);
+        }
+        const auto rows = connection.execute("SELECT text_value FROM typed_values ORDER BY id").all<std::string>();
+        CHECK(rows ==
+              std::vector<std::tuple<std::string>>{{"viewed text, long enough to live on the heap"}, {"green"}, {""}});
+        CHECK(copies[3].as_integer() == 0);
+        CHECK(copies[102].as_integer() == 99);
+    });
+}
+
+TEST_CASE("a cached statement run again binds every parameter afresh, never a stale one") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        const std::string insert = "INSERT INTO typed_values (id, text_value, big) VALUES ($1, $2, $3)";
+        {
+            const std::string text = "first text, bound as a view of a string that then ends";
+            connection.execute(insert, 1, text, 10);
+        }
+        // The earlier bindings point at freed memory: a shorter list is refused, not completed by them.
+        CHECK_THROWS_AS(connection.execute(insert, 2, std::string{"second"}), strata::programming_error);
+        connection.execute(insert, 2, std::string{"second"}, std::optional<std::int64_t>{});
+        const auto rows = connection.execute("SELECT id, text_value, big FROM typed_values ORDER BY id")
+                              .all<int, std::string, std::optional<std::int64_t>>();
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0] == std::tuple{1, std::string{"first text, bound as a view of a string that then ends"},
+                                    std::optional<std::int64_t>{10}});
+        CHECK(rows[1] == std::tuple{2, std::string{"second"}, std::optional<std::int64_t>{}});
+    });
+}
+
 TEST_CASE("rows read as tuples, by column, and by iteration") {
     for_each_backend([](strata::engine& engine) {
         auto connection = engine.connect();

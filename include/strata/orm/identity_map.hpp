@@ -164,15 +164,8 @@ public:
         }
         auto created = new_state();
         try {
-            for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-                const auto& column = info_.columns[i];
-                if (mask >> i & 1) {
-                    created->snapshot[i] = column.read(&created->object, row, static_cast<std::size_t>(positions[i]));
-                } else {
-                    column.unload(&created->object);
-                    created->snapshot[i] = unloaded_fingerprint;
-                }
-            }
+            detail::row_operations<T>::read_new(created->object, key, row, positions.data(), mask,
+                                                created->snapshot.data());
         } catch (...) {
             map_.erase(key);  // a conversion failed: leave no half-loaded object behind
             throw;
@@ -608,14 +601,8 @@ private:
         return info_.columns[column].fingerprint(&object);
     }
 
-    [[nodiscard]] std::uint64_t changed_columns(const state& item) const {
-        std::uint64_t changed = 0;
-        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-            const auto& column = info_.columns[i];
-            if (!column.is_loaded(&item.object)) continue;  // never write what was not loaded
-            if (column.fingerprint(&item.object) != item.snapshot[i]) changed |= 1ULL << i;
-        }
-        return changed;
+    [[nodiscard]] static std::uint64_t changed_columns(const state& item) noexcept {
+        return detail::row_operations<T>::changed_columns(item.object, item.snapshot.data());
     }
 
     void reset_generated_key(T& object, std::size_t column) const noexcept {

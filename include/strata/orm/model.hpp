@@ -120,56 +120,72 @@ std::uint64_t fingerprint_value(const Value& value) noexcept {
     }
 }
 
+/// The operations on one mapped column, as plain functions: the column_accessor points at them,
+/// and row_operations calls them directly (inlined) for a whole row.
 template <class Definition>
-column_accessor accessor_for(const Definition& definition, bool generated) {
-    constexpr auto member = Definition::member;
+struct column_operations {
+    static constexpr auto member = Definition::member;
     using model = typename Definition::model_type;
     using member_type = typename Definition::member_type;
     using value = typename Definition::value_type;
-    column_accessor accessor;
-    accessor.name = definition.name;
-    accessor.primary_key = definition.options.primary_key;
-    accessor.generated = generated;
-    accessor.deferrable = schema::is_deferred_v<member_type>;
-    accessor.column_node = [] { return col<member>.to_expression().node(); };
-    accessor.read = [](void* object, const field_reader& row, std::size_t index) -> std::uint64_t {
+    static constexpr bool deferrable = schema::is_deferred_v<member_type>;
+
+    /// The fingerprint of a loaded member's value.
+    static std::uint64_t fingerprint_loaded(const model& object) noexcept {
+        if constexpr (deferrable)
+            return fingerprint_value<value>((object.*member).value());
+        else
+            return fingerprint_value<value>(object.*member);
+    }
+    /// row -> member; returns the member's fingerprint (loading needs both: one call, not two).
+    static std::uint64_t read(void* object, const field_reader& row, std::size_t index) {
         auto& field = static_cast<model*>(object)->*member;
         field = type_traits<value>::read(row, index);
-        if constexpr (schema::is_deferred_v<member_type>)
-            return fingerprint_value<value>(field.value());
-        else
-            return fingerprint_value<value>(field);
-    };
-    accessor.bind = [](const void* object) -> parameter {
+        return fingerprint_loaded(*static_cast<const model*>(object));
+    }
+    static parameter bind(const void* object) {
         const auto& field = static_cast<const model*>(object)->*member;
-        if constexpr (schema::is_deferred_v<member_type>)
+        if constexpr (deferrable)
             return type_traits<value>::to_parameter(field.value());
         else
             return type_traits<value>::to_parameter(field);
-    };
-    accessor.is_loaded = [](const void* object) {
-        if constexpr (schema::is_deferred_v<member_type>)
+    }
+    static bool is_loaded(const void* object) noexcept {
+        if constexpr (deferrable)
             return (static_cast<const model*>(object)->*member).is_loaded();
         else
             return true;
-    };
-    accessor.unload = [](void* object) {
-        if constexpr (schema::is_deferred_v<member_type>) (static_cast<model*>(object)->*member).unload();
-    };
-    accessor.fingerprint = [](const void* object) -> std::uint64_t {
-        const auto& field = static_cast<const model*>(object)->*member;
-        if constexpr (schema::is_deferred_v<member_type>) {
-            return field.is_loaded() ? fingerprint_value<value>(field.value()) : unloaded_fingerprint;
-        } else {
-            return fingerprint_value<value>(field);
-        }
-    };
-    accessor.is_unset_key = [](const void* object) {
+    }
+    static void unload(void* object) noexcept {
+        if constexpr (deferrable) (static_cast<model*>(object)->*member).unload();
+    }
+    static std::uint64_t fingerprint(const void* object) noexcept {
+        if (!is_loaded(object)) return unloaded_fingerprint;
+        return fingerprint_loaded(*static_cast<const model*>(object));
+    }
+    static bool is_unset_key(const void* object) noexcept {
         if constexpr (std::is_integral_v<value>)
             return static_cast<const model*>(object)->*member == 0;
         else
             return false;
-    };
+    }
+};
+
+template <class Definition>
+column_accessor accessor_for(const Definition& definition, bool generated) {
+    using operations = column_operations<Definition>;
+    column_accessor accessor;
+    accessor.name = definition.name;
+    accessor.primary_key = definition.options.primary_key;
+    accessor.generated = generated;
+    accessor.deferrable = operations::deferrable;
+    accessor.column_node = [] { return col<Definition::member>.to_expression().node(); };
+    accessor.read = &operations::read;
+    accessor.bind = &operations::bind;
+    accessor.is_loaded = &operations::is_loaded;
+    accessor.unload = &operations::unload;
+    accessor.fingerprint = &operations::fingerprint;
+    accessor.is_unset_key = &operations::is_unset_key;
     return accessor;
 }
 
@@ -279,6 +295,87 @@ template <class Model>
 key_type<Model> key_of(const Model& object) {
     return detail::key_of(object, std::make_index_sequence<primary_key_elements<Model>.size()>{});
 }
+
+namespace detail {
+
+/// Whole-row operations of Model, unrolled over its columns at compile time: loading an object
+/// and looking for its changes cost one call each, not two indirect calls per column (a streamed
+/// or hydrated row does both).
+template <class Model>
+struct row_operations {
+    using elements = schema::elements_of<Model>;
+
+    /// Loads a new object from the current row. Key columns take the values in `key` (read already,
+    /// to look the object up); other selected columns are read at `positions`; the rest are left
+    /// unloaded. Each column's fingerprint goes to `snapshot`.
+    static void read_new(Model& object, const key_type<Model>& key, const field_reader& row, const int* positions,
+                         std::uint64_t mask, std::uint64_t* snapshot) {
+        [&]<std::size_t... E>(std::index_sequence<E...>) {
+            (read_element<E>(object, key, row, positions, mask, snapshot), ...);
+        }
+        (std::make_index_sequence<std::tuple_size_v<elements>>{});
+    }
+
+    /// The loaded columns whose fingerprint differs from `snapshot` (one bit per column).
+    [[nodiscard]] static std::uint64_t changed_columns(const Model& object, const std::uint64_t* snapshot) noexcept {
+        return [&]<std::size_t... E>(std::index_sequence<E...>) {
+            return (changed_element<E>(object, snapshot) | ... | std::uint64_t{0});
+        }
+        (std::make_index_sequence<std::tuple_size_v<elements>>{});
+    }
+
+private:
+    /// Element E's index among the columns (elements that are not columns do not count).
+    template <std::size_t E>
+    static constexpr std::size_t column_index() {
+        return [&]<std::size_t... Before>(std::index_sequence<Before...>) {
+            return (std::size_t{0} + ... + (schema::is_column<std::tuple_element_t<Before, elements>> ? 1 : 0));
+        }
+        (std::make_index_sequence<E>{});
+    }
+    /// Element E's place in the primary key, or schema::not_found.
+    template <std::size_t E>
+    static constexpr std::size_t key_index() {
+        for (std::size_t k = 0; k < primary_key_elements<Model>.size(); ++k)
+            if (primary_key_elements<Model>[k] == E) return k;
+        return schema::not_found;
+    }
+
+    template <std::size_t E>
+    static void read_element(Model& object, const key_type<Model>& key, const field_reader& row, const int* positions,
+                             std::uint64_t mask, std::uint64_t* snapshot) {
+        using element = std::tuple_element_t<E, elements>;
+        if constexpr (schema::is_column<element>) {
+            using operations = column_operations<element>;
+            constexpr auto column = column_index<E>();
+            constexpr auto in_key = key_index<E>();
+            if constexpr (in_key != schema::not_found && !operations::deferrable) {
+                object.*(element::member) = std::get<in_key>(key);
+                snapshot[column] = operations::fingerprint_loaded(object);
+            } else if (mask >> column & 1) {
+                snapshot[column] = operations::read(&object, row, static_cast<std::size_t>(positions[column]));
+            } else {
+                operations::unload(&object);
+                snapshot[column] = unloaded_fingerprint;
+            }
+        }
+    }
+
+    template <std::size_t E>
+    static std::uint64_t changed_element(const Model& object, const std::uint64_t* snapshot) noexcept {
+        using element = std::tuple_element_t<E, elements>;
+        if constexpr (schema::is_column<element>) {
+            using operations = column_operations<element>;
+            constexpr auto column = column_index<E>();
+            if (!operations::is_loaded(&object)) return 0;  // never write what was not loaded
+            return operations::fingerprint_loaded(object) != snapshot[column] ? std::uint64_t{1} << column : 0;
+        } else {
+            return 0;
+        }
+    }
+};
+
+}  // namespace detail
 
 /// Hashes identity keys through their parameter fingerprints (works for every storable type).
 struct key_hash {

@@ -55,8 +55,12 @@ public:
     void remove(object_state<T>& item) noexcept {
         if (!item.touched) return;
         item.touched = false;
-        items_[item.touched_index] = nullptr;
         --live_;
+        if (item.touched_index + 1 == items_.size()) {
+            items_.pop_back();  // the newest touch: what a stream's release, newest first, removes
+            return;
+        }
+        items_[item.touched_index] = nullptr;
         if (items_.size() >= 64 && live_ * 4 < items_.size()) {
             std::size_t kept = 0;
             for (auto* entry : items_) {

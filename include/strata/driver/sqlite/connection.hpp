@@ -376,8 +376,10 @@ inline bool sqlite_result::next() {
 inline void sqlite_result::finish() noexcept {
     done_ = true;
     if (statement_ == nullptr) return;
+    // No sqlite3_clear_bindings: every execution binds every parameter first (bind() refuses a
+    // short list), so a stale binding is never read, and clearing 500 of them after each bulk
+    // insert statement cost 65 instructions per row.
     sqlite3_reset(statement_);
-    sqlite3_clear_bindings(statement_);
     if (cached_) cached_->in_use = false;
     else sqlite3_finalize(statement_);
     statement_ = nullptr;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <thread>
 #include <unordered_map>
@@ -498,6 +499,41 @@ TEST_CASE("text fingerprints change with any one changed byte, at every length a
     CHECK(compared == 3 * 820);
     CHECK(strata::orm::detail::fingerprint_value<std::string>("") !=
           strata::orm::detail::fingerprint_value<std::string>(std::string(1, '\0')));
+}
+
+TEST_CASE("the smallest change to an integer, real, timestamp or optional column is flushed") {
+    // Plain fixed-width members are their own fingerprints; optional ones are mixed, so NULL's
+    // fingerprint is not that of a small value.
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user, post>(engine);
+        strata::session session{engine};
+        auto ada = session.add(user{0, "ada@example.com", "ada", std::nullopt, 0.0});
+        session.flush();
+        auto note = session.add(order{0, ada->id, 0, std::nullopt});
+        auto entry = session.add(post{0, "first", strata::timestamp{}});
+        session.commit();
+        const auto change = [&](auto&& write) {
+            strata::statement_counter counter{engine};
+            write();
+            session.flush();
+            return counter.count();
+        };
+        CHECK(change([&] { ada->score = -0.0; }) == 1);  // other bits, equal as doubles: still written
+        CHECK(change([&] { ada->score = std::nextafter(0.0, 1.0); }) == 1);
+        CHECK(change([&] { ada->age = 0; }) == 1);  // NULL -> 0
+        CHECK(change([&] { ada->age = std::nullopt; }) == 1);
+        CHECK(change([&] { note->total = 1; }) == 1);
+        CHECK(change([&] { note->note = std::string{}; }) == 1);  // NULL -> empty text
+        CHECK(change([&] { entry->created_at += std::chrono::microseconds{1}; }) == 1);
+        CHECK(change([&] { ada->score = std::nextafter(0.0, 1.0); }) == 0);  // the same value again
+        session.commit();
+        strata::session reader{engine};
+        const auto read_back = reader.get<post>(entry->id);
+        CHECK(read_back->created_at == strata::timestamp{std::chrono::microseconds{1}});
+        CHECK(reader.get<user>(ada->id)->score == std::nextafter(0.0, 1.0));
+        CHECK_FALSE(reader.get<user>(ada->id)->age.has_value());
+        CHECK(reader.get<order>(note->id)->note == std::string{});
+    });
 }
 
 TEST_CASE("a finished session's objects' memory is reused by the next session on the same thread") {

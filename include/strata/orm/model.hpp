@@ -122,7 +122,7 @@ std::uint64_t mixed_fingerprint_value(const Value& value) noexcept {
 
 /// The change-detection fingerprint of a member holding `Value`. Its fingerprints are only ever
 /// compared with each other, so a plain fixed-width member is its own fingerprint: its bits (no
-/// mixing, which cost a sixth of a streamed row's own work). Where NULL or "unloaded" share the
+/// mixing: about 100 instructions less per streamed row of five columns). Where NULL or "unloaded" share the
 /// fingerprint's range (std::optional, deferred), the values are mixed as before, so that the
 /// constants standing for NULL and "unloaded" meet only a random-looking value, not 0 or 1.
 template <class Value>

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "strata/driver/postgresql/connection.hpp"
@@ -11,6 +13,24 @@
 
 using strata::col;
 using strata::testing::for_each_backend;
+
+namespace {
+/// A model with an unmapped member, which a reused object must get back at its default.
+struct stream_note {
+    std::int64_t id = 0;
+    std::string text;
+    std::optional<std::string> extra;
+    int visits = 7;
+};
+}  // namespace
+
+template <>
+struct strata::mapping<stream_note> {
+    static constexpr auto table = strata::table("stream_notes",                                               //
+                                                strata::column<&stream_note::id>("id", strata::primary_key),  //
+                                                strata::column<&stream_note::text>("text"),                   //
+                                                strata::column<&stream_note::extra>("extra"));
+};
 
 namespace {
 void seed_profiles(const strata::engine& engine, int count) {
@@ -44,24 +64,80 @@ TEST_CASE("yield_per streams 100,000 objects and the session keeps none of them"
     });
 }
 
-TEST_CASE("yield_per frees a batch's objects as soon as the next batch's first row has arrived") {
+TEST_CASE("yield_per reuses a finished batch's objects for the next batch and frees them all at the end") {
     for_each_backend([](strata::engine& engine) {
         seed_profiles(engine, 1000);
         strata::session session{engine};
         std::vector<std::weak_ptr<strata::orm::object_state<models::profile>>> seen;
-        std::size_t most_alive = 0;
+        std::set<const void*> first_batch;
+        std::set<const void*> distinct;
         std::size_t rows = 0;
         for (const auto& item : session.query<models::profile>().order_by(col<&models::profile::id>).yield_per(100)) {
             seen.emplace_back(item.state());
-            ++rows;
-            const auto alive = static_cast<std::size_t>(
-                std::count_if(seen.begin(), seen.end(), [](const auto& state) { return !state.expired(); }));
-            most_alive = std::max(most_alive, alive);
-            if (rows == 101) CHECK(seen.front().expired());  // the first batch went with row 101's arrival
+            distinct.insert(item.state().get());
+            if (++rows <= 100) first_batch.insert(item.state().get());
+            if (rows == 101) CHECK(first_batch.count(item.state().get()) == 1);  // row 101 took a finished object
+            CHECK(item->email == "u" + std::to_string(item->id) + "@example.com");
+            CHECK(item->bio.value() == "bio " + std::to_string(item->id));
         }
         CHECK(rows == 1000);
-        CHECK(most_alive == 100);  // one batch, never two
+        CHECK(distinct.size() == 100);  // one batch of objects, whatever the row count
         CHECK(std::none_of(seen.begin(), seen.end(), [](const auto& state) { return !state.expired(); }));
+        CHECK(session.identity_count() == 0);
+    });
+}
+
+TEST_CASE("a streamed object the loop keeps a handle to is never reused, and keeps its row's values") {
+    for_each_backend([](strata::engine& engine) {
+        seed_profiles(engine, 1000);
+        strata::session session{engine};
+        std::vector<strata::ref<models::profile>> kept;
+        for (const auto& item : session.query<models::profile>().order_by(col<&models::profile::id>).yield_per(50))
+            if (item->id % 7 == 0) kept.push_back(item);
+        REQUIRE(kept.size() == 142);
+        std::size_t wrong = 0;
+        for (const auto& item : kept) {
+            if (item->email != "u" + std::to_string(item->id) + "@example.com") ++wrong;
+            if (item->name != "name " + std::to_string(item->id)) ++wrong;
+            if (item.status() != strata::object_status::detached) ++wrong;
+        }
+        CHECK(wrong == 0);
+        CHECK(kept.back()->id == 994);
+    });
+}
+
+TEST_CASE("a reused object carries nothing of its previous row: not its text, NULLs or unmapped members") {
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<stream_note>(engine);
+        strata::create_all<stream_note>(engine);
+        {
+            strata::session writer{engine};
+            std::vector<stream_note> notes;
+            for (std::int64_t i = 1; i <= 600; ++i) {
+                // Long, empty and short text in turn, and NULLs every third row.
+                const auto length = static_cast<std::size_t>((i * 37) % 61);
+                notes.push_back({i, std::string(length, static_cast<char>('a' + i % 26)),
+                                 i % 3 == 0 ? std::nullopt : std::optional<std::string>{"extra " + std::to_string(i)}});
+            }
+            writer.bulk_insert<stream_note>(notes);
+            writer.commit();
+        }
+        strata::session session{engine};
+        std::size_t rows = 0;
+        std::size_t wrong = 0;
+        for (const auto& item : session.query<stream_note>().order_by(col<&stream_note::id>).yield_per(25)) {
+            const auto i = item->id;
+            if (item->text != std::string(static_cast<std::size_t>((i * 37) % 61), static_cast<char>('a' + i % 26)))
+                ++wrong;
+            if (item->extra != (i % 3 == 0 ? std::nullopt : std::optional<std::string>{"extra " + std::to_string(i)}))
+                ++wrong;
+            if (item->visits != 7) ++wrong;  // the default, not what the loop wrote into an earlier row's object
+            item->visits = 99;               // unmapped: not a change the session sees
+            ++rows;
+        }
+        CHECK(rows == 600);
+        CHECK(wrong == 0);
+        CHECK(session.identity_count() == 0);
     });
 }
 

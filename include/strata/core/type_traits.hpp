@@ -136,6 +136,21 @@ struct stored_as {
     }
 };
 
+/// Reads a column into an existing member. Text is copied into the string's own buffer when it
+/// fits, so an object whose memory is reused for the next row of a stream allocates nothing.
+template <class T>
+void read_field_into(T& field, const field_reader& reader, std::size_t column) {
+    if constexpr (std::is_same_v<T, std::string>) {
+        const auto text = reader.read_text(column);
+        if (text.size() <= field.capacity())
+            field.assign(text.data(), text.size());
+        else
+            field = std::string{text};  // constructing is cheaper than growing an empty string
+    } else {
+        field = type_traits<T>::read(reader, column);
+    }
+}
+
 /// Converts any storable value to a parameter, with a message a user can act on otherwise.
 template <class T>
 parameter to_parameter(const T& value) {

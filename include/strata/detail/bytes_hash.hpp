@@ -19,15 +19,33 @@ namespace strata::detail {
     return state ^ (state >> 31);
 }
 
-/// A 64-bit hash of bytes for fingerprints (not for tables exposed to untrusted keys).
+/// A 64-bit fingerprint of bytes: equal bytes give equal fingerprints, and bytes that differ
+/// within one 8-byte block always give different ones. It is compared for equality only, never
+/// used to place keys in a table (key_hash mixes it first), so it has no final avalanche step.
+///
+/// Blocks alternate between two independent chains, combined at the end by an xor that is a
+/// bijection of either chain given the other: a streamed row hashes its text twice (at load and
+/// at release), and perf put the one chain's multiply latency at 9% of a stream's time.
 [[nodiscard]] inline std::uint64_t hash_bytes(std::string_view bytes) noexcept {
-    std::uint64_t state = 0x9e3779b97f4a7c15ULL ^ bytes.size();
+    std::uint64_t first = 0x9e3779b97f4a7c15ULL ^ bytes.size();
+    std::uint64_t second = 0xc2b2ae3d27d4eb4fULL;
     const char* next = bytes.data();
     std::size_t left = bytes.size();
-    for (; left >= 8; left -= 8, next += 8) {
+    for (; left >= 16; left -= 16, next += 16) {
+        std::uint64_t block[2];
+        std::memcpy(block, next, 16);
+        first = mix_block(first ^ block[0]);
+        second = mix_block(second ^ block[1]);
+    }
+    bool tail_to_second = true;
+    if (left >= 8) {
         std::uint64_t block = 0;
         std::memcpy(&block, next, 8);
-        state = mix_block(state ^ block);
+        first = mix_block(first ^ block);
+        next += 8;
+        left -= 8;
+    } else {
+        tail_to_second = false;  // balance: the chain that took one block fewer takes the tail
     }
     if (left > 0) {
         // The tail as one block, read without a byte loop: a loop of byte stores followed by an
@@ -49,11 +67,13 @@ namespace strata::detail {
                     std::uint64_t{static_cast<unsigned char>(next[left / 2])} << 8 |
                     std::uint64_t{static_cast<unsigned char>(next[left - 1])} << 16;
         }
-        state = mix_block(state ^ block ^ (std::uint64_t{0xff} << 56));  // a tail differs from a full block
+        block ^= std::uint64_t{0xff} << 56;  // a tail differs from a full block
+        if (tail_to_second)
+            second = mix_block(second ^ block);
+        else
+            first = mix_block(first ^ block);
     }
-    state ^= state >> 33;
-    state *= 0x94d049bb133111ebULL;
-    return state ^ (state >> 29);
+    return first ^ std::rotl(second, 32);
 }
 
 }  // namespace strata::detail

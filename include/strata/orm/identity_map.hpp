@@ -139,8 +139,11 @@ public:
     /// `positions[i]` is the select-list index of column i (or -1 when not selected); `mask` has
     /// the bits of the selected columns. An object already in the map keeps its values unless it
     /// is expired or `overwrite` is set (a locking read); columns it lacks are filled in.
+    ///
+    /// `spare` (a stream's): a detached state no one else holds, reused for a new object instead
+    /// of allocating one (its strings keep their buffers); taken (left empty) only when used.
     ref<T> load(const field_reader& row, const std::vector<int>& positions, std::uint64_t mask, bool overwrite,
-                bool* created_here = nullptr) {
+                bool* created_here = nullptr, state_ptr* spare = nullptr) {
         if (created_here) *created_here = false;
         auto key = read_key(row, positions, std::make_index_sequence<primary_key_elements<T>.size()>{});
         auto [slot, inserted] = map_.try_emplace(key);
@@ -162,7 +165,7 @@ public:
             }
             return ref<T>{std::move(existing)};
         }
-        auto created = new_state();
+        auto created = spare != nullptr && *spare ? reuse(std::move(*spare)) : new_state();
         try {
             detail::row_operations<T>::read_new(created->object, key, row, positions.data(), mask,
                                                 created->snapshot.data());
@@ -182,10 +185,12 @@ public:
     /// Makes room for `additional` more objects (a query that knows its row count calls this).
     void reserve(std::size_t additional) { map_.reserve(map_.size() + additional); }
 
-    /// Forgets an object that a streaming query has finished with (if nothing else changed it).
-    void release(const state_ptr& target) {
-        if (target->status != object_status::persistent || changed_columns(*target) != 0) return;
+    /// Forgets an object that a streaming query has finished with, unless it was changed; returns
+    /// whether it did.
+    bool release(const state_ptr& target) {
+        if (target->status != object_status::persistent || changed_columns(*target) != 0) return false;
         untrack(target);  // expunge() without its lists: a persistent object is in neither
+        return true;
     }
 
     std::size_t prepare_flush(bool touched_only) override {
@@ -416,6 +421,14 @@ private:
 
     /// A fresh state, its memory recycled from earlier objects of this size on this thread.
     static state_ptr new_state() { return std::allocate_shared<state>(strata::detail::recycling_allocator<state>{}); }
+
+    /// A released, unshared state made ready for a new row: the members the mapping does not name
+    /// go back to their defaults (moving from a new T keeps a string's buffer in libstdc++).
+    static state_ptr reuse(state_ptr item) {
+        item->object = T{};
+        item->expired = false;
+        return item;
+    }
 
     /// Stops tracking an object; its unloaded relationships no longer reach the session (reading
     /// one throws usage_error instead of using a session that may be gone).

@@ -158,7 +158,10 @@ struct column_operations {
     /// row -> member; returns the member's fingerprint (loading needs both: one call, not two).
     static std::uint64_t read(void* object, const field_reader& row, std::size_t index) {
         auto& field = static_cast<model*>(object)->*member;
-        field = type_traits<value>::read(row, index);
+        if constexpr (deferrable)
+            field = type_traits<value>::read(row, index);
+        else
+            read_field_into(field, row, index);
         return fingerprint_loaded(*static_cast<const model*>(object));
     }
     static parameter bind(const void* object) {

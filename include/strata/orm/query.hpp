@@ -245,6 +245,8 @@ public:
     /// on SQLite): `for (auto& user : session.query<User>().yield_per(1000))`. The identity map
     /// holds at most the current batch of the objects the stream itself loaded: each finished batch
     /// is expunged (unless modified, so changes still flush). selectinload runs once per batch.
+    /// A finished object no handle holds any more is reused for a later row (models without
+    /// relationships): keep the ref, not a T* or T&, to keep an object past its batch.
     [[nodiscard]] streamed<T> yield_per(std::size_t batch) const { return streamed<T>{*this, batch}; }
 
     /// The SQL this query runs, for a dialect (for logging and tests).
@@ -423,7 +425,8 @@ private:
             index_ = batch_size_;  // forces the first fill
         }
         void fill() {
-            // The finished batch's objects are freed only once the next rows have arrived: freed
+            // Released objects nothing else holds came back as spares_ and are loaded into again.
+            // The rest of the finished batch is freed only once the next rows have arrived: freed
             // first, their strings would sit in malloc's fast bins while libpq allocates the next
             // FETCH's result, which consolidates them all, and the new objects would then be carved
             // from the merged chunks. Freed after, the new objects' strings reuse them directly.
@@ -432,8 +435,9 @@ private:
             while (batch_.size() < batch_size_ && rows_->next()) {
                 if (batch_.empty()) retired_.clear();
                 bool created = false;
-                auto object =
-                    map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_, &created);
+                auto object = map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_,
+                                         &created, spares_.empty() ? nullptr : &spares_.back());
+                if (!spares_.empty() && !spares_.back()) spares_.pop_back();
                 for (auto& item : runs_) item->on_row(*query_.session_, object, rows_->driver_result());
                 if (created) created_.push_back(batch_.size());
                 batch_.push_back(std::move(object));
@@ -450,9 +454,21 @@ private:
             // Newest first: each release then takes the identity map's last entry and the end of
             // its slot run, so nothing moves (oldest first would shift every later entry back).
             for (auto index = created_.rbegin(); index != created_.rend(); ++index) {
+                auto& item = batch_[*index];
                 try {
-                    map_->release(batch_[*index].state());
+                    if (!map_->release(item.state())) continue;
                 } catch (...) {
+                    continue;
+                }
+                // Released and held by nothing but this batch: the next batch reuses its memory,
+                // strings included. Not for models with relationships, which weak handles reach.
+                if constexpr (!orm::has_relationship_members<T>) {
+                    if (item.state_.use_count() == 1) {
+                        try {
+                            spares_.push_back(std::move(item.state_));
+                        } catch (...) {
+                        }
+                    }
                 }
             }
             created_.clear();
@@ -470,6 +486,7 @@ private:
         std::vector<ref<T>> batch_;
         std::vector<ref<T>> retired_;       ///< the previous batch, until the next one's first row has arrived
         std::vector<std::size_t> created_;  ///< positions in batch_ of the objects this stream loaded first
+        std::vector<std::shared_ptr<orm::object_state<T>>> spares_;  ///< released states for the next rows
     };
     std::unique_ptr<state> state_;
 };

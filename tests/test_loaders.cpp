@@ -78,6 +78,28 @@ TEST_CASE("selectinload loads 100 authors' books in two statements, 1,200 author
     });
 }
 
+TEST_CASE("loading relationships is not a use: no loaded parent or child waits for the autoflush's comparison") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 20, 5);
+        strata::session session{engine};
+        const auto touched = [](const auto& handle) { return handle.state()->touched; };
+        std::size_t marked = 0;
+        std::size_t children = 0;
+        for (const auto& joined : session.query<book>().options(strata::joinedload(&book::writer)).all())
+            marked += touched(joined) + touched(strata::orm::object_of(joined).writer.current());
+        session.clear();
+        for (const auto& parent : session.query<author>().options(strata::selectinload(&author::books)).all()) {
+            marked += touched(parent);
+            for (const auto& child : strata::orm::object_of(parent).books) {
+                marked += touched(child);
+                ++children;
+            }
+        }
+        CHECK(children == 100);
+        CHECK(marked == 0);
+    });
+}
+
 TEST_CASE("selectinload of a many-to-one loads the distinct targets in one IN statement") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 100, 10);

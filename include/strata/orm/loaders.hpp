@@ -206,9 +206,9 @@ public:
     explicit joined_run(std::vector<int> positions) : positions_(std::move(positions)) {}
     void on_row(session& owner, const ref<parent>& object, const field_reader& row) override {
         auto loaded = load_joined<target>(owner, row, positions_);
-        auto& member = (*object).*(traits::member);
+        auto& member = object_of(object).*(traits::member);
         if constexpr (traits::collection) {
-            if (seen_.insert(object.get()).second) member.start_loading();  // first row of this parent
+            if (seen_.insert(object.state().get()).second) member.start_loading();  // first row of this parent
             if (loaded) member.append_unique(std::move(loaded));
         } else {
             member.assign(std::move(loaded));
@@ -310,11 +310,11 @@ auto group_unloaded(const std::vector<ref<Parent>>& parents) {
     std::pair<std::vector<key_value>, std::unordered_map<key_value, std::vector<const ref<Parent>*>, key_hash>> grouped;
     auto& [keys, by_key] = grouped;
     for (const auto& object : parents) {
-        auto& member = (*object).*Member;
+        auto& member = object_of(object).*Member;
         if (member.is_loaded()) continue;
         member.start_loading();
-        if (parent_key::is_null(*object)) continue;  // no key, no targets
-        auto key = parent_key::values(*object);
+        if (parent_key::is_null(object_of(object))) continue;  // no key, no targets
+        auto key = parent_key::values(object_of(object));
         auto& owners = by_key[key];
         if (owners.empty()) keys.push_back(std::move(key));
         owners.push_back(&object);
@@ -381,7 +381,7 @@ public:
                     for (const auto& [owner_key, item] : found) {
                         const auto owners = by_key.find(owner_key);
                         if (owners == by_key.end()) continue;
-                        for (const auto* object : owners->second) ((**object).*(traits::member)).append(item);
+                        for (const auto* object : owners->second) (object_of(*object).*(traits::member)).append(item);
                     }
                 }
             } else if constexpr (traits::collection) {
@@ -405,15 +405,14 @@ public:
                         .with_options(nested_)
                         .with_autoflush(false)
                         .run([&](ref<target> child) {
-                            if (child_key::is_null(*child)) return;
-                            if (owners_key == nullptr || !child_key::equals(*child, *owners_key)) {
-                                const auto found =
-                                    by_key.find(group_key{child_key::values(*child)});
+                            if (child_key::is_null(object_of(child))) return;
+                            if (owners_key == nullptr || !child_key::equals(object_of(child), *owners_key)) {
+                                const auto found = by_key.find(group_key{child_key::values(object_of(child))});
                                 if (found == by_key.end()) return;
                                 owners_key = &found->first;
                                 owners = &found->second;
                             }
-                            for (const auto* object : *owners) ((**object).*(traits::member)).append(child);
+                            for (const auto* object : *owners) (object_of(*object).*(traits::member)).append(child);
                         });
                 }
             } else {
@@ -423,8 +422,9 @@ public:
                 std::vector<key_value> keys;
                 std::unordered_set<key_value, key_hash> wanted;
                 for (const auto& object : parents) {
-                    if (((*object).*(traits::member)).is_loaded() || foreign_key::is_null(*object)) continue;
-                    key_value key{foreign_key::values(*object)};
+                    if ((object_of(object).*(traits::member)).is_loaded() || foreign_key::is_null(object_of(object)))
+                        continue;
+                    key_value key{foreign_key::values(object_of(object))};
                     if (wanted.insert(key).second) keys.push_back(std::move(key));
                 }
                 std::unordered_map<key_value, ref<target>, key_hash> found;
@@ -434,16 +434,18 @@ public:
                         .filter(expression<bool>{target_key::in(batch, target_dialect)})
                         .with_options(nested_)
                         .with_autoflush(false)
-                        .run([&found](ref<target> item) { found.emplace(target_key::values(*item), std::move(item)); });
+                        .run([&found](ref<target> item) {
+                            found.emplace(target_key::values(object_of(item)), std::move(item));
+                        });
                 }
                 for (const auto& object : parents) {
-                    auto& member = (*object).*(traits::member);
+                    auto& member = object_of(object).*(traits::member);
                     if (member.is_loaded()) continue;
-                    if (foreign_key::is_null(*object)) {
+                    if (foreign_key::is_null(object_of(object))) {
                         member.assign({});
                         continue;
                     }
-                    const auto hit = found.find(key_value{foreign_key::values(*object)});
+                    const auto hit = found.find(key_value{foreign_key::values(object_of(object))});
                     member.assign(hit == found.end() ? ref<target>{} : hit->second);
                 }
             }
@@ -468,7 +470,7 @@ public:
     public:
         explicit run(relationship_mode mode) : mode_(mode) {}
         void on_row(session&, const ref<parent>& object, const field_reader&) override {
-            ((*object).*(traits::member)).set_mode(mode_);
+            (object_of(object).*(traits::member)).set_mode(mode_);
         }
 
     private:

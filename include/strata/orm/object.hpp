@@ -180,4 +180,14 @@ private:
     std::shared_ptr<orm::object_state<T>> state_;
 };
 
+namespace orm {
+/// The object behind a non-empty handle, for the session's own loading: unlike `*handle`, this
+/// is not a use that may change it, so the next autoflush need not compare it (a selectinload of
+/// 10,000 children marked every child and its parent through `*handle`).
+template <class T>
+T& object_of(const ref<T>& handle) noexcept {
+    return handle.state()->object;
+}
+}  // namespace orm
+
 }  // namespace strata

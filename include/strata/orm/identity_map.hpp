@@ -165,12 +165,13 @@ public:
             }
             return ref<T>{std::move(existing)};
         }
-        auto created = spare != nullptr && *spare ? reuse(std::move(*spare)) : new_state();
+        state_ptr created;
         try {
+            created = spare != nullptr && *spare ? reuse(std::move(*spare)) : new_state();
             detail::row_operations<T>::read_new(created->object, key, row, positions.data(), mask,
                                                 created->snapshot.data());
         } catch (...) {
-            map_.erase(key);  // a conversion failed: leave no half-loaded object behind
+            map_.erase(key);  // no memory, or a conversion failed: leave no empty or half-loaded entry
             throw;
         }
         created->status = object_status::persistent;

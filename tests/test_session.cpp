@@ -311,6 +311,31 @@ TEST_CASE("load_only selects only the named columns; unloaded ones are loud, nev
     });
 }
 
+TEST_CASE("a later query fills in the columns load_only left out and keeps the loaded ones as they are") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<profile>(engine);
+        {
+            strata::session setup{engine};
+            setup.add(profile{1, "a@example.com", "A", std::string(300, 'y')});
+            setup.commit();
+        }
+        strata::session session{engine};
+        auto slim =
+            session.query<profile>().options(strata::load_only(&profile::id, &profile::email, &profile::name)).one();
+        REQUIRE_FALSE(slim->bio.is_loaded());
+        slim->name = "changed here";
+        auto full = session.query<profile>().no_autoflush().one();
+        CHECK(full == slim);
+        CHECK(full->bio.value() == std::string(300, 'y'));  // filled in
+        CHECK(full->name == "changed here");                // not overwritten by the row
+        strata::statement_counter counter{engine};
+        session.flush();  // the filled-in column is not a change; the local one is
+        REQUIRE(counter.count() == 1);
+        CHECK(counter.statements()[0] ==
+              "UPDATE profiles SET name = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+    });
+}
+
 TEST_CASE("refresh() overwrites local changes with the row; expunge and clear detach without invalidating handles") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<account>(engine);

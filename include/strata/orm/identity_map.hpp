@@ -155,8 +155,7 @@ public:
                 fill = mask;
                 existing->expired = false;
             } else {
-                for (std::size_t i = 0; i < info_.columns.size(); ++i)
-                    if ((mask >> i & 1) && !info_.columns[i].is_loaded(&existing->object)) fill |= 1ULL << i;
+                fill = detail::row_operations<T>::unloaded_columns(existing->object, mask);
             }
             for (std::size_t i = 0; fill != 0 && i < info_.columns.size(); ++i) {
                 if (!(fill >> i & 1)) continue;

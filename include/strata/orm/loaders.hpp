@@ -208,7 +208,12 @@ public:
         auto loaded = load_joined<target>(owner, row, positions_);
         auto& member = object_of(object).*(traits::member);
         if constexpr (traits::collection) {
-            if (seen_.insert(object.state().get()).second) member.start_loading();  // first row of this parent
+            // A parent's rows usually come together: only a change of parent asks the set.
+            const void* current = object.state().get();
+            if (current != last_parent_) {
+                last_parent_ = current;
+                if (seen_.insert(current).second) member.start_loading();  // first row of this parent
+            }
             if (loaded) member.append_unique(std::move(loaded));
         } else {
             member.assign(std::move(loaded));
@@ -218,6 +223,7 @@ public:
 private:
     std::vector<int> positions_;
     std::unordered_set<const void*> seen_;
+    const void* last_parent_ = nullptr;  ///< the previous row's parent
 };
 
 /// joinedload: LEFT OUTER JOIN the target and read it from the same rows; INNER JOIN when asked

@@ -337,6 +337,15 @@ struct row_operations {
         (std::make_index_sequence<std::tuple_size_v<elements>>{});
     }
 
+    /// The columns of `mask` that the object has not loaded (deferred ones; 0 for a model that
+    /// has none, at compile time): what a row read again for a known object fills in.
+    [[nodiscard]] static std::uint64_t unloaded_columns(const Model& object, std::uint64_t mask) noexcept {
+        return [&]<std::size_t... E>(std::index_sequence<E...>) {
+            return (unloaded_element<E>(object) | ... | std::uint64_t{0});
+        }
+        (std::make_index_sequence<std::tuple_size_v<elements>>{}) & mask;
+    }
+
     /// The loaded columns whose fingerprint differs from `snapshot` (one bit per column).
     [[nodiscard]] static std::uint64_t changed_columns(const Model& object, const std::uint64_t* snapshot) noexcept {
         return [&]<std::size_t... E>(std::index_sequence<E...>) {
@@ -379,6 +388,19 @@ private:
                 operations::unload(&object);
                 snapshot[column] = unloaded_fingerprint;
             }
+        }
+    }
+
+    template <std::size_t E>
+    static std::uint64_t unloaded_element(const Model& object) noexcept {
+        using element = std::tuple_element_t<E, elements>;
+        if constexpr (schema::is_column<element>) {
+            if constexpr (column_operations<element>::deferrable)
+                return column_operations<element>::is_loaded(&object) ? 0 : std::uint64_t{1} << column_index<E>();
+            else
+                return 0;
+        } else {
+            return 0;
         }
     }
 

@@ -112,11 +112,6 @@ using object_state_base = std::conditional_t<declares_relationships<T>, std::ena
 /// An object with the bookkeeping of its session.
 template <class T>
 struct object_state : object_state_base<T> {
-    /// A user-provided constructor: value-initializing a state (what allocate_shared does) would
-    /// otherwise zero all of it before the members' own initializers run, a `rep stos` that perf
-    /// put at a third of a streamed row's bookkeeping.
-    object_state() noexcept(std::is_nothrow_default_constructible_v<T>) {}
-
     T object{};                                               ///< the user's struct
     std::array<std::uint64_t, column_count<T>()> snapshot{};  ///< fingerprints as last loaded or flushed
     object_status status = object_status::pending;

@@ -26,6 +26,17 @@ std::string placeholder(const strata::engine& engine, int number) {
     return engine.sql_dialect() == strata::dialect::postgresql ? "$" + std::to_string(number) : "?";
 }
 user make_user(const std::string& name) { return user{0, name + "@example.com", name, 30, 1.0}; }
+/// A fresh profiles table holding profile 1 with this bio.
+void seed_profile(const strata::engine& engine, std::string bio) {
+    fresh_tables<profile>(engine);
+    strata::session setup{engine};
+    setup.add(profile{1, "a@example.com", "A", std::move(bio)});
+    setup.commit();
+}
+/// Profile 1 loaded without its bio (load_only of the other columns).
+strata::ref<profile> load_without_bio(strata::session& session) {
+    return session.query<profile>().options(strata::load_only(&profile::id, &profile::email, &profile::name)).one();
+}
 }  // namespace
 
 TEST_CASE("add then commit INSERTs with RETURNING and fills the generated key") {
@@ -285,15 +296,10 @@ TEST_CASE("exists() issues one SELECT EXISTS (SELECT 1 ...) and loads no object"
 
 TEST_CASE("load_only selects only the named columns; unloaded ones are loud, never flushed, and refresh loads them") {
     for_each_backend([](strata::engine& engine) {
-        fresh_tables<profile>(engine);
-        {
-            strata::session setup{engine};
-            setup.add(profile{1, "a@example.com", "A", std::string(1000, 'x')});
-            setup.commit();
-        }
+        seed_profile(engine, std::string(1000, 'x'));
         strata::session session{engine};
         strata::statement_counter counter{engine};
-        auto slim = session.query<profile>().options(strata::load_only(&profile::id, &profile::email, &profile::name)).one();
+        auto slim = load_without_bio(session);
         CHECK(counter.statements().at(0) == "SELECT profiles.id, profiles.email, profiles.name FROM profiles");
         CHECK_FALSE(slim->bio.is_loaded());
         CHECK_THROWS_AS(slim->bio.value(), strata::unloaded_column);
@@ -313,15 +319,9 @@ TEST_CASE("load_only selects only the named columns; unloaded ones are loud, nev
 
 TEST_CASE("a later query fills in the columns load_only left out and keeps the loaded ones as they are") {
     for_each_backend([](strata::engine& engine) {
-        fresh_tables<profile>(engine);
-        {
-            strata::session setup{engine};
-            setup.add(profile{1, "a@example.com", "A", std::string(300, 'y')});
-            setup.commit();
-        }
+        seed_profile(engine, std::string(300, 'y'));
         strata::session session{engine};
-        auto slim =
-            session.query<profile>().options(strata::load_only(&profile::id, &profile::email, &profile::name)).one();
+        auto slim = load_without_bio(session);
         REQUIRE_FALSE(slim->bio.is_loaded());
         slim->name = "changed here";
         auto full = session.query<profile>().no_autoflush().one();

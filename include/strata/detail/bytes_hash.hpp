@@ -37,15 +37,13 @@ namespace strata::detail {
         first = mix_block(first ^ block[0]);
         second = mix_block(second ^ block[1]);
     }
-    bool tail_to_second = true;
-    if (left >= 8) {
+    const bool odd_block = left >= 8;
+    if (odd_block) {
         std::uint64_t block = 0;
         std::memcpy(&block, next, 8);
         first = mix_block(first ^ block);
         next += 8;
         left -= 8;
-    } else {
-        tail_to_second = false;  // balance: the chain that took one block fewer takes the tail
     }
     if (left > 0) {
         // The tail as one block, read without a byte loop: a loop of byte stores followed by an
@@ -67,11 +65,8 @@ namespace strata::detail {
                     std::uint64_t{static_cast<unsigned char>(next[left / 2])} << 8 |
                     std::uint64_t{static_cast<unsigned char>(next[left - 1])} << 16;
         }
-        block ^= std::uint64_t{0xff} << 56;  // a tail differs from a full block
-        if (tail_to_second)
-            second = mix_block(second ^ block);
-        else
-            first = mix_block(first ^ block);
+        auto& chain = odd_block ? second : first;                        // the chain that took one block fewer
+        chain = mix_block(chain ^ block ^ (std::uint64_t{0xff} << 56));  // a tail differs from a full block
     }
     return first ^ std::rotl(second, 32);
 }

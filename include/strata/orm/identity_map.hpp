@@ -412,8 +412,8 @@ public:
     }
 
     /// Reads the object's values into a fresh snapshot (after refresh()).
-    void take_snapshot(state& item) const {
-        for (std::size_t i = 0; i < info_.columns.size(); ++i) item.snapshot[i] = fingerprint_of(item.object, i);
+    static void take_snapshot(state& item) noexcept {
+        detail::row_operations<T>::fingerprints(item.object, item.snapshot.data());
     }
 
 private:
@@ -459,10 +459,14 @@ private:
         bool complete = true;
         touched_.for_each([&](state& item) {
             if (!complete || item.status != object_status::persistent) return;
-            if constexpr (has_relationship_members<T>)
-                if (relationships_changed(item)) complete = false;  // back-references may touch others
+            if constexpr (has_relationship_members<T>) {
+                if (relationships_changed(item)) {
+                    complete = false;  // back-references may touch others
+                    return;
+                }
+            }
             const auto changed = changed_columns(item);
-            if (changed == 0 || !complete) return;
+            if (changed == 0) return;
             const auto* found = map_.find(key_of(item.object));
             if (found == nullptr || found->get() != &item) {
                 complete = false;  // its key columns were changed: find it the long way
@@ -608,10 +612,6 @@ private:
         };
         for (const auto& removed : collection.removed()) write(sql.remove_one, removed);
         for (const auto& added : collection.added()) write(sql.insert, added);
-    }
-
-    [[nodiscard]] std::uint64_t fingerprint_of(const T& object, std::size_t column) const {
-        return info_.columns[column].fingerprint(&object);
     }
 
     [[nodiscard]] static std::uint64_t changed_columns(const state& item) noexcept {

@@ -69,10 +69,8 @@ struct column_accessor {
     /// row -> member; returns the member's fingerprint (loading needs both: one call, not two).
     std::uint64_t (*read)(void* object, const field_reader& row, std::size_t index) = nullptr;
     parameter (*bind)(const void* object) = nullptr;                                   ///< member -> parameter
-    bool (*is_loaded)(const void* object) = nullptr;             ///< false for an unloaded deferred<T>
-    void (*unload)(void* object) = nullptr;                      ///< leaves a deferred<T> unloaded
-    bool (*is_unset_key)(const void* object) = nullptr;          ///< generated key still 0: let the database choose
-    std::uint64_t (*fingerprint)(const void* object) = nullptr;  ///< change-detection fingerprint of the member
+    bool (*is_loaded)(const void* object) = nullptr;     ///< false for an unloaded deferred<T>
+    bool (*is_unset_key)(const void* object) = nullptr;  ///< generated key still 0: let the database choose
 };
 
 /// Sets a generated key column back to 0 ("unset": the database chooses it at the next INSERT),
@@ -204,8 +202,6 @@ column_accessor accessor_for(const Definition& definition, bool generated) {
     accessor.read = &operations::read;
     accessor.bind = &operations::bind;
     accessor.is_loaded = &operations::is_loaded;
-    accessor.unload = &operations::unload;
-    accessor.fingerprint = &operations::fingerprint;
     accessor.is_unset_key = &operations::is_unset_key;
     return accessor;
 }
@@ -337,6 +333,13 @@ struct row_operations {
         (std::make_index_sequence<std::tuple_size_v<elements>>{});
     }
 
+    /// Every column's fingerprint into `snapshot` (unloaded_fingerprint for an unloaded one): the
+    /// snapshot a flush leaves behind.
+    static void fingerprints(const Model& object, std::uint64_t* snapshot) noexcept {
+        [&]<std::size_t... E>(std::index_sequence<E...>) { (fingerprint_element<E>(object, snapshot), ...); }
+        (std::make_index_sequence<std::tuple_size_v<elements>>{});
+    }
+
     /// The columns of `mask` that the object has not loaded (deferred ones; 0 for a model that
     /// has none, at compile time): what a row read again for a known object fills in.
     [[nodiscard]] static std::uint64_t unloaded_columns(const Model& object, std::uint64_t mask) noexcept {
@@ -389,6 +392,13 @@ private:
                 snapshot[column] = unloaded_fingerprint;
             }
         }
+    }
+
+    template <std::size_t E>
+    static void fingerprint_element(const Model& object, std::uint64_t* snapshot) noexcept {
+        using element = std::tuple_element_t<E, elements>;
+        if constexpr (schema::is_column<element>)
+            snapshot[column_index<E>()] = column_operations<element>::fingerprint(&object);
     }
 
     template <std::size_t E>

@@ -50,7 +50,7 @@ TEST_CASE("joinedload of a many-to-one loads 1,000 books with their authors in o
         CHECK(books.at(0)->writer->name == "author 1");
         CHECK(books.size() == 1000);
         CHECK(counter.count() == 1);
-        CHECK(counter.statements()[0].find("LEFT OUTER JOIN authors ON authors.id = books.author_id") !=
+        CHECK(counter.statements()[0].find("LEFT OUTER JOIN authors AS authors_1 ON authors_1.id = books.author_id") !=
               std::string::npos);
     });
 }

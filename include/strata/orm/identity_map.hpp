@@ -217,6 +217,12 @@ public:
     [[nodiscard]] bool has_relationship_changes() const noexcept override { return !relationship_changed_.empty(); }
 
     void write_inserts(connection& target) override {
+        if constexpr (has_relationship_members<T>) {
+            // Parents already in the database know their keys: their new children take them
+            // before their own INSERTs (a pending parent points its children once inserted).
+            point_children(additions_of_persistent);
+            if constexpr (self_referential()) order_parents_first();
+        }
         for (const auto& item : pending_) {
             if constexpr (has_relationship_members<T>) point_references(*item);
             std::uint64_t columns = 0;
@@ -236,9 +242,14 @@ public:
                 if (!rows.next()) throw internal_error("INSERT ... RETURNING returned no row", "", "");
                 info_.columns[generated].read(&item->object, rows.driver_result(), 0);
             }
+            // What the row holds now: anything this flush changes later (a key that was not
+            // known yet, in a cycle) is found against it and written by an UPDATE.
+            take_snapshot(*item);
+            item->row_written = true;
             inserted_.push_back({item, generated});
+            if constexpr (has_relationship_members<T>) point_children_of(item, true);
         }
-        if constexpr (has_relationship_members<T>) point_children();
+        if constexpr (has_relationship_members<T>) point_children(all_changes);
     }
 
     void write_updates(connection& target, bool rescan) override {
@@ -249,6 +260,12 @@ public:
                 if constexpr (has_relationship_members<T>) point_references(*item);
                 if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
             });
+        }
+        // Objects inserted in this flush whose columns changed after their INSERT: a foreign key
+        // pointed only once its target's row existed (a cycle), written now (a post-update).
+        for (const auto& [item, generated] : inserted_) {
+            if constexpr (has_relationship_members<T>) point_references(*item);
+            if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
         }
         for (const auto& [item, changed] : updates_) {
             parameters_.clear();
@@ -288,8 +305,8 @@ public:
         }
         for (const auto& [item, generated] : inserted_) {
             item->status = object_status::persistent;
-            item->touch_list = &touched_;
-            take_snapshot(*item);
+            item->row_written = false;
+            item->touch_list = &touched_;  // snapshot taken at its INSERT (or at its post-update below)
             *map_.try_emplace(key_of(item->object)).first = item;
         }
         pending_.clear();
@@ -307,8 +324,10 @@ public:
 
     void abandon_flush() noexcept override {
         compare_all_ = true;  // the changes found stay unflushed, and no longer count as touched
-        for (const auto& [item, generated] : inserted_)
+        for (const auto& [item, generated] : inserted_) {
+            item->row_written = false;
             if (generated != npos) reset_generated_key(item->object, generated);
+        }
         inserted_.clear();
         updates_.clear();
     }
@@ -502,7 +521,22 @@ private:
                 if (!member.changed()) return;
                 using foreign_key = key_operations<typename traits::foreign_keys>;
                 using target_key = key_operations<typename traits::target_keys>;
-                if (const auto referenced = member.current()) {
+                const auto referenced = member.current();
+                if (referenced && !has_row(*referenced.state())) {
+                    // Its target is new and not inserted yet (a cycle of new objects): this row goes
+                    // in with NULL and write_updates points it once the target's row exists.
+                    if constexpr (foreign_key::all_nullable) {
+                        foreign_key::set_null(item.object);
+                        return;
+                    } else {
+                        throw usage_error("relationship '" + std::string{element.name} +
+                                          "' is part of a cycle of new objects, and " +
+                                          foreign_key::describe_columns() +
+                                          " is not nullable: make it std::optional so that one row can be "
+                                          "inserted first and pointed after");
+                    }
+                }
+                if (referenced) {
                     foreign_key::assign(item.object, typename foreign_key::value_type{target_key::values(*referenced)});
                 } else if constexpr (foreign_key::all_nullable) {
                     foreign_key::set_null(item.object);
@@ -515,42 +549,127 @@ private:
         });
     }
 
+    /// Which collection changes point_children() handles.
+    enum children_pass { additions_of_persistent, all_changes };
+
     /// Points the foreign keys of children added to this model's one-to-many collections at their
-    /// parent, then nulls (or, with delete_orphan, deletes) removed children that have not moved
-    /// to another parent meanwhile.
-    void point_children() {
-        const auto visit = [&](const state_ptr& item, bool additions) {
-            for_each_relationship_element<T>([&]<class Element>(const Element& element) {
-                if constexpr (is_one_to_many<Element>) {
-                    using traits = relationship_traits<Element>;
-                    using child = typename traits::target;
-                    const auto& collection = item->object.*(traits::member);
-                    if (!collection.changed()) return;
-                    using parent_key = key_operations<typename traits::parent_keys>;
-                    using child_key = key_operations<typename traits::foreign_keys>;
-                    const typename child_key::value_type key{parent_key::values(item->object)};
-                    if (additions) {
-                        for (const auto& added : collection.added()) child_key::assign(*added, key);
-                        return;
+    /// parent, then (all_changes) nulls or, with delete_orphan, deletes removed children that have
+    /// not moved to another parent meanwhile. additions_of_persistent: only the additions of
+    /// parents whose rows exist before the flush, so that their new children go in pointed.
+    void point_children(children_pass pass) {
+        for (const auto& item : relationship_changed_) {
+            if (pass == additions_of_persistent && item->status != object_status::persistent) continue;
+            point_children_of(item, true);
+        }
+        if (pass == all_changes)
+            for (const auto& item : relationship_changed_) point_children_of(item, false);
+    }
+
+    /// point_children() for one parent: its additions, or its removals.
+    void point_children_of(const state_ptr& item, bool additions) {
+        for_each_relationship_element<T>([&]<class Element>(const Element& element) {
+            if constexpr (is_one_to_many<Element>) {
+                using traits = relationship_traits<Element>;
+                using child = typename traits::target;
+                const auto& collection = item->object.*(traits::member);
+                if (!collection.changed()) return;
+                using parent_key = key_operations<typename traits::parent_keys>;
+                using child_key = key_operations<typename traits::foreign_keys>;
+                const typename child_key::value_type key{parent_key::values(item->object)};
+                if (additions) {
+                    for (const auto& added : collection.added()) child_key::assign(object_of(added), key);
+                    return;
+                }
+                for (const auto& removed : collection.removed()) {
+                    if (!child_key::equals(object_of(removed), key)) continue;  // moved to another parent meanwhile
+                    if (element.delete_orphan) {
+                        mapper_in<child>(*owner_).remove(removed.state());
+                    } else if constexpr (child_key::all_nullable) {
+                        child_key::set_null(object_of(removed));
+                    } else {
+                        throw usage_error("removed an object from '" + std::string{element.name} + "' but " +
+                                          child_key::describe_columns() +
+                                          " is not nullable: declare the relationship with strata::delete_orphan, "
+                                          "or make the column std::optional");
                     }
-                    for (const auto& removed : collection.removed()) {
-                        if (!child_key::equals(*removed, key)) continue;  // moved to another parent meanwhile
-                        if (element.delete_orphan) {
-                            mapper_in<child>(*owner_).remove(removed.state());
-                        } else if constexpr (child_key::all_nullable) {
-                            child_key::set_null(*removed);
-                        } else {
-                            throw usage_error("removed an object from '" + std::string{element.name} + "' but " +
-                                              child_key::describe_columns() +
-                                              " is not nullable: declare the relationship with strata::delete_orphan, "
-                                              "or make the column std::optional");
-                        }
+                }
+            }
+        });
+    }
+
+    /// Whether a target object has its row in the database (persistent, or inserted by this flush).
+    template <class Target>
+    [[nodiscard]] static bool has_row(const object_state<Target>& target) noexcept {
+        return target.status != object_status::pending || target.row_written;
+    }
+
+    /// Whether a relationship of T leads back to T through a foreign key (an adjacency list).
+    template <class Element>
+    static constexpr bool refers_to_own_model =
+        relationship_traits<Element>::kind !=
+        relationship_kind::many_to_many&& std::is_same_v<typename relationship_traits<Element>::target, T>;
+    static constexpr bool self_referential() {
+        bool found = false;
+        for_each_relationship_element<T>(
+            [&]<class Element>(const Element&) { found = found || refers_to_own_model<Element>; });
+        return found;
+    }
+
+    /// Orders the pending objects of a self-referential model so that each comes after the new
+    /// parent it points at (through its many-to-one or a parent's collection), whatever order
+    /// they were added in: each row goes in with its parent's key, in one INSERT. Objects on a
+    /// cycle keep their relative order; write_updates points them after.
+    void order_parents_first() {
+        std::unordered_map<const state*, std::size_t> position;
+        for (std::size_t i = 0; i < pending_.size(); ++i) position.emplace(pending_[i].get(), i);
+        std::vector<std::vector<std::size_t>> parents_of(pending_.size());
+        bool any = false;
+        const auto depends = [&](const state* child, const state* parent) {
+            const auto from = position.find(child);
+            const auto to = position.find(parent);
+            if (from == position.end() || to == position.end() || from == to) return;
+            parents_of[from->second].push_back(to->second);
+            any = true;
+        };
+        for (const auto& item : pending_) {
+            for_each_relationship_element<T>([&]<class Element>(const Element&) {
+                if constexpr (refers_to_own_model<Element>) {
+                    const auto& member = item->object.*(relationship_traits<Element>::member);
+                    if constexpr (relationship_traits<Element>::collection) {
+                        for (const auto& added : member.added()) depends(added.state().get(), item.get());
+                    } else if (member.changed()) {
+                        if (const auto referenced = member.current()) depends(item.get(), referenced.state().get());
                     }
                 }
             });
-        };
-        for (const bool additions : {true, false})
-            for (const auto& item : relationship_changed_) visit(item, additions);
+        }
+        if (!any) return;
+        // Depth-first, parents before children; a node met again while open closes a cycle.
+        enum class mark : std::uint8_t { none, open, done };
+        std::vector<mark> marks(pending_.size(), mark::none);
+        std::vector<state_ptr> ordered;
+        ordered.reserve(pending_.size());
+        std::vector<std::pair<std::size_t, std::size_t>> stack;  // (node, next parent to visit)
+        for (std::size_t start = 0; start < pending_.size(); ++start) {
+            if (marks[start] != mark::none) continue;
+            stack.emplace_back(start, 0);
+            marks[start] = mark::open;
+            while (!stack.empty()) {
+                auto& [node, next] = stack.back();
+                if (next < parents_of[node].size()) {
+                    const auto parent = parents_of[node][next++];
+                    if (marks[parent] == mark::none) {
+                        marks[parent] = mark::open;
+                        stack.emplace_back(parent, 0);
+                    }
+                    continue;
+                }
+                marks[node] = mark::done;
+                ordered.push_back(pending_[node]);
+                stack.pop_back();
+            }
+        }
+        pending_ = std::move(ordered);
     }
 
     /// Writes the association rows of one many-to-many collection of `item` (all of them when
@@ -574,7 +693,8 @@ private:
             const auto remote = remote_key::column_names();
             const auto table = sql::detail::quote_identifier(mapping<typename traits::association>::table.name);
             std::string matches_local;
-            for (const auto& name : local) matches_local += (matches_local.empty() ? "" : " AND ") + name + " = " + mark();
+            for (const auto& name : local)
+                matches_local += (matches_local.empty() ? "" : " AND ") + name + " = " + mark();
             std::string matches_remote;
             for (const auto& name : remote) matches_remote += " AND " + name + " = " + mark();
             number = 0;

@@ -33,12 +33,12 @@ void lazy_load(session& owner, void* parent_state, void* member, bool autoflush)
             collection.start_loading();  // no key, no children
             return;
         }
-        auto children =
-            owner.query<target>()
-                .filter(expression<bool>{child_key::equals_values(typename child_key::value_type{parent_key::values(object)})})
-                .order_by(col<first_key_member<target>()>)
-                .with_autoflush(autoflush)
-                .all();
+        auto children = owner.query<target>()
+                            .filter(expression<bool>{
+                                child_key::equals_values(typename child_key::value_type{parent_key::values(object)})})
+                            .order_by(col<first_key_member<target>()>)
+                            .with_autoflush(autoflush)
+                            .all();
         collection.start_loading();
         for (auto& child : children) collection.append(std::move(child));
     } else if constexpr (traits::kind == relationship_kind::many_to_many) {
@@ -51,14 +51,14 @@ void lazy_load(session& owner, void* parent_state, void* member, bool autoflush)
             collection.start_loading();
             return;
         }
-        auto targets =
-            owner.query<target>()
-                .template join<typename traits::association>(
-                    expression<bool>{target_key::template equals_columns<typename traits::remote_keys>()})
-                .filter(expression<bool>{local_key::equals_values(typename local_key::value_type{parent_key::values(object)})})
-                .order_by_items(target_key::order_items())
-                .with_autoflush(autoflush)
-                .all();
+        auto targets = owner.query<target>()
+                           .template join<typename traits::association>(
+                               expression<bool>{target_key::template equals_columns<typename traits::remote_keys>()})
+                           .filter(expression<bool>{
+                               local_key::equals_values(typename local_key::value_type{parent_key::values(object)})})
+                           .order_by_items(target_key::order_items())
+                           .with_autoflush(autoflush)
+                           .all();
         collection.start_loading();
         for (auto& item : targets) collection.append(std::move(item));
     } else {
@@ -164,36 +164,68 @@ ref<Target> load_joined(session& owner, const field_reader& row, const std::vect
     return owner.mapper_for<Target>().load(row, positions, info.all_columns_mask, false);
 }
 
-/// Appends Target's columns to the select list; returns their positions.
+/// Appends Target's columns to the select list, qualified by `table` (its name or an alias);
+/// returns their positions.
 template <class Target>
-std::vector<int> add_columns(sql::select_core& core) {
+std::vector<int> add_columns(sql::select_core& core, sql::table_ref table = table_of<Target>()) {
     const auto& info = describe<Target>();
     std::vector<int> positions(info.columns.size());
     for (std::size_t i = 0; i < info.columns.size(); ++i) {
         positions[i] = static_cast<int>(core.columns.size());
-        core.columns.push_back(info.columns[i].column_node());
+        core.columns.push_back(table.alias.empty() ? info.columns[i].column_node()
+                                                   : sql::make_column(table, info.columns[i].name));
     }
     return positions;
 }
 
-/// The joins that bring a relationship's targets next to its parents (two through an association).
+/// The tables a relationship's joins bring in: the target's, and a many-to-many's association's.
+struct joined_tables {
+    sql::table_ref target;
+    sql::table_ref association;
+};
+
+/// The joins that bring a relationship's targets next to its parents (two through an association),
+/// under the names in `tables` (aliases for a joined eager load).
 template <class Element>
-std::vector<sql::join_clause> relationship_joins(sql::join_kind kind) {
+std::vector<sql::join_clause> relationship_joins(sql::join_kind kind, const joined_tables& tables) {
     using traits = relationship_traits<Element>;
-    using target = typename traits::target;
+    const auto parent = table_of<typename traits::parent>();
     if constexpr (traits::kind == relationship_kind::one_to_many) {
         using child_key = key_operations<typename traits::foreign_keys>;
-        return {{kind, table_of<target>(), child_key::template equals_columns<typename traits::parent_keys>()}};
+        return {{kind, tables.target,
+                 child_key::template equals_columns_as<typename traits::parent_keys>(tables.target, parent)}};
     } else if constexpr (traits::kind == relationship_kind::many_to_many) {
         using local_key = key_operations<typename traits::local_keys>;
         using target_key = key_operations<typename traits::target_keys>;
-        return {{kind, table_of<typename traits::association>(),
-                 local_key::template equals_columns<typename traits::parent_keys>()},
-                {kind, table_of<target>(), target_key::template equals_columns<typename traits::remote_keys>()}};
+        return {
+            {kind, tables.association,
+             local_key::template equals_columns_as<typename traits::parent_keys>(tables.association, parent)},
+            {kind, tables.target,
+             target_key::template equals_columns_as<typename traits::remote_keys>(tables.target, tables.association)}};
     } else {
         using target_key = key_operations<typename traits::target_keys>;
-        return {{kind, table_of<target>(), target_key::template equals_columns<typename traits::foreign_keys>()}};
+        return {{kind, tables.target,
+                 target_key::template equals_columns_as<typename traits::foreign_keys>(tables.target, parent)}};
     }
+}
+
+/// relationship_joins() under the tables' own names (a query's join along a relationship).
+template <class Element>
+std::vector<sql::join_clause> relationship_joins(sql::join_kind kind) {
+    using traits = relationship_traits<Element>;
+    if constexpr (traits::kind == relationship_kind::many_to_many)
+        return relationship_joins<Element>(
+            kind, {table_of<typename traits::target>(), table_of<typename traits::association>()});
+    else
+        return relationship_joins<Element>(kind, {table_of<typename traits::target>(), {}});
+}
+
+/// `table` under the next free numbered alias of this select (books_1, books_2, ...).
+inline sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table) {
+    unsigned used = 0;
+    for (const auto& join : core.joins)
+        if (join.table.name == table.name && !join.table.alias.empty()) ++used;
+    return {table.name, sql::numbered_alias(table.name, used + 1)};
 }
 
 /// Fills relationship members of parents from joined rows (joinedload and contains_eager).
@@ -237,13 +269,19 @@ public:
     std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
         auto kind = sql::join_kind::left_outer;
         if constexpr (traits::kind == relationship_kind::many_to_one) {
-            if (inner_ && !key_operations<typename traits::foreign_keys>::nullable)
-                kind = sql::join_kind::inner;
+            if (inner_ && !key_operations<typename traits::foreign_keys>::nullable) kind = sql::join_kind::inner;
         }
-        for (auto& join : relationship_joins<Element>(kind)) core.joins.push_back(std::move(join));
-        if constexpr (traits::collection)
-            core.order_by.push_back({col<first_key_member<typename traits::target>()>.to_expression().node(), {}, {}});
-        return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core));
+        // Under aliases (SQLAlchemy's authors_1): the query's own join of the same table, or a
+        // model joined to itself (a tree's parent), stays apart from the eager load's.
+        joined_tables tables{next_alias(core, table_of<typename traits::target>()), {}};
+        if constexpr (traits::kind == relationship_kind::many_to_many)
+            tables.association = next_alias(core, table_of<typename traits::association>());
+        for (auto& join : relationship_joins<Element>(kind, tables)) core.joins.push_back(std::move(join));
+        if constexpr (traits::collection) {
+            const auto& info = describe<typename traits::target>();
+            core.order_by.push_back({sql::make_column(tables.target, info.columns[info.primary_key[0]].name), {}, {}});
+        }
+        return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core, tables.target));
     }
     [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
     [[nodiscard]] bool limits_parents() const noexcept override { return traits::collection; }

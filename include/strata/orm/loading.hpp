@@ -128,7 +128,7 @@ struct relationship_traits<many_to_many_definition<Collection, LocalKey, RemoteK
 
 /// Calls `visit.template operator()<Element>(element)` for each relationship element of Model's mapping.
 template <class Model, class Visit>
-void for_each_relationship_element(Visit&& visit) {
+constexpr void for_each_relationship_element(Visit&& visit) {
     std::apply(
         [&](const auto&... elements) {
             (

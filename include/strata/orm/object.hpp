@@ -117,6 +117,7 @@ struct object_state : object_state_base<T> {
     object_status status = object_status::pending;
     bool expired = false;                      ///< values may be stale (after commit/rollback)
     bool touched = false;                      ///< reached through a handle since the last flush
+    bool row_written = false;                  ///< pending, but the flush under way has INSERTed its row
     std::uint32_t touched_index = 0;           ///< its place in touch_list while touched
     const void* owner = nullptr;               ///< the session tracking it (compared, never dereferenced)
     touched_objects<T>* touch_list = nullptr;  ///< its mapper's list while persistent in a session

@@ -93,8 +93,7 @@ template <class Keys, class Referenced>
 using referenced_keys_t = typename referenced_keys<Keys, Referenced>::type;
 
 template <class Model, std::size_t... Indexes>
-auto primary_key_columns_of(std::index_sequence<Indexes...>)
-    -> key_columns<primary_key_member<Model, Indexes>...>;
+auto primary_key_columns_of(std::index_sequence<Indexes...>) -> key_columns<primary_key_member<Model, Indexes>...>;
 /// Model's primary-key columns as key_columns.
 template <class Model>
 using primary_key_columns =
@@ -161,6 +160,12 @@ struct key_operations<key_columns<First, Rest...>> {
     static sql::node_ptr equals_columns() {
         return equals_columns_at(static_cast<Other*>(nullptr), std::make_index_sequence<size>{});
     }
+    /// equals_columns(), with this key's columns qualified by `table` and the Other key's by
+    /// `other` (aliases: a joined eager load, or a model joined to itself).
+    template <class Other>
+    static sql::node_ptr equals_columns_as(sql::table_ref table, sql::table_ref other) {
+        return equals_columns_as_at(table, other, static_cast<Other*>(nullptr), std::make_index_sequence<size>{});
+    }
     /// a IN ($1, ...) for one column; (a, b) IN (($1, $2), ...) - SQLite: IN (VALUES (?, ?), ...) -
     /// for several.
     static sql::node_ptr in(const std::vector<value_type>& batch, dialect target) {
@@ -214,6 +219,16 @@ private:
     static sql::node_ptr equals_columns_at(key_columns<OtherMembers...>*, std::index_sequence<Indexes...>) {
         static_assert(sizeof...(OtherMembers) == size, "both sides of a relationship key need as many columns");
         return all_of({(col<member_at<Indexes>> == col<OtherMembers>).node()...});
+    }
+    template <auto... OtherMembers, std::size_t... Indexes>
+    static sql::node_ptr equals_columns_as_at(sql::table_ref table, sql::table_ref other, key_columns<OtherMembers...>*,
+                                              std::index_sequence<Indexes...>) {
+        static_assert(sizeof...(OtherMembers) == size, "both sides of a relationship key need as many columns");
+        return all_of({(expression<typename column_ref<member_at<Indexes>>::value_type>{
+                            sql::make_column(table, column_of<member_at<Indexes>>().name)} ==
+                        expression<typename column_ref<OtherMembers>::value_type>{
+                            sql::make_column(other, column_of<OtherMembers>().name)})
+                           .node()...});
     }
     template <class Key, std::size_t... Indexes>
     static bool equals_at(const model& object, const Key& key, std::index_sequence<Indexes...>) {

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,18 +67,30 @@ struct table_ref {
     [[nodiscard]] std::string_view qualifier() const noexcept { return alias.empty() ? name : alias; }
 };
 
+/// The alias `<table>_<number>` (SQLAlchemy's anonymous `books_1`), kept for the whole run: nodes
+/// hold names as views, and statement shapes identify static text by its address.
+inline std::string_view numbered_alias(std::string_view table, unsigned number) {
+    static std::mutex guard;
+    static std::deque<std::string> made;  // a deque never moves what it holds
+    std::lock_guard lock{guard};
+    auto alias = std::string{table} + "_" + std::to_string(number);
+    for (const auto& existing : made)
+        if (existing == alias) return existing;
+    return made.emplace_back(std::move(alias));
+}
+
 /// One node of the tree; which fields mean something depends on `kind`.
 struct node {
     node_kind kind = node_kind::keyword;
-    precedence binding = precedence::atom;  ///< how tightly this node binds, for parentheses
-    table_ref table;                        ///< column: its table
-    std::string_view text;                  ///< column name, operator, function name or keyword (static)
-    std::string owned_text;                 ///< label names and other run-time text
-    parameter value;                        ///< parameter: the bound value (owned)
-    std::vector<node_ptr> children;         ///< operands, arguments, list items
+    precedence binding = precedence::atom;     ///< how tightly this node binds, for parentheses
+    table_ref table;                           ///< column: its table
+    std::string_view text;                     ///< column name, operator, function name or keyword (static)
+    std::string owned_text;                    ///< label names and other run-time text
+    parameter value;                           ///< parameter: the bound value (owned)
+    std::vector<node_ptr> children;            ///< operands, arguments, list items
     std::shared_ptr<const select_core> query;  ///< subquery / exists
-    bool flag = false;                      ///< function: DISTINCT; like: case-insensitive; empty_set: negated
-    std::uint64_t shape = 0;                ///< hash of everything that decides the SQL text (not the values)
+    bool flag = false;                         ///< function: DISTINCT; like: case-insensitive; empty_set: negated
+    std::uint64_t shape = 0;                   ///< hash of everything that decides the SQL text (not the values)
 };
 
 namespace detail {
@@ -99,7 +113,8 @@ namespace detail {
 
 /// Computes a node's shape from its fields and its children's shapes; every make_* calls it last.
 inline node_ptr finish(std::shared_ptr<node> built) {
-    std::uint64_t shape = detail::mix(static_cast<std::uint64_t>(built->kind), static_cast<std::uint64_t>(built->binding));
+    std::uint64_t shape =
+        detail::mix(static_cast<std::uint64_t>(built->kind), static_cast<std::uint64_t>(built->binding));
     shape = detail::mix_static(shape, built->table.name);
     shape = detail::mix_static(shape, built->table.alias);
     shape = detail::mix_static(shape, built->text);

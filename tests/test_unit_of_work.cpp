@@ -194,3 +194,127 @@ TEST_CASE("a tree reads the same through lazy loading, selectinload and joinedlo
         }
     });
 }
+
+namespace {
+
+/// README's model: a deferred member that load_only may leave out.
+struct readme_user {
+    std::int64_t id = 0;
+    std::string email;
+    strata::deferred<std::string> bio{};
+};
+
+/// Columns the server fills in: at INSERT (server_default) and at every UPDATE (on_update).
+struct ticket {
+    std::int64_t id = 0;
+    std::string title;
+    strata::deferred<std::string> state{};          // server_default 'open'
+    std::optional<std::int32_t> priority{};         // server_default 3
+    std::int32_t revision = 0;                      // on_update revision + 1
+    std::optional<strata::timestamp> touched_at{};  // on_update CURRENT_TIMESTAMP
+};
+
+}  // namespace
+
+template <>
+struct strata::mapping<readme_user> {
+    static constexpr auto table = strata::table("readme_users",                                                //
+                                                strata::column<&readme_user::id>("id", strata::primary_key),   //
+                                                strata::column<&readme_user::email>("email", strata::unique),  //
+                                                strata::column<&readme_user::bio>("bio"));
+};
+
+template <>
+struct strata::mapping<ticket> {
+    static constexpr auto table =
+        strata::table("tickets",                                                                         //
+                      strata::column<&ticket::id>("id", strata::primary_key),                            //
+                      strata::column<&ticket::title>("title"),                                           //
+                      strata::column<&ticket::state>("state", strata::server_default{"'open'"}),         //
+                      strata::column<&ticket::priority>("priority", strata::server_default{"3"}),        //
+                      strata::column<&ticket::revision>("revision", strata::on_update{"revision + 1"}),  //
+                      strata::column<&ticket::touched_at>("touched_at", strata::on_update{"CURRENT_TIMESTAMP"}));
+};
+
+TEST_CASE("a new object's unset deferred member is written with its default, so README's model commits") {
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<readme_user>(engine);
+        strata::create_all<readme_user>(engine);  // bio TEXT NOT NULL
+        strata::session session{engine};
+        auto ada = session.add(readme_user{.email = "ada@example.com"});
+        CHECK(ada->bio.is_loaded());
+        CHECK(*ada->bio == "");
+        strata::statement_counter counter{engine};
+        session.commit();
+        REQUIRE(counter.count() == 1);
+        CHECK(counter.statements()[0] == "INSERT INTO readme_users (email, bio) VALUES (" +
+                                             strata::testing::placeholder_of(engine, 1) + ", " +
+                                             strata::testing::placeholder_of(engine, 2) + ") RETURNING id");
+        CHECK(count_rows(engine, "SELECT count(*) FROM readme_users WHERE bio = ''") == 1);
+        // a value set before the flush is written as set
+        strata::session second{engine};
+        second.add(readme_user{.email = "grace@example.com", .bio = std::string{"compilers"}});
+        second.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM readme_users WHERE bio = 'compilers'") == 1);
+    });
+}
+
+TEST_CASE("an INSERT leaves unset server-default columns to the server and reads their values back") {
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<ticket>(engine);
+        strata::create_all<ticket>(engine);
+        strata::session session{engine};
+        auto first = session.add(ticket{.title = "first"});
+        auto second = session.add(ticket{.title = "second", .state = std::string{"closed"}, .priority = 1});
+        strata::statement_counter counter{engine};
+        session.flush();
+        const auto statements = counter.statements();
+        REQUIRE(statements.size() == 2);
+        const auto mark = [&](int number) { return strata::testing::placeholder_of(engine, number); };
+        CHECK(statements[0] == "INSERT INTO tickets (title, revision, touched_at) VALUES (" + mark(1) + ", " + mark(2) +
+                                   ", " + mark(3) + ") RETURNING id, state, priority");
+        CHECK(statements[1] == "INSERT INTO tickets (title, state, priority, revision, touched_at) VALUES (" + mark(1) +
+                                   ", " + mark(2) + ", " + mark(3) + ", " + mark(4) + ", " + mark(5) +
+                                   ") RETURNING id");
+        CHECK(*first->state == "open");
+        CHECK(first->priority == 3);
+        CHECK(*second->state == "closed");
+        CHECK(second->priority == 1);
+        session.flush();  // what was read back is the snapshot: nothing to write
+        CHECK(counter.count() == 2);
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM tickets WHERE state = 'open' AND priority = 3") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM tickets WHERE state = 'closed' AND priority = 1") == 1);
+    });
+}
+
+TEST_CASE("an UPDATE sets on_update columns to their SQL and reads them back, unless the flush sets them") {
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<ticket>(engine);
+        strata::create_all<ticket>(engine);
+        strata::session session{engine};
+        auto item = session.add(ticket{.title = "first"});
+        session.commit();
+        CHECK(item->revision == 0);
+        CHECK(!item->touched_at.has_value());
+        item->title = "renamed";
+        strata::statement_counter counter{engine};
+        session.flush();
+        REQUIRE(counter.count() == 1);
+        const auto mark = [&](int number) { return strata::testing::placeholder_of(engine, number); };
+        CHECK(counter.statements()[0] == "UPDATE tickets SET title = " + mark(1) +
+                                             ", revision = revision + 1, touched_at = CURRENT_TIMESTAMP WHERE id = " +
+                                             mark(2) + " RETURNING revision, touched_at");
+        CHECK(item->revision == 1);
+        CHECK(item->touched_at.has_value());
+        item->revision = 10;  // set by the user: sent as set
+        session.commit();
+        CHECK(count_rows(engine, "SELECT revision FROM tickets") == 10);
+        // a bulk update leaves them to the server too
+        ticket copy = *item;
+        copy.title = "bulk";
+        session.bulk_update<ticket>(std::vector<ticket>{copy});
+        session.commit();
+        CHECK(count_rows(engine, "SELECT revision FROM tickets") == 11);
+    });
+}

@@ -10,8 +10,8 @@
 // ctest can run test processes in parallel against one server.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -64,8 +64,8 @@ inline std::string postgresql_url() { return postgresql_schema::instance().url()
 
 /// A fresh SQLite database file path in a temporary directory, removed first if present.
 inline std::string sqlite_file_url(const std::string& name) {
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("strata_test_" + std::to_string(::getpid()) + "_" + name + ".db");
+    const auto path =
+        std::filesystem::temp_directory_path() / ("strata_test_" + std::to_string(::getpid()) + "_" + name + ".db");
     std::filesystem::remove(path);
     std::filesystem::remove(path.string() + "-wal");
     std::filesystem::remove(path.string() + "-shm");
@@ -87,5 +87,10 @@ void for_each_backend(Body&& body, engine_options options = {}) {
 
 /// The placeholder for parameter n (1-based) that both dialects accept.
 inline std::string placeholder(int number) { return "$" + std::to_string(number); }
+
+/// The placeholder the engine's dialect emits for parameter n (1-based): $n, or ? on SQLite.
+inline std::string placeholder_of(const engine& target, int number) {
+    return target.sql_dialect() == dialect::postgresql ? placeholder(number) : "?";
+}
 
 }  // namespace strata::testing

@@ -268,7 +268,8 @@ std::int64_t session::bulk_update(const Range& objects) {
     std::vector<std::size_t> order;  // SET columns, then the key columns for WHERE
     std::uint64_t set_columns = 0;
     for (std::size_t i = 0; i < info.columns.size(); ++i) {
-        if (info.columns[i].primary_key || info.columns[i].deferrable) continue;
+        // on_update columns are left to their SQL, as in a flush
+        if (info.columns[i].primary_key || info.columns[i].deferrable || !info.columns[i].on_update.empty()) continue;
         set_columns |= 1ULL << i;
         order.push_back(i);
     }

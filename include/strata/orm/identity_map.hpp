@@ -107,6 +107,14 @@ public:
         created->status = object_status::pending;
         created->owner = owner_;
         bind_relationships(*created, owner_, relationships_);
+        // A deferred member the new object leaves unset holds its type's default, which the INSERT
+        // writes (an unloaded one would be left out: NULL, or a NOT NULL violation), unless the
+        // column has a server default: then the server's value is read back.
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            const auto& column = info_.columns[i];
+            if (column.deferrable && !column.server_default && column.is_unset(&created->object))
+                column.fill_default(&created->object);
+        }
         // A new object's collections cannot have rows yet: they start loaded with what it holds.
         for_each_relationship_member(created->object, [](auto& member) {
             if constexpr (requires { member.mark_new(); }) member.mark_new();
@@ -226,27 +234,29 @@ public:
         for (const auto& item : pending_) {
             if constexpr (has_relationship_members<T>) point_references(*item);
             std::uint64_t columns = 0;
+            std::uint64_t returned = 0;  // a generated key, server defaults
             std::size_t generated = npos;
             for (std::size_t i = 0; i < info_.columns.size(); ++i) {
                 const auto& column = info_.columns[i];
-                if (column.generated && column.is_unset_key(&item->object))
+                if (column.generated && column.is_unset_key(&item->object)) {
                     generated = i;
-                else if (column.is_loaded(&item->object))
+                    returned |= 1ULL << i;
+                } else if (column.server_default && column.is_unset(&item->object)) {
+                    returned |= 1ULL << i;
+                } else if (column.is_loaded(&item->object)) {
                     columns |= 1ULL << i;
+                }
             }
             parameters_.clear();
             for (std::size_t i = 0; i < info_.columns.size(); ++i)
                 if (columns >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
-            auto rows = target.execute_parameters(statements_.insert(columns, generated), parameters_);
-            if (generated != npos) {
-                if (!rows.next()) throw internal_error("INSERT ... RETURNING returned no row", "", "");
-                info_.columns[generated].read(&item->object, rows.driver_result(), 0);
-            }
+            auto rows = target.execute_parameters(statements_.insert(columns, returned), parameters_);
+            if (returned != 0) read_returned(rows, item->object, returned);
             // What the row holds now: anything this flush changes later (a key that was not
             // known yet, in a cycle) is found against it and written by an UPDATE.
             take_snapshot(*item);
             item->row_written = true;
-            inserted_.push_back({item, generated});
+            inserted_.push_back({item, generated, returned});
             if constexpr (has_relationship_members<T>) point_children_of(item, true);
         }
         if constexpr (has_relationship_members<T>) point_children(all_changes);
@@ -263,7 +273,7 @@ public:
         }
         // Objects inserted in this flush whose columns changed after their INSERT: a foreign key
         // pointed only once its target's row existed (a cycle), written now (a post-update).
-        for (const auto& [item, generated] : inserted_) {
+        for (const auto& [item, generated, returned] : inserted_) {
             if constexpr (has_relationship_members<T>) point_references(*item);
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
         }
@@ -272,7 +282,10 @@ public:
             for (std::size_t i = 0; i < info_.columns.size(); ++i)
                 if (changed >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
             for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
-            target.execute_parameters(statements_.update(changed), parameters_);
+            auto rows = target.execute_parameters(statements_.update(changed, true), parameters_);
+            // on_update columns the server set: read back, so the object and its snapshot agree
+            if (const auto by_server = statements_.updated_by_server(changed))
+                read_returned(rows, item->object, by_server);
         }
     }
 
@@ -303,7 +316,7 @@ public:
                 for_each_relationship_member(item->object, [](auto& member) { member.clear_changes(); });
             relationship_changed_.clear();
         }
-        for (const auto& [item, generated] : inserted_) {
+        for (const auto& [item, generated, returned] : inserted_) {
             item->status = object_status::persistent;
             item->row_written = false;
             item->touch_list = &touched_;  // snapshot taken at its INSERT (or at its post-update below)
@@ -324,9 +337,12 @@ public:
 
     void abandon_flush() noexcept override {
         compare_all_ = true;  // the changes found stay unflushed, and no longer count as touched
-        for (const auto& [item, generated] : inserted_) {
+        for (const auto& [item, generated, returned] : inserted_) {
             item->row_written = false;
             if (generated != npos) reset_generated_key(item->object, generated);
+            // values the server filled in go back to unset: the next flush leaves them to it again
+            for (std::size_t i = 0; i < info_.columns.size(); ++i)
+                if ((returned >> i & 1) && i != generated) info_.columns[i].unset(&item->object);
         }
         inserted_.clear();
         updates_.clear();
@@ -436,7 +452,15 @@ public:
     }
 
 private:
-    static constexpr std::size_t npos = write_statements::no_generated_column;
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);  ///< no generated key column
+
+    /// Reads the columns of `returned` (in column order) from an INSERT's or UPDATE's RETURNING row.
+    void read_returned(result& rows, T& object, std::uint64_t returned) {
+        if (!rows.next()) throw internal_error("a RETURNING statement returned no row", "", "");
+        std::size_t position = 0;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i)
+            if (returned >> i & 1) info_.columns[i].read(&object, rows.driver_result(), position++);
+    }
 
     /// A fresh state, its memory recycled from earlier objects of this size on this thread.
     static state_ptr new_state() { return std::allocate_shared<state>(strata::detail::recycling_allocator<state>{}); }
@@ -744,7 +768,8 @@ private:
 
     struct inserted_object {
         state_ptr item;
-        std::size_t generated;
+        std::size_t generated;   ///< the generated key column (npos: none)
+        std::uint64_t returned;  ///< the columns the INSERT read back (generated key, server defaults)
     };
 
     session* owner_;

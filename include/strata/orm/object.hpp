@@ -106,8 +106,8 @@ inline constexpr bool declares_relationships = std::apply(
 /// relationship reaches its owner's handle from the owner's state); other models save its 16 bytes.
 struct no_shared_from_this {};
 template <class T>
-using object_state_base = std::conditional_t<declares_relationships<T>, std::enable_shared_from_this<object_state<T>>,
-                                             no_shared_from_this>;
+using object_state_base =
+    std::conditional_t<declares_relationships<T>, std::enable_shared_from_this<object_state<T>>, no_shared_from_this>;
 
 /// An object with the bookkeeping of its session.
 template <class T>

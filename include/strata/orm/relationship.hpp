@@ -342,7 +342,7 @@ inline constexpr delete_orphan_t delete_orphan{};
 template <auto Collection, auto ForeignKey, auto... MoreKeys>
 struct one_to_many_definition {
     static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
-    std::string_view name;       ///< the relationship's name in messages
+    std::string_view name;                               ///< the relationship's name in messages
     bool delete_orphan = false;  ///< removed children are deleted (else their foreign key is nulled)
 };
 /// Declares a one-to-many: one_to_many<&Author::books, &Book::author_id>("books"); a composite key
@@ -365,7 +365,7 @@ constexpr one_to_many_definition<Collection, ForeignKey, MoreKeys...> one_to_man
 template <auto Collection, auto LocalKey, auto RemoteKey>
 struct many_to_many_definition {
     static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
-    std::string_view name;  ///< the relationship's name in messages
+    std::string_view name;                               ///< the relationship's name in messages
 };
 /// Declares a many-to-many: many_to_many<&Book::tags, &BookTag::book_id, &BookTag::tag_id>("book.tags").
 template <auto Collection, auto LocalKey, auto RemoteKey>
@@ -381,7 +381,7 @@ constexpr many_to_many_definition<Collection, LocalKey, RemoteKey> many_to_many(
 template <auto Reference, auto ForeignKey, auto... MoreKeys>
 struct many_to_one_definition {
     static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
-    std::string_view name;  ///< the relationship's name in messages
+    std::string_view name;                               ///< the relationship's name in messages
 };
 /// Declares a many-to-one: many_to_one<&Book::author, &Book::author_id>("author"); a composite key
 /// names each column in the order of the target's key.

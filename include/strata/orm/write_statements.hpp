@@ -7,8 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "strata/core/dialect.hpp"
 #include "strata/detail/linkage.hpp"
@@ -19,27 +21,39 @@ namespace strata::orm {
 /// The INSERT / UPDATE / DELETE statements of one model's flushes, built once per column set.
 class write_statements {
 public:
-    /// No generated column to return from an INSERT.
-    static constexpr std::size_t no_generated_column = static_cast<std::size_t>(-1);
-
     /// Statements for `info`'s table, in `target`'s dialect.
     write_statements(const model_info& info, dialect target) : info_(info), dialect_(target) {}
 
-    /// INSERT of the columns set in `columns` (one bit per column), returning `generated` unless
-    /// it is no_generated_column.
-    const std::string& insert(std::uint64_t columns, std::size_t generated);
-    /// UPDATE of the columns set in `changed`, by primary key (the key's placeholders come last).
-    const std::string& update(std::uint64_t changed);
+    /// INSERT of the columns set in `columns` (one bit per column), RETURNING the columns set in
+    /// `returned` (a generated key, server defaults), in column order.
+    const std::string& insert(std::uint64_t columns, std::uint64_t returned);
+    /// UPDATE of the columns set in `changed`, by primary key (the key's placeholders come last);
+    /// on_update columns not in `changed` are set to their SQL, and RETURNed when `returning`.
+    const std::string& update(std::uint64_t changed, bool returning = false);
+    /// The on_update columns an UPDATE of `changed` sets to their SQL (and returns, in column order).
+    [[nodiscard]] std::uint64_t updated_by_server(std::uint64_t changed) const noexcept {
+        return info_.on_update_columns & ~changed;
+    }
     /// DELETE by primary key.
     const std::string& remove();
 
 private:
     [[nodiscard]] std::string where_key(std::size_t used) const;
+    [[nodiscard]] std::string returning(std::uint64_t columns) const;
+
+    /// Hashes a pair of column masks (the INSERT cache's key).
+    struct mask_pair_hash {
+        std::size_t operator()(const std::pair<std::uint64_t, std::uint64_t>& masks) const noexcept {
+            return std::hash<std::uint64_t>{}(masks.first * 0x9e3779b97f4a7c15ULL ^ masks.second);
+        }
+    };
 
     const model_info& info_;
     dialect dialect_;
-    std::unordered_map<std::uint64_t, std::string> insert_cache_;
-    std::unordered_map<std::uint64_t, std::string> update_cache_;
+    std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, std::string, mask_pair_hash> insert_cache_;
+    std::unordered_map<std::uint64_t, std::string>
+        update_cache_;  ///< by changed mask, bit 63 of a 64-column model aside
+    std::unordered_map<std::uint64_t, std::string> update_returning_cache_;
     std::string delete_text_;
 };
 

@@ -31,7 +31,9 @@ struct mapping;
 
 /// Whether T has a mapping.
 template <class T>
-concept mapped = requires { mapping<T>::table; };
+concept mapped = requires {
+    mapping<T>::table;
+};
 
 /// What happens to referencing rows when the referenced row is deleted.
 enum class on_delete { no_action, restrict, cascade, set_null, set_default };
@@ -56,6 +58,12 @@ inline constexpr index_t index{};
 struct server_default {
     std::string_view sql;
 };
+/// Column option: SET <column> = <sql> in every UPDATE the session writes for the row, unless the
+/// flush sets the column itself (an `updated_at` kept by the server: on_update{"CURRENT_TIMESTAMP"});
+/// the value is read back into the object.
+struct on_update {
+    std::string_view sql;
+};
 /// Column option: FOREIGN KEY to Target (a mapped member), with an ON DELETE action.
 template <auto Target>
 struct references_t {
@@ -76,6 +84,7 @@ struct column_options {
     bool unique = false;
     bool index = false;
     std::string_view server_default;
+    std::string_view on_update;  ///< SQL the session's UPDATEs set the column to
     on_delete delete_action = on_delete::no_action;
 };
 
@@ -113,6 +122,7 @@ constexpr void apply_option(column_options& options, autoincrement_t value) { op
 constexpr void apply_option(column_options& options, unique_t) { options.unique = true; }
 constexpr void apply_option(column_options& options, index_t) { options.index = true; }
 constexpr void apply_option(column_options& options, server_default value) { options.server_default = value.sql; }
+constexpr void apply_option(column_options& options, on_update value) { options.on_update = value.sql; }
 template <auto Target>
 constexpr void apply_option(column_options& options, references_t<Target> value) {
     options.delete_action = value.action;
@@ -123,13 +133,13 @@ constexpr void apply_option(column_options& options, references_t<Target> value)
 /// One mapped column: the member, its column name and options, and its foreign-key target (or nullptr).
 template <auto Member, auto Target = nullptr>
 struct column_definition {
-    using model_type = schema::model_of<Member>;              ///< the mapped struct
-    using member_type = schema::member_value_t<Member>;        ///< the member's C++ type
-    using value_type = schema::column_value_t<member_type>;    ///< what the column stores (deferred<T>: T)
-    static constexpr auto member = Member;                     ///< pointer to the member
-    static constexpr auto target = Target;                     ///< referenced member, or nullptr
-    std::string_view name;                                     ///< column name
-    column_options options;                                    ///< flags and defaults
+    using model_type = schema::model_of<Member>;             ///< the mapped struct
+    using member_type = schema::member_value_t<Member>;      ///< the member's C++ type
+    using value_type = schema::column_value_t<member_type>;  ///< what the column stores (deferred<T>: T)
+    static constexpr auto member = Member;                   ///< pointer to the member
+    static constexpr auto target = Target;                   ///< referenced member, or nullptr
+    std::string_view name;                                   ///< column name
+    column_options options;                                  ///< flags and defaults
 };
 
 /// Declares a column: strata::column<&T::member>("name", options...).
@@ -199,8 +209,8 @@ constexpr foreign_key_definition<key_columns<Columns...>, key_columns<Referenced
 /// A mapped table: its name and its elements (columns, constraints, relationships).
 template <class... Elements>
 struct table_definition {
-    std::string_view name;               ///< table name
-    std::tuple<Elements...> elements;    ///< columns and the rest, in declaration order
+    std::string_view name;             ///< table name
+    std::tuple<Elements...> elements;  ///< columns and the rest, in declaration order
 };
 
 /// Declares a table: strata::table("name", strata::column<...>(...), ...).
@@ -224,7 +234,8 @@ constexpr bool column_matches() {
     if constexpr (is_column<Element>) {
         if constexpr (std::is_same_v<std::remove_cv_t<decltype(Element::member)>, std::remove_cv_t<decltype(Member)>>)
             return Element::member == Member;
-        else return false;
+        else
+            return false;
     } else {
         return false;
     }
@@ -260,7 +271,8 @@ struct column_belongs_to<column_definition<Member, Target>, Model>
 /// Fails to compile unless every column of Model's mapping is a member of Model.
 template <class Model>
 constexpr bool check_mapping() {
-    static_assert(mapped<Model>, "this type is not mapped: specialize strata::mapping<T> with a static constexpr table");
+    static_assert(mapped<Model>,
+                  "this type is not mapped: specialize strata::mapping<T> with a static constexpr table");
     constexpr bool all_own = []<class... Elements>(const std::tuple<Elements...>*) {
         return (column_belongs_to<Elements, Model>::value && ...);
     }(static_cast<const elements_of<Model>*>(nullptr));
@@ -308,7 +320,7 @@ constexpr void for_each_column(Function&& function) {
 namespace sql {
 /// Mapped models name their table.
 template <class Model>
-    requires mapped<Model>
+requires mapped<Model>
 struct table_of<Model> {
     static table_ref get() {
         static_assert(schema::check_mapping<Model>());

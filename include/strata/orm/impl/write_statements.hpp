@@ -14,10 +14,8 @@
 
 namespace strata::orm {
 
-STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_t columns, std::size_t generated) {
-    const std::uint64_t key =
-        columns ^ (generated == no_generated_column ? 0 : (1ULL << 63) ^ (static_cast<std::uint64_t>(generated) << 56));
-    auto& text = insert_cache_[key];
+STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_t columns, std::uint64_t returned) {
+    auto& text = insert_cache_[{columns, returned}];
     if (!text.empty()) return text;
     text = "INSERT INTO " + sql::detail::quote_identifier(info_.table);
     std::string names;
@@ -31,23 +29,40 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_
         values += separator + sql::detail::placeholder(dialect_, number);
     }
     text += number ? " (" + names + ") VALUES (" + values + ")" : std::string{" DEFAULT VALUES"};
-    if (generated != no_generated_column)
-        text += " RETURNING " + sql::detail::quote_identifier(info_.columns[generated].name);
+    text += returning(returned);
     return text;
 }
 
-STRATA_COMPILED_LINKAGE const std::string& write_statements::update(std::uint64_t changed) {
-    auto& text = update_cache_[changed];
+STRATA_COMPILED_LINKAGE const std::string& write_statements::update(std::uint64_t changed, bool returning_values) {
+    const auto by_server = updated_by_server(changed);
+    auto& text = (returning_values && by_server ? update_returning_cache_ : update_cache_)[changed];
     if (!text.empty()) return text;
     text = "UPDATE " + sql::detail::quote_identifier(info_.table) + " SET ";
     std::size_t number = 0;
+    bool first = true;
     for (std::size_t i = 0; i < info_.columns.size(); ++i) {
         if (!(changed >> i & 1)) continue;
-        text += (number ? ", " : "") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
+        text += (first ? "" : ", ") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
                 sql::detail::placeholder(dialect_, number + 1);
+        first = false;
         ++number;
     }
+    for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+        if (!(by_server >> i & 1)) continue;
+        text += (first ? "" : ", ") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
+                std::string{info_.columns[i].on_update};
+        first = false;
+    }
     text += where_key(number);
+    if (returning_values) text += returning(by_server);
+    return text;
+}
+
+STRATA_COMPILED_LINKAGE std::string write_statements::returning(std::uint64_t columns) const {
+    std::string text;
+    for (std::size_t i = 0; i < info_.columns.size(); ++i)
+        if (columns >> i & 1)
+            text += (text.empty() ? " RETURNING " : ", ") + sql::detail::quote_identifier(info_.columns[i].name);
     return text;
 }
 

@@ -318,3 +318,72 @@ TEST_CASE("an UPDATE sets on_update columns to their SQL and reads them back, un
         CHECK(count_rows(engine, "SELECT revision FROM tickets") == 11);
     });
 }
+
+TEST_CASE("deleting a parent deletes its delete_orphan children first, loaded or not") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        seed(engine, 2, 2);  // books 1-4, review i on book i, tags on every book
+        strata::session session{engine};
+        auto loaded = session.get<book>(1);
+        REQUIRE(loaded->reviews.size() == 1);
+        auto review_of_loaded = loaded->reviews[0];
+        auto unloaded = session.get<book>(2);
+        REQUIRE(!unloaded->reviews.is_loaded());
+        strata::statement_counter counter{engine};
+        session.remove(loaded);
+        session.remove(unloaded);  // loads its reviews: one SELECT
+        CHECK(counter.count() == 1);
+        CHECK(review_of_loaded.status() == strata::object_status::deleted);
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books") == 2);
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews") == 2);
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE book_id IN (1, 2)") == 0);
+        CHECK(count_rows(engine, "SELECT count(*) FROM book_tags WHERE book_id IN (1, 2)") == 0);
+    });
+}
+
+TEST_CASE("deleting a parent sets its children's nullable foreign key to NULL, a tree's too") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        seed(engine, 2, 5);  // publisher 1 has books 5 and 10
+        {
+            strata::session session{engine};
+            session.remove(session.get<publisher>(1));  // its books are not loaded: loaded, then nulled
+            strata::statement_counter counter{engine};
+            session.commit();
+            const auto statements = counter.statements();
+            REQUIRE(statements.size() == 3);
+            CHECK(statements[0].starts_with("UPDATE books SET publisher_id = "));
+            CHECK(statements[1].starts_with("UPDATE books SET publisher_id = "));
+            CHECK(statements[2].starts_with("DELETE FROM publishers"));
+            CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE publisher_id IS NULL") == 2);
+            CHECK(count_rows(engine, "SELECT count(*) FROM books") == 10);
+        }
+        fresh_tree(engine);
+        {
+            auto connection = engine.connect();
+            connection.execute(
+                "INSERT INTO categories (id, name, parent_id) VALUES (1, 'root', NULL), (2, 'a', 1), (3, 'b', 1)");
+        }
+        strata::session session{engine};
+        session.remove(session.get<category>(1));
+        session.commit();
+        const auto parents = stored_parents(engine);
+        REQUIRE(parents.size() == 2);
+        CHECK(parents.at(2) == std::nullopt);
+        CHECK(parents.at(3) == std::nullopt);
+    });
+}
+
+TEST_CASE("deleting a parent whose children's foreign key cannot be NULL fails with foreign_key_violation") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        session.remove(session.get<author>(1));
+        CHECK_THROWS_AS(session.flush(), strata::foreign_key_violation);
+        session.rollback();
+        CHECK(count_rows(engine, "SELECT count(*) FROM authors") == 2);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books") == 4);
+    });
+}

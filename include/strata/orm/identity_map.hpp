@@ -123,16 +123,30 @@ public:
         return ref<T>{created};
     }
 
-    /// Marks an object for DELETE at the next flush (a pending object is simply dropped).
+    /// Marks an object for DELETE at the next flush (a pending object is simply dropped), with
+    /// what its one-to-many relationships cascade to (see cascade_removal).
     void remove(const state_ptr& target) {
-        if (target->status == object_status::pending) {
+        const auto status = target->status;
+        if (status == object_status::pending) {
             std::erase(pending_, target);
-            detach(*target);
+            target->status = object_status::detached;  // a cycle of cascades stops here
+        } else if (status == object_status::persistent) {
+            target->status = object_status::deleted;
+            deleted_.push_back(target);
+        } else {
             return;
         }
-        if (target->status != object_status::persistent) return;
-        target->status = object_status::deleted;
-        deleted_.push_back(target);
+        if constexpr (has_relationship_members<T>) {
+            if (status == object_status::pending)
+                target->status = object_status::pending;  // its collections are loaded
+            try {
+                cascade_removal(*target);
+            } catch (...) {
+                restore_removed(target, status);
+                throw;
+            }
+        }
+        if (status == object_status::pending) detach(*target);
     }
 
     /// Stops tracking an object.
@@ -619,6 +633,50 @@ private:
                 }
             }
         });
+    }
+
+    /// What deleting `item` does to its one-to-many children, as SQLAlchemy's cascades do: with
+    /// delete_orphan they are deleted too (before it, at the flush); otherwise a nullable foreign
+    /// key is set to NULL. An unloaded collection is loaded first, unless the foreign key declares
+    /// ON DELETE CASCADE or SET NULL and so the database does it. A foreign key that can be
+    /// neither is left: the DELETE fails with foreign_key_violation and the flush writes nothing.
+    void cascade_removal(state& item) {
+        for_each_relationship_element<T>([&]<class Element>(const Element& element) {
+            if constexpr (is_one_to_many<Element>) {
+                using traits = relationship_traits<Element>;
+                using child = typename traits::target;
+                using child_key = key_operations<typename traits::foreign_keys>;
+                auto& collection = item.object.*(traits::member);
+                if (!collection.is_loaded()) {
+                    const auto action = column_of<child_key::first_member>().options.delete_action;
+                    if (action == on_delete::cascade || action == on_delete::set_null) return;
+                    if (!element.delete_orphan && !child_key::all_nullable) return;
+                    collection.load_for_change();
+                }
+                using parent_key = key_operations<typename traits::parent_keys>;
+                if (parent_key::is_null(item.object)) return;
+                const typename child_key::value_type key{parent_key::values(item.object)};
+                const std::vector<ref<child>> children = collection.items();
+                for (const auto& each : children) {
+                    // one that moved to another parent meanwhile stays; a new one is not pointed yet
+                    if (each.status() != object_status::pending && !child_key::equals(object_of(each), key)) continue;
+                    if (element.delete_orphan) {
+                        mapper_in<child>(*owner_).remove(each.state());
+                    } else if constexpr (child_key::all_nullable) {
+                        child_key::set_null(*each);  // through the handle: the next autoflush compares it
+                    }
+                }
+            }
+        });
+    }
+
+    /// Undoes remove()'s own step when its cascade failed (a lazy load, say).
+    void restore_removed(const state_ptr& target, object_status status) {
+        target->status = status;
+        if (status == object_status::pending)
+            pending_.push_back(target);
+        else
+            std::erase(deleted_, target);
     }
 
     /// Whether a target object has its row in the database (persistent, or inserted by this flush).

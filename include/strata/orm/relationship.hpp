@@ -249,6 +249,9 @@ public:
         context_.link(item.state().get(), false);
         return true;
     }
+    /// Loads the collection, if it is not loaded, without flushing first (the session's delete
+    /// cascade calls this: flushing then would write the object being deleted).
+    void load_for_change() { prepare_change(); }
     /// Objects added since the last flush.
     [[nodiscard]] const std::vector<ref<T>>& added() const noexcept { return added_; }
     /// Objects removed since the last flush.

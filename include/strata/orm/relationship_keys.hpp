@@ -112,6 +112,8 @@ struct key_operations<key_columns<First, Rest...>> {
                                   sql::strip_optional_t<schema::member_value_t<Rest>>...>;
     /// Number of columns.
     static constexpr std::size_t size = 1 + sizeof...(Rest);
+    /// The first column (the one whose options say ON DELETE).
+    static constexpr auto first_member = First;
     /// Whether any column may be NULL (a join on it may find nothing).
     static constexpr bool nullable =
         sql::is_optional_v<schema::member_value_t<First>> || (sql::is_optional_v<schema::member_value_t<Rest>> || ...);

@@ -41,7 +41,9 @@ TEST_CASE("create_all makes tables in foreign-key order and drop_all removes the
     for_each_backend([](strata::engine& engine) {
         strata::drop_all<order, user, membership>(engine);
         strata::create_all<order, membership, user>(engine);  // any order in, dependency order out
-        strata::create_all<order, membership, user>(engine, {.if_not_exists = true});  // idempotent
+        strata::create_all<order, membership, user>(engine);  // idempotent by default (SQLAlchemy's checkfirst)
+        CHECK_THROWS_AS((strata::create_all<order, membership, user>(engine, {.if_not_exists = false})),
+                        strata::programming_error);
         auto connection = engine.connect();
         seed(connection);
         CHECK(connection.scalar(strata::select(strata::count()).from<order>()) == 4);

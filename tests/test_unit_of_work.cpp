@@ -387,3 +387,20 @@ TEST_CASE("deleting a parent whose children's foreign key cannot be NULL fails w
         CHECK(count_rows(engine, "SELECT count(*) FROM books") == 4);
     });
 }
+
+TEST_CASE("assigning nullptr to a many-to-one clears it and nulls its foreign key") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        seed(engine, 1, 5);  // book 5 has publisher 1
+        strata::session session{engine};
+        auto item = session.get<book>(5);
+        auto previous = item->publisher_ref.get();
+        REQUIRE(previous);
+        REQUIRE(previous->books.size() == 1);
+        item->publisher_ref = nullptr;
+        CHECK(!item->publisher_ref.current());
+        CHECK(previous->books.size() == 0);  // the other side follows in memory
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 5 AND publisher_id IS NULL") == 1);
+    });
+}

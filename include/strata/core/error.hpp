@@ -180,6 +180,13 @@ class usage_error : public error {
 public:
     using error::error;
 };
+/// A flush's UPDATE or DELETE of an object matched no row: someone else deleted it, or its
+/// primary key was changed behind the session's back (SQLAlchemy's StaleDataError). The flush
+/// is rolled back rather than losing the change silently.
+class stale_data_error : public error {
+public:
+    using error::error;
+};
 
 }  // namespace strata
 

@@ -59,6 +59,8 @@ public:
     virtual void abandon_flush() noexcept = 0;
     /// Marks every object expired (after commit): the next load refreshes its values.
     virtual void expire_all() noexcept = 0;
+    /// The transaction committed: every object's row stays; all are expired.
+    virtual void commit() noexcept = 0;
     /// After rollback: pending objects are dropped, deleted ones restored, all expired.
     virtual void rollback() noexcept = 0;
     /// Whether any object of this model holds a loaded relationship target (cheap: no hashing).
@@ -265,7 +267,7 @@ public:
             for (std::size_t i = 0; i < info_.columns.size(); ++i)
                 if (columns >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
             auto rows = target.execute_parameters(statements_.insert(columns, returned), parameters_);
-            if (returned != 0) read_returned(rows, item->object, returned);
+            if (returned != 0) read_returned(rows, item->object, returned, "INSERT");
             // What the row holds now: anything this flush changes later (a key that was not
             // known yet, in a cycle) is found against it and written by an UPDATE.
             take_snapshot(*item);
@@ -299,7 +301,9 @@ public:
             auto rows = target.execute_parameters(statements_.update(changed, true), parameters_);
             // on_update columns the server set: read back, so the object and its snapshot agree
             if (const auto by_server = statements_.updated_by_server(changed))
-                read_returned(rows, item->object, by_server);
+                read_returned(rows, item->object, by_server, "UPDATE");
+            else if (rows.affected_rows() != 1)
+                throw_stale("UPDATE", *item);
         }
     }
 
@@ -320,7 +324,8 @@ public:
         for (const auto& item : deleted_) {
             parameters_.clear();
             for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
-            target.execute_parameters(statements_.remove(), parameters_);
+            if (target.execute_parameters(statements_.remove(), parameters_).affected_rows() != 1)
+                throw_stale("DELETE", *item);
         }
     }
 
@@ -331,6 +336,7 @@ public:
             relationship_changed_.clear();
         }
         for (const auto& [item, generated, returned] : inserted_) {
+            inserted_in_transaction_.push_back(item);
             item->status = object_status::persistent;
             item->row_written = false;
             item->touch_list = &touched_;  // snapshot taken at its INSERT (or at its post-update below)
@@ -362,6 +368,11 @@ public:
         updates_.clear();
     }
 
+    void commit() noexcept override {
+        inserted_in_transaction_.clear();  // their rows are here to stay
+        expire_all();
+    }
+
     void expire_all() noexcept override {
         map_.for_each([](const key_type<T>&, const state_ptr& item) { item->expired = true; });
     }
@@ -370,6 +381,22 @@ public:
         compare_all_ = true;
         for (auto& item : pending_) detach(*item);
         pending_.clear();
+        // Objects this transaction inserted have no row any more: detached, as pending ones are
+        // (kept persistent, a change to one would UPDATE nothing).
+        for (auto& item : inserted_in_transaction_)
+            if (item->status == object_status::persistent) untrack(item);
+        inserted_in_transaction_.clear();
+        // Unflushed changes are discarded, as SQLAlchemy's rollback does: each object's snapshot
+        // becomes what it holds now, so no flush writes it; expired, its next load overwrites it.
+        // Loaded relationships and their changes are forgotten, to be loaded again.
+        map_.for_each([](const key_type<T>&, const state_ptr& item) {
+            take_snapshot(*item);
+            if constexpr (has_relationship_members<T>)
+                for_each_relationship_member(item->object, [](auto& member) {
+                    member.clear_changes();
+                    member.unload();
+                });
+        });
         for (auto& item : deleted_) item->status = object_status::persistent;
         deleted_.clear();
         expire_all();
@@ -469,8 +496,8 @@ private:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);  ///< no generated key column
 
     /// Reads the columns of `returned` (in column order) from an INSERT's or UPDATE's RETURNING row.
-    void read_returned(result& rows, T& object, std::uint64_t returned) {
-        if (!rows.next()) throw internal_error("a RETURNING statement returned no row", "", "");
+    void read_returned(result& rows, T& object, std::uint64_t returned, std::string_view statement) {
+        if (!rows.next()) throw_stale(statement, object);
         std::size_t position = 0;
         for (std::size_t i = 0; i < info_.columns.size(); ++i)
             if (returned >> i & 1) info_.columns[i].read(&object, rows.driver_result(), position++);
@@ -812,12 +839,32 @@ private:
                        linked_key);
             target.execute_parameters(text, parameters_);
         };
-        for (const auto& removed : collection.removed()) write(sql.remove_one, removed);
-        for (const auto& added : collection.added()) write(sql.insert, added);
+        // A target being deleted takes all its rows with it (its own mapper deletes them)
+        for (const auto& removed : collection.removed())
+            if (removed.status() != object_status::deleted) write(sql.remove_one, removed);
+        for (const auto& added : collection.added())
+            if (added.status() != object_status::deleted) write(sql.insert, added);
     }
 
     [[nodiscard]] static std::uint64_t changed_columns(const state& item) noexcept {
         return detail::row_operations<T>::changed_columns(item.object, item.snapshot.data());
+    }
+
+    /// A flush's statement matched no row of this object.
+    [[noreturn]] void throw_stale(std::string_view statement, const T& object) const {
+        std::string key;
+        for (const auto index : info_.primary_key) {
+            const auto value = info_.columns[index].bind(&object);
+            key += (key.empty() ? "" : ", ") + std::string{info_.columns[index].name} + " = " +
+                   (value.kind() == value_kind::integer ? std::to_string(value.as_integer())
+                    : value.kind() == value_kind::text  ? "'" + std::string{value.as_text()} + "'"
+                                                        : std::string{"..."});
+        }
+        throw stale_data_error(std::string{statement} + " of " + std::string{info_.table} + " (" + key +
+                               ") matched no row: it was deleted, or its key changed, outside this session");
+    }
+    [[noreturn]] void throw_stale(std::string_view statement, const state& item) const {
+        throw_stale(statement, item.object);
     }
 
     void reset_generated_key(T& object, std::size_t column) const noexcept {
@@ -841,9 +888,10 @@ private:
     std::vector<std::pair<state_ptr, std::uint64_t>> updates_;
     std::vector<inserted_object> inserted_;
     std::vector<parameter> parameters_;
-    std::vector<state_ptr> relationship_changed_;  ///< objects whose relationships changed (prepare_flush)
-    touched_objects<T> touched_;                   ///< what an autoflush compares
-    bool compare_all_ = false;                     ///< the next flush compares every object
+    std::vector<state_ptr> relationship_changed_;     ///< objects whose relationships changed (prepare_flush)
+    std::vector<state_ptr> inserted_in_transaction_;  ///< what a rollback detaches (their rows go)
+    touched_objects<T> touched_;                      ///< what an autoflush compares
+    bool compare_all_ = false;                        ///< the next flush compares every object
 };
 
 }  // namespace strata::orm

@@ -111,17 +111,18 @@ constexpr bool is_inverse_of() {
 
 /// Keeps the other side of Element in step in memory when `target_state` joined or left it.
 template <class Element>
-void link(const relationship_context& context, void* target_state, bool added) {
+bool link(const relationship_context& context, void* target_state, bool added) {
     using traits = relationship_traits<Element>;
     using parent = typename traits::parent;
     using target = typename traits::target;
     auto& other = *static_cast<object_state<target>*>(target_state);
     const ref<parent> self{static_cast<object_state<parent>*>(context.parent_state)->shared_from_this()};
+    bool cancelled = false;
     for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
         if constexpr (is_inverse_of<Element, Inverse>()) {
             auto& member = other.object.*(relationship_traits<Inverse>::member);
             if constexpr (relationship_traits<Inverse>::collection) {
-                member.follow(self, added);
+                cancelled = member.follow(self, added) || cancelled;
             } else {
                 // a child moving to this parent leaves the loaded collection of its previous one
                 const auto previous = member.current();
@@ -141,6 +142,7 @@ void link(const relationship_context& context, void* target_state, bool added) {
             }
         }
     });
+    return cancelled;
 }
 
 /// The behavior of relationship Element (one constant per mapping element).

@@ -51,8 +51,10 @@ struct relationship_behavior {
     /// linked before its key is pointed.
     void (*load)(session&, void* parent_state, void* member, bool autoflush) = nullptr;
     /// Keeps the other side in memory in step: `target_state` (an object_state of the target) was
-    /// added to (`added`) or taken from this relationship.
-    void (*link)(const relationship_context&, void* target_state, bool added) = nullptr;
+    /// added to (`added`) or taken from this relationship. Returns whether the other side held the
+    /// opposite change, unflushed (a many-to-many link added on one side, removed on the other):
+    /// the two cancel out, and this side records nothing.
+    bool (*link)(const relationship_context&, void* target_state, bool added) = nullptr;
     std::string_view name;  ///< for lazy_load_forbidden messages
 };
 
@@ -71,8 +73,8 @@ struct relationship_context {
     /// Loads `member` through the session (check can_load() first).
     void load(void* member, bool autoflush) const { behavior->load(*owner, parent_state, member, autoflush); }
     /// Tells the other side that `target_state` joined or left this relationship.
-    void link(void* target_state, bool added) const {
-        if (behavior != nullptr && parent_state != nullptr) behavior->link(*this, target_state, added);
+    bool link(void* target_state, bool added) const {
+        return behavior != nullptr && parent_state != nullptr && behavior->link(*this, target_state, added);
     }
 };
 
@@ -129,6 +131,11 @@ public:
     /// book->writer = author: same as set(author).
     one& operator=(ref<T> target) {
         set(std::move(target));
+        return *this;
+    }
+    /// book->publisher_ref = nullptr: clears the reference (its foreign key becomes NULL at the next flush).
+    one& operator=(std::nullptr_t) {
+        set(ref<T>{});
         return *this;
     }
     /// The loaded target without loading (empty when unloaded or NULL).
@@ -234,8 +241,7 @@ public:
         prepare_change();
         if (std::find(items_.begin(), items_.end(), item) != items_.end()) return;
         items_.push_back(item);
-        record(item, true);
-        context_.link(item.state().get(), true);
+        if (!context_.link(item.state().get(), true)) record(item, true);
     }
     /// Removes an object; at the next flush its foreign key is set to NULL, or it is deleted when
     /// the relationship is declared with strata::delete_orphan (many-to-many: the association row
@@ -245,8 +251,7 @@ public:
         const auto found = std::find(items_.begin(), items_.end(), item);
         if (found == items_.end()) return false;
         items_.erase(found);
-        record(item, false);
-        context_.link(item.state().get(), false);
+        if (!context_.link(item.state().get(), false)) record(item, false);
         return true;
     }
     /// Loads the collection, if it is not loaded, without flushing first (the session's delete
@@ -264,12 +269,19 @@ public:
         removed_.clear();
     }
     /// Appends or removes an object without recording a change (the other side of a relationship
-    /// keeping in step: only one side writes).
-    void follow(const ref<T>& item, bool added) {
-        if (!loaded_) return;  // an unloaded collection reads the database's truth when loaded
+    /// keeping in step: only one side writes). An unflushed opposite change recorded here cancels
+    /// out (returns true): a link added here and removed there (or the reverse) is no change at all,
+    /// where writing both sides could INSERT and DELETE in the wrong order.
+    bool follow(const ref<T>& item, bool added) {
+        auto& opposite = added ? removed_ : added_;
+        const auto recorded = std::find(opposite.begin(), opposite.end(), item);
+        const bool cancelled = recorded != opposite.end();
+        if (cancelled) opposite.erase(recorded);
+        if (!loaded_) return cancelled;  // an unloaded collection reads the database's truth when loaded
         const auto found = std::find(items_.begin(), items_.end(), item);
         if (added && found == items_.end()) items_.push_back(item);
         if (!added && found != items_.end()) items_.erase(found);
+        return cancelled;
     }
 
     /// Calls `visit` with the state of each loaded object (the session's cycle check).

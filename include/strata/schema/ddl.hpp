@@ -1,7 +1,7 @@
 // strata/schema/ddl.hpp - CREATE TABLE / DROP TABLE for mapped models, per dialect.
 //
 //   strata::create_all<Author, Book>(engine);                 // foreign-key order, in one transaction
-//   strata::create_all<Author, Book>(engine, {.if_not_exists = true});
+//   strata::create_all<Author, Book>(engine, {.if_not_exists = false});   // an existing table is an error
 //   strata::drop_all<Author, Book>(engine);                   // reverse order
 #pragma once
 
@@ -22,7 +22,9 @@ namespace strata {
 
 /// Options of create_all / drop_all.
 struct ddl_options {
-    bool if_not_exists = false;  ///< CREATE TABLE IF NOT EXISTS / CREATE INDEX IF NOT EXISTS
+    /// CREATE TABLE IF NOT EXISTS / CREATE INDEX IF NOT EXISTS: create_all skips what exists, as
+    /// SQLAlchemy's checkfirst=True does by default.
+    bool if_not_exists = true;
     bool if_exists = true;       ///< DROP TABLE IF EXISTS
 };
 

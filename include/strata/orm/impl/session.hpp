@@ -49,7 +49,7 @@ STRATA_COMPILED_LINKAGE void session::commit() {
         connection_->commit();
         release_connection();
     }
-    for (auto& entry : mappers_) entry.second->expire_all();
+    for (auto& entry : mappers_) entry.second->commit();
 }
 
 STRATA_COMPILED_LINKAGE void session::rollback() {

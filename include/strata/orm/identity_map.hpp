@@ -347,6 +347,7 @@ public:
         for (const auto& [item, changed] : updates_) take_snapshot(*item);
         updates_.clear();
         for (const auto& item : deleted_) {
+            forget_relationships(*item);  // its row is gone; dropping its links also ends reference cycles
             map_.erase(key_of(item->object));
             leave_touch_list(*item);
             item->status = object_status::detached;
@@ -379,23 +380,26 @@ public:
 
     void rollback() noexcept override {
         compare_all_ = true;
-        for (auto& item : pending_) detach(*item);
+        // Loaded relationships and their changes are forgotten everywhere, to be loaded again
+        // (which also breaks the reference cycles of the objects dropped here).
+        for (auto& item : pending_) {
+            forget_relationships(*item);
+            detach(*item);
+        }
         pending_.clear();
         // Objects this transaction inserted have no row any more: detached, as pending ones are
         // (kept persistent, a change to one would UPDATE nothing).
-        for (auto& item : inserted_in_transaction_)
-            if (item->status == object_status::persistent) untrack(item);
+        for (auto& item : inserted_in_transaction_) {
+            if (item->status != object_status::persistent) continue;
+            forget_relationships(*item);
+            untrack(item);
+        }
         inserted_in_transaction_.clear();
         // Unflushed changes are discarded, as SQLAlchemy's rollback does: each object's snapshot
         // becomes what it holds now, so no flush writes it; expired, its next load overwrites it.
-        // Loaded relationships and their changes are forgotten, to be loaded again.
         map_.for_each([](const key_type<T>&, const state_ptr& item) {
             take_snapshot(*item);
-            if constexpr (has_relationship_members<T>)
-                for_each_relationship_member(item->object, [](auto& member) {
-                    member.clear_changes();
-                    member.unload();
-                });
+            forget_relationships(*item);
         });
         for (auto& item : deleted_) item->status = object_status::persistent;
         deleted_.clear();
@@ -505,6 +509,15 @@ private:
 
     /// A fresh state, its memory recycled from earlier objects of this size on this thread.
     static state_ptr new_state() { return std::allocate_shared<state>(strata::detail::recycling_allocator<state>{}); }
+
+    /// Unloads an object's relationships and drops their unflushed changes.
+    static void forget_relationships(state& item) noexcept {
+        if constexpr (has_relationship_members<T>)
+            for_each_relationship_member(item.object, [](auto& member) {
+                member.clear_changes();
+                member.unload();
+            });
+    }
 
     /// A released, unshared state made ready for a new row: the members the mapping does not name
     /// go back to their defaults (moving from a new T keeps a string's buffer in libstdc++).
@@ -690,6 +703,7 @@ private:
                     if (element.delete_orphan) {
                         mapper_in<child>(*owner_).remove(each.state());
                     } else if constexpr (child_key::all_nullable) {
+                        collection.remove(each);     // its many-to-one stops pointing here too
                         child_key::set_null(*each);  // through the handle: the next autoflush compares it
                     }
                 }

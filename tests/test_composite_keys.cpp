@@ -215,9 +215,10 @@ TEST_CASE("a composite one-to-many loads lazily in 1 + N, by selectinload in 2 w
             const auto orders = orders_by_key(session, strata::joinedload(&sales_order::lines));
             joined = lines_of(orders);
             REQUIRE(counter.count() == 1);
-            CHECK(contains(counter.statements()[0],
-                           "LEFT OUTER JOIN order_lines AS order_lines_1 ON order_lines_1.order_region = sales_orders.region "
-                           "AND order_lines_1.order_no = sales_orders.order_no"));
+            CHECK(contains(
+                counter.statements()[0],
+                "LEFT OUTER JOIN order_lines AS order_lines_1 ON order_lines_1.order_region = sales_orders.region "
+                "AND order_lines_1.order_no = sales_orders.order_no"));
             CHECK(orders.size() == 30);
         }
         REQUIRE(lazy.size() == 30);
@@ -281,9 +282,10 @@ TEST_CASE(
                                    .order_by(col<&order_line::id>)
                                    .all();
             REQUIRE(counter.count() == 1);
-            CHECK(contains(counter.statements()[0],
-                           "LEFT OUTER JOIN sales_orders AS sales_orders_1 ON sales_orders_1.region = order_lines.order_region "
-                           "AND sales_orders_1.order_no = order_lines.order_no"));
+            CHECK(contains(
+                counter.statements()[0],
+                "LEFT OUTER JOIN sales_orders AS sales_orders_1 ON sales_orders_1.region = order_lines.order_region "
+                "AND sales_orders_1.order_no = order_lines.order_no"));
             CHECK(lines[7]->order->region == "south");
             CHECK_FALSE(lines.back()->order.get());
             CHECK(counter.count() == 1);

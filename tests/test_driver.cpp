@@ -36,9 +36,10 @@ TEST_CASE("PostgreSQL text and binary result formats read the same values") {
         auto connection = engine.connect();
         auto [id, real, text, flag, time, bytes, numeric, small] =
             connection
-                .execute("SELECT $1::bigint, $2::float8, $3::text, $4::boolean, $5::timestamp, $6::bytea, "
-                         "12345678901234.5::numeric, 7::smallint",
-                         std::int64_t{-42}, 2.5, "text", true, moment, strata::blob{std::byte{0}, std::byte{255}})
+                .execute(
+                    "SELECT $1::bigint, $2::float8, $3::text, $4::boolean, $5::timestamp, $6::bytea, "
+                    "12345678901234.5::numeric, 7::smallint",
+                    std::int64_t{-42}, 2.5, "text", true, moment, strata::blob{std::byte{0}, std::byte{255}})
                 .one<std::int64_t, double, std::string, bool, strata::timestamp, strata::blob, double, int>();
         CHECK(id == -42);
         CHECK(real == 2.5);

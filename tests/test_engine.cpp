@@ -16,8 +16,9 @@ TEST_CASE("before- and after-execute listeners see every statement with its para
             before.emplace_back(event.sql);
             for (const auto& value : event.parameters) parameters.push_back(value.as_integer());
         });
-        const auto second = engine.listen(strata::event_kind::after_execute,
-                                          [&](const strata::execute_event& event) { elapsed.push_back(event.elapsed); });
+        const auto second = engine.listen(strata::event_kind::after_execute, [&](const strata::execute_event& event) {
+            elapsed.push_back(event.elapsed);
+        });
         auto connection = engine.connect();
         connection.execute("SELECT $1 + $2", 20, 22);
         connection.execute_script("SELECT 1");
@@ -59,9 +60,8 @@ TEST_CASE("echo logs statements, parameters and timings, never the password") {
         url += (url.find('?') == std::string::npos ? "?" : "&") + key + "=";
         for (char c : value) url += c == '=' ? std::string{"%3D"} : std::string{c};
     }
-    auto engine = strata::create_engine(url, {.echo = true, .echo_sink = [&](std::string_view line) {
-                                                  lines.emplace_back(line);
-                                              }});
+    auto engine = strata::create_engine(
+        url, {.echo = true, .echo_sink = [&](std::string_view line) { lines.emplace_back(line); }});
     auto connection = engine.connect();
     connection.execute("SELECT $1::text, $2::bigint", "hello", 7);
     REQUIRE(lines.size() == 2);
@@ -118,8 +118,9 @@ TEST_CASE("a pool-less engine opens a new connection per checkout") {
 }
 
 TEST_CASE("a checkout beyond pool_size plus max_overflow times out with pool_timeout") {
-    auto engine = strata::create_engine(strata::testing::sqlite_file_url("pool_limit"),
-                                        {.pool_size = 1, .max_overflow = 1, .pool_timeout = std::chrono::milliseconds{100}});
+    auto engine =
+        strata::create_engine(strata::testing::sqlite_file_url("pool_limit"),
+                              {.pool_size = 1, .max_overflow = 1, .pool_timeout = std::chrono::milliseconds{100}});
     auto first = engine.connect();
     auto second = engine.connect();
     CHECK(engine.pool_status().overflow == 1);

@@ -60,7 +60,8 @@ TEST_CASE("a missing parent row is a foreign_key_violation on both backends") {
         connection.execute_script("DROP TABLE IF EXISTS children");
         connection.execute_script("DROP TABLE IF EXISTS parents");
         connection.execute_script("CREATE TABLE parents (id INTEGER PRIMARY KEY)");
-        connection.execute_script("CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents (id))");
+        connection.execute_script(
+            "CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents (id))");
         CHECK_THROWS_AS(connection.execute("INSERT INTO children (id, parent_id) VALUES (1, $1)", 42),
                         strata::foreign_key_violation);
         // foreign_key_violation is an integrity_error is a database_error is a strata::error.

@@ -153,9 +153,8 @@ TEST_CASE("keyset pagination over (created_at, id) with repeating times visits 1
             std::set<std::int64_t> ids;
             for (const auto& [time, id] : seen) ids.insert(id);
             CHECK(ids.size() == 10'000);
-            const bool ordered = order == strata::sort_order::ascending
-                                     ? std::is_sorted(seen.begin(), seen.end())
-                                     : std::is_sorted(seen.rbegin(), seen.rend());
+            const bool ordered = order == strata::sort_order::ascending ? std::is_sorted(seen.begin(), seen.end())
+                                                                        : std::is_sorted(seen.rbegin(), seen.rend());
             CHECK(ordered);
         }
         strata::session session{engine};

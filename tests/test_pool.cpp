@@ -72,14 +72,17 @@ void stress(const strata::engine& engine) {
 }  // namespace
 
 TEST_CASE("64 threads x 500 checkouts on a pool of 5 + 10: no deadlock, only pool_timeout errors, all returned") {
-    const strata::engine_options options{.pool_size = 5, .max_overflow = 10, .pool_timeout = std::chrono::milliseconds{200}};
-    DYNAMIC_SECTION("on sqlite (file)") { stress(strata::create_engine(strata::testing::sqlite_file_url("stress"), options)); }
+    const strata::engine_options options{
+        .pool_size = 5, .max_overflow = 10, .pool_timeout = std::chrono::milliseconds{200}};
+    DYNAMIC_SECTION("on sqlite (file)") {
+        stress(strata::create_engine(strata::testing::sqlite_file_url("stress"), options));
+    }
     DYNAMIC_SECTION("on postgresql") { stress(strata::create_engine(postgresql_url(), options)); }
 }
 
 TEST_CASE("60 sessions hold a pool of 20 + 40; the 61st waits, then pool_timeout; a release lets a waiter in") {
-    auto engine = strata::create_engine(postgresql_url(),
-                                        {.pool_size = 20, .max_overflow = 40, .pool_timeout = std::chrono::milliseconds{300}});
+    auto engine = strata::create_engine(
+        postgresql_url(), {.pool_size = 20, .max_overflow = 40, .pool_timeout = std::chrono::milliseconds{300}});
     std::vector<std::unique_ptr<strata::session>> sessions;
     for (int i = 0; i < 60; ++i) {
         sessions.push_back(std::make_unique<strata::session>(engine));
@@ -172,8 +175,7 @@ TEST_CASE("a pool recovers from a server restart without restarting the program"
     auto engine = strata::create_engine(postgresql_url(), {.pool_size = 2, .pool_pre_ping = true});
     CHECK(engine.connect().execute("SELECT 1").scalar<int>() == 1);
     const std::string as_postgres = ::geteuid() == 0 ? "runuser -u postgres -- " : "";
-    const std::string command =
-        as_postgres + control + " -D " + data + " -m fast -w -t 60 restart > /dev/null 2>&1";
+    const std::string command = as_postgres + control + " -D " + data + " -m fast -w -t 60 restart > /dev/null 2>&1";
     REQUIRE(std::system(command.c_str()) == 0);
     CHECK(engine.connect().execute("SELECT 1").scalar<int>() == 1);  // pre-ping replaced the dead one
     strata::session session{engine};

@@ -89,9 +89,9 @@ TEST_CASE("many-to-many loads lazily, with selectinload in 2 statements and join
             strata::statement_counter counter{engine};
             const auto books = session.query<book>().options(strata::joinedload(&book::tags)).all();
             CHECK(counter.count() == 1);
-            CHECK(counter.statements()[0].find("LEFT OUTER JOIN book_tags AS book_tags_1 ON book_tags_1.book_id = books.id "
-                                               "LEFT OUTER JOIN tags AS tags_1 ON tags_1.id = book_tags_1.tag_id") !=
-                  std::string::npos);
+            CHECK(counter.statements()[0].find(
+                      "LEFT OUTER JOIN book_tags AS book_tags_1 ON book_tags_1.book_id = books.id "
+                      "LEFT OUTER JOIN tags AS tags_1 ON tags_1.id = book_tags_1.tag_id") != std::string::npos);
             CHECK(books.size() == 100);
             CHECK(tags_of(books) == lazy);
             CHECK(counter.count() == 1);
@@ -125,7 +125,8 @@ TEST_CASE("joinedload with innerjoin uses INNER JOIN for a not-nullable many-to-
         CHECK(counter.count() == 1);
         const auto sql = counter.statements()[0];
         CHECK(sql.find(" FROM books JOIN authors AS authors_1 ON authors_1.id = books.author_id "
-                       "LEFT OUTER JOIN publishers AS publishers_1 ON publishers_1.id = books.publisher_id") != std::string::npos);
+                       "LEFT OUTER JOIN publishers AS publishers_1 ON publishers_1.id = books.publisher_id") !=
+              std::string::npos);
     });
 }
 
@@ -151,10 +152,8 @@ TEST_CASE("joinedload of a collection with limit and offset counts parents, not 
         CHECK(sql.starts_with(
             "SELECT authors.id, authors.name, books_1.id, books_1.title, books_1.author_id, "
             "books_1.publisher_id FROM (SELECT authors.id, authors.name FROM authors WHERE authors.id > "));
-        CHECK(sql.find(
-                  ") AS authors LEFT OUTER JOIN books AS books_1 ON books_1.author_id = authors.id "
-                  "ORDER BY authors.id, books_1.id") !=
-              std::string::npos);
+        CHECK(sql.find(") AS authors LEFT OUTER JOIN books AS books_1 ON books_1.author_id = authors.id "
+                       "ORDER BY authors.id, books_1.id") != std::string::npos);
         // a many-to-many collection too, with a many-to-one joined beside it
         counter.reset();
         const auto books = session.query<book>()

@@ -50,9 +50,9 @@ TEST_CASE("add then commit INSERTs with RETURNING and fills the generated key") 
         CHECK(counter.count() == 0);  // nothing runs before the flush
         session.commit();
         CHECK(counter.count() == 2);
-        CHECK(counter.statements()[0] == "INSERT INTO users (email, name, age, score) VALUES (" + placeholder(engine, 1) +
-                                             ", " + placeholder(engine, 2) + ", " + placeholder(engine, 3) + ", " +
-                                             placeholder(engine, 4) + ") RETURNING id");
+        CHECK(counter.statements()[0] == "INSERT INTO users (email, name, age, score) VALUES (" +
+                                             placeholder(engine, 1) + ", " + placeholder(engine, 2) + ", " +
+                                             placeholder(engine, 3) + ", " + placeholder(engine, 4) + ") RETURNING id");
         CHECK(ada->id == 1);
         CHECK(bob->id == 2);
         CHECK(ada.status() == strata::object_status::persistent);
@@ -92,8 +92,8 @@ TEST_CASE("flush writes only the changed columns: UPDATE accounts SET balance = 
         account_row->balance -= 30;
         session.commit();
         REQUIRE(counter.count() == 1);
-        CHECK(counter.statements()[0] == "UPDATE accounts SET balance = " + placeholder(engine, 1) + " WHERE id = " +
-                                             placeholder(engine, 2));
+        CHECK(counter.statements()[0] ==
+              "UPDATE accounts SET balance = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
         strata::session check{engine};
         CHECK(check.get<account>(std::int64_t{1})->balance == 70);
     });
@@ -288,8 +288,8 @@ TEST_CASE("exists() issues one SELECT EXISTS (SELECT 1 ...) and loads no object"
         CHECK(session.query<user>().filter(col<&user::email> == "ada@example.com").exists());
         CHECK_FALSE(session.query<user>().filter(col<&user::email> == "nobody@example.com").exists());
         REQUIRE(counter.count() == 2);
-        CHECK(counter.statements()[0] == "SELECT EXISTS (SELECT 1 FROM users WHERE users.email = " +
-                                             placeholder(engine, 1) + ")");
+        CHECK(counter.statements()[0] ==
+              "SELECT EXISTS (SELECT 1 FROM users WHERE users.email = " + placeholder(engine, 1) + ")");
         CHECK(session.identity_count() == 0);
     });
 }
@@ -307,8 +307,8 @@ TEST_CASE("load_only selects only the named columns; unloaded ones are loud, nev
         counter.reset();
         session.flush();
         REQUIRE(counter.count() == 1);
-        CHECK(counter.statements()[0] == "UPDATE profiles SET name = " + placeholder(engine, 1) + " WHERE id = " +
-                                             placeholder(engine, 2));
+        CHECK(counter.statements()[0] ==
+              "UPDATE profiles SET name = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
         session.refresh(slim);
         CHECK(slim->bio.value() == std::string(1000, 'x'));
         CHECK(slim->name == "B");

@@ -48,10 +48,9 @@ TEST_CASE("OFFSET without LIMIT gets SQLite's LIMIT -1") {
 }
 
 TEST_CASE("boolean operators parenthesize by precedence") {
-    const auto query = strata::select(col<&user::id>).where(
-        (col<&user::age> < 10 || col<&user::age> > 60) && !(col<&user::score> == 0.0));
-    CHECK(pg(query) ==
-          "SELECT users.id FROM users WHERE (users.age < $1 OR users.age > $2) AND NOT users.score = $3");
+    const auto query = strata::select(col<&user::id>)
+                           .where((col<&user::age> < 10 || col<&user::age> > 60) && !(col<&user::score> == 0.0));
+    CHECK(pg(query) == "SELECT users.id FROM users WHERE (users.age < $1 OR users.age > $2) AND NOT users.score = $3");
     const auto arithmetic = strata::select(col<&user::score> * 2 - (col<&user::score> - 1) / 3);
     CHECK(pg(arithmetic) == "SELECT users.score * $1 - (users.score - $2) / $3 FROM users");
 }
@@ -67,8 +66,9 @@ TEST_CASE("IN with a range, an empty range, a subquery; NOT IN; BETWEEN; IS NULL
     CHECK(pg(strata::select(col<&user::id>).where(col<&user::id>.not_in(std::vector<std::int64_t>{}))) ==
           "SELECT users.id FROM users WHERE 1 = 1");
     const auto buyers = strata::select(col<&order::user_id>).where(col<&order::total> > 100);
-    CHECK(pg(strata::select(col<&user::email>).where(col<&user::id>.in_(buyers))) ==
-          "SELECT users.email FROM users WHERE users.id IN (SELECT orders.user_id FROM orders WHERE orders.total > $1)");
+    CHECK(
+        pg(strata::select(col<&user::email>).where(col<&user::id>.in_(buyers))) ==
+        "SELECT users.email FROM users WHERE users.id IN (SELECT orders.user_id FROM orders WHERE orders.total > $1)");
     CHECK(pg(strata::select(col<&user::id>).where(col<&user::age>.between(18, 65))) ==
           "SELECT users.id FROM users WHERE users.age BETWEEN $1 AND $2");
     CHECK(pg(strata::select(col<&user::id>).where(col<&user::age>.is_null() || col<&order::note>.is_not_null())) ==
@@ -85,13 +85,13 @@ TEST_CASE("LIKE is the same on both; ILIKE becomes lower() LIKE lower() on SQLit
 }
 
 TEST_CASE("aggregates, functions, labels, GROUP BY and HAVING") {
-    const auto report = strata::select(col<&order::user_id>, strata::sum(col<&order::total>).label("total"),
-                                       strata::count(), strata::count_distinct(col<&order::note>),
-                                       strata::avg(col<&order::total>), strata::min(col<&order::total>),
-                                       strata::max(col<&order::total>))
-                            .group_by(col<&order::user_id>)
-                            .having(strata::count() > 1)
-                            .order_by(col<&order::user_id>);
+    const auto report =
+        strata::select(col<&order::user_id>, strata::sum(col<&order::total>).label("total"), strata::count(),
+                       strata::count_distinct(col<&order::note>), strata::avg(col<&order::total>),
+                       strata::min(col<&order::total>), strata::max(col<&order::total>))
+            .group_by(col<&order::user_id>)
+            .having(strata::count() > 1)
+            .order_by(col<&order::user_id>);
     CHECK(pg(report) ==
           "SELECT orders.user_id, sum(orders.total) AS total, count(*), count(DISTINCT orders.note), "
           "avg(orders.total), min(orders.total), max(orders.total) FROM orders GROUP BY orders.user_id "
@@ -106,9 +106,9 @@ TEST_CASE("aggregates, functions, labels, GROUP BY and HAVING") {
 }
 
 TEST_CASE("aggregate result types follow SQL: sum is optional, count is not") {
-    const auto statement = strata::select(strata::sum(col<&order::total>), strata::count(),
-                                          strata::avg(col<&order::total>), strata::max(col<&user::name>),
-                                          strata::coalesce(col<&order::note>, std::string{"-"}));
+    const auto statement =
+        strata::select(strata::sum(col<&order::total>), strata::count(), strata::avg(col<&order::total>),
+                       strata::max(col<&user::name>), strata::coalesce(col<&order::note>, std::string{"-"}));
     using row = decltype(statement)::row_type;
     STATIC_REQUIRE(std::is_same_v<row, std::tuple<std::optional<std::int64_t>, std::int64_t, std::optional<double>,
                                                   std::optional<std::string>, std::string>>);
@@ -117,9 +117,11 @@ TEST_CASE("aggregate result types follow SQL: sum is optional, count is not") {
 }
 
 TEST_CASE("CASE WHEN with and without ELSE") {
-    const auto bucket = strata::case_when(col<&user::age> < 18, "minor").when(col<&user::age> < 65, "adult").else_("senior");
+    const auto bucket =
+        strata::case_when(col<&user::age> < 18, "minor").when(col<&user::age> < 65, "adult").else_("senior");
     CHECK(pg(strata::select(col<&user::id>, bucket.label("bucket"))) ==
-          "SELECT users.id, CASE WHEN users.age < $1 THEN $2 WHEN users.age < $3 THEN $4 ELSE $5 END AS bucket FROM users");
+          "SELECT users.id, CASE WHEN users.age < $1 THEN $2 WHEN users.age < $3 THEN $4 ELSE $5 END AS bucket FROM "
+          "users");
     const auto maybe = strata::case_when(col<&user::score> > 1.0, col<&user::name>).end();
     STATIC_REQUIRE(std::is_same_v<decltype(maybe)::value_type, std::optional<std::string>>);
     CHECK(lite(strata::select(maybe)) == "SELECT CASE WHEN users.score > ? THEN users.name END FROM users");
@@ -156,7 +158,8 @@ TEST_CASE("joins with explicit ON clauses, DISTINCT, NULLS FIRST/LAST") {
 }
 
 TEST_CASE("EXISTS, scalar and correlated subqueries") {
-    const auto has_orders = strata::exists(strata::select(col<&order::id>).where(col<&order::user_id> == col<&user::id>));
+    const auto has_orders =
+        strata::exists(strata::select(col<&order::id>).where(col<&order::user_id> == col<&user::id>));
     CHECK(pg(strata::select(col<&user::name>).where(has_orders)) ==
           "SELECT users.name FROM users WHERE EXISTS (SELECT orders.id FROM orders WHERE orders.user_id = users.id)");
     CHECK(pg(strata::select(strata::exists(strata::select(col<&user::id>).where(col<&user::email> == "a@b")))) ==
@@ -172,12 +175,15 @@ TEST_CASE("EXISTS, scalar and correlated subqueries") {
 
 TEST_CASE("FOR UPDATE variants on PostgreSQL are left out on SQLite") {
     const auto base = strata::select(col<&account::id>, col<&account::balance>).where(col<&account::id> == 1);
-    CHECK(pg(base.for_update()) == "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = $1 FOR UPDATE");
+    CHECK(pg(base.for_update()) ==
+          "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = $1 FOR UPDATE");
     CHECK(pg(base.for_update({.nowait = true})) ==
           "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = $1 FOR UPDATE NOWAIT");
-    CHECK(pg(base.for_update({.skip_locked = true, .of = {strata::table_of<account>()}})) ==
-          "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = $1 FOR UPDATE OF accounts SKIP LOCKED");
-    CHECK(pg(base.for_share()) == "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = $1 FOR SHARE");
+    CHECK(
+        pg(base.for_update({.skip_locked = true, .of = {strata::table_of<account>()}})) ==
+        "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = $1 FOR UPDATE OF accounts SKIP LOCKED");
+    CHECK(pg(base.for_share()) ==
+          "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = $1 FOR SHARE");
     CHECK(pg(base.for_no_key_update()).ends_with("FOR NO KEY UPDATE"));
     CHECK(pg(base.for_key_share()).ends_with("FOR KEY SHARE"));
     CHECK(lite(base.for_update({.nowait = true})) ==
@@ -197,8 +203,11 @@ TEST_CASE("INSERT, UPDATE and DELETE with RETURNING; UPDATE and DELETE columns a
                             .set(col<&account::balance>, col<&account::balance> - 10)
                             .where(col<&account::id> == 7);
     CHECK(pg(update) == "UPDATE accounts SET balance = balance - $1 WHERE id = $2");
-    CHECK(pg(strata::update<account>().set(col<&account::balance>, 5).where(col<&account::id> == 1).returning(
-              col<&account::balance>)) == "UPDATE accounts SET balance = $1 WHERE id = $2 RETURNING balance");
+    CHECK(pg(strata::update<account>()
+                 .set(col<&account::balance>, 5)
+                 .where(col<&account::id> == 1)
+                 .returning(col<&account::balance>)) ==
+          "UPDATE accounts SET balance = $1 WHERE id = $2 RETURNING balance");
     CHECK(lite(strata::delete_from<order>().where(col<&order::total> < 0)) == "DELETE FROM orders WHERE total < ?");
     CHECK(pg(strata::delete_from<order>().returning(col<&order::id>)) == "DELETE FROM orders RETURNING id");
     CHECK_THROWS_AS(strata::update<account>().compile(dialect::sqlite), strata::usage_error);
@@ -212,12 +221,14 @@ TEST_CASE("reserved words as table and column names are quoted") {
     CHECK(pg(query) ==
           "SELECT \"order\".\"user\", \"order\".\"group\" FROM \"order\" WHERE \"order\".\"group\" > $1 "
           "ORDER BY \"order\".\"user\"");
-    CHECK(pg(strata::update<keyword_table>().set(col<&keyword_table::user>, "x")) == "UPDATE \"order\" SET \"user\" = $1");
+    CHECK(pg(strata::update<keyword_table>().set(col<&keyword_table::user>, "x")) ==
+          "UPDATE \"order\" SET \"user\" = $1");
 }
 
 TEST_CASE("values are always parameters, never SQL text") {
     const std::string hostile = "x'; DROP TABLE users; -- /* $1 ? */";
-    const auto compiled = strata::select(col<&user::id>).where(col<&user::name> == hostile).compile(dialect::postgresql);
+    const auto compiled =
+        strata::select(col<&user::id>).where(col<&user::name> == hostile).compile(dialect::postgresql);
     CHECK(compiled.sql == "SELECT users.id FROM users WHERE users.name = $1");
     CHECK(compiled.parameters.at(0).as_text() == hostile);
 }
@@ -233,8 +244,8 @@ TEST_CASE("select statements are generative: building on one leaves it unchanged
 
 TEST_CASE("the same statement shape with new values reuses the compiled text") {
     for (int value = 0; value < 3; ++value) {
-        const auto compiled = strata::select(col<&user::id>).where(col<&user::age> == value).limit(value + 1)
-                                  .compile(dialect::sqlite);
+        const auto compiled =
+            strata::select(col<&user::id>).where(col<&user::age> == value).limit(value + 1).compile(dialect::sqlite);
         CHECK(compiled.sql == "SELECT users.id FROM users WHERE users.age = ? LIMIT ?");
         CHECK(compiled.parameters.at(0).as_integer() == value);
         CHECK(compiled.parameters.at(1).as_integer() == value + 1);

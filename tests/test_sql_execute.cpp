@@ -32,7 +32,8 @@ void seed(strata::connection& connection) {
     }
     const std::int64_t orders[][2] = {{1, 100}, {1, 250}, {2, 40}, {3, 500}};
     for (const auto& [user_id, total] : orders)
-        connection.execute(strata::insert<order>().value(col<&order::user_id>, user_id).value(col<&order::total>, total));
+        connection.execute(
+            strata::insert<order>().value(col<&order::user_id>, user_id).value(col<&order::total>, total));
 }
 
 }  // namespace
@@ -50,20 +51,21 @@ TEST_CASE("create_all makes tables in foreign-key order and drop_all removes the
         // ON DELETE CASCADE from the mapping: deleting a user deletes their orders.
         CHECK(connection.execute(strata::delete_from<user>().where(col<&user::id> == 1)) == 1);
         CHECK(connection.scalar(strata::select(strata::count()).from<order>()) == 2);
-        CHECK_THROWS_AS(connection.execute(strata::insert<order>().value(col<&order::user_id>, 99).value(
-                            col<&order::total>, 1)),
-                        strata::foreign_key_violation);
+        CHECK_THROWS_AS(
+            connection.execute(strata::insert<order>().value(col<&order::user_id>, 99).value(col<&order::total>, 1)),
+            strata::foreign_key_violation);
         // Composite key, multi-column unique constraint and server defaults.
-        connection.execute(strata::insert<membership>().value(col<&membership::user_id>, 2).value(
-            col<&membership::group_id>, 7));
+        connection.execute(
+            strata::insert<membership>().value(col<&membership::user_id>, 2).value(col<&membership::group_id>, 7));
         const auto [role, joined] =
             connection.execute(strata::select(col<&membership::role>, col<&membership::joined_at>)).at(0);
         CHECK(role == "member");
         CHECK(joined.has_value());
-        CHECK_THROWS_AS(connection.execute(strata::insert<membership>().value(col<&membership::user_id>, 3).value(
-                            col<&membership::group_id>, 7)),
-                        strata::unique_violation);  // UNIQUE (group_id, role)
-        connection.close();  // a memory database has one connection: give it back before drop_all takes it
+        CHECK_THROWS_AS(
+            connection.execute(
+                strata::insert<membership>().value(col<&membership::user_id>, 3).value(col<&membership::group_id>, 7)),
+            strata::unique_violation);  // UNIQUE (group_id, role)
+        connection.close();             // a memory database has one connection: give it back before drop_all takes it
         strata::drop_all<order, user, membership>(engine);
         CHECK_THROWS_AS(engine.connect().execute("SELECT count(*) FROM users"), strata::programming_error);
     });
@@ -82,13 +84,15 @@ TEST_CASE("INSERT ... RETURNING gives generated keys and UPDATE/DELETE give row 
         CHECK(std::get<0>(inserted[0]) == 1);
         CHECK(std::get<1>(inserted[0]) == "X");
         seed(connection);
-        CHECK(connection.execute(strata::update<user>().set(col<&user::score>, col<&user::score> + 10).where(
-                  col<&user::age> > 15)) == 3);
+        CHECK(connection.execute(
+                  strata::update<user>().set(col<&user::score>, col<&user::score> + 10).where(col<&user::age> > 15)) ==
+              3);
         const auto updated = connection.execute(
             strata::update<user>().set(col<&user::name>, "Zed").where(col<&user::id> == 1).returning(col<&user::name>));
         CHECK(updated == std::vector<std::tuple<std::string>>{{"Zed"}});
-        CHECK(connection.execute(strata::delete_from<user>().where(col<&user::email>.like("Eve%")).returning(
-                  col<&user::email>)) == std::vector<std::tuple<std::string>>{{"Eve@example.com"}});
+        CHECK(connection.execute(
+                  strata::delete_from<user>().where(col<&user::email>.like("Eve%")).returning(col<&user::email>)) ==
+              std::vector<std::tuple<std::string>>{{"Eve@example.com"}});
         CHECK(connection.execute(strata::delete_from<user>().where(col<&user::age>.is_null())) == 1);  // user X
     });
 }
@@ -100,7 +104,8 @@ TEST_CASE("WHERE operators select the rows SQL says") {
         seed(connection);
         auto ids = [&connection](const auto& condition) {
             std::vector<std::int64_t> result;
-            for (const auto& [id] : connection.execute(strata::select(col<&user::id>).where(condition).order_by(col<&user::id>)))
+            for (const auto& [id] :
+                 connection.execute(strata::select(col<&user::id>).where(condition).order_by(col<&user::id>)))
                 result.push_back(id);
             return result;
         };
@@ -114,10 +119,12 @@ TEST_CASE("WHERE operators select the rows SQL says") {
         CHECK(ids(col<&user::id>.not_in(list{})) == list{1, 2, 3, 4, 5});
         CHECK(ids(col<&user::age>.between(15, 35)) == list{2, 3});
         CHECK(ids(col<&user::age>.is_null()) == list{5});
-        CHECK(ids(col<&user::name>.like("%e%")) == list{4, 5});  // LIKE is case-sensitive on both... for ASCII on SQLite?
+        CHECK(ids(col<&user::name>.like("%e%")) ==
+              list{4, 5});  // LIKE is case-sensitive on both... for ASCII on SQLite?
         CHECK(ids(col<&user::name>.ilike("B%")) == list{2});
         CHECK(ids(col<&user::score> * 2 > 5.0) == list{3, 4, 5});
-        CHECK(ids(col<&user::id>.in_(strata::select(col<&order::user_id>).where(col<&order::total> > 90))) == list{1, 3});
+        CHECK(ids(col<&user::id>.in_(strata::select(col<&order::user_id>).where(col<&order::total> > 90))) ==
+              list{1, 3});
         CHECK(ids(strata::exists(strata::select(col<&order::id>).where(col<&order::user_id> == col<&user::id>))) ==
               list{1, 2, 3});
         CHECK(ids(strata::tuple(col<&user::age>, col<&user::id>) > strata::tuple(20, 2)) == list{3, 4});
@@ -138,7 +145,8 @@ TEST_CASE("aggregates with GROUP BY and HAVING return typed rows, NULL for empty
         CHECK(totals[0] == std::tuple{std::int64_t{1}, std::optional<std::int64_t>{350}, std::int64_t{2},
                                       std::optional<double>{175.0}});
         CHECK(std::get<1>(totals[2]) == 500);
-        const auto empty = connection.scalar(strata::select(strata::sum(col<&order::total>)).where(col<&order::total> < 0));
+        const auto empty =
+            connection.scalar(strata::select(strata::sum(col<&order::total>)).where(col<&order::total> < 0));
         CHECK_FALSE(empty.has_value());
         CHECK(connection.scalar(strata::select(strata::max(col<&user::name>))) == std::optional<std::string>{"bob"});
         CHECK(connection.scalar(strata::select(strata::count_distinct(col<&order::user_id>))) == 3);
@@ -176,16 +184,20 @@ TEST_CASE("functions, CASE, labels, joins and correlated subqueries run on both 
         CHECK(std::get<1>(outer[0]) == 2);
         CHECK(std::get<1>(outer[4]) == 0);
 
-        const auto order_count =
-            strata::select(strata::count()).from<order>().where(col<&order::user_id> == col<&user::id>).scalar_subquery();
+        const auto order_count = strata::select(strata::count())
+                                     .from<order>()
+                                     .where(col<&order::user_id> == col<&user::id>)
+                                     .scalar_subquery();
         const auto counted = connection.execute(
             strata::select(col<&user::name>, order_count.label("orders")).order_by(col<&user::id>).limit(2));
         CHECK(counted == std::vector<std::tuple<std::string, std::optional<std::int64_t>>>{{"Ada", 2}, {"bob", 1}});
         const auto biggest = strata::select(strata::max(col<&order::total>)).scalar_subquery();
         CHECK(connection.scalar(strata::select(col<&order::user_id>).where(col<&order::total> == biggest)) == 3);
-        CHECK(connection.scalar(strata::select(strata::exists(
-                  strata::select(col<&user::id>).where(col<&user::email> == "Cy@example.com")))));
-        CHECK(connection.execute(strata::select(col<&user::id>).distinct().where(col<&user::id> < 3).offset(1)).size() == 1);
+        CHECK(connection.scalar(strata::select(
+            strata::exists(strata::select(col<&user::id>).where(col<&user::email> == "Cy@example.com")))));
+        CHECK(
+            connection.execute(strata::select(col<&user::id>).distinct().where(col<&user::id> < 3).offset(1)).size() ==
+            1);
     });
 }
 
@@ -225,9 +237,16 @@ TEST_CASE("hostile strings round-trip as values and are never spliced into SQL")
     for_each_backend([](strata::engine& engine) {
         fresh_tables<order, user>(engine);
         auto connection = engine.connect();
-        const std::vector<std::string> hostile{
-            "'; DROP TABLE users; --", "\" OR 1=1 --", "/* comment */", "-- line comment", "semi;colon;",
-            "back\\slash", "$1 ? :name @x", "Ünïcödé ✓ 日本語 🦀", std::string(10000, '\''), "tab\tnew\nline"};
+        const std::vector<std::string> hostile{"'; DROP TABLE users; --",
+                                               "\" OR 1=1 --",
+                                               "/* comment */",
+                                               "-- line comment",
+                                               "semi;colon;",
+                                               "back\\slash",
+                                               "$1 ? :name @x",
+                                               "Ünïcödé ✓ 日本語 🦀",
+                                               std::string(10000, '\''),
+                                               "tab\tnew\nline"};
         std::int64_t id = 0;
         for (const auto& text : hostile) {
             ++id;
@@ -242,7 +261,8 @@ TEST_CASE("hostile strings round-trip as values and are never spliced into SQL")
             REQUIRE(found.size() == 1);
             CHECK(std::get<0>(found[0]) == text);
         }
-        CHECK(connection.scalar(strata::select(strata::count()).from<user>()) == static_cast<std::int64_t>(hostile.size()));
+        CHECK(connection.scalar(strata::select(strata::count()).from<user>()) ==
+              static_cast<std::int64_t>(hostile.size()));
     });
 }
 
@@ -250,9 +270,10 @@ TEST_CASE("reserved words work as table and column names") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<keyword_table>(engine);
         auto connection = engine.connect();
-        connection.execute(strata::insert<keyword_table>().value(col<&keyword_table::user>, "u").value(
-            col<&keyword_table::group>, 3));
-        connection.execute(strata::update<keyword_table>().set(col<&keyword_table::group>, col<&keyword_table::group> + 1));
+        connection.execute(
+            strata::insert<keyword_table>().value(col<&keyword_table::user>, "u").value(col<&keyword_table::group>, 3));
+        connection.execute(
+            strata::update<keyword_table>().set(col<&keyword_table::group>, col<&keyword_table::group> + 1));
         CHECK(connection.execute(strata::select(col<&keyword_table::user>, col<&keyword_table::group>)
                                      .where(col<&keyword_table::group> > 1)
                                      .order_by(col<&keyword_table::user>)) ==
@@ -278,9 +299,10 @@ TEST_CASE("typed rows stream one at a time and read into structs") {
             std::int64_t user_id;
             std::optional<std::int64_t> total;
         };
-        const auto summaries = connection.execute_into<summary>(
-            strata::select(col<&order::user_id>, strata::sum(col<&order::total>)).group_by(col<&order::user_id>).order_by(
-                col<&order::user_id>));
+        const auto summaries =
+            connection.execute_into<summary>(strata::select(col<&order::user_id>, strata::sum(col<&order::total>))
+                                                 .group_by(col<&order::user_id>)
+                                                 .order_by(col<&order::user_id>));
         REQUIRE(summaries.size() == 3);
         CHECK(summaries[0].user_id == 1);
         CHECK(summaries[0].total == 350);

@@ -37,10 +37,11 @@ void seed_profiles(const strata::engine& engine, int count) {
     strata::drop_all<models::profile>(engine);
     strata::create_all<models::profile>(engine);
     auto connection = engine.connect();
-    connection.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
-                       "INSERT INTO profiles (id, email, name, bio) SELECT i, 'u' || i || '@example.com', 'name ' || i, "
-                       "'bio ' || i FROM n",
-                       count);
+    connection.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
+        "INSERT INTO profiles (id, email, name, bio) SELECT i, 'u' || i || '@example.com', 'name ' || i, "
+        "'bio ' || i FROM n",
+        count);
 }
 }  // namespace
 
@@ -174,10 +175,10 @@ TEST_CASE("yield_per combines with load_only, and selectinload issues one IN sta
         {
             strata::session session{engine};
             std::size_t rows = 0;
-            for (const auto& item : session.query<models::profile>()
-                                        .options(strata::load_only(&models::profile::id, &models::profile::email,
-                                                                   &models::profile::name))
-                                        .yield_per(1000)) {
+            for (const auto& item :
+                 session.query<models::profile>()
+                     .options(strata::load_only(&models::profile::id, &models::profile::email, &models::profile::name))
+                     .yield_per(1000)) {
                 CHECK_FALSE(item->bio.is_loaded());
                 ++rows;
             }

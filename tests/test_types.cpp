@@ -45,9 +45,12 @@ template <>
 struct strata::type_traits<color> : strata::stored_as<std::string, color> {
     static std::string to_storage(color value) {
         switch (value) {
-            case color::red: return "red";
-            case color::green: return "green";
-            case color::blue: return "blue";
+            case color::red:
+                return "red";
+            case color::green:
+                return "green";
+            case color::blue:
+                return "blue";
         }
         return "red";
     }
@@ -179,9 +182,9 @@ TEST_CASE("NULL reads as std::nullopt and only into std::optional") {
         create_values_table(connection);
         connection.execute("INSERT INTO typed_values (id, big, text_value) VALUES (1, $1, $2)",
                            std::optional<std::int64_t>{}, std::optional<std::string>{});
-        auto [big, text, time] = connection.execute("SELECT big, text_value, time_value FROM typed_values")
-                                     .one<std::optional<std::int64_t>, std::optional<std::string>,
-                                          std::optional<strata::timestamp>>();
+        auto [big, text, time] =
+            connection.execute("SELECT big, text_value, time_value FROM typed_values")
+                .one<std::optional<std::int64_t>, std::optional<std::string>, std::optional<strata::timestamp>>();
         CHECK_FALSE(big.has_value());
         CHECK_FALSE(text.has_value());
         CHECK_FALSE(time.has_value());
@@ -267,7 +270,8 @@ TEST_CASE("rows read as tuples, by column, and by iteration") {
         auto connection = engine.connect();
         create_values_table(connection);
         for (int i = 1; i <= 3; ++i)
-            connection.execute("INSERT INTO typed_values (id, text_value) VALUES ($1, $2)", i, "row " + std::to_string(i));
+            connection.execute("INSERT INTO typed_values (id, text_value) VALUES ($1, $2)", i,
+                               "row " + std::to_string(i));
         auto rows = connection.execute("SELECT id, text_value FROM typed_values ORDER BY id").all<int, std::string>();
         REQUIRE(rows.size() == 3);
         CHECK(rows[2] == std::tuple{3, std::string{"row 3"}});

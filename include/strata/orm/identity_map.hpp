@@ -148,7 +148,10 @@ public:
                 throw;
             }
         }
-        if (status == object_status::pending) detach(*target);
+        if (status == object_status::pending) {
+            if constexpr (has_relationship_members<T>) unlink_everywhere(*target);
+            detach(*target);
+        }
     }
 
     /// Stops tracking an object.
@@ -204,6 +207,13 @@ public:
         *slot = created;
         if (created_here) *created_here = true;
         return ref<T>{std::move(created)};
+    }
+
+    /// Calls `visit(state_ptr)` for every object held, pending ones included.
+    template <class Visit>
+    void for_each_object(Visit&& visit) {
+        map_.for_each([&](const key_type<T>&, const state_ptr& item) { visit(item); });
+        for (const auto& item : pending_) visit(item);
     }
 
     /// Makes room for `additional` more objects (a query that knows its row count calls this).
@@ -321,6 +331,8 @@ public:
     }
 
     void write_deletes(connection& target) override {
+        if constexpr (has_relationship_members<T>)
+            if constexpr (self_referential()) order_children_first();
         for (const auto& item : deleted_) {
             parameters_.clear();
             for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
@@ -347,7 +359,9 @@ public:
         for (const auto& [item, changed] : updates_) take_snapshot(*item);
         updates_.clear();
         for (const auto& item : deleted_) {
-            forget_relationships(*item);  // its row is gone; dropping its links also ends reference cycles
+            // Its row is gone: it leaves the loaded collections and references that held it (and
+            // dropping its own links ends reference cycles).
+            if constexpr (has_relationship_members<T>) unlink_everywhere(*item);
             map_.erase(key_of(item->object));
             leave_touch_list(*item);
             item->status = object_status::detached;
@@ -693,13 +707,10 @@ private:
                     if (!element.delete_orphan && !child_key::all_nullable) return;
                     collection.load_for_change();
                 }
-                using parent_key = key_operations<typename traits::parent_keys>;
-                if (parent_key::is_null(item.object)) return;
-                const typename child_key::value_type key{parent_key::values(item.object)};
                 const std::vector<ref<child>> children = collection.items();
                 for (const auto& each : children) {
-                    // one that moved to another parent meanwhile stays; a new one is not pointed yet
-                    if (each.status() != object_status::pending && !child_key::equals(object_of(each), key)) continue;
+                    // The collection (loaded and kept in step with unflushed moves) says who the
+                    // children are; their foreign keys may not be pointed yet.
                     if (element.delete_orphan) {
                         mapper_in<child>(*owner_).remove(each.state());
                     } else if constexpr (child_key::all_nullable) {
@@ -709,6 +720,22 @@ private:
                 }
             }
         });
+    }
+
+    /// Takes a dropped new object, or a deleted one, out of every loaded relationship that holds
+    /// it (a parent's collection would otherwise list it, and a flush write a link to a row that
+    /// does not exist).
+    void unlink_everywhere(state& item) {
+        for_each_relationship_member(item.object, [](auto& member) {
+            using member_type = std::remove_cvref_t<decltype(member)>;
+            if constexpr (requires { member.weaken(); }) {  // one<U>
+                if (member.is_loaded() && member.current()) member.set(ref<typename member_type::target_type>{});
+            } else if (member.is_loaded()) {  // many<U>
+                const auto linked = member.items();
+                for (const auto& other : linked) member.remove(other);
+            }
+        });
+        forget_relationships(item);
     }
 
     /// Undoes remove()'s own step when its cascade failed (a lazy load, say).
@@ -743,56 +770,79 @@ private:
     /// they were added in: each row goes in with its parent's key, in one INSERT. Objects on a
     /// cycle keep their relative order; write_updates points them after.
     void order_parents_first() {
-        std::unordered_map<const state*, std::size_t> position;
-        for (std::size_t i = 0; i < pending_.size(); ++i) position.emplace(pending_[i].get(), i);
-        std::vector<std::vector<std::size_t>> parents_of(pending_.size());
-        bool any = false;
-        const auto depends = [&](const state* child, const state* parent) {
-            const auto from = position.find(child);
-            const auto to = position.find(parent);
-            if (from == position.end() || to == position.end() || from == to) return;
-            parents_of[from->second].push_back(to->second);
-            any = true;
-        };
-        for (const auto& item : pending_) {
+        order_after(pending_, [](const state_ptr& item, const auto& after) {
             for_each_relationship_element<T>([&]<class Element>(const Element&) {
                 if constexpr (refers_to_own_model<Element>) {
                     const auto& member = item->object.*(relationship_traits<Element>::member);
                     if constexpr (relationship_traits<Element>::collection) {
-                        for (const auto& added : member.added()) depends(added.state().get(), item.get());
+                        for (const auto& added : member.added()) after(added.state().get(), item.get());
                     } else if (member.changed()) {
-                        if (const auto referenced = member.current()) depends(item.get(), referenced.state().get());
+                        if (const auto referenced = member.current()) after(item.get(), referenced.state().get());
                     }
                 }
             });
-        }
+        });
+    }
+
+    /// Orders the deleted objects of a self-referential model so that a row still referencing
+    /// another deleted row (a child in its collection, removed by the cascade or not) goes first:
+    /// deleting the parent first fails on the foreign key.
+    void order_children_first() {
+        order_after(deleted_, [](const state_ptr& item, const auto& after) {
+            for_each_relationship_element<T>([&]<class Element>(const Element&) {
+                if constexpr (refers_to_own_model<Element> && relationship_traits<Element>::collection) {
+                    const auto& member = item->object.*(relationship_traits<Element>::member);
+                    if (!member.is_loaded()) return;
+                    for (const auto& child : member.items()) after(item.get(), child.state().get());
+                    for (const auto& child : member.removed()) after(item.get(), child.state().get());
+                }
+            });
+        });
+    }
+
+    /// Reorders `items` so that each comes after the items it depends on: `collect(item, after)`
+    /// calls after(a, b) for each "a comes after b" it knows. Depth-first; items on a cycle keep
+    /// their relative order.
+    template <class Collect>
+    static void order_after(std::vector<state_ptr>& items, Collect&& collect) {
+        std::unordered_map<const state*, std::size_t> position;
+        for (std::size_t i = 0; i < items.size(); ++i) position.emplace(items[i].get(), i);
+        std::vector<std::vector<std::size_t>> first(items.size());  // what must come before each
+        bool any = false;
+        const auto after = [&](const state* later, const state* earlier) {
+            const auto from = position.find(later);
+            const auto to = position.find(earlier);
+            if (from == position.end() || to == position.end() || from == to) return;
+            first[from->second].push_back(to->second);
+            any = true;
+        };
+        for (const auto& item : items) collect(item, after);
         if (!any) return;
-        // Depth-first, parents before children; a node met again while open closes a cycle.
         enum class mark : std::uint8_t { none, open, done };
-        std::vector<mark> marks(pending_.size(), mark::none);
+        std::vector<mark> marks(items.size(), mark::none);
         std::vector<state_ptr> ordered;
-        ordered.reserve(pending_.size());
-        std::vector<std::pair<std::size_t, std::size_t>> stack;  // (node, next parent to visit)
-        for (std::size_t start = 0; start < pending_.size(); ++start) {
+        ordered.reserve(items.size());
+        std::vector<std::pair<std::size_t, std::size_t>> stack;  // (node, next prerequisite to visit)
+        for (std::size_t start = 0; start < items.size(); ++start) {
             if (marks[start] != mark::none) continue;
             stack.emplace_back(start, 0);
             marks[start] = mark::open;
             while (!stack.empty()) {
                 auto& [node, next] = stack.back();
-                if (next < parents_of[node].size()) {
-                    const auto parent = parents_of[node][next++];
-                    if (marks[parent] == mark::none) {
-                        marks[parent] = mark::open;
-                        stack.emplace_back(parent, 0);
+                if (next < first[node].size()) {
+                    const auto earlier = first[node][next++];
+                    if (marks[earlier] == mark::none) {
+                        marks[earlier] = mark::open;
+                        stack.emplace_back(earlier, 0);
                     }
                     continue;
                 }
                 marks[node] = mark::done;
-                ordered.push_back(pending_[node]);
+                ordered.push_back(items[node]);
                 stack.pop_back();
             }
         }
-        pending_ = std::move(ordered);
+        items = std::move(ordered);
     }
 
     /// Writes the association rows of one many-to-many collection of `item` (all of them when

@@ -18,6 +18,31 @@ namespace orm {
 /// SQLAlchemy's default selectin batch: keys per IN statement.
 inline constexpr std::size_t selectin_batch_size = 500;
 
+template <class Element, class Inverse>
+constexpr bool is_inverse_of();
+
+/// Brings a one-to-many collection just loaded from the database in step with the unflushed
+/// many-to-one changes of the session's children: one set to this parent joins it, one set away
+/// leaves it.
+template <class Element>
+void follow_unflushed_references(session& owner, void* parent_state,
+                                 many<typename relationship_traits<Element>::target>& collection) {
+    using traits = relationship_traits<Element>;
+    using parent = typename traits::parent;
+    using target = typename traits::target;
+    const auto* self = static_cast<object_state<parent>*>(parent_state);
+    owner.mapper_for<target>().for_each_object([&](const std::shared_ptr<object_state<target>>& child) {
+        for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
+            if constexpr (is_inverse_of<Element, Inverse>() && !relationship_traits<Inverse>::collection) {
+                const auto& reference = child->object.*(relationship_traits<Inverse>::member);
+                if (!reference.changed()) return;
+                const auto current = reference.current();
+                collection.follow(ref<target>{child}, current && current.state().get() == self);
+            }
+        });
+    });
+}
+
 template <class Element>
 void lazy_load(session& owner, void* parent_state, void* member, bool autoflush) {
     using traits = relationship_traits<Element>;
@@ -41,6 +66,9 @@ void lazy_load(session& owner, void* parent_state, void* member, bool autoflush)
                             .all();
         collection.start_loading();
         for (auto& child : children) collection.append(std::move(child));
+        // Loaded for a change, without a flush: the database does not know the children pointed
+        // here (or away) through their many-to-one since the last flush; the session does.
+        if (!autoflush) follow_unflushed_references<Element>(owner, parent_state, collection);
     } else if constexpr (traits::kind == relationship_kind::many_to_many) {
         // targets JOIN association ON target key = remote key WHERE local key = parent's key
         using parent_key = key_operations<typename traits::parent_keys>;

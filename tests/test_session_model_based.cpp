@@ -118,7 +118,7 @@ public:
     void run(int steps) {
         for (int step = 0; step < steps; ++step) {
             const auto operation = pick(0, 21);
-            log_ << operation << ' ';
+            log_ << '\n' << operation << ' ';
             INFO("operations so far: " << log_.str());
             apply(operation);
         }
@@ -250,6 +250,7 @@ private:
         auto made = session_.add(new_book(id));
         parent->books.add(made);
         state_.books[id] = {made->title, *owner, std::nullopt};
+        log_ << "book " << id << " -> author " << *owner;
     }
     void add_book_through_reference() {
         const auto owner = any_key(state_.authors);
@@ -259,6 +260,7 @@ private:
         auto made = session_.add(new_book(id));
         made->writer = parent;
         state_.books[id] = {made->title, *owner, std::nullopt};
+        log_ << "book " << id << " -> author " << *owner;
     }
     void rename() {
         switch (pick(0, 3)) {
@@ -286,6 +288,7 @@ private:
         if (!id || !owner) return;
         session_.get<author>(*owner)->books.add(session_.get<book>(*id));
         state_.books[*id].author_id = *owner;
+        log_ << "book " << *id << " -> author " << *owner;
     }
     void move_book_through_reference() {
         const auto id = any_key(state_.books);
@@ -293,6 +296,7 @@ private:
         if (!id || !owner) return;
         session_.get<book>(*id)->writer = session_.get<author>(*owner);
         state_.books[*id].author_id = *owner;
+        log_ << "book " << *id << " -> author " << *owner;
     }
     void set_publisher() {
         const auto id = any_key(state_.books);
@@ -366,6 +370,7 @@ private:
     void remove_book() {
         const auto id = any_key(state_.books);
         if (!id) return;
+        log_ << "remove book " << *id;
         session_.remove(session_.get<book>(*id));  // its reviews (delete_orphan) and tag links go with it
         state_.books.erase(*id);
         std::erase_if(state_.reviews, [&](const auto& item) { return item.second.first == *id; });
@@ -375,6 +380,7 @@ private:
         if (chance(50)) {
             const auto id = any_key(state_.publishers);
             if (!id) return;
+            log_ << "remove publisher " << *id;
             session_.remove(session_.get<publisher>(*id));  // its books' publisher_id becomes NULL
             state_.publishers.erase(*id);
             for (auto& [book_id, row] : state_.books)
@@ -385,6 +391,7 @@ private:
         if (!id) return;
         for (const auto& [book_id, row] : state_.books)
             if (row.author_id == *id) return;  // books.author_id cannot be NULL: only an author without books
+        log_ << "remove author " << *id;
         session_.remove(session_.get<author>(*id));
         state_.authors.erase(*id);
     }
@@ -404,6 +411,7 @@ private:
                 made->parent = parent_object;
         }
         state_.categories[id] = {made->name, parent};
+        log_ << "new category " << id << " -> " << (parent ? std::to_string(*parent) : "none");
     }
     void reparent_category() {
         const auto id = any_key(state_.categories);
@@ -418,10 +426,12 @@ private:
             child->parent = session_.get<category>(*parent);
         }
         state_.categories[*id].parent_id = parent;
+        log_ << "category " << *id << " -> " << (parent ? std::to_string(*parent) : "none");
     }
     void remove_category() {
         const auto id = any_key(state_.categories);
         if (!id) return;
+        log_ << "remove category " << *id;
         session_.remove(session_.get<category>(*id));  // its children's parent_id becomes NULL
         state_.categories.erase(*id);
         for (auto& [child, row] : state_.categories)
@@ -509,14 +519,18 @@ std::uint64_t environment_number(const char* name, std::uint64_t fallback) {
 }  // namespace
 
 TEST_CASE("random sequences of session operations leave the database as a plain model says") {
-    for_each_backend([](strata::engine& engine) {
-        const auto sequences = environment_number("STRATA_MODEL_SEQUENCES", 300);
-        const auto only = environment_number("STRATA_MODEL_SEED", 0);
-        for (std::uint64_t seed = only ? only : 1; seed <= (only ? only : sequences); ++seed) {
-            reset_schema(engine);
-            INFO("seed " << seed << " (replay: STRATA_MODEL_SEED=" << seed << ")");
-            sequence run{engine, seed};
-            run.run(40);
-        }
-    });
+    strata::engine_options options;
+    options.echo = std::getenv("STRATA_MODEL_ECHO") != nullptr;
+    for_each_backend(
+        [](strata::engine& engine) {
+            const auto sequences = environment_number("STRATA_MODEL_SEQUENCES", 300);
+            const auto only = environment_number("STRATA_MODEL_SEED", 0);
+            for (std::uint64_t seed = only ? only : 1; seed <= (only ? only : sequences); ++seed) {
+                reset_schema(engine);
+                INFO("seed " << seed << " (replay: STRATA_MODEL_SEED=" << seed << ")");
+                sequence run{engine, seed};
+                run.run(40);
+            }
+        },
+        options);
 }

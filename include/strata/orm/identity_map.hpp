@@ -718,6 +718,19 @@ private:
                         child_key::set_null(*each);  // through the handle: the next autoflush compares it
                     }
                 }
+                // Children taken out of the collection before, not flushed yet: the flush of a
+                // deleted parent does not point them, so the orphans go (or are nulled) now.
+                using parent_key = key_operations<typename traits::parent_keys>;
+                if (item.status == object_status::pending || parent_key::is_null(item.object)) return;
+                const typename child_key::value_type key{parent_key::values(item.object)};
+                const std::vector<ref<child>> orphans = collection.removed();
+                for (const auto& each : orphans) {
+                    if (!child_key::equals(object_of(each), key)) continue;  // moved to another parent meanwhile
+                    if (element.delete_orphan)
+                        mapper_in<child>(*owner_).remove(each.state());
+                    else if constexpr (child_key::all_nullable)
+                        child_key::set_null(*each);
+                }
             }
         });
     }
@@ -726,6 +739,23 @@ private:
     /// it (a parent's collection would otherwise list it, and a flush write a link to a row that
     /// does not exist).
     void unlink_everywhere(state& item) {
+        // A many-to-one not loaded still names its target by key: if the identity map holds that
+        // target, its loaded collection may hold this object (no SQL: an object not in the map
+        // is in no loaded collection).
+        for_each_relationship_element<T>([&]<class Element>(const Element&) {
+            if constexpr (is_many_to_one<Element>) {
+                using traits = relationship_traits<Element>;
+                using target = typename traits::target;
+                using foreign_key = key_operations<typename traits::foreign_keys>;
+                using target_key = key_operations<typename traits::target_keys>;
+                if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
+                    if ((item.object.*(traits::member)).is_loaded() || foreign_key::is_null(item.object)) return;
+                    const typename target_key::value_type key{foreign_key::values(item.object)};
+                    if (const auto found = mapper_in<target>(*owner_).find(key_type<target>{key}))
+                        leave_target<Element>(*owner_, item, found.get(), relationships_);
+                }
+            }
+        });
         for_each_relationship_member(item.object, [](auto& member) {
             using member_type = std::remove_cvref_t<decltype(member)>;
             if constexpr (requires { member.weaken(); }) {  // one<U>

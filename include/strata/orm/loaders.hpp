@@ -177,7 +177,17 @@ bool link(const relationship_context& context, void* target_state, bool added) {
 template <class Element>
 inline constexpr relationship_behavior behavior_of{
     &lazy_load<Element>, &link<Element>,
-    std::get<Element>(mapping<typename relationship_traits<Element>::parent>::table.elements).name};
+    std::get<Element>(mapping<typename relationship_traits<Element>::parent>::table.elements).name,
+    [](void* parent_state) noexcept {
+        static_cast<object_state<typename relationship_traits<Element>::parent>*>(parent_state)->mark_touched();
+    }};
+
+/// Takes `item` out of the inverse side of its relationship Element on `target_state` (a deleted
+/// object leaving its parent's loaded collection).
+template <class Element, class Parent>
+void leave_target(session& owner, object_state<Parent>& item, void* target_state, relationship_mode mode) {
+    link<Element>({&owner, &item, &behavior_of<Element>, mode}, target_state, false);
+}
 
 template <class Model>
 void bind_relationships(object_state<Model>& state, session* owner, relationship_mode mode) {

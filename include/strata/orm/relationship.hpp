@@ -56,6 +56,10 @@ struct relationship_behavior {
     /// the two cancel out, and this side records nothing.
     bool (*link)(const relationship_context&, void* target_state, bool added) = nullptr;
     std::string_view name;  ///< for lazy_load_forbidden messages
+    /// Marks the parent (an object_state) used, so the next autoflush compares it: a change made
+    /// through a member reached before a query (`a->books.add(session.get<Book>(1))`, whose get
+    /// flushes after `a->` was evaluated) would otherwise wait for commit.
+    void (*touch)(void* parent_state) noexcept = nullptr;
 };
 
 /// What a relationship member needs to load itself: the session, the object owning it, and the
@@ -72,6 +76,10 @@ struct relationship_context {
     [[nodiscard]] bool can_load() const noexcept { return owner != nullptr && behavior != nullptr; }
     /// Loads `member` through the session (check can_load() first).
     void load(void* member, bool autoflush) const { behavior->load(*owner, parent_state, member, autoflush); }
+    /// Marks the parent used since the last flush (see relationship_behavior::touch).
+    void touch() const noexcept {
+        if (behavior != nullptr && parent_state != nullptr) behavior->touch(parent_state);
+    }
     /// Tells the other side that `target_state` joined or left this relationship.
     bool link(void* target_state, bool added) const {
         return behavior != nullptr && parent_state != nullptr && behavior->link(*this, target_state, added);
@@ -126,6 +134,7 @@ public:
         loaded_ = true;
         weak_ = false;
         changed_ = true;
+        context_.touch();
         if (target_) context_.link(target_.state().get(), true);
     }
     /// book->writer = author: same as set(author).
@@ -329,6 +338,7 @@ private:
         if (!loaded_) context_.load(this, false);
     }
     void record(const ref<T>& item, bool added) {
+        context_.touch();
         auto& undo = added ? removed_ : added_;
         if (const auto found = std::find(undo.begin(), undo.end(), item); found != undo.end()) {
             undo.erase(found);  // add after remove (or the reverse) cancels out

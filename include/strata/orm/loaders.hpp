@@ -21,9 +21,9 @@ inline constexpr std::size_t selectin_batch_size = 500;
 template <class Element, class Inverse>
 constexpr bool is_inverse_of();
 
-/// Brings a one-to-many collection just loaded from the database in step with the unflushed
-/// many-to-one changes of the session's children: one set to this parent joins it, one set away
-/// leaves it.
+/// Brings a collection just loaded from the database in step with the unflushed changes of its
+/// other side in the session: a child's many-to-one set to this parent joins it (set away: leaves
+/// it); a target whose many-to-many collection added (removed) this parent joins (leaves) it.
 template <class Element>
 void follow_unflushed_references(session& owner, void* parent_state,
                                  many<typename relationship_traits<Element>::target>& collection) {
@@ -38,6 +38,15 @@ void follow_unflushed_references(session& owner, void* parent_state,
                 if (!reference.changed()) return;
                 const auto current = reference.current();
                 collection.follow(ref<target>{child}, current && current.state().get() == self);
+            } else if constexpr (is_inverse_of<Element, Inverse>()) {
+                const auto& other = child->object.*(relationship_traits<Inverse>::member);
+                if (!other.changed()) return;
+                const auto names_self = [&](const auto& items) {
+                    return std::any_of(items.begin(), items.end(),
+                                       [&](const auto& item) { return item.state().get() == self; });
+                };
+                if (names_self(other.added())) collection.follow(ref<target>{child}, true);
+                if (names_self(other.removed())) collection.follow(ref<target>{child}, false);
             }
         });
     });
@@ -89,6 +98,7 @@ void lazy_load(session& owner, void* parent_state, void* member, bool autoflush)
                            .all();
         collection.start_loading();
         for (auto& item : targets) collection.append(std::move(item));
+        if (!autoflush) follow_unflushed_references<Element>(owner, parent_state, collection);
     } else {
         using foreign_key = key_operations<typename traits::foreign_keys>;
         using target_key = key_operations<typename traits::target_keys>;

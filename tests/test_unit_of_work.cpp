@@ -404,3 +404,26 @@ TEST_CASE("assigning nullptr to a many-to-one clears it and nulls its foreign ke
         CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 5 AND publisher_id IS NULL") == 1);
     });
 }
+
+TEST_CASE("adding a child to another parent's collection takes it out of its previous parent's loaded collection") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tree(engine);
+        {
+            auto connection = engine.connect();
+            connection.execute(
+                "INSERT INTO categories (id, name, parent_id) VALUES (1, 'first', NULL), (2, 'second', NULL), "
+                "(3, 'child', 1)");
+        }
+        strata::session session{engine};
+        auto first = session.get<category>(1);
+        auto second = session.get<category>(2);
+        REQUIRE(first->children.size() == 1);  // loaded; the child's own parent reference is not
+        auto child = first->children[0];
+        REQUIRE(!child->parent.is_loaded());
+        second->children.add(child);
+        CHECK(first->children.size() == 0);
+        CHECK(second->children.size() == 1);
+        session.commit();
+        CHECK(stored_parents(engine).at(3) == 2);
+    });
+}

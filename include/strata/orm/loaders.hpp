@@ -147,6 +147,24 @@ constexpr bool is_inverse_of() {
     }
 }
 
+/// The object a many-to-one Element of `object` names by its foreign key, if the session's identity
+/// map holds it (no SQL); empty otherwise.
+template <class Element>
+ref<typename relationship_traits<Element>::target> referenced_in_session(
+    session& owner, const typename relationship_traits<Element>::parent& object) {
+    using traits = relationship_traits<Element>;
+    using target = typename traits::target;
+    using foreign_key = key_operations<typename traits::foreign_keys>;
+    using target_key = key_operations<typename traits::target_keys>;
+    if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
+        if (foreign_key::is_null(object)) return {};
+        const typename target_key::value_type key{foreign_key::values(object)};
+        return ref<target>{owner.mapper_for<target>().find(key_type<target>{key})};
+    } else {
+        return {};
+    }
+}
+
 /// Keeps the other side of Element in step in memory when `target_state` joined or left it.
 template <class Element>
 bool link(const relationship_context& context, void* target_state, bool added) {
@@ -162,8 +180,11 @@ bool link(const relationship_context& context, void* target_state, bool added) {
             if constexpr (relationship_traits<Inverse>::collection) {
                 cancelled = member.follow(self, added) || cancelled;
             } else {
-                // a child moving to this parent leaves the loaded collection of its previous one
-                const auto previous = member.current();
+                // a child moving to this parent leaves the loaded collection of its previous one,
+                // found by its foreign key in the identity map when the reference is not loaded
+                auto previous = member.current();
+                if (added && !member.is_loaded() && context.owner != nullptr)
+                    previous = referenced_in_session<Inverse>(*context.owner, other.object);
                 if (added) {
                     if (previous && !(previous == self)) {
                         // Reached through Inverse's model (the same object_state<target>), so the

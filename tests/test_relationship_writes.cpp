@@ -11,13 +11,11 @@
 
 using namespace library;
 using strata::col;
+using strata::testing::count_rows;
 using strata::testing::for_each_backend;
+using strata::testing::placeholder_of;
 
 namespace {
-
-std::string placeholder(const strata::engine& engine, int number) {
-    return engine.sql_dialect() == strata::dialect::postgresql ? "$" + std::to_string(number) : "?";
-}
 
 /// book id -> its tag ids, in order.
 std::map<std::int64_t, std::vector<std::int64_t>> tags_of(const std::vector<strata::ref<book>>& books) {
@@ -43,11 +41,6 @@ book new_book(std::int64_t id, std::string title, std::int64_t author_id = 0) {
     return made;
 }
 
-std::int64_t count_rows(strata::engine& engine, const std::string& sql) {
-    auto connection = engine.connect();
-    return connection.execute(sql).scalar<std::int64_t>();
-}
-
 }  // namespace
 
 TEST_CASE("many-to-many loads lazily, with selectinload in 2 statements and joinedload in 1, the same tags") {
@@ -63,7 +56,7 @@ TEST_CASE("many-to-many loads lazily, with selectinload in 2 statements and join
             CHECK(counter.statements()[1] ==
                   "SELECT tags.id, tags.label FROM tags JOIN book_tags ON tags.id = book_tags.tag_id "
                   "WHERE book_tags.book_id = " +
-                      placeholder(engine, 1) + " ORDER BY tags.id");
+                      placeholder_of(engine, 1) + " ORDER BY tags.id");
         }
         CHECK(lazy.size() == 100);
         CHECK(lazy[1] == std::vector<std::int64_t>{2, 5});
@@ -196,7 +189,7 @@ TEST_CASE("adding a book to author.books sets book.writer at once and author_id 
         REQUIRE(statements.size() == 3);  // second's books were loaded by add(): 1 SELECT
         CHECK(statements[1].starts_with("INSERT INTO books (id, title, author_id, publisher_id) VALUES ("));
         CHECK(statements[2] ==
-              "UPDATE books SET author_id = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+              "UPDATE books SET author_id = " + placeholder_of(engine, 1) + " WHERE id = " + placeholder_of(engine, 2));
         session.commit();
         strata::session check{engine};
         CHECK(check.get<book>(50)->author_id == 1);
@@ -255,9 +248,9 @@ TEST_CASE("removing from a collection deletes the orphan with delete_orphan, els
         session.flush();
         const auto statements = counter.statements();
         REQUIRE(statements.size() == 2);
-        CHECK(statements[0] ==
-              "UPDATE books SET publisher_id = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
-        CHECK(statements[1] == "DELETE FROM reviews WHERE id = " + placeholder(engine, 1));
+        CHECK(statements[0] == "UPDATE books SET publisher_id = " + placeholder_of(engine, 1) +
+                                   " WHERE id = " + placeholder_of(engine, 2));
+        CHECK(statements[1] == "DELETE FROM reviews WHERE id = " + placeholder_of(engine, 1));
         CHECK(gone.status() == strata::object_status::detached);
         session.commit();
         CHECK(count_rows(engine, "SELECT count(*) FROM reviews") == 9);
@@ -295,10 +288,10 @@ TEST_CASE("many-to-many add and remove write association rows; deleting a book d
         session.flush();
         const auto statements = counter.statements();
         REQUIRE(statements.size() == 2);
-        CHECK(statements[0] == "DELETE FROM book_tags WHERE book_id = " + placeholder(engine, 1) +
-                                   " AND tag_id = " + placeholder(engine, 2));
-        CHECK(statements[1] == "INSERT INTO book_tags (book_id, tag_id) VALUES (" + placeholder(engine, 1) + ", " +
-                                   placeholder(engine, 2) + ")");
+        CHECK(statements[0] == "DELETE FROM book_tags WHERE book_id = " + placeholder_of(engine, 1) +
+                                   " AND tag_id = " + placeholder_of(engine, 2));
+        CHECK(statements[1] == "INSERT INTO book_tags (book_id, tag_id) VALUES (" + placeholder_of(engine, 1) + ", " +
+                                   placeholder_of(engine, 2) + ")");
         // a new book and a new tag, linked before either has a row
         auto doomed = session.get<book>(2);
         auto doomed_review = doomed->reviews[0];

@@ -15,15 +15,13 @@
 using namespace models;
 using strata::col;
 using strata::testing::for_each_backend;
+using strata::testing::placeholder_of;
 
 namespace {
 template <class... Models>
 void fresh_tables(const strata::engine& engine) {
     strata::drop_all<Models...>(engine);
     strata::create_all<Models...>(engine);
-}
-std::string placeholder(const strata::engine& engine, int number) {
-    return engine.sql_dialect() == strata::dialect::postgresql ? "$" + std::to_string(number) : "?";
 }
 user make_user(const std::string& name) { return user{0, name + "@example.com", name, 30, 1.0}; }
 /// A fresh profiles table holding profile 1 with this bio.
@@ -51,8 +49,9 @@ TEST_CASE("add then commit INSERTs with RETURNING and fills the generated key") 
         session.commit();
         CHECK(counter.count() == 2);
         CHECK(counter.statements()[0] == "INSERT INTO users (email, name, age, score) VALUES (" +
-                                             placeholder(engine, 1) + ", " + placeholder(engine, 2) + ", " +
-                                             placeholder(engine, 3) + ", " + placeholder(engine, 4) + ") RETURNING id");
+                                             placeholder_of(engine, 1) + ", " + placeholder_of(engine, 2) + ", " +
+                                             placeholder_of(engine, 3) + ", " + placeholder_of(engine, 4) +
+                                             ") RETURNING id");
         CHECK(ada->id == 1);
         CHECK(bob->id == 2);
         CHECK(ada.status() == strata::object_status::persistent);
@@ -92,8 +91,8 @@ TEST_CASE("flush writes only the changed columns: UPDATE accounts SET balance = 
         account_row->balance -= 30;
         session.commit();
         REQUIRE(counter.count() == 1);
-        CHECK(counter.statements()[0] ==
-              "UPDATE accounts SET balance = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+        CHECK(counter.statements()[0] == "UPDATE accounts SET balance = " + placeholder_of(engine, 1) +
+                                             " WHERE id = " + placeholder_of(engine, 2));
         strata::session check{engine};
         CHECK(check.get<account>(std::int64_t{1})->balance == 70);
     });
@@ -179,7 +178,7 @@ TEST_CASE("an autoflush UPDATEs what was changed through a handle since the last
         CHECK(session.query<user>().filter(col<&user::score> == 7.5).count() == 1);
         CHECK(counter.count() == 3);  // two UPDATEs, then the count
         CHECK(counter.statements()[0] ==
-              "UPDATE users SET score = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+              "UPDATE users SET score = " + placeholder_of(engine, 1) + " WHERE id = " + placeholder_of(engine, 2));
     });
 }
 
@@ -289,7 +288,7 @@ TEST_CASE("exists() issues one SELECT EXISTS (SELECT 1 ...) and loads no object"
         CHECK_FALSE(session.query<user>().filter(col<&user::email> == "nobody@example.com").exists());
         REQUIRE(counter.count() == 2);
         CHECK(counter.statements()[0] ==
-              "SELECT EXISTS (SELECT 1 FROM users WHERE users.email = " + placeholder(engine, 1) + ")");
+              "SELECT EXISTS (SELECT 1 FROM users WHERE users.email = " + placeholder_of(engine, 1) + ")");
         CHECK(session.identity_count() == 0);
     });
 }
@@ -308,7 +307,7 @@ TEST_CASE("load_only selects only the named columns; unloaded ones are loud, nev
         session.flush();
         REQUIRE(counter.count() == 1);
         CHECK(counter.statements()[0] ==
-              "UPDATE profiles SET name = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+              "UPDATE profiles SET name = " + placeholder_of(engine, 1) + " WHERE id = " + placeholder_of(engine, 2));
         session.refresh(slim);
         CHECK(slim->bio.value() == std::string(1000, 'x'));
         CHECK(slim->name == "B");
@@ -332,7 +331,7 @@ TEST_CASE("a later query fills in the columns load_only left out and keeps the l
         session.flush();  // the filled-in column is not a change; the local one is
         REQUIRE(counter.count() == 1);
         CHECK(counter.statements()[0] ==
-              "UPDATE profiles SET name = " + placeholder(engine, 1) + " WHERE id = " + placeholder(engine, 2));
+              "UPDATE profiles SET name = " + placeholder_of(engine, 1) + " WHERE id = " + placeholder_of(engine, 2));
     });
 }
 

@@ -14,6 +14,7 @@
 #include "support/tree.hpp"
 
 using strata::col;
+using strata::testing::count_rows;
 using strata::testing::for_each_backend;
 using tree::category;
 
@@ -26,11 +27,6 @@ std::map<std::int64_t, std::optional<std::int64_t>> stored_parents(const strata:
     for (const auto& row : connection.execute("SELECT id, parent_id FROM categories"))
         parents[row.get<std::int64_t>(0)] = row.get<std::optional<std::int64_t>>(1);
     return parents;
-}
-
-[[maybe_unused]] std::int64_t count_rows(const strata::engine& engine, const std::string& sql) {
-    auto connection = engine.connect();
-    return connection.execute(sql).scalar<std::int64_t>();
 }
 
 void fresh_tree(const strata::engine& engine) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -87,6 +88,12 @@ void for_each_backend(Body&& body, engine_options options = {}) {
 
 /// The placeholder for parameter n (1-based) that both dialects accept.
 inline std::string placeholder(int number) { return "$" + std::to_string(number); }
+
+/// The single integer a query returns (a count, say), read on a connection of its own.
+inline std::int64_t count_rows(const engine& target, const std::string& sql) {
+    auto connection = target.connect();
+    return connection.execute(sql).scalar<std::int64_t>();
+}
 
 /// The placeholder the engine's dialect emits for parameter n (1-based): $n, or ? on SQLite.
 inline std::string placeholder_of(const engine& target, int number) {

@@ -160,7 +160,7 @@ struct key_operations<key_columns<First, Rest...>> {
     /// ON a = x AND b = y: the columns equal the Other key's columns.
     template <class Other>
     static sql::node_ptr equals_columns() {
-        return equals_columns_at(static_cast<Other*>(nullptr), std::make_index_sequence<size>{});
+        return equals_columns_as<Other>(table_of<model>(), table_of<typename key_operations<Other>::model>());
     }
     /// equals_columns(), with this key's columns qualified by `table` and the Other key's by
     /// `other` (aliases: a joined eager load, or a model joined to itself).
@@ -217,11 +217,6 @@ private:
     template <std::size_t Index>
     static constexpr auto member_at = std::get<Index>(std::tuple{First, Rest...});
 
-    template <auto... OtherMembers, std::size_t... Indexes>
-    static sql::node_ptr equals_columns_at(key_columns<OtherMembers...>*, std::index_sequence<Indexes...>) {
-        static_assert(sizeof...(OtherMembers) == size, "both sides of a relationship key need as many columns");
-        return all_of({(col<member_at<Indexes>> == col<OtherMembers>).node()...});
-    }
     template <auto... OtherMembers, std::size_t... Indexes>
     static sql::node_ptr equals_columns_as_at(sql::table_ref table, sql::table_ref other, key_columns<OtherMembers...>*,
                                               std::index_sequence<Indexes...>) {

@@ -50,6 +50,11 @@ start_postgresql() {
         >"$strata_pg_dir/initdb.log" 2>&1; then
         echo "strata: initdb failed:" >&2; cat "$strata_pg_dir/initdb.log" >&2; return 1
     fi
+    # One role must give a password (tests check a failed login keeps SQLSTATE 28P01); the server
+    # checks the password before it looks the role up, so the role need not exist.
+    { echo "host all strata_password_check 127.0.0.1/32 scram-sha-256"; cat "$strata_pg_dir/data/pg_hba.conf"; } \
+        >"$strata_pg_dir/pg_hba.conf" && mv "$strata_pg_dir/pg_hba.conf" "$strata_pg_dir/data/pg_hba.conf" &&
+        { chown postgres:postgres "$strata_pg_dir/data/pg_hba.conf" 2>/dev/null || true; }
     if ! as_postgres "$bin/pg_ctl" -D "$strata_pg_dir/data" -l "$strata_pg_dir/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $strata_pg_dir -c fsync=off -c synchronous_commit=off \
             -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB" start >/dev/null; then

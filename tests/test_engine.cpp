@@ -49,7 +49,7 @@ TEST_CASE("the statement counter counts statements but not transaction control")
     });
 }
 
-TEST_CASE("echo logs statements, parameters and timings, never the password") {
+TEST_CASE("echo logs each statement and its parameters before it runs, then its outcome, never the password") {
     std::vector<std::string> lines;
     // The test server trusts local connections, so any password connects; it must never be logged.
     const auto base = strata::parse_url(strata::testing::server_url());
@@ -64,11 +64,18 @@ TEST_CASE("echo logs statements, parameters and timings, never the password") {
         url, {.echo = true, .echo_sink = [&](std::string_view line) { lines.emplace_back(line); }});
     auto connection = engine.connect();
     connection.execute("SELECT $1::text, $2::bigint", "hello", 7);
-    REQUIRE(lines.size() == 2);
+    REQUIRE(lines.size() == 3);
     CHECK(lines[0].find("connect postgresql://") != std::string::npos);
     CHECK(lines[0].find("***") != std::string::npos);
-    CHECK(lines[1].find("SELECT $1::text, $2::bigint | ('hello', 7) |") != std::string::npos);
-    CHECK(lines[1].find(" ms") != std::string::npos);
+    // The statement is logged before it runs, so a statement that fails or hangs is in the log.
+    CHECK(lines[1] == "[strata] SELECT $1::text, $2::bigint | ('hello', 7)");
+    CHECK(lines[2].rfind("[strata] ok in ", 0) == 0);
+    CHECK(lines[2].find(" ms") != std::string::npos);
+    CHECK_THROWS_AS(connection.execute("SELECT 1 / $1::int", 0), strata::data_error);
+    REQUIRE(lines.size() == 5);
+    CHECK(lines[3] == "[strata] SELECT 1 / $1::int | (0)");
+    CHECK(lines[4].rfind("[strata] failed in ", 0) == 0);
+    CHECK(lines[4].find("division by zero [code 22012]") != std::string::npos);
     for (const auto& line : lines) CHECK(line.find("EchoSecret77") == std::string::npos);
     CHECK(engine.url().find("EchoSecret77") == std::string::npos);
 }

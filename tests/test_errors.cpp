@@ -1,6 +1,13 @@
 // Errors are typed the DBAPI way on both databases and carry SQL, code and the server's message.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "strata/orm.hpp"
 #include "support/backends.hpp"
 
 using strata::testing::for_each_backend;
@@ -130,4 +137,111 @@ TEST_CASE("execute runs one statement; several need execute_script") {
         CHECK_THROWS_AS(connection.execute("SELECT 1; SELECT 2"), strata::programming_error);
         CHECK_NOTHROW(connection.execute_script("SELECT 1; SELECT 2"));
     });
+}
+
+TEST_CASE("a failing statement's error carries its bound values, and hide_parameters keeps them out") {
+    for (const bool hidden : {false, true}) {
+        for_each_backend(
+            [hidden](strata::engine& engine) {
+                auto connection = engine.connect();
+                connection.execute_script("CREATE TABLE tokens (id BIGINT PRIMARY KEY, token TEXT)");
+                connection.execute("INSERT INTO tokens (id, token) VALUES ($1, $2)", 1, "first");
+                try {
+                    connection.execute("INSERT INTO tokens (id, token) VALUES ($1, $2)", 1, "s3cret-token");
+                    FAIL("expected unique_violation");
+                } catch (const strata::unique_violation& error) {
+                    const std::string message = error.what();
+                    CHECK(error.parameters_hidden() == hidden);
+                    if (hidden) {
+                        CHECK(error.parameters().empty());
+                        CHECK(message.find("s3cret-token") == std::string::npos);
+                        CHECK(message.find("[parameters hidden: engine_options::hide_parameters]") !=
+                              std::string::npos);
+                    } else {
+                        CHECK(error.parameters() == std::vector<std::string>{"1", "'s3cret-token'"});
+                        CHECK(message.find("[parameters: (1, 's3cret-token')]") != std::string::npos);
+                    }
+                }
+            },
+            {.hide_parameters = hidden});
+    }
+}
+
+namespace {
+struct ticket {
+    std::int64_t id = 0;
+    std::string code;
+};
+}  // namespace
+template <>
+struct strata::mapping<ticket> {
+    static constexpr auto table = strata::table("tickets", strata::column<&ticket::id>("id", strata::primary_key),
+                                                strata::column<&ticket::code>("code", strata::unique));
+};
+
+TEST_CASE("a flush that fails names the statement and the values it sent") {
+    for_each_backend([](strata::engine& engine) {
+        strata::create_all<ticket>(engine);
+        strata::session session{engine};
+        session.add(ticket{.id = 1, .code = "A-1"});
+        session.add(ticket{.id = 2, .code = "A-1"});
+        try {
+            session.commit();
+            FAIL("expected unique_violation");
+        } catch (const strata::unique_violation& error) {
+            CHECK(error.sql().rfind("INSERT INTO tickets", 0) == 0);
+            CHECK(std::find(error.parameters().begin(), error.parameters().end(), "'A-1'") != error.parameters().end());
+        }
+    });
+}
+
+TEST_CASE("a PostgreSQL session ended by the administrator keeps the server's SQLSTATE 57P01") {
+    auto engine = strata::create_engine(strata::testing::postgresql_url(), {.pooled = false});
+    auto victim = engine.connect();
+    const auto pid = victim.execute("SELECT pg_backend_pid()").scalar<std::int32_t>();
+    auto admin = engine.connect();
+    CHECK(admin.execute("SELECT pg_terminate_backend($1::int)", pid).scalar<bool>());
+    // Wait until the server has ended the session (pg_terminate_backend only signals it).
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        if (admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", pid).scalar<std::int64_t>() == 0)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    try {
+        victim.execute("SELECT 1");
+        FAIL("expected operational_error");
+    } catch (const strata::operational_error& error) {
+        CHECK(error.sqlstate() == "57P01");
+        CHECK(error.server_message().find("administrator") != std::string::npos);
+    }
+}
+
+TEST_CASE("a wrong PostgreSQL password keeps the server's SQLSTATE 28P01, never the password") {
+    // scripts/lib.sh makes the test server ask this one role for a password (all others are trusted).
+    const auto base = strata::parse_url(strata::testing::server_url());
+    const std::string url = "postgresql://strata_password_check:Wr0ngPassw0rd@" + base.host +
+                            (base.port ? ":" + std::to_string(*base.port) : "") + "/" + base.database;
+    try {
+        auto engine = strata::create_engine(url, {.pooled = false});
+        auto connection = engine.connect();
+        FAIL("expected operational_error");
+    } catch (const strata::operational_error& error) {
+        CHECK(error.sqlstate() == "28P01");
+        CHECK(std::string{error.what()}.find("Wr0ngPassw0rd") == std::string::npos);
+    }
+}
+
+TEST_CASE("a PostgreSQL login to a database that does not exist keeps SQLSTATE 3D000") {
+    const auto base = strata::parse_url(strata::testing::server_url());
+    const std::string url = "postgresql://" + (base.username.empty() ? std::string{"postgres"} : base.username) + "@" +
+                            base.host + (base.port ? ":" + std::to_string(*base.port) : "") + "/no_such_database_here";
+    try {
+        auto engine = strata::create_engine(url, {.pooled = false});
+        auto connection = engine.connect();
+        FAIL("expected operational_error");
+    } catch (const strata::operational_error& error) {
+        CHECK(error.sqlstate() == "3D000");
+        CHECK(error.server_message().find("no_such_database_here") != std::string::npos);
+        CHECK(error.server_message().find("LOCATION") == std::string::npos);
+    }
 }

@@ -302,6 +302,7 @@ TEST_CASE("load_only selects only the named columns; unloaded ones are loud, nev
         CHECK(counter.statements().at(0) == "SELECT profiles.id, profiles.email, profiles.name FROM profiles");
         CHECK_FALSE(slim->bio.is_loaded());
         CHECK_THROWS_AS(slim->bio.value(), strata::unloaded_column);
+        CHECK_THROWS_WITH(slim->bio.value(), Catch::Matchers::StartsWith("column profiles.bio was not loaded"));
         slim->name = "B";
         counter.reset();
         session.flush();

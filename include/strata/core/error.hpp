@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "strata/detail/linkage.hpp"
 
@@ -23,18 +24,23 @@ public:
 /// Which database reported an error: the code field is read according to it.
 enum class error_source { none, sqlite, postgresql };
 
-/// An error reported by the database or its client library; carries SQL, code and server message.
+/// An error reported by the database or its client library; carries SQL, code, server message
+/// and the statement's bound values.
 class database_error : public error {
 public:
     /// Builds the error; `code` is a SQLSTATE (PostgreSQL) or an extended result code (SQLite).
     database_error(std::string server_message, std::string code, std::string sql,
                    error_source source = error_source::none)
-        : error(compose(server_message, code, sql)),
+        : error(server_message),
           server_message_(std::move(server_message)),
           code_(std::move(code)),
           sql_(std::move(sql)),
-          source_(source) {}
+          source_(source) {
+        message_ = compose();
+    }
 
+    /// The full message: the server's, its code, the SQL and the bound values.
+    [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
     /// The SQL text of the statement that failed (empty when none was running).
     [[nodiscard]] const std::string& sql() const noexcept { return sql_; }
     /// PostgreSQL SQLSTATE such as "23505", or SQLite's extended result code such as "2067".
@@ -45,14 +51,28 @@ public:
     [[nodiscard]] const std::string& server_message() const noexcept { return server_message_; }
     /// Which database produced the error.
     [[nodiscard]] error_source source() const noexcept { return source_; }
+    /// The failing statement's bound values as logs show them ('text', 42, NULL, <16 bytes>);
+    /// empty when it had none or the engine hides them (engine_options::hide_parameters).
+    [[nodiscard]] const std::vector<std::string>& parameters() const noexcept { return parameters_; }
+    /// Whether the engine withheld the bound values from this error.
+    [[nodiscard]] bool parameters_hidden() const noexcept { return parameters_hidden_; }
+    /// Records the statement's bound values (the engine does, for every statement that fails).
+    void set_parameters(std::vector<std::string> described, bool hidden) {
+        parameters_ = std::move(described);
+        parameters_hidden_ = hidden;
+        message_ = compose();
+    }
 
 private:
-    static std::string compose(const std::string& message, const std::string& code, const std::string& sql);
+    std::string compose() const;
 
     std::string server_message_;
     std::string code_;
     std::string sql_;
     error_source source_;
+    std::vector<std::string> parameters_;
+    bool parameters_hidden_ = false;
+    std::string message_;
 };
 
 /// A constraint was violated (SQLSTATE class 23, SQLITE_CONSTRAINT).
@@ -131,7 +151,11 @@ public:
     auto sql = error.sql();
     const auto source = error.source();
     const auto rethrow_if = [&]<class Type>() {
-        if (dynamic_cast<const Type*>(&error)) throw Type(std::move(message), std::move(code), std::move(sql), source);
+        if (dynamic_cast<const Type*>(&error)) {
+            Type copy(std::move(message), std::move(code), std::move(sql), source);
+            copy.set_parameters(error.parameters(), error.parameters_hidden());
+            throw copy;
+        }
     };
     // Most derived first, so each error keeps its own type.
     rethrow_if.template operator()<unique_violation>();
@@ -147,7 +171,9 @@ public:
     rethrow_if.template operator()<data_error>();
     rethrow_if.template operator()<internal_error>();
     rethrow_if.template operator()<not_supported_error>();
-    throw database_error(std::move(message), std::move(code), std::move(sql), source);
+    database_error copy(std::move(message), std::move(code), std::move(sql), source);
+    copy.set_parameters(error.parameters(), error.parameters_hidden());
+    throw copy;
 }
 
 /// A database URL is malformed or names an unknown scheme; never contains the password.

@@ -181,14 +181,43 @@ private:
     template <class Body>
     result run(std::string_view sql, std::span<const parameter> parameters, Body&& body) {
         auto& events = state_->events;
-        if (!events.active()) return result{body()};
+        if (!events.active()) {
+            try {
+                return result{body()};
+            } catch (database_error& failure) {
+                attach_parameters(failure, parameters);
+                throw;
+            }
+        }
         const execute_event before{sql, parameters, native().sql_dialect(), {}};
         events.dispatch(event_kind::before_execute, before);
         const auto start = std::chrono::steady_clock::now();
-        result outcome{body()};
+        std::unique_ptr<driver::result> outcome;
+        try {
+            outcome = body();
+        } catch (database_error& failure) {
+            attach_parameters(failure, parameters);
+            const execute_event failed{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start,
+                                       &failure};
+            events.dispatch(event_kind::execute_failed, failed);
+            throw;
+        }
         const execute_event after{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start};
         events.dispatch(event_kind::after_execute, after);
-        return outcome;
+        return result{std::move(outcome)};
+    }
+
+    /// Writes the statement's bound values into the error that is on its way to the caller, so
+    /// the message shows what was sent (or says they are hidden).
+    void attach_parameters(database_error& failure, std::span<const parameter> parameters) const {
+        if (state_->options.hide_parameters) {
+            failure.set_parameters({}, !parameters.empty());
+            return;
+        }
+        std::vector<std::string> described;
+        described.reserve(parameters.size());
+        for (const auto& value : parameters) described.push_back(detail::describe_parameter(value));
+        failure.set_parameters(std::move(described), false);
     }
 
     std::shared_ptr<detail::engine_state> state_;

@@ -3,8 +3,8 @@
 
 #include <fmt/core.h>
 
-#include <functional>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,11 +20,6 @@
 #include "strata/engine/pool.hpp"
 
 namespace strata {
-
-namespace detail {
-/// Formats a parameter for echo logs; long values are cut, blobs shown by size.
-STRATA_COMPILED_LINKAGE std::string describe_parameter(const parameter& value);
-}  // namespace detail
 
 /// A database, as a program sees it: where it is, how to connect, a pool, and statement events.
 /// Copies share the same pool and listeners (a handle, like SQLAlchemy's Engine object).

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/core/error.hpp"
 #include "strata/core/value.hpp"
 #include "strata/driver/connection.hpp"
 
@@ -21,14 +22,16 @@ namespace strata {
 
 /// What a listener is told about a statement.
 struct execute_event {
-    std::string_view sql;                      ///< the SQL text as sent
-    std::span<const parameter> parameters;     ///< the bound values
-    driver::dialect sql_dialect;               ///< the dialect of the connection
-    std::chrono::nanoseconds elapsed{};        ///< time the statement took (after-execute only)
+    std::string_view sql;                     ///< the SQL text as sent
+    std::span<const parameter> parameters;    ///< the bound values
+    driver::dialect sql_dialect;              ///< the dialect of the connection
+    std::chrono::nanoseconds elapsed{};       ///< time the statement took (after-execute and execute-failed)
+    const database_error* failure = nullptr;  ///< the error (execute-failed only; parameters attached)
 };
 
-/// When a listener runs.
-enum class event_kind { before_execute, after_execute };
+/// When a listener runs: before a statement, after it succeeded, or after it failed with a
+/// database_error (SQLAlchemy's handle_error), which is then thrown to the caller.
+enum class event_kind { before_execute, after_execute, execute_failed };
 
 /// A listener function.
 using execute_listener = std::function<void(const execute_event&)>;

@@ -16,20 +16,21 @@ enum class pool_order { lifo, fifo };
 /// Options of create_engine(); written with designated initializers:
 /// `create_engine(url, {.pool_size = 20, .max_overflow = 40, .pool_timeout = std::chrono::seconds{30}})`.
 struct engine_options {
-    std::size_t pool_size = 5;                                  ///< connections kept open when idle
-    std::size_t max_overflow = 10;                              ///< extra connections opened under load, closed on return
-    std::chrono::milliseconds pool_timeout{30'000};             ///< how long a checkout waits before strata::pool_timeout
-    bool pool_pre_ping = false;                                 ///< test a connection at checkout, replace it if dead
-    std::optional<std::chrono::seconds> pool_recycle{};         ///< replace connections older than this
-    pool_order pool_reuse = pool_order::lifo;                   ///< which idle connection a checkout takes
-    bool pooled = true;                                         ///< false: a new connection per checkout (pgbouncer)
-    bool echo = false;                                          ///< log every statement, its parameters and timing
-    std::function<void(std::string_view)> echo_sink{};          ///< where echo lines go (default: stderr)
-    bool server_side_prepare = true;                            ///< PostgreSQL: named prepared statements
-    bool binary_results = true;                                 ///< PostgreSQL: binary result format
-    bool cursor_streaming = true;                               ///< PostgreSQL: stream via DECLARE/FETCH (else single-row mode)
-    std::chrono::milliseconds busy_timeout{5'000};              ///< SQLite: wait on a locked database
-    bool begin_immediate = false;                               ///< SQLite: BEGIN IMMEDIATE takes the write lock at once
+    std::size_t pool_size = 5;                           ///< connections kept open when idle
+    std::size_t max_overflow = 10;                       ///< extra connections opened under load, closed on return
+    std::chrono::milliseconds pool_timeout{30'000};      ///< how long a checkout waits before strata::pool_timeout
+    bool pool_pre_ping = false;                          ///< test a connection at checkout, replace it if dead
+    std::optional<std::chrono::seconds> pool_recycle{};  ///< replace connections older than this
+    pool_order pool_reuse = pool_order::lifo;            ///< which idle connection a checkout takes
+    bool pooled = true;                                  ///< false: a new connection per checkout (pgbouncer)
+    bool echo = false;                                   ///< log every statement, its parameters and timing
+    std::function<void(std::string_view)> echo_sink{};   ///< where echo lines go (default: stderr)
+    bool hide_parameters = false;                        ///< keep bound values out of echo lines and errors
+    bool server_side_prepare = true;                     ///< PostgreSQL: named prepared statements
+    bool binary_results = true;                          ///< PostgreSQL: binary result format
+    bool cursor_streaming = true;                   ///< PostgreSQL: stream via DECLARE/FETCH (else single-row mode)
+    std::chrono::milliseconds busy_timeout{5'000};  ///< SQLite: wait on a locked database
+    bool begin_immediate = false;                   ///< SQLite: BEGIN IMMEDIATE takes the write lock at once
 };
 
 }  // namespace strata

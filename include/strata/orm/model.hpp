@@ -185,7 +185,17 @@ struct column_operations {
             return true;
     }
     static void unload(void* object) noexcept {
-        if constexpr (deferrable) (static_cast<model*>(object)->*member).unload();
+        if constexpr (deferrable) (static_cast<model*>(object)->*member).unload(qualified_name());
+    }
+    /// "table.column", built once: what an unloaded_column error names.
+    static const char* qualified_name() noexcept {
+        static const std::string name = [] {
+            std::string text{mapping<model>::table.name};
+            text += '.';
+            text += column_of<member>().name;
+            return text;
+        }();
+        return name.c_str();
     }
     static std::uint64_t fingerprint(const void* object) noexcept {
         if (!is_loaded(object)) return unloaded_fingerprint;

@@ -492,8 +492,10 @@ private:
 };
 
 template <class T>
-strata::query<T> session::query() {
-    return strata::query<T>{*this};
+auto session::query() {
+    // A model the ORM cannot use stops at checked_model's one static_assert; query<T> is not
+    // instantiated for it (its errors would bury that message).
+    if constexpr (orm::checked_model<T>()) return strata::query<T>{*this};
 }
 
 template <class T>

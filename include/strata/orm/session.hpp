@@ -28,6 +28,7 @@
 #include "strata/engine/engine.hpp"
 #include "strata/orm/identity_map.hpp"
 #include "strata/orm/model.hpp"
+#include "strata/orm/model_checks.hpp"
 #include "strata/orm/object.hpp"
 
 namespace strata {
@@ -65,16 +66,23 @@ public:
     /// Adds a new object; it is INSERTed at the next flush. Returns its handle.
     template <class T>
     ref<T> add(T object) {
-        return mapper_for<T>().add(std::move(object));
+        if constexpr (orm::checked_model<T>())
+            return mapper_for<T>().add(std::move(object));
+        else
+            return {};
     }
 
     /// The object with this primary key: from the identity map without SQL when loaded (and not
     /// expired), else loaded with one SELECT; an empty ref when no row has that key.
     template <class T, class... Keys>
     ref<T> get(const Keys&... key) {
-        static_assert(sizeof...(Keys) == primary_key_elements_count<T>(),
-                      "get<T>(key...) takes one value per primary-key column, in mapping order");
-        return get_by_identity<T>(orm::key_type<T>{key...});
+        if constexpr (orm::checked_model<T>()) {
+            static_assert(sizeof...(Keys) == primary_key_elements_count<T>(),
+                          "get<T>(key...) takes one value per primary-key column, in mapping order");
+            return get_by_identity<T>(orm::key_type<T>{key...});
+        } else {
+            return {};
+        }
     }
 
     /// get() by identity key; `autoflush` false for a load serving a relationship change (loaders).
@@ -90,8 +98,10 @@ public:
     /// Marks an object for DELETE at the next flush (a pending one is just dropped).
     template <class T>
     void remove(const ref<T>& object) {
-        check_owned(object);
-        mapper_for<T>().remove(object.state());
+        if constexpr (orm::checked_model<T>()) {
+            check_owned(object);
+            mapper_for<T>().remove(object.state());
+        }
     }
 
     /// Reloads every column of an object from the database, overwriting its values (and loading
@@ -150,7 +160,7 @@ public:
 
     /// A query for objects of T (definition in orm/query.hpp).
     template <class T>
-    strata::query<T> query();
+    auto query();
 
     /// Runs a Core statement in the session's transaction (after autoflush).
     template <compilable_statement Statement>

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -52,15 +53,25 @@ public:
     const T& operator*() const { return value(); }
     /// Member access to the value; throws unloaded_column when it was not loaded.
     const T* operator->() const { return &value(); }
-    /// Forgets the value (what a load_only query leaves behind).
-    void unload() noexcept { value_.reset(); }
+    /// Forgets the value (what a load_only query leaves behind). `column` ("table.column", in
+    /// static storage) names the column in the error a later read throws.
+    void unload(const char* column = nullptr) noexcept {
+        value_.reset();
+        column_ = column;
+    }
 
 private:
-    [[noreturn]] static void throw_unloaded() {
-        throw unloaded_column("this column was not loaded (load_only left it out): "
-                              "refresh() the object or name the column in load_only");
+    [[noreturn]] void throw_unloaded() const {
+        if (column_ != nullptr)
+            throw unloaded_column(std::string{"column "} + column_ +
+                                  " was not loaded (load_only left it out): refresh() the object or name the "
+                                  "column in load_only");
+        throw unloaded_column(
+            "this deferred member holds no value: it was never set, or a query's load_only "
+            "left it out");
     }
     std::optional<T> value_;
+    const char* column_ = nullptr;  // the unloaded column's name, for the error; not owned
 };
 
 namespace schema {

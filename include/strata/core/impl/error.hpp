@@ -13,13 +13,21 @@
 
 namespace strata {
 
-STRATA_COMPILED_LINKAGE std::string database_error::compose(const std::string& message, const std::string& code,
-                                                            const std::string& sql) {
-    std::string text = message;
-    if (!code.empty()) text += " [code " + code + "]";
-    if (!sql.empty()) {
+STRATA_COMPILED_LINKAGE std::string database_error::compose() const {
+    std::string text = server_message_;
+    if (!code_.empty()) text += " [code " + code_ + "]";
+    if (!sql_.empty()) {
         constexpr std::size_t shown = 500;  // keep huge generated statements out of logs
-        text += " [SQL: " + sql.substr(0, shown) + (sql.size() > shown ? "..." : "") + "]";
+        text += " [SQL: " + sql_.substr(0, shown) + (sql_.size() > shown ? "..." : "") + "]";
+    }
+    if (parameters_hidden_) {
+        text += " [parameters hidden: engine_options::hide_parameters]";
+    } else if (!parameters_.empty()) {
+        constexpr std::size_t listed = 20;  // a multi-row INSERT's thousands of values say nothing more
+        text += " [parameters: (";
+        for (std::size_t i = 0; i < parameters_.size() && i < listed; ++i) text += (i ? ", " : "") + parameters_[i];
+        if (parameters_.size() > listed) text += ", ... " + std::to_string(parameters_.size() - listed) + " more";
+        text += ")]";
     }
     return text;
 }

@@ -6,11 +6,15 @@
 #pragma once
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -379,15 +383,23 @@ public:
         }
         key_pointers.push_back(nullptr);
         value_pointers.push_back(nullptr);
-        connection_ = PQconnectdbParams(key_pointers.data(), value_pointers.data(), 0);
+        // Connecting step by step lets the error text be verbose from the start: a login the server
+        // refuses (wrong password, no such database) then keeps its SQLSTATE, which libpq has no call for.
+        connection_ = PQconnectStartParams(key_pointers.data(), value_pointers.data(), 0);
+        bool in_time = true;
+        if (connection_ != nullptr && PQstatus(connection_) != CONNECTION_BAD) {
+            PQsetErrorVerbosity(connection_, PQERRORS_VERBOSE);
+            in_time = finish_connecting(connect_timeout_of(address));
+        }
         if (connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK) {
-            std::string message = connection_ ? PQerrorMessage(connection_) : "out of memory";
+            auto read = read_client_error(!in_time      ? "timeout expired (connect_timeout)"
+                                          : connection_ ? PQerrorMessage(connection_)
+                                                        : "out of memory");
             PQfinish(connection_);
             connection_ = nullptr;
-            while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
             throw operational_error(
-                "cannot connect to " + address.redacted() + ": " + scrub(std::move(message), address.password), "08001",
-                "", error_source::postgresql);
+                "cannot connect to " + address.redacted() + ": " + scrub(std::move(read.message), address.password),
+                read.state.empty() ? "08001" : read.state, "", error_source::postgresql);
         }
         PQsetNoticeProcessor(
             connection_, [](void*, const char*) {}, nullptr);  // NOTICEs are not errors
@@ -536,7 +548,8 @@ public:
             if (handle != nullptr)
                 if (const char* field = PQresultErrorField(handle, PG_DIAG_CONTEXT)) context = field;
             std::string state;
-            std::string message = handle ? PQresultErrorMessage(handle) : PQerrorMessage(connection_);
+            std::string message =
+                read_client_error(handle ? PQresultErrorMessage(handle) : PQerrorMessage(connection_)).message;
             if (handle != nullptr)
                 if (const char* field = PQresultErrorField(handle, PG_DIAG_SQLSTATE)) state = field;
             if (handle != nullptr)
@@ -796,7 +809,13 @@ private:
             if (const char* field = PQresultErrorField(handle, PG_DIAG_SQLSTATE)) state = field;
             if (const char* field = PQresultErrorField(handle, PG_DIAG_MESSAGE_PRIMARY)) message = field;
         }
-        if (message.empty()) message = PQerrorMessage(connection_);
+        if (message.empty() || (state.empty() && PQstatus(connection_) != CONNECTION_OK)) {
+            // The server ended the session (an administrator, a shutdown, idle_session_timeout): its
+            // FATAL message reached libpq outside any result, so its SQLSTATE is only in this text.
+            auto read = read_client_error(PQerrorMessage(connection_));
+            message = std::move(read.message);
+            state = std::move(read.state);
+        }
         while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
         PQclear(handle);
         if (PQstatus(connection_) != CONNECTION_OK) {
@@ -808,6 +827,39 @@ private:
         if (state == "0A000" || state == "26000") cache_.erase(std::string{sql});  // stale plan: prepare anew next time
         if (state == "08P01" && message.find("bind message supplies") != std::string::npos) state = "42P02";
         throw_error(std::move(message), std::move(state), std::string{sql});
+    }
+
+    /// connect_timeout from the URL, in seconds as libpq reads it (0 or none: wait as long as it takes).
+    static int connect_timeout_of(const url& address) {
+        for (const auto& [key, value] : address.query) {
+            if (key != "connect_timeout") continue;
+            int seconds = 0;
+            std::from_chars(value.data(), value.data() + value.size(), seconds);
+            return seconds <= 0 ? 0 : std::max(seconds, 2);  // libpq's minimum
+        }
+        return 0;
+    }
+
+    /// Drives PQconnectPoll until the connection is made or fails (PQconnectdb's loop, which is
+    /// also where libpq applies connect_timeout: here to the whole attempt). False when it timed out.
+    bool finish_connecting(int timeout_seconds) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{timeout_seconds};
+        auto status = PGRES_POLLING_WRITING;
+        while (status == PGRES_POLLING_READING || status == PGRES_POLLING_WRITING) {
+            pollfd descriptor{PQsocket(connection_),
+                              static_cast<short>(status == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+            int wait = -1;
+            if (timeout_seconds > 0) {
+                const auto left =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+                wait = static_cast<int>(std::max<std::int64_t>(left.count(), 0));
+            }
+            const int ready = ::poll(&descriptor, 1, wait);
+            if (ready == 0) return false;
+            if (ready < 0 && errno != EINTR) return true;  // PQconnectPoll has reported the failure
+            status = PQconnectPoll(connection_);
+        }
+        return true;
     }
 
     PGconn* connection_ = nullptr;
@@ -892,9 +944,9 @@ inline bool single_row_result::next() {
         drain();
         return false;
     }
-    std::string message = PQresultErrorMessage(handle);
-    std::string state;
+    auto [state, message] = read_client_error(PQresultErrorMessage(handle));
     if (const char* field = PQresultErrorField(handle, PG_DIAG_SQLSTATE)) state = field;
+    if (const char* field = PQresultErrorField(handle, PG_DIAG_MESSAGE_PRIMARY)) message = field;
     PQclear(handle);
     drain();
     throw_error(std::move(message), std::move(state), "");

@@ -1,12 +1,53 @@
 // strata/driver/postgresql/errors.hpp - SQLSTATE -> strata's typed exceptions (psycopg's DBAPI mapping).
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
 #include "strata/core/error.hpp"
 
 namespace strata::driver::postgresql_detail {
+
+/// What libpq's connection-level error text says, read in its verbose form
+/// ("...failed: FATAL:  28P01: password authentication failed...\nLOCATION: ..."): the server's
+/// SQLSTATE when it sent one, and the text without the code and the source location.
+struct client_error_text {
+    std::string state;    ///< the server's SQLSTATE, or empty when libpq gave none (a refused connection)
+    std::string message;  ///< the text as a user reads it
+};
+
+/// Reads libpq's error text (connections carry PQERRORS_VERBOSE, so an error the server sent
+/// outside a result - a FATAL at login or when the session is ended - keeps its SQLSTATE).
+inline client_error_text read_client_error(std::string_view text) {
+    client_error_text read;
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        const auto end = rest.find('\n');
+        const std::string_view line = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+        if (line.empty() || line.starts_with("LOCATION:")) continue;
+        std::string kept{line};
+        // "<severity>:  <SQLSTATE>: <text>", possibly after libpq's "connection to server ... failed: ".
+        for (const std::string_view severity : {"FATAL:  ", "PANIC:  ", "ERROR:  "}) {
+            const auto at = line.find(severity);
+            if (at == std::string_view::npos) continue;
+            const auto after = line.substr(at + severity.size());
+            const bool has_state = after.size() > 7 && after.substr(5, 2) == ": " &&
+                                   std::all_of(after.begin(), after.begin() + 5,
+                                               [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); });
+            if (!has_state) continue;
+            if (read.state.empty()) read.state = std::string{after.substr(0, 5)};
+            kept = std::string{line.substr(0, at + severity.size())} + std::string{after.substr(7)};
+            break;
+        }
+        if (!read.message.empty()) read.message += '\n';
+        read.message += kept;
+    }
+    while (!read.message.empty() && (read.message.back() == '\n' || read.message.back() == ' '))
+        read.message.pop_back();
+    return read;
+}
 
 /// Throws the strata exception for a SQLSTATE (an empty state means the connection failed).
 [[noreturn]] inline void throw_error(std::string message, std::string state, std::string sql) {

@@ -14,33 +14,6 @@
 #include "strata/detail/linkage.hpp"
 #include "strata/engine/engine.hpp"
 
-namespace strata::detail {
-
-STRATA_COMPILED_LINKAGE std::string describe_parameter(const parameter& value) {
-    if (value.is_null()) return "NULL";
-    switch (value.kind()) {
-        case value_kind::boolean:
-            return value.as_bool() ? "true" : "false";
-        case value_kind::integer:
-            return std::to_string(value.as_integer());
-        case value_kind::real:
-            return fmt::format("{}", value.as_real());
-        case value_kind::text: {
-            const auto text = value.as_text();
-            return "'" + std::string{text.substr(0, 80)} + (text.size() > 80 ? "...'" : "'");
-        }
-        case value_kind::blob:
-            return "<" + std::to_string(value.as_text().size()) + " bytes>";
-        case value_kind::timestamp:
-            return "'" + timestamp_to_text(value.as_timestamp()) + "'";
-        case value_kind::null:
-            break;
-    }
-    return "NULL";
-}
-
-}  // namespace strata::detail
-
 namespace strata {
 
 STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engine_options options) {
@@ -64,12 +37,27 @@ STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engi
     };
     auto state = std::make_shared<detail::engine_state>(address, entry, options, std::move(connect));
     if (options.echo) {
+        // Each statement is logged before it runs, so the one that fails or hangs is in the log;
+        // its outcome follows on a line of its own.
+        state->events.listen(event_kind::before_execute,
+                             [log, hidden = options.hide_parameters](const execute_event& event) {
+                                 std::string values;
+                                 if (hidden && !event.parameters.empty()) {
+                                     values = "parameters hidden";
+                                 } else {
+                                     for (const auto& value : event.parameters)
+                                         values += (values.empty() ? "" : ", ") + detail::describe_parameter(value);
+                                 }
+                                 log(fmt::format("[strata] {} | ({})", event.sql, values));
+                             });
         state->events.listen(event_kind::after_execute, [log](const execute_event& event) {
-            std::string values;
-            for (const auto& value : event.parameters)
-                values += (values.empty() ? "" : ", ") + detail::describe_parameter(value);
-            log(fmt::format("[strata] {} | ({}) | {:.3f} ms", event.sql, values,
+            log(fmt::format("[strata] ok in {:.3f} ms",
                             std::chrono::duration<double, std::milli>(event.elapsed).count()));
+        });
+        state->events.listen(event_kind::execute_failed, [log](const execute_event& event) {
+            log(fmt::format("[strata] failed in {:.3f} ms: {} [code {}]",
+                            std::chrono::duration<double, std::milli>(event.elapsed).count(),
+                            event.failure->server_message(), event.failure->code()));
         });
     }
     return engine{std::move(state)};

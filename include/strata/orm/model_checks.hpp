@@ -34,6 +34,17 @@ constexpr bool key_types_match() {
     return std::is_same_v<ForeignKeyType, ReferencedKeyType>;
 }
 
+template <class Referenced, class Keys, class Indexes>
+struct key_types_check;
+template <class Referenced, auto... ForeignKeys, std::size_t... Indexes>
+struct key_types_check<Referenced, key_columns<ForeignKeys...>, std::index_sequence<Indexes...>> {
+    static constexpr bool check() {
+        return (key_types_match<key_value_t<ForeignKeys>,
+                                key_value_t<referenced_member<ForeignKeys, Referenced, Indexes>()>>() &&
+                ...);
+    }
+};
+
 /// Fails unless ForeignKeys (columns of one model) match, one for one, the columns of Referenced
 /// they point at: references<> targets, else Referenced's primary key in order.
 template <class Referenced, auto... ForeignKeys>
@@ -46,16 +57,11 @@ constexpr bool foreign_keys_match() {
     static_assert(same_count,
                   "a relationship names as many foreign-key columns as the referenced primary key has columns, "
                   "in its order (or each key column says strata::references<&Model::member>)");
-    if constexpr (!same_count) {
+    if constexpr (!same_count)
         return false;
-    } else {
-        return [&]<std::size_t... Indexes>(std::index_sequence<Indexes...>) {
-            return (key_types_match<key_value_t<ForeignKeys>,
-                                    key_value_t<referenced_member<ForeignKeys, Referenced, Indexes>()>>() &&
-                    ...);
-        }
-        (std::make_index_sequence<sizeof...(ForeignKeys)>{});
-    }
+    else
+        return key_types_check<Referenced, key_columns<ForeignKeys...>,
+                               std::make_index_sequence<sizeof...(ForeignKeys)>>::check();
 }
 
 /// Fails unless the relationship's own member belongs to Model.

@@ -16,6 +16,7 @@
 using strata::col;
 using strata::testing::count_rows;
 using strata::testing::for_each_backend;
+using strata::testing::placeholder_of;
 using tree::category;
 
 namespace {
@@ -368,6 +369,36 @@ TEST_CASE("deleting a parent sets its children's nullable foreign key to NULL, a
         REQUIRE(parents.size() == 2);
         CHECK(parents.at(2) == std::nullopt);
         CHECK(parents.at(3) == std::nullopt);
+    });
+}
+
+TEST_CASE("deleting categories that are each other's parent deletes them in one statement") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tree(engine);
+        {
+            // 2 and 4 are each other's parent; 7 and 9 are children of 2, and 5 of 4 stays.
+            auto connection = engine.connect();
+            connection.execute(
+                "INSERT INTO categories (id, name, parent_id) VALUES (2, 'a', NULL), (4, 'b', 2), "
+                "(7, 'c', 2), (9, 'd', 2), (5, 'e', 4)");
+            connection.execute("UPDATE categories SET parent_id = 4 WHERE id = 2");
+        }
+        strata::session session{engine};
+        std::vector<strata::ref<category>> doomed;
+        for (const std::int64_t id : {7, 4, 2, 9}) doomed.push_back(session.get<category>(id));
+        for (const auto& item : doomed) session.remove(item);
+        strata::statement_counter counter{engine};
+        session.commit();
+        const auto statements = counter.statements();
+        REQUIRE_FALSE(statements.empty());
+        // 4's remaining child 5 is nulled first (its collection is loaded for the cascade); the
+        // four rows then go in one DELETE, which the database checks as a whole.
+        CHECK(statements.back() == "DELETE FROM categories WHERE id IN (" + placeholder_of(engine, 1) + ", " +
+                                       placeholder_of(engine, 2) + ", " + placeholder_of(engine, 3) + ", " +
+                                       placeholder_of(engine, 4) + ")");
+        const auto parents = stored_parents(engine);
+        REQUIRE(parents.size() == 1);
+        CHECK(parents.at(5) == std::nullopt);
     });
 }
 

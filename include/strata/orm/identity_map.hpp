@@ -331,8 +331,14 @@ public:
     }
 
     void write_deletes(connection& target) override {
-        if constexpr (has_relationship_members<T>)
-            if constexpr (self_referential()) order_children_first();
+        if constexpr (has_relationship_members<T>) {
+            if constexpr (self_referential()) {
+                if (deleted_.size() > 1) {
+                    write_deletes_together(target);
+                    return;
+                }
+            }
+        }
         for (const auto& item : deleted_) {
             parameters_.clear();
             for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
@@ -775,6 +781,26 @@ private:
             pending_.push_back(target);
         else
             std::erase(deleted_, target);
+    }
+
+    /// Deletes the rows of a self-referential model in statements of many rows, children first:
+    /// rows on a cycle (each other's parent) or whose children are not loaded go in one statement,
+    /// which the database checks as a whole, where single DELETEs in any order would fail.
+    void write_deletes_together(connection& target) {
+        order_children_first();
+        constexpr std::size_t rows_per_statement = 1000;  // a cycle longer than this still fails, loudly
+        for (std::size_t first = 0; first < deleted_.size(); first += rows_per_statement) {
+            const std::size_t rows = std::min(rows_per_statement, deleted_.size() - first);
+            parameters_.clear();
+            for (std::size_t row = first; row < first + rows; ++row)
+                for (const auto index : info_.primary_key)
+                    parameters_.push_back(info_.columns[index].bind(&deleted_[row]->object));
+            const auto matched = target.execute_parameters(statements_.remove_many(rows), parameters_).affected_rows();
+            if (matched != static_cast<std::int64_t>(rows))
+                throw stale_data_error("DELETE of " + std::to_string(rows) + " rows of " + std::string{info_.table} +
+                                       " matched " + std::to_string(matched) +
+                                       ": some were deleted, or their keys changed, outside this session");
+        }
     }
 
     /// Whether a target object has its row in the database (persistent, or inserted by this flush).

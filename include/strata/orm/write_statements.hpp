@@ -36,6 +36,10 @@ public:
     }
     /// DELETE by primary key.
     const std::string& remove();
+    /// DELETE of `rows` rows by primary key in one statement (`id IN (...)`, or one
+    /// `(a = .. AND b = ..)` per row for a composite key): foreign keys are checked when the
+    /// statement ends, so rows of one table that reference each other in a cycle go together.
+    [[nodiscard]] std::string remove_many(std::size_t rows) const;
 
 private:
     [[nodiscard]] std::string where_key(std::size_t used) const;

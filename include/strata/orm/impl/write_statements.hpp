@@ -71,6 +71,25 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() {
     return delete_text_;
 }
 
+STRATA_COMPILED_LINKAGE std::string write_statements::remove_many(std::size_t rows) const {
+    std::string text = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + " WHERE ";
+    const auto& key = info_.primary_key;
+    if (key.size() == 1) {
+        text += sql::detail::quote_identifier(info_.columns[key[0]].name) + " IN (";
+        for (std::size_t row = 0; row < rows; ++row)
+            text += (row ? ", " : "") + sql::detail::placeholder(dialect_, row + 1);
+        return text + ")";
+    }
+    for (std::size_t row = 0; row < rows; ++row) {
+        text += row ? " OR (" : "(";
+        for (std::size_t k = 0; k < key.size(); ++k)
+            text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[key[k]].name) + " = " +
+                    sql::detail::placeholder(dialect_, row * key.size() + k + 1);
+        text += ")";
+    }
+    return text;
+}
+
 STRATA_COMPILED_LINKAGE std::string write_statements::where_key(std::size_t used) const {
     std::string text = " WHERE ";
     for (std::size_t k = 0; k < info_.primary_key.size(); ++k)

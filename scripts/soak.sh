@@ -12,4 +12,4 @@ if [ -z "${STRATA_TEST_POSTGRESQL_URL:-}" ]; then
     trap stop_postgresql EXIT
     start_postgresql
 fi
-STRATA_MODEL_SEQUENCES=${STRATA_MODEL_SEQUENCES:-20000} build/developer/tests/strata_tests "random sequences*"
+STRATA_MODEL_PROGRESS=1 STRATA_MODEL_SEQUENCES=${STRATA_MODEL_SEQUENCES:-20000} build/developer/tests/strata_tests "random sequences*"

@@ -5,8 +5,10 @@
 // with the picture, and every object the session holds is compared with its row; a query with a
 // loader compares the collections it finds. Fixed seeds here; STRATA_MODEL_SEQUENCES=<n> runs n
 // sequences per backend (scripts/soak.sh), and a failure names its seed so it replays alone
-// (STRATA_MODEL_SEED=<seed>).
+// (STRATA_MODEL_SEED=<seed>); STRATA_MODEL_PROGRESS=1 reports every 1,000 clean sequences.
 #include <catch2/catch.hpp>
+
+#include <cstdio>
 
 #include <cstdlib>
 #include <map>
@@ -122,6 +124,7 @@ public:
             INFO("operations so far: " << log_.str());
             apply(operation);
         }
+        INFO("operations: " << log_.str());
         commit();
     }
 
@@ -302,7 +305,9 @@ private:
         const auto id = any_key(state_.books);
         const auto owner = any_key(state_.publishers);
         if (!id || !owner) return;
-        if (chance(50))
+        const bool through_reference = chance(50);
+        log_ << "book " << *id << " -> publisher " << *owner << (through_reference ? " (reference)" : " (collection)");
+        if (through_reference)
             session_.get<book>(*id)->publisher_ref = session_.get<publisher>(*owner);
         else
             session_.get<publisher>(*owner)->books.add(session_.get<book>(*id));
@@ -311,7 +316,9 @@ private:
     void clear_publisher() {
         const auto id = any_key(state_.books);
         if (!id || !state_.books[*id].publisher_id) return;
-        if (chance(50))
+        const bool through_reference = chance(50);
+        log_ << "book " << *id << " -> no publisher" << (through_reference ? " (reference)" : " (collection)");
+        if (through_reference)
             session_.get<book>(*id)->publisher_ref = nullptr;
         else
             session_.get<publisher>(*state_.books[*id].publisher_id)->books.remove(session_.get<book>(*id));
@@ -525,11 +532,14 @@ TEST_CASE("random sequences of session operations leave the database as a plain 
         [](strata::engine& engine) {
             const auto sequences = environment_number("STRATA_MODEL_SEQUENCES", 300);
             const auto only = environment_number("STRATA_MODEL_SEED", 0);
+            const bool progress = environment_number("STRATA_MODEL_PROGRESS", 0) != 0;  // the long run's pulse
             for (std::uint64_t seed = only ? only : 1; seed <= (only ? only : sequences); ++seed) {
                 reset_schema(engine);
                 INFO("seed " << seed << " (replay: STRATA_MODEL_SEED=" << seed << ")");
                 sequence run{engine, seed};
                 run.run(40);
+                if (progress && seed % 1000 == 0)
+                    std::fprintf(stderr, "model-based: %llu sequences clean\n", static_cast<unsigned long long>(seed));
             }
         },
         options);

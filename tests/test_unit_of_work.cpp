@@ -454,3 +454,19 @@ TEST_CASE("adding a child to another parent's collection takes it out of its pre
         CHECK(stored_parents(engine).at(3) == 2);
     });
 }
+
+TEST_CASE("a child moved into a collection and removed from it again is left without a parent") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        seed(engine, 1, 2);  // book 2 belongs to publisher 3
+        strata::session session{engine};
+        auto moved = session.get<book>(2);
+        auto fourth = session.get<publisher>(4);
+        fourth->books.add(moved);     // book 2 leaves publisher 3 for publisher 4 ...
+        fourth->books.remove(moved);  // ... and leaves publisher 4 again: SQLAlchemy sets its publisher to None
+        CHECK_FALSE(moved->publisher_ref.current());
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 2 AND publisher_id IS NULL") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE publisher_id IS NOT NULL") == 1);
+    });
+}

@@ -679,7 +679,11 @@ private:
                     return;
                 }
                 for (const auto& removed : collection.removed()) {
-                    if (!child_key::equals(object_of(removed), key)) continue;  // moved to another parent meanwhile
+                    // A child whose key names another parent moved there meanwhile - unless it only
+                    // passed through here: moved in from its parent and removed again, its reference
+                    // (set by both moves) says it now has none.
+                    if (!child_key::equals(object_of(removed), key) && !left_without_parent<Element>(*removed.state()))
+                        continue;
                     if (element.delete_orphan) {
                         mapper_in<child>(*owner_).remove(removed.state());
                     } else if constexpr (child_key::all_nullable) {

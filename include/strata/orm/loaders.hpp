@@ -204,6 +204,20 @@ bool link(const relationship_context& context, void* target_state, bool added) {
     return cancelled;
 }
 
+/// Whether a child of one-to-many Element holds its inverse many-to-one loaded and empty: taken
+/// out of a collection it had joined since the last flush, it belongs to no parent now.
+template <class Element, class Child>
+bool left_without_parent(const object_state<Child>& child) {
+    bool empty = false;
+    for_each_relationship_element<Child>([&]<class Inverse>(const Inverse&) {
+        if constexpr (is_inverse_of<Element, Inverse>() && !relationship_traits<Inverse>::collection) {
+            const auto& reference = child.object.*(relationship_traits<Inverse>::member);
+            empty = reference.is_loaded() && !reference.current();
+        }
+    });
+    return empty;
+}
+
 /// The behavior of relationship Element (one constant per mapping element).
 template <class Element>
 inline constexpr relationship_behavior behavior_of{
@@ -211,7 +225,8 @@ inline constexpr relationship_behavior behavior_of{
     std::get<Element>(mapping<typename relationship_traits<Element>::parent>::table.elements).name,
     [](void* parent_state) noexcept {
         static_cast<object_state<typename relationship_traits<Element>::parent>*>(parent_state)->mark_touched();
-    }};
+    },
+    relationship_traits<Element>::kind == relationship_kind::one_to_many};
 
 /// Takes `item` out of the inverse side of its relationship Element on `target_state` (a deleted
 /// object leaving its parent's loaded collection).

@@ -60,6 +60,10 @@ struct relationship_behavior {
     /// through a member reached before a query (`a->books.add(session.get<Book>(1))`, whose get
     /// flushes after `a->` was evaluated) would otherwise wait for commit.
     void (*touch)(void* parent_state) noexcept = nullptr;
+    /// A one-to-many (the items hold the foreign key): an item added since the last flush and
+    /// removed again is left without a parent, not untouched - it may have left another parent
+    /// for this one (SQLAlchemy sets its reference to None). A many-to-many's add and remove cancel.
+    bool items_hold_key = false;
 };
 
 /// What a relationship member needs to load itself: the session, the object owning it, and the
@@ -341,8 +345,10 @@ private:
         context_.touch();
         auto& undo = added ? removed_ : added_;
         if (const auto found = std::find(undo.begin(), undo.end(), item); found != undo.end()) {
-            undo.erase(found);  // add after remove (or the reverse) cancels out
-            return;
+            undo.erase(found);  // add after remove (or the reverse) cancels out ...
+            const bool left_without_parent =
+                !added && context_.behavior != nullptr && context_.behavior->items_hold_key;
+            if (!left_without_parent) return;  // ... but not a child's move here and away again
         }
         (added ? added_ : removed_).push_back(item);
     }

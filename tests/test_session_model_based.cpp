@@ -513,9 +513,16 @@ private:
     std::ostringstream log_;
 };
 
-void reset_schema(const strata::engine& engine) {
-    strata::drop_all<category, book_tag, tag, review, book, author, publisher>(engine);
-    strata::create_all<category, book_tag, tag, review, book, author, publisher>(engine);
+/// Fresh tables for the first sequence; emptied ones (much faster than DDL on PostgreSQL) after.
+void reset_schema(const strata::engine& engine, bool first) {
+    if (first) {
+        strata::drop_all<category, book_tag, tag, review, book, author, publisher>(engine);
+        strata::create_all<category, book_tag, tag, review, book, author, publisher>(engine);
+        return;
+    }
+    engine.connect().execute_script(
+        "DELETE FROM book_tags; DELETE FROM reviews; DELETE FROM categories; DELETE FROM books; "
+        "DELETE FROM tags; DELETE FROM authors; DELETE FROM publishers");
 }
 
 std::uint64_t environment_number(const char* name, std::uint64_t fallback) {
@@ -533,8 +540,9 @@ TEST_CASE("random sequences of session operations leave the database as a plain 
             const auto sequences = environment_number("STRATA_MODEL_SEQUENCES", 300);
             const auto only = environment_number("STRATA_MODEL_SEED", 0);
             const bool progress = environment_number("STRATA_MODEL_PROGRESS", 0) != 0;  // the long run's pulse
-            for (std::uint64_t seed = only ? only : 1; seed <= (only ? only : sequences); ++seed) {
-                reset_schema(engine);
+            const std::uint64_t first_seed = only ? only : 1;
+            for (std::uint64_t seed = first_seed; seed <= (only ? only : sequences); ++seed) {
+                reset_schema(engine, seed == first_seed);
                 INFO("seed " << seed << " (replay: STRATA_MODEL_SEED=" << seed << ")");
                 sequence run{engine, seed};
                 run.run(40);

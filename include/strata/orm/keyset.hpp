@@ -7,13 +7,18 @@
 //   }
 //
 // The key columns together must be unique (end them with the primary key), so that no row is
-// skipped or repeated when values repeat.
+// skipped or repeated when values repeat. A nullable column (std::optional) walks with its NULLs
+// last ascending and first descending (NULLS LAST / NULLS FIRST spelled out: the databases'
+// defaults differ), compared NULL-aware, since a row value with a NULL compares to nothing.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 #include "strata/schema/mapping.hpp"
+#include "strata/sql/expression.hpp"
 
 namespace strata {
 
@@ -52,5 +57,63 @@ private:
     sort_order order_;
     bool done_ = false;
 };
+
+namespace detail {
+
+/// Whether a keyset column may hold NULL.
+template <auto Member>
+inline constexpr bool nullable_key_column = sql::is_optional_v<schema::column_value_t<schema::member_value_t<Member>>>;
+
+/// The condition "column equals the cursor's value", NULL-aware.
+template <auto Member, class Value>
+expression<bool> key_column_equals(const Value& value) {
+    if constexpr (nullable_key_column<Member>)
+        return value ? col<Member> == *value : col<Member>.is_null();
+    else
+        return col<Member> == value;
+}
+
+/// The condition "column comes after the cursor's value in the walk" (NULLs last ascending, first
+/// descending), or nothing when no value can (ascending past a NULL).
+template <auto Member, class Value>
+std::optional<expression<bool>> key_column_after(const Value& value, sort_order order) {
+    if constexpr (nullable_key_column<Member>) {
+        if (order == sort_order::ascending) {
+            if (!value) return std::nullopt;
+            return col<Member> > *value || col<Member>.is_null();
+        }
+        if (!value) return col<Member>.is_not_null();
+        return col<Member> < *value;
+    } else {
+        return order == sort_order::ascending ? col<Member> > value : col<Member> < value;
+    }
+}
+
+/// Rows after `last` in the walk over Members with nullable columns: the lexicographic
+/// comparison written out (a1 after) OR (a1 = and a2 after) OR ..., each step NULL-aware.
+/// Nothing when no row can come after.
+template <auto... Members, class Key>
+std::optional<expression<bool>> keyset_after(const Key& last, sort_order order) {
+    std::optional<expression<bool>> any;
+    std::optional<expression<bool>> equal_so_far;
+    [&]<std::size_t... Indexes>(std::index_sequence<Indexes...>) {
+        (
+            [&] {
+                constexpr auto member = std::get<Indexes>(std::tuple{Members...});
+                const auto& value = std::get<Indexes>(last);
+                if (auto after = key_column_after<member>(value, order)) {
+                    auto step = equal_so_far ? *equal_so_far && *after : *after;
+                    any = any ? *any || step : step;
+                }
+                auto equal = key_column_equals<member>(value);
+                equal_so_far = equal_so_far ? *equal_so_far && equal : equal;
+            }(),
+            ...);
+    }
+    (std::make_index_sequence<sizeof...(Members)>{});
+    return any;
+}
+
+}  // namespace detail
 
 }  // namespace strata

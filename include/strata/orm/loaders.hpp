@@ -34,8 +34,10 @@ void follow_unflushed_references(session& owner, void* parent_state,
     owner.mapper_for<target>().for_each_object([&](const std::shared_ptr<object_state<target>>& child) {
         for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
             if constexpr (is_inverse_of<Element, Inverse>() && !relationship_traits<Inverse>::collection) {
+                // A loaded reference is the session's truth: set by the user, or moved by a
+                // collection's add or remove (another parent's, whose change is not flushed yet).
                 const auto& reference = child->object.*(relationship_traits<Inverse>::member);
-                if (!reference.changed()) return;
+                if (!reference.is_loaded()) return;
                 const auto current = reference.current();
                 collection.follow(ref<target>{child}, current && current.state().get() == self);
             } else if constexpr (is_inverse_of<Element, Inverse>()) {

@@ -224,21 +224,41 @@ public:
     std::vector<ref<T>> page(keyset<Members...>& cursor, std::int64_t size) const {
         static_assert((std::is_same_v<schema::model_of<Members>, T> && ...), "the keyset's columns must belong to T");
         query paged = *this;
+        constexpr bool any_nullable = (detail::nullable_key_column<Members> || ...);
         if (const auto& last = cursor.last()) {
-            auto keys = strata::tuple(col<Members>...);
-            auto values = std::apply([](const auto&... items) { return strata::tuple(items...); }, *last);
-            paged = paged.filter(cursor.order() == sort_order::ascending ? (keys > values) : (keys < values));
+            if constexpr (any_nullable) {
+                auto after = detail::keyset_after<Members...>(*last, cursor.order());
+                if (!after) {  // ascending past a NULL in every column: nothing comes after
+                    cursor.finish();
+                    return {};
+                }
+                paged = paged.filter(std::move(*after));
+            } else {
+                auto keys = strata::tuple(col<Members>...);
+                auto values = std::apply([](const auto&... items) { return strata::tuple(items...); }, *last);
+                paged = paged.filter(cursor.order() == sort_order::ascending ? (keys > values) : (keys < values));
+            }
         }
         if (cursor.order() == sort_order::ascending)
-            paged = paged.order_by(col<Members>.asc()...);
+            paged = paged.order_by(walk_order<Members>(col<Members>.asc(), sort_order::ascending)...);
         else
-            paged = paged.order_by(col<Members>.desc()...);
+            paged = paged.order_by(walk_order<Members>(col<Members>.desc(), sort_order::descending)...);
         auto rows = paged.limit(size).all();
         if (rows.empty())
             cursor.finish();
         else
             cursor.advance(*rows.back());
         return rows;
+    }
+
+    /// A keyset column's ORDER BY item: a nullable one names its NULL placement (last ascending,
+    /// first descending), which PostgreSQL and SQLite do not agree on by default.
+    template <auto Member>
+    static ordering walk_order(ordering item, sort_order order) {
+        if constexpr (detail::nullable_key_column<Member>)
+            return order == sort_order::ascending ? item.nulls_last() : item.nulls_first();
+        else
+            return item;
     }
 
     /// Streams the objects in batches of `batch` rows (a server-side cursor on PostgreSQL, stepping

@@ -60,9 +60,10 @@ struct relationship_behavior {
     /// through a member reached before a query (`a->books.add(session.get<Book>(1))`, whose get
     /// flushes after `a->` was evaluated) would otherwise wait for commit.
     void (*touch)(void* parent_state) noexcept = nullptr;
-    /// A one-to-many (the items hold the foreign key): an item added since the last flush and
-    /// removed again is left without a parent, not untouched - it may have left another parent
-    /// for this one (SQLAlchemy sets its reference to None). A many-to-many's add and remove cancel.
+    /// A one-to-many (the items hold the foreign key): an item's last add or remove since the last
+    /// flush is its change (added and removed again, it is left without a parent - it may have left
+    /// another parent for this one, and SQLAlchemy sets its reference to None). A many-to-many's
+    /// add and remove cancel out.
     bool items_hold_key = false;
 };
 
@@ -288,8 +289,11 @@ public:
     bool follow(const ref<T>& item, bool added) {
         auto& opposite = added ? removed_ : added_;
         const auto recorded = std::find(opposite.begin(), opposite.end(), item);
-        const bool cancelled = recorded != opposite.end();
-        if (cancelled) opposite.erase(recorded);
+        // A one-to-many's child records its own move (its reference writes the key): the
+        // collection forgets its recorded change, and nothing is cancelled.
+        const bool cancelled =
+            recorded != opposite.end() && (context_.behavior == nullptr || !context_.behavior->items_hold_key);
+        if (recorded != opposite.end()) opposite.erase(recorded);
         if (!loaded_) return cancelled;  // an unloaded collection reads the database's truth when loaded
         const auto found = std::find(items_.begin(), items_.end(), item);
         if (added && found == items_.end()) items_.push_back(item);
@@ -345,10 +349,11 @@ private:
         context_.touch();
         auto& undo = added ? removed_ : added_;
         if (const auto found = std::find(undo.begin(), undo.end(), item); found != undo.end()) {
-            undo.erase(found);  // add after remove (or the reverse) cancels out ...
-            const bool left_without_parent =
-                !added && context_.behavior != nullptr && context_.behavior->items_hold_key;
-            if (!left_without_parent) return;  // ... but not a child's move here and away again
+            undo.erase(found);
+            // A many-to-many's add after remove (or the reverse) cancels out. A one-to-many's last
+            // change is what counts: a child moved here and away again has no parent now (it may
+            // have left another for this one), and one taken out and put back belongs here.
+            if (context_.behavior == nullptr || !context_.behavior->items_hold_key) return;
         }
         (added ? added_ : removed_).push_back(item);
     }

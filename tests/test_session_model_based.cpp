@@ -122,7 +122,11 @@ public:
             const auto operation = pick(0, 21);
             log_ << '\n' << operation << ' ';
             INFO("operations so far: " << log_.str());
+            const auto logged = log_.str().size();
             apply(operation);
+            // With STRATA_MODEL_ECHO the operations appear among the statements they issue.
+            if (std::getenv("STRATA_MODEL_ECHO") != nullptr)
+                std::fprintf(stderr, "-- operation %d %s\n", operation, log_.str().substr(logged).c_str());
         }
         INFO("operations: " << log_.str());
         commit();

@@ -197,7 +197,9 @@ bool link(const relationship_context& context, void* target_state, bool added) {
                         ((*previous).*(traits::member)).follow(child, false);
                     }
                     member.assign(self);
-                } else if (previous == self) {
+                } else if (previous == self || !member.is_loaded()) {
+                    // It was in this collection, so this was its parent: an unloaded reference
+                    // would load the foreign key that still names it until the flush.
                     member.assign(ref<parent>{});
                 }
             }

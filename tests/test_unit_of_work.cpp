@@ -470,3 +470,17 @@ TEST_CASE("a child moved into a collection and removed from it again is left wit
         CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE publisher_id IS NOT NULL") == 1);
     });
 }
+
+TEST_CASE("a child taken out of a collection and pointed back through its reference keeps its parent") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        seed(engine, 1, 2);  // book 2 belongs to publisher 3
+        strata::session session{engine};
+        auto third = session.get<publisher>(3);
+        auto moved = session.get<book>(2);
+        REQUIRE(third->books.remove(moved));  // its reference was never loaded
+        moved->publisher_ref = third;         // not the stale foreign key: the reference says "none" now
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 2 AND publisher_id = 3") == 1);
+    });
+}

@@ -207,5 +207,16 @@ TEST_CASE("keyset pagination over a nullable column visits every row once, NULLs
         REQUIRE_FALSE(rest.empty());
         CHECK(rest.front()->id == 14);
         CHECK_FALSE(rest.front()->publisher_id.has_value());
+        // The comparison each dialect gets: written out, NULL-aware, with the NULL placement spelled out.
+        const auto p = [&engine](int n) { return strata::testing::placeholder_of(engine, n); };
+        strata::statement_counter counter{engine};
+        strata::keyset<&book::publisher_id, &book::id> from_value{{3, 4}, strata::sort_order::ascending};
+        (void)session.query<book>().page(from_value, 2);
+        REQUIRE(counter.count() == 1);
+        CHECK(
+            counter.statements()[0] ==
+            "SELECT books.id, books.title, books.author_id, books.publisher_id FROM books WHERE books.publisher_id > " +
+                p(1) + " OR books.publisher_id IS NULL OR books.publisher_id = " + p(2) + " AND books.id > " + p(3) +
+                " ORDER BY books.publisher_id ASC NULLS LAST, books.id ASC LIMIT " + p(4));
     });
 }

@@ -75,13 +75,13 @@ TEST_CASE("IN with a range, an empty range, a subquery; NOT IN; BETWEEN; IS NULL
           "SELECT users.id FROM users, orders WHERE users.age IS NULL OR orders.note IS NOT NULL");
 }
 
-TEST_CASE("LIKE is the same on both; ILIKE becomes lower() LIKE lower() on SQLite") {
+TEST_CASE("LIKE names its escape character on both; ILIKE becomes lower() LIKE lower() on SQLite") {
     const auto like = strata::select(col<&user::id>).where(col<&user::email>.like("%@example.com"));
-    CHECK(pg(like) == "SELECT users.id FROM users WHERE users.email LIKE $1");
-    CHECK(lite(like) == "SELECT users.id FROM users WHERE users.email LIKE ?");
+    CHECK(pg(like) == "SELECT users.id FROM users WHERE users.email LIKE $1 ESCAPE '\\'");
+    CHECK(lite(like) == "SELECT users.id FROM users WHERE users.email LIKE ? ESCAPE '\\'");
     const auto ilike = strata::select(col<&user::id>).where(col<&user::email>.ilike("%@EXAMPLE.com"));
-    CHECK(pg(ilike) == "SELECT users.id FROM users WHERE users.email ILIKE $1");
-    CHECK(lite(ilike) == "SELECT users.id FROM users WHERE lower(users.email) LIKE lower(?)");
+    CHECK(pg(ilike) == "SELECT users.id FROM users WHERE users.email ILIKE $1 ESCAPE '\\'");
+    CHECK(lite(ilike) == "SELECT users.id FROM users WHERE lower(users.email) LIKE lower(?) ESCAPE '\\'");
 }
 
 TEST_CASE("aggregates, functions, labels, GROUP BY and HAVING") {
@@ -285,4 +285,11 @@ TEST_CASE("DDL: types per dialect, keys, identity, foreign keys, indexes, defaul
           "CREATE TABLE accounts (id BIGINT NOT NULL, balance BIGINT NOT NULL, PRIMARY KEY (id))");
     CHECK(strata::drop_all_sql<user, order>() ==
           std::vector<std::string>{"DROP TABLE IF EXISTS orders", "DROP TABLE IF EXISTS users"});
+}
+
+TEST_CASE("a minus before a minus never reads as the start of a comment") {
+    const auto query = strata::select(-(-col<&user::age>));
+    CHECK(pg(query) == "SELECT - -users.age FROM users");
+    CHECK(lite(query) == "SELECT - -users.age FROM users");
+    CHECK(pg(strata::select(-(-(-col<&user::age>)))) == "SELECT - - -users.age FROM users");
 }

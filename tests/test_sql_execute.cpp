@@ -308,3 +308,42 @@ TEST_CASE("typed rows stream one at a time and read into structs") {
         CHECK(summaries[0].total == 350);
     });
 }
+
+TEST_CASE("a nested minus runs on both databases and keeps the value") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<user, order>(engine);
+        auto connection = engine.connect();
+        seed(connection);
+        const auto ages = connection.execute(strata::select(-(-col<&user::age>)).where(col<&user::id> == 2));
+        REQUIRE(ages.size() == 1);
+        CHECK(std::get<0>(ages[0]) == 20);
+    });
+}
+
+TEST_CASE("one LIKE pattern matches the same rows on both; contains, startswith and endswith match text literally") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<user, order>(engine);
+        auto connection = engine.connect();
+        for (const char* name : {"a%b", "a\\b", "a_b", "axb", "a\\%b"})
+            connection.execute(strata::insert<user>()
+                                   .value(col<&user::email>, std::string{name} + "@example.com")
+                                   .value(col<&user::name>, name)
+                                   .value(col<&user::score>, 1.0));
+        const auto names = [&](const strata::expression<bool>& condition) {
+            std::vector<std::string> found;
+            for (const auto& [name] : connection.execute(strata::select(col<&user::name>).where(condition)))
+                found.push_back(name);
+            std::sort(found.begin(), found.end());
+            return found;
+        };
+        using list = std::vector<std::string>;
+        CHECK(names(col<&user::name>.like("a\\%b")) == list{"a%b"});    // \% is a literal percent sign
+        CHECK(names(col<&user::name>.like("a\\\\b")) == list{"a\\b"});  // \\ is a literal backslash
+        CHECK(names(col<&user::name>.like("a_b")) == list{"a%b", "a\\b", "a_b", "axb"});
+        CHECK(names(col<&user::name>.ilike("A\\_B")) == list{"a_b"});
+        CHECK(names(col<&user::name>.contains("%")) == list{"a%b", "a\\%b"});
+        CHECK(names(col<&user::name>.contains("\\%")) == list{"a\\%b"});
+        CHECK(names(col<&user::name>.startswith("a_")) == list{"a_b"});
+        CHECK(names(col<&user::name>.endswith("\\b")) == list{"a\\b"});
+    });
+}

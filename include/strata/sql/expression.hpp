@@ -54,12 +54,18 @@ enum class type_family { numeric, text, boolean, timestamp, blob, row, other };
 template <class T>
 constexpr type_family family_of() {
     using U = std::remove_cvref_t<strip_optional_t<std::remove_cvref_t<T>>>;
-    if constexpr (std::is_same_v<U, bool>) return type_family::boolean;
-    else if constexpr (std::is_arithmetic_v<U>) return type_family::numeric;
-    else if constexpr (std::is_same_v<U, std::string> || std::is_same_v<U, std::string_view>) return type_family::text;
-    else if constexpr (std::is_same_v<U, timestamp>) return type_family::timestamp;
-    else if constexpr (std::is_same_v<U, blob>) return type_family::blob;
-    else return type_family::other;
+    if constexpr (std::is_same_v<U, bool>)
+        return type_family::boolean;
+    else if constexpr (std::is_arithmetic_v<U>)
+        return type_family::numeric;
+    else if constexpr (std::is_same_v<U, std::string> || std::is_same_v<U, std::string_view>)
+        return type_family::text;
+    else if constexpr (std::is_same_v<U, timestamp>)
+        return type_family::timestamp;
+    else if constexpr (std::is_same_v<U, blob>)
+        return type_family::blob;
+    else
+        return type_family::other;
 }
 
 /// The value type of a row value (a tuple of expressions).
@@ -77,8 +83,10 @@ struct comparable_types {
 template <class... Ls, class... Rs>
 struct comparable_types<row_type<Ls...>, row_type<Rs...>> {
     static constexpr bool value = [] {
-        if constexpr (sizeof...(Ls) != sizeof...(Rs)) return false;
-        else return (comparable_types<Ls, Rs>::value && ...);
+        if constexpr (sizeof...(Ls) != sizeof...(Rs))
+            return false;
+        else
+            return (comparable_types<Ls, Rs>::value && ...);
     }();
 };
 
@@ -87,7 +95,8 @@ template <class X>
 concept expression_like = requires(const X& item) {
     typename std::remove_cvref_t<X>::value_type;
     { item.node() } -> std::convertible_to<node_ptr>;
-} || requires(const X& item) { item.to_expression(); };
+}
+|| requires(const X& item) { item.to_expression(); };
 
 /// The value type of an operand: an expression's T, or the C++ type of a value (text for strings).
 template <class X>
@@ -95,15 +104,15 @@ struct operand_value {
     using type = std::remove_cvref_t<X>;
 };
 template <class X>
-    requires requires(const X& item) { item.to_expression(); }
+requires requires(const X& item) { item.to_expression(); }
 struct operand_value<X> {
     using type = typename decltype(std::declval<const X&>().to_expression())::value_type;
 };
 template <class X>
-    requires requires(const X& item) {
-        typename X::value_type;
-        item.node();
-    }
+requires requires(const X& item) {
+    typename X::value_type;
+    item.node();
+}
 struct operand_value<X> {
     using type = typename X::value_type;
 };
@@ -171,6 +180,18 @@ using arithmetic_result_t = std::conditional_t<
     std::conditional_t<std::is_floating_point_v<strip_optional_t<L>> || std::is_floating_point_v<strip_optional_t<R>>,
                        double, std::int64_t>>;
 
+/// A LIKE pattern that matches `text` literally between `before` and `after` (wildcards): %, _ and
+/// the escape character \ in `text` are escaped (strata's LIKE always says ESCAPE '\').
+inline std::string like_literal(std::string_view before, std::string_view text, std::string_view after) {
+    std::string pattern{before};
+    for (const char c : text) {
+        if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+        pattern += c;
+    }
+    pattern += after;
+    return pattern;
+}
+
 }  // namespace sql
 
 /// ORDER BY item: an expression with its direction and NULLS placement.
@@ -220,21 +241,27 @@ public:
     /// this ILIKE pattern (SQLite: lower(this) LIKE lower(pattern)).
     template <class Pattern>
     [[nodiscard]] expression<bool> ilike(const Pattern& pattern) const;
+    /// this LIKE '%text%' with `text` matched literally (its %, _ and \ escaped: SQLAlchemy's autoescape).
+    [[nodiscard]] expression<bool> contains(std::string_view text) const;
+    /// this LIKE 'text%' with `text` matched literally.
+    [[nodiscard]] expression<bool> startswith(std::string_view text) const;
+    /// this LIKE '%text' with `text` matched literally.
+    [[nodiscard]] expression<bool> endswith(std::string_view text) const;
     /// this IN (values...) for a range of values; an empty range is never true.
     template <std::ranges::input_range Range>
-        requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
-    [[nodiscard]] expression<bool> in_(const Range& values) const;
+    requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
+        [[nodiscard]] expression<bool> in_(const Range& values) const;
     /// this IN (SELECT ...).
     template <class Query>
-        requires requires(const Query& query) { query.core(); }
+    requires requires(const Query& query) { query.core(); }
     [[nodiscard]] expression<bool> in_(const Query& query) const;
     /// this NOT IN (values...); an empty range is always true.
     template <std::ranges::input_range Range>
-        requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
-    [[nodiscard]] expression<bool> not_in(const Range& values) const;
+    requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
+        [[nodiscard]] expression<bool> not_in(const Range& values) const;
     /// this NOT IN (SELECT ...).
     template <class Query>
-        requires requires(const Query& query) { query.core(); }
+    requires requires(const Query& query) { query.core(); }
     [[nodiscard]] expression<bool> not_in(const Query& query) const;
 
 private:
@@ -262,39 +289,33 @@ private:
 
 template <class Derived, class T>
 template <std::ranges::input_range Range>
-    requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
-expression<bool> expression_methods<Derived, T>::in_(const Range& values) const {
-    return in_list(values, false);
-}
+requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
+    expression<bool> expression_methods<Derived, T>::in_(const Range& values)
+const { return in_list(values, false); }
 template <class Derived, class T>
 template <class Query>
-    requires requires(const Query& query) { query.core(); }
-expression<bool> expression_methods<Derived, T>::in_(const Query& query) const {
-    return in_subquery(query, false);
-}
+requires requires(const Query& query) { query.core(); }
+expression<bool> expression_methods<Derived, T>::in_(const Query& query) const { return in_subquery(query, false); }
 template <class Derived, class T>
 template <std::ranges::input_range Range>
-    requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
-expression<bool> expression_methods<Derived, T>::not_in(const Range& values) const {
-    return in_list(values, true);
-}
+requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
+    expression<bool> expression_methods<Derived, T>::not_in(const Range& values)
+const { return in_list(values, true); }
 template <class Derived, class T>
 template <class Query>
-    requires requires(const Query& query) { query.core(); }
-expression<bool> expression_methods<Derived, T>::not_in(const Query& query) const {
-    return in_subquery(query, true);
-}
+requires requires(const Query& query) { query.core(); }
+expression<bool> expression_methods<Derived, T>::not_in(const Query& query) const { return in_subquery(query, true); }
 
 template <class Derived, class T>
 expression<bool> expression_methods<Derived, T>::is_null() const {
-    return expression<bool>{sql::make_operator(sql::node_kind::unary_postfix, " IS NULL", sql::precedence::comparison,
-                                               {self_node()})};
+    return expression<bool>{
+        sql::make_operator(sql::node_kind::unary_postfix, " IS NULL", sql::precedence::comparison, {self_node()})};
 }
 
 template <class Derived, class T>
 expression<bool> expression_methods<Derived, T>::is_not_null() const {
-    return expression<bool>{sql::make_operator(sql::node_kind::unary_postfix, " IS NOT NULL",
-                                               sql::precedence::comparison, {self_node()})};
+    return expression<bool>{
+        sql::make_operator(sql::node_kind::unary_postfix, " IS NOT NULL", sql::precedence::comparison, {self_node()})};
 }
 
 template <class Derived, class T>
@@ -320,8 +341,21 @@ template <class Pattern>
 expression<bool> expression_methods<Derived, T>::like(const Pattern& pattern) const {
     static_assert(sql::family_of<T>() == sql::type_family::text, "LIKE needs a text column or expression");
     sql::require_comparable<T, Pattern>();
-    return expression<bool>{
-        sql::make_operator(sql::node_kind::like, "", sql::precedence::comparison, {self_node(), sql::to_node(pattern)})};
+    return expression<bool>{sql::make_operator(sql::node_kind::like, "", sql::precedence::comparison,
+                                               {self_node(), sql::to_node(pattern)})};
+}
+
+template <class Derived, class T>
+expression<bool> expression_methods<Derived, T>::contains(std::string_view text) const {
+    return like(sql::like_literal("%", text, "%"));
+}
+template <class Derived, class T>
+expression<bool> expression_methods<Derived, T>::startswith(std::string_view text) const {
+    return like(sql::like_literal("", text, "%"));
+}
+template <class Derived, class T>
+expression<bool> expression_methods<Derived, T>::endswith(std::string_view text) const {
+    return like(sql::like_literal("%", text, ""));
 }
 
 template <class Derived, class T>
@@ -392,68 +426,52 @@ auto arithmetic(const L& left, const R& right, std::string_view spelling, preced
 
 /// left = right
 template <class L, class R>
-    requires sql_operands<L, R>
-expression<bool> operator==(const L& left, const R& right) {
-    return sql::comparison(left, right, " = ");
-}
+requires sql_operands<L, R> expression<bool>
+operator==(const L& left, const R& right) { return sql::comparison(left, right, " = "); }
 /// left != right (rendered <>)
 template <class L, class R>
-    requires sql_operands<L, R>
-expression<bool> operator!=(const L& left, const R& right) {
-    return sql::comparison(left, right, " != ");
-}
+requires sql_operands<L, R> expression<bool>
+operator!=(const L& left, const R& right) { return sql::comparison(left, right, " != "); }
 /// left < right
 template <class L, class R>
-    requires sql_operands<L, R>
-expression<bool> operator<(const L& left, const R& right) {
-    return sql::comparison(left, right, " < ");
-}
+requires sql_operands<L, R> expression<bool>
+operator<(const L& left, const R& right) { return sql::comparison(left, right, " < "); }
 /// left <= right
 template <class L, class R>
-    requires sql_operands<L, R>
-expression<bool> operator<=(const L& left, const R& right) {
-    return sql::comparison(left, right, " <= ");
-}
+requires sql_operands<L, R> expression<bool>
+operator<=(const L& left, const R& right) { return sql::comparison(left, right, " <= "); }
 /// left > right
 template <class L, class R>
-    requires sql_operands<L, R>
-expression<bool> operator>(const L& left, const R& right) {
-    return sql::comparison(left, right, " > ");
-}
+requires sql_operands<L, R> expression<bool>
+operator>(const L& left, const R& right) { return sql::comparison(left, right, " > "); }
 /// left >= right
 template <class L, class R>
-    requires sql_operands<L, R>
-expression<bool> operator>=(const L& left, const R& right) {
-    return sql::comparison(left, right, " >= ");
-}
+requires sql_operands<L, R> expression<bool>
+operator>=(const L& left, const R& right) { return sql::comparison(left, right, " >= "); }
 /// left + right
 template <class L, class R>
-    requires sql_operands<L, R>
-auto operator+(const L& left, const R& right) {
-    return sql::arithmetic(left, right, " + ", sql::precedence::additive);
-}
+requires sql_operands<L, R>
+auto operator+(const L& left, const R& right) { return sql::arithmetic(left, right, " + ", sql::precedence::additive); }
 /// left - right
 template <class L, class R>
-    requires sql_operands<L, R>
-auto operator-(const L& left, const R& right) {
-    return sql::arithmetic(left, right, " - ", sql::precedence::additive);
-}
+requires sql_operands<L, R>
+auto operator-(const L& left, const R& right) { return sql::arithmetic(left, right, " - ", sql::precedence::additive); }
 /// left * right
 template <class L, class R>
-    requires sql_operands<L, R>
+requires sql_operands<L, R>
 auto operator*(const L& left, const R& right) {
     return sql::arithmetic(left, right, " * ", sql::precedence::multiplicative);
 }
 /// left / right
 template <class L, class R>
-    requires sql_operands<L, R>
+requires sql_operands<L, R>
 auto operator/(const L& left, const R& right) {
     return sql::arithmetic(left, right, " / ", sql::precedence::multiplicative);
 }
 /// left AND right
 template <class L, class R>
-    requires sql_operands<L, R>
-expression<bool> operator&&(const L& left, const R& right) {
+requires sql_operands<L, R> expression<bool>
+operator&&(const L& left, const R& right) {
     sql::require_boolean<L>();
     sql::require_boolean<R>();
     return expression<bool>{sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
@@ -461,8 +479,8 @@ expression<bool> operator&&(const L& left, const R& right) {
 }
 /// left OR right
 template <class L, class R>
-    requires sql_operands<L, R>
-expression<bool> operator||(const L& left, const R& right) {
+requires sql_operands<L, R> expression<bool>
+operator||(const L& left, const R& right) {
     sql::require_boolean<L>();
     sql::require_boolean<R>();
     return expression<bool>{sql::make_operator(sql::node_kind::binary, " OR ", sql::precedence::or_,

@@ -234,10 +234,16 @@ public:
             case node_kind::keyword:
                 emit(item.text);
                 break;
-            case node_kind::unary_prefix:
+            case node_kind::unary_prefix: {
                 emit(item.text);
+                const auto operand_start = sql_.size();
                 operand(*item.children[0], item.binding, false);
+                // A minus before an operand that starts with one (-(-x)) would read "--", which
+                // starts a comment: the two are kept apart.
+                if (render_ && item.text == "-" && sql_.size() > operand_start && sql_[operand_start] == '-')
+                    sql_.insert(operand_start, " ");
                 break;
+            }
             case node_kind::unary_postfix:
                 operand(*item.children[0], item.binding, false);
                 emit(item.text);
@@ -281,6 +287,9 @@ public:
                     emit(item.flag ? " ILIKE " : " LIKE ");
                     operand(*item.children[1], precedence::comparison, true);
                 }
+                // PostgreSQL escapes with a backslash by default, SQLite has no escape character:
+                // naming it makes one pattern match the same rows on both.
+                emit(" ESCAPE '\\'");
                 break;
             case node_kind::case_when: {
                 emit("CASE");

@@ -5,7 +5,6 @@
 // src/postgresql_driver.cpp) once, with -DSTRATA_SEPARATE_COMPILATION on every source file.
 #include "strata/core/impl/error.hpp"
 #include "strata/core/impl/url.hpp"
-#include "strata/core/impl/value.hpp"
 #include "strata/driver/impl/registry.hpp"
 #include "strata/engine/impl/engine.hpp"
 #include "strata/engine/impl/pool.hpp"

@@ -16,8 +16,6 @@
 #include <string_view>
 #include <vector>
 
-#include "strata/detail/linkage.hpp"
-
 namespace strata {
 
 /// A point in time with microsecond precision, UTC; maps to TIMESTAMP on both databases.
@@ -185,14 +183,4 @@ protected:
     ~field_reader() = default;
 };
 
-namespace detail {
-/// A bound value as echo logs and error messages show it: text quoted and cut at 80 characters,
-/// blobs by size.
-STRATA_COMPILED_LINKAGE std::string describe_parameter(const parameter& value);
-}  // namespace detail
-
 }  // namespace strata
-
-#if !defined(STRATA_SEPARATE_COMPILATION)
-#include "strata/core/impl/value.hpp"
-#endif

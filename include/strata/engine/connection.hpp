@@ -17,6 +17,7 @@
 #include "strata/core/dialect.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/type_traits.hpp"
+#include "strata/detail/parameter_text.hpp"
 #include "strata/driver/connection.hpp"
 #include "strata/engine/engine_state.hpp"
 #include "strata/engine/result.hpp"

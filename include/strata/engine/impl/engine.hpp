@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "strata/detail/linkage.hpp"
+#include "strata/detail/parameter_text.hpp"
 #include "strata/engine/engine.hpp"
 
 namespace strata {

@@ -1,19 +1,17 @@
-// strata/core/impl/value.hpp - the definitions behind strata/core/value.hpp (how values are shown).
-//
-// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
-// src/strata.cpp, so they are compiled once per program.
+// strata/detail/parameter_text.hpp - a bound value as echo logs and error messages show it.
 #pragma once
 
 #include <fmt/core.h>
 #include <string>
 
 #include "strata/core/value.hpp"
-#include "strata/detail/linkage.hpp"
 #include "strata/detail/timestamp_text.hpp"
 
 namespace strata::detail {
 
-STRATA_COMPILED_LINKAGE std::string describe_parameter(const parameter& value) {
+/// A bound value as echo logs and error messages show it: text quoted and cut at 80 characters,
+/// blobs by size.
+inline std::string describe_parameter(const parameter& value) {
     if (value.is_null()) return "NULL";
     switch (value.kind()) {
         case value_kind::boolean:

@@ -58,7 +58,11 @@ TEST_CASE("boolean operators parenthesize by precedence") {
 TEST_CASE("IN with a range, an empty range, a subquery; NOT IN; BETWEEN; IS NULL") {
     const std::vector<std::int64_t> ids{1, 2, 3};
     CHECK(pg(strata::select(col<&user::id>).where(col<&user::id>.in_(ids))) ==
-          "SELECT users.id FROM users WHERE users.id IN ($1, $2, $3)");
+          "SELECT users.id FROM users WHERE users.id = ANY($1::BIGINT[])");
+    CHECK(pg(strata::select(col<&user::id>).where(col<&user::id>.not_in(ids))) ==
+          "SELECT users.id FROM users WHERE users.id <> ALL($1::BIGINT[])");
+    CHECK(lite(strata::select(col<&user::id>).where(col<&user::id>.in_(ids))) ==
+          "SELECT users.id FROM users WHERE users.id IN (?, ?, ?)");
     CHECK(lite(strata::select(col<&user::id>).where(col<&user::id>.not_in(ids))) ==
           "SELECT users.id FROM users WHERE users.id NOT IN (?, ?, ?)");
     CHECK(pg(strata::select(col<&user::id>).where(col<&user::id>.in_(std::vector<std::int64_t>{}))) ==
@@ -292,4 +296,51 @@ TEST_CASE("a minus before a minus never reads as the start of a comment") {
     CHECK(pg(query) == "SELECT - -users.age FROM users");
     CHECK(lite(query) == "SELECT - -users.age FROM users");
     CHECK(pg(strata::select(-(-(-col<&user::age>)))) == "SELECT - - -users.age FROM users");
+}
+
+TEST_CASE("an IN list is one array parameter on PostgreSQL and, past 1,000 values, one JSON text on SQLite") {
+    const std::vector<std::int64_t> few{1, 2, 3};
+    const auto pg_few = strata::select(col<&user::id>).where(col<&user::id>.in_(few)).compile(dialect::postgresql);
+    REQUIRE(pg_few.parameters.size() == 1);
+    CHECK(pg_few.parameters[0].as_text() == "{1,2,3}");
+    std::vector<std::int64_t> many(70'000);
+    for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<std::int64_t>(i);
+    const auto pg_many = strata::select(col<&user::id>).where(col<&user::id>.in_(many)).compile(dialect::postgresql);
+    CHECK(pg_many.sql == pg_few.sql);  // one prepared statement for every length
+    CHECK(pg_many.parameters.size() == 1);
+    const auto lite_many = strata::select(col<&user::id>).where(col<&user::id>.not_in(many)).compile(dialect::sqlite);
+    CHECK(lite_many.sql == "SELECT users.id FROM users WHERE users.id NOT IN (SELECT value FROM json_each(?))");
+    REQUIRE(lite_many.parameters.size() == 1);
+    CHECK(lite_many.parameters[0].as_text().substr(0, 8) == "[0,1,2,3");
+    const std::vector<std::optional<std::string>> names{"a\"b", std::nullopt, "c\\d"};
+    const auto pg_text = strata::select(col<&user::id>).where(col<&user::name>.in_(names)).compile(dialect::postgresql);
+    CHECK(pg_text.sql == "SELECT users.id FROM users WHERE users.name = ANY($1::TEXT[])");
+    CHECK(pg_text.parameters.at(0).as_text() == R"({"a\"b",NULL,"c\\d"})");
+    // A list holding an expression stays a list of placeholders.
+    const std::vector<strata::expression<std::optional<std::int64_t>>> expressions{col<&user::age> + 1,
+                                                                                   col<&user::age> + 2};
+    CHECK(pg(strata::select(col<&user::id>).where(col<&user::id>.in_(expressions))) ==
+          "SELECT users.id FROM users WHERE users.id IN (users.age + $1, users.age + $2)");
+}
+
+TEST_CASE("one bound value used in the select list and GROUP BY keeps one placeholder number") {
+    const auto bucket = col<&user::age> / 10;
+    const auto query = strata::select(bucket, strata::count()).group_by(bucket).order_by(bucket);
+    CHECK(pg(query) == "SELECT users.age / $1, count(*) FROM users GROUP BY users.age / $1 ORDER BY users.age / $1");
+    CHECK(lite(query) == "SELECT users.age / ?, count(*) FROM users GROUP BY users.age / ?1 ORDER BY users.age / ?1");
+    CHECK(query.compile(dialect::postgresql).parameters.size() == 1);
+    // The same shape with two separate values keeps two numbers: the cache tells the two apart.
+    const auto other = strata::select(col<&user::age> / 10, strata::count())
+                           .group_by(col<&user::age> / 10)
+                           .order_by(col<&user::age> / 10);
+    CHECK(pg(other) == "SELECT users.age / $1, count(*) FROM users GROUP BY users.age / $2 ORDER BY users.age / $3");
+    CHECK(pg(query) == "SELECT users.age / $1, count(*) FROM users GROUP BY users.age / $1 ORDER BY users.age / $1");
+}
+
+TEST_CASE("SELECT DISTINCT ordered by an expression it does not select is refused on both dialects") {
+    const auto query = strata::select(col<&user::name>).distinct().order_by(col<&user::age>);
+    CHECK_THROWS_AS(query.compile(dialect::postgresql), strata::usage_error);
+    CHECK_THROWS_AS(query.compile(dialect::sqlite), strata::usage_error);
+    CHECK(pg(strata::select(col<&user::name>, col<&user::age>).distinct().order_by(col<&user::age>.desc())) ==
+          "SELECT DISTINCT users.name, users.age FROM users ORDER BY users.age DESC");
 }

@@ -347,3 +347,88 @@ TEST_CASE("one LIKE pattern matches the same rows on both; contains, startswith 
         CHECK(names(col<&user::name>.endswith("\\b")) == list{"a\\b"});
     });
 }
+
+TEST_CASE("an IN list of 70,000 values finds the rows a short list finds, NULLs and NOT IN included") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user, membership>(engine);
+        {
+            auto connection = engine.connect();
+            seed(connection);
+            auto count_where = [&connection](const strata::expression<bool>& condition) {
+                return connection.scalar(strata::select(strata::count()).from<user>().where(condition));
+            };
+            std::vector<std::int64_t> ids;
+            for (std::int64_t id = 3; id < 70'003; ++id) ids.push_back(id);
+            CHECK(count_where(col<&user::id>.in_(ids)) == 3);
+            CHECK(count_where(col<&user::id>.not_in(ids)) == 2);
+            CHECK(count_where(col<&user::id>.in_(std::vector<std::int64_t>{1, 2})) == 2);
+            // A NULL in the list: IN finds what it finds, NOT IN finds nothing (x <> NULL is unknown).
+            std::vector<std::optional<std::int32_t>> ages(5'000, std::optional<std::int32_t>{7});
+            ages[10] = std::nullopt;
+            ages[20] = 20;
+            CHECK(count_where(col<&user::age>.in_(ages)) == 1);
+            CHECK(count_where(col<&user::age>.not_in(ages)) == 0);
+            ages.resize(3);  // {7, 7, 7}: no NULL, so NOT IN finds the four users with an age
+            CHECK(count_where(col<&user::age>.in_(ages)) == 0);
+            CHECK(count_where(col<&user::age>.not_in(ages)) == 4);
+            ages.push_back(std::nullopt);
+            CHECK(count_where(col<&user::age>.not_in(ages)) == 0);
+            // Text that needs escaping in an array literal or JSON, and reals, in long lists.
+            std::vector<std::string> names{"Ada",    "bob",  "a\"b", "back\\slash",        "{braces}",
+                                           "comma,", "NULL", "",     "tab\tnew\nline\x01", "日本語 ü"};
+            for (int i = 0; i < 2'000; ++i) names.push_back("name " + std::to_string(i));
+            for (const auto& name : names)
+                if (name != "Ada" && name != "bob")
+                    connection.execute(strata::insert<user>()
+                                           .value(col<&user::email>, name + "@odd")
+                                           .value(col<&user::name>, name)
+                                           .value(col<&user::score>, -0.0));
+            CHECK(count_where(col<&user::name>.in_(names)) == static_cast<std::int64_t>(names.size()));
+            CHECK(count_where(col<&user::name>.in_(std::vector<std::string>(names.begin() + 2, names.begin() + 10))) ==
+                  8);
+            std::vector<double> scores{1.5, 4.5, 0.1 + 0.2, 1e300};
+            for (int i = 0; i < 1'500; ++i) scores.push_back(1'000'000.0 + i / 7.0);
+            CHECK(count_where(col<&user::score>.in_(scores)) == 2);
+            scores.push_back(0.0);  // equals -0.0
+            CHECK(count_where(col<&user::score>.in_(scores)) == 2 + 1 + static_cast<std::int64_t>(names.size()) - 2);
+        }
+        strata::drop_all<order, user, membership>(engine);  // other files' tests make their own users table
+    });
+}
+
+TEST_CASE("an expression with a bound value in the select list and GROUP BY runs on both databases") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user, membership>(engine);
+        {
+            auto connection = engine.connect();
+            seed(connection);
+            const auto bucket = col<&order::total> / 100;
+            const auto rows =
+                connection.execute(strata::select(bucket, strata::count()).group_by(bucket).order_by(bucket));
+            using bucket_row = std::tuple<std::int64_t, std::int64_t>;
+            CHECK(std::vector<bucket_row>(rows.begin(), rows.end()) ==
+                  std::vector<bucket_row>{{0, 1}, {1, 1}, {2, 1}, {5, 1}});  // totals 40, 100, 250, 500
+        }
+        strata::drop_all<order, user, membership>(engine);
+    });
+}
+
+TEST_CASE("LIKE tells case apart on both databases and ILIKE does not") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user, membership>(engine);
+        {
+            auto connection = engine.connect();
+            seed(connection);  // Ada, bob, Cy, Dee, Eve
+            auto count_where = [&connection](const strata::expression<bool>& condition) {
+                return connection.scalar(strata::select(strata::count()).from<user>().where(condition));
+            };
+            CHECK(count_where(col<&user::name>.like("a%")) == 0);
+            CHECK(count_where(col<&user::name>.like("A%")) == 1);
+            CHECK(count_where(col<&user::name>.ilike("a%")) == 1);
+            CHECK(count_where(col<&user::name>.like("%E%")) == 1);  // Eve, not Dee
+            CHECK(count_where(col<&user::name>.ilike("%E%")) == 2);
+            CHECK(count_where(col<&user::name>.startswith("B")) == 0);
+        }
+        strata::drop_all<order, user, membership>(engine);
+    });
+}

@@ -36,6 +36,9 @@ struct connect_options {
     std::chrono::milliseconds busy_timeout{5000};
     /// SQLite: enforce foreign keys (PRAGMA foreign_keys = ON).
     bool sqlite_foreign_keys = true;
+    /// SQLite: LIKE tells case apart, as PostgreSQL's does (PRAGMA case_sensitive_like = ON), so
+    /// one pattern matches the same rows on both; ilike() is the case-blind match.
+    bool sqlite_case_sensitive_like = true;
     /// PostgreSQL: stream with a server-side cursor (FETCH n) rather than libpq's single-row mode.
     bool cursor_streaming = true;
 };

@@ -197,10 +197,21 @@ public:
     /// SQLAlchemy's Query.scalar() for an entity query: one_or_none().
     [[nodiscard]] ref<T> scalar() const { return one_or_none(); }
 
-    /// SELECT count(*) of the matching rows (ignoring ORDER BY).
+    /// SELECT count(*) of the matching rows (ignoring ORDER BY). With distinct, limit or offset it
+    /// counts the query as a subquery, as SQLAlchemy does: SELECT count(*) FROM (SELECT ...) AS anon_1.
     [[nodiscard]] std::int64_t count() const {
-        if (core_.limit || core_.offset || core_.distinct)
-            throw not_supported_error("count() of a query with limit, offset or distinct is not supported", "", "");
+        if (core_.limit || core_.offset || core_.distinct) {
+            auto counted = std::make_shared<sql::select_core>(final_core());
+            counted->lock = {};
+            if (!counted->limit && !counted->offset) {
+                counted->order_by.clear();
+                if (counted->distinct) counted->columns.resize(selected_columns());  // no ORDER BY columns
+            }
+            sql::select_core counting;
+            counting.columns = {strata::count().node()};
+            counting.derived = {std::move(counted), "anon_1"};
+            return execute_scalar<std::int64_t>(counting);
+        }
         sql::select_core counting = core_;
         counting.columns = {strata::count().node()};
         counting.order_by.clear();
@@ -267,7 +278,20 @@ public:
     /// is expunged (unless modified, so changes still flush). selectinload runs once per batch.
     /// A finished object no handle holds any more is reused for a later row (models without
     /// relationships): keep the ref, not a T* or T&, to keep an object past its batch.
-    [[nodiscard]] streamed<T> yield_per(std::size_t batch) const { return streamed<T>{*this, batch}; }
+    /// Refused (usage_error) with a joined or contains_eager collection, whose parents repeat over
+    /// rows that batches would cut, and with distinct ordered by columns T does not have.
+    [[nodiscard]] streamed<T> yield_per(std::size_t batch) const {
+        if (std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); }))
+            throw usage_error(
+                "yield_per cannot stream a joined collection (joinedload or contains_eager of a "
+                "one-to-many or many-to-many): a batch would cut a parent's rows and repeat the "
+                "parent; use selectinload, which runs once per batch");
+        if (core_.distinct && [this] { return !final_core().columns.empty() && ordered_by_other_columns_; }())
+            throw usage_error("yield_per cannot stream a distinct query of " +
+                              std::string{orm::describe<T>().table} +
+                              " ordered by expressions it does not select: the same object may come back in several batches; use all()");
+        return streamed<T>{*this, batch};
+    }
 
     /// The SQL this query runs, for a dialect (for logging and tests).
     [[nodiscard]] std::string sql(dialect target) const { return sql::compile_uncached(final_core(), target).sql; }
@@ -290,7 +314,10 @@ public:
             if (sized != nullptr) sized->reserve(sized->size() + expected);
         }
         std::vector<ref<T>> parents;
+        // Rows repeat an object under a joined collection, and under DISTINCT ordered by another
+        // table's columns (selected too, so one object may come with several of their values).
         const bool fold =
+            ordered_by_other_columns_ ||
             std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); });
         std::unordered_set<const T*> seen;
         while (rows.next()) {
@@ -355,7 +382,23 @@ private:
             positions_[i] = static_cast<int>(final.columns.size());
             final.columns.push_back(info.columns[i].column_node());
         }
+        // SELECT DISTINCT must select what it is ordered by (PostgreSQL refuses it otherwise and
+        // SQLite sorts by an arbitrary row's value): the ORDER BY expressions not selected are
+        // added after T's columns, as SQLAlchemy's Query does; run() then keeps each object once.
+        ordered_by_other_columns_ = false;
+        if (final.distinct) {
+            for (const auto& item : final.order_by) {
+                if (sql::selects(final.columns, *item.expression)) continue;
+                final.columns.push_back(item.expression);
+                ordered_by_other_columns_ = true;
+            }
+        }
         return final;
+    }
+    /// How many of final_core()'s columns are T's own.
+    [[nodiscard]] std::size_t selected_columns() const {
+        return static_cast<std::size_t>(
+            std::count_if(positions_.begin(), positions_.end(), [](int at) { return at >= 0; }));
     }
 
     template <class Value>
@@ -373,6 +416,7 @@ private:
     bool autoflush_ = true;
     orm::option_list<T> loaders_;
     mutable std::vector<int> positions_;
+    mutable bool ordered_by_other_columns_ = false;  ///< final_core() added ORDER BY columns to a DISTINCT
 };
 
 /// The objects of a query, read in batches as the loop advances (query<T>::yield_per).

@@ -386,7 +386,7 @@ expression<bool> expression_methods<Derived, T>::in_list(const Range& values, bo
         item->flag = negated;
         return expression<bool>{sql::finish(std::move(item))};
     }
-    auto list = sql::make_operator(sql::node_kind::list, "", sql::precedence::atom, std::move(items));
+    auto list = sql::make_value_list(std::move(items));
     return expression<bool>{sql::make_operator(sql::node_kind::binary, negated ? " NOT IN " : " IN ",
                                                sql::precedence::comparison, {self_node(), std::move(list)})};
 }

@@ -43,6 +43,7 @@ enum class node_kind : std::uint8_t {
     exists,         ///< EXISTS (SELECT ...)
     label,          ///< x AS name
     empty_set,      ///< IN () of an empty range: always false (or true for NOT IN)
+    value_list,     ///< IN's list of bound values of one kind; `text` names PostgreSQL's array type
 };
 
 /// Operator precedence, high binds tighter; the compiler parenthesizes by it.
@@ -170,6 +171,70 @@ inline node_ptr make_function(std::string_view name, std::vector<node_ptr> argum
     result->children = std::move(arguments);
     result->flag = distinct;
     return finish(std::move(result));
+}
+
+/// Whether two trees are the same SQL: equal structure, and bound values only when they are one
+/// node (so the compiler gives them one placeholder).
+inline bool same_expression(const node& left, const node& right) {
+    if (&left == &right) return true;
+    if (left.kind != right.kind || left.kind == node_kind::parameter || left.shape != right.shape ||
+        left.text != right.text || left.owned_text != right.owned_text || !(left.table == right.table) ||
+        left.flag != right.flag || left.query != right.query || left.children.size() != right.children.size())
+        return false;
+    for (std::size_t i = 0; i < left.children.size(); ++i)
+        if (!same_expression(*left.children[i], *right.children[i])) return false;
+    return true;
+}
+
+/// Whether `columns` select `expression` (itself, or under a label).
+inline bool selects(const std::vector<node_ptr>& columns, const node& expression) {
+    for (const auto& column : columns)
+        if (same_expression(*column, expression) ||
+            (column->kind == node_kind::label && same_expression(*column->children[0], expression)))
+            return true;
+    return false;
+}
+
+/// PostgreSQL's array type for bound values of a kind (static text, so it can enter a shape), or
+/// empty for a kind no array carries.
+[[nodiscard]] constexpr std::string_view array_type_name(value_kind kind) noexcept {
+    switch (kind) {
+        case value_kind::boolean:
+            return "BOOLEAN[]";
+        case value_kind::integer:
+            return "BIGINT[]";
+        case value_kind::real:
+            return "DOUBLE PRECISION[]";
+        case value_kind::text:
+            return "TEXT[]";
+        case value_kind::blob:
+            return "BYTEA[]";
+        case value_kind::timestamp:
+            return "TIMESTAMP[]";
+        case value_kind::null:
+            break;
+    }
+    return {};
+}
+
+/// The list of an IN: a value_list when every item is a bound value of one kind (the compiler
+/// may send it as one array), else a plain list of expressions.
+inline node_ptr make_value_list(std::vector<node_ptr> items) {
+    value_kind kind = value_kind::null;
+    bool values_only = !items.empty();
+    for (const auto& item : items) {
+        if (!item || item->kind != node_kind::parameter || item->value.kind() == value_kind::null) {
+            values_only = false;
+            break;
+        }
+        if (kind == value_kind::null) kind = item->value.kind();
+        if (item->value.kind() != kind) {
+            values_only = false;
+            break;
+        }
+    }
+    if (!values_only) return make_operator(node_kind::list, "", precedence::atom, std::move(items));
+    return make_operator(node_kind::value_list, array_type_name(kind), precedence::atom, std::move(items));
 }
 
 }  // namespace strata::sql

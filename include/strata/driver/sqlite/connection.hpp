@@ -189,6 +189,7 @@ public:
         sqlite3_extended_result_codes(database_, 1);
         sqlite3_busy_timeout(database_, static_cast<int>(options.busy_timeout.count()));
         if (options.sqlite_foreign_keys) execute_script("PRAGMA foreign_keys = ON");
+        if (options.sqlite_case_sensitive_like) execute_script("PRAGMA case_sensitive_like = ON");
     }
     ~sqlite_connection() override {
         for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.statement);

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "strata/detail/array_literal.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/sql/compiler.hpp"
 
@@ -65,6 +66,7 @@ public:
         for (const auto& join : query.joins) scope.push_back(join.table);
         if (enclosing) scope.insert(scope.end(), enclosing->begin(), enclosing->end());
         scopes_.push_back(&scope);
+        if (render_ && query.distinct) require_ordering_selected(query);
         emit("SELECT ");
         if (query.distinct) emit("DISTINCT ");
         for (std::size_t i = 0; i < query.columns.size(); ++i) {
@@ -229,7 +231,7 @@ public:
                 identifier(item.text);
                 break;
             case node_kind::parameter:
-                placeholder(item.value);
+                placeholder(item);
                 break;
             case node_kind::keyword:
                 emit(item.text);
@@ -249,6 +251,7 @@ public:
                 emit(item.text);
                 break;
             case node_kind::binary: {
+                if (item.children[1]->kind == node_kind::value_list && value_list_in(item)) break;
                 const bool associative = item.text == " AND " || item.text == " OR ";
                 operand(*item.children[0], item.binding, false);
                 emit(item.text);
@@ -265,6 +268,11 @@ public:
             case node_kind::list:
                 emit("(");
                 emit(item.text);  // "VALUES " for a list of row values read as a table (SQLite's row IN)
+                list(item.children);
+                emit(")");
+                break;
+            case node_kind::value_list:
+                emit("(");
                 list(item.children);
                 emit(")");
                 break;
@@ -332,8 +340,64 @@ public:
     [[nodiscard]] std::string& sql() noexcept { return sql_; }
     /// The parameters collected so far, in placeholder order.
     [[nodiscard]] std::vector<parameter>& parameters() noexcept { return parameters_; }
+    /// A hash of where the statement used one bound value node more than once (0: nowhere); the
+    /// text depends on it, the shape does not.
+    [[nodiscard]] std::uint64_t reuse_signature() const noexcept { return reuse_signature_; }
 
 private:
+    /// The most values an IN list sends one placeholder each on SQLite; a longer one travels as one
+    /// JSON text read by json_each (SQLite takes at most 32,766 parameters; at 1,000 and up the
+    /// two forms measured the same).
+    static constexpr std::size_t sqlite_plain_list_limit = 1000;
+
+    /// Renders `x IN (values)` / `x NOT IN (values)` of a value_list: one array parameter on
+    /// PostgreSQL (= ANY / <> ALL, same NULL semantics), json_each for a long list on SQLite.
+    /// Returns false when the plain list form is the one to render.
+    bool value_list_in(const node& item) {
+        const node& values = *item.children[1];
+        const bool negated = item.text == " NOT IN ";
+        const bool blobs = values.children.front()->value.kind() == value_kind::blob;
+        if (dialect_ == dialect::sqlite && (values.children.size() <= sqlite_plain_list_limit || blobs)) return false;
+        operand(*item.children[0], item.binding, false);
+        std::string literal;
+        if (dialect_ == dialect::postgresql) {
+            emit(negated ? " <> ALL(" : " = ANY(");
+            literal += '{';
+            for (std::size_t i = 0; i < values.children.size(); ++i) {
+                if (i) literal += ',';
+                strata::detail::append_array_element(literal, values.children[i]->value);
+            }
+            literal += '}';
+            value_placeholder(parameter::from_text(literal));
+            emit("::");
+            emit(values.text);
+            emit(")");
+        } else {
+            emit(negated ? " NOT IN (SELECT value FROM json_each(" : " IN (SELECT value FROM json_each(");
+            literal += '[';
+            for (std::size_t i = 0; i < values.children.size(); ++i) {
+                if (i) literal += ',';
+                strata::detail::append_json_element(literal, values.children[i]->value, sql_);
+            }
+            literal += ']';
+            value_placeholder(parameter::from_text(literal));
+            emit("))");
+        }
+        return true;
+    }
+
+    /// SELECT DISTINCT ... ORDER BY x needs x among the selected columns: PostgreSQL refuses it
+    /// otherwise (42P10) and SQLite sorts by a value of an arbitrary row of each distinct group.
+    /// One refusal on both, naming the fix (query<T> adds its ORDER BY columns itself).
+    static void require_ordering_selected(const select_core& query) {
+        for (const auto& item : query.order_by) {
+            if (!selects(query.columns, *item.expression))
+                throw usage_error(
+                    "SELECT DISTINCT ... ORDER BY an expression that is not selected: PostgreSQL refuses it and "
+                    "SQLite would sort by an arbitrary row's value; select the expression too");
+        }
+    }
+
     void emit(std::string_view text) {
         if (render_) sql_ += text;
     }
@@ -357,9 +421,38 @@ private:
             identifier(reference.alias);
         }
     }
-    void placeholder(const parameter& value) {
-        parameters_.push_back(value);
+    /// A bound value node's placeholder. The same node met again (an expression used in both the
+    /// select list and GROUP BY) reuses its number, so PostgreSQL sees the two as one expression.
+    void placeholder(const node& item) {
+        const auto earlier = earlier_use(&item);
+        if (earlier == 0) return;  // a first use: placed
+        reuse_signature_ = sql::detail::mix(sql::detail::mix(reuse_signature_, parameters_.size()), earlier);
+        if (render_) sql_ += (dialect_ == dialect::postgresql ? "$" : "?") + std::to_string(earlier);
+    }
+    /// A new placeholder for `value`.
+    void value_placeholder(parameter value) {
+        parameters_.push_back(std::move(value));
+        sources_.push_back(nullptr);
         if (render_) sql_ += detail::placeholder(dialect_, parameters_.size());
+    }
+    /// The 1-based number of an earlier placeholder of the same node, or 0 after placing this first use.
+    std::size_t earlier_use(const node* item) {
+        // A linear scan for the usual handful of parameters; an index once a statement has many.
+        constexpr std::size_t scan_limit = 32;
+        if (sources_.size() < scan_limit) {
+            for (std::size_t i = 0; i < sources_.size(); ++i)
+                if (sources_[i] == item) return i + 1;
+        } else {
+            if (source_index_.empty())
+                for (std::size_t i = 0; i < sources_.size(); ++i)
+                    if (sources_[i] != nullptr) source_index_.emplace(sources_[i], i + 1);
+            if (const auto found = source_index_.find(item); found != source_index_.end()) return found->second;
+            source_index_.emplace(item, sources_.size() + 1);
+        }
+        parameters_.push_back(item->value);
+        sources_.push_back(item);
+        if (render_) sql_ += detail::placeholder(dialect_, parameters_.size());
+        return 0;
     }
     void operand(const node& child, precedence parent, bool parenthesize_equal) {
         const bool parentheses = child.binding < parent || (parenthesize_equal && child.binding == parent);
@@ -420,6 +513,9 @@ private:
     bool qualify_ = true;
     std::string sql_;
     std::vector<parameter> parameters_;
+    std::vector<const node*> sources_;  ///< the node of each parameter (null: built by the compiler)
+    std::unordered_map<const node*, std::size_t> source_index_;
+    std::uint64_t reuse_signature_ = 0;
     std::vector<const std::vector<table_ref>*> scopes_;
 };
 
@@ -439,12 +535,13 @@ compiled_statement render(dialect target, Walk&& walk) {
 
 STRATA_COMPILED_LINKAGE compiled_statement compile(const select_core& query, dialect target) {
     auto& cache = detail::select_cache();
-    const std::uint64_t key = sql::detail::mix(query.shape(), static_cast<std::uint64_t>(target));
-    if (const auto found = cache.find(key); found != cache.end()) {
-        compiler walker{target, false};
-        walker.select(query);
-        return {found->second, std::move(walker.parameters())};
-    }
+    // The parameters first: which bound values repeat decides the text as much as the shape does.
+    compiler collector{target, false};
+    collector.select(query);
+    const std::uint64_t key = sql::detail::mix(sql::detail::mix(query.shape(), static_cast<std::uint64_t>(target)),
+                                               collector.reuse_signature());
+    if (const auto found = cache.find(key); found != cache.end())
+        return {found->second, std::move(collector.parameters())};
     compiler walker{target, true};
     walker.select(query);
     if (cache.size() > 10'000) cache.clear();  // bound memory for programs that build unbounded shapes

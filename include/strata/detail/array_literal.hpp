@@ -1,0 +1,144 @@
+// strata/detail/array_literal.hpp - a list of bound values as one text parameter: a PostgreSQL
+// array literal ('{1,2,NULL}') or a JSON array for SQLite's json_each.
+//
+// A long IN list sent as one parameter stays under the drivers' parameter limits (libpq: 65,535;
+// SQLite: 32,766) and, on PostgreSQL, lets one prepared statement serve every list length.
+#pragma once
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "strata/core/error.hpp"
+#include "strata/core/value.hpp"
+#include "strata/detail/timestamp_text.hpp"
+
+namespace strata::detail {
+
+/// Appends a double in its shortest text that reads back to the same bits (finite values only).
+inline void append_shortest_real(std::string& out, double value) {
+    std::array<char, 32> buffer{};
+    const auto written = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    out.append(buffer.data(), written.ptr);
+}
+
+/// Appends one value as an element of a PostgreSQL array literal.
+inline void append_array_element(std::string& out, const parameter& value) {
+    if (value.is_null()) {
+        out += "NULL";
+        return;
+    }
+    switch (value.kind()) {
+        case value_kind::boolean:
+            out += value.as_bool() ? 't' : 'f';
+            return;
+        case value_kind::integer:
+            out += std::to_string(value.as_integer());
+            return;
+        case value_kind::real: {
+            const double real = value.as_real();
+            if (std::isnan(real))
+                out += "NaN";
+            else if (std::isinf(real))
+                out += real > 0 ? "Infinity" : "-Infinity";
+            else
+                append_shortest_real(out, real);
+            return;
+        }
+        case value_kind::text: {
+            out += '"';
+            for (const char c : value.as_text()) {
+                if (c == '"' || c == '\\') out += '\\';
+                out += c;
+            }
+            out += '"';
+            return;
+        }
+        case value_kind::blob: {
+            static constexpr char digits[] = "0123456789abcdef";
+            out += "\"\\\\x";  // the element's text is \x<hex>, bytea's hex input; the backslash is escaped
+            for (const char c : value.as_text()) {
+                const auto byte = static_cast<unsigned char>(c);
+                out += digits[byte >> 4];
+                out += digits[byte & 15];
+            }
+            out += '"';
+            return;
+        }
+        case value_kind::timestamp:
+            out += '"';
+            out += timestamp_to_text(value.as_timestamp());
+            out += '"';
+            return;
+        case value_kind::null:
+            out += "NULL";
+            return;
+    }
+}
+
+/// Appends one value as an element of a JSON array that SQLite's json_each reads back as the value
+/// SQLite's driver would have bound (booleans as 0/1, NaN as the text 'NaN', timestamps as text).
+/// Throws data_error for what JSON text cannot carry to SQLite: a NUL byte (json_each cuts the
+/// text there) and blobs.
+inline void append_json_element(std::string& out, const parameter& value, std::string_view sql) {
+    if (value.is_null()) {
+        out += "null";
+        return;
+    }
+    switch (value.kind()) {
+        case value_kind::boolean:
+            out += value.as_bool() ? '1' : '0';
+            return;
+        case value_kind::integer:
+            out += std::to_string(value.as_integer());
+            return;
+        case value_kind::real: {
+            const double real = value.as_real();
+            if (std::isnan(real))
+                out += "\"NaN\"";
+            else if (std::isinf(real))
+                out += real > 0 ? "9e999" : "-9e999";  // SQLite reads these as infinities
+            else
+                append_shortest_real(out, real);
+            return;
+        }
+        case value_kind::text: {
+            static constexpr char digits[] = "0123456789abcdef";
+            out += '"';
+            for (const char c : value.as_text()) {
+                const auto byte = static_cast<unsigned char>(c);
+                if (c == '\0')
+                    throw data_error(
+                        "a text value with a NUL byte cannot be one of the more than 1,000 values of an "
+                        "IN list on SQLite (they travel as one JSON text): use a shorter list",
+                        "", std::string{sql}, error_source::none);
+                if (c == '"' || c == '\\') {
+                    out += '\\';
+                    out += c;
+                } else if (byte < 0x20) {
+                    out += "\\u00";
+                    out += digits[byte >> 4];
+                    out += digits[byte & 15];
+                } else {
+                    out += c;
+                }
+            }
+            out += '"';
+            return;
+        }
+        case value_kind::timestamp:
+            out += '"';
+            out += timestamp_to_text(value.as_timestamp());
+            out += '"';
+            return;
+        case value_kind::blob:
+        case value_kind::null:
+            break;
+    }
+    throw data_error("blobs cannot travel in a JSON list", "", std::string{sql}, error_source::none);
+}
+
+}  // namespace strata::detail

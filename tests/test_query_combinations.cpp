@@ -1,0 +1,139 @@
+// Query combinations that gave wrong rows or failed on one database (issue 24): count() of a
+// distinct or limited query, DISTINCT ordered by another table's column, yield_per with joined loads.
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support/backends.hpp"
+#include "support/library.hpp"
+
+using namespace library;
+using strata::col;
+using strata::testing::for_each_backend;
+
+namespace {
+
+std::vector<std::int64_t> ids_of(const auto& objects) {
+    std::vector<std::int64_t> ids;
+    for (const auto& item : objects) ids.push_back(item->id);
+    return ids;
+}
+
+bool any_statement_has(const strata::statement_counter& counter, const std::string& text) {
+    for (const auto& statement : counter.statements())
+        if (statement.find(text) != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("count() of a distinct, limited or offset query counts it as a subquery") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 10, 3);  // 10 authors, 30 books
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto with_books = session.query<author>().join<book>(col<&book::author_id> == col<&author::id>);
+        CHECK(with_books.count() == 30);
+        CHECK(with_books.distinct().count() == 10);
+        CHECK(any_statement_has(counter,
+                                "SELECT count(*) FROM (SELECT DISTINCT authors.id, authors.name FROM authors "
+                                "JOIN books ON books.author_id = authors.id) AS anon_1"));
+        CHECK(session.query<book>().order_by(col<&book::id>).limit(4).count() == 4);
+        CHECK(session.query<book>().order_by(col<&book::id>).offset(28).count() == 2);
+        CHECK(session.query<book>().order_by(col<&book::id>).limit(5).offset(27).count() == 3);
+        CHECK(with_books.distinct().order_by(col<&book::title>).limit(20).count() <= 20);
+        CHECK(session.query<author>().filter(col<&author::id> > 100).distinct().count() == 0);
+    });
+}
+
+TEST_CASE("a distinct query ordered by a joined table's column returns each object once, in the same order on both") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 10, 3);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        // Many-to-one: each book has one author name, so DISTINCT keeps every book.
+        const auto by_author = session.query<book>()
+                                   .join<author>(col<&author::id> == col<&book::author_id>)
+                                   .order_by(col<&author::name>.desc(), col<&book::id>);
+        const auto expected_books = ids_of(by_author.all());
+        CHECK(expected_books.size() == 30);
+        CHECK(ids_of(by_author.distinct().all()) == expected_books);
+        CHECK(any_statement_has(counter,
+                                "SELECT DISTINCT books.id, books.title, books.author_id, books.publisher_id, "
+                                "authors.name FROM books JOIN authors"));
+        // One-to-many: an author comes with each of its titles; each is kept once, where its first title sorts.
+        std::vector<std::int64_t> expected_authors;
+        {
+            auto& connection = session.connection();  // SQLite's memory database has one connection
+            for (const auto& [author_id, title] : connection.execute(
+                     strata::select(col<&book::author_id>, col<&book::title>).order_by(col<&book::title>)))
+                if (std::find(expected_authors.begin(), expected_authors.end(), author_id) == expected_authors.end())
+                    expected_authors.push_back(author_id);
+        }
+        const auto authors = session.query<author>()
+                                 .join<book>(col<&book::author_id> == col<&author::id>)
+                                 .distinct()
+                                 .order_by(col<&book::title>)
+                                 .all();
+        CHECK(ids_of(authors) == expected_authors);
+        CHECK(authors.size() == 10);
+    });
+}
+
+TEST_CASE(
+    "Core's SELECT DISTINCT ordered by an expression it does not select is a usage_error on both, sending nothing") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        auto connection = engine.connect();
+        strata::statement_counter counter{engine};
+        CHECK_THROWS_AS(connection.execute(strata::select(col<&author::name>)
+                                               .join<book>(col<&book::author_id> == col<&author::id>)
+                                               .distinct()
+                                               .order_by(col<&book::title>)),
+                        strata::usage_error);
+        CHECK(counter.count() == 0);
+    });
+}
+
+TEST_CASE("yield_per refuses a joined collection before any statement, and streams a joined many-to-one whole") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 40, 3);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        CHECK_THROWS_AS(session.query<author>().options(strata::joinedload(&author::books)).yield_per(7),
+                        strata::usage_error);
+        CHECK_THROWS_WITH(session.query<author>().options(strata::joinedload(&author::books)).yield_per(7),
+                          Catch::Contains("selectinload"));
+        CHECK_THROWS_AS(
+            session.query<author>().join(&author::books).options(strata::contains_eager(&author::books)).yield_per(7),
+            strata::usage_error);
+        CHECK_THROWS_AS(session.query<author>()
+                            .join<book>(col<&book::author_id> == col<&author::id>)
+                            .distinct()
+                            .order_by(col<&book::title>)
+                            .yield_per(7),
+                        strata::usage_error);
+        CHECK(counter.count() == 0);
+        // A many-to-one repeats no parent: every book once, each with its author and no lazy load.
+        const auto stream = [&](bool read_writers) {
+            std::set<std::int64_t> seen;
+            std::size_t rows = 0;
+            counter.reset();
+            for (const auto& item : session.query<book>()
+                                        .options(strata::joinedload(&book::writer))
+                                        .order_by(col<&book::id>)
+                                        .yield_per(7)) {
+                ++rows;
+                seen.insert(item->id);
+                if (read_writers) CHECK(item->writer->id == (item->id - 1) / 3 + 1);
+            }
+            CHECK(rows == 120);
+            CHECK(seen.size() == 120);
+            return counter.count();
+        };
+        const auto statements = stream(false);
+        CHECK(stream(true) == statements);
+    });
+}

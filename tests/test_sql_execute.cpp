@@ -431,4 +431,10 @@ TEST_CASE("LIKE tells case apart on both databases and ILIKE does not") {
         }
         strata::drop_all<order, user, membership>(engine);
     });
+    // SQLite's own default, asked for: LIKE folds ASCII case.
+    auto engine = strata::create_engine("sqlite://", {.sqlite_case_sensitive_like = false});
+    fresh_tables<order, user, membership>(engine);
+    auto connection = engine.connect();
+    seed(connection);
+    CHECK(connection.scalar(strata::select(strata::count()).from<user>().where(col<&user::name>.like("a%"))) == 1);
 }

@@ -31,6 +31,7 @@ struct engine_options {
     bool cursor_streaming = true;                   ///< PostgreSQL: stream via DECLARE/FETCH (else single-row mode)
     std::chrono::milliseconds busy_timeout{5'000};  ///< SQLite: wait on a locked database
     bool begin_immediate = false;                   ///< SQLite: BEGIN IMMEDIATE takes the write lock at once
+    bool sqlite_case_sensitive_like = true;         ///< SQLite: LIKE tells case apart, as PostgreSQL's does
 };
 
 }  // namespace strata

@@ -30,6 +30,7 @@ STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engi
     connect_settings.binary_results = options.binary_results;
     connect_settings.busy_timeout = options.busy_timeout;
     connect_settings.cursor_streaming = options.cursor_streaming;
+    connect_settings.sqlite_case_sensitive_like = options.sqlite_case_sensitive_like;
     std::function<void(std::string_view)> log = options.echo_sink;
     if (!log) log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
     auto connect = [address, entry, connect_settings, echo = options.echo, log] {

@@ -359,28 +359,29 @@ private:
         const bool blobs = values.children.front()->value.kind() == value_kind::blob;
         if (dialect_ == dialect::sqlite && (values.children.size() <= sqlite_plain_list_limit || blobs)) return false;
         operand(*item.children[0], item.binding, false);
-        std::string literal;
-        if (dialect_ == dialect::postgresql) {
+        const bool postgresql = dialect_ == dialect::postgresql;
+        if (postgresql)
             emit(negated ? " <> ALL(" : " = ANY(");
-            literal += '{';
+        else
+            emit(negated ? " NOT IN (SELECT value FROM json_each(" : " IN (SELECT value FROM json_each(");
+        // The list node is the array's source: the same list met again reuses its placeholder.
+        if (!reuse_placeholder(&values)) {
+            std::string literal{postgresql ? '{' : '['};
             for (std::size_t i = 0; i < values.children.size(); ++i) {
                 if (i) literal += ',';
-                strata::detail::append_array_element(literal, values.children[i]->value);
+                if (postgresql)
+                    strata::detail::append_array_element(literal, values.children[i]->value);
+                else
+                    strata::detail::append_json_element(literal, values.children[i]->value, sql_);
             }
-            literal += '}';
-            value_placeholder(parameter::from_text(literal));
+            literal += postgresql ? '}' : ']';
+            source_placeholder(&values, parameter::from_text(literal));
+        }
+        if (postgresql) {
             emit("::");
             emit(values.text);
             emit(")");
         } else {
-            emit(negated ? " NOT IN (SELECT value FROM json_each(" : " IN (SELECT value FROM json_each(");
-            literal += '[';
-            for (std::size_t i = 0; i < values.children.size(); ++i) {
-                if (i) literal += ',';
-                strata::detail::append_json_element(literal, values.children[i]->value, sql_);
-            }
-            literal += ']';
-            value_placeholder(parameter::from_text(literal));
             emit("))");
         }
         return true;
@@ -424,35 +425,36 @@ private:
     /// A bound value node's placeholder. The same node met again (an expression used in both the
     /// select list and GROUP BY) reuses its number, so PostgreSQL sees the two as one expression.
     void placeholder(const node& item) {
-        const auto earlier = earlier_use(&item);
-        if (earlier == 0) return;  // a first use: placed
+        if (!reuse_placeholder(&item)) source_placeholder(&item, item.value);
+    }
+    /// Writes the number of an earlier placeholder of `source`; false when there is none.
+    bool reuse_placeholder(const node* source) {
+        const auto earlier = earlier_use(source);
+        if (earlier == 0) return false;
         reuse_signature_ = sql::detail::mix(sql::detail::mix(reuse_signature_, parameters_.size()), earlier);
         if (render_) sql_ += (dialect_ == dialect::postgresql ? "$" : "?") + std::to_string(earlier);
+        return true;
     }
-    /// A new placeholder for `value`.
-    void value_placeholder(parameter value) {
+    /// A new placeholder for `value`, the value of `source` (a node, met again later, reuses it).
+    void source_placeholder(const node* source, parameter value) {
         parameters_.push_back(std::move(value));
-        sources_.push_back(nullptr);
+        sources_.push_back(source);
+        if (!source_index_.empty()) source_index_.emplace(source, sources_.size());
         if (render_) sql_ += detail::placeholder(dialect_, parameters_.size());
     }
-    /// The 1-based number of an earlier placeholder of the same node, or 0 after placing this first use.
-    std::size_t earlier_use(const node* item) {
+    /// The 1-based number of the first placeholder of `source`, or 0.
+    std::size_t earlier_use(const node* source) {
         // A linear scan for the usual handful of parameters; an index once a statement has many.
         constexpr std::size_t scan_limit = 32;
         if (sources_.size() < scan_limit) {
             for (std::size_t i = 0; i < sources_.size(); ++i)
-                if (sources_[i] == item) return i + 1;
-        } else {
-            if (source_index_.empty())
-                for (std::size_t i = 0; i < sources_.size(); ++i)
-                    if (sources_[i] != nullptr) source_index_.emplace(sources_[i], i + 1);
-            if (const auto found = source_index_.find(item); found != source_index_.end()) return found->second;
-            source_index_.emplace(item, sources_.size() + 1);
+                if (sources_[i] == source) return i + 1;
+            return 0;
         }
-        parameters_.push_back(item->value);
-        sources_.push_back(item);
-        if (render_) sql_ += detail::placeholder(dialect_, parameters_.size());
-        return 0;
+        if (source_index_.empty())
+            for (std::size_t i = 0; i < sources_.size(); ++i) source_index_.emplace(sources_[i], i + 1);
+        const auto found = source_index_.find(source);
+        return found == source_index_.end() ? 0 : found->second;
     }
     void operand(const node& child, precedence parent, bool parenthesize_equal) {
         const bool parentheses = child.binding < parent || (parenthesize_equal && child.binding == parent);

@@ -1,6 +1,7 @@
 // bench=eager_load: 1,000 authors with 10 books each loaded as a graph (authors, each with its
 // books) through each loader strategy, against the raw C API running the very statements strata
 // emitted (captured through engine events) and building the same graph by hand.
+#include <algorithm>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
@@ -182,12 +183,13 @@ std::int64_t load_raw_postgresql(PGconn* connection, strategy which, const std::
     if (which == strategy::lazy)
         for (const auto& writer : graph.authors) add_books(run("raw_1", {std::to_string(writer.id)}).get());
     if (which == strategy::selectinload) {
-        std::size_t batch = 0;
-        for (auto at = sql[1].find('$'); at != std::string::npos; at = sql[1].find('$', at + 1)) ++batch;
+        // strata sends a batch's 500 keys as one array ('{1,2,...}' for = ANY($1::BIGINT[])): so does the raw side.
+        constexpr std::size_t batch = 500;
         for (std::size_t start = 0; start < graph.authors.size(); start += batch) {
-            std::vector<std::string> keys;
-            for (std::size_t i = 0; i < batch; ++i) keys.push_back(std::to_string(graph.authors[start + i].id));
-            add_books(run("raw_1", keys).get());
+            std::string keys = "{";
+            for (std::size_t i = start; i < std::min(start + batch, graph.authors.size()); ++i)
+                keys += (i == start ? "" : ",") + std::to_string(graph.authors[i].id);
+            add_books(run("raw_1", {keys + "}"}).get());
         }
     }
     return graph.checksum();

@@ -30,26 +30,9 @@ for program in build/release/benchmarks/bench_*; do
     "$program" | tee -a "$lines"
 done
 
-# bench=compile: what a user pays to compile one strata program (the combined-query example) with
-# g++ -O2: wall time and peak memory of the compiler, from /usr/bin/time. mode=header_only is the
-# default; mode=separate_compilation is the same file with -DSTRATA_SEPARATE_COMPILATION, whose
-# drivers and non-template code are compiled once (the tu=src/... lines, paid once per program).
-compile_line() {
-    local mode=$1 tu=$2
-    shift 2
-    local timing
-    # shellcheck disable=SC2046
-    timing=$( { /usr/bin/time -f "%e %M" g++ -std=c++20 -O2 -DNDEBUG "$@" -Iinclude -Iexamples \
-        $(pkg-config --cflags libpq) -c "$tu" -o /dev/null; } 2>&1 | tail -n 1)
-    echo "$timing" | awk -v tu="$tu" -v mode="$mode" \
-        '{printf "bench=compile backend=none tu=%s mode=%s seconds=%.2f peak_mb=%.1f\n", tu, mode, $1, $2 / 1024}' |
-        tee -a "$lines"
-}
-compile_line header_only examples/11_production_query.cpp
-compile_line separate_compilation examples/11_production_query.cpp -DSTRATA_SEPARATE_COMPILATION
-for source in src/strata.cpp src/sqlite_driver.cpp src/postgresql_driver.cpp; do
-    compile_line separate_compilation "$source" -DSTRATA_SEPARATE_COMPILATION
-done
+# bench=compile: what a user pays to compile a strata program (scripts/bench_compile.sh, which also
+# runs alone), and the test suite's build from scratch.
+STRATA_BENCH_COMPILE_SUITE=1 bash scripts/bench_compile.sh | tee -a "$lines"
 
 postgresql_version=$("$(postgresql_bin)/postgres" --version | awk '{print $3}')
 {

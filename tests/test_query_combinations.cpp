@@ -137,3 +137,33 @@ TEST_CASE("yield_per refuses a joined collection before any statement, and strea
         CHECK(stream(true) == statements);
     });
 }
+
+TEST_CASE("joinedload beside the query's own join of the same table: the eager load joins under its own alias") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 10, 3);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto books = session.query<book>()
+                               .join<author>(col<&author::id> == col<&book::author_id>)
+                               .filter(col<&author::name> == "author 2")
+                               .options(strata::joinedload(&book::writer))
+                               .order_by(col<&book::id>)
+                               .all();
+        CHECK(ids_of(books) == std::vector<std::int64_t>{4, 5, 6});
+        for (const auto& item : books) CHECK(item->writer->name == "author 2");
+        CHECK(counter.count() == 1);
+        CHECK(any_statement_has(counter,
+                                "JOIN authors ON authors.id = books.author_id LEFT OUTER JOIN authors AS "
+                                "authors_1 ON authors_1.id = books.author_id"));
+        // A collection eager-loaded beside a filtering join of its own table is loaded whole.
+        session.clear();
+        const auto authors = session.query<author>()
+                                 .join<book>(col<&book::author_id> == col<&author::id>)
+                                 .filter(col<&book::title> == "book 7")
+                                 .options(strata::joinedload(&author::books))
+                                 .all();
+        REQUIRE(authors.size() == 1);
+        CHECK(authors[0]->id == 3);
+        CHECK(ids_of(authors[0]->books) == std::vector<std::int64_t>{7, 8, 9});
+    });
+}

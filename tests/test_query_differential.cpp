@@ -40,24 +40,43 @@ struct sample {
     std::string name;
     std::optional<std::string> note;
     bool flag = false;
+    std::optional<std::int64_t> owner_id;
+};
+
+/// Who a sample belongs to (a nullable many-to-one, for joins and subqueries).
+struct owner {
+    std::int64_t id = 0;
+    std::optional<std::string> name;
+    std::int64_t score = 0;
 };
 
 }  // namespace differential
 
 template <>
 struct strata::mapping<differential::sample> {
-    static constexpr auto table = strata::table("differential_samples",                                        //
-                                                strata::column<&differential::sample::id>("id", primary_key),  //
-                                                strata::column<&differential::sample::category>("category"),   //
-                                                strata::column<&differential::sample::rank>("rank"),           //
-                                                strata::column<&differential::sample::price>("price"),         //
-                                                strata::column<&differential::sample::name>("name"),           //
-                                                strata::column<&differential::sample::note>("note"),           //
-                                                strata::column<&differential::sample::flag>("flag"));
+    static constexpr auto table = strata::table(
+        "differential_samples",                                        //
+        strata::column<&differential::sample::id>("id", primary_key),  //
+        strata::column<&differential::sample::category>("category"),   //
+        strata::column<&differential::sample::rank>("rank"),           //
+        strata::column<&differential::sample::price>("price"),         //
+        strata::column<&differential::sample::name>("name"),           //
+        strata::column<&differential::sample::note>("note"),           //
+        strata::column<&differential::sample::flag>("flag"),
+        strata::column<&differential::sample::owner_id>("owner_id", references<&differential::owner::id>()));
+};
+
+template <>
+struct strata::mapping<differential::owner> {
+    static constexpr auto table = strata::table("differential_owners",                                        //
+                                                strata::column<&differential::owner::id>("id", primary_key),  //
+                                                strata::column<&differential::owner::name>("name"),           //
+                                                strata::column<&differential::owner::score>("score"));
 };
 
 namespace {
 
+using differential::owner;
 using differential::sample;
 using integer = std::optional<std::int64_t>;
 using real = std::optional<double>;
@@ -68,6 +87,8 @@ const std::vector<std::string> names = {
     "alpha",    "Alpha", "ALPHA", "beta",   "b%ta",    "be_a",      "back\\slash", "50%",  "under_score", "",
     " spaced ", "café",  "naïve", "日本語", "emoji 😀", "tab\there", "quote'",      "dq\"", "a",           "ab",
     "abc",      "abd",   "z",     "Zeta",   "%",       "_",         "\\",          "\\%",  "a_b%c\\d",    "straße"};
+
+constexpr std::int64_t owner_count = 40;
 
 /// The dataset, the same on both databases.
 std::vector<sample> dataset() {
@@ -83,15 +104,27 @@ std::vector<sample> dataset() {
         row.name = names[random() % names.size()];
         if (random() % 3 != 0) row.note = names[random() % names.size()] + std::to_string(random() % 3);
         row.flag = random() % 2 == 0;
+        if (random() % 4 != 0) row.owner_id = static_cast<std::int64_t>(1 + random() % owner_count);
         rows.push_back(row);
     }
     return rows;
 }
 
+/// The owners: some nameless, some sharing a name, a few owning nothing.
+std::vector<owner> owners() {
+    std::vector<owner> rows;
+    for (std::int64_t id = 1; id <= owner_count; ++id)
+        rows.push_back(
+            {id, id % 5 == 0 ? std::nullopt : std::optional<std::string>{names[id % names.size()]}, (id * 7) % 11 - 5});
+    return rows;
+}
+
 void seed(const strata::engine& engine, const std::vector<sample>& rows) {
-    strata::drop_all<sample>(engine);
-    strata::create_all<sample>(engine);
+    strata::drop_all<sample, owner>(engine);
+    strata::create_all<sample, owner>(engine);
     strata::session session{engine};
+    for (const auto& row : owners()) session.add(owner{row});
+    session.flush();
     for (const auto& row : rows) session.add(sample{row});
     session.commit();
 }
@@ -274,7 +307,26 @@ public:
             case 10:
                 return integer_value(1).between(small(-20, 5), small(-5, 40));
             case 11:
-                return chance(50) ? col<&sample::flag> == true : col<&sample::flag> == false;
+                switch (pick(5)) {
+                    case 0:
+                        return chance(50) ? col<&sample::flag> == true : col<&sample::flag> == false;
+                    case 1:  // a correlated EXISTS
+                        return strata::exists(
+                            strata::select(col<&owner::id>)
+                                .where(col<&owner::id> == col<&sample::owner_id> && owner_condition()));
+                    case 2:  // IN a subquery, whose NULL owner ids make NOT IN unknown
+                        return chance(50) ? col<&sample::owner_id>.in_(
+                                                strata::select(col<&owner::id>).where(owner_condition()))
+                                          : col<&sample::owner_id>.not_in(
+                                                strata::select(col<&owner::id>).where(owner_condition()));
+                    case 3:  // against a scalar subquery (NULL when it finds no row)
+                        return compare(as_integer(col<&sample::rank>),
+                                       as_integer(strata::select(strata::max(col<&owner::score>))
+                                                      .where(owner_condition())
+                                                      .scalar_subquery()));
+                    default:
+                        return chance(50) ? col<&sample::owner_id>.is_null() : col<&sample::owner_id>.is_not_null();
+                }
             case 12:
             case 13:
                 return condition(depth - 1) && condition(depth - 1);
@@ -282,6 +334,20 @@ public:
                 return condition(depth - 1) || condition(depth - 1);
             default:
                 return !condition(depth - 1);
+        }
+    }
+
+    /// A condition on owners alone.
+    strata::expression<bool> owner_condition() {
+        switch (pick(4)) {
+            case 0:
+                return compare(as_integer(col<&owner::score>), literal(small(-5, 5)));
+            case 1:
+                return strata::expression<text>{strata::sql::to_node(col<&owner::name>)}.like(pattern(false));
+            case 2:
+                return chance(50) ? col<&owner::name>.is_null() : col<&owner::name>.is_not_null();
+            default:
+                return as_integer(col<&owner::id>).between(small(1, 20), small(10, 45));
         }
     }
 
@@ -309,7 +375,6 @@ public:
         return item;
     }
 
-private:
     template <class X>
     static strata::expression<integer> as_integer(const X& operand) {
         return strata::expression<integer>{strata::sql::to_node(operand)};
@@ -338,6 +403,7 @@ private:
         }
     }
 
+private:
     std::mt19937_64 random_;
 };
 
@@ -369,7 +435,7 @@ query_case core_case(const Statement& statement) {
 /// One random query of one of the kinds the check covers.
 query_case make_case(generator& make) {
     const auto where = make.condition(2);
-    switch (make.pick(7)) {
+    switch (make.pick(9)) {
         case 0:  // a filter
             return core_case(strata::select(col<&sample::id>).where(where).order_by(col<&sample::id>));
         case 1:  // values of expressions, paged
@@ -430,6 +496,30 @@ query_case make_case(generator& make) {
                                  .distinct()
                                  .where(where)
                                  .order_by(col<&sample::category>, col<&sample::flag>));
+        }
+        case 6: {  // joins: inner or left outer, with both tables' columns
+            const auto on = col<&owner::id> == col<&sample::owner_id>;
+            auto columns = strata::select(col<&sample::id>, col<&owner::name>, col<&owner::score>);
+            auto joined = make.chance(50) ? columns.join<owner>(on) : columns.left_join<owner>(on);
+            return core_case(
+                joined.where(where && (make.chance(50) ? make.owner_condition() : where)).order_by(col<&sample::id>));
+        }
+        case 7: {  // query<T> DISTINCT ordered by a joined column (which it adds to its columns)
+            auto name_order = make.order_item(strata::sql::to_node(col<&owner::name>), true);
+            auto score_order = make.order_item(strata::sql::to_node(col<&owner::score>), false);
+            return {"query<sample> distinct over a join WHERE " +
+                        strata::select(col<&sample::id>).where(where).compile(strata::dialect::postgresql).sql,
+                    [where, name_order, score_order](strata::session& session) {
+                        const auto found = session.query<sample>()
+                                               .join<owner>(col<&owner::id> == col<&sample::owner_id>)
+                                               .filter(where)
+                                               .distinct()
+                                               .order_by(score_order, name_order, col<&sample::id>)
+                                               .all();
+                        std::vector<std::string> ids;
+                        for (const auto& item : found) ids.push_back(std::to_string(item->id));
+                        return ids;
+                    }};
         }
         default: {  // a keyset walk over a nullable column, in either direction
             const auto page_size = make.small(1, 60);

@@ -438,3 +438,64 @@ TEST_CASE("LIKE tells case apart on both databases and ILIKE does not") {
     seed(connection);
     CHECK(connection.scalar(strata::select(strata::count()).from<user>().where(col<&user::name>.like("a%"))) == 1);
 }
+
+TEST_CASE("func::now() is the database's time in select, insert().value and update().set, on both databases") {
+    CHECK(strata::select(strata::func::now()).compile(strata::dialect::postgresql).sql ==
+          "SELECT (now() AT TIME ZONE 'UTC')");
+    CHECK(strata::select(strata::func::now()).compile(strata::dialect::sqlite).sql ==
+          "SELECT strftime('%Y-%m-%d %H:%M:%f000', 'now')");
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<models::post>(engine);
+        strata::create_all<models::post>(engine);
+        {
+            auto connection = engine.connect();
+            const auto before =
+                std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+            connection.execute(strata::insert<models::post>()
+                                   .value(col<&models::post::title>, "now")
+                                   .value(col<&models::post::created_at>, strata::func::now()));
+            const auto written = connection.scalar(strata::select(col<&models::post::created_at>));
+            const auto read_now = connection.scalar(strata::select(strata::func::current_timestamp()));
+            const auto after =
+                std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+            // The server's clock is this machine's; SQLite's has millisecond digits.
+            CHECK(written >= before - std::chrono::milliseconds{5});
+            CHECK(written <= after);
+            CHECK(read_now >= written - std::chrono::milliseconds{5});
+            CHECK(read_now <= after + std::chrono::milliseconds{5});
+            connection.execute(strata::update<models::post>().set(col<&models::post::created_at>, strata::timestamp{}));
+            CHECK(connection.scalar(strata::select(strata::count())
+                                        .from<models::post>()
+                                        .where(col<&models::post::created_at> < strata::func::now())) == 1);
+            connection.execute(strata::update<models::post>().set(col<&models::post::created_at>, strata::func::now()));
+            CHECK(connection.scalar(strata::select(col<&models::post::created_at>)) >=
+                  before - std::chrono::milliseconds{5});
+        }
+        strata::drop_all<models::post>(engine);
+    });
+}
+
+TEST_CASE("func::call<R> calls a SQL function by name with typed arguments, and refuses SQL text for a name") {
+    CHECK(strata::select(strata::func::call<std::int64_t>("abs", col<&order::total> - 300))
+              .compile(strata::dialect::postgresql)
+              .sql == "SELECT abs(orders.total - $1) FROM orders");
+    CHECK_THROWS_AS(strata::func::call<std::int64_t>("abs(1); DROP TABLE orders; --", col<&order::total>),
+                    strata::usage_error);
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user, membership>(engine);
+        {
+            auto connection = engine.connect();
+            seed(connection);  // order totals 100, 250, 40, 500
+            const auto distances =
+                connection.execute(strata::select(strata::func::call<std::int64_t>("abs", col<&order::total> - 300))
+                                       .order_by(col<&order::id>));
+            std::vector<std::int64_t> values;
+            for (const auto& [distance] : distances) values.push_back(distance);
+            CHECK(values == std::vector<std::int64_t>{200, 50, 260, 200});
+            CHECK(connection.scalar(strata::select(strata::func::call<std::optional<std::string>>(
+                                                       "replace", col<&user::name>, "e", "E"))
+                                        .where(col<&user::id> == 5)) == std::optional<std::string>{"EvE"});
+        }
+        strata::drop_all<order, user, membership>(engine);
+    });
+}

@@ -4,14 +4,19 @@
 // never NULL. coalesce is non-optional as soon as one argument is.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "strata/core/error.hpp"
+#include "strata/core/value.hpp"
 #include "strata/sql/expression.hpp"
 #include "strata/sql/node.hpp"
 
@@ -96,8 +101,8 @@ expression<sql::operand_value_t<X>> upper(const X& operand) {
 template <sql::expression_like X>
 auto length(const X& operand) {
     static_assert(sql::family_of<sql::operand_value_t<X>>() == sql::type_family::text, "length() needs text");
-    using result = std::conditional_t<sql::is_optional_v<sql::operand_value_t<X>>, std::optional<std::int64_t>,
-                                      std::int64_t>;
+    using result =
+        std::conditional_t<sql::is_optional_v<sql::operand_value_t<X>>, std::optional<std::int64_t>, std::int64_t>;
     return expression<result>{sql::make_function("length", {sql::to_node(operand)})};
 }
 
@@ -123,7 +128,8 @@ public:
         sql::require_comparable<T, Value>();
         auto parts = parts_;
         parts.push_back(sql::to_node(value));
-        return expression<T>{sql::make_operator(sql::node_kind::case_when, "", sql::precedence::atom, std::move(parts))};
+        return expression<T>{
+            sql::make_operator(sql::node_kind::case_when, "", sql::precedence::atom, std::move(parts))};
     }
     /// Ends without ELSE: NULL when nothing matches.
     [[nodiscard]] expression<sql::nullable_t<T>> end() const {
@@ -144,12 +150,43 @@ case_builder<sql::operand_value_t<Value>> case_when(const Condition& condition, 
 
 /// EXISTS (SELECT ...)
 template <class Query>
-    requires requires(const Query& query) { query.core(); }
+requires requires(const Query& query) { query.core(); }
 expression<bool> exists(const Query& query) {
     return expression<bool>{sql::make_subquery(std::make_shared<const sql::select_core>(query.core()), true)};
 }
 
+/// SQL functions by name, SQLAlchemy's `func`: func::now(), func::call<R>("date_trunc", ...).
+namespace func {
+
+/// The database's current time (transaction start on PostgreSQL, statement time on SQLite), UTC,
+/// read as strata::timestamp; usable in select(), insert().value() and update().set().
+inline expression<timestamp> now() {
+    auto item = std::make_shared<sql::node>();
+    item->kind = sql::node_kind::current_timestamp;
+    return expression<timestamp>{sql::finish(std::move(item))};
+}
+
+/// CURRENT_TIMESTAMP: the same as now().
+inline expression<timestamp> current_timestamp() { return now(); }
+
+/// A call of the SQL function `name` (a string literal: letters, digits, '_' and '.') on
+/// `arguments` (columns, expressions or values), read as R: func::call<std::int64_t>("abs", x).
+template <class R, std::size_t N, class... Arguments>
+expression<R> call(const char (&name)[N], const Arguments&... arguments) {
+    const std::string_view text{name, N - 1};
+    const bool identifier =
+        !text.empty() && !(text[0] >= '0' && text[0] <= '9') && std::all_of(text.begin(), text.end(), [](char c) {
+            return c == '_' || c == '.' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        });
+    if (!identifier) throw usage_error("func::call needs a function name, not SQL text: '" + std::string{text} + "'");
+    return expression<R>{sql::make_function(text, {sql::to_node(arguments)...})};
+}
+
+}  // namespace func
+
 /// A SQL boolean literal (TRUE / FALSE as bound parameters, so both dialects take it).
-inline expression<bool> literal(bool value) { return expression<bool>{sql::make_parameter(parameter::from_bool(value))}; }
+inline expression<bool> literal(bool value) {
+    return expression<bool>{sql::make_parameter(parameter::from_bool(value))};
+}
 
 }  // namespace strata

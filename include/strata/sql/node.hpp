@@ -28,22 +28,23 @@ using node_ptr = std::shared_ptr<const node>;
 
 /// What a node is; the compiler renders each kind by its own rule.
 enum class node_kind : std::uint8_t {
-    column,         ///< table.column
-    parameter,      ///< a bound value ($n / ?)
-    keyword,        ///< SQL text from strata itself: NULL, *, TRUE
-    unary_prefix,   ///< NOT x, -x
-    unary_postfix,  ///< x IS NULL
-    binary,         ///< x op y
-    function,       ///< name(args), name(DISTINCT arg), count(*)
-    list,           ///< (a, b, c): IN lists and row values
-    between,        ///< x BETWEEN a AND b
-    like,           ///< x LIKE p, x ILIKE p (rendered per dialect)
-    case_when,      ///< CASE WHEN c THEN v ... ELSE e END
-    subquery,       ///< (SELECT ...)
-    exists,         ///< EXISTS (SELECT ...)
-    label,          ///< x AS name
-    empty_set,      ///< IN () of an empty range: always false (or true for NOT IN)
-    value_list,     ///< IN's list of bound values of one kind; `text` names PostgreSQL's array type
+    column,             ///< table.column
+    parameter,          ///< a bound value ($n / ?)
+    keyword,            ///< SQL text from strata itself: NULL, *, TRUE
+    unary_prefix,       ///< NOT x, -x
+    unary_postfix,      ///< x IS NULL
+    binary,             ///< x op y
+    function,           ///< name(args), name(DISTINCT arg), count(*)
+    list,               ///< (a, b, c): IN lists and row values
+    between,            ///< x BETWEEN a AND b
+    like,               ///< x LIKE p, x ILIKE p (rendered per dialect)
+    case_when,          ///< CASE WHEN c THEN v ... ELSE e END
+    subquery,           ///< (SELECT ...)
+    exists,             ///< EXISTS (SELECT ...)
+    label,              ///< x AS name
+    empty_set,          ///< IN () of an empty range: always false (or true for NOT IN)
+    value_list,         ///< IN's list of bound values of one kind; `text` names PostgreSQL's array type
+    current_timestamp,  ///< the database's time now, UTC, as strata stores timestamps (rendered per dialect)
 };
 
 /// Operator precedence, high binds tighter; the compiler parenthesizes by it.

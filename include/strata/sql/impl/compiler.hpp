@@ -333,6 +333,12 @@ public:
             case node_kind::empty_set:
                 emit(item.flag ? "1 = 1" : "1 != 1");
                 break;
+            case node_kind::current_timestamp:
+                // strata's timestamps are UTC without a zone: PostgreSQL's now() is taken at UTC, and
+                // SQLite's text gets the microsecond digits strata writes, so values compare as text.
+                emit(dialect_ == dialect::postgresql ? "(now() AT TIME ZONE 'UTC')"
+                                                     : "strftime('%Y-%m-%d %H:%M:%f000', 'now')");
+                break;
         }
     }
 

@@ -259,30 +259,12 @@ public:
         }
         for (const auto& item : pending_) {
             if constexpr (has_relationship_members<T>) point_references(*item);
-            std::uint64_t columns = 0;
-            std::uint64_t returned = 0;  // a generated key, server defaults
-            std::size_t generated = npos;
-            for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-                const auto& column = info_.columns[i];
-                if (column.generated && column.is_unset_key(&item->object)) {
-                    generated = i;
-                    returned |= 1ULL << i;
-                } else if (column.server_default && column.is_unset(&item->object)) {
-                    returned |= 1ULL << i;
-                } else if (column.is_loaded(&item->object)) {
-                    columns |= 1ULL << i;
-                }
-            }
-            parameters_.clear();
-            for (std::size_t i = 0; i < info_.columns.size(); ++i)
-                if (columns >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
-            auto rows = target.execute_parameters(statements_.insert(columns, returned), parameters_);
-            if (returned != 0) read_returned(rows, item->object, returned, "INSERT");
+            const auto written = statements_.insert_row(target, &item->object, parameters_);
             // What the row holds now: anything this flush changes later (a key that was not
             // known yet, in a cycle) is found against it and written by an UPDATE.
             take_snapshot(*item);
             item->row_written = true;
-            inserted_.push_back({item, generated, returned});
+            inserted_.push_back({item, written});
             if constexpr (has_relationship_members<T>) point_children_of(item, true);
         }
         if constexpr (has_relationship_members<T>) point_children(all_changes);
@@ -299,22 +281,12 @@ public:
         }
         // Objects inserted in this flush whose columns changed after their INSERT: a foreign key
         // pointed only once its target's row existed (a cycle), written now (a post-update).
-        for (const auto& [item, generated, returned] : inserted_) {
+        for (const auto& [item, written] : inserted_) {
             if constexpr (has_relationship_members<T>) point_references(*item);
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
         }
-        for (const auto& [item, changed] : updates_) {
-            parameters_.clear();
-            for (std::size_t i = 0; i < info_.columns.size(); ++i)
-                if (changed >> i & 1) parameters_.push_back(info_.columns[i].bind(&item->object));
-            for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
-            auto rows = target.execute_parameters(statements_.update(changed, true), parameters_);
-            // on_update columns the server set: read back, so the object and its snapshot agree
-            if (const auto by_server = statements_.updated_by_server(changed))
-                read_returned(rows, item->object, by_server, "UPDATE");
-            else if (rows.affected_rows() != 1)
-                throw_stale("UPDATE", *item);
-        }
+        for (const auto& [item, changed] : updates_)
+            statements_.update_row(target, &item->object, changed, parameters_);
     }
 
     void write_associations(connection& target) override {
@@ -339,12 +311,7 @@ public:
                 }
             }
         }
-        for (const auto& item : deleted_) {
-            parameters_.clear();
-            for (const auto index : info_.primary_key) parameters_.push_back(info_.columns[index].bind(&item->object));
-            if (target.execute_parameters(statements_.remove(), parameters_).affected_rows() != 1)
-                throw_stale("DELETE", *item);
-        }
+        for (const auto& item : deleted_) statements_.delete_row(target, &item->object, parameters_);
     }
 
     void finish_flush() override {
@@ -353,7 +320,7 @@ public:
                 for_each_relationship_member(item->object, [](auto& member) { member.clear_changes(); });
             relationship_changed_.clear();
         }
-        for (const auto& [item, generated, returned] : inserted_) {
+        for (const auto& [item, written] : inserted_) {
             inserted_in_transaction_.push_back(item);
             item->status = object_status::persistent;
             item->row_written = false;
@@ -378,12 +345,9 @@ public:
 
     void abandon_flush() noexcept override {
         compare_all_ = true;  // the changes found stay unflushed, and no longer count as touched
-        for (const auto& [item, generated, returned] : inserted_) {
+        for (const auto& [item, written] : inserted_) {
             item->row_written = false;
-            if (generated != npos) reset_generated_key(item->object, generated);
-            // values the server filled in go back to unset: the next flush leaves them to it again
-            for (std::size_t i = 0; i < info_.columns.size(); ++i)
-                if ((returned >> i & 1) && i != generated) info_.columns[i].unset(&item->object);
+            statements_.forget_insert(&item->object, written);
         }
         inserted_.clear();
         updates_.clear();
@@ -517,16 +481,6 @@ public:
     }
 
 private:
-    static constexpr std::size_t npos = static_cast<std::size_t>(-1);  ///< no generated key column
-
-    /// Reads the columns of `returned` (in column order) from an INSERT's or UPDATE's RETURNING row.
-    void read_returned(result& rows, T& object, std::uint64_t returned, std::string_view statement) {
-        if (!rows.next()) throw_stale(statement, object);
-        std::size_t position = 0;
-        for (std::size_t i = 0; i < info_.columns.size(); ++i)
-            if (returned >> i & 1) info_.columns[i].read(&object, rows.driver_result(), position++);
-    }
-
     /// A fresh state, its memory recycled from earlier objects of this size on this thread.
     static state_ptr new_state() { return std::allocate_shared<state>(strata::detail::recycling_allocator<state>{}); }
 
@@ -795,15 +749,10 @@ private:
         constexpr std::size_t rows_per_statement = 1000;  // a cycle longer than this still fails, loudly
         for (std::size_t first = 0; first < deleted_.size(); first += rows_per_statement) {
             const std::size_t rows = std::min(rows_per_statement, deleted_.size() - first);
-            parameters_.clear();
-            for (std::size_t row = first; row < first + rows; ++row)
-                for (const auto index : info_.primary_key)
-                    parameters_.push_back(info_.columns[index].bind(&deleted_[row]->object));
-            const auto matched = target.execute_parameters(statements_.remove_many(rows), parameters_).affected_rows();
-            if (matched != static_cast<std::int64_t>(rows))
-                throw stale_data_error("DELETE of " + std::to_string(rows) + " rows of " + std::string{info_.table} +
-                                       " matched " + std::to_string(matched) +
-                                       ": some were deleted, or their keys changed, outside this session");
+            std::vector<const void*> objects;
+            objects.reserve(rows);
+            for (std::size_t row = first; row < first + rows; ++row) objects.push_back(&deleted_[row]->object);
+            statements_.delete_rows(target, objects, parameters_);
         }
     }
 
@@ -974,31 +923,9 @@ private:
         return detail::row_operations<T>::changed_columns(item.object, item.snapshot.data());
     }
 
-    /// A flush's statement matched no row of this object.
-    [[noreturn]] void throw_stale(std::string_view statement, const T& object) const {
-        std::string key;
-        for (const auto index : info_.primary_key) {
-            const auto value = info_.columns[index].bind(&object);
-            key += (key.empty() ? "" : ", ") + std::string{info_.columns[index].name} + " = " +
-                   (value.kind() == value_kind::integer ? std::to_string(value.as_integer())
-                    : value.kind() == value_kind::text  ? "'" + std::string{value.as_text()} + "'"
-                                                        : std::string{"..."});
-        }
-        throw stale_data_error(std::string{statement} + " of " + std::string{info_.table} + " (" + key +
-                               ") matched no row: it was deleted, or its key changed, outside this session");
-    }
-    [[noreturn]] void throw_stale(std::string_view statement, const state& item) const {
-        throw_stale(statement, item.object);
-    }
-
-    void reset_generated_key(T& object, std::size_t column) const noexcept {
-        reset_key(info_.columns[column], &object);
-    }
-
     struct inserted_object {
         state_ptr item;
-        std::size_t generated;   ///< the generated key column (npos: none)
-        std::uint64_t returned;  ///< the columns the INSERT read back (generated key, server defaults)
+        write_statements::inserted_row written;  ///< what the INSERT left to the server
     };
 
     session* owner_;

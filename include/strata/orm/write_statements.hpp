@@ -1,19 +1,26 @@
-// strata/orm/write_statements.hpp - the unit of work's INSERT / UPDATE / DELETE texts for one model.
+// strata/orm/write_statements.hpp - the unit of work's INSERT / UPDATE / DELETE of one model's rows:
+// their texts, and writing one object's row with them.
 //
-// They depend only on the model's description (model_info) and the dialect, not on the C++ type,
-// so every mapper<T> shares this one non-template class: a program compiles it once (once per
-// program under STRATA_SEPARATE_COMPILATION) instead of once per mapped model.
+// They depend only on the model's description (model_info: columns with accessor thunks over a
+// `void*` object) and the dialect, not on the C++ type, so every mapper<T> shares this one
+// non-template class: a program compiles it once (once per program under
+// STRATA_SEPARATE_COMPILATION) instead of once per mapped model.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "strata/core/dialect.hpp"
+#include "strata/core/value.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/engine/connection.hpp"
 #include "strata/orm/model.hpp"
 
 namespace strata::orm {
@@ -41,7 +48,31 @@ public:
     /// statement ends, so rows of one table that reference each other in a cycle go together.
     [[nodiscard]] std::string remove_many(std::size_t rows) const;
 
+    /// No generated key column (inserted_row::generated).
+    static constexpr std::size_t no_generated_key = static_cast<std::size_t>(-1);
+    /// What an object's INSERT left to the server.
+    struct inserted_row {
+        std::size_t generated = no_generated_key;  ///< the generated key column, if the database chose it
+        std::uint64_t returned = 0;                ///< columns read back (the generated key, server defaults)
+    };
+    /// INSERTs `object`'s row (the columns it holds), reading a generated key and the server
+    /// defaults it left unset back into it. `scratch` holds the parameters (reused across rows).
+    inserted_row insert_row(connection& target, void* object, std::vector<parameter>& scratch);
+    /// UPDATEs the columns of `changed` by primary key and reads on_update columns back;
+    /// stale_data_error when no row matched.
+    void update_row(connection& target, void* object, std::uint64_t changed, std::vector<parameter>& scratch);
+    /// DELETEs `object`'s row by primary key; stale_data_error when no row matched.
+    void delete_row(connection& target, const void* object, std::vector<parameter>& scratch);
+    /// DELETEs the rows of `objects` in one statement; stale_data_error unless every one matched.
+    void delete_rows(connection& target, std::span<const void* const> objects, std::vector<parameter>& scratch);
+    /// Undoes in `object` what an INSERT rolled back had set: the generated key and the server's values.
+    void forget_insert(void* object, const inserted_row& written) const noexcept;
+    /// Throws stale_data_error naming the statement, the table and `object`'s key.
+    [[noreturn]] void throw_stale(std::string_view statement, const void* object) const;
+
 private:
+    /// Reads the columns of `returned` (in column order) from a RETURNING row into `object`.
+    void read_returned(result& rows, void* object, std::uint64_t returned, std::string_view statement) const;
     [[nodiscard]] std::string where_key(std::size_t used) const;
     [[nodiscard]] std::string returning(std::uint64_t columns) const;
 

@@ -6,8 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/orm/write_statements.hpp"
 #include "strata/sql/compiler.hpp"
@@ -96,6 +100,90 @@ STRATA_COMPILED_LINKAGE std::string write_statements::where_key(std::size_t used
         text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[info_.primary_key[k]].name) + " = " +
                 sql::detail::placeholder(dialect_, used + k + 1);
     return text;
+}
+
+STRATA_COMPILED_LINKAGE write_statements::inserted_row write_statements::insert_row(connection& target, void* object,
+                                                                                    std::vector<parameter>& scratch) {
+    std::uint64_t columns = 0;
+    inserted_row written;
+    for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+        const auto& column = info_.columns[i];
+        if (column.generated && column.is_unset_key(object)) {
+            written.generated = i;
+            written.returned |= 1ULL << i;
+        } else if (column.server_default && column.is_unset(object)) {
+            written.returned |= 1ULL << i;
+        } else if (column.is_loaded(object)) {
+            columns |= 1ULL << i;
+        }
+    }
+    scratch.clear();
+    for (std::size_t i = 0; i < info_.columns.size(); ++i)
+        if (columns >> i & 1) scratch.push_back(info_.columns[i].bind(object));
+    auto rows = target.execute_parameters(insert(columns, written.returned), scratch);
+    if (written.returned != 0) read_returned(rows, object, written.returned, "INSERT");
+    return written;
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::update_row(connection& target, void* object, std::uint64_t changed,
+                                                          std::vector<parameter>& scratch) {
+    scratch.clear();
+    for (std::size_t i = 0; i < info_.columns.size(); ++i)
+        if (changed >> i & 1) scratch.push_back(info_.columns[i].bind(object));
+    for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
+    auto rows = target.execute_parameters(update(changed, true), scratch);
+    // on_update columns the server set: read back, so the object and its snapshot agree
+    if (const auto by_server = updated_by_server(changed))
+        read_returned(rows, object, by_server, "UPDATE");
+    else if (rows.affected_rows() != 1)
+        throw_stale("UPDATE", object);
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::delete_row(connection& target, const void* object,
+                                                          std::vector<parameter>& scratch) {
+    scratch.clear();
+    for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
+    if (target.execute_parameters(remove(), scratch).affected_rows() != 1) throw_stale("DELETE", object);
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, std::span<const void* const> objects,
+                                                           std::vector<parameter>& scratch) {
+    scratch.clear();
+    for (const void* object : objects)
+        for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
+    const auto matched = target.execute_parameters(remove_many(objects.size()), scratch).affected_rows();
+    if (matched != static_cast<std::int64_t>(objects.size()))
+        throw stale_data_error("DELETE of " + std::to_string(objects.size()) + " rows of " + std::string{info_.table} +
+                               " matched " + std::to_string(matched) +
+                               ": some were deleted, or their keys changed, outside this session");
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::forget_insert(void* object, const inserted_row& written) const noexcept {
+    if (written.generated != no_generated_key) reset_key(info_.columns[written.generated], object);
+    // values the server filled in go back to unset: the next flush leaves them to it again
+    for (std::size_t i = 0; i < info_.columns.size(); ++i)
+        if ((written.returned >> i & 1) && i != written.generated) info_.columns[i].unset(object);
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::throw_stale(std::string_view statement, const void* object) const {
+    std::string key;
+    for (const auto index : info_.primary_key) {
+        const auto value = info_.columns[index].bind(object);
+        key += (key.empty() ? "" : ", ") + std::string{info_.columns[index].name} + " = " +
+               (value.kind() == value_kind::integer ? std::to_string(value.as_integer())
+                : value.kind() == value_kind::text  ? "'" + std::string{value.as_text()} + "'"
+                                                    : std::string{"..."});
+    }
+    throw stale_data_error(std::string{statement} + " of " + std::string{info_.table} + " (" + key +
+                           ") matched no row: it was deleted, or its key changed, outside this session");
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::read_returned(result& rows, void* object, std::uint64_t returned,
+                                                             std::string_view statement) const {
+    if (!rows.next()) throw_stale(statement, object);
+    std::size_t position = 0;
+    for (std::size_t i = 0; i < info_.columns.size(); ++i)
+        if (returned >> i & 1) info_.columns[i].read(object, rows.driver_result(), position++);
 }
 
 }  // namespace strata::orm

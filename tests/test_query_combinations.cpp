@@ -43,7 +43,8 @@ TEST_CASE("count() of a distinct, limited or offset query counts it as a subquer
         CHECK(session.query<book>().order_by(col<&book::id>).limit(4).count() == 4);
         CHECK(session.query<book>().order_by(col<&book::id>).offset(28).count() == 2);
         CHECK(session.query<book>().order_by(col<&book::id>).limit(5).offset(27).count() == 3);
-        CHECK(with_books.distinct().order_by(col<&book::title>).limit(20).count() <= 20);
+        // DISTINCT over (author, title) ordered by title: 30 distinct rows, of which the page holds 20.
+        CHECK(with_books.distinct().order_by(col<&book::title>).limit(20).count() == 20);
         CHECK(session.query<author>().filter(col<&author::id> > 100).distinct().count() == 0);
     });
 }

@@ -2,10 +2,33 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
 #include <vector>
 
 #include "support/backends.hpp"
 #include "support/models.hpp"
+
+namespace in_lists {
+/// One column of each storage kind, for IN lists of every kind.
+struct kinds {
+    std::int64_t id = 0;
+    strata::blob data;
+    strata::timestamp at{};
+    bool flag = false;
+    double ratio = 0;
+};
+}  // namespace in_lists
+
+template <>
+struct strata::mapping<in_lists::kinds> {
+    static constexpr auto table = strata::table("in_list_kinds",                                          //
+                                                strata::column<&in_lists::kinds::id>("id", primary_key),  //
+                                                strata::column<&in_lists::kinds::data>("data"),           //
+                                                strata::column<&in_lists::kinds::at>("at"),               //
+                                                strata::column<&in_lists::kinds::flag>("flag"),           //
+                                                strata::column<&in_lists::kinds::ratio>("ratio"));
+};
 
 using namespace models;
 using strata::col;
@@ -497,5 +520,53 @@ TEST_CASE("func::call<R> calls a SQL function by name with typed arguments, and 
                                         .where(col<&user::id> == 5)) == std::optional<std::string>{"EvE"});
         }
         strata::drop_all<order, user, membership>(engine);
+    });
+}
+
+TEST_CASE("IN lists of blobs, timestamps, booleans and reals with NaN and infinities, short and past 1,000 values") {
+    using namespace std::chrono;
+    using in_lists::kinds;
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<kinds>(engine);
+        strata::create_all<kinds>(engine);
+        const strata::timestamp first = sys_days{2024y / March / 9} + 13h + 14min + 15s + 123456us;
+        const auto nan = std::numeric_limits<double>::quiet_NaN();
+        const auto infinity = std::numeric_limits<double>::infinity();
+        const std::vector<kinds> rows = {{1, {std::byte{0}, std::byte{'\\'}, std::byte{'"'}}, first, true, nan},
+                                         {2, {}, first + 1us, false, infinity},
+                                         {3, {std::byte{0xff}}, first - 24h, false, -infinity},
+                                         {4, {std::byte{1}}, first + 1s, true, 0.1 + 0.2}};
+        {
+            auto connection = engine.connect();
+            for (const auto& row : rows)
+                connection.execute(strata::insert<kinds>()
+                                       .value(col<&kinds::id>, row.id)
+                                       .value(col<&kinds::data>, row.data)
+                                       .value(col<&kinds::at>, row.at)
+                                       .value(col<&kinds::flag>, row.flag)
+                                       .value(col<&kinds::ratio>, row.ratio));
+            auto ids_where = [&connection](const strata::expression<bool>& condition) {
+                std::vector<std::int64_t> ids;
+                for (const auto& [id] :
+                     connection.execute(strata::select(col<&kinds::id>).where(condition).order_by(col<&kinds::id>)))
+                    ids.push_back(id);
+                return ids;
+            };
+            using ids = std::vector<std::int64_t>;
+            CHECK(ids_where(col<&kinds::data>.in_(
+                      std::vector<strata::blob>{rows[0].data, rows[1].data, {std::byte{7}}})) == ids{1, 2});
+            CHECK(ids_where(col<&kinds::flag>.in_(std::vector<bool>{true})) == ids{1, 4});
+            for (const std::size_t padding :
+                 {std::size_t{0}, std::size_t{1'500}}) {  // placeholders, then one JSON text on SQLite
+                std::vector<strata::timestamp> moments{first + 1us, first - 24h};
+                for (std::size_t i = 0; i < padding; ++i) moments.push_back(first + 1h + microseconds{i});
+                CHECK(ids_where(col<&kinds::at>.in_(moments)) == ids{2, 3});
+                CHECK(ids_where(col<&kinds::at>.not_in(moments)) == ids{1, 4});
+                std::vector<double> ratios{infinity, -infinity, 0.1 + 0.2};
+                for (std::size_t i = 0; i < padding; ++i) ratios.push_back(1.0 / 3 + static_cast<double>(i));
+                CHECK(ids_where(col<&kinds::ratio>.in_(ratios)) == ids{2, 3, 4});
+            }
+        }
+        strata::drop_all<kinds>(engine);
     });
 }

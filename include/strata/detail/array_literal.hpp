@@ -5,8 +5,6 @@
 // SQLite: 32,766) and, on PostgreSQL, lets one prepared statement serve every list length.
 #pragma once
 
-#include <array>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <string>
@@ -14,16 +12,10 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/value.hpp"
+#include "strata/detail/postgresql_text.hpp"
 #include "strata/detail/timestamp_text.hpp"
 
 namespace strata::detail {
-
-/// Appends a double in its shortest text that reads back to the same bits (finite values only).
-inline void append_shortest_real(std::string& out, double value) {
-    std::array<char, 32> buffer{};
-    const auto written = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-    out.append(buffer.data(), written.ptr);
-}
 
 /// Appends one value as an element of a PostgreSQL array literal.
 inline void append_array_element(std::string& out, const parameter& value) {
@@ -31,52 +23,29 @@ inline void append_array_element(std::string& out, const parameter& value) {
         out += "NULL";
         return;
     }
-    switch (value.kind()) {
-        case value_kind::boolean:
-            out += value.as_bool() ? 't' : 'f';
-            return;
-        case value_kind::integer:
-            out += std::to_string(value.as_integer());
-            return;
-        case value_kind::real: {
-            const double real = value.as_real();
-            if (std::isnan(real))
-                out += "NaN";
-            else if (std::isinf(real))
-                out += real > 0 ? "Infinity" : "-Infinity";
-            else
-                append_shortest_real(out, real);
-            return;
-        }
-        case value_kind::text: {
-            out += '"';
-            for (const char c : value.as_text()) {
-                if (c == '"' || c == '\\') out += '\\';
-                out += c;
-            }
-            out += '"';
-            return;
-        }
-        case value_kind::blob: {
-            static constexpr char digits[] = "0123456789abcdef";
-            out += "\"\\\\x";  // the element's text is \x<hex>, bytea's hex input; the backslash is escaped
-            for (const char c : value.as_text()) {
-                const auto byte = static_cast<unsigned char>(c);
-                out += digits[byte >> 4];
-                out += digits[byte & 15];
-            }
-            out += '"';
-            return;
-        }
-        case value_kind::timestamp:
-            out += '"';
-            out += timestamp_to_text(value.as_timestamp());
-            out += '"';
-            return;
-        case value_kind::null:
-            out += "NULL";
-            return;
+    if (value.kind() == value_kind::timestamp) {  // quoted: its space would end the element
+        out += '"';
+        append_postgresql_scalar(out, value);
+        out += '"';
+        return;
     }
+    if (append_postgresql_scalar(out, value)) return;
+    out += '"';
+    if (value.kind() == value_kind::blob) {
+        static constexpr char digits[] = "0123456789abcdef";
+        out += "\\\\x";  // the element's text is \x<hex>, bytea's hex input; the backslash is escaped
+        for (const char c : value.as_text()) {
+            const auto byte = static_cast<unsigned char>(c);
+            out += digits[byte >> 4];
+            out += digits[byte & 15];
+        }
+    } else {
+        for (const char c : value.as_text()) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+    }
+    out += '"';
 }
 
 /// Appends one value as an element of a JSON array that SQLite's json_each reads back as the value

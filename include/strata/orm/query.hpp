@@ -286,10 +286,10 @@ public:
                 "yield_per cannot stream a joined collection (joinedload or contains_eager of a "
                 "one-to-many or many-to-many): a batch would cut a parent's rows and repeat the "
                 "parent; use selectinload, which runs once per batch");
-        if (core_.distinct && [this] { return !final_core().columns.empty() && ordered_by_other_columns_; }())
-            throw usage_error("yield_per cannot stream a distinct query of " +
-                              std::string{orm::describe<T>().table} +
-                              " ordered by expressions it does not select: the same object may come back in several batches; use all()");
+        if (orders_by_unselected())
+            throw usage_error("yield_per cannot stream a distinct query of " + std::string{orm::describe<T>().table} +
+                              " ordered by expressions it does not select: the same object may come back in several "
+                              "batches; use all()");
         return streamed<T>{*this, batch};
     }
 
@@ -394,6 +394,12 @@ private:
             }
         }
         return final;
+    }
+    /// Whether a DISTINCT query is ordered by expressions it does not select (final_core adds them).
+    [[nodiscard]] bool orders_by_unselected() const {
+        if (!core_.distinct) return false;
+        [[maybe_unused]] const auto statement = final_core();  // sets ordered_by_other_columns_
+        return ordered_by_other_columns_;
     }
     /// How many of final_core()'s columns are T's own.
     [[nodiscard]] std::size_t selected_columns() const {

@@ -8,8 +8,6 @@
 #pragma once
 
 #include <bit>
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -17,7 +15,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/value.hpp"
-#include "strata/detail/timestamp_text.hpp"
+#include "strata/detail/postgresql_text.hpp"
 #include "strata/driver/postgresql/binary.hpp"
 
 namespace strata::driver::postgresql_detail {
@@ -42,27 +40,8 @@ inline void append_copy_text(std::string& out, const parameter& value, std::stri
         out += "\\N";
         return;
     }
-    char buffer[40];
+    if (strata::detail::append_postgresql_scalar(out, value)) return;
     switch (value.kind()) {
-        case value_kind::boolean:
-            out += value.as_bool() ? 't' : 'f';
-            return;
-        case value_kind::integer:
-            out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, value.as_integer()).ptr);
-            return;
-        case value_kind::real: {
-            const double real = value.as_real();
-            if (std::isnan(real))
-                out += "NaN";
-            else if (std::isinf(real))
-                out += real > 0 ? "Infinity" : "-Infinity";
-            else
-                out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, real).ptr);
-            return;
-        }
-        case value_kind::timestamp:
-            out.append(buffer, strata::detail::format_timestamp(value.as_timestamp(), buffer));
-            return;
         case value_kind::blob: {
             static constexpr char hex[] = "0123456789abcdef";
             out += "\\\\x";  // COPY unescapes \\ to \, giving bytea's \x hex input
@@ -97,6 +76,11 @@ inline void append_copy_text(std::string& out, const parameter& value, std::stri
         case value_kind::null:
             out += "\\N";
             return;
+        case value_kind::boolean:
+        case value_kind::integer:
+        case value_kind::real:
+        case value_kind::timestamp:
+            return;  // written above
     }
 }
 

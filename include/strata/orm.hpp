@@ -3,6 +3,7 @@
 
 #include "strata/orm/bulk.hpp"
 #include "strata/orm/identity_map.hpp"
+#include "strata/orm/mapper.hpp"
 #include "strata/orm/keyset.hpp"
 #include "strata/orm/load_only.hpp"
 #include "strata/orm/model.hpp"

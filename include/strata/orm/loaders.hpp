@@ -31,24 +31,26 @@ void follow_unflushed_references(session& owner, void* parent_state,
     using parent = typename traits::parent;
     using target = typename traits::target;
     const auto* self = static_cast<object_state<parent>*>(parent_state);
-    owner.mapper_for<target>().for_each_object([&](const std::shared_ptr<object_state<target>>& child) {
+    owner.mapper_for<target>().for_each_object([&](const tracked_pointer& tracked) {
+        const auto& child = state_of<target>(*tracked);
+        const auto handle = [&tracked] { return ref<target>{std::static_pointer_cast<object_state<target>>(tracked)}; };
         for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
             if constexpr (is_inverse_of<Element, Inverse>() && !relationship_traits<Inverse>::collection) {
                 // A loaded reference is the session's truth: set by the user, or moved by a
                 // collection's add or remove (another parent's, whose change is not flushed yet).
-                const auto& reference = child->object.*(relationship_traits<Inverse>::member);
+                const auto& reference = child.object.*(relationship_traits<Inverse>::member);
                 if (!reference.is_loaded()) return;
                 const auto current = reference.current();
-                collection.follow(ref<target>{child}, current && current.state().get() == self);
+                collection.follow(handle(), current && current.state().get() == self);
             } else if constexpr (is_inverse_of<Element, Inverse>()) {
-                const auto& other = child->object.*(relationship_traits<Inverse>::member);
+                const auto& other = child.object.*(relationship_traits<Inverse>::member);
                 if (!other.changed()) return;
                 const auto names_self = [&](const auto& items) {
                     return std::any_of(items.begin(), items.end(),
                                        [&](const auto& item) { return item.state().get() == self; });
                 };
-                if (names_self(other.added())) collection.follow(ref<target>{child}, true);
-                if (names_self(other.removed())) collection.follow(ref<target>{child}, false);
+                if (names_self(other.added())) collection.follow(handle(), true);
+                if (names_self(other.removed())) collection.follow(handle(), false);
             }
         });
     });

@@ -526,7 +526,7 @@ private:
             for (auto index = created_.rbegin(); index != created_.rend(); ++index) {
                 auto& item = batch_[*index];
                 try {
-                    if (!map_->release(item.state())) continue;
+                    if (!map_->release(*item.state())) continue;
                 } catch (...) {
                     continue;
                 }

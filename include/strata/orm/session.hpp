@@ -26,7 +26,7 @@
 #include "strata/detail/linkage.hpp"
 #include "strata/engine/connection.hpp"
 #include "strata/engine/engine.hpp"
-#include "strata/orm/identity_map.hpp"
+#include "strata/orm/mapper.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_checks.hpp"
 #include "strata/orm/object.hpp"
@@ -250,14 +250,14 @@ private:
     void flush_changes(bool touched_only);
 
     /// Mappers ordered so that referenced tables come before the tables referencing them.
-    std::vector<orm::mapper_base*> dependency_order();
+    std::vector<orm::model_objects*> dependency_order();
 
     void release_connection() noexcept;
 
     engine engine_;
     session_options options_;
     std::optional<strata::connection> connection_;
-    std::vector<std::pair<const void*, std::unique_ptr<orm::mapper_base>>> mappers_;
+    std::vector<std::pair<const void*, std::unique_ptr<orm::model_objects>>> mappers_;
 };
 
 template <class T>

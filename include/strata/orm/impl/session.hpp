@@ -126,10 +126,10 @@ STRATA_COMPILED_LINKAGE bool session::cycles_possible() {
     return !holders.empty();
 }
 
-STRATA_COMPILED_LINKAGE std::vector<orm::mapper_base*> session::dependency_order() {
-    std::vector<orm::mapper_base*> remaining;
+STRATA_COMPILED_LINKAGE std::vector<orm::model_objects*> session::dependency_order() {
+    std::vector<orm::model_objects*> remaining;
     for (auto& entry : mappers_) remaining.push_back(entry.second.get());
-    std::vector<orm::mapper_base*> ordered;
+    std::vector<orm::model_objects*> ordered;
     while (!remaining.empty()) {
         auto ready = remaining.begin();
         for (; ready != remaining.end(); ++ready) {

@@ -1,0 +1,318 @@
+// strata/orm/impl/model_objects.hpp - the definitions behind strata/orm/model_objects.hpp.
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/orm/model_objects.hpp"
+
+namespace strata::orm {
+
+STRATA_COMPILED_LINKAGE std::size_t model_objects::prepare_flush(bool touched_only) {
+    updates_.clear();
+    relationship_changed_.clear();
+    inserted_.clear();
+    if (!touched_only || !compare_touched()) {
+        updates_.clear();  // what compare_touched found before it gave up
+        for_each_mapped([this](const tracked_pointer& item) {
+            if (item->status != object_status::persistent) return;
+            if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
+            if (has_relationships_ && relationships_changed(*item)) relationship_changed_.push_back(item);
+        });
+    }
+    touched_.reset();
+    compare_all_ = false;
+    if (has_relationships_)
+        for (const auto& item : pending_)
+            if (relationships_changed(*item)) relationship_changed_.push_back(item);
+    return pending_.size() + updates_.size() + deleted_.size() + relationship_changed_.size();
+}
+
+STRATA_COMPILED_LINKAGE bool model_objects::compare_touched() {
+    if (compare_all_ || !touched_.complete()) return false;
+    for (auto* entry : touched_.entries()) {
+        if (entry == nullptr || entry->status != object_status::persistent) continue;
+        if (has_relationships_ && relationships_changed(*entry)) return false;  // back-references may touch others
+        const auto changed = changed_columns(*entry);
+        if (changed == 0) continue;
+        const auto* found = find_mapped(*entry);
+        if (found == nullptr) return false;  // its key columns were changed: find it the long way
+        updates_.emplace_back(*found, changed);
+    }
+    return true;
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
+    if (has_relationships_) {
+        // Parents already in the database know their keys: their new children take them
+        // before their own INSERTs (a pending parent points its children once inserted).
+        point_children(additions_of_persistent);
+        if (self_referential_) order_parents_first();
+    }
+    for (const auto& item : pending_) {
+        if (has_relationships_) point_references(*item);
+        const auto written = statements_.insert_row(target, object_address(*item), parameters_);
+        // What the row holds now: anything this flush changes later (a key that was not
+        // known yet, in a cycle) is found against it and written by an UPDATE.
+        take_snapshot(*item);
+        item->row_written = true;
+        inserted_.push_back({item, written});
+        if (has_relationships_) point_children_of(*item, true);
+    }
+    if (has_relationships_) point_children(all_changes);
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::point_children(children_pass pass) {
+    for (const auto& item : relationship_changed_) {
+        if (pass == additions_of_persistent && item->status != object_status::persistent) continue;
+        point_children_of(*item, true);
+    }
+    if (pass == all_changes)
+        for (const auto& item : relationship_changed_) point_children_of(*item, false);
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::write_updates(connection& target, bool rescan) {
+    if (rescan) {
+        updates_.clear();
+        for_each_mapped([this](const tracked_pointer& item) {
+            if (item->status != object_status::persistent) return;
+            if (has_relationships_) point_references(*item);
+            if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
+        });
+    }
+    // Objects inserted in this flush whose columns changed after their INSERT: a foreign key
+    // pointed only once its target's row existed (a cycle), written now (a post-update).
+    for (const auto& [item, written] : inserted_) {
+        if (has_relationships_) point_references(*item);
+        if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
+    }
+    for (const auto& [item, changed] : updates_)
+        statements_.update_row(target, object_address(*item), changed, parameters_);
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::write_deletes(connection& target) {
+    if (self_referential_ && deleted_.size() > 1) {
+        write_deletes_together(target);
+        return;
+    }
+    for (const auto& item : deleted_) statements_.delete_row(target, object_address(*item), parameters_);
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& target) {
+    // Rows on a cycle (each other's parent) or whose children are not loaded go in one statement,
+    // which the database checks as a whole, where single DELETEs in any order would fail.
+    order_children_first();
+    constexpr std::size_t rows_per_statement = 1000;  // a cycle longer than this still fails, loudly
+    std::vector<const void*> objects;
+    for (std::size_t first = 0; first < deleted_.size(); first += rows_per_statement) {
+        const std::size_t rows = std::min(rows_per_statement, deleted_.size() - first);
+        objects.clear();
+        objects.reserve(rows);
+        for (std::size_t row = first; row < first + rows; ++row) objects.push_back(object_address(*deleted_[row]));
+        statements_.delete_rows(target, objects, parameters_);
+    }
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
+    if (has_relationships_) {
+        for (const auto& item : relationship_changed_) clear_relationship_changes(*item);
+        relationship_changed_.clear();
+    }
+    for (const auto& [item, written] : inserted_) {
+        inserted_in_transaction_.push_back(item);
+        item->status = object_status::persistent;
+        item->row_written = false;
+        item->touch_list = &touched_;  // snapshot taken at its INSERT (or at its post-update)
+        map_object(item);
+    }
+    pending_.clear();
+    inserted_.clear();
+    for (const auto& [item, changed] : updates_) take_snapshot(*item);
+    updates_.clear();
+    for (const auto& item : deleted_) {
+        // Its row is gone: it leaves the loaded collections and references that held it (and
+        // dropping its own links ends reference cycles).
+        if (has_relationships_) unlink_everywhere(*item);
+        unmap_object(*item);
+        leave_touch_list(*item);
+        item->status = object_status::detached;
+        item->owner = nullptr;
+    }
+    deleted_.clear();
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::abandon_flush() noexcept {
+    compare_all_ = true;  // the changes found stay unflushed, and no longer count as touched
+    for (const auto& [item, written] : inserted_) {
+        item->row_written = false;
+        statements_.forget_insert(object_address(*item), written);
+    }
+    inserted_.clear();
+    updates_.clear();
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::commit() noexcept {
+    inserted_in_transaction_.clear();  // their rows are here to stay
+    expire_all();
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::expire_all() noexcept {
+    for_each_mapped([](const tracked_pointer& item) { item->expired = true; });
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
+    compare_all_ = true;
+    // Loaded relationships and their changes are forgotten everywhere, to be loaded again
+    // (which also breaks the reference cycles of the objects dropped here).
+    for (auto& item : pending_) {
+        if (has_relationships_) forget_relationships(*item);
+        detach(*item);
+    }
+    pending_.clear();
+    // Objects this transaction inserted have no row any more: detached, as pending ones are
+    // (kept persistent, a change to one would UPDATE nothing).
+    for (auto& item : inserted_in_transaction_) {
+        if (item->status != object_status::persistent) continue;
+        if (has_relationships_) forget_relationships(*item);
+        try {
+            untrack(*item);
+        } catch (...) {  // hashing a key allocates nothing, but the map's erase is not noexcept
+            detach(*item);
+        }
+    }
+    inserted_in_transaction_.clear();
+    // Unflushed changes are discarded, as SQLAlchemy's rollback does: each object's snapshot
+    // becomes what it holds now, so no flush writes it; expired, its next load overwrites it.
+    for_each_mapped([this](const tracked_pointer& item) {
+        take_snapshot(*item);
+        if (has_relationships_) forget_relationships(*item);
+        item->expired = true;
+    });
+    for (auto& item : deleted_) item->status = object_status::persistent;
+    deleted_.clear();
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::clear() noexcept {
+    touched_.reset();  // at once, rather than one object at a time as each is detached
+    clear_map([this](tracked_object& item) { detach(item); });
+    for (auto& item : pending_) detach(*item);
+    pending_.clear();
+    deleted_.clear();
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target) {
+    const auto status = target->status;
+    if (status == object_status::pending) {
+        std::erase(pending_, target);
+        target->status = object_status::detached;  // a cycle of cascades stops here
+    } else if (status == object_status::persistent) {
+        target->status = object_status::deleted;
+        deleted_.push_back(target);
+    } else {
+        return;
+    }
+    if (has_relationships_) {
+        if (status == object_status::pending) target->status = object_status::pending;  // its collections are loaded
+        try {
+            cascade_removal(*target);
+        } catch (...) {
+            restore_removed(target, status);
+            throw;
+        }
+    }
+    if (status == object_status::pending) {
+        if (has_relationships_) unlink_everywhere(*target);
+        detach(*target);
+    }
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::restore_removed(const tracked_pointer& target, object_status status) {
+    target->status = status;
+    if (status == object_status::pending)
+        pending_.push_back(target);
+    else
+        std::erase(deleted_, target);
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::expunge(const tracked_pointer& target) {
+    std::erase(pending_, target);
+    std::erase(deleted_, target);
+    untrack(*target);
+}
+
+STRATA_COMPILED_LINKAGE bool model_objects::release(tracked_object& target) {
+    if (target.status != object_status::persistent || changed_columns(target) != 0) return false;
+    untrack(target);  // expunge() without its lists: a persistent object is in neither
+    return true;
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::detach(tracked_object& item) noexcept {
+    leave_touch_list(item);
+    item.status = object_status::detached;
+    item.owner = nullptr;
+    if (has_relationships_) bind(item, nullptr);
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::untrack(tracked_object& target) {
+    unmap_object(target);
+    detach(target);
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::leave_touch_list(tracked_object& item) noexcept {
+    if (item.touch_list == nullptr) return;
+    item.touch_list->remove(item);
+    item.touch_list = nullptr;
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::order_after(
+    std::vector<tracked_pointer>& items,
+    strata::detail::function_ref<void(const tracked_pointer&, after_edge)> collect) {
+    std::unordered_map<const tracked_object*, std::size_t> position;
+    for (std::size_t i = 0; i < items.size(); ++i) position.emplace(items[i].get(), i);
+    std::vector<std::vector<std::size_t>> first(items.size());  // what must come before each
+    bool any = false;
+    const auto after = [&](const tracked_object* later, const tracked_object* earlier) {
+        const auto from = position.find(later);
+        const auto to = position.find(earlier);
+        if (from == position.end() || to == position.end() || from == to) return;
+        first[from->second].push_back(to->second);
+        any = true;
+    };
+    for (const auto& item : items) collect(item, after);
+    if (!any) return;
+    enum class mark : std::uint8_t { none, open, done };
+    std::vector<mark> marks(items.size(), mark::none);
+    std::vector<tracked_pointer> ordered;
+    ordered.reserve(items.size());
+    std::vector<std::pair<std::size_t, std::size_t>> stack;  // (node, next prerequisite to visit)
+    for (std::size_t start = 0; start < items.size(); ++start) {
+        if (marks[start] != mark::none) continue;
+        stack.emplace_back(start, 0);
+        marks[start] = mark::open;
+        while (!stack.empty()) {
+            auto& [node, next] = stack.back();
+            if (next < first[node].size()) {
+                const auto earlier = first[node][next++];
+                if (marks[earlier] == mark::none) {
+                    marks[earlier] = mark::open;
+                    stack.emplace_back(earlier, 0);
+                }
+                continue;
+            }
+            marks[node] = mark::done;
+            ordered.push_back(items[node]);
+            stack.pop_back();
+        }
+    }
+    items = std::move(ordered);
+}
+
+}  // namespace strata::orm

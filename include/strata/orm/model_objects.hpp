@@ -1,0 +1,213 @@
+// strata/orm/model_objects.hpp - one model's objects in a session and the unit of work over them:
+// what is pending, changed and deleted, and the flush, commit and rollback of those objects.
+//
+// Nothing here depends on the model's C++ type: objects are tracked_objects (orm/object_state.hpp),
+// rows are written through model_info's column thunks (orm/write_statements.hpp), and what must
+// know T - reading its members, its relationships, its identity map's key - is asked of the
+// derived identity_map<Key> (orm/identity_map.hpp) and mapper<T> (orm/mapper.hpp) through a
+// few virtual functions. So a program compiles this bookkeeping once (once per program under
+// STRATA_SEPARATE_COMPILATION), not once per mapped model.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "strata/core/dialect.hpp"
+#include "strata/detail/function_ref.hpp"
+#include "strata/detail/linkage.hpp"
+#include "strata/engine/connection.hpp"
+#include "strata/orm/loading.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/orm/object_state.hpp"
+#include "strata/orm/relationship.hpp"
+#include "strata/orm/write_statements.hpp"
+
+namespace strata {
+class session;
+}
+
+namespace strata::orm {
+
+/// The objects of one model in one session, and their unit of work (type-erased: the session
+/// holds one per model it has seen).
+class model_objects {
+public:
+    model_objects(const model_objects&) = delete;
+    model_objects& operator=(const model_objects&) = delete;
+    virtual ~model_objects() = default;
+
+    /// The model's description.
+    [[nodiscard]] const model_info& info() const noexcept { return info_; }
+    /// Objects held, pending ones included.
+    [[nodiscard]] std::size_t size() const noexcept { return mapped_count() + pending_.size(); }
+
+    /// Finds the work of the next flush; returns how many statements (or relationship changes) it
+    /// needs. `touched_only` (an autoflush): compares only the objects used through a handle since.
+    std::size_t prepare_flush(bool touched_only);
+    /// Whether prepare_flush found relationship changes.
+    [[nodiscard]] bool has_relationship_changes() const noexcept { return !relationship_changed_.empty(); }
+    /// INSERTs pending objects (pointing their changed many-to-ones' foreign keys first), then
+    /// points the foreign keys of children added to or removed from this model's collections.
+    void write_inserts(connection& target);
+    /// UPDATEs changed columns of persistent objects; `rescan`: relationship changes may have
+    /// changed foreign keys since prepare_flush.
+    void write_updates(connection& target, bool rescan);
+    /// INSERTs and DELETEs association rows of changed many-to-many collections (and of deleted objects).
+    virtual void write_associations(connection& target) = 0;
+    /// DELETEs removed objects.
+    void write_deletes(connection& target);
+    /// The flush succeeded: pending become persistent, snapshots move on, deleted go.
+    void finish_flush();
+    /// The flush failed and was rolled back: undo generated keys, keep everything as before.
+    void abandon_flush() noexcept;
+    /// Marks every object expired (after commit): the next load refreshes its values.
+    void expire_all() noexcept;
+    /// The transaction committed: every object's row stays; all are expired.
+    void commit() noexcept;
+    /// After rollback: pending objects are dropped, deleted ones restored, all expired.
+    void rollback() noexcept;
+    /// Detaches and forgets every object.
+    void clear() noexcept;
+
+    /// Whether any object of this model holds a loaded relationship target (cheap: no hashing).
+    [[nodiscard]] virtual bool has_loaded_relationships() = 0;
+    /// The tables this model's relationships lead to.
+    [[nodiscard]] virtual std::vector<std::string_view> relationship_targets() const = 0;
+    /// Adds this model's objects, who holds them inside the session and what they reference to `graph`.
+    virtual void describe_graph(object_graph& graph) = 0;
+    /// Breaks reference cycles before detaching: objects no outside handle reaches unload their
+    /// relationships; kept children hold their parent weakly where the parent's collection holds them.
+    virtual void release_unreachable(const object_graph& graph) noexcept = 0;
+
+    /// Marks an object for DELETE at the next flush (a pending object is simply dropped), with
+    /// what its one-to-many relationships cascade to (mapper<T>::cascade_removal).
+    void remove(const tracked_pointer& target);
+    /// Stops tracking an object.
+    void expunge(const tracked_pointer& target);
+    /// Forgets an object that a streaming query has finished with, unless it was changed; returns
+    /// whether it did.
+    bool release(tracked_object& target);
+
+protected:
+    /// The objects of the model `info` describes, in the session `owner` speaking `target`.
+    model_objects(session* owner, dialect target, relationship_mode relationships, const model_info& info,
+                  bool has_relationships, bool self_referential)
+        : owner_(owner),
+          dialect_(target),
+          info_(info),
+          statements_(info, target),
+          relationships_(relationships),
+          has_relationships_(has_relationships),
+          self_referential_(self_referential) {}
+
+    // The identity map, keyed by the model's key type (identity_map<Key>).
+
+    /// Calls `visit` for every object in the identity map.
+    virtual void for_each_mapped(strata::detail::function_ref<void(const tracked_pointer&)> visit) = 0;
+    /// Puts an object in the identity map under its key (after its INSERT).
+    virtual void map_object(const tracked_pointer& item) = 0;
+    /// Takes an object out of the identity map, if its key's entry is that object.
+    virtual void unmap_object(const tracked_object& item) = 0;
+    /// The identity map's handle of this object under its current key; null when that entry is
+    /// not this object (its key columns were changed).
+    [[nodiscard]] virtual const tracked_pointer* find_mapped(const tracked_object& item) = 0;
+    /// Empties the identity map, each object's handle released in the same pass as `each`.
+    virtual void clear_map(strata::detail::function_ref<void(tracked_object&)> each) noexcept = 0;
+    /// Objects in the identity map.
+    [[nodiscard]] virtual std::size_t mapped_count() const noexcept = 0;
+
+    // What must know the model's type (mapper<T>).
+
+    /// The user's struct inside a tracked object.
+    [[nodiscard]] virtual void* object_address(tracked_object& item) const noexcept = 0;
+    /// The loaded columns whose values differ from the object's snapshot (one bit per column).
+    [[nodiscard]] virtual std::uint64_t changed_columns(const tracked_object& item) const noexcept = 0;
+    /// Reads the object's values into its snapshot.
+    virtual void take_snapshot(tracked_object& item) const noexcept = 0;
+
+    // Relationships: called only for a model that declares some (has_relationships_).
+
+    /// Points the object's relationship members at `owner` (null: detached, they no longer load).
+    virtual void bind(tracked_object& item, session* owner) noexcept = 0;
+    /// Whether any relationship member of the object was changed by set(), add() or remove().
+    [[nodiscard]] virtual bool relationships_changed(const tracked_object& item) const = 0;
+    /// Points the foreign key of each many-to-one the user set() at its target's key.
+    virtual void point_references(tracked_object& item) = 0;
+    /// Points the foreign keys of the object's added (or nulls or deletes its removed) children.
+    virtual void point_children_of(tracked_object& item, bool additions) = 0;
+    /// Orders pending_ so that each object comes after the new parent it points at (self-referential).
+    virtual void order_parents_first() = 0;
+    /// Orders deleted_ so that a row referencing another deleted row goes first (self-referential).
+    virtual void order_children_first() = 0;
+    /// What deleting the object does to its one-to-many children (SQLAlchemy's cascades).
+    virtual void cascade_removal(tracked_object& item) = 0;
+    /// Takes a dropped or deleted object out of every loaded relationship that holds it.
+    virtual void unlink_everywhere(tracked_object& item) = 0;
+    /// Unloads the object's relationships and drops their unflushed changes.
+    virtual void forget_relationships(tracked_object& item) noexcept = 0;
+    /// The relationship changes of the object were flushed.
+    virtual void clear_relationship_changes(tracked_object& item) noexcept = 0;
+
+    /// Receives "`later` comes after `earlier`" for order_after.
+    using after_edge = strata::detail::function_ref<void(const tracked_object* later, const tracked_object* earlier)>;
+    /// Reorders `items` so that each comes after the items it depends on: `collect(item, after)`
+    /// calls after(a, b) for each "a comes after b" it knows. Depth-first; items on a cycle keep
+    /// their relative order.
+    static void order_after(std::vector<tracked_pointer>& items,
+                            strata::detail::function_ref<void(const tracked_pointer&, after_edge)> collect);
+
+    /// Stops tracking an object; its unloaded relationships no longer reach the session.
+    void detach(tracked_object& item) noexcept;
+    /// Leaves the identity map (if it is this object under its key) and detaches.
+    void untrack(tracked_object& target);
+    /// Leaves the list of objects touched since the last flush.
+    static void leave_touch_list(tracked_object& item) noexcept;
+
+    session* owner_;
+    dialect dialect_;
+    const model_info& info_;
+    write_statements statements_;
+    relationship_mode relationships_;
+    std::vector<tracked_pointer> pending_;
+    std::vector<tracked_pointer> deleted_;
+    std::vector<parameter> parameters_;                  ///< statement parameters, reused across rows
+    std::vector<tracked_pointer> relationship_changed_;  ///< objects whose relationships changed (prepare_flush)
+    touched_objects touched_;                            ///< what an autoflush compares
+
+private:
+    /// Finds the changes among the touched objects; false when every object must be compared
+    /// instead (an incomplete list, a failed flush or rollback since, a changed relationship,
+    /// or a touched object no longer found under its key).
+    bool compare_touched();
+    /// Which collection changes point_children() handles.
+    enum children_pass { additions_of_persistent, all_changes };
+    /// Points the foreign keys of children added to this model's one-to-many collections at their
+    /// parent, then (all_changes) nulls or, with delete_orphan, deletes removed children.
+    /// additions_of_persistent: only the additions of parents whose rows exist before the flush.
+    void point_children(children_pass pass);
+    /// Deletes the rows of a self-referential model in statements of many rows, children first.
+    void write_deletes_together(connection& target);
+    /// Undoes remove()'s own step when its cascade failed (a lazy load, say).
+    void restore_removed(const tracked_pointer& target, object_status status);
+
+    struct inserted_object {
+        tracked_pointer item;
+        write_statements::inserted_row written;  ///< what the INSERT left to the server
+    };
+
+    bool has_relationships_;
+    bool self_referential_;
+    std::vector<std::pair<tracked_pointer, std::uint64_t>> updates_;
+    std::vector<inserted_object> inserted_;
+    std::vector<tracked_pointer> inserted_in_transaction_;  ///< what a rollback detaches (their rows go)
+    bool compare_all_ = false;                              ///< the next flush compares every object
+};
+
+}  // namespace strata::orm
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/orm/impl/model_objects.hpp"
+#endif

@@ -1,0 +1,150 @@
+// strata/orm/object_state.hpp - what a session keeps for each object: the user's struct with its
+// snapshot (object_state<T>), over the bookkeeping every model shares (tracked_object).
+//
+// The bookkeeping is one non-template struct, so the unit of work's walks over objects (change
+// detection, flush, commit, rollback, clear: orm/model_objects.hpp) are compiled once per
+// program, not once per mapped model; only what touches T's members goes through T.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "strata/orm/model.hpp"
+
+namespace strata {
+
+/// Where an object stands with its session.
+enum class object_status : std::uint8_t {
+    pending,     ///< added, not yet inserted
+    persistent,  ///< has a row, tracked by the identity map
+    deleted,     ///< removed; DELETE at the next flush
+    detached     ///< no longer tracked by any session
+};
+
+namespace orm {
+
+class touched_objects;
+
+/// The session's bookkeeping of one object, whatever its model (object_state<T>'s first base).
+struct tracked_object {
+    object_status status = object_status::pending;
+    bool expired = false;                   ///< values may be stale (after commit/rollback)
+    bool touched = false;                   ///< reached through a handle since the last flush
+    bool row_written = false;               ///< pending, but the flush under way has INSERTed its row
+    std::uint32_t touched_index = 0;        ///< its place in touch_list while touched
+    const void* owner = nullptr;            ///< the session tracking it (compared, never dereferenced)
+    touched_objects* touch_list = nullptr;  ///< its model's list while persistent in a session
+
+    /// Notes a use through a handle: any such use may change the object.
+    void mark_touched() noexcept;
+};
+
+/// A shared handle to any model's tracked object (the unit of work's lists hold these).
+using tracked_pointer = std::shared_ptr<tracked_object>;
+
+/// The persistent objects of one model reached through a handle since the session last compared
+/// them with their snapshots. An autoflush compares only these, so a query costs what was used
+/// since the last flush rather than every object the session holds (lazy loading would
+/// otherwise be quadratic). flush() and commit() still compare every object.
+class touched_objects {
+public:
+    /// Records a first touch; a full list (no memory) makes the next autoflush compare everything.
+    void add(tracked_object& item) noexcept {
+        try {
+            items_.push_back(&item);
+        } catch (...) {
+            overflowed_ = true;
+            return;
+        }
+        item.touched = true;
+        item.touched_index = static_cast<std::uint32_t>(items_.size() - 1);
+        ++live_;
+    }
+    /// Forgets an object leaving the identity map (its slot is emptied; emptied slots are
+    /// squeezed out once they are most of the list, so streaming keeps the list short).
+    void remove(tracked_object& item) noexcept {
+        if (!item.touched) return;
+        item.touched = false;
+        --live_;
+        if (item.touched_index + 1 == items_.size()) {
+            items_.pop_back();  // the newest touch: what a stream's release, newest first, removes
+            return;
+        }
+        items_[item.touched_index] = nullptr;
+        if (items_.size() >= 64 && live_ * 4 < items_.size()) {
+            std::size_t kept = 0;
+            for (auto* entry : items_) {
+                if (entry == nullptr) continue;
+                entry->touched_index = static_cast<std::uint32_t>(kept);
+                items_[kept++] = entry;
+            }
+            items_.resize(kept);
+        }
+    }
+    /// Whether every touch since the last reset was recorded.
+    [[nodiscard]] bool complete() const noexcept { return !overflowed_; }
+    /// The touched objects (null entries are slots of objects that left).
+    [[nodiscard]] const std::vector<tracked_object*>& entries() const noexcept { return items_; }
+    /// Starts over: no object counts as touched.
+    void reset() noexcept {
+        for (auto* entry : items_)
+            if (entry != nullptr) entry->touched = false;
+        items_.clear();
+        live_ = 0;
+        overflowed_ = false;
+    }
+
+private:
+    std::vector<tracked_object*> items_;
+    std::size_t live_ = 0;
+    bool overflowed_ = false;
+};
+
+inline void tracked_object::mark_touched() noexcept {
+    if (!touched && touch_list != nullptr) [[unlikely]]
+        touch_list->add(*this);
+}
+
+template <class T>
+struct object_state;
+
+/// Whether Model's mapping declares a relationship (its elements say declares_relationship).
+template <class Model>
+inline constexpr bool declares_relationships = std::apply(
+    [](const auto&... elements) {
+        return (requires { std::remove_cvref_t<decltype(elements)>::declares_relationship; } || ...);
+    },
+    mapping<Model>::table.elements);
+
+/// What object_state<T> also derives from: shared_from_this only where relationships need it (a
+/// relationship reaches its owner's handle from the owner's state); other models save its 16 bytes.
+struct no_shared_from_this {};
+template <class T>
+using shared_from_this_base =
+    std::conditional_t<declares_relationships<T>, std::enable_shared_from_this<object_state<T>>, no_shared_from_this>;
+
+/// An object with the bookkeeping of its session. tracked_object is the first base, so a
+/// tracked_object* and its object_state<T>* are the same address.
+template <class T>
+struct object_state : tracked_object, shared_from_this_base<T> {
+    T object{};                                               ///< the user's struct
+    std::array<std::uint64_t, column_count<T>()> snapshot{};  ///< fingerprints as last loaded or flushed
+};
+
+/// The object_state<T> behind a tracked object of model T.
+template <class T>
+object_state<T>& state_of(tracked_object& item) noexcept {
+    return static_cast<object_state<T>&>(item);
+}
+/// The object_state<T> behind a tracked object of model T.
+template <class T>
+const object_state<T>& state_of(const tracked_object& item) noexcept {
+    return static_cast<const object_state<T>&>(item);
+}
+
+}  // namespace orm
+}  // namespace strata

@@ -9,6 +9,7 @@
 #include "strata/engine/impl/engine.hpp"
 #include "strata/engine/impl/pool.hpp"
 #include "strata/orm/impl/model_objects.hpp"
+#include "strata/orm/impl/query_base.hpp"
 #include "strata/orm/impl/session.hpp"
 #include "strata/orm/impl/write_statements.hpp"
 #include "strata/schema/impl/ddl.hpp"

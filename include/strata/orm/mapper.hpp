@@ -145,83 +145,12 @@ public:
         }
     }
 
-    [[nodiscard]] bool has_loaded_relationships() override {
-        if constexpr (!has_relationship_members<T>) {
-            return false;
-        } else {
-            bool found = false;
-            const auto check = [&found](const tracked_pointer& item) {
-                for_each_relationship_member(state_of<T>(*item).object, [&found](const auto& member) {
-                    if (!found) member.visit_loaded([&found](const void*) { found = true; });
-                });
-            };
-            map_.for_each([&](const key_type<T>&, const tracked_pointer& item) {
-                if (!found) check(item);
-            });
-            for (const auto& item : pending_)
-                if (!found) check(item);
-            return found;
-        }
-    }
-
     [[nodiscard]] std::vector<std::string_view> relationship_targets() const override {
         std::vector<std::string_view> tables;
         for_each_relationship_element<T>([&tables]<class Element>(const Element&) {
             tables.push_back(mapping<typename relationship_traits<Element>::target>::table.name);
         });
         return tables;
-    }
-
-    void describe_graph(object_graph& graph) override {
-        // Objects without relationships reach nothing, so they cannot close a cycle: leaving them
-        // out keeps a session's end free for plain models (100,000 hydrated rows, no graph).
-        if constexpr (has_relationship_members<T>) {
-            const auto add = [&](const tracked_pointer& tracked, long holds) {
-                // The graph knows objects by their object_state<T> address (what relationships hold).
-                const auto* item = &state_of<T>(*tracked);
-                auto& node = graph.nodes[item];
-                const bool first_visit = node.use_count == 0;
-                node.use_count = tracked.use_count();
-                node.internal += holds;
-                if (!first_visit) return;
-                for_each_relationship_member(item->object, [&](const auto& member) {
-                    member.visit_loaded([&](const void* target) {
-                        node.edges.push_back(target);  // unordered_map keeps references valid on insertion
-                        auto& target_node = graph.nodes[target];
-                        ++target_node.internal;
-                        if constexpr (requires(std::remove_cvref_t<decltype(member)> & collection) {
-                                          collection.start_loading();
-                                      })
-                            object_graph::add_holder(target_node, item);
-                    });
-                });
-            };
-            map_.for_each([&](const key_type<T>&, const tracked_pointer& item) { add(item, 1); });
-            for (const auto& item : pending_) add(item, 1);
-            for (const auto& item : deleted_) add(item, 1);
-        }
-    }
-
-    void release_unreachable(const object_graph& graph) noexcept override {
-        if constexpr (has_relationship_members<T>) {
-            const auto release = [&](const tracked_pointer& tracked) {
-                auto* item = &state_of<T>(*tracked);
-                if (graph.is_garbage(item)) {
-                    for_each_relationship_member(item->object, [](auto& member) { member.unload(); });
-                    return;
-                }
-                // Kept: a many-to-one whose target's collection holds this object turns weak.
-                for_each_relationship_member(item->object, [&](auto& member) {
-                    if constexpr (requires { member.weaken(); }) {
-                        member.visit_loaded([&](const void* target) {
-                            if (graph.holds_child(target, item)) member.weaken();
-                        });
-                    }
-                });
-            };
-            map_.for_each([&](const key_type<T>&, const tracked_pointer& item) { release(item); });
-            for (const auto& item : pending_) release(item);
-        }
     }
 
 private:
@@ -269,6 +198,31 @@ private:
     }
     void clear_relationship_changes(tracked_object& item) noexcept override {
         for_each_relationship_member(state_of<T>(item).object, [](auto& member) { member.clear_changes(); });
+    }
+    [[nodiscard]] const void* graph_key(const tracked_object& item) const noexcept override {
+        return &state_of<T>(item);
+    }
+    void visit_loaded_targets(const tracked_object& item,
+                              strata::detail::function_ref<void(const void*, bool)> visit) const override {
+        for_each_relationship_member(state_of<T>(item).object, [&](const auto& member) {
+            constexpr bool by_collection = requires(std::remove_cvref_t<decltype(member)> & collection) {
+                collection.start_loading();
+            };
+            member.visit_loaded([&](const void* target) { visit(target, by_collection); });
+        });
+    }
+    void unload_relationships(tracked_object& item) noexcept override {
+        for_each_relationship_member(state_of<T>(item).object, [](auto& member) { member.unload(); });
+    }
+    void weaken_held_references(tracked_object& item,
+                                strata::detail::function_ref<bool(const void*)> holds) noexcept override {
+        for_each_relationship_member(state_of<T>(item).object, [&](auto& member) {
+            if constexpr (requires { member.weaken(); }) {
+                member.visit_loaded([&](const void* target) {
+                    if (holds(target)) member.weaken();
+                });
+            }
+        });
     }
 
     /// A fresh state, its memory recycled from earlier objects of this size on this thread.

@@ -37,7 +37,7 @@ class model_objects {
 public:
     model_objects(const model_objects&) = delete;
     model_objects& operator=(const model_objects&) = delete;
-    virtual ~model_objects() = default;
+    virtual ~model_objects();
 
     /// The model's description.
     [[nodiscard]] const model_info& info() const noexcept { return info_; }
@@ -73,14 +73,14 @@ public:
     void clear() noexcept;
 
     /// Whether any object of this model holds a loaded relationship target (cheap: no hashing).
-    [[nodiscard]] virtual bool has_loaded_relationships() = 0;
+    [[nodiscard]] bool has_loaded_relationships();
     /// The tables this model's relationships lead to.
     [[nodiscard]] virtual std::vector<std::string_view> relationship_targets() const = 0;
     /// Adds this model's objects, who holds them inside the session and what they reference to `graph`.
-    virtual void describe_graph(object_graph& graph) = 0;
+    void describe_graph(object_graph& graph);
     /// Breaks reference cycles before detaching: objects no outside handle reaches unload their
     /// relationships; kept children hold their parent weakly where the parent's collection holds them.
-    virtual void release_unreachable(const object_graph& graph) noexcept = 0;
+    void release_unreachable(const object_graph& graph) noexcept;
 
     /// Marks an object for DELETE at the next flush (a pending object is simply dropped), with
     /// what its one-to-many relationships cascade to (mapper<T>::cascade_removal).
@@ -94,14 +94,7 @@ public:
 protected:
     /// The objects of the model `info` describes, in the session `owner` speaking `target`.
     model_objects(session* owner, dialect target, relationship_mode relationships, const model_info& info,
-                  bool has_relationships, bool self_referential)
-        : owner_(owner),
-          dialect_(target),
-          info_(info),
-          statements_(info, target),
-          relationships_(relationships),
-          has_relationships_(has_relationships),
-          self_referential_(self_referential) {}
+                  bool has_relationships, bool self_referential);
 
     // The identity map, keyed by the model's key type (identity_map<Key>).
 
@@ -150,6 +143,16 @@ protected:
     virtual void forget_relationships(tracked_object& item) noexcept = 0;
     /// The relationship changes of the object were flushed.
     virtual void clear_relationship_changes(tracked_object& item) noexcept = 0;
+    /// The object's address as relationships know it (what an object_graph's nodes are keyed by).
+    [[nodiscard]] virtual const void* graph_key(const tracked_object& item) const noexcept = 0;
+    /// Calls `visit(target, by_collection)` for each loaded relationship target of the object.
+    virtual void visit_loaded_targets(const tracked_object& item,
+                                      strata::detail::function_ref<void(const void*, bool)> visit) const = 0;
+    /// Unloads every relationship of the object (it is garbage: this ends its reference cycles).
+    virtual void unload_relationships(tracked_object& item) noexcept = 0;
+    /// Turns weak each loaded many-to-one whose target `holds(target)` in its loaded collection.
+    virtual void weaken_held_references(tracked_object& item,
+                                        strata::detail::function_ref<bool(const void*)> holds) noexcept = 0;
 
     /// Receives "`later` comes after `earlier`" for order_after.
     using after_edge = strata::detail::function_ref<void(const tracked_object* later, const tracked_object* earlier)>;

@@ -24,6 +24,7 @@
 #include "strata/orm/loading.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object.hpp"
+#include "strata/orm/query_base.hpp"
 #include "strata/orm/relationship.hpp"
 #include "strata/orm/session.hpp"
 #include "strata/sql/compiler.hpp"
@@ -38,12 +39,10 @@ class streamed;
 
 /// A query for objects of T; generative like select(), run by all(), first(), one() ...
 template <class T>
-class query {
+class query : public orm::query_base {
 public:
     /// A query over every row of T in `owner`.
-    explicit query(session& owner) : session_(&owner), mask_(orm::describe<T>().all_columns_mask) {
-        core_.from.push_back(table_of<T>());
-    }
+    explicit query(session& owner) : orm::query_base(owner, orm::describe<T>()) {}
 
     /// Adds a WHERE condition (several are ANDed).
     template <class Condition>
@@ -54,9 +53,7 @@ public:
     /// Adds a WHERE condition given as a node.
     [[nodiscard]] query filter_node(sql::node_ptr condition) const {
         query copy = *this;
-        copy.core_.where = copy.core_.where ? sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
-                                                                 {copy.core_.where, std::move(condition)})
-                                            : std::move(condition);
+        copy.add_filter(std::move(condition));
         return copy;
     }
     /// ORDER BY items.
@@ -139,11 +136,7 @@ public:
     /// identity-mapped objects' values, since a locked read is the one to act on. Left out on SQLite.
     [[nodiscard]] query with_for_update(lock_options options = {}) const {
         query copy = *this;
-        if (options.nowait && options.skip_locked)
-            throw usage_error("a locking clause takes NOWAIT or SKIP LOCKED, not both");
-        copy.core_.lock = {options.read ? sql::lock_strength::share : sql::lock_strength::update, options.nowait,
-                           options.skip_locked, std::move(options.of)};
-        copy.overwrite_ = true;
+        copy.lock_rows(std::move(options));
         return copy;
     }
 
@@ -199,36 +192,10 @@ public:
 
     /// SELECT count(*) of the matching rows (ignoring ORDER BY). With distinct, limit or offset it
     /// counts the query as a subquery, as SQLAlchemy does: SELECT count(*) FROM (SELECT ...) AS anon_1.
-    [[nodiscard]] std::int64_t count() const {
-        if (core_.limit || core_.offset || core_.distinct) {
-            auto counted = std::make_shared<sql::select_core>(final_core());
-            counted->lock = {};
-            if (!counted->limit && !counted->offset) {
-                counted->order_by.clear();
-                if (counted->distinct) counted->columns.resize(selected_columns());  // no ORDER BY columns
-            }
-            sql::select_core counting;
-            counting.columns = {strata::count().node()};
-            counting.derived = {std::move(counted), "anon_1"};
-            return execute_scalar<std::int64_t>(counting);
-        }
-        sql::select_core counting = core_;
-        counting.columns = {strata::count().node()};
-        counting.order_by.clear();
-        counting.lock = {};
-        return execute_scalar<std::int64_t>(counting);
-    }
+    [[nodiscard]] std::int64_t count() const { return count_rows(); }
 
     /// SELECT EXISTS (SELECT 1 FROM ... WHERE ...): whether any row matches; loads no object.
-    [[nodiscard]] bool exists() const {
-        auto inner = std::make_shared<sql::select_core>(core_);
-        inner->columns = {sql::make_keyword("1")};
-        inner->order_by.clear();
-        inner->lock = {};
-        sql::select_core outer;
-        outer.columns = {sql::make_subquery(std::move(inner), true)};
-        return execute_scalar<bool>(outer);
-    }
+    [[nodiscard]] bool exists() const { return any_row(); }
 
     /// One page after the cursor's last key, ordered by the keyset's columns; advances the cursor.
     template <auto... Members>
@@ -300,13 +267,36 @@ public:
     /// options see every row, then (selectinload) all parents before run() returns.
     template <class Sink>
     void run(Sink&& sink, std::vector<ref<T>>* sized = nullptr) const {
-        if (autoflush_) session_->autoflush();
-        auto& connection = session_->connection();
+        run_loading(sink, sized);
+    }
+
+private:
+    friend class streamed<T>;
+
+    template <class Target>
+    void apply(const loader<T, Target>& option) {
+        loaders_.push_back(option.option());
+    }
+    void apply(const load_only_option<T>& option) { load_only_columns(option.mask); }
+
+    /// Lets each loader option adjust the statement. A LIMIT/OFFSET with a joined collection
+    /// must count parents: the parents' select moves into a subquery named like their table (so
+    /// every reference to the table's columns now means the subquery's) and the joins go around it.
+    void start_options(sql::select_core& core, std::vector<std::unique_ptr<orm::option_run<T>>>& runs) const {
+        const bool limited = core.limit || core.offset;
+        if (limited &&
+            std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->limits_parents(); }))
+            limit_parents_in_subquery(core);
+        for (const auto& option : loaders_) runs.push_back(option->start(core));
+    }
+
+    /// run() for any sink: one function per model, whatever its callers' lambdas.
+    void run_loading(strata::detail::function_ref<void(ref<T>)> sink, std::vector<ref<T>>* sized) const {
         auto core = final_core();
         std::vector<std::unique_ptr<orm::option_run<T>>> runs;
         start_options(core, runs);
-        const auto compiled = sql::compile(core, connection.sql_dialect());
-        auto rows = connection.execute_parameters(compiled.sql, compiled.parameters);
+        sql::compiled_statement compiled;  // outlives the rows: SQLite binds its values in place
+        auto rows = execute(core, compiled);
         auto& map = session_->mapper_for<T>();
         // A buffered result knows its size: grow the identity map and the caller's vector once.
         if (const auto expected = rows.driver_result().known_row_count(); expected > 0) {
@@ -319,7 +309,7 @@ public:
         const bool fold =
             ordered_by_other_columns_ ||
             std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); });
-        std::unordered_set<const T*> seen;
+        std::unordered_set<const void*> seen;  // one instantiation for every model
         while (rows.next()) {
             auto object = map.load(rows.driver_result(), positions_, mask_, overwrite_);
             for (auto& item : runs) item->on_row(*session_, object, rows.driver_result());
@@ -331,98 +321,7 @@ public:
         for (auto& item : runs) item->finish(*session_, parents);
     }
 
-    /// The untyped select (without its column list, which run() adds).
-    [[nodiscard]] const sql::select_core& core() const noexcept { return core_; }
-
-private:
-    friend class streamed<T>;
-
-    template <class Target>
-    void apply(const loader<T, Target>& option) {
-        loaders_.push_back(option.option());
-    }
-    void apply(const load_only_option<T>& option) {
-        const auto& info = orm::describe<T>();
-        std::uint64_t mask = option.mask;
-        for (const auto index : info.primary_key) mask |= 1ULL << index;
-        for (std::size_t i = 0; i < info.columns.size(); ++i) {
-            if ((mask >> i & 1) || info.columns[i].deferrable) continue;
-            throw usage_error("load_only leaves out " + std::string{info.table} + "." +
-                              std::string{info.columns[i].name} +
-                              ", a plain member that would read as if loaded: declare it strata::deferred<...> "
-                              "or name it in load_only");
-        }
-        mask_ = mask;
-    }
-
-    /// Lets each loader option adjust the statement. A LIMIT/OFFSET with a joined collection
-    /// must count parents: the parents' select moves into a subquery named like their table (so
-    /// every reference to the table's columns now means the subquery's) and the joins go around it.
-    void start_options(sql::select_core& core, std::vector<std::unique_ptr<orm::option_run<T>>>& runs) const {
-        const bool limited = core.limit || core.offset;
-        if (limited && std::any_of(loaders_.begin(), loaders_.end(),
-                                   [](const auto& option) { return option->limits_parents(); })) {
-            auto parents = std::make_shared<sql::select_core>(std::move(core));
-            core = sql::select_core{};
-            core.columns = parents->columns;
-            core.order_by = parents->order_by;
-            const auto table = table_of<T>();
-            core.derived = {std::move(parents), table.name};
-        }
-        for (const auto& option : loaders_) runs.push_back(option->start(core));
-    }
-
-    [[nodiscard]] sql::select_core final_core() const {
-        const auto& info = orm::describe<T>();
-        sql::select_core final = core_;
-        final.columns.clear();
-        positions_.assign(info.columns.size(), -1);
-        for (std::size_t i = 0; i < info.columns.size(); ++i) {
-            if (!(mask_ >> i & 1)) continue;
-            positions_[i] = static_cast<int>(final.columns.size());
-            final.columns.push_back(info.columns[i].column_node());
-        }
-        // SELECT DISTINCT must select what it is ordered by (PostgreSQL refuses it otherwise and
-        // SQLite sorts by an arbitrary row's value): the ORDER BY expressions not selected are
-        // added after T's columns, as SQLAlchemy's Query does; run() then keeps each object once.
-        ordered_by_other_columns_ = false;
-        if (final.distinct) {
-            for (const auto& item : final.order_by) {
-                if (sql::selects(final.columns, *item.expression)) continue;
-                final.columns.push_back(item.expression);
-                ordered_by_other_columns_ = true;
-            }
-        }
-        return final;
-    }
-    /// Whether a DISTINCT query is ordered by expressions it does not select (final_core adds them).
-    [[nodiscard]] bool orders_by_unselected() const {
-        if (!core_.distinct) return false;
-        [[maybe_unused]] const auto statement = final_core();  // sets ordered_by_other_columns_
-        return ordered_by_other_columns_;
-    }
-    /// How many of final_core()'s columns are T's own.
-    [[nodiscard]] std::size_t selected_columns() const {
-        return static_cast<std::size_t>(
-            std::count_if(positions_.begin(), positions_.end(), [](int at) { return at >= 0; }));
-    }
-
-    template <class Value>
-    Value execute_scalar(const sql::select_core& statement) const {
-        session_->autoflush();
-        auto& connection = session_->connection();
-        const auto compiled = sql::compile(statement, connection.sql_dialect());
-        return connection.execute_parameters(compiled.sql, compiled.parameters).template scalar<Value>();
-    }
-
-    session* session_;
-    sql::select_core core_;
-    std::uint64_t mask_;
-    bool overwrite_ = false;
-    bool autoflush_ = true;
     orm::option_list<T> loaders_;
-    mutable std::vector<int> positions_;
-    mutable bool ordered_by_other_columns_ = false;  ///< final_core() added ORDER BY columns to a DISTINCT
 };
 
 /// The objects of a query, read in batches as the loop advances (query<T>::yield_per).
@@ -570,19 +469,10 @@ auto session::query() {
 
 template <class T>
 ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush) {
-    const auto& info = orm::describe<T>();
     strata::query<T> lookup{*this};
-    std::size_t position = 0;
-    std::apply(
-        [&](const auto&... values) {
-            ((lookup = lookup.filter_node(sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
-                                                             {info.columns[info.primary_key[position++]].column_node(),
-                                                              sql::make_parameter(to_parameter(values))}))),
-             ...);
-        },
-        key);
-    if (overwrite) lookup = lookup.populate_existing().no_autoflush();
-    if (!autoflush) lookup = lookup.no_autoflush();
+    std::apply([&lookup](const auto&... values) { lookup.filter_by_key({to_parameter(values)...}); }, key);
+    if (overwrite) lookup.overwrite_ = true;
+    if (overwrite || !autoflush) lookup.autoflush_ = false;
     return lookup.one_or_none();
 }
 

@@ -16,6 +16,68 @@
 
 namespace strata::orm {
 
+STRATA_COMPILED_LINKAGE model_objects::model_objects(session* owner, dialect target, relationship_mode relationships,
+                                                     const model_info& info, bool has_relationships,
+                                                     bool self_referential)
+    : owner_(owner),
+      dialect_(target),
+      info_(info),
+      statements_(info, target),
+      relationships_(relationships),
+      has_relationships_(has_relationships),
+      self_referential_(self_referential) {}
+
+STRATA_COMPILED_LINKAGE model_objects::~model_objects() = default;
+
+STRATA_COMPILED_LINKAGE bool model_objects::has_loaded_relationships() {
+    if (!has_relationships_) return false;
+    bool found = false;
+    const auto check = [&](const tracked_pointer& item) {
+        if (!found) visit_loaded_targets(*item, [&found](const void*, bool) { found = true; });
+    };
+    for_each_mapped(check);
+    for (const auto& item : pending_) check(item);
+    return found;
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::describe_graph(object_graph& graph) {
+    // Objects without relationships reach nothing, so they cannot close a cycle: leaving them
+    // out keeps a session's end free for plain models (100,000 hydrated rows, no graph).
+    if (!has_relationships_) return;
+    const auto add = [&](const tracked_pointer& item) {
+        const void* key = graph_key(*item);
+        auto& node = graph.nodes[key];
+        const bool first_visit = node.use_count == 0;
+        node.use_count = item.use_count();
+        node.internal += 1;
+        if (!first_visit) return;
+        visit_loaded_targets(*item, [&](const void* target, bool by_collection) {
+            node.edges.push_back(target);  // unordered_map keeps references valid on insertion
+            auto& target_node = graph.nodes[target];
+            ++target_node.internal;
+            if (by_collection) object_graph::add_holder(target_node, key);
+        });
+    };
+    for_each_mapped(add);
+    for (const auto& item : pending_) add(item);
+    for (const auto& item : deleted_) add(item);
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::release_unreachable(const object_graph& graph) noexcept {
+    if (!has_relationships_) return;
+    const auto release = [&](const tracked_pointer& item) {
+        const void* key = graph_key(*item);
+        if (graph.is_garbage(key)) {
+            unload_relationships(*item);
+            return;
+        }
+        // Kept: a many-to-one whose target's collection holds this object turns weak.
+        weaken_held_references(*item, [&](const void* target) { return graph.holds_child(target, key); });
+    };
+    for_each_mapped(release);
+    for (const auto& item : pending_) release(item);
+}
+
 STRATA_COMPILED_LINKAGE std::size_t model_objects::prepare_flush(bool touched_only) {
     updates_.clear();
     relationship_changed_.clear();

@@ -1,0 +1,144 @@
+// strata/orm/impl/query_base.hpp - the definitions behind strata/orm/query_base.hpp.
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/orm/query_base.hpp"
+#include "strata/orm/session.hpp"
+#include "strata/sql/compiler.hpp"
+#include "strata/sql/functions.hpp"
+
+namespace strata::orm {
+
+STRATA_COMPILED_LINKAGE query_base::query_base(session& owner, const model_info& info)
+    : session_(&owner), info_(&info), mask_(info.all_columns_mask) {
+    core_.from.push_back(sql::table_ref{info.table, {}});
+}
+
+STRATA_COMPILED_LINKAGE void query_base::add_filter(sql::node_ptr condition) {
+    core_.where = core_.where ? sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
+                                                   {core_.where, std::move(condition)})
+                              : std::move(condition);
+}
+
+STRATA_COMPILED_LINKAGE void query_base::filter_by_key(std::initializer_list<parameter> key) {
+    std::size_t position = 0;
+    for (const auto& value : key)
+        add_filter(sql::make_operator(
+            sql::node_kind::binary, " = ", sql::precedence::comparison,
+            {info_->columns[info_->primary_key[position++]].column_node(), sql::make_parameter(value)}));
+}
+
+STRATA_COMPILED_LINKAGE void query_base::lock_rows(lock_options options) {
+    if (options.nowait && options.skip_locked)
+        throw usage_error("a locking clause takes NOWAIT or SKIP LOCKED, not both");
+    core_.lock = {options.read ? sql::lock_strength::share : sql::lock_strength::update, options.nowait,
+                  options.skip_locked, std::move(options.of)};
+    overwrite_ = true;
+}
+
+STRATA_COMPILED_LINKAGE void query_base::load_only_columns(std::uint64_t mask) {
+    for (const auto index : info_->primary_key) mask |= 1ULL << index;
+    for (std::size_t i = 0; i < info_->columns.size(); ++i) {
+        if ((mask >> i & 1) || info_->columns[i].deferrable) continue;
+        throw usage_error("load_only leaves out " + std::string{info_->table} + "." +
+                          std::string{info_->columns[i].name} +
+                          ", a plain member that would read as if loaded: declare it strata::deferred<...> "
+                          "or name it in load_only");
+    }
+    mask_ = mask;
+}
+
+STRATA_COMPILED_LINKAGE std::int64_t query_base::count_rows() const {
+    sql::select_core counting;
+    if (core_.limit || core_.offset || core_.distinct) {
+        auto counted = std::make_shared<sql::select_core>(final_core());
+        counted->lock = {};
+        if (!counted->limit && !counted->offset) {
+            counted->order_by.clear();
+            if (counted->distinct) counted->columns.resize(selected_columns());  // no ORDER BY columns
+        }
+        counting.columns = {strata::count().node()};
+        counting.derived = {std::move(counted), "anon_1"};
+    } else {
+        counting = core_;
+        counting.columns = {strata::count().node()};
+        counting.order_by.clear();
+        counting.lock = {};
+    }
+    sql::compiled_statement compiled;
+    return execute(counting, compiled).scalar<std::int64_t>();
+}
+
+STRATA_COMPILED_LINKAGE bool query_base::any_row() const {
+    auto inner = std::make_shared<sql::select_core>(core_);
+    inner->columns = {sql::make_keyword("1")};
+    inner->order_by.clear();
+    inner->lock = {};
+    sql::select_core outer;
+    outer.columns = {sql::make_subquery(std::move(inner), true)};
+    sql::compiled_statement compiled;
+    return execute(outer, compiled).scalar<bool>();
+}
+
+STRATA_COMPILED_LINKAGE sql::select_core query_base::final_core() const {
+    sql::select_core final = core_;
+    final.columns.clear();
+    positions_.assign(info_->columns.size(), -1);
+    for (std::size_t i = 0; i < info_->columns.size(); ++i) {
+        if (!(mask_ >> i & 1)) continue;
+        positions_[i] = static_cast<int>(final.columns.size());
+        final.columns.push_back(info_->columns[i].column_node());
+    }
+    // SELECT DISTINCT must select what it is ordered by (PostgreSQL refuses it otherwise and
+    // SQLite sorts by an arbitrary row's value): the ORDER BY expressions not selected are
+    // added after the model's columns, as SQLAlchemy's Query does; the run then keeps each
+    // object once.
+    ordered_by_other_columns_ = false;
+    if (final.distinct) {
+        for (const auto& item : final.order_by) {
+            if (sql::selects(final.columns, *item.expression)) continue;
+            final.columns.push_back(item.expression);
+            ordered_by_other_columns_ = true;
+        }
+    }
+    return final;
+}
+
+STRATA_COMPILED_LINKAGE bool query_base::orders_by_unselected() const {
+    if (!core_.distinct) return false;
+    [[maybe_unused]] const auto statement = final_core();  // sets ordered_by_other_columns_
+    return ordered_by_other_columns_;
+}
+
+STRATA_COMPILED_LINKAGE std::size_t query_base::selected_columns() const {
+    return static_cast<std::size_t>(
+        std::count_if(positions_.begin(), positions_.end(), [](int at) { return at >= 0; }));
+}
+
+STRATA_COMPILED_LINKAGE void query_base::limit_parents_in_subquery(sql::select_core& core) const {
+    auto parents = std::make_shared<sql::select_core>(std::move(core));
+    core = sql::select_core{};
+    core.columns = parents->columns;
+    core.order_by = parents->order_by;
+    core.derived = {std::move(parents), info_->table};
+}
+
+STRATA_COMPILED_LINKAGE strata::result query_base::execute(const sql::select_core& statement,
+                                                           sql::compiled_statement& compiled) const {
+    if (autoflush_) session_->autoflush();
+    auto& connection = session_->connection();
+    compiled = sql::compile(statement, connection.sql_dialect());
+    return connection.execute_parameters(compiled.sql, compiled.parameters);
+}
+
+}  // namespace strata::orm

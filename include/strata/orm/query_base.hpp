@@ -1,0 +1,85 @@
+// strata/orm/query_base.hpp - what query<T> holds and does without knowing T: its statement, the
+// columns it selects (from model_info), count(), exists() and running the statement.
+//
+// query<T> (orm/query.hpp) derives from it and adds what must know T: its loader options and
+// loading rows into T's identity map. Its generative methods copy this state, so the copy is
+// one non-template function too.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include "strata/core/error.hpp"
+#include "strata/core/value.hpp"
+#include "strata/detail/linkage.hpp"
+#include "strata/engine/result.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/sql/compiler.hpp"
+#include "strata/sql/node.hpp"
+#include "strata/sql/select.hpp"
+#include "strata/sql/statement_core.hpp"
+
+namespace strata {
+class session;
+}
+
+namespace strata::orm {
+
+/// The T-independent state and work of a query<T>.
+class query_base {
+public:
+    /// The untyped select (without its column list, which the run adds).
+    [[nodiscard]] const sql::select_core& core() const noexcept { return core_; }
+
+protected:
+    friend class strata::session;  // get() and refresh() filter by key in place
+
+    /// A query over every row of the model `info` describes, in `owner`.
+    query_base(session& owner, const model_info& info);
+
+    /// Adds a WHERE condition (ANDed with those before).
+    void add_filter(sql::node_ptr condition);
+    /// Adds `primary key = key` (one value per key column, in mapping order).
+    void filter_by_key(std::initializer_list<parameter> key);
+    /// Makes rows read overwrite the objects' values (populate_existing, locking reads).
+    void lock_rows(lock_options options);
+    /// Restricts the columns loaded to `mask` (and the primary key); usage_error for a plain
+    /// member left out, which would read as if loaded.
+    void load_only_columns(std::uint64_t mask);
+
+    /// SELECT count(*) of the matching rows (a subquery with distinct, limit or offset).
+    [[nodiscard]] std::int64_t count_rows() const;
+    /// SELECT EXISTS (SELECT 1 ...).
+    [[nodiscard]] bool any_row() const;
+
+    /// The statement run: the model's columns of mask_ (positions_ records where each went), and
+    /// with DISTINCT the ORDER BY expressions not selected.
+    [[nodiscard]] sql::select_core final_core() const;
+    /// Whether a DISTINCT query is ordered by expressions it does not select (final_core adds them).
+    [[nodiscard]] bool orders_by_unselected() const;
+    /// How many of final_core()'s columns are the model's own.
+    [[nodiscard]] std::size_t selected_columns() const;
+    /// Wraps the parents' select in a subquery named like their table, joins around it: what a
+    /// LIMIT/OFFSET with a joined collection needs, so that it counts parents.
+    void limit_parents_in_subquery(sql::select_core& core) const;
+    /// Autoflushes (unless turned off), then runs `statement` on the session's connection;
+    /// `compiled` keeps its text and parameters, which a SQLite result still reads as it steps.
+    [[nodiscard]] strata::result execute(const sql::select_core& statement, sql::compiled_statement& compiled) const;
+
+    session* session_;
+    const model_info* info_;
+    sql::select_core core_;
+    std::uint64_t mask_;
+    bool overwrite_ = false;
+    bool autoflush_ = true;
+    mutable std::vector<int> positions_;
+    mutable bool ordered_by_other_columns_ = false;  ///< final_core() added ORDER BY columns to a DISTINCT
+};
+
+}  // namespace strata::orm
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/orm/impl/query_base.hpp"
+#endif

@@ -6,6 +6,7 @@
 #include "strata/core/impl/error.hpp"
 #include "strata/core/impl/url.hpp"
 #include "strata/driver/impl/registry.hpp"
+#include "strata/engine/impl/connection.hpp"
 #include "strata/engine/impl/engine.hpp"
 #include "strata/engine/impl/pool.hpp"
 #include "strata/orm/impl/model_objects.hpp"
@@ -14,3 +15,5 @@
 #include "strata/orm/impl/write_statements.hpp"
 #include "strata/schema/impl/ddl.hpp"
 #include "strata/sql/impl/compiler.hpp"
+#include "strata/sql/impl/node.hpp"
+#include "strata/sql/impl/statement_core.hpp"

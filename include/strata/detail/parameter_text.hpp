@@ -1,7 +1,8 @@
 // strata/detail/parameter_text.hpp - a bound value as echo logs and error messages show it.
 #pragma once
 
-#include <fmt/core.h>
+#include <array>
+#include <charconv>
 #include <string>
 
 #include "strata/core/value.hpp"
@@ -18,8 +19,10 @@ inline std::string describe_parameter(const parameter& value) {
             return value.as_bool() ? "true" : "false";
         case value_kind::integer:
             return std::to_string(value.as_integer());
-        case value_kind::real:
-            return fmt::format("{}", value.as_real());
+        case value_kind::real: {
+            std::array<char, 32> buffer{};  // shortest text that reads back to the same bits
+            return {buffer.data(), std::to_chars(buffer.data(), buffer.data() + buffer.size(), value.as_real()).ptr};
+        }
         case value_kind::text: {
             const auto text = value.as_text();
             return "'" + std::string{text.substr(0, 80)} + (text.size() > 80 ? "...'" : "'");

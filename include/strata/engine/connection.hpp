@@ -17,7 +17,8 @@
 #include "strata/core/dialect.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/type_traits.hpp"
-#include "strata/detail/parameter_text.hpp"
+#include "strata/detail/function_ref.hpp"
+#include "strata/detail/linkage.hpp"
 #include "strata/driver/connection.hpp"
 #include "strata/engine/engine_state.hpp"
 #include "strata/engine/result.hpp"
@@ -102,22 +103,14 @@ public:
     }
 
     /// Runs `sql` with already converted parameters.
-    result execute_parameters(std::string_view sql, std::span<const parameter> parameters) {
-        return run(sql, parameters, [&] { return native().execute(sql, parameters); });
-    }
+    STRATA_COMPILED_LINKAGE result execute_parameters(std::string_view sql, std::span<const parameter> parameters);
 
     /// Runs `sql` fetching rows in batches of about `batch_rows` (bounded memory).
-    result execute_streaming(std::string_view sql, std::span<const parameter> parameters, std::size_t batch_rows) {
-        return run(sql, parameters, [&] { return native().execute_streaming(sql, parameters, batch_rows); });
-    }
+    STRATA_COMPILED_LINKAGE result execute_streaming(std::string_view sql, std::span<const parameter> parameters,
+                                                     std::size_t batch_rows);
 
     /// Runs statements with no parameters and no rows (DDL); fires the events once.
-    void execute_script(std::string_view sql) {
-        run(sql, {}, [&] {
-            native().execute_script(sql);
-            return std::unique_ptr<driver::result>{};
-        });
-    }
+    STRATA_COMPILED_LINKAGE void execute_script(std::string_view sql);
 
     /// Bulk-copies rows into `table` (COPY ... FROM STDIN on PostgreSQL): `produce(send_row)`
     /// calls send_row(values) per row, values in `columns` order. Fires the statement events once,
@@ -179,47 +172,15 @@ public:
     }
 
 private:
-    template <class Body>
-    result run(std::string_view sql, std::span<const parameter> parameters, Body&& body) {
-        auto& events = state_->events;
-        if (!events.active()) {
-            try {
-                return result{body()};
-            } catch (database_error& failure) {
-                attach_parameters(failure, parameters);
-                throw;
-            }
-        }
-        const execute_event before{sql, parameters, native().sql_dialect(), {}};
-        events.dispatch(event_kind::before_execute, before);
-        const auto start = std::chrono::steady_clock::now();
-        std::unique_ptr<driver::result> outcome;
-        try {
-            outcome = body();
-        } catch (database_error& failure) {
-            attach_parameters(failure, parameters);
-            const execute_event failed{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start,
-                                       &failure};
-            events.dispatch(event_kind::execute_failed, failed);
-            throw;
-        }
-        const execute_event after{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start};
-        events.dispatch(event_kind::after_execute, after);
-        return result{std::move(outcome)};
-    }
+    /// Runs `body` (the driver call) with the statement events around it and the bound values
+    /// attached to a database_error it throws.
+    STRATA_COMPILED_LINKAGE result run(std::string_view sql, std::span<const parameter> parameters,
+                                       strata::detail::function_ref<std::unique_ptr<driver::result>()> body);
 
     /// Writes the statement's bound values into the error that is on its way to the caller, so
     /// the message shows what was sent (or says they are hidden).
-    void attach_parameters(database_error& failure, std::span<const parameter> parameters) const {
-        if (state_->options.hide_parameters) {
-            failure.set_parameters({}, !parameters.empty());
-            return;
-        }
-        std::vector<std::string> described;
-        described.reserve(parameters.size());
-        for (const auto& value : parameters) described.push_back(detail::describe_parameter(value));
-        failure.set_parameters(std::move(described), false);
-    }
+    STRATA_COMPILED_LINKAGE void attach_parameters(database_error& failure,
+                                                   std::span<const parameter> parameters) const;
 
     std::shared_ptr<detail::engine_state> state_;
     pooled_connection pooled_;
@@ -255,3 +216,7 @@ private:
 };
 
 }  // namespace strata
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/engine/impl/connection.hpp"
+#endif

@@ -1,8 +1,6 @@
 // strata/engine/engine.hpp - create_engine(url, options): a driver, a pool and events behind one handle.
 #pragma once
 
-#include <fmt/core.h>
-
 #include <chrono>
 #include <functional>
 #include <memory>

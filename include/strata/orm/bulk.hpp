@@ -10,14 +10,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <ranges>
+#include <iterator>
 #include <span>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "strata/core/error.hpp"
+#include "strata/detail/range.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/session.hpp"
 #include "strata/orm/write_statements.hpp"
@@ -54,13 +53,13 @@ std::vector<std::size_t> bulk_columns(const Range& objects) {
         const auto& column = info.columns[i];
         if (column.generated) {
             const auto unset = count_unset_keys(objects, column);
-            const auto total = static_cast<std::size_t>(std::ranges::distance(objects));
+            const auto total = static_cast<std::size_t>(std::distance(std::begin(objects), std::end(objects)));
             if (unset == total) continue;
             if (unset != 0)
-                throw usage_error(
-                    fmt::format("bulk_insert into {}: {} of {} objects leave the generated key {} at 0; "
-                                "set it on every object or on none, or pass strata::return_keys",
-                                info.table, unset, total, column.name));
+                throw usage_error("bulk_insert into " + std::string{info.table} + ": " + std::to_string(unset) +
+                                  " of " + std::to_string(total) + " objects leave the generated key " +
+                                  std::string{column.name} +
+                                  " at 0; set it on every object or on none, or pass strata::return_keys");
         }
         columns.push_back(i);
     }
@@ -145,9 +144,10 @@ std::int64_t insert_multi_row(connection& target, std::string_view table, std::s
 
 template <class T, class Range>
 std::int64_t session::bulk_insert(const Range& objects) {
-    static_assert(std::ranges::forward_range<Range> && std::is_same_v<std::ranges::range_value_t<Range>, T>,
-                  "bulk_insert<T>(range): the range must hold T objects");
-    if (std::ranges::begin(objects) == std::ranges::end(objects)) return 0;
+    static_assert(
+        strata::detail::forward_range<const Range> && std::is_same_v<strata::detail::range_value_t<const Range>, T>,
+        "bulk_insert<T>(range): the range must hold T objects");
+    if (std::begin(objects) == std::end(objects)) return 0;
     autoflush();
     const auto& info = orm::describe<T>();
     const auto columns = orm::bulk_columns<T>(objects);
@@ -157,7 +157,7 @@ std::int64_t session::bulk_insert(const Range& objects) {
     std::vector<value_kind> kinds;  // typed NULLs carry their kind too
     for (const auto column : columns) {
         names.push_back(sql::detail::quote_identifier(info.columns[column].name));
-        kinds.push_back(info.columns[column].bind(&*std::ranges::begin(objects)).kind());
+        kinds.push_back(info.columns[column].bind(&*std::begin(objects)).kind());
     }
     std::int64_t written = 0;
     within_savepoint(target, "strata_bulk", [&] {
@@ -178,10 +178,11 @@ std::int64_t session::bulk_insert(const Range& objects) {
 
 template <class T, class Range>
 std::int64_t session::bulk_insert(Range& objects, return_keys_t) {
-    static_assert(std::ranges::forward_range<Range> && std::is_same_v<std::ranges::range_value_t<Range>, T> &&
-                      !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Range>>>,
-                  "bulk_insert<T>(objects, strata::return_keys): objects must be a modifiable range of T, "
-                  "so the generated keys can be written into it");
+    static_assert(
+        strata::detail::forward_range<Range> && std::is_same_v<strata::detail::range_value_t<Range>, T> &&
+            !std::is_const_v<std::remove_reference_t<std::iter_reference_t<strata::detail::range_iterator_t<Range>>>>,
+        "bulk_insert<T>(objects, strata::return_keys): objects must be a modifiable range of T, "
+        "so the generated keys can be written into it");
     const auto generated = orm::generated_key_column<T>();
     if (generated == static_cast<std::size_t>(-1)) return bulk_insert<T>(std::as_const(objects));
     autoflush();
@@ -260,8 +261,9 @@ std::int64_t session::bulk_insert(Range& objects, return_keys_t) {
 
 template <class T, class Range>
 std::int64_t session::bulk_update(const Range& objects) {
-    static_assert(std::ranges::input_range<Range> && std::is_same_v<std::ranges::range_value_t<Range>, T>,
-                  "bulk_update<T>(range): the range must hold T objects");
+    static_assert(
+        strata::detail::input_range<const Range> && std::is_same_v<strata::detail::range_value_t<const Range>, T>,
+        "bulk_update<T>(range): the range must hold T objects");
     autoflush();
     const auto& info = orm::describe<T>();
     auto& target = connection();

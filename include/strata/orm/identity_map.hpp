@@ -27,7 +27,10 @@ public:
     void reserve(std::size_t additional) { map_.reserve(map_.size() + additional); }
 
 protected:
-    using model_objects::model_objects;
+    /// The objects of the model `info` describes (see model_objects).
+    identity_map(session* owner, dialect target, relationship_mode relationships, const model_info& info,
+                 bool has_relationships, bool self_referential)
+        : model_objects(owner, target, relationships, info, has_relationships, self_referential) {}
 
     /// The key an object's primary-key members hold now.
     [[nodiscard]] virtual Key key_of_object(const tracked_object& item) const = 0;

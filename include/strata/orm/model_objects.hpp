@@ -56,7 +56,7 @@ public:
     /// changed foreign keys since prepare_flush.
     void write_updates(connection& target, bool rescan);
     /// INSERTs and DELETEs association rows of changed many-to-many collections (and of deleted objects).
-    virtual void write_associations(connection& target) = 0;
+    virtual void write_associations(connection& target);
     /// DELETEs removed objects.
     void write_deletes(connection& target);
     /// The flush succeeded: pending become persistent, snapshots move on, deleted go.
@@ -75,7 +75,7 @@ public:
     /// Whether any object of this model holds a loaded relationship target (cheap: no hashing).
     [[nodiscard]] bool has_loaded_relationships();
     /// The tables this model's relationships lead to.
-    [[nodiscard]] virtual std::vector<std::string_view> relationship_targets() const = 0;
+    [[nodiscard]] virtual std::vector<std::string_view> relationship_targets() const;
     /// Adds this model's objects, who holds them inside the session and what they reference to `graph`.
     void describe_graph(object_graph& graph);
     /// Breaks reference cycles before detaching: objects no outside handle reaches unload their
@@ -121,38 +121,39 @@ protected:
     /// Reads the object's values into its snapshot.
     virtual void take_snapshot(tracked_object& item) const noexcept = 0;
 
-    // Relationships: called only for a model that declares some (has_relationships_).
+    // Relationships: called only for a model that declares some (has_relationships_), whose
+    // mapper derives from relationship_mapper<T>; the defaults here do nothing.
 
     /// Points the object's relationship members at `owner` (null: detached, they no longer load).
-    virtual void bind(tracked_object& item, session* owner) noexcept = 0;
+    virtual void bind(tracked_object& item, session* owner) noexcept;
     /// Whether any relationship member of the object was changed by set(), add() or remove().
-    [[nodiscard]] virtual bool relationships_changed(const tracked_object& item) const = 0;
+    [[nodiscard]] virtual bool relationships_changed(const tracked_object& item) const;
     /// Points the foreign key of each many-to-one the user set() at its target's key.
-    virtual void point_references(tracked_object& item) = 0;
+    virtual void point_references(tracked_object& item);
     /// Points the foreign keys of the object's added (or nulls or deletes its removed) children.
-    virtual void point_children_of(tracked_object& item, bool additions) = 0;
+    virtual void point_children_of(tracked_object& item, bool additions);
     /// Orders pending_ so that each object comes after the new parent it points at (self-referential).
-    virtual void order_parents_first() = 0;
+    virtual void order_parents_first();
     /// Orders deleted_ so that a row referencing another deleted row goes first (self-referential).
-    virtual void order_children_first() = 0;
+    virtual void order_children_first();
     /// What deleting the object does to its one-to-many children (SQLAlchemy's cascades).
-    virtual void cascade_removal(tracked_object& item) = 0;
+    virtual void cascade_removal(tracked_object& item);
     /// Takes a dropped or deleted object out of every loaded relationship that holds it.
-    virtual void unlink_everywhere(tracked_object& item) = 0;
+    virtual void unlink_everywhere(tracked_object& item);
     /// Unloads the object's relationships and drops their unflushed changes.
-    virtual void forget_relationships(tracked_object& item) noexcept = 0;
+    virtual void forget_relationships(tracked_object& item) noexcept;
     /// The relationship changes of the object were flushed.
-    virtual void clear_relationship_changes(tracked_object& item) noexcept = 0;
+    virtual void clear_relationship_changes(tracked_object& item) noexcept;
     /// The object's address as relationships know it (what an object_graph's nodes are keyed by).
-    [[nodiscard]] virtual const void* graph_key(const tracked_object& item) const noexcept = 0;
+    [[nodiscard]] virtual const void* graph_key(const tracked_object& item) const noexcept;
     /// Calls `visit(target, by_collection)` for each loaded relationship target of the object.
     virtual void visit_loaded_targets(const tracked_object& item,
-                                      strata::detail::function_ref<void(const void*, bool)> visit) const = 0;
+                                      strata::detail::function_ref<void(const void*, bool)> visit) const;
     /// Unloads every relationship of the object (it is garbage: this ends its reference cycles).
-    virtual void unload_relationships(tracked_object& item) noexcept = 0;
+    virtual void unload_relationships(tracked_object& item) noexcept;
     /// Turns weak each loaded many-to-one whose target `holds(target)` in its loaded collection.
     virtual void weaken_held_references(tracked_object& item,
-                                        strata::detail::function_ref<bool(const void*)> holds) noexcept = 0;
+                                        strata::detail::function_ref<bool(const void*)> holds) noexcept;
 
     /// Receives "`later` comes after `earlier`" for order_after.
     using after_edge = strata::detail::function_ref<void(const tracked_object* later, const tracked_object* earlier)>;

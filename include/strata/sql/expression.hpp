@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -18,6 +17,7 @@
 
 #include "strata/core/type_traits.hpp"
 #include "strata/core/value.hpp"
+#include "strata/detail/range.hpp"
 #include "strata/sql/node.hpp"
 #include "strata/sql/statement_core.hpp"
 
@@ -248,7 +248,7 @@ public:
     /// this LIKE '%text' with `text` matched literally.
     [[nodiscard]] expression<bool> endswith(std::string_view text) const;
     /// this IN (values...) for a range of values; an empty range is never true.
-    template <std::ranges::input_range Range>
+    template <strata::detail::input_range Range>
     requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
         [[nodiscard]] expression<bool> in_(const Range& values) const;
     /// this IN (SELECT ...).
@@ -256,7 +256,7 @@ public:
     requires requires(const Query& query) { query.core(); }
     [[nodiscard]] expression<bool> in_(const Query& query) const;
     /// this NOT IN (values...); an empty range is always true.
-    template <std::ranges::input_range Range>
+    template <strata::detail::input_range Range>
     requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
         [[nodiscard]] expression<bool> not_in(const Range& values) const;
     /// this NOT IN (SELECT ...).
@@ -288,7 +288,7 @@ private:
 };
 
 template <class Derived, class T>
-template <std::ranges::input_range Range>
+template <strata::detail::input_range Range>
 requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
     expression<bool> expression_methods<Derived, T>::in_(const Range& values)
 const { return in_list(values, false); }
@@ -297,7 +297,7 @@ template <class Query>
 requires requires(const Query& query) { query.core(); }
 expression<bool> expression_methods<Derived, T>::in_(const Query& query) const { return in_subquery(query, false); }
 template <class Derived, class T>
-template <std::ranges::input_range Range>
+template <strata::detail::input_range Range>
 requires(!sql::expression_like<Range> && !std::is_convertible_v<const Range&, std::string_view>)
     expression<bool> expression_methods<Derived, T>::not_in(const Range& values)
 const { return in_list(values, true); }
@@ -374,10 +374,10 @@ expression<bool> expression_methods<Derived, T>::ilike(const Pattern& pattern) c
 template <class Derived, class T>
 template <class Range>
 expression<bool> expression_methods<Derived, T>::in_list(const Range& values, bool negated) const {
-    using element = std::ranges::range_value_t<Range>;
+    using element = strata::detail::range_value_t<Range>;
     sql::require_comparable<T, element>();
     std::vector<sql::node_ptr> items;
-    if constexpr (std::ranges::sized_range<Range>) items.reserve(std::ranges::size(values));
+    if constexpr (strata::detail::sized_range<const Range>) items.reserve(std::size(values));
     for (const auto& value : values) items.push_back(sql::to_node(value));
     if (items.empty()) {
         auto item = std::make_shared<sql::node>();

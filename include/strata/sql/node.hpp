@@ -8,15 +8,14 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "strata/core/value.hpp"
+#include "strata/detail/linkage.hpp"
 
 namespace strata::sql {
 
@@ -71,15 +70,7 @@ struct table_ref {
 
 /// The alias `<table>_<number>` (SQLAlchemy's anonymous `books_1`), kept for the whole run: nodes
 /// hold names as views, and statement shapes identify static text by its address.
-inline std::string_view numbered_alias(std::string_view table, unsigned number) {
-    static std::mutex guard;
-    static std::deque<std::string> made;  // a deque never moves what it holds
-    std::lock_guard lock{guard};
-    auto alias = std::string{table} + "_" + std::to_string(number);
-    for (const auto& existing : made)
-        if (existing == alias) return existing;
-    return made.emplace_back(std::move(alias));
-}
+STRATA_COMPILED_LINKAGE std::string_view numbered_alias(std::string_view table, unsigned number);
 
 /// One node of the tree; which fields mean something depends on `kind`.
 struct node {
@@ -114,87 +105,31 @@ namespace detail {
 }  // namespace detail
 
 /// Computes a node's shape from its fields and its children's shapes; every make_* calls it last.
-inline node_ptr finish(std::shared_ptr<node> built) {
-    std::uint64_t shape =
-        detail::mix(static_cast<std::uint64_t>(built->kind), static_cast<std::uint64_t>(built->binding));
-    shape = detail::mix_static(shape, built->table.name);
-    shape = detail::mix_static(shape, built->table.alias);
-    shape = detail::mix_static(shape, built->text);
-    if (!built->owned_text.empty()) shape = detail::mix_text(shape, built->owned_text);
-    shape = detail::mix(shape, built->flag ? 1 : 2);
-    for (const auto& child : built->children) shape = detail::mix(shape, child ? child->shape : 0);
-    shape = detail::mix(shape, built->children.size());
-    built->shape = shape;
-    return built;
-}
+STRATA_COMPILED_LINKAGE node_ptr finish(std::shared_ptr<node> built);
 
 /// Builds a column node.
-inline node_ptr make_column(table_ref table, std::string_view name) {
-    auto result = std::make_shared<node>();
-    result->kind = node_kind::column;
-    result->table = table;
-    result->text = name;
-    return finish(std::move(result));
-}
+STRATA_COMPILED_LINKAGE node_ptr make_column(table_ref table, std::string_view name);
 
 /// Builds a bound-parameter node owning its value.
-inline node_ptr make_parameter(const parameter& value) {
-    auto result = std::make_shared<node>();
-    result->kind = node_kind::parameter;
-    result->value = value.to_owned();
-    return finish(std::move(result));
-}
+STRATA_COMPILED_LINKAGE node_ptr make_parameter(const parameter& value);
 
 /// Builds a keyword node (static SQL text such as NULL or *).
-inline node_ptr make_keyword(std::string_view text) {
-    auto result = std::make_shared<node>();
-    result->kind = node_kind::keyword;
-    result->text = text;
-    return finish(std::move(result));
-}
+STRATA_COMPILED_LINKAGE node_ptr make_keyword(std::string_view text);
 
 /// Builds an operator node of the given kind over its operands.
-inline node_ptr make_operator(node_kind kind, std::string_view spelling, precedence binding,
-                              std::vector<node_ptr> operands) {
-    auto result = std::make_shared<node>();
-    result->kind = kind;
-    result->text = spelling;
-    result->binding = binding;
-    result->children = std::move(operands);
-    return finish(std::move(result));
-}
+STRATA_COMPILED_LINKAGE node_ptr make_operator(node_kind kind, std::string_view spelling, precedence binding,
+                                               std::vector<node_ptr> operands);
 
 /// Builds a function call node.
-inline node_ptr make_function(std::string_view name, std::vector<node_ptr> arguments, bool distinct = false) {
-    auto result = std::make_shared<node>();
-    result->kind = node_kind::function;
-    result->text = name;
-    result->children = std::move(arguments);
-    result->flag = distinct;
-    return finish(std::move(result));
-}
+STRATA_COMPILED_LINKAGE node_ptr make_function(std::string_view name, std::vector<node_ptr> arguments,
+                                               bool distinct = false);
 
 /// Whether two trees are the same SQL: equal structure, and bound values only when they are one
 /// node (so the compiler gives them one placeholder).
-inline bool same_expression(const node& left, const node& right) {
-    if (&left == &right) return true;
-    if (left.kind != right.kind || left.kind == node_kind::parameter || left.shape != right.shape ||
-        left.text != right.text || left.owned_text != right.owned_text || !(left.table == right.table) ||
-        left.flag != right.flag || left.query != right.query || left.children.size() != right.children.size())
-        return false;
-    for (std::size_t i = 0; i < left.children.size(); ++i)
-        if (!same_expression(*left.children[i], *right.children[i])) return false;
-    return true;
-}
+STRATA_COMPILED_LINKAGE bool same_expression(const node& left, const node& right);
 
 /// Whether `columns` select `expression` (itself, or under a label).
-inline bool selects(const std::vector<node_ptr>& columns, const node& expression) {
-    for (const auto& column : columns)
-        if (same_expression(*column, expression) ||
-            (column->kind == node_kind::label && same_expression(*column->children[0], expression)))
-            return true;
-    return false;
-}
+STRATA_COMPILED_LINKAGE bool selects(const std::vector<node_ptr>& columns, const node& expression);
 
 /// PostgreSQL's array type for bound values of a kind (static text, so it can enter a shape), or
 /// empty for a kind no array carries.
@@ -220,22 +155,10 @@ inline bool selects(const std::vector<node_ptr>& columns, const node& expression
 
 /// The list of an IN: a value_list when every item is a bound value of one kind (the compiler
 /// may send it as one array), else a plain list of expressions.
-inline node_ptr make_value_list(std::vector<node_ptr> items) {
-    value_kind kind = value_kind::null;
-    bool values_only = !items.empty();
-    for (const auto& item : items) {
-        if (!item || item->kind != node_kind::parameter || item->value.kind() == value_kind::null) {
-            values_only = false;
-            break;
-        }
-        if (kind == value_kind::null) kind = item->value.kind();
-        if (item->value.kind() != kind) {
-            values_only = false;
-            break;
-        }
-    }
-    if (!values_only) return make_operator(node_kind::list, "", precedence::atom, std::move(items));
-    return make_operator(node_kind::value_list, array_type_name(kind), precedence::atom, std::move(items));
-}
+STRATA_COMPILED_LINKAGE node_ptr make_value_list(std::vector<node_ptr> items);
 
 }  // namespace strata::sql
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/sql/impl/node.hpp"
+#endif

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/detail/linkage.hpp"
 #include "strata/sql/node.hpp"
 
 namespace strata::sql {
@@ -69,50 +70,22 @@ struct select_core {
     bool distinct = false;
     lock_clause lock;
 
+    // Declared here and defined once (sql/impl/statement_core.hpp): every query copies and
+    // destroys a select_core, and its dozen members made these the largest inline functions
+    // of a user's translation unit.
+    STRATA_COMPILED_LINKAGE select_core();
+    STRATA_COMPILED_LINKAGE select_core(const select_core& other);
+    STRATA_COMPILED_LINKAGE select_core(select_core&& other) noexcept;
+    STRATA_COMPILED_LINKAGE select_core& operator=(const select_core& other);
+    STRATA_COMPILED_LINKAGE select_core& operator=(select_core&& other) noexcept;
+    STRATA_COMPILED_LINKAGE ~select_core();
+
     /// A hash of everything that decides the SQL text (not the bound values).
-    [[nodiscard]] std::uint64_t shape() const noexcept {
-        using detail::mix;
-        using detail::mix_static;
-        std::uint64_t hash = 0x5e1ec7;
-        auto node_shape = [](const node_ptr& item) -> std::uint64_t { return item ? item->shape : 0; };
-        for (const auto& column : columns) hash = mix(hash, node_shape(column));
-        hash = mix(hash, columns.size());
-        for (const auto& table : from) hash = mix_static(mix_static(hash, table.name), table.alias);
-        hash = mix(hash, from.size());
-        if (derived.query) hash = mix_static(mix(hash, derived.query->shape()), derived.name);
-        for (const auto& join : joins)
-            hash = mix(mix_static(mix_static(mix(hash, static_cast<std::uint64_t>(join.kind)), join.table.name),
-                                  join.table.alias),
-                       node_shape(join.on));
-        hash = mix(hash, joins.size());
-        hash = mix(hash, node_shape(where));
-        for (const auto& item : group_by) hash = mix(hash, node_shape(item));
-        hash = mix(hash, group_by.size());
-        hash = mix(hash, node_shape(having));
-        for (const auto& item : order_by)
-            hash = mix(mix(mix(hash, node_shape(item.expression)), static_cast<std::uint64_t>(item.direction)),
-                       static_cast<std::uint64_t>(item.nulls));
-        hash = mix(hash, order_by.size());
-        hash = mix(mix(hash, limit ? 1 : 0), offset ? 1 : 0);
-        hash = mix(hash, distinct ? 1 : 0);
-        hash = mix(mix(mix(hash, static_cast<std::uint64_t>(lock.strength)), lock.nowait ? 1 : 0),
-                   lock.skip_locked ? 1 : 0);
-        for (const auto& table : lock.of) hash = mix_static(hash, table.name);
-        return hash;
-    }
+    [[nodiscard]] STRATA_COMPILED_LINKAGE std::uint64_t shape() const noexcept;
 };
 
 /// Builds a node holding a subquery: (SELECT ...), or EXISTS (SELECT ...) when `exists`.
-inline node_ptr make_subquery(std::shared_ptr<const select_core> query, bool exists) {
-    auto result = std::make_shared<node>();
-    result->kind = exists ? node_kind::exists : node_kind::subquery;
-    const auto query_shape = query->shape();
-    result->query = std::move(query);
-    auto finished = finish(std::move(result));
-    // The query is not a child node: fold its shape in explicitly.
-    std::const_pointer_cast<node>(finished)->shape = detail::mix(finished->shape, query_shape);
-    return finished;
-}
+STRATA_COMPILED_LINKAGE node_ptr make_subquery(std::shared_ptr<const select_core> query, bool exists);
 
 /// INSERT INTO table (columns) VALUES (...), (...) [RETURNING ...].
 struct insert_core {
@@ -138,3 +111,7 @@ struct delete_core {
 };
 
 }  // namespace strata::sql
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/sql/impl/statement_core.hpp"
+#endif

@@ -4,8 +4,8 @@
 // src/strata.cpp, so they are compiled once per program.
 #pragma once
 
-#include <fmt/core.h>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,6 +16,16 @@
 #include "strata/engine/engine.hpp"
 
 namespace strata {
+
+namespace detail {
+/// A duration in milliseconds with three decimals, as echo lines show it.
+inline std::string milliseconds_text(std::chrono::nanoseconds elapsed) {
+    char buffer[32];
+    const int written =
+        std::snprintf(buffer, sizeof buffer, "%.3f", std::chrono::duration<double, std::milli>(elapsed).count());
+    return {buffer, written > 0 ? static_cast<std::size_t>(written) : 0};
+}
+}  // namespace detail
 
 STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engine_options options) {
     url address = parse_url(database_url);
@@ -32,7 +42,11 @@ STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engi
     connect_settings.cursor_streaming = options.cursor_streaming;
     connect_settings.sqlite_case_sensitive_like = options.sqlite_case_sensitive_like;
     std::function<void(std::string_view)> log = options.echo_sink;
-    if (!log) log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+    if (!log)
+        log = [](std::string_view line) {
+            std::fwrite(line.data(), 1, line.size(), stderr);
+            std::fputc('\n', stderr);
+        };
     auto connect = [address, entry, connect_settings, echo = options.echo, log] {
         if (echo) log("[strata] connect " + address.redacted());
         return entry.connect(address, connect_settings);
@@ -50,16 +64,14 @@ STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engi
                                      for (const auto& value : event.parameters)
                                          values += (values.empty() ? "" : ", ") + detail::describe_parameter(value);
                                  }
-                                 log(fmt::format("[strata] {} | ({})", event.sql, values));
+                                 log("[strata] " + std::string{event.sql} + " | (" + values + ")");
                              });
         state->events.listen(event_kind::after_execute, [log](const execute_event& event) {
-            log(fmt::format("[strata] ok in {:.3f} ms",
-                            std::chrono::duration<double, std::milli>(event.elapsed).count()));
+            log("[strata] ok in " + detail::milliseconds_text(event.elapsed) + " ms");
         });
         state->events.listen(event_kind::execute_failed, [log](const execute_event& event) {
-            log(fmt::format("[strata] failed in {:.3f} ms: {} [code {}]",
-                            std::chrono::duration<double, std::milli>(event.elapsed).count(),
-                            event.failure->server_message(), event.failure->code()));
+            log("[strata] failed in " + detail::milliseconds_text(event.elapsed) +
+                " ms: " + event.failure->server_message() + " [code " + event.failure->code() + "]");
         });
     }
     return engine{std::move(state)};

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -376,5 +377,28 @@ STRATA_COMPILED_LINKAGE void model_objects::order_after(
     }
     items = std::move(ordered);
 }
+
+// The relationship hooks of a model without relationships: never called (has_relationships_ is
+// false), here so that a plain model's mapper overrides none of them.
+STRATA_COMPILED_LINKAGE void model_objects::write_associations(connection&) {}
+STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::relationship_targets() const { return {}; }
+STRATA_COMPILED_LINKAGE void model_objects::bind(tracked_object&, session*) noexcept {}
+STRATA_COMPILED_LINKAGE bool model_objects::relationships_changed(const tracked_object&) const { return false; }
+STRATA_COMPILED_LINKAGE void model_objects::point_references(tracked_object&) {}
+STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object&, bool) {}
+STRATA_COMPILED_LINKAGE void model_objects::order_parents_first() {}
+STRATA_COMPILED_LINKAGE void model_objects::order_children_first() {}
+STRATA_COMPILED_LINKAGE void model_objects::cascade_removal(tracked_object&) {}
+STRATA_COMPILED_LINKAGE void model_objects::unlink_everywhere(tracked_object&) {}
+STRATA_COMPILED_LINKAGE void model_objects::forget_relationships(tracked_object&) noexcept {}
+STRATA_COMPILED_LINKAGE void model_objects::clear_relationship_changes(tracked_object&) noexcept {}
+STRATA_COMPILED_LINKAGE const void* model_objects::graph_key(const tracked_object& item) const noexcept {
+    return &item;
+}
+STRATA_COMPILED_LINKAGE void model_objects::visit_loaded_targets(
+    const tracked_object&, strata::detail::function_ref<void(const void*, bool)>) const {}
+STRATA_COMPILED_LINKAGE void model_objects::unload_relationships(tracked_object&) noexcept {}
+STRATA_COMPILED_LINKAGE void model_objects::weaken_held_references(
+    tracked_object&, strata::detail::function_ref<bool(const void*)>) noexcept {}
 
 }  // namespace strata::orm

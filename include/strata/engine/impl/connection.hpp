@@ -1,0 +1,80 @@
+// strata/engine/impl/connection.hpp - the definitions behind strata/engine/connection.hpp (running
+// a statement with its events).
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/detail/parameter_text.hpp"
+#include "strata/engine/connection.hpp"
+
+namespace strata {
+
+STRATA_COMPILED_LINKAGE result connection::execute_parameters(std::string_view sql,
+                                                              std::span<const parameter> parameters) {
+    return run(sql, parameters, [&] { return native().execute(sql, parameters); });
+}
+
+STRATA_COMPILED_LINKAGE result connection::execute_streaming(std::string_view sql,
+                                                             std::span<const parameter> parameters,
+                                                             std::size_t batch_rows) {
+    return run(sql, parameters, [&] { return native().execute_streaming(sql, parameters, batch_rows); });
+}
+
+STRATA_COMPILED_LINKAGE void connection::execute_script(std::string_view sql) {
+    run(sql, {}, [&] {
+        native().execute_script(sql);
+        return std::unique_ptr<driver::result>{};
+    });
+}
+
+STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<const parameter> parameters,
+                                               strata::detail::function_ref<std::unique_ptr<driver::result>()> body) {
+    auto& events = state_->events;
+    if (!events.active()) {
+        try {
+            return result{body()};
+        } catch (database_error& failure) {
+            attach_parameters(failure, parameters);
+            throw;
+        }
+    }
+    const execute_event before{sql, parameters, native().sql_dialect(), {}};
+    events.dispatch(event_kind::before_execute, before);
+    const auto start = std::chrono::steady_clock::now();
+    std::unique_ptr<driver::result> outcome;
+    try {
+        outcome = body();
+    } catch (database_error& failure) {
+        attach_parameters(failure, parameters);
+        const execute_event failed{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start,
+                                   &failure};
+        events.dispatch(event_kind::execute_failed, failed);
+        throw;
+    }
+    const execute_event after{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start};
+    events.dispatch(event_kind::after_execute, after);
+    return result{std::move(outcome)};
+}
+
+STRATA_COMPILED_LINKAGE void connection::attach_parameters(database_error& failure,
+                                                           std::span<const parameter> parameters) const {
+    if (state_->options.hide_parameters) {
+        failure.set_parameters({}, !parameters.empty());
+        return;
+    }
+    std::vector<std::string> described;
+    described.reserve(parameters.size());
+    for (const auto& value : parameters) described.push_back(detail::describe_parameter(value));
+    failure.set_parameters(std::move(described), false);
+}
+
+}  // namespace strata

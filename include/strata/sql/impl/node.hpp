@@ -1,0 +1,122 @@
+// strata/sql/impl/node.hpp - the definitions behind strata/sql/node.hpp (building nodes).
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/sql/node.hpp"
+
+namespace strata::sql {
+
+STRATA_COMPILED_LINKAGE std::string_view numbered_alias(std::string_view table, unsigned number) {
+    static std::mutex guard;
+    static std::deque<std::string> made;  // a deque never moves what it holds
+    std::lock_guard lock{guard};
+    auto alias = std::string{table} + "_" + std::to_string(number);
+    for (const auto& existing : made)
+        if (existing == alias) return existing;
+    return made.emplace_back(std::move(alias));
+}
+
+STRATA_COMPILED_LINKAGE node_ptr finish(std::shared_ptr<node> built) {
+    std::uint64_t shape =
+        detail::mix(static_cast<std::uint64_t>(built->kind), static_cast<std::uint64_t>(built->binding));
+    shape = detail::mix_static(shape, built->table.name);
+    shape = detail::mix_static(shape, built->table.alias);
+    shape = detail::mix_static(shape, built->text);
+    if (!built->owned_text.empty()) shape = detail::mix_text(shape, built->owned_text);
+    shape = detail::mix(shape, built->flag ? 1 : 2);
+    for (const auto& child : built->children) shape = detail::mix(shape, child ? child->shape : 0);
+    shape = detail::mix(shape, built->children.size());
+    built->shape = shape;
+    return built;
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_column(table_ref table, std::string_view name) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::column;
+    result->table = table;
+    result->text = name;
+    return finish(std::move(result));
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_parameter(const parameter& value) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::parameter;
+    result->value = value.to_owned();
+    return finish(std::move(result));
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_keyword(std::string_view text) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::keyword;
+    result->text = text;
+    return finish(std::move(result));
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_operator(node_kind kind, std::string_view spelling, precedence binding,
+                                               std::vector<node_ptr> operands) {
+    auto result = std::make_shared<node>();
+    result->kind = kind;
+    result->text = spelling;
+    result->binding = binding;
+    result->children = std::move(operands);
+    return finish(std::move(result));
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_function(std::string_view name, std::vector<node_ptr> arguments, bool distinct) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::function;
+    result->text = name;
+    result->children = std::move(arguments);
+    result->flag = distinct;
+    return finish(std::move(result));
+}
+
+STRATA_COMPILED_LINKAGE bool same_expression(const node& left, const node& right) {
+    if (&left == &right) return true;
+    if (left.kind != right.kind || left.kind == node_kind::parameter || left.shape != right.shape ||
+        left.text != right.text || left.owned_text != right.owned_text || !(left.table == right.table) ||
+        left.flag != right.flag || left.query != right.query || left.children.size() != right.children.size())
+        return false;
+    for (std::size_t i = 0; i < left.children.size(); ++i)
+        if (!same_expression(*left.children[i], *right.children[i])) return false;
+    return true;
+}
+
+STRATA_COMPILED_LINKAGE bool selects(const std::vector<node_ptr>& columns, const node& expression) {
+    for (const auto& column : columns)
+        if (same_expression(*column, expression) ||
+            (column->kind == node_kind::label && same_expression(*column->children[0], expression)))
+            return true;
+    return false;
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_value_list(std::vector<node_ptr> items) {
+    value_kind kind = value_kind::null;
+    bool values_only = !items.empty();
+    for (const auto& item : items) {
+        if (!item || item->kind != node_kind::parameter || item->value.kind() == value_kind::null) {
+            values_only = false;
+            break;
+        }
+        if (kind == value_kind::null) kind = item->value.kind();
+        if (item->value.kind() != kind) {
+            values_only = false;
+            break;
+        }
+    }
+    if (!values_only) return make_operator(node_kind::list, "", precedence::atom, std::move(items));
+    return make_operator(node_kind::value_list, array_type_name(kind), precedence::atom, std::move(items));
+}
+
+}  // namespace strata::sql

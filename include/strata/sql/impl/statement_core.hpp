@@ -1,0 +1,65 @@
+// strata/sql/impl/statement_core.hpp - the definitions behind strata/sql/statement_core.hpp.
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/sql/statement_core.hpp"
+
+namespace strata::sql {
+
+STRATA_COMPILED_LINKAGE select_core::select_core() = default;
+STRATA_COMPILED_LINKAGE select_core::select_core(const select_core& other) = default;
+STRATA_COMPILED_LINKAGE select_core::select_core(select_core&& other) noexcept = default;
+STRATA_COMPILED_LINKAGE select_core& select_core::operator=(const select_core& other) = default;
+STRATA_COMPILED_LINKAGE select_core& select_core::operator=(select_core&& other) noexcept = default;
+STRATA_COMPILED_LINKAGE select_core::~select_core() = default;
+
+STRATA_COMPILED_LINKAGE std::uint64_t select_core::shape() const noexcept {
+    using detail::mix;
+    using detail::mix_static;
+    std::uint64_t hash = 0x5e1ec7;
+    auto node_shape = [](const node_ptr& item) -> std::uint64_t { return item ? item->shape : 0; };
+    for (const auto& column : columns) hash = mix(hash, node_shape(column));
+    hash = mix(hash, columns.size());
+    for (const auto& table : from) hash = mix_static(mix_static(hash, table.name), table.alias);
+    hash = mix(hash, from.size());
+    if (derived.query) hash = mix_static(mix(hash, derived.query->shape()), derived.name);
+    for (const auto& join : joins)
+        hash = mix(
+            mix_static(mix_static(mix(hash, static_cast<std::uint64_t>(join.kind)), join.table.name), join.table.alias),
+            node_shape(join.on));
+    hash = mix(hash, joins.size());
+    hash = mix(hash, node_shape(where));
+    for (const auto& item : group_by) hash = mix(hash, node_shape(item));
+    hash = mix(hash, group_by.size());
+    hash = mix(hash, node_shape(having));
+    for (const auto& item : order_by)
+        hash = mix(mix(mix(hash, node_shape(item.expression)), static_cast<std::uint64_t>(item.direction)),
+                   static_cast<std::uint64_t>(item.nulls));
+    hash = mix(hash, order_by.size());
+    hash = mix(mix(hash, limit ? 1 : 0), offset ? 1 : 0);
+    hash = mix(hash, distinct ? 1 : 0);
+    hash =
+        mix(mix(mix(hash, static_cast<std::uint64_t>(lock.strength)), lock.nowait ? 1 : 0), lock.skip_locked ? 1 : 0);
+    for (const auto& table : lock.of) hash = mix_static(hash, table.name);
+    return hash;
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_subquery(std::shared_ptr<const select_core> query, bool exists) {
+    auto result = std::make_shared<node>();
+    result->kind = exists ? node_kind::exists : node_kind::subquery;
+    const auto query_shape = query->shape();
+    result->query = std::move(query);
+    auto finished = finish(std::move(result));
+    // The query is not a child node: fold its shape in explicitly.
+    std::const_pointer_cast<node>(finished)->shape = detail::mix(finished->shape, query_shape);
+    return finished;
+}
+
+}  // namespace strata::sql

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <tuple>
 
 #include "strata/detail/flat_map.hpp"
 #include "strata/detail/function_ref.hpp"
@@ -46,16 +48,26 @@ protected:
         const auto* found = map_.find(key_of_object(item));
         return found != nullptr && found->get() == &item ? found : nullptr;
     }
-    void clear_map(strata::detail::function_ref<void(tracked_object&)> each) noexcept override {
-        map_.for_each([&each](const Key&, tracked_pointer& item) {
-            each(*item);
+    void clear_map() noexcept override {
+        map_.for_each([this](const Key&, tracked_pointer& item) {
+            this->detach(*item);
             item.reset();  // in the same pass: each state is touched once
         });
         map_.clear();
     }
     [[nodiscard]] std::size_t mapped_count() const noexcept override { return map_.size(); }
 
+public:
+    void reserve_objects(std::size_t additional) override { reserve(additional); }
+
+protected:
     strata::detail::flat_map<Key, tracked_pointer, key_hash> map_;
 };
+
+#if defined(STRATA_SEPARATE_COMPILATION)
+// The identity map of a single BIGINT key (most models'): compiled once, in the library
+// (orm/impl/identity_map.hpp), not in every translation unit that maps such a model.
+extern template class identity_map<std::tuple<std::int64_t>>;
+#endif
 
 }  // namespace strata::orm

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
 #include "strata/orm/loading.hpp"
 #include "strata/orm/query.hpp"
+#include "strata/orm/relationship_load.hpp"
 #include "strata/orm/session.hpp"
 
 namespace strata {
@@ -56,6 +58,29 @@ void follow_unflushed_references(session& owner, void* parent_state,
     });
 }
 
+/// The names of a key's columns, in order.
+template <auto... Members>
+std::vector<std::string_view> key_column_names(key_columns<Members...>*) {
+    return {column_of<Members>().name...};
+}
+
+/// The run-time description a one-to-many Element's lazy load runs from.
+template <class Element>
+collection_load_plan collection_plan() {
+    using traits = relationship_traits<Element>;
+    collection_load_plan plan{
+        &describe<typename traits::parent>(),
+        &describe<typename traits::target>(),
+        {},
+        {},
+        [](session& owner) -> model_objects& { return owner.mapper_for<typename traits::target>(); }};
+    for (const auto name : key_column_names(static_cast<typename traits::parent_keys*>(nullptr)))
+        plan.parent_columns.push_back(column_position(*plan.parent, name));
+    for (const auto name : key_column_names(static_cast<typename traits::foreign_keys*>(nullptr)))
+        plan.child_columns.push_back(column_position(*plan.target, name));
+    return plan;
+}
+
 template <class Element>
 void lazy_load(session& owner, void* parent_state, void* member, bool autoflush) {
     using traits = relationship_traits<Element>;
@@ -63,22 +88,15 @@ void lazy_load(session& owner, void* parent_state, void* member, bool autoflush)
     using target = typename traits::target;
     const auto& object = static_cast<object_state<parent>*>(parent_state)->object;
     if constexpr (traits::kind == relationship_kind::one_to_many) {
-        // children WHERE child.fk = parent's referenced key, in primary-key order
-        using parent_key = key_operations<typename traits::parent_keys>;
-        using child_key = key_operations<typename traits::foreign_keys>;
+        // children WHERE child.fk = parent's referenced key, in primary-key order: one
+        // non-template load over the relationship's description
+        static const collection_load_plan plan = collection_plan<Element>();
         auto& collection = *static_cast<many<target>*>(member);
-        if (parent_key::is_null(object)) {
-            collection.start_loading();  // no key, no children
-            return;
-        }
-        auto children = owner.query<target>()
-                            .filter(expression<bool>{
-                                child_key::equals_values(typename child_key::value_type{parent_key::values(object)})})
-                            .order_by(col<first_key_member<target>()>)
-                            .with_autoflush(autoflush)
-                            .all();
+        auto children = load_children(plan, owner, &object, autoflush);
         collection.start_loading();
-        for (auto& child : children) collection.append(std::move(child));
+        if (!children) return;  // no key, no children
+        for (auto& child : *children)
+            collection.append(ref<target>{std::static_pointer_cast<object_state<target>>(std::move(child))});
         // Loaded for a change, without a flush: the database does not know the children pointed
         // here (or away) through their many-to-one since the last flush; the session does.
         if (!autoflush) follow_unflushed_references<Element>(owner, parent_state, collection);

@@ -91,6 +91,13 @@ public:
     /// whether it did.
     bool release(tracked_object& target);
 
+    /// mapper<T>::load for a caller that knows the model only by its description (the ORM's own
+    /// loads over relationship descriptions): the identity-mapped object for the current row.
+    [[nodiscard]] virtual tracked_pointer load_row(const field_reader& row, const std::vector<int>& positions,
+                                                   std::uint64_t mask, bool overwrite) = 0;
+    /// Makes room for `additional` more objects in the identity map.
+    virtual void reserve_objects(std::size_t additional) = 0;
+
 protected:
     /// The objects of the model `info` describes, in the session `owner` speaking `target`.
     model_objects(session* owner, dialect target, relationship_mode relationships, const model_info& info,
@@ -107,8 +114,8 @@ protected:
     /// The identity map's handle of this object under its current key; null when that entry is
     /// not this object (its key columns were changed).
     [[nodiscard]] virtual const tracked_pointer* find_mapped(const tracked_object& item) = 0;
-    /// Empties the identity map, each object's handle released in the same pass as `each`.
-    virtual void clear_map(strata::detail::function_ref<void(tracked_object&)> each) noexcept = 0;
+    /// Detaches every object of the identity map and empties it.
+    virtual void clear_map() noexcept = 0;
     /// Objects in the identity map.
     [[nodiscard]] virtual std::size_t mapped_count() const noexcept = 0;
 
@@ -164,11 +171,21 @@ protected:
                             strata::detail::function_ref<void(const tracked_pointer&, after_edge)> collect);
 
     /// Stops tracking an object; its unloaded relationships no longer reach the session.
-    void detach(tracked_object& item) noexcept;
+    /// Inline: clearing a session detaches every object it holds.
+    void detach(tracked_object& item) noexcept {
+        leave_touch_list(item);
+        item.status = object_status::detached;
+        item.owner = nullptr;
+        if (has_relationships_) bind(item, nullptr);
+    }
     /// Leaves the identity map (if it is this object under its key) and detaches.
     void untrack(tracked_object& target);
     /// Leaves the list of objects touched since the last flush.
-    static void leave_touch_list(tracked_object& item) noexcept;
+    static void leave_touch_list(tracked_object& item) noexcept {
+        if (item.touch_list == nullptr) return;
+        item.touch_list->remove(item);
+        item.touch_list = nullptr;
+    }
 
     session* owner_;
     dialect dialect_;

@@ -160,7 +160,7 @@ public:
     /// Every matching object, in query order.
     [[nodiscard]] std::vector<ref<T>> all() const {
         std::vector<ref<T>> objects;
-        run([&objects](ref<T> object) { objects.push_back(std::move(object)); }, &objects);
+        run_loading({}, &objects);  // straight into the vector: no call per row
         return objects;
     }
     /// The first object (LIMIT 1), or an empty ref.
@@ -266,8 +266,8 @@ public:
     /// Runs the query, handing each identity-mapped object to `sink` as its row is read; loader
     /// options see every row, then (selectinload) all parents before run() returns.
     template <class Sink>
-    void run(Sink&& sink, std::vector<ref<T>>* sized = nullptr) const {
-        run_loading(sink, sized);
+    void run(Sink&& sink) const {
+        run_loading([&sink](ref<T>&& object) { sink(std::move(object)); }, nullptr);
     }
 
 private:
@@ -290,8 +290,10 @@ private:
         for (const auto& option : loaders_) runs.push_back(option->start(core));
     }
 
-    /// run() for any sink: one function per model, whatever its callers' lambdas.
-    void run_loading(strata::detail::function_ref<void(ref<T>)> sink, std::vector<ref<T>>* sized) const {
+    /// run() for any sink: one function per model, whatever its callers' lambdas. With `into`
+    /// the objects are appended to it instead (all(): no call per row).
+    void run_loading(std::optional<strata::detail::function_ref<void(ref<T>&&)>> sink,
+                     std::vector<ref<T>>* into) const {
         auto core = final_core();
         std::vector<std::unique_ptr<orm::option_run<T>>> runs;
         start_options(core, runs);
@@ -301,7 +303,7 @@ private:
         // A buffered result knows its size: grow the identity map and the caller's vector once.
         if (const auto expected = rows.driver_result().known_row_count(); expected > 0) {
             map.reserve(expected);
-            if (sized != nullptr) sized->reserve(sized->size() + expected);
+            if (into != nullptr) into->reserve(into->size() + expected);
         }
         std::vector<ref<T>> parents;
         // Rows repeat an object under a joined collection, and under DISTINCT ordered by another
@@ -315,7 +317,10 @@ private:
             for (auto& item : runs) item->on_row(*session_, object, rows.driver_result());
             if (fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
             if (!runs.empty()) parents.push_back(object);
-            sink(std::move(object));
+            if (into != nullptr)
+                into->push_back(std::move(object));
+            else
+                (*sink)(std::move(object));
         }
         rows = strata::result{nullptr};
         for (auto& item : runs) item->finish(*session_, parents);

@@ -13,9 +13,11 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/value.hpp"
+#include "strata/detail/function_ref.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/engine/result.hpp"
 #include "strata/orm/model.hpp"
+#include "strata/orm/object_state.hpp"
 #include "strata/sql/compiler.hpp"
 #include "strata/sql/node.hpp"
 #include "strata/sql/select.hpp"
@@ -76,6 +78,25 @@ protected:
     bool autoflush_ = true;
     mutable std::vector<int> positions_;
     mutable bool ordered_by_other_columns_ = false;  ///< final_core() added ORDER BY columns to a DISTINCT
+};
+
+class model_objects;
+
+/// A query over a model known only by its description: the ORM's own loads along relationship
+/// descriptions (a lazy load), compiled once rather than once per relationship.
+class described_query : public query_base {
+public:
+    /// A query over every row of the model `info` describes, in `owner`.
+    described_query(session& owner, const model_info& info) : query_base(owner, info) {}
+    /// Adds a WHERE condition (ANDed with those before).
+    void filter(sql::node_ptr condition) { add_filter(std::move(condition)); }
+    /// Appends ORDER BY items.
+    void order_by(std::vector<sql::order_item> items);
+    /// Whether to flush before running (the session's autoflush option still applies).
+    void set_autoflush(bool enabled) noexcept { autoflush_ = enabled; }
+    /// Runs the query, loading each row into `objects` (the model's identity map) and handing
+    /// each object to `each` in row order.
+    void load_each(model_objects& objects, strata::detail::function_ref<void(tracked_pointer)> each) const;
 };
 
 }  // namespace strata::orm

@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -20,6 +22,7 @@
 
 #include "strata/core/dialect.hpp"
 #include "strata/core/type_traits.hpp"
+#include "strata/detail/linkage.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/schema/mapping.hpp"
 #include "strata/sql/compiler.hpp"
@@ -99,6 +102,12 @@ template <class Model>
 using primary_key_columns =
     decltype(primary_key_columns_of<Model>(std::make_index_sequence<primary_key_elements<Model>.size()>{}));
 
+/// "table.a" or "table.(a, b)", for messages (one function for every key).
+STRATA_COMPILED_LINKAGE std::string describe_key_columns(std::string_view table,
+                                                         std::initializer_list<std::string_view> columns);
+/// The conditions ANDed (one function for every key).
+STRATA_COMPILED_LINKAGE sql::node_ptr all_of(std::vector<sql::node_ptr> conditions);
+
 template <class Keys>
 struct key_operations;
 
@@ -146,12 +155,7 @@ struct key_operations<key_columns<First, Rest...>> {
     }
     /// "table.a" or "table.(a, b)", for messages.
     static std::string describe_columns() {
-        std::string text = std::string{mapping<model>::table.name} + ".";
-        if constexpr (size > 1) text += "(";
-        text += column_of<First>().name;
-        ((text += ", ", text += column_of<Rest>().name), ...);
-        if constexpr (size > 1) text += ")";
-        return text;
+        return describe_key_columns(mapping<model>::table.name, {column_of<First>().name, column_of<Rest>().name...});
     }
     /// WHERE a = $1 AND b = $2: the columns equal `key`.
     static sql::node_ptr equals_values(const value_type& key) {
@@ -243,13 +247,10 @@ private:
     static value_type read_at(const field_reader& row, std::size_t first, std::index_sequence<Indexes...>) {
         return value_type{read_field<std::tuple_element_t<Indexes, value_type>>(row, first + Indexes)...};
     }
-    static sql::node_ptr all_of(std::vector<sql::node_ptr> conditions) {
-        auto result = std::move(conditions.front());
-        for (std::size_t i = 1; i < conditions.size(); ++i)
-            result = sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
-                                        {std::move(result), std::move(conditions[i])});
-        return result;
-    }
 };
 
 }  // namespace strata::orm
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/orm/impl/relationship_keys.hpp"
+#endif

@@ -265,7 +265,7 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
 
 STRATA_COMPILED_LINKAGE void model_objects::clear() noexcept {
     touched_.reset();  // at once, rather than one object at a time as each is detached
-    clear_map([this](tracked_object& item) { detach(item); });
+    clear_map();
     for (auto& item : pending_) detach(*item);
     pending_.clear();
     deleted_.clear();
@@ -317,22 +317,9 @@ STRATA_COMPILED_LINKAGE bool model_objects::release(tracked_object& target) {
     return true;
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::detach(tracked_object& item) noexcept {
-    leave_touch_list(item);
-    item.status = object_status::detached;
-    item.owner = nullptr;
-    if (has_relationships_) bind(item, nullptr);
-}
-
 STRATA_COMPILED_LINKAGE void model_objects::untrack(tracked_object& target) {
     unmap_object(target);
     detach(target);
-}
-
-STRATA_COMPILED_LINKAGE void model_objects::leave_touch_list(tracked_object& item) noexcept {
-    if (item.touch_list == nullptr) return;
-    item.touch_list->remove(item);
-    item.touch_list = nullptr;
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::order_after(

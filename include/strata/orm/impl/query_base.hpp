@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "strata/detail/linkage.hpp"
+#include "strata/orm/model_objects.hpp"
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/session.hpp"
 #include "strata/sql/compiler.hpp"
@@ -139,6 +141,20 @@ STRATA_COMPILED_LINKAGE strata::result query_base::execute(const sql::select_cor
     auto& connection = session_->connection();
     compiled = sql::compile(statement, connection.sql_dialect());
     return connection.execute_parameters(compiled.sql, compiled.parameters);
+}
+
+STRATA_COMPILED_LINKAGE void described_query::order_by(std::vector<sql::order_item> items) {
+    core_.order_by.insert(core_.order_by.end(), std::make_move_iterator(items.begin()),
+                          std::make_move_iterator(items.end()));
+}
+
+STRATA_COMPILED_LINKAGE void described_query::load_each(
+    model_objects& objects, strata::detail::function_ref<void(tracked_pointer)> each) const {
+    const auto core = final_core();
+    sql::compiled_statement compiled;  // outlives the rows: SQLite binds its values in place
+    auto rows = execute(core, compiled);
+    if (const auto expected = rows.driver_result().known_row_count(); expected > 0) objects.reserve_objects(expected);
+    while (rows.next()) each(objects.load_row(rows.driver_result(), positions_, mask_, overwrite_));
 }
 
 }  // namespace strata::orm

@@ -1,0 +1,50 @@
+// strata/orm/impl/relationship_load.hpp - the definitions behind strata/orm/relationship_load.hpp.
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/orm/query_base.hpp"
+#include "strata/orm/relationship_keys.hpp"
+#include "strata/orm/relationship_load.hpp"
+#include "strata/sql/node.hpp"
+
+namespace strata::orm {
+
+STRATA_COMPILED_LINKAGE std::size_t column_position(const model_info& info, std::string_view name) {
+    for (std::size_t i = 0; i < info.columns.size(); ++i)
+        if (info.columns[i].name == name) return i;
+    return 0;  // not reached: the mapping's checks found every key column
+}
+
+STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const collection_load_plan& plan,
+                                                                                  session& owner,
+                                                                                  const void* parent_object,
+                                                                                  bool autoflush) {
+    std::vector<sql::node_ptr> conditions;
+    conditions.reserve(plan.parent_columns.size());
+    for (std::size_t i = 0; i < plan.parent_columns.size(); ++i) {
+        auto value = plan.parent->columns[plan.parent_columns[i]].bind(parent_object);
+        if (value.is_null()) return std::nullopt;  // no key, no children
+        conditions.push_back(sql::make_operator(
+            sql::node_kind::binary, " = ", sql::precedence::comparison,
+            {plan.target->columns[plan.child_columns[i]].column_node(), sql::make_parameter(value)}));
+    }
+    described_query children{owner, *plan.target};
+    children.filter(all_of(std::move(conditions)));
+    children.order_by({{plan.target->columns[plan.target->primary_key[0]].column_node(), {}, {}}});
+    children.set_autoflush(autoflush);
+    std::vector<tracked_pointer> loaded;
+    children.load_each(plan.target_objects(owner),
+                       [&loaded](tracked_pointer child) { loaded.push_back(std::move(child)); });
+    return loaded;
+}
+
+}  // namespace strata::orm

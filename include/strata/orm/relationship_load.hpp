@@ -1,0 +1,49 @@
+// strata/orm/relationship_load.hpp - loading a collection's objects from a run-time description
+// of its keys (collection_load_plan), by one non-template function for every relationship.
+//
+// A lazy load of a one-to-many was a query<Target> instantiated per relationship; the statement
+// only needs the parent's key values, the child's foreign-key columns and the child's identity
+// map, all of which a description carries (orm/model.hpp's model_info and column thunks).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "strata/detail/linkage.hpp"
+#include "strata/orm/model.hpp"
+#include "strata/orm/model_objects.hpp"
+#include "strata/orm/object_state.hpp"
+
+namespace strata {
+class session;
+}
+
+namespace strata::orm {
+
+/// What loading one parent's children needs at run time.
+struct collection_load_plan {
+    const model_info* parent = nullptr;          ///< the parent's model
+    const model_info* target = nullptr;          ///< the children's model
+    std::vector<std::size_t> parent_columns;     ///< the parent's referenced key columns (indexes)
+    std::vector<std::size_t> child_columns;      ///< the children's foreign-key columns, in the same order
+    model_objects& (*target_objects)(session&);  ///< the children's identity map in a session
+};
+
+/// The index of the column named `name` in `info` (a relationship's key column: it exists).
+STRATA_COMPILED_LINKAGE std::size_t column_position(const model_info& info, std::string_view name);
+
+/// The children of `parent_object` (a `plan.parent` object): SELECT the child's columns WHERE the
+/// foreign key equals the parent's key, ordered by the child's primary key, loaded into the
+/// child's identity map; nullopt (no statement) when the parent's key is NULL.
+STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const collection_load_plan& plan,
+                                                                                  session& owner,
+                                                                                  const void* parent_object,
+                                                                                  bool autoflush);
+
+}  // namespace strata::orm
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/orm/impl/relationship_load.hpp"
+#endif

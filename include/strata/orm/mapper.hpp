@@ -18,13 +18,14 @@
 #include "strata/detail/recycling_allocator.hpp"
 #include "strata/engine/connection.hpp"
 #include "strata/orm/identity_map.hpp"
-#include "strata/orm/loading.hpp"
+#include "strata/orm/loader_option.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
-#include "strata/orm/object.hpp"
 #include "strata/orm/object_state.hpp"
+#include "strata/orm/ref.hpp"
 #include "strata/orm/relationship.hpp"
 #include "strata/orm/relationship_mapper.hpp"
+#include "strata/orm/relationship_traits.hpp"
 #include "strata/sql/compiler.hpp"
 
 namespace strata::orm {

@@ -21,11 +21,12 @@
 #include "strata/core/error.hpp"
 #include "strata/orm/keyset.hpp"
 #include "strata/orm/load_only.hpp"
-#include "strata/orm/loading.hpp"
+#include "strata/orm/loader_option.hpp"
 #include "strata/orm/model.hpp"
-#include "strata/orm/object.hpp"
 #include "strata/orm/query_base.hpp"
+#include "strata/orm/ref.hpp"
 #include "strata/orm/relationship.hpp"
+#include "strata/orm/relationship_traits.hpp"
 #include "strata/orm/session.hpp"
 #include "strata/sql/compiler.hpp"
 #include "strata/sql/expression.hpp"
@@ -483,4 +484,4 @@ ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite, bool autoflu
 
 }  // namespace strata
 
-#include "strata/orm/loaders.hpp"
+#include "strata/orm/strategies.hpp"

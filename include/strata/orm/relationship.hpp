@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "strata/core/error.hpp"
-#include "strata/orm/object.hpp"
+#include "strata/orm/ref.hpp"
 #include "strata/orm/relationship_keys.hpp"
 #include "strata/schema/mapping.hpp"
 

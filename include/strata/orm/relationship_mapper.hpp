@@ -20,13 +20,14 @@
 #include "strata/detail/function_ref.hpp"
 #include "strata/engine/connection.hpp"
 #include "strata/orm/identity_map.hpp"
-#include "strata/orm/loading.hpp"
+#include "strata/orm/loader_option.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
-#include "strata/orm/object.hpp"
 #include "strata/orm/object_state.hpp"
+#include "strata/orm/ref.hpp"
 #include "strata/orm/relationship.hpp"
 #include "strata/orm/relationship_keys.hpp"
+#include "strata/orm/relationship_traits.hpp"
 #include "strata/sql/compiler.hpp"
 
 namespace strata::orm {

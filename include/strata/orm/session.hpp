@@ -29,7 +29,7 @@
 #include "strata/orm/mapper.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_checks.hpp"
-#include "strata/orm/object.hpp"
+#include "strata/orm/ref.hpp"
 
 namespace strata {
 

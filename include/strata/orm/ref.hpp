@@ -1,4 +1,4 @@
-// strata/orm/object.hpp - session-managed objects and the handles users hold: strata::ref<T>.
+// strata/orm/ref.hpp - strata::ref<T>, the handle users hold to a session-managed object.
 //
 // Ownership: a session's identity map and every ref<T> share ownership of an object. A handle is
 // valid as long as it is held: after expunge(), clear(), rollback() or the session's end the

@@ -1,5 +1,15 @@
-// strata/orm/loaders.hpp - the strategies' implementations (included by orm/query.hpp once
-// session and query<T> are complete).
+// strata/orm/strategies.hpp - the loader strategies, one family behind relationship_option<T>
+// (SQLAlchemy's orm/strategies.py): lazy (the default; a one-to-many's runs from a run-time
+// description, orm/relationship_load.hpp), selectinload, joinedload, contains_eager, raiseload
+// and lazyload, with the in-memory bookkeeping each relationship shares (link, bind).
+//
+//   session.query<Book>().options(strata::joinedload(&Book::author))           // 1 statement
+//   session.query<Author>().options(strata::selectinload(&Author::books))      // 2 statements
+//   session.query<Book>().join(&Book::author).options(strata::contains_eager(&Book::author))
+//   session.query<Author>().options(strata::raiseload(&Author::books))         // reading throws
+//   strata::selectinload(&Author::books).joinedload(&Book::publisher)          // nested levels
+//
+// Included by orm/query.hpp once session and query<T> are complete.
 #pragma once
 
 #include <algorithm>
@@ -9,9 +19,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include "strata/orm/loading.hpp"
+#include "strata/orm/loader_option.hpp"
 #include "strata/orm/query.hpp"
 #include "strata/orm/relationship_load.hpp"
+#include "strata/orm/relationship_traits.hpp"
 #include "strata/orm/session.hpp"
 
 namespace strata {

@@ -1,0 +1,63 @@
+// strata/orm/loader_option.hpp - the interface every loader strategy implements for query<T>
+// (relationship_option<T>, and option_run<T> for one run of a query); the strategies themselves
+// are in orm/strategies.hpp.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "strata/core/type_traits.hpp"
+#include "strata/engine/connection.hpp"
+#include "strata/orm/object_state.hpp"
+#include "strata/orm/ref.hpp"
+#include "strata/orm/relationship.hpp"
+#include "strata/sql/statement_core.hpp"
+
+namespace strata {
+
+class session;
+template <class T>
+class query;
+template <class Parent, class Target>
+class loader;
+
+namespace orm {
+
+/// One query run of a loader option: sees each parent row, then all parents.
+template <class T>
+class option_run {
+public:
+    virtual ~option_run() = default;
+    /// Called for every row, after its parent object was loaded.
+    virtual void on_row(session&, const ref<T>&, const field_reader&) {}
+    /// Called once with every parent loaded by the query (selectin loads run here).
+    virtual void finish(session&, const std::vector<ref<T>>&) {}
+};
+
+/// A loader option for a relationship of T (one class per strategy).
+template <class T>
+class relationship_option {
+public:
+    virtual ~relationship_option() = default;
+    /// Adjusts the query (joins, extra columns) and returns the run's state.
+    virtual std::unique_ptr<option_run<T>> start(sql::select_core& core) const = 0;
+    /// Whether the query's rows repeat parents (a joined collection): the result lists each once.
+    [[nodiscard]] virtual bool repeats_parents() const noexcept { return false; }
+    /// Whether a LIMIT/OFFSET must count parents, not joined rows: the query then selects the
+    /// limited parents in a subquery and joins to it (joinedload of a collection).
+    [[nodiscard]] virtual bool limits_parents() const noexcept { return false; }
+};
+
+/// Options of T, shared between copies of a query.
+template <class T>
+using option_list = std::vector<std::shared_ptr<const relationship_option<T>>>;
+
+template <class Element>
+void lazy_load(session& owner, void* parent_state, void* member, bool autoflush);
+template <class Parent, class Member>
+std::vector<sql::join_clause> relationship_join(Member Parent::*member, sql::join_kind kind);
+template <class Model>
+void bind_relationships(object_state<Model>& state, session* owner, relationship_mode mode);
+
+}  // namespace orm
+}  // namespace strata

@@ -1,0 +1,116 @@
+// strata/orm/relationship_traits.hpp - what a mapping's relationship declarations say, at compile
+// time: their kind, members, key columns and models, and visiting them on a model or an object.
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+
+#include "strata/orm/model.hpp"
+#include "strata/orm/object_state.hpp"
+#include "strata/orm/relationship.hpp"
+#include "strata/orm/relationship_keys.hpp"
+#include "strata/schema/mapping.hpp"
+
+namespace strata::orm {
+
+template <class Element>
+inline constexpr bool is_one_to_many = false;
+template <auto C, auto F, auto... M>
+inline constexpr bool is_one_to_many<one_to_many_definition<C, F, M...>> = true;
+template <class Element>
+inline constexpr bool is_many_to_one = false;
+template <auto R, auto F, auto... M>
+inline constexpr bool is_many_to_one<many_to_one_definition<R, F, M...>> = true;
+template <class Element>
+inline constexpr bool is_many_to_many = false;
+template <auto C, auto L, auto R>
+inline constexpr bool is_many_to_many<many_to_many_definition<C, L, R>> = true;
+/// Whether a mapping element declares a relationship.
+template <class Element>
+inline constexpr bool is_relationship = is_one_to_many<Element> || is_many_to_one<Element> || is_many_to_many<Element>;
+
+/// The three kinds of relationship.
+enum class relationship_kind : std::uint8_t { one_to_many, many_to_one, many_to_many };
+
+/// The foreign-key columns a declaration names: one member, several, or one strata::keys<...>.
+template <auto ForeignKey, auto... MoreKeys>
+using declared_keys =
+    std::conditional_t<sizeof...(MoreKeys) == 0, keys_of<ForeignKey>, key_columns<ForeignKey, MoreKeys...>>;
+
+template <class Element>
+struct relationship_traits;
+template <auto Collection, auto ForeignKey, auto... MoreKeys>
+struct relationship_traits<one_to_many_definition<Collection, ForeignKey, MoreKeys...>> {
+    static constexpr auto kind = relationship_kind::one_to_many;
+    static constexpr auto member = Collection;
+    using foreign_keys = declared_keys<ForeignKey, MoreKeys...>;  ///< the child's columns
+    using parent = schema::model_of<Collection>;
+    using target = typename key_operations<foreign_keys>::model;  // the child holds the key
+    using parent_keys = referenced_keys_t<foreign_keys, parent>;  ///< the parent's columns they reference
+    static constexpr bool collection = true;
+};
+template <auto Reference, auto ForeignKey, auto... MoreKeys>
+struct relationship_traits<many_to_one_definition<Reference, ForeignKey, MoreKeys...>> {
+    static constexpr auto kind = relationship_kind::many_to_one;
+    static constexpr auto member = Reference;
+    using foreign_keys = declared_keys<ForeignKey, MoreKeys...>;  ///< the parent's (the child's) columns
+    using parent = schema::model_of<Reference>;
+    using target = typename schema::member_value_t<Reference>::target_type;
+    using target_keys = referenced_keys_t<foreign_keys, target>;  ///< the target's columns they reference
+    static constexpr bool collection = false;
+};
+template <auto Collection, auto LocalKey, auto RemoteKey>
+struct relationship_traits<many_to_many_definition<Collection, LocalKey, RemoteKey>> {
+    static constexpr auto kind = relationship_kind::many_to_many;
+    static constexpr auto member = Collection;
+    using local_keys = keys_of<LocalKey>;    ///< association columns referencing the parent
+    using remote_keys = keys_of<RemoteKey>;  ///< association columns referencing the target
+    using parent = schema::model_of<Collection>;
+    using target = typename schema::member_value_t<Collection>::target_type;
+    using association = typename key_operations<local_keys>::model;
+    using parent_keys = referenced_keys_t<local_keys, parent>;
+    using target_keys = referenced_keys_t<remote_keys, target>;
+    static constexpr bool collection = true;
+};
+
+/// Calls `visit.template operator()<Element>(element)` for each relationship element of Model's mapping.
+template <class Model, class Visit>
+constexpr void for_each_relationship_element(Visit&& visit) {
+    std::apply(
+        [&](const auto&... elements) {
+            (
+                [&]<class Element>(const Element& element) {
+                    if constexpr (is_relationship<Element>) visit.template operator()<Element>(element);
+                }(elements),
+                ...);
+        },
+        mapping<Model>::table.elements);
+}
+
+/// Whether a model declares any relationship (only such objects can be part of a reference cycle);
+/// the same question object_state asks when it decides on shared_from_this.
+template <class Model>
+inline constexpr bool has_relationship_members = declares_relationships<Model>;
+
+/// Calls `visit(member)` for each relationship member (one<U> or many<U>) of a model object.
+template <class Model, class Visit>
+void for_each_relationship_member(Model& object, Visit&& visit) {
+    std::apply(
+        [&](const auto&... elements) {
+            (
+                [&]<class Element>(const Element&) {
+                    if constexpr (is_relationship<Element>) visit(object.*(relationship_traits<Element>::member));
+                }(elements),
+                ...);
+        },
+        mapping<std::remove_const_t<Model>>::table.elements);
+}
+
+/// The first primary-key member of a model.
+template <class Model>
+constexpr auto first_key_member() {
+    return primary_key_member<Model, 0>;
+}
+
+}  // namespace strata::orm

@@ -79,22 +79,12 @@ std::vector<std::string_view> key_column_names(key_columns<Members...>*) {
 template <class Element>
 collection_load_plan collection_plan() {
     using traits = relationship_traits<Element>;
-    using parent = typename traits::parent;
-    using target = typename traits::target;
     collection_load_plan plan{
-        &describe<parent>(),
-        &describe<target>(),
+        &describe<typename traits::parent>(),
+        &describe<typename traits::target>(),
         {},
         {},
-        [](session& owner) -> model_objects& { return owner.mapper_for<target>(); },
-        [](tracked_object& item) -> void* { return &(state_of<parent>(item).object.*(traits::member)); },
-        [](const void* collection) { return static_cast<const many<target>*>(collection)->is_loaded(); },
-        [](void* collection) { static_cast<many<target>*>(collection)->start_loading(); },
-        [](void* collection, const void* child) {
-            static_cast<many<target>*>(collection)->append(*static_cast<const ref<target>*>(child));
-        },
-        [](const tracked_object& item) -> const void* { return &state_of<parent>(item).object; },
-        [](const tracked_object& item) -> const void* { return &state_of<target>(item).object; }};
+        [](session& owner) -> model_objects& { return owner.mapper_for<typename traits::target>(); }};
     for (const auto name : key_column_names(static_cast<typename traits::parent_keys*>(nullptr)))
         plan.parent_columns.push_back(column_position(*plan.parent, name));
     for (const auto name : key_column_names(static_cast<typename traits::foreign_keys*>(nullptr)))
@@ -560,23 +550,36 @@ public:
                     }
                 }
             } else if constexpr (traits::collection) {
-                // One non-template function over the relationship's description does the grouping,
-                // batching and appending; this only runs the children's query with the options
-                // chained after selectinload.
-                static const collection_load_plan plan = collection_plan<Element>();
-                std::vector<tracked_object*> tracked;
-                tracked.reserve(parents.size());
-                for (const auto& object : parents) tracked.push_back(object.state().get());
-                select_children(
-                    plan, owner, tracked,
-                    [&](sql::node_ptr condition, std::vector<sql::order_item> order, selectin_child_sink each) {
-                        owner.query<target>()
-                            .filter_node(std::move(condition))
-                            .order_by_items(order)
-                            .with_options(nested_)
-                            .with_autoflush(false)
-                            .run([&each](ref<target>&& child) { each(*child.state(), &child); });
-                    });
+                using child_key = key_operations<typename traits::foreign_keys>;
+                // named members, not a structured binding: clang 14 cannot capture one in a lambda
+                auto grouped = group_unloaded<traits::member, typename traits::parent_keys>(parents);
+                auto& keys = grouped.first;
+                auto& by_key = grouped.second;
+                auto order = child_key::order_items();
+                order.push_back({col<first_key_member<target>()>.to_expression().node(), {}, {}});
+                for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
+                    const auto batch = convert_keys<typename child_key::value_type>(batch_at(keys, start));
+                    // Children come ordered by their key: look each parent group up once, not per
+                    // child; and as each row loads, while the child is still in cache.
+                    const std::vector<const ref<parent>*>* owners = nullptr;
+                    using group_key = typename std::remove_reference_t<decltype(by_key)>::key_type;
+                    const group_key* owners_key = nullptr;
+                    owner.query<target>()
+                        .filter(expression<bool>{child_key::in(batch, target_dialect)})
+                        .order_by_items(order)
+                        .with_options(nested_)
+                        .with_autoflush(false)
+                        .run([&](ref<target> child) {
+                            if (child_key::is_null(object_of(child))) return;
+                            if (owners_key == nullptr || !child_key::equals(object_of(child), *owners_key)) {
+                                const auto found = by_key.find(group_key{child_key::values(object_of(child))});
+                                if (found == by_key.end()) return;
+                                owners_key = &found->first;
+                                owners = &found->second;
+                            }
+                            for (const auto* object : *owners) (object_of(*object).*(traits::member)).append(child);
+                        });
+                }
             } else {
                 using foreign_key = key_operations<typename traits::foreign_keys>;
                 using target_key = key_operations<typename traits::target_keys>;

@@ -18,15 +18,18 @@ class function_ref;
 template <class Result, class... Arguments>
 class function_ref<Result(Arguments...)> {
 public:
-    /// Refers to `callable` (which must outlive every call through this reference).
+    /// Refers to `callable` (which must outlive every call through this reference). The constraint
+    /// keeps copies of a function_ref on the implicit copy constructor.
+    // NOLINTBEGIN(bugprone-forwarding-reference-overload, google-explicit-constructor): used like a lambda
     template <class Callable>
     requires(!std::is_same_v<std::remove_cvref_t<Callable>, function_ref> &&
              std::is_invocable_r_v<Result, Callable&, Arguments...>) function_ref(Callable&& callable)
-    noexcept  // NOLINT(google-explicit-constructor): used like a lambda
+    noexcept
         : target_(const_cast<void*>(static_cast<const void*>(std::addressof(callable)))),
           call_([](void* target, Arguments... arguments) -> Result {
               return (*static_cast<std::remove_reference_t<Callable>*>(target))(std::forward<Arguments>(arguments)...);
           }) {}
+    // NOLINTEND(bugprone-forwarding-reference-overload, google-explicit-constructor)
 
     /// Calls the referred callable.
     Result operator()(Arguments... arguments) const { return call_(target_, std::forward<Arguments>(arguments)...); }

@@ -1,7 +1,10 @@
 // The engine: events around every statement, the statement counter, echo logging, pooling basics.
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "support/backends.hpp"
 
@@ -78,6 +81,27 @@ TEST_CASE("echo logs each statement and its parameters before it runs, then its 
     CHECK(lines[4].find("division by zero [code 22012]") != std::string::npos);
     for (const auto& line : lines) CHECK(line.find("EchoSecret77") == std::string::npos);
     CHECK(engine.url().find("EchoSecret77") == std::string::npos);
+}
+
+TEST_CASE("echo shows reals in their shortest exact form and each duration to the microsecond, on both databases") {
+    std::vector<std::string> lines;
+    strata::engine_options options{.echo = true,
+                                   .echo_sink = [&lines](std::string_view line) { lines.emplace_back(line); }};
+    for_each_backend(
+        [&lines](strata::engine& engine) {
+            lines.clear();
+            auto connection = engine.connect();
+            connection.execute("SELECT $1, $2, $3", 0.1, 2.5e-7, -1.0);
+            REQUIRE(lines.size() >= 2);
+            CHECK(lines[lines.size() - 2] == "[strata] SELECT $1, $2, $3 | (0.1, 2.5e-07, -1)");
+            const auto& outcome = lines.back();
+            REQUIRE(outcome.rfind("[strata] ok in ", 0) == 0);
+            const auto number = outcome.substr(15, outcome.size() - 15 - 3);  // between "ok in " and " ms"
+            CHECK(outcome.substr(outcome.size() - 3) == " ms");
+            REQUIRE(number.find('.') != std::string::npos);
+            CHECK(number.size() - number.find('.') == 4);  // three decimals
+        },
+        options);
 }
 
 TEST_CASE("a pooled engine reuses connections and reports its status") {

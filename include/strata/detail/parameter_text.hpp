@@ -1,11 +1,10 @@
 // strata/detail/parameter_text.hpp - a bound value as echo logs and error messages show it.
 #pragma once
 
-#include <array>
-#include <charconv>
 #include <string>
 
 #include "strata/core/value.hpp"
+#include "strata/detail/postgresql_text.hpp"
 #include "strata/detail/timestamp_text.hpp"
 
 namespace strata::detail {
@@ -20,8 +19,9 @@ inline std::string describe_parameter(const parameter& value) {
         case value_kind::integer:
             return std::to_string(value.as_integer());
         case value_kind::real: {
-            std::array<char, 32> buffer{};  // shortest text that reads back to the same bits
-            return {buffer.data(), std::to_chars(buffer.data(), buffer.data() + buffer.size(), value.as_real()).ptr};
+            std::string text;
+            append_shortest_real(text, value.as_real());
+            return text;
         }
         case value_kind::text: {
             const auto text = value.as_text();

@@ -22,12 +22,6 @@ namespace strata::orm {
 /// of work over them (model_objects).
 template <class Key>
 class identity_map : public model_objects {
-public:
-    /// The identity map's handle of the object with this key, or null.
-    [[nodiscard]] const tracked_pointer* find_by_key(const Key& key) noexcept { return map_.find(key); }
-    /// Makes room for `additional` more objects (a query that knows its row count calls this).
-    void reserve(std::size_t additional) { map_.reserve(map_.size() + additional); }
-
 protected:
     /// The objects of the model `info` describes (see model_objects).
     identity_map(session* owner, dialect target, relationship_mode relationships, const model_info& info,
@@ -58,7 +52,7 @@ protected:
     [[nodiscard]] std::size_t mapped_count() const noexcept override { return map_.size(); }
 
 public:
-    void reserve_objects(std::size_t additional) override { reserve(additional); }
+    void reserve_objects(std::size_t additional) override { map_.reserve(map_.size() + additional); }
 
 protected:
     strata::detail::flat_map<Key, tracked_pointer, key_hash> map_;

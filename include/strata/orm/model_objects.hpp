@@ -83,7 +83,7 @@ public:
     void release_unreachable(const object_graph& graph) noexcept;
 
     /// Marks an object for DELETE at the next flush (a pending object is simply dropped), with
-    /// what its one-to-many relationships cascade to (mapper<T>::cascade_removal).
+    /// what its one-to-many relationships cascade to (relationship_mapper<T>::cascade_removal).
     void remove(const tracked_pointer& target);
     /// Stops tracking an object.
     void expunge(const tracked_pointer& target);

@@ -191,13 +191,6 @@ public:
     /// SQLAlchemy's Query.scalar() for an entity query: one_or_none().
     [[nodiscard]] ref<T> scalar() const { return one_or_none(); }
 
-    /// SELECT count(*) of the matching rows (ignoring ORDER BY). With distinct, limit or offset it
-    /// counts the query as a subquery, as SQLAlchemy does: SELECT count(*) FROM (SELECT ...) AS anon_1.
-    [[nodiscard]] std::int64_t count() const { return count_rows(); }
-
-    /// SELECT EXISTS (SELECT 1 FROM ... WHERE ...): whether any row matches; loads no object.
-    [[nodiscard]] bool exists() const { return any_row(); }
-
     /// One page after the cursor's last key, ordered by the keyset's columns; advances the cursor.
     template <auto... Members>
     std::vector<ref<T>> page(keyset<Members...>& cursor, std::int64_t size) const {
@@ -303,7 +296,7 @@ private:
         auto& map = session_->mapper_for<T>();
         // A buffered result knows its size: grow the identity map and the caller's vector once.
         if (const auto expected = rows.driver_result().known_row_count(); expected > 0) {
-            map.reserve(expected);
+            map.reserve_objects(expected);
             if (into != nullptr) into->reserve(into->size() + expected);
         }
         std::vector<ref<T>> parents;

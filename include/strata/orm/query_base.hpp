@@ -34,6 +34,11 @@ class query_base {
 public:
     /// The untyped select (without its column list, which the run adds).
     [[nodiscard]] const sql::select_core& core() const noexcept { return core_; }
+    /// SELECT count(*) of the matching rows (ignoring ORDER BY). With distinct, limit or offset it
+    /// counts the query as a subquery, as SQLAlchemy does: SELECT count(*) FROM (SELECT ...) AS anon_1.
+    [[nodiscard]] std::int64_t count() const;
+    /// SELECT EXISTS (SELECT 1 FROM ... WHERE ...): whether any row matches; loads no object.
+    [[nodiscard]] bool exists() const;
 
 protected:
     friend class strata::session;  // get() and refresh() filter by key in place
@@ -50,11 +55,6 @@ protected:
     /// Restricts the columns loaded to `mask` (and the primary key); usage_error for a plain
     /// member left out, which would read as if loaded.
     void load_only_columns(std::uint64_t mask);
-
-    /// SELECT count(*) of the matching rows (a subquery with distinct, limit or offset).
-    [[nodiscard]] std::int64_t count_rows() const;
-    /// SELECT EXISTS (SELECT 1 ...).
-    [[nodiscard]] bool any_row() const;
 
     /// The statement run: the model's columns of mask_ (positions_ records where each went), and
     /// with DISTINCT the ORDER BY expressions not selected.

@@ -60,7 +60,7 @@ STRATA_COMPILED_LINKAGE void query_base::load_only_columns(std::uint64_t mask) {
     mask_ = mask;
 }
 
-STRATA_COMPILED_LINKAGE std::int64_t query_base::count_rows() const {
+STRATA_COMPILED_LINKAGE std::int64_t query_base::count() const {
     sql::select_core counting;
     if (core_.limit || core_.offset || core_.distinct) {
         auto counted = std::make_shared<sql::select_core>(final_core());
@@ -81,7 +81,7 @@ STRATA_COMPILED_LINKAGE std::int64_t query_base::count_rows() const {
     return execute(counting, compiled).scalar<std::int64_t>();
 }
 
-STRATA_COMPILED_LINKAGE bool query_base::any_row() const {
+STRATA_COMPILED_LINKAGE bool query_base::exists() const {
     auto inner = std::make_shared<sql::select_core>(core_);
     inner->columns = {sql::make_keyword("1")};
     inner->order_by.clear();

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -229,7 +230,7 @@ struct column_operations {
 };
 
 template <class Definition>
-column_accessor accessor_for(const Definition& definition, bool generated) {
+constexpr column_accessor accessor_for(const Definition& definition, bool generated) {
     using operations = column_operations<Definition>;
     column_accessor accessor;
     accessor.name = definition.name;
@@ -253,13 +254,13 @@ column_accessor accessor_for(const Definition& definition, bool generated) {
 
 /// The run-time description of a mapped model.
 struct model_info {
-    std::string_view table;                    ///< table name
-    std::vector<column_accessor> columns;      ///< in mapping order
-    std::vector<std::size_t> primary_key;      ///< indexes into columns
-    std::vector<std::string_view> references;  ///< tables this one has foreign keys to
-    std::uint64_t all_columns_mask = 0;        ///< one bit per column
-    std::uint64_t server_default_columns = 0;  ///< columns with a server default
-    std::uint64_t on_update_columns = 0;       ///< columns every UPDATE sets (on_update)
+    std::string_view table;                        ///< table name
+    std::span<const column_accessor> columns;      ///< in mapping order
+    std::span<const std::size_t> primary_key;      ///< indexes into columns
+    std::span<const std::string_view> references;  ///< tables this one has foreign keys to
+    std::uint64_t all_columns_mask = 0;            ///< one bit per column
+    std::uint64_t server_default_columns = 0;      ///< columns with a server default
+    std::uint64_t on_update_columns = 0;           ///< columns every UPDATE sets (on_update)
 };
 
 namespace detail {
@@ -277,53 +278,106 @@ constexpr bool check_server_defaults() {
 }
 }  // namespace detail
 
-/// Builds (once) and returns the description of Model.
+namespace detail {
+/// Model's description as constants: the tables a model_info points into are built by the compiler
+/// (no code runs, nothing is allocated), so a model's description costs no object code of its own.
 template <class Model>
-const model_info& describe() {
-    static const model_info info = [] {
-        static_assert(schema::check_mapping<Model>());
-        static_assert(detail::check_server_defaults<Model>(),
-                      "strata::server_default on a plain member: the session would always send its value, so the "
-                      "default could never fire; declare the member std::optional<T> or strata::deferred<T> (left "
-                      "unset, the INSERT leaves the column to the server and reads the value back)");
-        model_info result;
-        result.table = mapping<Model>::table.name;
+struct model_description {
+    /// Number of columns that are part of the primary key.
+    static constexpr std::size_t key_count = [] {
         std::size_t keys = 0;
         for_each_column<Model>([&keys](const auto& definition) { keys += definition.options.primary_key ? 1 : 0; });
+        return keys;
+    }();
+    /// Number of columns.
+    static constexpr std::size_t count = [] {
+        std::size_t columns = 0;
+        for_each_column<Model>([&columns](const auto&) { ++columns; });
+        return columns;
+    }();
+
+    /// Calls f(definition) for every column with a foreign key and g(name) for every table a
+    /// table-level element (a composite foreign key) references.
+    template <class Column, class Element>
+    static constexpr void for_each_reference(Column&& on_column, Element&& on_element) {
         for_each_column<Model>([&](const auto& definition) {
             using definition_type = std::remove_cvref_t<decltype(definition)>;
-            using value = typename definition_type::value_type;
-            const bool generated = definition.options.primary_key && definition.options.autoincrement != 0 &&
-                                   (definition.options.autoincrement == 1 || (keys == 1 && std::is_integral_v<value>));
-            if (definition.options.primary_key) result.primary_key.push_back(result.columns.size());
-            if (!definition.options.server_default.empty())
-                result.server_default_columns |= 1ULL << result.columns.size();
-            if (!definition.options.on_update.empty()) result.on_update_columns |= 1ULL << result.columns.size();
-            result.columns.push_back(detail::accessor_for(definition, generated));
-            if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(definition_type::target)>>) {
-                result.references.push_back(mapping<schema::model_of<definition_type::target>>::table.name);
-            }
+            if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(definition_type::target)>>)
+                on_column(mapping<schema::model_of<definition_type::target>>::table.name);
         });
         std::apply(
-            [&result](const auto&... elements) {
+            [&](const auto&... elements) {
                 (
-                    [&result]<class Element>(const Element&) {
-                        if constexpr (requires { Element::referenced_table_name(); })
-                            result.references.push_back(Element::referenced_table_name());
+                    [&]<class Item>(const Item&) {
+                        if constexpr (requires { Item::referenced_table_name(); })
+                            on_element(Item::referenced_table_name());
                     }(elements),
                     ...);
             },
             mapping<Model>::table.elements);
-        if (result.columns.size() > 64)
-            throw usage_error(std::string{"strata maps at most 64 columns per model; "} + std::string{result.table} +
-                              " has more");
-        result.all_columns_mask = result.columns.size() == 64 ? ~0ULL : (1ULL << result.columns.size()) - 1;
-        if (result.primary_key.empty())
-            throw usage_error("the ORM needs a primary key: mark a column of " + std::string{result.table} +
-                              " with strata::primary_key");
+    }
+    /// Number of referenced tables (with repeats).
+    static constexpr std::size_t reference_count = [] {
+        std::size_t references = 0;
+        for_each_reference([&](std::string_view) { ++references; }, [&](std::string_view) { ++references; });
+        return references;
+    }();
+
+    static constexpr std::array<column_accessor, count> columns = [] {
+        std::array<column_accessor, count> result{};
+        std::size_t next = 0;
+        for_each_column<Model>([&](const auto& definition) {
+            using value = typename std::remove_cvref_t<decltype(definition)>::value_type;
+            const bool generated =
+                definition.options.primary_key && definition.options.autoincrement != 0 &&
+                (definition.options.autoincrement == 1 || (key_count == 1 && std::is_integral_v<value>));
+            result[next++] = accessor_for(definition, generated);
+        });
         return result;
     }();
-    return info;
+    static constexpr std::array<std::size_t, key_count> primary_key = [] {
+        std::array<std::size_t, key_count> result{};
+        std::size_t next = 0;
+        for (std::size_t index = 0; index < count; ++index)
+            if (columns[index].primary_key) result[next++] = index;
+        return result;
+    }();
+    static constexpr std::array<std::string_view, reference_count> references = [] {
+        std::array<std::string_view, reference_count> result{};
+        std::size_t next = 0;
+        for_each_reference([&](std::string_view name) { result[next++] = name; },
+                           [&](std::string_view name) { result[next++] = name; });
+        return result;
+    }();
+    /// One bit per column, and the columns with a server default or an on_update.
+    static constexpr auto masks = [] {
+        std::array<std::uint64_t, 3> result{};
+        for (std::size_t index = 0; index < count && index < 64; ++index) {  // more: check_mapping refuses
+            result[0] |= 1ULL << index;
+            if (columns[index].server_default) result[1] |= 1ULL << index;
+            if (!columns[index].on_update.empty()) result[2] |= 1ULL << index;
+        }
+        return result;
+    }();
+    static constexpr model_info info{.table = mapping<Model>::table.name,
+                                     .columns = columns,
+                                     .primary_key = primary_key,
+                                     .references = references,
+                                     .all_columns_mask = masks[0],
+                                     .server_default_columns = masks[1],
+                                     .on_update_columns = masks[2]};
+};
+}  // namespace detail
+
+/// The description of Model: constants, laid out by the compiler.
+template <class Model>
+const model_info& describe() {
+    static_assert(schema::check_mapping<Model>());
+    static_assert(detail::check_server_defaults<Model>(),
+                  "strata::server_default on a plain member: the session would always send its value, so the "
+                  "default could never fire; declare the member std::optional<T> or strata::deferred<T> (left "
+                  "unset, the INSERT leaves the column to the server and reads the value back)");
+    return detail::model_description<Model>::info;
 }
 
 /// Number of mapped columns of Model (at compile time).

@@ -166,27 +166,22 @@ public:
     }
     /// The first object (LIMIT 1), or an empty ref.
     [[nodiscard]] ref<T> first() const {
-        ref<T> found;
-        limit(1).run([&found](ref<T> object) { found = std::move(object); });
-        return found;
+        std::vector<ref<T>> found;
+        limit(1).run_loading({}, &found);
+        return found.empty() ? ref<T>{} : std::move(found.front());
     }
     /// Exactly one object; throws no_result_found or multiple_results_found.
     [[nodiscard]] ref<T> one() const {
         auto found = one_or_none();
-        if (!found) throw no_result_found("query<" + std::string{orm::describe<T>().table} + ">.one() found no row");
+        if (!found) orm::throw_no_result(orm::describe<T>().table);
         return found;
     }
     /// One object or an empty ref; throws multiple_results_found for more than one.
     [[nodiscard]] ref<T> one_or_none() const {
-        ref<T> found;
-        std::size_t count = 0;
-        run([&](ref<T> object) {
-            if (++count == 1) found = std::move(object);
-        });
-        if (count > 1)
-            throw multiple_results_found("query<" + std::string{orm::describe<T>().table} + "> found " +
-                                         std::to_string(count) + " rows where at most one was expected");
-        return found;
+        std::vector<ref<T>> found;  // all()'s path: no per-caller sink to compile for each model
+        run_loading({}, &found);
+        if (found.size() > 1) orm::throw_multiple_results(orm::describe<T>().table, found.size());
+        return found.empty() ? ref<T>{} : std::move(found.front());
     }
     /// SQLAlchemy's Query.scalar() for an entity query: one_or_none().
     [[nodiscard]] ref<T> scalar() const { return one_or_none(); }
@@ -285,9 +280,11 @@ private:
     }
 
     /// run() for any sink: one function per model, whatever its callers' lambdas. With `into`
-    /// the objects are appended to it instead (all(): no call per row).
-    void run_loading(std::optional<strata::detail::function_ref<void(ref<T>&&)>> sink,
-                     std::vector<ref<T>>* into) const {
+    /// the objects are appended to it instead (all(): no call per row). Never inlined: all(),
+    /// first(), one_or_none() and get() would each carry a copy of the row loop (the loop itself
+    /// inlines the row's load, so a call here costs nothing per row).
+    __attribute__((noinline)) void run_loading(std::optional<strata::detail::function_ref<void(ref<T>&&)>> sink,
+                                               std::vector<ref<T>>* into) const {
         auto core = final_core();
         std::vector<std::unique_ptr<orm::option_run<T>>> runs;
         start_options(core, runs);

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <string_view>
 #include <vector>
 
 #include "strata/core/error.hpp"
@@ -28,6 +29,11 @@ class session;
 }
 
 namespace strata::orm {
+
+/// Throws no_result_found: query<table>.one() found no row.
+[[noreturn]] STRATA_COMPILED_LINKAGE void throw_no_result(std::string_view table);
+/// Throws multiple_results_found: query<table> found `count` rows where at most one was expected.
+[[noreturn]] STRATA_COMPILED_LINKAGE void throw_multiple_results(std::string_view table, std::size_t count);
 
 /// The T-independent state and work of a query<T>.
 class query_base {

@@ -189,16 +189,20 @@ public:
     /// The identity map of T in this session.
     template <class T>
     orm::mapper<T>& mapper_for() {
-        const void* id = &type_id<T>;
-        for (auto& [key, item] : mappers_)
-            if (key == id) return static_cast<orm::mapper<T>&>(*item);
-        mappers_.emplace_back(id, std::make_unique<orm::mapper<T>>(
-                                      this, engine_.sql_dialect(),
-                                      options_.raiseload ? relationship_mode::raise : relationship_mode::lazy));
-        return static_cast<orm::mapper<T>&>(*mappers_.back().second);
+        return static_cast<orm::mapper<T>&>(objects_of(&type_id<T>, &create_mapper<T>));
     }
 
 private:
+    /// Makes the mapper of T (what objects_of calls the first time a session meets T).
+    template <class T>
+    static std::unique_ptr<orm::model_objects> create_mapper(session* owner, dialect target, relationship_mode mode) {
+        return std::make_unique<orm::mapper<T>>(owner, target, mode);
+    }
+    /// The objects of the model whose type_id is `id`, made by `create` the first time (one
+    /// function for every model: only the creation is T's own).
+    orm::model_objects& objects_of(const void* id,
+                                   std::unique_ptr<orm::model_objects> (*create)(session*, dialect, relationship_mode));
+
     /// Detaches every object. Objects that no handle outside the session reaches, directly or
     /// through loaded relationships, first drop their relationships: a pair loaded both ways
     /// (author.books and book.writer) would otherwise keep itself alive forever.

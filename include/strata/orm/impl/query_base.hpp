@@ -10,6 +10,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "strata/detail/linkage.hpp"
@@ -20,6 +21,15 @@
 #include "strata/sql/functions.hpp"
 
 namespace strata::orm {
+
+STRATA_COMPILED_LINKAGE void throw_no_result(std::string_view table) {
+    throw no_result_found("query<" + std::string{table} + ">.one() found no row");
+}
+
+STRATA_COMPILED_LINKAGE void throw_multiple_results(std::string_view table, std::size_t count) {
+    throw multiple_results_found("query<" + std::string{table} + "> found " + std::to_string(count) +
+                                 " rows where at most one was expected");
+}
 
 STRATA_COMPILED_LINKAGE query_base::query_base(session& owner, const model_info& info)
     : session_(&owner), info_(&info), mask_(info.all_columns_mask) {

@@ -83,6 +83,16 @@ STRATA_COMPILED_LINKAGE void session::autoflush() {
     if (options_.autoflush) flush_changes(true);
 }
 
+STRATA_COMPILED_LINKAGE orm::model_objects& session::objects_of(
+    const void* id, std::unique_ptr<orm::model_objects> (*create)(session*, dialect, relationship_mode)) {
+    for (auto& [key, item] : mappers_)
+        if (key == id) return *item;
+    auto created =
+        create(this, engine_.sql_dialect(), options_.raiseload ? relationship_mode::raise : relationship_mode::lazy);
+    mappers_.emplace_back(id, std::move(created));
+    return *mappers_.back().second;
+}
+
 STRATA_COMPILED_LINKAGE void session::detach_all() noexcept {
     try {
         if (!cycles_possible()) {

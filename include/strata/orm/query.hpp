@@ -280,11 +280,9 @@ private:
     }
 
     /// run() for any sink: one function per model, whatever its callers' lambdas. With `into`
-    /// the objects are appended to it instead (all(): no call per row). Never inlined: all(),
-    /// first(), one_or_none() and get() would each carry a copy of the row loop (the loop itself
-    /// inlines the row's load, so a call here costs nothing per row).
-    __attribute__((noinline)) void run_loading(std::optional<strata::detail::function_ref<void(ref<T>&&)>> sink,
-                                               std::vector<ref<T>>* into) const {
+    /// the objects are appended to it instead (all(): no call per row).
+    void run_loading(std::optional<strata::detail::function_ref<void(ref<T>&&)>> sink,
+                     std::vector<ref<T>>* into) const {
         auto core = final_core();
         std::vector<std::unique_ptr<orm::option_run<T>>> runs;
         start_options(core, runs);

@@ -123,15 +123,79 @@ TEST_CASE("remove() DELETEs at flush, children before parents; inserts go parent
     });
 }
 
-TEST_CASE("a failed flush raises the typed error and leaves database and session as before") {
+TEST_CASE("a failed flush rolls the whole transaction back and the session refuses work until rollback()") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<order, user>(engine);
         strata::session session{engine};
+        auto ada = session.add(make_user("ada"));
+        session.flush();  // written in this transaction, not committed
+        auto fine = session.add(make_user("bob"));
+        auto clash = session.add(make_user("ada"));  // same email: UNIQUE
+        CHECK_THROWS_AS(session.flush(), strata::unique_violation);
+        CHECK(session.needs_rollback());
+        CHECK(fine.status() == strata::object_status::pending);
+        CHECK(fine->id == 0);  // the generated key of the failed flush's INSERT is undone
+        // The transaction is gone (PostgreSQL aborted it; on SQLite ada's and bob's INSERTs would
+        // otherwise stay): the connection went back to the pool and nothing of it is in the database.
+        CHECK(engine.pool_status().checked_out == 0);
+        {
+            strata::session other{engine};
+            CHECK(other.query<user>().count() == 0);
+        }
+        // Every use that needs the transaction says why it cannot go on, until rollback().
+        CHECK_THROWS_AS(session.query<user>().count(), strata::pending_rollback_error);
+        CHECK_THROWS_AS(session.connection(), strata::pending_rollback_error);
+        CHECK_THROWS_AS(session.flush(), strata::pending_rollback_error);
+        CHECK_THROWS_AS(session.commit(), strata::pending_rollback_error);
+        CHECK_THROWS_WITH(session.commit(), Catch::Contains("call rollback()") && Catch::Contains("users"));
+        session.rollback();
+        CHECK_FALSE(session.needs_rollback());
+        // rollback() forgets the transaction: its new objects are detached, as SQLAlchemy's are.
+        CHECK(ada.status() == strata::object_status::detached);
+        CHECK(fine.status() == strata::object_status::detached);
+        CHECK(clash.status() == strata::object_status::detached);
+        session.add(make_user("ada"));
+        session.add(make_user("bob"));
+        session.commit();
+        strata::session check{engine};
+        CHECK(check.query<user>().count() == 2);
+    });
+}
+
+TEST_CASE("a flush of one row takes one round trip by default, three with flush_savepoint") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        for (const bool with_savepoint : {false, true}) {
+            strata::session session{engine, {.flush_savepoint = with_savepoint}};
+            // The INSERT's statement is prepared by a first flush, so the counted one only runs it.
+            session.add(make_user(with_savepoint ? "warm_saved" : "warm_plain"));
+            session.flush();
+            const auto& driver = session.connection().native();
+            const auto before = driver.statistics().round_trips;
+            session.add(make_user(with_savepoint ? "saved" : "plain"));
+            session.flush();
+            const auto trips = driver.statistics().round_trips - before;
+            if (engine.sql_dialect() == strata::dialect::postgresql)
+                CHECK(trips == (with_savepoint ? 3U : 1U));  // SAVEPOINT, INSERT, RELEASE SAVEPOINT
+            else
+                CHECK(trips == 0U);  // SQLite runs in the process: nothing waits on a server
+            session.commit();
+        }
+        strata::session check{engine};
+        CHECK(check.query<user>().count() == 4);
+    });
+}
+
+TEST_CASE("with flush_savepoint, a failed flush leaves database and session as before") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine, {.flush_savepoint = true}};
         session.add(make_user("ada"));
         session.flush();
         auto fine = session.add(make_user("bob"));
         auto clash = session.add(make_user("ada"));  // same email: UNIQUE
         CHECK_THROWS_AS(session.flush(), strata::unique_violation);
+        CHECK_FALSE(session.needs_rollback());
         CHECK(fine.status() == strata::object_status::pending);
         CHECK(fine->id == 0);  // the generated key of the rolled-back INSERT is undone
         // The database holds what it held before the flush (read without autoflush, which would
@@ -141,10 +205,10 @@ TEST_CASE("a failed flush raises the typed error and leaves database and session
     });
 }
 
-TEST_CASE("after a failed flush, fixing the object lets the next flush succeed") {
+TEST_CASE("with flush_savepoint, fixing the object after a failed flush lets the next flush succeed") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<order, user>(engine);
-        strata::session session{engine};
+        strata::session session{engine, {.flush_savepoint = true}};
         session.add(make_user("ada"));
         session.commit();
         auto bob = session.add(make_user("bob"));
@@ -201,10 +265,10 @@ TEST_CASE("a write through a reference kept across a query is flushed at commit,
     });
 }
 
-TEST_CASE("after a failed autoflush, a fix made without the handle is still found by the next one") {
+TEST_CASE("with flush_savepoint, after a failed autoflush a fix made without the handle is found by the next one") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<order, user>(engine);
-        strata::session session{engine};
+        strata::session session{engine, {.flush_savepoint = true}};
         session.add(make_user("ada"));
         session.add(make_user("bob"));
         session.commit();

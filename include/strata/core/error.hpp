@@ -206,6 +206,12 @@ class usage_error : public error {
 public:
     using error::error;
 };
+/// A session whose flush failed was used before rollback(): the failure rolled its transaction
+/// back, so what it wrote earlier in that transaction is gone too (SQLAlchemy's PendingRollbackError).
+class pending_rollback_error : public usage_error {
+public:
+    using usage_error::usage_error;
+};
 /// A flush's UPDATE or DELETE of an object matched no row: someone else deleted it, or its
 /// primary key was changed behind the session's back (SQLAlchemy's StaleDataError). The flush
 /// is rolled back rather than losing the change silently.

@@ -47,6 +47,9 @@ struct connect_options {
 struct connection_statistics {
     std::uint64_t statements_prepared = 0;  ///< statements compiled by the database (cache misses)
     std::uint64_t statements_executed = 0;  ///< statements run, prepared or not
+    /// Requests that waited for the server's answer: statements, transaction control, prepares,
+    /// each FETCH of a cursor, pings (0 on SQLite, which runs in the process).
+    std::uint64_t round_trips = 0;
 };
 
 /// The rows (or the row count) a statement produced; iterate with next(), read through field_reader.

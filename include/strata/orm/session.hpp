@@ -48,6 +48,11 @@ inline constexpr return_keys_t return_keys{};
 struct session_options {
     bool autoflush = true;   ///< flush before every query, as SQLAlchemy does
     bool raiseload = false;  ///< every relationship raises instead of lazy loading (lazyload() opts back in)
+    /// Wraps every flush in SAVEPOINT / RELEASE SAVEPOINT, so that a failed flush is undone alone
+    /// and the transaction goes on (two more round trips per flush). Off, as in SQLAlchemy: a
+    /// failed flush rolls the whole transaction back and the session needs rollback() before its
+    /// next statement (pending_rollback_error until then).
+    bool flush_savepoint = false;
 };
 
 /// An identity-mapped unit of work over one engine.
@@ -126,7 +131,9 @@ public:
     void clear() noexcept { detach_all(); }
 
     /// Writes pending changes: INSERTs in foreign-key order, UPDATEs of changed columns, DELETEs in
-    /// reverse order, all inside a savepoint that is rolled back if any statement fails.
+    /// reverse order. If a statement fails, the objects get back their state from before the flush
+    /// and the error propagates; the transaction is rolled back whole (pending_rollback_error until
+    /// rollback()) or, with session_options::flush_savepoint, only to before the flush.
     void flush();
 
     /// Flushes, commits and returns the connection; objects stay attached but expired (the next
@@ -134,7 +141,7 @@ public:
     void commit();
 
     /// Rolls back and returns the connection: pending objects are dropped (detached), removed ones
-    /// restored, every object expired.
+    /// restored, every object expired. After a failed flush, this is what lets the session go on.
     void rollback();
 
     /// Ends the session's work: rolls back what was not committed, returns the connection and
@@ -172,6 +179,8 @@ public:
     /// The session's connection, checked out and in a transaction (begun on first use).
     strata::connection& connection();
 
+    /// Whether a failed flush rolled the transaction back and rollback() has not been called yet.
+    [[nodiscard]] bool needs_rollback() const noexcept { return failed_flush_.has_value(); }
     /// Whether the session holds a connection now.
     [[nodiscard]] bool has_connection() const noexcept { return connection_.has_value(); }
     /// The engine the session runs on.
@@ -257,10 +266,13 @@ private:
     std::vector<orm::model_objects*> dependency_order();
 
     void release_connection() noexcept;
+    /// Throws pending_rollback_error while a failed flush waits for rollback().
+    void check_no_failed_flush() const;
 
     engine engine_;
     session_options options_;
     std::optional<strata::connection> connection_;
+    std::optional<std::string> failed_flush_;  ///< the error of a flush that rolled the transaction back
     std::vector<std::pair<const void*, std::unique_ptr<orm::model_objects>>> mappers_;
 };
 

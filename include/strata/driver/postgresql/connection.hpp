@@ -424,10 +424,12 @@ public:
                                             " parameters but " + std::to_string(count) + " were given",
                                         "", std::string{sql}, error_source::postgresql);
             const std::string& name = statement.name;
+            ++statistics_.round_trips;
             handle = PQexecPrepared(connection_, name.c_str(), count, values_.data(), lengths_.data(), formats_.data(),
                                     result_format);
         } else {
             const std::string text{sql};
+            ++statistics_.round_trips;
             handle = PQexecParams(connection_, text.c_str(), count, types_.data(), values_.data(), lengths_.data(),
                                   formats_.data(), result_format);
         }
@@ -447,6 +449,7 @@ public:
         if (options_.cursor_streaming && in_transaction()) {
             std::string name = "strata_cursor_" + std::to_string(++cursor_counter_);
             const std::string declare = "DECLARE " + name + " NO SCROLL CURSOR FOR " + std::string{sql};
+            ++statistics_.round_trips;
             PGresult* handle = PQexecParams(connection_, declare.c_str(), count, types_.data(), values_.data(),
                                             lengths_.data(), formats_.data(), result_format);
             check(handle, sql);
@@ -456,6 +459,7 @@ public:
         }
         const std::string text{sql};
         const bool cancel_early = !in_transaction();
+        ++statistics_.round_trips;
         if (!PQsendQueryParams(connection_, text.c_str(), count, types_.data(), values_.data(), lengths_.data(),
                                formats_.data(), result_format) ||
             !PQsetSingleRowMode(connection_)) {
@@ -481,9 +485,11 @@ public:
         auto cached = copy_types_.find(target);
         if (cached == copy_types_.end()) {
             const std::string insert = "INSERT INTO " + target + " VALUES (" + placeholders + ")";
+            ++statistics_.round_trips;
             PGresult* prepared = PQprepare(connection_, "", insert.c_str(), static_cast<int>(columns.size()), nullptr);
             check(prepared, insert);
             PQclear(prepared);
+            ++statistics_.round_trips;
             PGresult* description = PQdescribePrepared(connection_, "");
             std::vector<unsigned> types;
             if (PQresultStatus(description) == PGRES_COMMAND_OK)
@@ -504,6 +510,7 @@ public:
     void copy_begin() override {
         settle();
         ++statistics_.statements_executed;
+        ++statistics_.round_trips;
         PGresult* handle = PQexec(connection_, copy_plan_.sql.c_str());
         if (handle != nullptr && PQresultStatus(handle) == PGRES_COPY_IN) {
             PQclear(handle);
@@ -535,6 +542,7 @@ public:
         if (copy_plan_.binary) append_big_endian<std::int16_t>(copy_buffer_, -1);
         send_copy_buffer();
         const std::string& copy_sql = copy_plan_.sql;
+        ++statistics_.round_trips;
         if (PQputCopyEnd(connection_, nullptr) != 1) check(nullptr, copy_sql);
         PGresult* handle = PQgetResult(connection_);
         std::int64_t rows = 0;
@@ -564,6 +572,7 @@ public:
 
     void copy_abort(std::string_view reason) noexcept override {
         const std::string text{reason};
+        ++statistics_.round_trips;
         PQputCopyEnd(connection_, text.c_str());
         while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);
     }
@@ -572,6 +581,7 @@ public:
         settle();
         const std::string text{sql};
         ++statistics_.statements_executed;
+        ++statistics_.round_trips;
         PGresult* handle = PQexec(connection_, text.c_str());
         check(handle, sql);
         PQclear(handle);
@@ -595,6 +605,7 @@ public:
     bool ping() noexcept override {
         if (broken_ || PQstatus(connection_) != CONNECTION_OK) return false;
         settle_quietly();
+        ++statistics_.round_trips;
         PGresult* handle = PQexec(connection_, "");
         const bool alive = handle != nullptr && PQresultStatus(handle) == PGRES_EMPTY_QUERY;
         PQclear(handle);
@@ -627,6 +638,7 @@ public:
     /// Sends the cursor's next FETCH without waiting for it (take_batch or settle receives it).
     void send_fetch(cursor_result& cursor) {
         settle();
+        ++statistics_.round_trips;
         if (!PQsendQueryParams(connection_, cursor.fetch_.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
                                cursor.binary_ ? 1 : 0))
             check(nullptr, cursor.fetch_);
@@ -643,6 +655,7 @@ public:
     /// Runs a utility statement, ignoring failure (closing a cursor on the way out).
     void run_quietly(const std::string& sql) noexcept {
         settle_quietly();
+        ++statistics_.round_trips;
         PQclear(PQexec(connection_, sql.c_str()));
     }
 
@@ -755,12 +768,14 @@ private:
             if (statement.types == types_) return statement;
         std::string name = "strata_" + std::to_string(++statement_counter_);
         const std::string text = found->first;  // check() may erase the entry
+        ++statistics_.round_trips;
         PGresult* handle =
             PQprepare(connection_, name.c_str(), text.c_str(), static_cast<int>(types_.size()), types_.data());
         check(handle, text);
         PQclear(handle);
         // One round trip per new statement tells how many parameters it really takes, so a
         // wrong count is a programming_error here rather than a protocol error from the server.
+        ++statistics_.round_trips;
         handle = PQdescribePrepared(connection_, name.c_str());
         check(handle, text);
         const int parameter_count = PQnparams(handle);

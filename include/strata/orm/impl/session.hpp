@@ -21,6 +21,7 @@ namespace strata {
 STRATA_COMPILED_LINKAGE void session::flush() { flush_changes(false); }
 
 STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only) {
+    check_no_failed_flush();
     std::size_t work = 0;
     for (auto& entry : mappers_) work += entry.second->prepare_flush(touched_only);
     if (work == 0) return;
@@ -29,7 +30,7 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only) {
         relationship_changes = relationship_changes || entry.second->has_relationship_changes();
     auto& target = connection();
     const auto order = dependency_order();
-    within_savepoint(target, "strata_flush", [&] {
+    const auto write = [&] {
         try {
             for (auto* item : order) item->write_inserts(target);
             for (auto* item : order) item->write_updates(target, relationship_changes);
@@ -39,11 +40,30 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only) {
             for (auto* item : order) item->abandon_flush();
             throw;
         }
-    });
+    };
+    if (options_.flush_savepoint) {
+        within_savepoint(target, "strata_flush", write);
+    } else {
+        // No savepoint: the statements before the failing one stay in the transaction (PostgreSQL
+        // has aborted it anyway), so the whole transaction goes, and the session says so until
+        // rollback() rather than let a later commit() believe the earlier writes were kept.
+        try {
+            write();
+        } catch (const std::exception& failure) {
+            failed_flush_ = failure.what();
+            release_connection();  // the pool rolls back what the transaction wrote
+            throw;
+        } catch (...) {
+            failed_flush_ = "an exception that is not a std::exception";
+            release_connection();
+            throw;
+        }
+    }
     for (auto* item : order) item->finish_flush();
 }
 
 STRATA_COMPILED_LINKAGE void session::commit() {
+    check_no_failed_flush();
     flush();
     if (connection_) {
         connection_->commit();
@@ -53,6 +73,7 @@ STRATA_COMPILED_LINKAGE void session::commit() {
 }
 
 STRATA_COMPILED_LINKAGE void session::rollback() {
+    failed_flush_.reset();
     if (connection_) {
         try {
             connection_->rollback();
@@ -66,11 +87,13 @@ STRATA_COMPILED_LINKAGE void session::rollback() {
 }
 
 STRATA_COMPILED_LINKAGE void session::close() noexcept {
+    failed_flush_.reset();
     release_connection();
     detach_all();
 }
 
 STRATA_COMPILED_LINKAGE strata::connection& session::connection() {
+    check_no_failed_flush();
     if (!connection_) {
         auto checked_out = engine_.connect();
         checked_out.begin();
@@ -156,6 +179,14 @@ STRATA_COMPILED_LINKAGE std::vector<orm::model_objects*> session::dependency_ord
         remaining.erase(ready);
     }
     return ordered;
+}
+
+STRATA_COMPILED_LINKAGE void session::check_no_failed_flush() const {
+    if (failed_flush_)
+        throw pending_rollback_error("this session's transaction was rolled back after a failed flush (" +
+                                     *failed_flush_ +
+                                     "); call rollback() before using the session again, or set "
+                                     "session_options::flush_savepoint to undo only a failed flush");
 }
 
 STRATA_COMPILED_LINKAGE void session::release_connection() noexcept {

@@ -1,0 +1,400 @@
+// bench=tpcb: PostgreSQL's own TPC-B workload (pgbench's default script) written with strata, against
+// pgbench itself on the same server in one run:
+//   bench=tpcb backend=postgresql variant=<core|orm> tps=<f> pgbench_tps=<f> ratio=<strata/pgbench>
+//         round_trips=<n> invariant=<ok|broken>
+// pgbench -i -s 4 sets the tables up; pgbench -M prepared, then strata's Core transaction (typed DML,
+// the same five statements), then the ORM's (three rows read with_for_update(), balances changed on
+// the objects, a history object added, commit(); orm_savepoint: the same with
+// session_options::flush_savepoint) each run 8 clients for STRATA_TPCB_SECONDS (10 by default). After each, the
+// invariant of TPC-B is checked: the balances of accounts, tellers and branches and the history's deltas have one sum.
+// round_trips is what one transaction of the variant waits on the server for (driver statistics). On SQLite, which has
+// no pgbench, the same transaction is run by raw sqlite3 calls, strata's Core and its ORM, one writer at a time:
+//   bench=tpcb backend=sqlite variant=<core|orm> tps=<f> raw_tps=<f> ratio=<strata/raw> invariant=<ok|broken>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "strata/orm.hpp"
+#include "strata/postgresql.hpp"
+#include "strata/sqlite.hpp"
+#include "support/bench.hpp"
+#include "support/raw_sqlite.hpp"
+
+namespace {
+
+struct account {
+    std::int64_t aid = 0;
+    std::int64_t bid = 0;
+    std::int64_t abalance = 0;
+};
+struct teller {
+    std::int64_t tid = 0;
+    std::int64_t bid = 0;
+    std::int64_t tbalance = 0;
+};
+struct branch {
+    std::int64_t bid = 0;
+    std::int64_t bbalance = 0;
+};
+struct history {
+    std::int64_t hid = 0;  // added to pgbench's table: the ORM needs a primary key
+    std::int64_t tid = 0;
+    std::int64_t bid = 0;
+    std::int64_t aid = 0;
+    std::int64_t delta = 0;
+    strata::timestamp mtime{};
+};
+
+}  // namespace
+
+template <>
+struct strata::mapping<account> {
+    static constexpr auto table = strata::table(
+        "pgbench_accounts", strata::column<&account::aid>("aid", strata::primary_key, strata::no_autoincrement),
+        strata::column<&account::bid>("bid"), strata::column<&account::abalance>("abalance"));
+};
+template <>
+struct strata::mapping<teller> {
+    static constexpr auto table = strata::table(
+        "pgbench_tellers", strata::column<&teller::tid>("tid", strata::primary_key, strata::no_autoincrement),
+        strata::column<&teller::bid>("bid"), strata::column<&teller::tbalance>("tbalance"));
+};
+template <>
+struct strata::mapping<branch> {
+    static constexpr auto table = strata::table(
+        "pgbench_branches", strata::column<&branch::bid>("bid", strata::primary_key, strata::no_autoincrement),
+        strata::column<&branch::bbalance>("bbalance"));
+};
+template <>
+struct strata::mapping<history> {
+    static constexpr auto table =
+        strata::table("pgbench_history", strata::column<&history::hid>("hid", strata::primary_key),
+                      strata::column<&history::tid>("tid"), strata::column<&history::bid>("bid"),
+                      strata::column<&history::aid>("aid"), strata::column<&history::delta>("delta"),
+                      strata::column<&history::mtime>("mtime"));
+};
+
+namespace {
+
+using strata::col;
+
+constexpr int scale = 4;  // pgbench -s 4: 4 branches, 40 tellers, 400,000 accounts
+constexpr int clients = 8;
+
+/// One TPC-B transaction's random choices, as pgbench's default script makes them.
+struct choice {
+    std::int64_t aid, tid, bid, delta;
+};
+choice choose(std::mt19937_64& random, int branches) {
+    std::uniform_int_distribution<std::int64_t> aid(1, 100000LL * branches), tid(1, 10LL * branches), bid(1, branches),
+        delta(-5000, 5000);
+    return {aid(random), tid(random), bid(random), delta(random)};
+}
+
+/// pgbench's transaction in strata's typed Core: five statements between BEGIN and COMMIT.
+void core_transaction(strata::connection& connection, const choice& pick) {
+    strata::transaction transaction{connection};
+    connection.execute(strata::update<account>()
+                           .set(col<&account::abalance>, col<&account::abalance> + pick.delta)
+                           .where(col<&account::aid> == pick.aid));
+    (void)connection.scalar(strata::select(col<&account::abalance>).where(col<&account::aid> == pick.aid));
+    connection.execute(strata::update<teller>()
+                           .set(col<&teller::tbalance>, col<&teller::tbalance> + pick.delta)
+                           .where(col<&teller::tid> == pick.tid));
+    connection.execute(strata::update<branch>()
+                           .set(col<&branch::bbalance>, col<&branch::bbalance> + pick.delta)
+                           .where(col<&branch::bid> == pick.bid));
+    connection.execute(strata::insert<history>()
+                           .value(col<&history::tid>, pick.tid)
+                           .value(col<&history::bid>, pick.bid)
+                           .value(col<&history::aid>, pick.aid)
+                           .value(col<&history::delta>, pick.delta)
+                           .value(col<&history::mtime>, strata::func::now()));
+    transaction.commit();
+}
+
+/// The same transaction the ORM way: rows locked as they are read, changed on the objects, a new
+/// history object, one commit.
+void orm_transaction(strata::session& session, const choice& pick) {
+    auto held = session.query<account>().with_for_update().filter(col<&account::aid> == pick.aid).one();
+    auto cashier = session.query<teller>().with_for_update().filter(col<&teller::tid> == pick.tid).one();
+    auto office = session.query<branch>().with_for_update().filter(col<&branch::bid> == pick.bid).one();
+    held->abalance += pick.delta;
+    cashier->tbalance += pick.delta;
+    office->bbalance += pick.delta;
+    session.add(
+        history{.tid = pick.tid,
+                .bid = pick.bid,
+                .aid = pick.aid,
+                .delta = pick.delta,
+                .mtime = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now())});
+    session.commit();
+}
+
+/// Whether the balances of accounts, tellers and branches and the history's deltas have one sum.
+bool invariant_holds(strata::connection& connection) {
+    const auto accounts = connection.scalar(strata::select(strata::sum(col<&account::abalance>)));
+    const auto tellers = connection.scalar(strata::select(strata::sum(col<&teller::tbalance>)));
+    const auto branches = connection.scalar(strata::select(strata::sum(col<&branch::bbalance>)));
+    const auto deltas = connection.scalar(strata::select(strata::sum(col<&history::delta>)));
+    const std::int64_t history_sum = deltas.value_or(0);
+    return accounts.value_or(0) == history_sum && tellers.value_or(0) == history_sum &&
+           branches.value_or(0) == history_sum;
+}
+
+/// Runs `transaction(thread index, random)` on `threads` threads for `seconds`; transactions per second.
+double run_clients(int threads, double seconds, const std::function<void(int, std::mt19937_64&)>& transaction) {
+    std::atomic<bool> stop{false};
+    std::atomic<std::int64_t> done{0};
+    std::vector<std::thread> workers;
+    const auto start = std::chrono::steady_clock::now();
+    for (int index = 0; index < threads; ++index) {
+        workers.emplace_back([&, index] {
+            std::mt19937_64 random{static_cast<std::uint64_t>(index) * 7919 + 1};
+            while (!stop.load(std::memory_order_relaxed)) {
+                transaction(index, random);
+                done.fetch_add(1, std::memory_order_relaxed);
+            }
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+    for (auto& worker : workers) worker.join();
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return static_cast<double>(done.load()) / elapsed;
+}
+
+/// The round trips one transaction takes: a one-connection engine, its driver statistics read
+/// before and after (the checkouts themselves send nothing: no pre-ping).
+std::uint64_t round_trips_of(const std::string& url, const std::function<void(strata::engine&)>& transaction) {
+    auto engine = strata::create_engine(url, {.pool_size = 1, .max_overflow = 0});
+    const auto read = [&engine] {
+        auto connection = engine.connect();
+        return connection.native().statistics().round_trips;
+    };
+    transaction(engine);  // prepares its statements
+    const auto before = read();
+    transaction(engine);
+    return read() - before;
+}
+
+/// Runs a shell command; its standard output.
+std::string run_command(const std::string& command) {
+    std::string output;
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+        char buffer[4096];
+        while (const std::size_t read = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, read);
+        if (pclose(pipe) != 0) output += "\n(exit status not 0)";
+    }
+    return output;
+}
+
+/// The newest pgbench under /usr/lib/postgresql, or STRATA_PGBENCH.
+std::string find_pgbench() {
+    if (const char* given = std::getenv("STRATA_PGBENCH"); given != nullptr && *given != '\0') return given;
+    std::string found;
+    if (std::filesystem::exists("/usr/lib/postgresql"))
+        for (const auto& version : std::filesystem::directory_iterator("/usr/lib/postgresql"))
+            if (std::filesystem::exists(version.path() / "bin/pgbench"))
+                found = (version.path() / "bin/pgbench").string();
+    return found;
+}
+
+double seconds_per_variant() {
+    if (const char* given = std::getenv("STRATA_TPCB_SECONDS"); given != nullptr && *given != '\0')
+        return std::atof(given);
+    return 10;
+}
+
+void postgresql_lines(const std::string& url) {
+    const std::string pgbench = find_pgbench();
+    if (pgbench.empty()) {
+        fmt::print(stderr, "bench_tpcb: no pgbench under /usr/lib/postgresql: skipping PostgreSQL\n");
+        return;
+    }
+    const double seconds = seconds_per_variant();
+    std::string quoted{"'"};  // (built in steps: g++ 12 warns wrongly on "'" + url + "'" at -O2)
+    quoted += url;
+    quoted += '\'';
+    const std::string init = run_command(pgbench + " -i -q -s " + std::to_string(scale) + " " + quoted + " 2>&1");
+    if (init.find("exit status not 0") != std::string::npos) {
+        fmt::print(stderr, "bench_tpcb: pgbench -i failed:\n{}\n", init);
+        std::exit(1);
+    }
+    auto engine = strata::create_engine(url, {.pool_size = clients, .max_overflow = 0});
+    engine.connect().execute("ALTER TABLE pgbench_history ADD COLUMN hid BIGSERIAL PRIMARY KEY");
+
+    const std::string report = run_command(pgbench + " -n -M prepared -c " + std::to_string(clients) + " -j 2 -T " +
+                                           std::to_string(static_cast<int>(seconds)) + " " + quoted + " 2>&1");
+    const auto at = report.find("tps = ");
+    if (at == std::string::npos) {
+        fmt::print(stderr, "bench_tpcb: pgbench printed no tps:\n{}\n", report);
+        std::exit(1);
+    }
+    const double pgbench_tps = std::atof(report.c_str() + at + 6);
+    auto check = engine.connect();
+    fmt::print("bench=tpcb backend=postgresql variant=pgbench tps={:.0f} round_trips=7 invariant={}\n", pgbench_tps,
+               invariant_holds(check) ? "ok" : "broken");
+    check.close();
+
+    const double core_tps = run_clients(clients, seconds, [&](int, std::mt19937_64& random) {
+        auto connection = engine.connect();
+        core_transaction(connection, choose(random, scale));
+    });
+    const auto core_trips = round_trips_of(url, [](strata::engine& one) {
+        std::mt19937_64 random{42};
+        auto connection = one.connect();
+        core_transaction(connection, choose(random, scale));
+    });
+    check = engine.connect();
+    fmt::print(
+        "bench=tpcb backend=postgresql variant=core tps={:.0f} pgbench_tps={:.0f} ratio={:.3f} round_trips={} "
+        "invariant={}\n",
+        core_tps, pgbench_tps, core_tps / pgbench_tps, core_trips, invariant_holds(check) ? "ok" : "broken");
+    check.close();
+
+    // A deadlock cannot happen (every transaction locks account, teller, branch in that order),
+    // so nothing is retried: an error here is a defect and ends the run.
+    // orm_savepoint: the same with session_options::flush_savepoint (what every flush did before).
+    for (const bool savepoint : {false, true}) {
+        const strata::session_options options{.flush_savepoint = savepoint};
+        const double orm_tps = run_clients(clients, seconds, [&](int, std::mt19937_64& random) {
+            strata::session session{engine, options};
+            orm_transaction(session, choose(random, scale));
+        });
+        const auto orm_trips = round_trips_of(url, [&options](strata::engine& one) {
+            std::mt19937_64 random{43};
+            strata::session session{one, options};
+            orm_transaction(session, choose(random, scale));
+        });
+        check = engine.connect();
+        fmt::print(
+            "bench=tpcb backend=postgresql variant={} tps={:.0f} pgbench_tps={:.0f} ratio={:.3f} "
+            "round_trips={} invariant={}\n",
+            savepoint ? "orm_savepoint" : "orm", orm_tps, pgbench_tps, orm_tps / pgbench_tps, orm_trips,
+            invariant_holds(check) ? "ok" : "broken");
+        check.close();
+    }
+}
+
+/// The TPC-B transaction in raw sqlite3 calls: statements prepared once, BEGIN ... COMMIT.
+class raw_sqlite_tpcb {
+public:
+    explicit raw_sqlite_tpcb(const std::string& path) : database_(bench::open_raw_sqlite(path)) {
+        sqlite3_busy_timeout(database_, 5000);
+        for (const char* text : {"UPDATE pgbench_accounts SET abalance = abalance + ?1 WHERE aid = ?2",
+                                 "SELECT abalance FROM pgbench_accounts WHERE aid = ?1",
+                                 "UPDATE pgbench_tellers SET tbalance = tbalance + ?1 WHERE tid = ?2",
+                                 "UPDATE pgbench_branches SET bbalance = bbalance + ?1 WHERE bid = ?2",
+                                 "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (?1, ?2, ?3, ?4, "
+                                 "strftime('%Y-%m-%d %H:%M:%f000', 'now'))",
+                                 "BEGIN", "COMMIT"}) {
+            sqlite3_stmt* statement = nullptr;
+            if (sqlite3_prepare_v2(database_, text, -1, &statement, nullptr) != SQLITE_OK)
+                throw std::runtime_error(sqlite3_errmsg(database_));
+            statements_.push_back(statement);
+        }
+    }
+    ~raw_sqlite_tpcb() {
+        for (auto* statement : statements_) sqlite3_finalize(statement);
+        sqlite3_close(database_);
+    }
+    raw_sqlite_tpcb(const raw_sqlite_tpcb&) = delete;
+    raw_sqlite_tpcb& operator=(const raw_sqlite_tpcb&) = delete;
+    void run(const choice& pick) {
+        step(statements_[5]);
+        bind_step(statements_[0], {pick.delta, pick.aid});
+        bind_step(statements_[1], {pick.aid});
+        bind_step(statements_[2], {pick.delta, pick.tid});
+        bind_step(statements_[3], {pick.delta, pick.bid});
+        bind_step(statements_[4], {pick.tid, pick.bid, pick.aid, pick.delta});
+        step(statements_[6]);
+    }
+
+private:
+    static void step(sqlite3_stmt* statement) {
+        while (sqlite3_step(statement) == SQLITE_ROW) {
+        }
+        sqlite3_reset(statement);
+    }
+    static void bind_step(sqlite3_stmt* statement, std::initializer_list<std::int64_t> values) {
+        int index = 1;
+        for (const auto value : values) sqlite3_bind_int64(statement, index++, value);
+        step(statement);
+    }
+    sqlite3* database_;
+    std::vector<sqlite3_stmt*> statements_;
+};
+
+void sqlite_lines() {
+    // On tmpfs where there is one: a commit's fsync would otherwise be most of what is measured.
+    const auto directory = std::filesystem::is_directory("/dev/shm") ? std::filesystem::path{"/dev/shm"}
+                                                                     : std::filesystem::temp_directory_path();
+    const auto path = directory / "strata_bench_tpcb.db";
+    std::filesystem::remove(path);
+    const std::string url = "sqlite:///" + path.string();
+    auto engine = strata::create_engine(url, {.begin_immediate = true});
+    strata::create_all<branch, teller, account, history>(engine);
+    {
+        strata::session session{engine};
+        std::vector<branch> branches;
+        std::vector<teller> tellers;
+        std::vector<account> accounts;
+        for (int b = 1; b <= scale; ++b) branches.push_back({b, 0});
+        for (int t = 1; t <= 10 * scale; ++t) tellers.push_back({t, (t - 1) / 10 + 1, 0});
+        for (int a = 1; a <= 100000 * scale; ++a) accounts.push_back({a, (a - 1) / 100000 + 1, 0});
+        session.bulk_insert<branch>(branches);
+        session.bulk_insert<teller>(tellers);
+        session.bulk_insert<account>(accounts);
+        session.commit();
+    }
+    // One writer at a time (SQLite's lock), so one client: a fixed number of transactions each.
+    constexpr int transactions = 20000;
+    const auto tps_of = [](const std::function<void(std::mt19937_64&)>& transaction) {
+        std::mt19937_64 random{7};
+        const double ms = bench::time_ms([&] {
+            for (int i = 0; i < transactions; ++i) transaction(random);
+        });
+        return transactions / (ms / 1000);
+    };
+    raw_sqlite_tpcb raw{path.string()};
+    auto connection = engine.connect();
+    double raw_tps = 0, core_tps = 0, orm_tps = 0;
+    for (int round = 0; round < 2; ++round) {  // alternating, the better of two each
+        raw_tps = std::max(raw_tps, tps_of([&](std::mt19937_64& random) { raw.run(choose(random, scale)); }));
+        core_tps = std::max(
+            core_tps, tps_of([&](std::mt19937_64& random) { core_transaction(connection, choose(random, scale)); }));
+        orm_tps = std::max(orm_tps, tps_of([&](std::mt19937_64& random) {
+                               strata::session session{engine};
+                               orm_transaction(session, choose(random, scale));
+                           }));
+    }
+    const char* invariant = invariant_holds(connection) ? "ok" : "broken";
+    fmt::print("bench=tpcb backend=sqlite variant=core tps={:.0f} raw_tps={:.0f} ratio={:.3f} invariant={}\n", core_tps,
+               raw_tps, core_tps / raw_tps, invariant);
+    fmt::print("bench=tpcb backend=sqlite variant=orm tps={:.0f} raw_tps={:.0f} ratio={:.3f} invariant={}\n", orm_tps,
+               raw_tps, orm_tps / raw_tps, invariant);
+    connection.close();
+    std::filesystem::remove(path);
+}
+
+}  // namespace
+
+int main() try {
+    sqlite_lines();
+    postgresql_lines(bench::require_postgresql_url());
+    return 0;
+} catch (const std::exception& error) {
+    fmt::print(stderr, "bench_tpcb: {}\n", error.what());
+    return 1;
+}

@@ -24,6 +24,12 @@ void fresh_tables(const strata::engine& engine) {
     strata::create_all<Models...>(engine);
 }
 user make_user(const std::string& name) { return user{0, name + "@example.com", name, 30, 1.0}; }
+/// Commits `count` users named user0, user1, ... in a session of their own.
+void add_users(strata::engine& engine, int count) {
+    strata::session setup{engine};
+    for (int i = 0; i < count; ++i) setup.add(make_user("user" + std::to_string(i)));
+    setup.commit();
+}
 /// A fresh profiles table holding profile 1 with this bio.
 void seed_profile(const strata::engine& engine, std::string bio) {
     fresh_tables<profile>(engine);
@@ -183,6 +189,83 @@ TEST_CASE("a flush of one row takes one round trip by default, three with flush_
         }
         strata::session check{engine};
         CHECK(check.query<user>().count() == 4);
+    });
+}
+
+TEST_CASE("a flush's UPDATEs and DELETEs reach PostgreSQL in one round trip, checked row by row") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        for (int i = 0; i < 10; ++i) session.add(make_user("user" + std::to_string(i)));
+        session.commit();
+        auto everyone = session.query<user>().order_by(col<&user::id>).all();
+        // A first flush of the same shapes prepares the statements (two round trips each, once).
+        everyone[0]->score = 0.5;
+        session.remove(everyone[9]);
+        session.flush();
+        const auto& driver = session.connection().native();
+        const auto before = driver.statistics().round_trips;
+        strata::statement_counter counter{engine};
+        for (int i = 1; i < 6; ++i) everyone[i]->score = i;
+        session.remove(everyone[8]);
+        session.remove(everyone[7]);
+        session.flush();
+        const auto trips = driver.statistics().round_trips - before;
+        CHECK(counter.count() == 6);  // five UPDATEs and one DELETE of both rows, each an event as before
+        CHECK(trips == (engine.sql_dialect() == strata::dialect::postgresql ? 1U : 0U));
+        session.commit();
+        strata::session check{engine};
+        CHECK(check.query<user>().count() == 7);
+        CHECK(check.query<user>().filter(col<&user::score> == 3.0).count() == 1);
+    });
+}
+
+TEST_CASE("a held UPDATE that matches no row fails the flush when its answer arrives, and nothing of it stays") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        add_users(engine, 3);
+        strata::session session{engine};
+        auto everyone = session.query<user>().order_by(col<&user::id>).all();
+        session.commit();  // ends the transaction, so another connection can delete
+        {
+            auto other = engine.connect();
+            other.execute("DELETE FROM users WHERE id = " + std::to_string(everyone[1]->id));
+        }
+        everyone[0]->name = "first";
+        everyone[1]->name = "gone";  // its row was deleted behind the session's back
+        everyone[2]->name = "third";
+        CHECK_THROWS_AS(session.flush(), strata::stale_data_error);
+        CHECK(session.needs_rollback());
+        session.rollback();
+        strata::session check{engine};
+        CHECK(check.query<user>().filter(col<&user::name> == "first").count() == 0);
+        CHECK(check.query<user>().filter(col<&user::name> == "third").count() == 0);
+        CHECK(check.query<user>().count() == 2);
+    });
+}
+
+TEST_CASE("a held UPDATE that violates a constraint is named with its values, and the statements after it never run") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        add_users(engine, 3);
+        strata::session session{engine};
+        auto everyone = session.query<user>().order_by(col<&user::id>).all();
+        everyone[0]->name = "renamed";
+        everyone[1]->email = "user0@example.com";  // UNIQUE clash with the first user
+        everyone[2]->name = "never";
+        try {
+            session.flush();
+            FAIL("the flush should have failed");
+        } catch (const strata::unique_violation& error) {
+            CHECK(error.sql().starts_with("UPDATE users SET email = "));
+            REQUIRE(error.parameters().size() == 2);
+            CHECK(error.parameters()[0] == "'user0@example.com'");
+        }
+        CHECK(session.needs_rollback());
+        session.rollback();
+        strata::session check{engine};
+        CHECK(check.query<user>().filter(col<&user::name> == "renamed").count() == 0);
+        CHECK(check.query<user>().filter(col<&user::name> == "never").count() == 0);
     });
 }
 

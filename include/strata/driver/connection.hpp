@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -52,6 +53,10 @@ struct connection_statistics {
     std::uint64_t round_trips = 0;
 };
 
+/// What checks a held statement's answer (connection::execute_held): its affected-row count, or
+/// its error (then the count is 0), which the check may add to before it is thrown.
+using held_check = std::function<void(std::int64_t rows, database_error* failure)>;
+
 /// The rows (or the row count) a statement produced; iterate with next(), read through field_reader.
 ///
 /// A result borrows its connection: it must be destroyed before the connection, and a
@@ -81,6 +86,25 @@ public:
     /// cached per connection by SQL text. The statement has run when this returns; rows are read
     /// from the result.
     virtual std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) = 0;
+
+    /// Runs an UPDATE or DELETE (without RETURNING) whose only answer is its affected-row count,
+    /// which `check` is given (check throws to fail it). A driver may hold it and send it with the
+    /// statements held after it in one round trip (PostgreSQL's pipeline mode): send_held() sends
+    /// them, and so does every other call that talks to the server, first. When a held statement
+    /// fails, `check` is given its error (rows 0) before that error, naming the statement, is thrown
+    /// from there; the statements held after it are not run. Rolling back drops what is held.
+    virtual void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check check) {
+        std::int64_t rows = 0;
+        try {
+            rows = execute(sql, parameters)->affected_rows();
+        } catch (database_error& failure) {
+            check(0, &failure);
+            throw;
+        }
+        check(rows, nullptr);
+    }
+    /// Sends the statements execute_held() holds, in one round trip, and checks their answers.
+    virtual void send_held() {}
 
     /// Runs a statement whose rows are fetched in batches of about `batch_rows`, so memory stays
     /// bounded. Drivers that always stream (SQLite) may return the same as execute().

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -109,6 +111,15 @@ public:
     STRATA_COMPILED_LINKAGE result execute_streaming(std::string_view sql, std::span<const parameter> parameters,
                                                      std::size_t batch_rows);
 
+    /// Runs an UPDATE or DELETE whose only answer is its affected-row count, given to `check`
+    /// (which throws to fail it); PostgreSQL holds it until send_held() or the connection's next
+    /// statement, so that what is held goes in one round trip (driver::connection::execute_held).
+    /// The statement events fire now; an error is thrown, with the values bound, when it is sent.
+    STRATA_COMPILED_LINKAGE void execute_held(std::string_view sql, std::span<const parameter> parameters,
+                                              std::function<void(std::int64_t rows)> check);
+    /// Sends the held statements (one round trip) and checks their answers.
+    void send_held() { native().send_held(); }
+
     /// Runs statements with no parameters and no rows (DDL); fires the events once.
     STRATA_COMPILED_LINKAGE void execute_script(std::string_view sql);
 
@@ -181,6 +192,9 @@ private:
     /// the message shows what was sent (or says they are hidden).
     STRATA_COMPILED_LINKAGE void attach_parameters(database_error& failure,
                                                    std::span<const parameter> parameters) const;
+    /// attach_parameters for an engine's options (`hide`: hide_parameters).
+    STRATA_COMPILED_LINKAGE static void attach_parameters(database_error& failure,
+                                                          std::span<const parameter> parameters, bool hide);
 
     std::shared_ptr<detail::engine_state> state_;
     pooled_connection pooled_;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -437,6 +438,93 @@ public:
         return std::make_unique<postgresql_result>(handle, options_.binary_results);
     }
 
+    /// Holds the statement (with copies of its values) for send_held(): what a flush writes
+    /// without reading back goes to the server in one pipeline.
+    void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check check) override {
+        held_statement item{std::string{sql}, {}, std::move(check)};
+        item.parameters.reserve(parameters.size());
+        for (const auto& value : parameters) item.parameters.push_back(value.to_owned());
+        held_.push_back(std::move(item));
+    }
+
+    /// Sends every held statement in libpq's pipeline mode - one round trip, however many - and
+    /// checks each answer in order. The first error is thrown once the pipeline has ended (the
+    /// server skipped the statements after it, so the transaction is failed and must be rolled back).
+    void send_held() override {
+        if (held_.empty()) return;
+        const auto held = std::exchange(held_, {});
+        settle_prefetch();
+        const int result_format = options_.binary_results ? 1 : 0;
+        // A statement not prepared yet is prepared first, outside the pipeline (once per connection).
+        std::vector<const std::string*> names(held.size(), nullptr);
+        if (options_.server_side_prepare)
+            for (std::size_t i = 0; i < held.size(); ++i) {
+                encode(held[i].parameters, held[i].sql);
+                try {
+                    names[i] = &prepared(held[i].sql).name;
+                } catch (database_error& error) {
+                    held[i].check(0, &error);
+                    throw;
+                }
+            }
+        if (PQenterPipelineMode(connection_) != 1) {
+            for (const auto& item : held) connection::execute_held(item.sql, item.parameters, item.check);
+            return;
+        }
+        ++statistics_.round_trips;
+        bool sent = true;
+        for (std::size_t i = 0; i < held.size() && sent; ++i) {
+            const auto& item = held[i];
+            encode(item.parameters, item.sql);
+            const int count = static_cast<int>(item.parameters.size());
+            ++statistics_.statements_executed;
+            sent = names[i] != nullptr
+                       ? PQsendQueryPrepared(connection_, names[i]->c_str(), count, values_.data(), lengths_.data(),
+                                             formats_.data(), result_format) == 1
+                       : PQsendQueryParams(connection_, item.sql.c_str(), count, types_.data(), values_.data(),
+                                           lengths_.data(), formats_.data(), result_format) == 1;
+        }
+        if (!sent || PQpipelineSync(connection_) != 1) {
+            broken_ = true;  // the pipeline's state is unknown: the pool discards this connection
+            check(nullptr, held.front().sql);
+        }
+        std::vector<std::int64_t> rows(held.size(), 0);
+        PGresult* failure = nullptr;
+        std::size_t failed = 0;
+        for (std::size_t i = 0; i < held.size(); ++i) {
+            PGresult* handle = PQgetResult(connection_);
+            if (handle == nullptr) {  // the connection broke: nothing more will come
+                broken_ = true;
+                if (failure != nullptr) break;
+                check(nullptr, held[i].sql);
+            }
+            const auto status = PQresultStatus(handle);
+            if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+                rows[i] = std::strtoll(PQcmdTuples(handle), nullptr, 10);
+                PQclear(handle);
+            } else if (status == PGRES_PIPELINE_ABORTED || failure != nullptr) {
+                PQclear(handle);
+            } else {
+                failure = handle;
+                failed = i;
+            }
+            while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);  // this statement's end
+        }
+        if (!broken_) {
+            if (PGresult* sync = PQgetResult(connection_)) PQclear(sync);  // PGRES_PIPELINE_SYNC
+            PQexitPipelineMode(connection_);
+        }
+        if (failure != nullptr) {
+            try {
+                check(failure, held[failed].sql);
+            } catch (database_error& error) {
+                held[failed].check(0, &error);
+                throw;
+            }
+        }
+        for (std::size_t i = 0; i < held.size(); ++i) held[i].check(rows[i], nullptr);
+    }
+
     /// Streams with a server-side cursor inside the open transaction (or single-row mode outside
     /// one, or when cursor_streaming is off): memory stays bounded by one batch.
     std::unique_ptr<result> execute_streaming(std::string_view sql, std::span<const parameter> parameters,
@@ -596,7 +684,10 @@ public:
             throw operational_error("the transaction had failed, so COMMIT rolled it back", "25P02", "COMMIT",
                                     error_source::postgresql);
     }
-    void rollback() override { execute_script("ROLLBACK"); }
+    void rollback() override {
+        held_.clear();  // never sent: nothing of them to undo
+        execute_script("ROLLBACK");
+    }
     [[nodiscard]] bool in_transaction() const override {
         const auto status = PQtransactionStatus(connection_);
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
@@ -613,6 +704,7 @@ public:
         return alive;
     }
     void reset() override {
+        held_.clear();
         if (is_broken()) return;
         if (in_transaction()) rollback();
     }
@@ -790,6 +882,11 @@ private:
     /// in its cursor. A failed FETCH is raised here too, since the transaction it aborted is the
     /// one the new statement would run in.
     void settle() {
+        settle_prefetch();
+        send_held();
+    }
+    /// Receives the FETCH in flight, if any (settle() without sending the held statements).
+    void settle_prefetch() {
         if (prefetching_ == nullptr) return;
         cursor_result& cursor = *std::exchange(prefetching_, nullptr);
         try {
@@ -803,7 +900,7 @@ private:
     /// with its cursor, raised when its loop reaches it.
     void settle_quietly() noexcept {
         try {
-            settle();
+            settle_prefetch();  // held statements wait for a caller that can be told they failed
         } catch (...) {
         }
     }
@@ -883,6 +980,13 @@ private:
     std::uint64_t statement_counter_ = 0;
     std::uint64_t cursor_counter_ = 0;
     cursor_result* prefetching_ = nullptr;  ///< the cursor whose next FETCH is in flight
+    /// A statement execute_held() keeps for send_held(), with copies of its values.
+    struct held_statement {
+        std::string sql;
+        std::vector<parameter> parameters;
+        held_check check;
+    };
+    std::vector<held_statement> held_;
     struct copy_plan {
         std::string sql;
         std::vector<std::string> columns;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -65,9 +67,34 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
     return result{std::move(outcome)};
 }
 
+STRATA_COMPILED_LINKAGE void connection::execute_held(std::string_view sql, std::span<const parameter> parameters,
+                                                      std::function<void(std::int64_t rows)> check) {
+    const bool hide = state_->options.hide_parameters;
+    // The values go with the check, so that an error found when the statement is sent shows them.
+    std::vector<parameter> kept;
+    kept.reserve(parameters.size());
+    for (const auto& value : parameters) kept.push_back(value.to_owned());
+    driver::held_check checked = [kept = std::move(kept), hide, check = std::move(check)](std::int64_t rows,
+                                                                                          database_error* failure) {
+        if (failure != nullptr)
+            attach_parameters(*failure, kept, hide);
+        else
+            check(rows);
+    };
+    run(sql, parameters, [&] {
+        native().execute_held(sql, parameters, std::move(checked));
+        return std::unique_ptr<driver::result>{};
+    });
+}
+
 STRATA_COMPILED_LINKAGE void connection::attach_parameters(database_error& failure,
                                                            std::span<const parameter> parameters) const {
-    if (state_->options.hide_parameters) {
+    attach_parameters(failure, parameters, state_->options.hide_parameters);
+}
+
+STRATA_COMPILED_LINKAGE void connection::attach_parameters(database_error& failure,
+                                                           std::span<const parameter> parameters, bool hide) {
+    if (hide) {
         failure.set_parameters({}, !parameters.empty());
         return;
     }

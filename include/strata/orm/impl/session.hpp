@@ -36,6 +36,7 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only) {
             for (auto* item : order) item->write_updates(target, relationship_changes);
             for (auto* item : order) item->write_associations(target);
             for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
+            target.send_held();  // the UPDATEs and DELETEs nothing read back: one round trip
         } catch (...) {
             for (auto* item : order) item->abandon_flush();
             throw;

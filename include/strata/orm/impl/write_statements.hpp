@@ -131,19 +131,25 @@ STRATA_COMPILED_LINKAGE void write_statements::update_row(connection& target, vo
     for (std::size_t i = 0; i < info_.columns.size(); ++i)
         if (changed >> i & 1) scratch.push_back(info_.columns[i].bind(object));
     for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
-    auto rows = target.execute_parameters(update(changed, true), scratch);
     // on_update columns the server set: read back, so the object and its snapshot agree
-    if (const auto by_server = updated_by_server(changed))
+    if (const auto by_server = updated_by_server(changed)) {
+        auto rows = target.execute_parameters(update(changed, true), scratch);
         read_returned(rows, object, by_server, "UPDATE");
-    else if (rows.affected_rows() != 1)
-        throw_stale("UPDATE", object);
+        return;
+    }
+    // Nothing to read back: held, to go with the flush's other such statements in one round trip.
+    target.execute_held(update(changed, true), scratch, [this, object](std::int64_t rows) {
+        if (rows != 1) throw_stale("UPDATE", object);
+    });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::delete_row(connection& target, const void* object,
                                                           std::vector<parameter>& scratch) {
     scratch.clear();
     for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
-    if (target.execute_parameters(remove(), scratch).affected_rows() != 1) throw_stale("DELETE", object);
+    target.execute_held(remove(), scratch, [this, object](std::int64_t rows) {
+        if (rows != 1) throw_stale("DELETE", object);
+    });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, std::span<const void* const> objects,
@@ -151,11 +157,14 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, s
     scratch.clear();
     for (const void* object : objects)
         for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
-    const auto matched = target.execute_parameters(remove_many(objects.size()), scratch).affected_rows();
-    if (matched != static_cast<std::int64_t>(objects.size()))
-        throw stale_data_error("DELETE of " + std::to_string(objects.size()) + " rows of " + std::string{info_.table} +
-                               " matched " + std::to_string(matched) +
-                               ": some were deleted, or their keys changed, outside this session");
+    target.execute_held(remove_many(objects.size()), scratch,
+                        [table = info_.table, expected = objects.size()](std::int64_t matched) {
+                            if (matched != static_cast<std::int64_t>(expected))
+                                throw stale_data_error("DELETE of " + std::to_string(expected) + " rows of " +
+                                                       std::string{table} + " matched " + std::to_string(matched) +
+                                                       ": some were deleted, or their keys changed, outside this "
+                                                       "session");
+                        });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::forget_insert(void* object, const inserted_row& written) const noexcept {

@@ -95,3 +95,38 @@ TEST_CASE("committing a failed PostgreSQL transaction raises instead of pretendi
     CHECK_FALSE(connection.in_transaction());
     CHECK(count(connection) == 0);
 }
+
+TEST_CASE("a transaction's BEGIN goes with its first statement, and an empty one sends nothing") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_accounts(connection);
+        const bool server = connection.sql_dialect() == strata::dialect::postgresql;
+        const auto trips = [&connection] { return connection.native().statistics().round_trips; };
+        const std::string insert =
+            "INSERT INTO accounts (id, balance) VALUES (" + strata::testing::placeholder_of(engine, 1) + ", 100)";
+        connection.execute(insert, 1);  // prepared now: the counted round trips only run statements
+        connection.execute("DELETE FROM accounts");
+        auto before = trips();
+        connection.begin();
+        CHECK(connection.in_transaction());
+        CHECK(trips() - before == 0);  // held until there is something to send with it
+        connection.execute(insert, 1);
+        CHECK(trips() - before == (server ? 1U : 0U));  // BEGIN and the INSERT in one round trip
+        connection.commit();
+        CHECK(trips() - before == (server ? 2U : 0U));
+        CHECK_FALSE(connection.in_transaction());
+        before = trips();
+        connection.begin();
+        connection.commit();  // nothing ran: nothing to commit
+        connection.begin();
+        connection.rollback();
+        CHECK_FALSE(connection.in_transaction());
+        CHECK(trips() - before == 0);
+        // A failing first statement fails as it would alone, and the transaction rolls back.
+        connection.begin();
+        CHECK_THROWS_AS(connection.execute(insert, 1), strata::unique_violation);
+        connection.rollback();
+        CHECK(count(connection) == 1);
+        CHECK(connection.execute("SELECT balance FROM accounts WHERE id = 1").scalar<std::int64_t>() == 100);
+    });
+}

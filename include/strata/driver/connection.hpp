@@ -93,7 +93,7 @@ public:
     /// them, and so does every other call that talks to the server, first. When a held statement
     /// fails, `check` is given its error (rows 0) before that error, naming the statement, is thrown
     /// from there; the statements held after it are not run. Rolling back drops what is held.
-    virtual void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check check) {
+    virtual void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check&& check) {
         std::int64_t rows = 0;
         try {
             rows = execute(sql, parameters)->affected_rows();

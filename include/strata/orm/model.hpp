@@ -5,6 +5,7 @@
 // are loops, not template recursions instantiated per query.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -352,7 +353,7 @@ struct model_description {
     /// One bit per column, and the columns with a server default or an on_update.
     static constexpr auto masks = [] {
         std::array<std::uint64_t, 3> result{};
-        for (std::size_t index = 0; index < count && index < 64; ++index) {  // more: check_mapping refuses
+        for (std::size_t index = 0; index < std::min<std::size_t>(count, 64); ++index) {  // more: refused
             result[0] |= 1ULL << index;
             if (columns[index].server_default) result[1] |= 1ULL << index;
             if (!columns[index].on_update.empty()) result[2] |= 1ULL << index;

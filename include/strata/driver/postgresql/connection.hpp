@@ -412,7 +412,9 @@ public:
     [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::postgresql; }
 
     std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
-        settle();
+        settle_prefetch();
+        if (!held_.empty())  // what is held (a BEGIN, a flush's UPDATEs) goes in the same round trip
+            return std::make_unique<postgresql_result>(run_pipeline(sql, parameters, true), options_.binary_results);
         encode(parameters, sql);
         const int count = static_cast<int>(parameters.size());
         const int result_format = options_.binary_results ? 1 : 0;
@@ -440,7 +442,7 @@ public:
 
     /// Holds the statement (with copies of its values) for send_held(): what a flush writes
     /// without reading back goes to the server in one pipeline.
-    void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check check) override {
+    void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check&& check) override {
         held_statement item{std::string{sql}, {}, std::move(check)};
         item.parameters.reserve(parameters.size());
         for (const auto& value : parameters) item.parameters.push_back(value.to_owned());
@@ -451,78 +453,7 @@ public:
     /// checks each answer in order. The first error is thrown once the pipeline has ended (the
     /// server skipped the statements after it, so the transaction is failed and must be rolled back).
     void send_held() override {
-        if (held_.empty()) return;
-        const auto held = std::exchange(held_, {});
-        settle_prefetch();
-        const int result_format = options_.binary_results ? 1 : 0;
-        // A statement not prepared yet is prepared first, outside the pipeline (once per connection).
-        std::vector<const std::string*> names(held.size(), nullptr);
-        if (options_.server_side_prepare)
-            for (std::size_t i = 0; i < held.size(); ++i) {
-                encode(held[i].parameters, held[i].sql);
-                try {
-                    names[i] = &prepared(held[i].sql).name;
-                } catch (database_error& error) {
-                    held[i].check(0, &error);
-                    throw;
-                }
-            }
-        if (PQenterPipelineMode(connection_) != 1) {
-            for (const auto& item : held) connection::execute_held(item.sql, item.parameters, item.check);
-            return;
-        }
-        ++statistics_.round_trips;
-        bool sent = true;
-        for (std::size_t i = 0; i < held.size() && sent; ++i) {
-            const auto& item = held[i];
-            encode(item.parameters, item.sql);
-            const int count = static_cast<int>(item.parameters.size());
-            ++statistics_.statements_executed;
-            sent = names[i] != nullptr
-                       ? PQsendQueryPrepared(connection_, names[i]->c_str(), count, values_.data(), lengths_.data(),
-                                             formats_.data(), result_format) == 1
-                       : PQsendQueryParams(connection_, item.sql.c_str(), count, types_.data(), values_.data(),
-                                           lengths_.data(), formats_.data(), result_format) == 1;
-        }
-        if (!sent || PQpipelineSync(connection_) != 1) {
-            broken_ = true;  // the pipeline's state is unknown: the pool discards this connection
-            check(nullptr, held.front().sql);
-        }
-        std::vector<std::int64_t> rows(held.size(), 0);
-        PGresult* failure = nullptr;
-        std::size_t failed = 0;
-        for (std::size_t i = 0; i < held.size(); ++i) {
-            PGresult* handle = PQgetResult(connection_);
-            if (handle == nullptr) {  // the connection broke: nothing more will come
-                broken_ = true;
-                if (failure != nullptr) break;
-                check(nullptr, held[i].sql);
-            }
-            const auto status = PQresultStatus(handle);
-            if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-                rows[i] = std::strtoll(PQcmdTuples(handle), nullptr, 10);
-                PQclear(handle);
-            } else if (status == PGRES_PIPELINE_ABORTED || failure != nullptr) {
-                PQclear(handle);
-            } else {
-                failure = handle;
-                failed = i;
-            }
-            while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);  // this statement's end
-        }
-        if (!broken_) {
-            if (PGresult* sync = PQgetResult(connection_)) PQclear(sync);  // PGRES_PIPELINE_SYNC
-            PQexitPipelineMode(connection_);
-        }
-        if (failure != nullptr) {
-            try {
-                check(failure, held[failed].sql);
-            } catch (database_error& error) {
-                held[failed].check(0, &error);
-                throw;
-            }
-        }
-        for (std::size_t i = 0; i < held.size(); ++i) held[i].check(rows[i], nullptr);
+        if (!held_.empty()) run_pipeline({}, {}, false);
     }
 
     /// Streams with a server-side cursor inside the open transaction (or single-row mode outside
@@ -675,8 +606,18 @@ public:
         PQclear(handle);
     }
 
-    void begin(begin_mode) override { execute_script("BEGIN"); }
+    /// Holds the BEGIN: it goes to the server with the transaction's first statement, in one round trip.
+    void begin(begin_mode) override {
+        if (in_transaction()) return;  // the server would only warn: "there is already a transaction in progress"
+        held_.push_back({"BEGIN", {}, [](std::int64_t, database_error*) {}, true});
+        begin_held_ = true;
+    }
     void commit() override {
+        if (begin_held_ && held_.size() == 1) {  // nothing ran in it: nothing to send
+            held_.clear();
+            begin_held_ = false;
+            return;
+        }
         settle();
         const bool failed = PQtransactionStatus(connection_) == PQTRANS_INERROR;
         execute_script("COMMIT");  // in a failed transaction the server answers ROLLBACK
@@ -685,10 +626,13 @@ public:
                                     error_source::postgresql);
     }
     void rollback() override {
-        held_.clear();  // never sent: nothing of them to undo
-        execute_script("ROLLBACK");
+        const bool unsent = begin_held_;  // the whole transaction is still held: the server never saw it
+        held_.clear();                    // never sent: nothing of them to undo
+        begin_held_ = false;
+        if (!unsent) execute_script("ROLLBACK");
     }
     [[nodiscard]] bool in_transaction() const override {
+        if (begin_held_) return true;
         const auto status = PQtransactionStatus(connection_);
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
     }
@@ -878,6 +822,121 @@ private:
         return variants.back();
     }
 
+    /// The name of `sql`'s prepared statement for the values encode() last took (prepared now if
+    /// new), after checking their count; nullptr when statements are not prepared.
+    const std::string* statement_name(std::string_view sql, std::size_t count) {
+        if (!options_.server_side_prepare) return nullptr;
+        const prepared_statement& statement = prepared(sql);
+        if (statement.parameter_count != static_cast<int>(count))
+            throw programming_error("the statement takes " + std::to_string(statement.parameter_count) +
+                                        " parameters but " + std::to_string(count) + " were given",
+                                    "", std::string{sql}, error_source::postgresql);
+        return &statement.name;
+    }
+
+    /// Sends one statement of a pipeline; false if libpq could not queue it.
+    bool send_in_pipeline(const std::string* name, const std::string& sql, int count) {
+        const int result_format = options_.binary_results ? 1 : 0;
+        ++statistics_.statements_executed;
+        if (name != nullptr)
+            return PQsendQueryPrepared(connection_, name->c_str(), count, values_.data(), lengths_.data(),
+                                       formats_.data(), result_format) == 1;
+        return PQsendQueryParams(connection_, sql.c_str(), count, types_.data(), values_.data(), lengths_.data(),
+                                 formats_.data(), result_format) == 1;
+    }
+
+    /// Sends every held statement, then (with `with_last`) `last_sql`, in libpq's pipeline mode:
+    /// one round trip, however many. The held statements' answers are checked in order once the
+    /// pipeline has ended; the first error is thrown then (the server skipped what came after it,
+    /// so the transaction is failed and must be rolled back). Returns the last statement's result.
+    PGresult* run_pipeline(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
+        auto held = std::exchange(held_, {});
+        begin_held_ = false;
+        // Statements not prepared yet are prepared first, outside the pipeline (once per connection).
+        std::vector<const std::string*> names(held.size(), nullptr);
+        for (std::size_t i = 0; i < held.size(); ++i) {
+            if (held[i].unnamed) continue;
+            encode(held[i].parameters, held[i].sql);
+            try {
+                names[i] = statement_name(held[i].sql, held[i].parameters.size());
+            } catch (database_error& error) {
+                held[i].check(0, &error);
+                throw;
+            }
+        }
+        const std::string last_text{last_sql};
+        const std::string* last_name = nullptr;
+        if (with_last) {
+            encode(last_parameters, last_sql);
+            last_name = statement_name(last_sql, last_parameters.size());
+        }
+        if (PQenterPipelineMode(connection_) != 1) {
+            broken_ = true;
+            check(nullptr, held.empty() ? last_sql : std::string_view{held.front().sql});
+        }
+        ++statistics_.round_trips;
+        bool sent = true;
+        for (std::size_t i = 0; i < held.size() && sent; ++i) {
+            encode(held[i].parameters, held[i].sql);
+            sent = send_in_pipeline(names[i], held[i].sql, static_cast<int>(held[i].parameters.size()));
+        }
+        if (sent && with_last) {
+            encode(last_parameters, last_sql);
+            sent = send_in_pipeline(last_name, last_text, static_cast<int>(last_parameters.size()));
+        }
+        if (!sent || PQpipelineSync(connection_) != 1) {
+            broken_ = true;  // the pipeline's state is unknown: the pool discards this connection
+            check(nullptr, held.empty() ? last_sql : std::string_view{held.front().sql});
+        }
+        std::vector<std::int64_t> rows(held.size(), 0);
+        PGresult* failure = nullptr;
+        std::size_t failed = 0;
+        PGresult* last = nullptr;
+        const std::size_t answers = held.size() + (with_last ? 1 : 0);
+        for (std::size_t i = 0; i < answers; ++i) {
+            PGresult* handle = PQgetResult(connection_);
+            if (handle == nullptr) {  // the connection broke: nothing more will come
+                broken_ = true;
+                if (failure != nullptr) break;
+                check(nullptr, i < held.size() ? std::string_view{held[i].sql} : last_sql);
+            }
+            const auto status = PQresultStatus(handle);
+            if (i == held.size()) {
+                last = handle;  // checked below, after the held statements' answers
+            } else if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+                rows[i] = std::strtoll(PQcmdTuples(handle), nullptr, 10);
+                PQclear(handle);
+            } else if (status == PGRES_PIPELINE_ABORTED || failure != nullptr) {
+                PQclear(handle);
+            } else {
+                failure = handle;
+                failed = i;
+            }
+            while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);  // this statement's end
+        }
+        if (!broken_) {
+            if (PGresult* sync = PQgetResult(connection_)) PQclear(sync);  // PGRES_PIPELINE_SYNC
+            PQexitPipelineMode(connection_);
+        }
+        if (failure != nullptr) {
+            PQclear(last);
+            try {
+                check(failure, held[failed].sql);
+            } catch (database_error& error) {
+                held[failed].check(0, &error);
+                throw;
+            }
+        }
+        try {
+            for (std::size_t i = 0; i < held.size(); ++i) held[i].check(rows[i], nullptr);
+        } catch (...) {
+            PQclear(last);
+            throw;
+        }
+        if (with_last) check(last, last_sql);  // keeps a good result, throws (and frees) a failed one
+        return last;
+    }
+
     /// Receives a FETCH in flight before the connection runs another statement; the batch waits
     /// in its cursor. A failed FETCH is raised here too, since the transaction it aborted is the
     /// one the new statement would run in.
@@ -985,8 +1044,10 @@ private:
         std::string sql;
         std::vector<parameter> parameters;
         held_check check;
+        bool unnamed = false;  ///< sent unprepared (transaction control)
     };
     std::vector<held_statement> held_;
+    bool begin_held_ = false;  ///< a BEGIN is held: the transaction is open for its user, not yet on the server
     struct copy_plan {
         std::string sql;
         std::vector<std::string> columns;

@@ -130,3 +130,27 @@ TEST_CASE("a transaction's BEGIN goes with its first statement, and an empty one
         CHECK(connection.execute("SELECT balance FROM accounts WHERE id = 1").scalar<std::int64_t>() == 100);
     });
 }
+
+TEST_CASE("a transaction whose first statement fails keeps the statements after it inside the transaction") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_accounts(connection);
+        const std::string insert =
+            "INSERT INTO accounts (id, balance) VALUES (" + strata::testing::placeholder_of(engine, 1) + ", 100)";
+        for (const bool prepared_before : {false, true}) {
+            if (prepared_before) {  // the INSERT is prepared: later it goes in a pipeline, not alone
+                connection.execute(insert, 1);
+                connection.execute("DELETE FROM accounts");
+            }
+            connection.begin();
+            CHECK_THROWS_AS(connection.execute("SELEC 1"), strata::programming_error);  // never prepared
+            CHECK(connection.in_transaction());
+            try {
+                connection.execute(insert, 2);  // PostgreSQL: the transaction is failed; SQLite goes on
+            } catch (const strata::database_error&) {
+            }
+            connection.rollback();
+            CHECK(count(connection) == 0);  // nothing ran outside the transaction
+        }
+    });
+}

@@ -413,20 +413,20 @@ public:
 
     std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
         settle_prefetch();
-        if (!held_.empty())  // what is held (a BEGIN, a flush's UPDATEs) goes in the same round trip
-            return std::make_unique<postgresql_result>(run_pipeline(sql, parameters, true), options_.binary_results);
+        // What is held (a BEGIN, a flush's UPDATEs) goes in the same round trip.
+        PGresult* handle = held_.empty() ? execute_now(sql, parameters) : run_pipeline(sql, parameters, true);
+        return std::make_unique<postgresql_result>(handle, options_.binary_results);
+    }
+
+    /// Runs one statement on its own and returns its (checked) result.
+    PGresult* execute_now(std::string_view sql, std::span<const parameter> parameters) {
         encode(parameters, sql);
         const int count = static_cast<int>(parameters.size());
         const int result_format = options_.binary_results ? 1 : 0;
         PGresult* handle = nullptr;
         ++statistics_.statements_executed;
         if (options_.server_side_prepare) {
-            const prepared_statement& statement = prepared(sql);
-            if (statement.parameter_count != count)
-                throw programming_error("the statement takes " + std::to_string(statement.parameter_count) +
-                                            " parameters but " + std::to_string(count) + " were given",
-                                        "", std::string{sql}, error_source::postgresql);
-            const std::string& name = statement.name;
+            const std::string& name = *statement_name(sql, parameters.size());
             ++statistics_.round_trips;
             handle = PQexecPrepared(connection_, name.c_str(), count, values_.data(), lengths_.data(), formats_.data(),
                                     result_format);
@@ -437,7 +437,7 @@ public:
                                   formats_.data(), result_format);
         }
         check(handle, sql);
-        return std::make_unique<postgresql_result>(handle, options_.binary_results);
+        return handle;
     }
 
     /// Holds the statement (with copies of its values) for send_held(): what a flush writes
@@ -845,14 +845,66 @@ private:
                                  formats_.data(), result_format) == 1;
     }
 
+    /// The prepared statement of `sql` for the values encode() last took, if there is one.
+    const prepared_statement* find_prepared(std::string_view sql) const {
+        const auto found = cache_.find(sql);
+        if (found == cache_.end()) return nullptr;
+        for (const auto& statement : found->second)
+            if (statement.types == types_) return &statement;
+        return nullptr;
+    }
+    /// Whether every held statement and the last one are prepared already with as many parameters
+    /// as they are given (or statements are not prepared at all): then nothing can fail before
+    /// the pipeline is sent.
+    bool all_prepared(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
+        if (!options_.server_side_prepare) return true;
+        for (const auto& item : held_) {
+            if (item.unnamed) continue;
+            encode(item.parameters, item.sql);
+            const auto* statement = find_prepared(item.sql);
+            if (statement == nullptr || statement->parameter_count != static_cast<int>(item.parameters.size()))
+                return false;
+        }
+        if (!with_last) return true;
+        encode(last_parameters, last_sql);
+        const auto* statement = find_prepared(last_sql);
+        return statement != nullptr && statement->parameter_count == static_cast<int>(last_parameters.size());
+    }
+    /// What run_pipeline does when a statement is new: each statement alone, in order, so that a
+    /// statement's PREPARE runs inside the transaction the held BEGIN opened (and an error in it
+    /// fails that transaction, as it would without the pipeline). Once per statement and connection.
+    PGresult* run_one_by_one(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
+        auto held = std::exchange(held_, {});
+        begin_held_ = false;
+        for (auto& item : held) {
+            if (item.unnamed) {
+                execute_script(item.sql);
+                continue;
+            }
+            std::int64_t rows = 0;
+            try {
+                PGresult* handle = execute_now(item.sql, item.parameters);
+                rows = std::strtoll(PQcmdTuples(handle), nullptr, 10);
+                PQclear(handle);
+            } catch (database_error& error) {
+                item.check(0, &error);
+                throw;
+            }
+            item.check(rows, nullptr);
+        }
+        return with_last ? execute_now(last_sql, last_parameters) : nullptr;
+    }
+
     /// Sends every held statement, then (with `with_last`) `last_sql`, in libpq's pipeline mode:
     /// one round trip, however many. The held statements' answers are checked in order once the
     /// pipeline has ended; the first error is thrown then (the server skipped what came after it,
     /// so the transaction is failed and must be rolled back). Returns the last statement's result.
     PGresult* run_pipeline(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
+        if (!all_prepared(last_sql, last_parameters, with_last))
+            return run_one_by_one(last_sql, last_parameters, with_last);
         auto held = std::exchange(held_, {});
         begin_held_ = false;
-        // Statements not prepared yet are prepared first, outside the pipeline (once per connection).
+        // Every statement is prepared already (all_prepared): only the parameter counts are checked.
         std::vector<const std::string*> names(held.size(), nullptr);
         for (std::size_t i = 0; i < held.size(); ++i) {
             if (held[i].unnamed) continue;

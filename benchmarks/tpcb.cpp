@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -53,6 +54,7 @@ struct history {
     std::int64_t aid = 0;
     std::int64_t delta = 0;
     strata::timestamp mtime{};
+    std::optional<std::string> filler;  // orm_terminated: a tag per transaction, to find doubled ones
 };
 
 }  // namespace
@@ -81,7 +83,7 @@ struct strata::mapping<history> {
         strata::table("pgbench_history", strata::column<&history::hid>("hid", strata::primary_key),
                       strata::column<&history::tid>("tid"), strata::column<&history::bid>("bid"),
                       strata::column<&history::aid>("aid"), strata::column<&history::delta>("delta"),
-                      strata::column<&history::mtime>("mtime"));
+                      strata::column<&history::mtime>("mtime"), strata::column<&history::filler>("filler"));
 };
 
 namespace {
@@ -125,7 +127,7 @@ void core_transaction(strata::connection& connection, const choice& pick) {
 
 /// The same transaction the ORM way: rows locked as they are read, changed on the objects, a new
 /// history object, one commit.
-void orm_transaction(strata::session& session, const choice& pick) {
+void orm_transaction(strata::session& session, const choice& pick, std::optional<std::string> tag = {}) {
     auto held = session.query<account>().with_for_update().filter(col<&account::aid> == pick.aid).one();
     auto cashier = session.query<teller>().with_for_update().filter(col<&teller::tid> == pick.tid).one();
     auto office = session.query<branch>().with_for_update().filter(col<&branch::bid> == pick.bid).one();
@@ -137,7 +139,8 @@ void orm_transaction(strata::session& session, const choice& pick) {
                 .bid = pick.bid,
                 .aid = pick.aid,
                 .delta = pick.delta,
-                .mtime = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now())});
+                .mtime = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()),
+                .filler = std::move(tag)});
     session.commit();
 }
 
@@ -216,6 +219,8 @@ double seconds_per_variant() {
     return 10;
 }
 
+void terminated_line(const std::string& url, double seconds, double pgbench_tps);
+
 void postgresql_lines(const std::string& url) {
     const std::string pgbench = find_pgbench();
     if (pgbench.empty()) {
@@ -285,6 +290,68 @@ void postgresql_lines(const std::string& url) {
             invariant_holds(check) ? "ok" : "broken");
         check.close();
     }
+    terminated_line(url, seconds, pgbench_tps);
+}
+
+/// orm_terminated: the ORM's clients again (pool_pre_ping on), and halfway through every one of
+/// their server connections is terminated (pg_terminate_backend). A transaction that fails with a
+/// lost connection is retried with the same choice and the same tag in its history row, so that
+/// afterwards `doubled` counts transactions committed twice (the connection died after the
+/// server committed, before the answer arrived) and `lost` the ones reported committed whose
+/// history row is missing.
+void terminated_line(const std::string& url, double seconds, double pgbench_tps) {
+    auto engine = strata::create_engine(url, {.pool_size = clients, .max_overflow = 0, .pool_pre_ping = true});
+    std::atomic<std::int64_t> retries{0};
+    std::atomic<std::int64_t> committed{0};
+    std::atomic<bool> stop{false};
+    std::thread killer{[&] {
+        std::this_thread::sleep_for(std::chrono::duration<double>(seconds / 2));
+        auto admin = strata::create_engine(url, {.pooled = false}).connect();
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = "
+            "current_database() AND backend_type = 'client backend'");
+    }};
+    std::vector<std::thread> workers;
+    const auto start = std::chrono::steady_clock::now();
+    for (int index = 0; index < clients; ++index) {
+        workers.emplace_back([&, index] {
+            std::mt19937_64 random{static_cast<std::uint64_t>(index) * 104729 + 3};
+            for (std::int64_t number = 0; !stop.load(std::memory_order_relaxed); ++number) {
+                const auto pick = choose(random, scale);
+                const std::string tag = "k" + std::to_string(index) + "-" + std::to_string(number);
+                for (int attempt = 0;; ++attempt) {
+                    try {
+                        strata::session session{engine};
+                        orm_transaction(session, pick, tag);
+                        committed.fetch_add(1, std::memory_order_relaxed);
+                        break;
+                    } catch (const strata::operational_error&) {
+                        retries.fetch_add(1, std::memory_order_relaxed);
+                        if (attempt == 10) throw;
+                    }
+                }
+            }
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+    killer.join();
+    for (auto& worker : workers) worker.join();
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    auto check = engine.connect();
+    auto tagged = check.execute("SELECT count(*), count(DISTINCT filler) FROM pgbench_history WHERE filler LIKE 'k%'");
+    std::int64_t rows = 0;
+    std::int64_t distinct = 0;
+    if (tagged.next()) {
+        rows = tagged.current().get<std::int64_t>(0);
+        distinct = tagged.current().get<std::int64_t>(1);
+    }
+    fmt::print(
+        "bench=tpcb backend=postgresql variant=orm_terminated tps={:.0f} pgbench_tps={:.0f} ratio={:.3f} "
+        "retries={} doubled={} lost={} invariant={}\n",
+        static_cast<double>(committed.load()) / elapsed, pgbench_tps,
+        static_cast<double>(committed.load()) / elapsed / pgbench_tps, retries.load(), rows - distinct,
+        committed.load() - distinct, invariant_holds(check) ? "ok" : "broken");
 }
 
 /// The TPC-B transaction in raw sqlite3 calls: statements prepared once, BEGIN ... COMMIT.

@@ -1,5 +1,8 @@
 // Transactions: commit keeps, rollback discards, savepoints roll back part of a transaction.
+#include <array>
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
 
 #include "support/backends.hpp"
 
@@ -151,6 +154,37 @@ TEST_CASE("a transaction whose first statement fails keeps the statements after 
             }
             connection.rollback();
             CHECK(count(connection) == 0);  // nothing ran outside the transaction
+        }
+    });
+}
+
+TEST_CASE("a held statement's error names it and its values, also when the next statement sends it") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_accounts(connection);
+        connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 10), (2, 20)");
+        const auto placeholder = [&engine](int index) { return strata::testing::placeholder_of(engine, index); };
+        const std::string update = "UPDATE accounts SET id = " + placeholder(1) + " WHERE id = " + placeholder(2);
+        const std::string select = "SELECT count(*) FROM accounts WHERE id = " + placeholder(1);
+        const std::array<strata::parameter, 2> clash{strata::parameter::from_integer(1),
+                                                     strata::parameter::from_integer(2)};
+        // Twice: new to the connection (sent alone), then prepared (in the SELECT's pipeline).
+        for (int round = 0; round < 2; ++round) {
+            connection.begin();
+            bool checked = false;
+            try {
+                connection.execute_held(update, clash, [&checked](std::int64_t) { checked = true; });
+                (void)connection.execute(select, 7);  // PostgreSQL sends the held UPDATE with it
+                FAIL("the UPDATE should have failed");
+            } catch (const strata::unique_violation& error) {
+                CHECK(error.sql() == update);
+                REQUIRE(error.parameters().size() == 2);  // the UPDATE's values, not the SELECT's
+                CHECK(error.parameters()[0] == "1");
+                CHECK(error.parameters()[1] == "2");
+            }
+            CHECK_FALSE(checked);  // a failed statement's row count is never checked
+            connection.rollback();
+            CHECK(count(connection) == 2);
         }
     });
 }

@@ -54,8 +54,9 @@ struct connection_statistics {
 };
 
 /// What checks a held statement's answer (connection::execute_held): its affected-row count, or
-/// its error (then the count is 0), which the check may add to before it is thrown.
-using held_check = std::function<void(std::int64_t rows, database_error* failure)>;
+/// its error (then the count is 0), which the check may add to - the values sent with it, for
+/// one - before it is thrown.
+using held_check = std::function<void(std::int64_t rows, database_error* failure, std::span<const parameter> values)>;
 
 /// The rows (or the row count) a statement produced; iterate with next(), read through field_reader.
 ///
@@ -87,21 +88,19 @@ public:
     /// from the result.
     virtual std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) = 0;
 
-    /// Runs an UPDATE or DELETE (without RETURNING) whose only answer is its affected-row count,
-    /// which `check` is given (check throws to fail it). A driver may hold it and send it with the
-    /// statements held after it in one round trip (PostgreSQL's pipeline mode): send_held() sends
-    /// them, and so does every other call that talks to the server, first. When a held statement
-    /// fails, `check` is given its error (rows 0) before that error, naming the statement, is thrown
-    /// from there; the statements held after it are not run. Rolling back drops what is held.
+    /// Whether this driver holds statements for one round trip (execute_held): PostgreSQL's
+    /// pipeline mode. Without it the engine runs such statements at once.
+    [[nodiscard]] virtual bool supports_held_statements() const noexcept { return false; }
+    /// Holds an UPDATE or DELETE (without RETURNING) whose only answer is its affected-row count,
+    /// which `check` is given (check throws to fail it), to send it with the statements held after
+    /// it in one round trip: send_held() sends them, and so does every other call that talks to
+    /// the server, first. When a held statement fails, `check` is given its error (rows 0) before
+    /// that error, naming the statement, is thrown from there; the statements held after it are
+    /// not run. Rolling back drops what is held.
     virtual void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check&& check) {
-        std::int64_t rows = 0;
-        try {
-            rows = execute(sql, parameters)->affected_rows();
-        } catch (database_error& failure) {
-            check(0, &failure);
-            throw;
-        }
-        check(rows, nullptr);
+        (void)parameters;
+        (void)check;
+        throw not_supported_error("this driver does not hold statements", "", std::string{sql});
     }
     /// Sends the statements execute_held() holds, in one round trip, and checks their answers.
     virtual void send_held() {}

@@ -188,11 +188,12 @@ private:
     STRATA_COMPILED_LINKAGE result run(std::string_view sql, std::span<const parameter> parameters,
                                        strata::detail::function_ref<std::unique_ptr<driver::result>()> body);
 
-    /// Writes the statement's bound values into the error that is on its way to the caller, so
-    /// the message shows what was sent (or says they are hidden).
-    STRATA_COMPILED_LINKAGE void attach_parameters(database_error& failure,
-                                                   std::span<const parameter> parameters) const;
-    /// attach_parameters for an engine's options (`hide`: hide_parameters).
+    /// Writes the bound values of `sql` into the error that is on its way to the caller, so the
+    /// message shows what was sent - unless the error names another statement: a held one sent
+    /// ahead of this one, whose check attached its own values.
+    STRATA_COMPILED_LINKAGE void attach_statement_parameters(database_error& failure, std::string_view sql,
+                                                             std::span<const parameter> parameters) const;
+    /// Writes `parameters` into the error, or says they are hidden (`hide`: hide_parameters).
     STRATA_COMPILED_LINKAGE static void attach_parameters(database_error& failure,
                                                           std::span<const parameter> parameters, bool hide);
 

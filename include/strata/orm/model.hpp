@@ -279,39 +279,61 @@ constexpr bool check_server_defaults() {
 }
 }  // namespace detail
 
+/// Number of mapped columns of Model (at compile time).
+template <class Model>
+constexpr std::size_t column_count() {
+    std::size_t count = 0;
+    for_each_column<Model>([&count](const auto&) { ++count; });
+    return count;
+}
+
+namespace detail {
+template <class Model, std::size_t... Indexes>
+constexpr auto primary_key_positions(std::index_sequence<Indexes...>) {
+    using elements = schema::elements_of<Model>;
+    constexpr auto is_key = []<std::size_t Index>() {
+        using element = std::tuple_element_t<Index, elements>;
+        if constexpr (schema::is_column<element>)
+            return std::get<Index>(mapping<Model>::table.elements).options.primary_key;
+        else
+            return false;
+    };
+    constexpr std::size_t count = (0 + ... + (is_key.template operator()<Indexes>() ? 1 : 0));
+    std::array<std::size_t, count> positions{};
+    std::size_t next = 0;
+    ((is_key.template operator()<Indexes>() ? (positions[next++] = Indexes, 0) : 0), ...);
+    return positions;
+}
+}  // namespace detail
+
+/// Tuple-element indexes (in the mapping) of Model's primary-key columns.
+template <class Model>
+inline constexpr auto primary_key_elements =
+    detail::primary_key_positions<Model>(std::make_index_sequence<std::tuple_size_v<schema::elements_of<Model>>>{});
+
 namespace detail {
 /// Model's description as constants: the tables a model_info points into are built by the compiler
 /// (no code runs, nothing is allocated), so a model's description costs no object code of its own.
 template <class Model>
 struct model_description {
-    /// Number of columns that are part of the primary key.
-    static constexpr std::size_t key_count = [] {
-        std::size_t keys = 0;
-        for_each_column<Model>([&keys](const auto& definition) { keys += definition.options.primary_key ? 1 : 0; });
-        return keys;
-    }();
-    /// Number of columns.
-    static constexpr std::size_t count = [] {
-        std::size_t columns = 0;
-        for_each_column<Model>([&columns](const auto&) { ++columns; });
-        return columns;
-    }();
+    static constexpr std::size_t key_count = primary_key_elements<Model>.size();
+    static constexpr std::size_t count = column_count<Model>();
 
-    /// Calls f(definition) for every column with a foreign key and g(name) for every table a
-    /// table-level element (a composite foreign key) references.
-    template <class Column, class Element>
-    static constexpr void for_each_reference(Column&& on_column, Element&& on_element) {
+    /// Calls f(table name) for every table a column's or a table-level (composite) foreign key
+    /// references, in mapping order.
+    template <class Function>
+    static constexpr void for_each_reference(Function&& function) {
         for_each_column<Model>([&](const auto& definition) {
             using definition_type = std::remove_cvref_t<decltype(definition)>;
             if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(definition_type::target)>>)
-                on_column(mapping<schema::model_of<definition_type::target>>::table.name);
+                function(mapping<schema::model_of<definition_type::target>>::table.name);
         });
         std::apply(
             [&](const auto&... elements) {
                 (
                     [&]<class Item>(const Item&) {
                         if constexpr (requires { Item::referenced_table_name(); })
-                            on_element(Item::referenced_table_name());
+                            function(Item::referenced_table_name());
                     }(elements),
                     ...);
             },
@@ -320,7 +342,7 @@ struct model_description {
     /// Number of referenced tables (with repeats).
     static constexpr std::size_t reference_count = [] {
         std::size_t references = 0;
-        for_each_reference([&](std::string_view) { ++references; }, [&](std::string_view) { ++references; });
+        for_each_reference([&](std::string_view) { ++references; });
         return references;
     }();
 
@@ -346,8 +368,7 @@ struct model_description {
     static constexpr std::array<std::string_view, reference_count> references = [] {
         std::array<std::string_view, reference_count> result{};
         std::size_t next = 0;
-        for_each_reference([&](std::string_view name) { result[next++] = name; },
-                           [&](std::string_view name) { result[next++] = name; });
+        for_each_reference([&](std::string_view name) { result[next++] = name; });
         return result;
     }();
     /// One bit per column, and the columns with a server default or an on_update.
@@ -380,38 +401,6 @@ const model_info& describe() {
                   "unset, the INSERT leaves the column to the server and reads the value back)");
     return detail::model_description<Model>::info;
 }
-
-/// Number of mapped columns of Model (at compile time).
-template <class Model>
-constexpr std::size_t column_count() {
-    std::size_t count = 0;
-    for_each_column<Model>([&count](const auto&) { ++count; });
-    return count;
-}
-
-namespace detail {
-template <class Model, std::size_t... Indexes>
-constexpr auto primary_key_positions(std::index_sequence<Indexes...>) {
-    using elements = schema::elements_of<Model>;
-    constexpr auto is_key = []<std::size_t Index>() {
-        using element = std::tuple_element_t<Index, elements>;
-        if constexpr (schema::is_column<element>)
-            return std::get<Index>(mapping<Model>::table.elements).options.primary_key;
-        else
-            return false;
-    };
-    constexpr std::size_t count = (0 + ... + (is_key.template operator()<Indexes>() ? 1 : 0));
-    std::array<std::size_t, count> positions{};
-    std::size_t next = 0;
-    ((is_key.template operator()<Indexes>() ? (positions[next++] = Indexes, 0) : 0), ...);
-    return positions;
-}
-}  // namespace detail
-
-/// Tuple-element indexes (in the mapping) of Model's primary-key columns.
-template <class Model>
-inline constexpr auto primary_key_elements =
-    detail::primary_key_positions<Model>(std::make_index_sequence<std::tuple_size_v<schema::elements_of<Model>>>{});
 
 namespace detail {
 template <class Model, std::size_t... Is>

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -180,7 +181,7 @@ public:
     strata::connection& connection();
 
     /// Whether a failed flush rolled the transaction back and rollback() has not been called yet.
-    [[nodiscard]] bool needs_rollback() const noexcept { return failed_flush_.has_value(); }
+    [[nodiscard]] bool needs_rollback() const noexcept { return failed_flush_ != nullptr; }
     /// Whether the session holds a connection now.
     [[nodiscard]] bool has_connection() const noexcept { return connection_.has_value(); }
     /// The engine the session runs on.
@@ -272,7 +273,7 @@ private:
     engine engine_;
     session_options options_;
     std::optional<strata::connection> connection_;
-    std::optional<std::string> failed_flush_;  ///< the error of a flush that rolled the transaction back
+    std::exception_ptr failed_flush_;  ///< the error of a flush that rolled the transaction back
     std::vector<std::pair<const void*, std::unique_ptr<orm::model_objects>>> mappers_;
 };
 

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -440,6 +441,8 @@ public:
         return handle;
     }
 
+    [[nodiscard]] bool supports_held_statements() const noexcept override { return true; }
+
     /// Holds the statement (with copies of its values) for send_held(): what a flush writes
     /// without reading back goes to the server in one pipeline.
     void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check&& check) override {
@@ -609,13 +612,11 @@ public:
     /// Holds the BEGIN: it goes to the server with the transaction's first statement, in one round trip.
     void begin(begin_mode) override {
         if (in_transaction()) return;  // the server would only warn: "there is already a transaction in progress"
-        held_.push_back({"BEGIN", {}, [](std::int64_t, database_error*) {}, true});
-        begin_held_ = true;
+        held_.push_back({"BEGIN", {}, [](std::int64_t, database_error*, std::span<const parameter>) {}, true});
     }
     void commit() override {
-        if (begin_held_ && held_.size() == 1) {  // nothing ran in it: nothing to send
+        if (begin_is_held() && held_.size() == 1) {  // nothing ran in it: nothing to send
             held_.clear();
-            begin_held_ = false;
             return;
         }
         settle();
@@ -626,13 +627,12 @@ public:
                                     error_source::postgresql);
     }
     void rollback() override {
-        const bool unsent = begin_held_;  // the whole transaction is still held: the server never saw it
-        held_.clear();                    // never sent: nothing of them to undo
-        begin_held_ = false;
+        const bool unsent = begin_is_held();  // the whole transaction is still held: the server never saw it
+        held_.clear();                        // never sent: nothing of them to undo
         if (!unsent) execute_script("ROLLBACK");
     }
     [[nodiscard]] bool in_transaction() const override {
-        if (begin_held_) return true;
+        if (begin_is_held()) return true;
         const auto status = PQtransactionStatus(connection_);
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
     }
@@ -798,10 +798,9 @@ private:
 
     /// The server-side statement for `sql` with the current parameter types, prepared once.
     const prepared_statement& prepared(std::string_view sql) {
+        if (const auto* known = find_prepared(sql)) return *known;
         auto found = cache_.find(sql);
         if (found == cache_.end()) found = cache_.emplace(std::string{sql}, std::vector<prepared_statement>{}).first;
-        for (const auto& statement : found->second)
-            if (statement.types == types_) return statement;
         std::string name = "strata_" + std::to_string(++statement_counter_);
         const std::string text = found->first;  // check() may erase the entry
         ++statistics_.round_trips;
@@ -853,29 +852,38 @@ private:
             if (statement.types == types_) return &statement;
         return nullptr;
     }
-    /// Whether every held statement and the last one are prepared already with as many parameters
-    /// as they are given (or statements are not prepared at all): then nothing can fail before
-    /// the pipeline is sent.
-    bool all_prepared(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
-        if (!options_.server_side_prepare) return true;
-        for (const auto& item : held_) {
-            if (item.unnamed) continue;
-            encode(item.parameters, item.sql);
-            const auto* statement = find_prepared(item.sql);
-            if (statement == nullptr || statement->parameter_count != static_cast<int>(item.parameters.size()))
-                return false;
+    /// Whether the transaction's BEGIN is held (begin() puts it first): the transaction is open
+    /// for its user but not yet on the server.
+    [[nodiscard]] bool begin_is_held() const noexcept { return !held_.empty() && held_.front().unnamed; }
+
+    /// The prepared statement names of every held statement and then the last one (nullptr:
+    /// unprepared), when each is prepared already with as many parameters as it is given (or
+    /// statements are not prepared at all): then nothing can fail before the pipeline is sent.
+    /// Empty when one is new: run_pipeline then goes one statement at a time.
+    std::optional<std::vector<const std::string*>> names_if_prepared(std::string_view last_sql,
+                                                                     std::span<const parameter> last_parameters,
+                                                                     bool with_last) {
+        std::vector<const std::string*> names(held_.size() + (with_last ? 1 : 0), nullptr);
+        if (!options_.server_side_prepare) return names;
+        const auto name_of = [this](std::string_view sql, std::span<const parameter> parameters) -> const std::string* {
+            encode(parameters, sql);
+            const auto* statement = find_prepared(sql);
+            return statement != nullptr && statement->parameter_count == static_cast<int>(parameters.size())
+                       ? &statement->name
+                       : nullptr;
+        };
+        for (std::size_t i = 0; i < held_.size(); ++i) {
+            if (held_[i].unnamed) continue;
+            if ((names[i] = name_of(held_[i].sql, held_[i].parameters)) == nullptr) return std::nullopt;
         }
-        if (!with_last) return true;
-        encode(last_parameters, last_sql);
-        const auto* statement = find_prepared(last_sql);
-        return statement != nullptr && statement->parameter_count == static_cast<int>(last_parameters.size());
+        if (with_last && (names.back() = name_of(last_sql, last_parameters)) == nullptr) return std::nullopt;
+        return names;
     }
     /// What run_pipeline does when a statement is new: each statement alone, in order, so that a
     /// statement's PREPARE runs inside the transaction the held BEGIN opened (and an error in it
     /// fails that transaction, as it would without the pipeline). Once per statement and connection.
     PGresult* run_one_by_one(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
         auto held = std::exchange(held_, {});
-        begin_held_ = false;
         for (auto& item : held) {
             if (item.unnamed) {
                 execute_script(item.sql);
@@ -887,10 +895,10 @@ private:
                 rows = std::strtoll(PQcmdTuples(handle), nullptr, 10);
                 PQclear(handle);
             } catch (database_error& error) {
-                item.check(0, &error);
+                item.check(0, &error, item.parameters);
                 throw;
             }
-            item.check(rows, nullptr);
+            item.check(rows, nullptr, item.parameters);
         }
         return with_last ? execute_now(last_sql, last_parameters) : nullptr;
     }
@@ -900,28 +908,10 @@ private:
     /// pipeline has ended; the first error is thrown then (the server skipped what came after it,
     /// so the transaction is failed and must be rolled back). Returns the last statement's result.
     PGresult* run_pipeline(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
-        if (!all_prepared(last_sql, last_parameters, with_last))
-            return run_one_by_one(last_sql, last_parameters, with_last);
+        const auto names = names_if_prepared(last_sql, last_parameters, with_last);
+        if (!names) return run_one_by_one(last_sql, last_parameters, with_last);
         auto held = std::exchange(held_, {});
-        begin_held_ = false;
-        // Every statement is prepared already (all_prepared): only the parameter counts are checked.
-        std::vector<const std::string*> names(held.size(), nullptr);
-        for (std::size_t i = 0; i < held.size(); ++i) {
-            if (held[i].unnamed) continue;
-            encode(held[i].parameters, held[i].sql);
-            try {
-                names[i] = statement_name(held[i].sql, held[i].parameters.size());
-            } catch (database_error& error) {
-                held[i].check(0, &error);
-                throw;
-            }
-        }
         const std::string last_text{last_sql};
-        const std::string* last_name = nullptr;
-        if (with_last) {
-            encode(last_parameters, last_sql);
-            last_name = statement_name(last_sql, last_parameters.size());
-        }
         if (PQenterPipelineMode(connection_) != 1) {
             broken_ = true;
             check(nullptr, held.empty() ? last_sql : std::string_view{held.front().sql});
@@ -930,11 +920,11 @@ private:
         bool sent = true;
         for (std::size_t i = 0; i < held.size() && sent; ++i) {
             encode(held[i].parameters, held[i].sql);
-            sent = send_in_pipeline(names[i], held[i].sql, static_cast<int>(held[i].parameters.size()));
+            sent = send_in_pipeline((*names)[i], held[i].sql, static_cast<int>(held[i].parameters.size()));
         }
         if (sent && with_last) {
             encode(last_parameters, last_sql);
-            sent = send_in_pipeline(last_name, last_text, static_cast<int>(last_parameters.size()));
+            sent = send_in_pipeline(names->back(), last_text, static_cast<int>(last_parameters.size()));
         }
         if (!sent || PQpipelineSync(connection_) != 1) {
             broken_ = true;  // the pipeline's state is unknown: the pool discards this connection
@@ -975,12 +965,12 @@ private:
             try {
                 check(failure, held[failed].sql);
             } catch (database_error& error) {
-                held[failed].check(0, &error);
+                held[failed].check(0, &error, held[failed].parameters);
                 throw;
             }
         }
         try {
-            for (std::size_t i = 0; i < held.size(); ++i) held[i].check(rows[i], nullptr);
+            for (std::size_t i = 0; i < held.size(); ++i) held[i].check(rows[i], nullptr, held[i].parameters);
         } catch (...) {
             PQclear(last);
             throw;
@@ -1099,7 +1089,6 @@ private:
         bool unnamed = false;  ///< sent unprepared (transaction control)
     };
     std::vector<held_statement> held_;
-    bool begin_held_ = false;  ///< a BEGIN is held: the transaction is open for its user, not yet on the server
     struct copy_plan {
         std::string sql;
         std::vector<std::string> columns;

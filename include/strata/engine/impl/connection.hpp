@@ -45,7 +45,7 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
         try {
             return result{body()};
         } catch (database_error& failure) {
-            attach_parameters(failure, parameters);
+            attach_statement_parameters(failure, sql, parameters);
             throw;
         }
     }
@@ -56,7 +56,7 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
     try {
         outcome = body();
     } catch (database_error& failure) {
-        attach_parameters(failure, parameters);
+        attach_statement_parameters(failure, sql, parameters);
         const execute_event failed{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start,
                                    &failure};
         events.dispatch(event_kind::execute_failed, failed);
@@ -69,15 +69,16 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
 
 STRATA_COMPILED_LINKAGE void connection::execute_held(std::string_view sql, std::span<const parameter> parameters,
                                                       std::function<void(std::int64_t rows)> check) {
+    if (!native().supports_held_statements()) {  // run now, as any statement
+        check(execute_parameters(sql, parameters).affected_rows());
+        return;
+    }
+    // A held statement's error comes out of a later call: its values go with it from the check.
     const bool hide = state_->options.hide_parameters;
-    // The values go with the check, so that an error found when the statement is sent shows them.
-    std::vector<parameter> kept;
-    kept.reserve(parameters.size());
-    for (const auto& value : parameters) kept.push_back(value.to_owned());
-    driver::held_check checked = [kept = std::move(kept), hide, check = std::move(check)](std::int64_t rows,
-                                                                                          database_error* failure) {
+    driver::held_check checked = [hide, check = std::move(check)](std::int64_t rows, database_error* failure,
+                                                                  std::span<const parameter> values) {
         if (failure != nullptr)
-            attach_parameters(*failure, kept, hide);
+            attach_parameters(*failure, values, hide);
         else
             check(rows);
     };
@@ -87,8 +88,9 @@ STRATA_COMPILED_LINKAGE void connection::execute_held(std::string_view sql, std:
     });
 }
 
-STRATA_COMPILED_LINKAGE void connection::attach_parameters(database_error& failure,
-                                                           std::span<const parameter> parameters) const {
+STRATA_COMPILED_LINKAGE void connection::attach_statement_parameters(database_error& failure, std::string_view sql,
+                                                                     std::span<const parameter> parameters) const {
+    if (!failure.sql().empty() && failure.sql() != sql) return;
     attach_parameters(failure, parameters, state_->options.hide_parameters);
 }
 

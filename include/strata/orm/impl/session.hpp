@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,13 +51,9 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only) {
         // rollback() rather than let a later commit() believe the earlier writes were kept.
         try {
             write();
-        } catch (const std::exception& failure) {
-            failed_flush_ = failure.what();
-            release_connection();  // the pool rolls back what the transaction wrote
-            throw;
         } catch (...) {
-            failed_flush_ = "an exception that is not a std::exception";
-            release_connection();
+            failed_flush_ = std::current_exception();
+            release_connection();  // the pool rolls back what the transaction wrote
             throw;
         }
     }
@@ -74,7 +71,7 @@ STRATA_COMPILED_LINKAGE void session::commit() {
 }
 
 STRATA_COMPILED_LINKAGE void session::rollback() {
-    failed_flush_.reset();
+    failed_flush_ = nullptr;
     if (connection_) {
         try {
             connection_->rollback();
@@ -88,7 +85,7 @@ STRATA_COMPILED_LINKAGE void session::rollback() {
 }
 
 STRATA_COMPILED_LINKAGE void session::close() noexcept {
-    failed_flush_.reset();
+    failed_flush_ = nullptr;
     release_connection();
     detach_all();
 }
@@ -183,11 +180,17 @@ STRATA_COMPILED_LINKAGE std::vector<orm::model_objects*> session::dependency_ord
 }
 
 STRATA_COMPILED_LINKAGE void session::check_no_failed_flush() const {
-    if (failed_flush_)
-        throw pending_rollback_error("this session's transaction was rolled back after a failed flush (" +
-                                     *failed_flush_ +
-                                     "); call rollback() before using the session again, or set "
-                                     "session_options::flush_savepoint to undo only a failed flush");
+    if (!failed_flush_) return;
+    std::string cause = "an exception that is not a std::exception";
+    try {
+        std::rethrow_exception(failed_flush_);
+    } catch (const std::exception& failure) {
+        cause = failure.what();
+    } catch (...) {
+    }
+    throw pending_rollback_error("this session's transaction was rolled back after a failed flush (" + cause +
+                                 "); call rollback() before using the session again, or set "
+                                 "session_options::flush_savepoint to undo only a failed flush");
 }
 
 STRATA_COMPILED_LINKAGE void session::release_connection() noexcept {

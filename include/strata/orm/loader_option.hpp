@@ -1,9 +1,10 @@
 // strata/orm/loader_option.hpp - the interface every loader strategy implements for query<T>
-// (relationship_option<T>, and option_run<T> for one run of a query); the strategies themselves
+// (relationship_option, and option_run for one run of a query); the strategies themselves
 // are in orm/strategies.hpp.
 #pragma once
 
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "strata/core/type_traits.hpp"
@@ -23,24 +24,25 @@ class loader;
 
 namespace orm {
 
-/// One query run of a loader option: sees each parent row, then all parents.
-template <class T>
+/// One query run of a loader option: sees each parent row, then all parents. Not a template:
+/// the query's row loop (query_base::load_objects) is compiled once for every model, and each
+/// strategy casts its parents back to their model.
 class option_run {
 public:
     virtual ~option_run() = default;
-    /// Called for every row, after its parent object was loaded.
-    virtual void on_row(session&, const ref<T>&, const field_reader&) {}
+    /// Called for every row, after its parent object (an object_state of the query's model) was loaded.
+    virtual void on_row(session&, const tracked_pointer&, const field_reader&) {}
     /// Called once with every parent loaded by the query (selectin loads run here).
-    virtual void finish(session&, const std::vector<ref<T>>&) {}
+    virtual void finish(session&, std::span<const tracked_pointer>) {}
 };
 
-/// A loader option for a relationship of T (one class per strategy).
-template <class T>
+/// A loader option for a relationship of one model (one class per strategy); loader<Parent, Target>
+/// keeps the model in its type, so an option only ever reaches queries of its own model.
 class relationship_option {
 public:
     virtual ~relationship_option() = default;
     /// Adjusts the query (joins, extra columns) and returns the run's state.
-    virtual std::unique_ptr<option_run<T>> start(sql::select_core& core) const = 0;
+    virtual std::unique_ptr<option_run> start(sql::select_core& core) const = 0;
     /// Whether the query's rows repeat parents (a joined collection): the result lists each once.
     [[nodiscard]] virtual bool repeats_parents() const noexcept { return false; }
     /// Whether a LIMIT/OFFSET must count parents, not joined rows: the query then selects the
@@ -48,9 +50,8 @@ public:
     [[nodiscard]] virtual bool limits_parents() const noexcept { return false; }
 };
 
-/// Options of T, shared between copies of a query.
-template <class T>
-using option_list = std::vector<std::shared_ptr<const relationship_option<T>>>;
+/// A query's loader options, shared between copies of the query.
+using option_list = std::vector<std::shared_ptr<const relationship_option>>;
 
 template <class Element>
 void lazy_load(session& owner, void* parent_state, void* member, bool autoflush);

@@ -92,12 +92,20 @@ public:
     __attribute__((always_inline)) ref<T> load(const field_reader& row, const std::vector<int>& positions,
                                                std::uint64_t mask, bool overwrite, bool* created_here = nullptr,
                                                state_ptr* spare = nullptr) {
+        return ref<T>{load_state(row, positions, mask, overwrite, created_here, spare)};
+    }
+
+    /// load() without the handle: the state itself, which load_row() hands on without touching
+    /// its reference count.
+    __attribute__((always_inline)) state_ptr load_state(const field_reader& row, const std::vector<int>& positions,
+                                                        std::uint64_t mask, bool overwrite,
+                                                        bool* created_here = nullptr, state_ptr* spare = nullptr) {
         if (created_here) *created_here = false;
         auto key = read_key(row, positions, std::make_index_sequence<primary_key_elements<T>.size()>{});
         auto [slot, inserted] = map_.try_emplace(key);
         if (!inserted) {
             state_ptr existing = std::static_pointer_cast<state>(*slot);
-            if (existing->status == object_status::deleted) return ref<T>{existing};
+            if (existing->status == object_status::deleted) return existing;
             std::uint64_t fill = 0;
             if (existing->expired || overwrite) {
                 fill = mask;
@@ -110,7 +118,7 @@ public:
                 existing->snapshot[i] =
                     info_.columns[i].read(&existing->object, row, static_cast<std::size_t>(positions[i]));
             }
-            return ref<T>{std::move(existing)};
+            return existing;
         }
         state_ptr created;
         try {
@@ -127,12 +135,12 @@ public:
         bind_relationships(*created, owner_, relationships_);
         *slot = created;
         if (created_here) *created_here = true;
-        return ref<T>{std::move(created)};
+        return created;
     }
 
     [[nodiscard]] tracked_pointer load_row(const field_reader& row, const std::vector<int>& positions,
                                            std::uint64_t mask, bool overwrite) override {
-        return load(row, positions, mask, overwrite).state();
+        return load_state(row, positions, mask, overwrite);
     }
 
     /// Calls `visit(tracked_pointer)` for every object held, pending ones included.

@@ -110,7 +110,7 @@ public:
         return copy;
     }
     /// Adds already built relationship options (chained loaders use this).
-    [[nodiscard]] query with_options(const orm::option_list<T>& options) const {
+    [[nodiscard]] query with_options(const orm::option_list& options) const {
         query copy = *this;
         copy.loaders_.insert(copy.loaders_.end(), options.begin(), options.end());
         return copy;
@@ -159,15 +159,10 @@ public:
     }
 
     /// Every matching object, in query order.
-    [[nodiscard]] std::vector<ref<T>> all() const {
-        std::vector<ref<T>> objects;
-        run_loading({}, &objects);  // straight into the vector: no call per row
-        return objects;
-    }
+    [[nodiscard]] std::vector<ref<T>> all() const { return collect(); }
     /// The first object (LIMIT 1), or an empty ref.
     [[nodiscard]] ref<T> first() const {
-        std::vector<ref<T>> found;
-        limit(1).run_loading({}, &found);
+        auto found = limit(1).collect();
         return found.empty() ? ref<T>{} : std::move(found.front());
     }
     /// Exactly one object; throws no_result_found or multiple_results_found.
@@ -178,8 +173,7 @@ public:
     }
     /// One object or an empty ref; throws multiple_results_found for more than one.
     [[nodiscard]] ref<T> one_or_none() const {
-        std::vector<ref<T>> found;  // all()'s path: no per-caller sink to compile for each model
-        run_loading({}, &found);
+        auto found = collect();  // all()'s path: no per-caller sink to compile for each model
         if (found.size() > 1) orm::throw_multiple_results(orm::describe<T>().table, found.size());
         return found.empty() ? ref<T>{} : std::move(found.front());
     }
@@ -256,7 +250,8 @@ public:
     /// options see every row, then (selectinload) all parents before run() returns.
     template <class Sink>
     void run(Sink&& sink) const {
-        run_loading([&sink](ref<T>&& object) { sink(std::move(object)); }, nullptr);
+        auto each = [&sink](orm::tracked_pointer&& object) { sink(typed(std::move(object))); };
+        load_objects(session_->mapper_for<T>(), each, nullptr);
     }
 
 private:
@@ -268,54 +263,19 @@ private:
     }
     void apply(const load_only_option<T>& option) { load_only_columns(option.mask); }
 
-    /// Lets each loader option adjust the statement. A LIMIT/OFFSET with a joined collection
-    /// must count parents: the parents' select moves into a subquery named like their table (so
-    /// every reference to the table's columns now means the subquery's) and the joins go around it.
-    void start_options(sql::select_core& core, std::vector<std::unique_ptr<orm::option_run<T>>>& runs) const {
-        const bool limited = core.limit || core.offset;
-        if (limited &&
-            std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->limits_parents(); }))
-            limit_parents_in_subquery(core);
-        for (const auto& option : loaders_) runs.push_back(option->start(core));
+    /// The handle to an object of T that the row loop loaded.
+    static ref<T> typed(orm::tracked_pointer&& object) noexcept {
+        return ref<T>{std::static_pointer_cast<orm::object_state<T>>(std::move(object))};
     }
-
-    /// run() for any sink: one function per model, whatever its callers' lambdas. With `into`
-    /// the objects are appended to it instead (all(): no call per row).
-    void run_loading(std::optional<strata::detail::function_ref<void(ref<T>&&)>> sink,
-                     std::vector<ref<T>>* into) const {
-        auto core = final_core();
-        std::vector<std::unique_ptr<orm::option_run<T>>> runs;
-        start_options(core, runs);
-        sql::compiled_statement compiled;  // outlives the rows: SQLite binds its values in place
-        auto rows = execute(core, compiled);
-        auto& map = session_->mapper_for<T>();
-        // A buffered result knows its size: grow the identity map and the caller's vector once.
-        if (const auto expected = rows.driver_result().known_row_count(); expected > 0) {
-            map.reserve_objects(expected);
-            if (into != nullptr) into->reserve(into->size() + expected);
-        }
-        std::vector<ref<T>> parents;
-        // Rows repeat an object under a joined collection, and under DISTINCT ordered by another
-        // table's columns (selected too, so one object may come with several of their values).
-        const bool fold =
-            ordered_by_other_columns_ ||
-            std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); });
-        std::unordered_set<const void*> seen;  // one instantiation for every model
-        while (rows.next()) {
-            auto object = map.load(rows.driver_result(), positions_, mask_, overwrite_);
-            for (auto& item : runs) item->on_row(*session_, object, rows.driver_result());
-            if (fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
-            if (!runs.empty()) parents.push_back(object);
-            if (into != nullptr)
-                into->push_back(std::move(object));
-            else
-                (*sink)(std::move(object));
-        }
-        rows = strata::result{nullptr};
-        for (auto& item : runs) item->finish(*session_, parents);
+    /// Every object the query loads, in row order (all(), first(), one_or_none()).
+    std::vector<ref<T>> collect() const {
+        std::vector<ref<T>> objects;
+        auto append = [&objects](orm::tracked_pointer&& object) { objects.push_back(typed(std::move(object))); };
+        auto grow = [&objects](std::size_t count) { objects.reserve(objects.size() + count); };
+        strata::detail::function_ref<void(std::size_t)> expect{grow};
+        load_objects(session_->mapper_for<T>(), append, &expect);
+        return objects;
     }
-
-    orm::option_list<T> loaders_;
 };
 
 /// The objects of a query, read in batches as the loop advances (query<T>::yield_per).
@@ -401,7 +361,10 @@ private:
                 auto object = map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_,
                                          &created, spares_.empty() ? nullptr : &spares_.back());
                 if (!spares_.empty() && !spares_.back()) spares_.pop_back();
-                for (auto& item : runs_) item->on_row(*query_.session_, object, rows_->driver_result());
+                if (!runs_.empty()) {
+                    const orm::tracked_pointer tracked = object.state();
+                    for (auto& item : runs_) item->on_row(*query_.session_, tracked, rows_->driver_result());
+                }
                 if (created) created_.push_back(batch_.size());
                 batch_.push_back(std::move(object));
             }
@@ -410,7 +373,11 @@ private:
                 done_ = true;
                 rows_.reset();  // close the cursor before the per-batch loads below
             }
-            for (auto& item : runs_) item->finish(*query_.session_, batch_);
+            if (runs_.empty()) return;
+            std::vector<orm::tracked_pointer> parents;
+            parents.reserve(batch_.size());
+            for (const auto& object : batch_) parents.push_back(object.state());
+            for (auto& item : runs_) item->finish(*query_.session_, parents);
         }
         void release_batch() noexcept {
             if (map_ == nullptr) return;
@@ -443,7 +410,7 @@ private:
         bool done_ = false;
         std::size_t index_ = 0;
         sql::select_core core_;
-        std::vector<std::unique_ptr<orm::option_run<T>>> runs_;
+        std::vector<std::unique_ptr<orm::option_run>> runs_;
         std::optional<strata::result> rows_;
         orm::mapper<T>* map_ = nullptr;
         std::vector<ref<T>> batch_;

@@ -17,6 +17,7 @@
 #include "strata/detail/function_ref.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/engine/result.hpp"
+#include "strata/orm/loader_option.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object_state.hpp"
 #include "strata/sql/compiler.hpp"
@@ -29,6 +30,8 @@ class session;
 }
 
 namespace strata::orm {
+
+class model_objects;
 
 /// Throws no_result_found: query<table>.one() found no row.
 [[noreturn]] STRATA_COMPILED_LINKAGE void throw_no_result(std::string_view table);
@@ -75,6 +78,15 @@ protected:
     /// Autoflushes (unless turned off), then runs `statement` on the session's connection;
     /// `compiled` keeps its text and parameters, which a SQLite result still reads as it steps.
     [[nodiscard]] strata::result execute(const sql::select_core& statement, sql::compiled_statement& compiled) const;
+    /// Lets each loader option adjust `core` and start its run (a LIMIT/OFFSET with a joined
+    /// collection first moves the parents' select into a subquery, so that it counts parents).
+    void start_options(sql::select_core& core, std::vector<std::unique_ptr<option_run>>& runs) const;
+    /// Runs the query, loading each row into `objects` (the model's identity map) and handing
+    /// each object to `each` in row order; `expect` (optional) first learns how many rows a
+    /// buffered result holds. The options see every row, then every parent. Compiled once for
+    /// every model: query<T> only turns the tracked objects into ref<T>.
+    void load_objects(model_objects& objects, strata::detail::function_ref<void(tracked_pointer&&)> each,
+                      strata::detail::function_ref<void(std::size_t)>* expect) const;
 
     session* session_;
     const model_info* info_;
@@ -84,9 +96,8 @@ protected:
     bool autoflush_ = true;
     mutable std::vector<int> positions_;
     mutable bool ordered_by_other_columns_ = false;  ///< final_core() added ORDER BY columns to a DISTINCT
+    option_list loaders_;                            ///< loader options, in the order given
 };
-
-class model_objects;
 
 /// A query over a model known only by its description: the ORM's own loads along relationship
 /// descriptions (a lazy load), compiled once rather than once per relationship.

@@ -1,4 +1,4 @@
-// strata/orm/strategies.hpp - the loader strategies, one family behind relationship_option<T>
+// strata/orm/strategies.hpp - the loader strategies, one family behind relationship_option
 // (SQLAlchemy's orm/strategies.py): lazy (the default; a one-to-many's runs from a run-time
 // description, orm/relationship_load.hpp), selectinload, joinedload, contains_eager, raiseload
 // and lazyload, with the in-memory bookkeeping each relationship shares (link, bind).
@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
@@ -351,18 +352,18 @@ inline sql::table_ref next_alias(const sql::select_core& core, sql::table_ref ta
 
 /// Fills relationship members of parents from joined rows (joinedload and contains_eager).
 template <class Element>
-class joined_run final : public option_run<typename relationship_traits<Element>::parent> {
+class joined_run final : public option_run {
 public:
     using traits = relationship_traits<Element>;
     using parent = typename traits::parent;
     using target = typename traits::target;
     explicit joined_run(std::vector<int> positions) : positions_(std::move(positions)) {}
-    void on_row(session& owner, const ref<parent>& object, const field_reader& row) override {
+    void on_row(session& owner, const tracked_pointer& object, const field_reader& row) override {
         auto loaded = load_joined<target>(owner, row, positions_);
-        auto& member = object_of(object).*(traits::member);
+        auto& member = state_of<parent>(*object).object.*(traits::member);
         if constexpr (traits::collection) {
             // A parent's rows usually come together: only a change of parent asks the set.
-            const void* current = object.state().get();
+            const void* current = object.get();
             if (current != last_parent_) {
                 last_parent_ = current;
                 if (seen_.insert(current).second) member.start_loading();  // first row of this parent
@@ -382,12 +383,12 @@ private:
 /// joinedload: LEFT OUTER JOIN the target and read it from the same rows; INNER JOIN when asked
 /// for a many-to-one whose foreign key is not nullable (where it cannot drop a parent).
 template <class Element>
-class joined_option final : public relationship_option<typename relationship_traits<Element>::parent> {
+class joined_option final : public relationship_option {
 public:
     using traits = relationship_traits<Element>;
     /// `inner`: innerjoin was asked for.
     explicit joined_option(bool inner = false) : inner_(inner) {}
-    std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
+    std::unique_ptr<option_run> start(sql::select_core& core) const override {
         auto kind = sql::join_kind::left_outer;
         if constexpr (traits::kind == relationship_kind::many_to_one) {
             if (inner_ && !key_operations<typename traits::foreign_keys>::nullable) kind = sql::join_kind::inner;
@@ -413,10 +414,10 @@ private:
 
 /// contains_eager: the user's own join already brings the target's rows: read them from it.
 template <class Element>
-class contains_eager_option final : public relationship_option<typename relationship_traits<Element>::parent> {
+class contains_eager_option final : public relationship_option {
 public:
     using traits = relationship_traits<Element>;
-    std::unique_ptr<option_run<typename traits::parent>> start(sql::select_core& core) const override {
+    std::unique_ptr<option_run> start(sql::select_core& core) const override {
         const auto table = table_of<typename traits::target>();
         const bool joined = std::any_of(core.joins.begin(), core.joins.end(),
                                         [&](const sql::join_clause& join) { return join.table == table; });
@@ -429,15 +430,14 @@ public:
 };
 
 /// Options chained under a strategy that runs its own query for the targets.
-template <class Target>
 struct nested_options {
     virtual ~nested_options() = default;
-    option_list<Target> nested;  ///< options for the loaded targets (chains)
+    option_list nested;  ///< options for the loaded targets (chains)
 };
 
 /// Reads, for a many-to-many selectin query, the association's parent key next to each target.
 template <class Element>
-class association_reader final : public relationship_option<typename relationship_traits<Element>::target> {
+class association_reader final : public relationship_option {
 public:
     using traits = relationship_traits<Element>;
     using target = typename traits::target;
@@ -445,18 +445,19 @@ public:
     using pairs = std::vector<std::pair<typename local_key::value_type, ref<target>>>;
     explicit association_reader(pairs* found) : found_(found) {}
 
-    class run final : public option_run<target> {
+    class run final : public option_run {
     public:
         run(pairs* found, std::size_t position) : found_(found), position_(position) {}
-        void on_row(session&, const ref<target>& object, const field_reader& row) override {
-            found_->emplace_back(local_key::read(row, position_), object);
+        void on_row(session&, const tracked_pointer& object, const field_reader& row) override {
+            found_->emplace_back(local_key::read(row, position_),
+                                 ref<target>{std::static_pointer_cast<object_state<target>>(object)});
         }
 
     private:
         pairs* found_;
         std::size_t position_;
     };
-    std::unique_ptr<option_run<target>> start(sql::select_core& core) const override {
+    std::unique_ptr<option_run> start(sql::select_core& core) const override {
         const auto first = core.columns.size();
         for (auto& column : local_key::column_nodes()) core.columns.push_back(std::move(column));
         return std::make_unique<run>(found_, first);
@@ -469,17 +470,18 @@ private:
 /// The parents whose collection Member is not loaded yet, grouped by their key (ParentKeys: the
 /// columns their targets point at); their collections are marked loaded, to be filled by the caller.
 template <auto Member, class ParentKeys, class Parent>
-auto group_unloaded(const std::vector<ref<Parent>>& parents) {
+auto group_unloaded(std::span<const tracked_pointer> parents) {
     using parent_key = key_operations<ParentKeys>;
     using key_value = typename parent_key::value_type;
-    std::pair<std::vector<key_value>, std::unordered_map<key_value, std::vector<const ref<Parent>*>, key_hash>> grouped;
+    std::pair<std::vector<key_value>, std::unordered_map<key_value, std::vector<Parent*>, key_hash>> grouped;
     auto& [keys, by_key] = grouped;
-    for (const auto& object : parents) {
-        auto& member = object_of(object).*Member;
+    for (const auto& tracked : parents) {
+        auto& object = state_of<Parent>(*tracked).object;
+        auto& member = object.*Member;
         if (member.is_loaded()) continue;
         member.start_loading();
-        if (parent_key::is_null(object_of(object))) continue;  // no key, no targets
-        auto key = parent_key::values(object_of(object));
+        if (parent_key::is_null(object)) continue;  // no key, no targets
+        auto key = parent_key::values(object);
         auto& owners = by_key[key];
         if (owners.empty()) keys.push_back(std::move(key));
         owners.push_back(&object);
@@ -508,27 +510,26 @@ std::vector<To> convert_keys(std::vector<From> keys) {
 /// The IN queries do not autoflush: the parents' query flushed just before, and no user code ran
 /// since (flushing again would only rescan every object in the session, per batch).
 template <class Element>
-class selectin_option final : public relationship_option<typename relationship_traits<Element>::parent>,
-                              public nested_options<typename relationship_traits<Element>::target> {
+class selectin_option final : public relationship_option, public nested_options {
 public:
     using traits = relationship_traits<Element>;
     using parent = typename traits::parent;
     using target = typename traits::target;
 
-    class run final : public option_run<parent> {
+    class run final : public option_run {
     public:
-        explicit run(const option_list<target>& nested) : nested_(nested) {}
-        void finish(session& owner, const std::vector<ref<parent>>& parents) override {
+        explicit run(const option_list& nested) : nested_(nested) {}
+        void finish(session& owner, std::span<const tracked_pointer> parents) override {
             const auto target_dialect = owner.connection().sql_dialect();
             if constexpr (traits::kind == relationship_kind::many_to_many) {
                 using local_key = key_operations<typename traits::local_keys>;
                 using target_key = key_operations<typename traits::target_keys>;
                 // named members, not a structured binding: clang 14 cannot capture one in a lambda
-                auto grouped = group_unloaded<traits::member, typename traits::parent_keys>(parents);
+                auto grouped = group_unloaded<traits::member, typename traits::parent_keys, parent>(parents);
                 auto& keys = grouped.first;
                 auto& by_key = grouped.second;
                 typename association_reader<Element>::pairs found;
-                option_list<target> options = nested_;
+                option_list options = nested_;
                 options.push_back(std::make_shared<association_reader<Element>>(&found));
                 auto order = local_key::order_items();
                 for (auto& item : target_key::order_items()) order.push_back(std::move(item));
@@ -546,13 +547,13 @@ public:
                     for (const auto& [owner_key, item] : found) {
                         const auto owners = by_key.find(owner_key);
                         if (owners == by_key.end()) continue;
-                        for (const auto* object : owners->second) (object_of(*object).*(traits::member)).append(item);
+                        for (auto* object : owners->second) (object->*(traits::member)).append(item);
                     }
                 }
             } else if constexpr (traits::collection) {
                 using child_key = key_operations<typename traits::foreign_keys>;
                 // named members, not a structured binding: clang 14 cannot capture one in a lambda
-                auto grouped = group_unloaded<traits::member, typename traits::parent_keys>(parents);
+                auto grouped = group_unloaded<traits::member, typename traits::parent_keys, parent>(parents);
                 auto& keys = grouped.first;
                 auto& by_key = grouped.second;
                 auto order = child_key::order_items();
@@ -561,7 +562,7 @@ public:
                     const auto batch = convert_keys<typename child_key::value_type>(batch_at(keys, start));
                     // Children come ordered by their key: look each parent group up once, not per
                     // child; and as each row loads, while the child is still in cache.
-                    const std::vector<const ref<parent>*>* owners = nullptr;
+                    const std::vector<parent*>* owners = nullptr;
                     using group_key = typename std::remove_reference_t<decltype(by_key)>::key_type;
                     const group_key* owners_key = nullptr;
                     owner.query<target>()
@@ -577,7 +578,7 @@ public:
                                 owners_key = &found->first;
                                 owners = &found->second;
                             }
-                            for (const auto* object : *owners) (object_of(*object).*(traits::member)).append(child);
+                            for (auto* object : *owners) (object->*(traits::member)).append(child);
                         });
                 }
             } else {
@@ -586,10 +587,10 @@ public:
                 using key_value = typename target_key::value_type;
                 std::vector<key_value> keys;
                 std::unordered_set<key_value, key_hash> wanted;
-                for (const auto& object : parents) {
-                    if ((object_of(object).*(traits::member)).is_loaded() || foreign_key::is_null(object_of(object)))
-                        continue;
-                    key_value key{foreign_key::values(object_of(object))};
+                for (const auto& tracked : parents) {
+                    const auto& object = state_of<parent>(*tracked).object;
+                    if ((object.*(traits::member)).is_loaded() || foreign_key::is_null(object)) continue;
+                    key_value key{foreign_key::values(object)};
                     if (wanted.insert(key).second) keys.push_back(std::move(key));
                 }
                 std::unordered_map<key_value, ref<target>, key_hash> found;
@@ -603,46 +604,45 @@ public:
                             found.emplace(target_key::values(object_of(item)), std::move(item));
                         });
                 }
-                for (const auto& object : parents) {
-                    auto& member = object_of(object).*(traits::member);
+                for (const auto& tracked : parents) {
+                    auto& object = state_of<parent>(*tracked).object;
+                    auto& member = object.*(traits::member);
                     if (member.is_loaded()) continue;
-                    if (foreign_key::is_null(object_of(object))) {
+                    if (foreign_key::is_null(object)) {
                         member.assign({});
                         continue;
                     }
-                    const auto hit = found.find(key_value{foreign_key::values(object_of(object))});
+                    const auto hit = found.find(key_value{foreign_key::values(object)});
                     member.assign(hit == found.end() ? ref<target>{} : hit->second);
                 }
             }
         }
 
     private:
-        const option_list<target>& nested_;
+        const option_list& nested_;
     };
 
-    std::unique_ptr<option_run<parent>> start(sql::select_core&) const override {
-        return std::make_unique<run>(this->nested);
-    }
+    std::unique_ptr<option_run> start(sql::select_core&) const override { return std::make_unique<run>(this->nested); }
 };
 
 /// raiseload: reading the relationship unloaded throws lazy_load_forbidden.
 template <class Element>
-class raise_option final : public relationship_option<typename relationship_traits<Element>::parent> {
+class raise_option final : public relationship_option {
 public:
     using traits = relationship_traits<Element>;
     using parent = typename traits::parent;
-    class run final : public option_run<parent> {
+    class run final : public option_run {
     public:
         explicit run(relationship_mode mode) : mode_(mode) {}
-        void on_row(session&, const ref<parent>& object, const field_reader&) override {
-            (object_of(object).*(traits::member)).set_mode(mode_);
+        void on_row(session&, const tracked_pointer& object, const field_reader&) override {
+            (state_of<parent>(*object).object.*(traits::member)).set_mode(mode_);
         }
 
     private:
         relationship_mode mode_;
     };
     explicit raise_option(relationship_mode mode) : mode_(mode) {}
-    std::unique_ptr<option_run<parent>> start(sql::select_core&) const override { return std::make_unique<run>(mode_); }
+    std::unique_ptr<option_run> start(sql::select_core&) const override { return std::make_unique<run>(mode_); }
 
 private:
     relationship_mode mode_;
@@ -650,8 +650,8 @@ private:
 
 /// Finds the mapping element of relationship `member` and builds Option<Element> for it.
 template <template <class> class Option, class Parent, class Member, class... Arguments>
-std::shared_ptr<relationship_option<Parent>> make_option(Member Parent::*member, Arguments... arguments) {
-    std::shared_ptr<relationship_option<Parent>> built;
+std::shared_ptr<relationship_option> make_option(Member Parent::*member, Arguments... arguments) {
+    std::shared_ptr<relationship_option> built;
     std::apply(
         [&](const auto&... elements) {
             (
@@ -693,10 +693,10 @@ template <class Parent, class Target>
 class loader {
 public:
     /// Wraps a built option; `nested` receives chained options (selectinload only).
-    loader(std::shared_ptr<orm::relationship_option<Parent>> option, orm::option_list<Target>* nested)
+    loader(std::shared_ptr<orm::relationship_option> option, orm::option_list* nested)
         : option_(std::move(option)), nested_(nested) {}
     /// The option for query<Parent>::options().
-    [[nodiscard]] const std::shared_ptr<orm::relationship_option<Parent>>& option() const noexcept { return option_; }
+    [[nodiscard]] const std::shared_ptr<orm::relationship_option>& option() const noexcept { return option_; }
 
     /// Loads a relationship of the targets with selectinload too.
     template <class Member, class Next = typename Member::target_type>
@@ -718,20 +718,19 @@ public:
     }
 
 private:
-    void add(std::shared_ptr<orm::relationship_option<Target>> option) const {
+    void add(std::shared_ptr<orm::relationship_option> option) const {
         if (nested_ == nullptr) throw not_supported_error("options can be chained after selectinload only", "", "");
         nested_->push_back(std::move(option));
     }
-    std::shared_ptr<orm::relationship_option<Parent>> option_;
-    orm::option_list<Target>* nested_;
+    std::shared_ptr<orm::relationship_option> option_;
+    orm::option_list* nested_;
 };
 
 /// selectinload(&Author::books): a second statement WHERE fk IN (...) per 500 parents.
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> selectinload(Member Parent::*member) {
-    using target = typename Member::target_type;
     auto option = orm::make_option<orm::selectin_option>(member);
-    auto* holder = dynamic_cast<orm::nested_options<target>*>(option.get());
+    auto* holder = dynamic_cast<orm::nested_options*>(option.get());
     return {option, holder ? &holder->nested : nullptr};
 }
 

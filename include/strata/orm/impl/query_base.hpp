@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "strata/detail/linkage.hpp"
@@ -151,6 +152,46 @@ STRATA_COMPILED_LINKAGE strata::result query_base::execute(const sql::select_cor
     auto& connection = session_->connection();
     compiled = sql::compile(statement, connection.sql_dialect());
     return connection.execute_parameters(compiled.sql, compiled.parameters);
+}
+
+STRATA_COMPILED_LINKAGE void query_base::start_options(sql::select_core& core,
+                                                       std::vector<std::unique_ptr<option_run>>& runs) const {
+    const bool limited = core.limit || core.offset;
+    if (limited &&
+        std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->limits_parents(); }))
+        limit_parents_in_subquery(core);
+    for (const auto& option : loaders_) runs.push_back(option->start(core));
+}
+
+STRATA_COMPILED_LINKAGE void query_base::load_objects(model_objects& objects,
+                                                      strata::detail::function_ref<void(tracked_pointer&&)> each,
+                                                      strata::detail::function_ref<void(std::size_t)>* expect) const {
+    auto core = final_core();
+    std::vector<std::unique_ptr<option_run>> runs;
+    start_options(core, runs);
+    sql::compiled_statement compiled;  // outlives the rows: SQLite binds its values in place
+    auto rows = execute(core, compiled);
+    // A buffered result knows its size: grow the identity map and the caller's vector once.
+    if (const auto expected = rows.driver_result().known_row_count(); expected > 0) {
+        objects.reserve_objects(expected);
+        if (expect != nullptr) (*expect)(expected);
+    }
+    std::vector<tracked_pointer> parents;
+    // Rows repeat an object under a joined collection, and under DISTINCT ordered by another
+    // table's columns (selected too, so one object may come with several of their values).
+    const bool fold =
+        ordered_by_other_columns_ ||
+        std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); });
+    std::unordered_set<const void*> seen;
+    while (rows.next()) {
+        auto object = objects.load_row(rows.driver_result(), positions_, mask_, overwrite_);
+        for (auto& item : runs) item->on_row(*session_, object, rows.driver_result());
+        if (fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
+        if (!runs.empty()) parents.push_back(object);
+        each(std::move(object));
+    }
+    rows = strata::result{nullptr};
+    for (auto& item : runs) item->finish(*session_, parents);
 }
 
 STRATA_COMPILED_LINKAGE void described_query::order_by(std::vector<sql::order_item> items) {

@@ -30,6 +30,9 @@ protected:
 
     /// The key an object's primary-key members hold now.
     [[nodiscard]] virtual Key key_of_object(const tracked_object& item) const = 0;
+    /// Declared here, defined below: the common key's instantiation (extern under separate
+    /// compilation) then carries the map's destruction, which each model's mapper only calls.
+    ~identity_map() override;
 
     void for_each_mapped(strata::detail::function_ref<void(const tracked_pointer&)> visit) override {
         map_.for_each([&visit](const Key&, const tracked_pointer& item) { visit(item); });
@@ -57,6 +60,9 @@ public:
 protected:
     strata::detail::flat_map<Key, tracked_pointer, key_hash> map_;
 };
+
+template <class Key>
+identity_map<Key>::~identity_map() = default;
 
 #if defined(STRATA_SEPARATE_COMPILATION)
 // The identity map of a single BIGINT key (most models'): compiled once, in the library

@@ -59,22 +59,12 @@ public:
     ref<T> add(T object) {
         auto created = new_state();
         created->object = std::move(object);
-        created->status = object_status::pending;
-        created->owner = owner_;
         bind_relationships(*created, owner_, relationships_);
-        // A deferred member the new object leaves unset holds its type's default, which the INSERT
-        // writes (an unloaded one would be left out: NULL, or a NOT NULL violation), unless the
-        // column has a server default: then the server's value is read back.
-        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-            const auto& column = info_.columns[i];
-            if (column.deferrable && !column.server_default && column.is_unset(&created->object))
-                column.fill_default(&created->object);
-        }
         // A new object's collections cannot have rows yet: they start loaded with what it holds.
         for_each_relationship_member(created->object, [](auto& member) {
             if constexpr (requires { member.mark_new(); }) member.mark_new();
         });
-        pending_.push_back(created);
+        this->add_pending(created, &created->object);
         return ref<T>{std::move(created)};
     }
 

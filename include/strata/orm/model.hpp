@@ -391,6 +391,17 @@ struct model_description {
 };
 }  // namespace detail
 
+/// Member's index among its model's columns (model_info::columns; elements that are not columns,
+/// such as relationships, do not count).
+template <auto Member>
+constexpr std::size_t column_position_of() {
+    using elements = schema::elements_of<schema::model_of<Member>>;
+    return []<std::size_t... Before>(std::index_sequence<Before...>) {
+        return (std::size_t{0} + ... + (schema::is_column<std::tuple_element_t<Before, elements>> ? 1 : 0));
+    }
+    (std::make_index_sequence<schema::column_index<Member>()>{});
+}
+
 /// The description of Model: constants, laid out by the compiler.
 template <class Model>
 const model_info& describe() {

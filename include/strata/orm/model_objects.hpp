@@ -82,6 +82,8 @@ public:
     /// relationships; kept children hold their parent weakly where the parent's collection holds them.
     void release_unreachable(const object_graph& graph) noexcept;
 
+    /// Tracks a new object (`item`, whose struct is at `object`) as pending: INSERTed at the next flush.
+    void add_pending(const tracked_pointer& item, void* object);
     /// Marks an object for DELETE at the next flush (a pending object is simply dropped), with
     /// what its one-to-many relationships cascade to (relationship_mapper<T>::cascade_removal).
     void remove(const tracked_pointer& target);

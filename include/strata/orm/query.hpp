@@ -430,11 +430,11 @@ auto session::query() {
 
 template <class T>
 ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush) {
-    strata::query<T> lookup{*this};
-    std::apply([&lookup](const auto&... values) { lookup.filter_by_key({to_parameter(values)...}); }, key);
-    if (overwrite) lookup.overwrite_ = true;
-    if (overwrite || !autoflush) lookup.autoflush_ = false;
-    return lookup.one_or_none();
+    auto& objects = mapper_for<T>();
+    auto found = std::apply(
+        [&](const auto&... values) { return load_by_key(objects, {to_parameter(values)...}, overwrite, autoflush); },
+        key);
+    return ref<T>{std::static_pointer_cast<orm::object_state<T>>(std::move(found))};
 }
 
 }  // namespace strata

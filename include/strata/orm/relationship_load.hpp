@@ -8,7 +8,7 @@
 
 #include <cstddef>
 #include <optional>
-#include <string_view>
+#include <span>
 #include <vector>
 
 #include "strata/detail/linkage.hpp"
@@ -22,17 +22,14 @@ class session;
 
 namespace strata::orm {
 
-/// What loading one parent's children needs at run time.
+/// What loading one parent's children needs at run time (a constant per relationship).
 struct collection_load_plan {
-    const model_info* parent = nullptr;          ///< the parent's model
-    const model_info* target = nullptr;          ///< the children's model
-    std::vector<std::size_t> parent_columns;     ///< the parent's referenced key columns (indexes)
-    std::vector<std::size_t> child_columns;      ///< the children's foreign-key columns, in the same order
-    model_objects& (*target_objects)(session&);  ///< the children's identity map in a session
+    const model_info* parent = nullptr;           ///< the parent's model
+    const model_info* target = nullptr;           ///< the children's model
+    std::span<const std::size_t> parent_columns;  ///< the parent's referenced key columns (indexes)
+    std::span<const std::size_t> child_columns;   ///< the children's foreign-key columns, in the same order
+    model_objects& (*target_objects)(session&);   ///< the children's identity map in a session
 };
-
-/// The index of the column named `name` in `info` (a relationship's key column: it exists).
-STRATA_COMPILED_LINKAGE std::size_t column_position(const model_info& info, std::string_view name);
 
 /// The children of `parent_object` (a `plan.parent` object): SELECT the child's columns WHERE the
 /// foreign key equals the parent's key, ordered by the child's primary key, loaded into the

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -70,28 +71,22 @@ void follow_unflushed_references(session& owner, void* parent_state,
     });
 }
 
-/// The names of a key's columns, in order.
+/// The positions (in model_info::columns) of a key's columns, in order.
+template <class Keys>
+struct key_column_positions;
 template <auto... Members>
-std::vector<std::string_view> key_column_names(key_columns<Members...>*) {
-    return {column_of<Members>().name...};
-}
+struct key_column_positions<key_columns<Members...>> {
+    static constexpr std::array<std::size_t, sizeof...(Members)> value{column_position_of<Members>()...};
+};
 
-/// The run-time description a one-to-many Element's lazy load runs from.
+/// The run-time description a one-to-many Element's lazy load runs from: a constant.
 template <class Element>
-collection_load_plan collection_plan() {
-    using traits = relationship_traits<Element>;
-    collection_load_plan plan{
-        &describe<typename traits::parent>(),
-        &describe<typename traits::target>(),
-        {},
-        {},
-        [](session& owner) -> model_objects& { return owner.mapper_for<typename traits::target>(); }};
-    for (const auto name : key_column_names(static_cast<typename traits::parent_keys*>(nullptr)))
-        plan.parent_columns.push_back(column_position(*plan.parent, name));
-    for (const auto name : key_column_names(static_cast<typename traits::foreign_keys*>(nullptr)))
-        plan.child_columns.push_back(column_position(*plan.target, name));
-    return plan;
-}
+inline constexpr collection_load_plan collection_plan{
+    &detail::model_description<typename relationship_traits<Element>::parent>::info,
+    &detail::model_description<typename relationship_traits<Element>::target>::info,
+    key_column_positions<typename relationship_traits<Element>::parent_keys>::value,
+    key_column_positions<typename relationship_traits<Element>::foreign_keys>::value,
+    [](session& owner) -> model_objects& { return owner.mapper_for<typename relationship_traits<Element>::target>(); }};
 
 template <class Element>
 void lazy_load(session& owner, void* parent_state, void* member, bool autoflush) {
@@ -102,9 +97,8 @@ void lazy_load(session& owner, void* parent_state, void* member, bool autoflush)
     if constexpr (traits::kind == relationship_kind::one_to_many) {
         // children WHERE child.fk = parent's referenced key, in primary-key order: one
         // non-template load over the relationship's description
-        static const collection_load_plan plan = collection_plan<Element>();
         auto& collection = *static_cast<many<target>*>(member);
-        auto children = load_children(plan, owner, &object, autoflush);
+        auto children = load_children(collection_plan<Element>, owner, &object, autoflush);
         collection.start_loading();
         if (!children) return;  // no key, no children
         for (auto& child : *children)

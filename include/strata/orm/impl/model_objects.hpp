@@ -271,6 +271,17 @@ STRATA_COMPILED_LINKAGE void model_objects::clear() noexcept {
     deleted_.clear();
 }
 
+STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& item, void* object) {
+    item->status = object_status::pending;
+    item->owner = owner_;
+    // A deferred member the new object leaves unset holds its type's default, which the INSERT
+    // writes (an unloaded one would be left out: NULL, or a NOT NULL violation), unless the
+    // column has a server default: then the server's value is read back.
+    for (const auto& column : info_.columns)
+        if (column.deferrable && !column.server_default && column.is_unset(object)) column.fill_default(object);
+    pending_.push_back(item);
+}
+
 STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target) {
     const auto status = target->status;
     if (status == object_status::pending) {

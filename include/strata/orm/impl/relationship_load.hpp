@@ -18,12 +18,6 @@
 
 namespace strata::orm {
 
-STRATA_COMPILED_LINKAGE std::size_t column_position(const model_info& info, std::string_view name) {
-    for (std::size_t i = 0; i < info.columns.size(); ++i)
-        if (info.columns[i].name == name) return i;
-    return 0;  // not reached: the mapping's checks found every key column
-}
-
 STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const collection_load_plan& plan,
                                                                                   session& owner,
                                                                                   const void* parent_object,

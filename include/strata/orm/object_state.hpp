@@ -53,17 +53,8 @@ using tracked_pointer = std::shared_ptr<tracked_object>;
 class touched_objects {
 public:
     /// Records a first touch; a full list (no memory) makes the next autoflush compare everything.
-    void add(tracked_object& item) noexcept {
-        try {
-            items_.push_back(&item);
-        } catch (...) {
-            overflowed_ = true;
-            return;
-        }
-        item.touched = true;
-        item.touched_index = static_cast<std::uint32_t>(items_.size() - 1);
-        ++live_;
-    }
+    /// Compiled once: every `handle->member` in a program reaches it (rarely: on a first touch).
+    void add(tracked_object& item) noexcept;
     /// Forgets an object leaving the identity map (its slot is emptied; emptied slots are
     /// squeezed out once they are most of the list, so streaming keeps the list short).
     void remove(tracked_object& item) noexcept {
@@ -148,3 +139,7 @@ const object_state<T>& state_of(const tracked_object& item) noexcept {
 
 }  // namespace orm
 }  // namespace strata
+
+#if !defined(STRATA_SEPARATE_COMPILATION)
+#include "strata/orm/impl/object_state.hpp"
+#endif

@@ -84,9 +84,18 @@ public:
 
     /// Tracks a new object (`item`, whose struct is at `object`) as pending: INSERTed at the next flush.
     void add_pending(const tracked_pointer& item, void* object);
+    /// What removing an object of a model does along its relationships (removal_of<T>()): given
+    /// by the typed remove() call sites rather than virtual members of mapper<T>, so that a
+    /// program that deletes nothing compiles neither step.
+    struct removal_steps {
+        /// Applies the cascades of its one-to-many relationships (null: it has none).
+        void (*cascade)(model_objects& objects, tracked_object& item) = nullptr;
+        /// Takes it out of every loaded relationship holding it (null: no relationships).
+        void (*unlink)(model_objects& objects, tracked_object& item) = nullptr;
+    };
     /// Marks an object for DELETE at the next flush (a pending object is simply dropped), with
-    /// what its one-to-many relationships cascade to (relationship_mapper<T>::cascade_removal).
-    void remove(const tracked_pointer& target);
+    /// what its one-to-many relationships cascade to.
+    void remove(const tracked_pointer& target, removal_steps steps);
     /// Stops tracking an object.
     void expunge(const tracked_pointer& target);
     /// Forgets an object that a streaming query has finished with, unless it was changed; returns
@@ -145,10 +154,6 @@ protected:
     virtual void order_parents_first();
     /// Orders deleted_ so that a row referencing another deleted row goes first (self-referential).
     virtual void order_children_first();
-    /// What deleting the object does to its one-to-many children (SQLAlchemy's cascades).
-    virtual void cascade_removal(tracked_object& item);
-    /// Takes a dropped or deleted object out of every loaded relationship that holds it.
-    virtual void unlink_everywhere(tracked_object& item);
     /// Unloads the object's relationships and drops their unflushed changes.
     virtual void forget_relationships(tracked_object& item) noexcept;
     /// The relationship changes of the object were flushed.
@@ -227,6 +232,7 @@ private:
     std::vector<inserted_object> inserted_;
     std::vector<tracked_pointer> inserted_in_transaction_;  ///< what a rollback detaches (their rows go)
     bool compare_all_ = false;                              ///< the next flush compares every object
+    removal_steps removal_;  ///< given by the first remove(): what finish_flush does with deleted_
 };
 
 }  // namespace strata::orm

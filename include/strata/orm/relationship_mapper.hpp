@@ -53,6 +53,32 @@ constexpr bool is_self_referential() {
     return found;
 }
 
+/// What removing an object of T does along its relationships (model_objects::removal_steps): a
+/// function of the typed remove() call sites, not virtual members of mapper<T>, so that a program
+/// that deletes nothing compiles neither step.
+template <class T>
+model_objects::removal_steps removal_of() {
+    if constexpr (has_relationship_members<T>) {
+        constexpr bool has_collection = [] {
+            bool found = false;
+            for_each_relationship_element<T>(
+                [&]<class Element>(const Element&) { found = found || is_one_to_many<Element>; });
+            return found;
+        }();
+        model_objects::removal_steps steps;
+        if constexpr (has_collection)
+            steps.cascade = [](model_objects& objects, tracked_object& item) {
+                static_cast<mapper<T>&>(objects).cascade_removal(item);
+            };
+        steps.unlink = [](model_objects& objects, tracked_object& item) {
+            static_cast<mapper<T>&>(objects).unlink_everywhere(item);
+        };
+        return steps;
+    } else {
+        return {};
+    }
+}
+
 /// The objects of a model with relationships in one session: what the unit of work does along them.
 template <class T>
 class relationship_mapper : public identity_map<key_type<T>> {
@@ -79,6 +105,87 @@ public:
             tables.push_back(mapping<typename relationship_traits<Element>::target>::table.name);
         });
         return tables;
+    }
+
+    /// What deleting `item` does to its one-to-many children, as SQLAlchemy's cascades do: with
+    /// delete_orphan they are deleted too (before it, at the flush); otherwise a nullable foreign
+    /// key is set to NULL. An unloaded collection is loaded first, unless the foreign key declares
+    /// ON DELETE CASCADE or SET NULL and so the database does it. A foreign key that can be
+    /// neither is left: the DELETE fails with foreign_key_violation and the flush writes nothing.
+    void cascade_removal(tracked_object& tracked) {
+        auto& item = state_of<T>(tracked);
+        for_each_relationship_element<T>([&]<class Element>(const Element& element) {
+            if constexpr (is_one_to_many<Element>) {
+                using traits = relationship_traits<Element>;
+                using child = typename traits::target;
+                using child_key = key_operations<typename traits::foreign_keys>;
+                auto& collection = item.object.*(traits::member);
+                if (!collection.is_loaded()) {
+                    const auto action = column_of<child_key::first_member>().options.delete_action;
+                    if (action == on_delete::cascade || action == on_delete::set_null) return;
+                    if (!element.delete_orphan && !child_key::all_nullable) return;
+                    collection.load_for_change();
+                }
+                const std::vector<ref<child>> children = collection.items();
+                for (const auto& each : children) {
+                    // The collection (loaded and kept in step with unflushed moves) says who the
+                    // children are; their foreign keys may not be pointed yet.
+                    if (element.delete_orphan) {
+                        mapper_in<child>(*this->owner_).remove(each.state(), removal_of<child>());
+                    } else if constexpr (child_key::all_nullable) {
+                        collection.remove(each);     // its many-to-one stops pointing here too
+                        child_key::set_null(*each);  // through the handle: the next autoflush compares it
+                    }
+                }
+                // Children taken out of the collection before, not flushed yet: the flush of a
+                // deleted parent does not point them, so the orphans go (or are nulled) now.
+                using parent_key = key_operations<typename traits::parent_keys>;
+                if (item.status == object_status::pending || parent_key::is_null(item.object)) return;
+                const typename child_key::value_type key{parent_key::values(item.object)};
+                const std::vector<ref<child>> orphans = collection.removed();
+                for (const auto& each : orphans) {
+                    if (!child_key::equals(object_of(each), key)) continue;  // moved to another parent meanwhile
+                    if (element.delete_orphan)
+                        mapper_in<child>(*this->owner_).remove(each.state(), removal_of<child>());
+                    else if constexpr (child_key::all_nullable)
+                        child_key::set_null(*each);
+                }
+            }
+        });
+    }
+
+    /// Takes a dropped new object, or a deleted one, out of every loaded relationship that holds
+    /// it (a parent's collection would otherwise list it, and a flush write a link to a row that
+    /// does not exist).
+    void unlink_everywhere(tracked_object& tracked) {
+        auto& item = state_of<T>(tracked);
+        // A many-to-one not loaded still names its target by key: if the identity map holds that
+        // target, its loaded collection may hold this object (no SQL: an object not in the map
+        // is in no loaded collection).
+        for_each_relationship_element<T>([&]<class Element>(const Element&) {
+            if constexpr (is_many_to_one<Element>) {
+                using traits = relationship_traits<Element>;
+                using target = typename traits::target;
+                using foreign_key = key_operations<typename traits::foreign_keys>;
+                using target_key = key_operations<typename traits::target_keys>;
+                if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
+                    if ((item.object.*(traits::member)).is_loaded() || foreign_key::is_null(item.object)) return;
+                    const typename target_key::value_type key{foreign_key::values(item.object)};
+                    if (const auto found = mapper_in<target>(*this->owner_).find(key_type<target>{key}))
+                        leave_target<Element>(*this->owner_, item, found.get(), this->relationships_);
+                }
+            }
+        });
+        for_each_relationship_member(item.object, [](auto& member) {
+            using member_type = std::remove_cvref_t<decltype(member)>;
+            if constexpr (requires { member.weaken(); }) {  // one<U>
+                if (member.is_loaded() && member.current()) member.set(ref<typename member_type::target_type>{});
+            } else if (member.is_loaded()) {  // many<U>
+                const auto linked = member.items();
+                for (const auto& other : linked) member.remove(other);
+            }
+        });
+        forget_relationships(tracked);
     }
 
 protected:
@@ -207,7 +314,7 @@ protected:
                     if (!child_key::equals(object_of(removed), key) && !left_without_parent<Element>(*removed.state()))
                         continue;
                     if (element.delete_orphan) {
-                        mapper_in<child>(*this->owner_).remove(removed.state());
+                        mapper_in<child>(*this->owner_).remove(removed.state(), removal_of<child>());
                     } else if constexpr (child_key::all_nullable) {
                         child_key::set_null(object_of(removed));
                     } else {
@@ -219,87 +326,6 @@ protected:
                 }
             }
         });
-    }
-
-    /// What deleting `item` does to its one-to-many children, as SQLAlchemy's cascades do: with
-    /// delete_orphan they are deleted too (before it, at the flush); otherwise a nullable foreign
-    /// key is set to NULL. An unloaded collection is loaded first, unless the foreign key declares
-    /// ON DELETE CASCADE or SET NULL and so the database does it. A foreign key that can be
-    /// neither is left: the DELETE fails with foreign_key_violation and the flush writes nothing.
-    void cascade_removal(tracked_object& tracked) override {
-        auto& item = state_of<T>(tracked);
-        for_each_relationship_element<T>([&]<class Element>(const Element& element) {
-            if constexpr (is_one_to_many<Element>) {
-                using traits = relationship_traits<Element>;
-                using child = typename traits::target;
-                using child_key = key_operations<typename traits::foreign_keys>;
-                auto& collection = item.object.*(traits::member);
-                if (!collection.is_loaded()) {
-                    const auto action = column_of<child_key::first_member>().options.delete_action;
-                    if (action == on_delete::cascade || action == on_delete::set_null) return;
-                    if (!element.delete_orphan && !child_key::all_nullable) return;
-                    collection.load_for_change();
-                }
-                const std::vector<ref<child>> children = collection.items();
-                for (const auto& each : children) {
-                    // The collection (loaded and kept in step with unflushed moves) says who the
-                    // children are; their foreign keys may not be pointed yet.
-                    if (element.delete_orphan) {
-                        mapper_in<child>(*this->owner_).remove(each.state());
-                    } else if constexpr (child_key::all_nullable) {
-                        collection.remove(each);     // its many-to-one stops pointing here too
-                        child_key::set_null(*each);  // through the handle: the next autoflush compares it
-                    }
-                }
-                // Children taken out of the collection before, not flushed yet: the flush of a
-                // deleted parent does not point them, so the orphans go (or are nulled) now.
-                using parent_key = key_operations<typename traits::parent_keys>;
-                if (item.status == object_status::pending || parent_key::is_null(item.object)) return;
-                const typename child_key::value_type key{parent_key::values(item.object)};
-                const std::vector<ref<child>> orphans = collection.removed();
-                for (const auto& each : orphans) {
-                    if (!child_key::equals(object_of(each), key)) continue;  // moved to another parent meanwhile
-                    if (element.delete_orphan)
-                        mapper_in<child>(*this->owner_).remove(each.state());
-                    else if constexpr (child_key::all_nullable)
-                        child_key::set_null(*each);
-                }
-            }
-        });
-    }
-
-    /// Takes a dropped new object, or a deleted one, out of every loaded relationship that holds
-    /// it (a parent's collection would otherwise list it, and a flush write a link to a row that
-    /// does not exist).
-    void unlink_everywhere(tracked_object& tracked) override {
-        auto& item = state_of<T>(tracked);
-        // A many-to-one not loaded still names its target by key: if the identity map holds that
-        // target, its loaded collection may hold this object (no SQL: an object not in the map
-        // is in no loaded collection).
-        for_each_relationship_element<T>([&]<class Element>(const Element&) {
-            if constexpr (is_many_to_one<Element>) {
-                using traits = relationship_traits<Element>;
-                using target = typename traits::target;
-                using foreign_key = key_operations<typename traits::foreign_keys>;
-                using target_key = key_operations<typename traits::target_keys>;
-                if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
-                    if ((item.object.*(traits::member)).is_loaded() || foreign_key::is_null(item.object)) return;
-                    const typename target_key::value_type key{foreign_key::values(item.object)};
-                    if (const auto found = mapper_in<target>(*this->owner_).find(key_type<target>{key}))
-                        leave_target<Element>(*this->owner_, item, found.get(), this->relationships_);
-                }
-            }
-        });
-        for_each_relationship_member(item.object, [](auto& member) {
-            using member_type = std::remove_cvref_t<decltype(member)>;
-            if constexpr (requires { member.weaken(); }) {  // one<U>
-                if (member.is_loaded() && member.current()) member.set(ref<typename member_type::target_type>{});
-            } else if (member.is_loaded()) {  // many<U>
-                const auto linked = member.items();
-                for (const auto& other : linked) member.remove(other);
-            }
-        });
-        forget_relationships(tracked);
     }
 
     /// Whether a target object has its row in the database (persistent, or inserted by this flush).

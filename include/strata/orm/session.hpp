@@ -107,7 +107,7 @@ public:
     void remove(const ref<T>& object) {
         if constexpr (orm::checked_model<T>()) {
             check_owned(object);
-            mapper_for<T>().remove(object.state());
+            mapper_for<T>().remove(object.state(), orm::removal_of<T>());
         }
     }
 

@@ -203,7 +203,7 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
     for (const auto& item : deleted_) {
         // Its row is gone: it leaves the loaded collections and references that held it (and
         // dropping its own links ends reference cycles).
-        if (has_relationships_) unlink_everywhere(*item);
+        if (removal_.unlink != nullptr) removal_.unlink(*this, *item);
         unmap_object(*item);
         leave_touch_list(*item);
         item->status = object_status::detached;
@@ -282,7 +282,8 @@ STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& i
     pending_.push_back(item);
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target) {
+STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target, removal_steps steps) {
+    removal_ = steps;  // every object in deleted_ came through here
     const auto status = target->status;
     if (status == object_status::pending) {
         std::erase(pending_, target);
@@ -296,14 +297,14 @@ STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target
     if (has_relationships_) {
         if (status == object_status::pending) target->status = object_status::pending;  // its collections are loaded
         try {
-            cascade_removal(*target);
+            if (steps.cascade != nullptr) steps.cascade(*this, *target);
         } catch (...) {
             restore_removed(target, status);
             throw;
         }
     }
     if (status == object_status::pending) {
-        if (has_relationships_) unlink_everywhere(*target);
+        if (steps.unlink != nullptr) steps.unlink(*this, *target);
         detach(*target);
     }
 }
@@ -386,8 +387,6 @@ STRATA_COMPILED_LINKAGE void model_objects::point_references(tracked_object&) {}
 STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object&, bool) {}
 STRATA_COMPILED_LINKAGE void model_objects::order_parents_first() {}
 STRATA_COMPILED_LINKAGE void model_objects::order_children_first() {}
-STRATA_COMPILED_LINKAGE void model_objects::cascade_removal(tracked_object&) {}
-STRATA_COMPILED_LINKAGE void model_objects::unlink_everywhere(tracked_object&) {}
 STRATA_COMPILED_LINKAGE void model_objects::forget_relationships(tracked_object&) noexcept {}
 STRATA_COMPILED_LINKAGE void model_objects::clear_relationship_changes(tracked_object&) noexcept {}
 STRATA_COMPILED_LINKAGE const void* model_objects::graph_key(const tracked_object& item) const noexcept {

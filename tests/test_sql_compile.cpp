@@ -218,6 +218,37 @@ TEST_CASE("INSERT, UPDATE and DELETE with RETURNING; UPDATE and DELETE columns a
     CHECK_THROWS_AS(strata::insert<user>().value(col<&user::score> + 1, 2.0), strata::usage_error);
 }
 
+TEST_CASE("an upsert emits ON CONFLICT DO NOTHING or DO UPDATE with excluded values, the same on both dialects") {
+    const auto base = strata::insert<user>()
+                          .value(col<&user::email>, "a@example.com")
+                          .value(col<&user::name>, "A")
+                          .value(col<&user::score>, 1.5);
+    CHECK(pg(base.on_conflict_do_nothing()) ==
+          "INSERT INTO users (email, name, score) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+    CHECK(lite(base.on_conflict_do_nothing(col<&user::email>)) ==
+          "INSERT INTO users (email, name, score) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING");
+    const auto upsert = base.on_conflict_do_update(col<&user::email>)
+                            .set(col<&user::name>, strata::excluded(col<&user::name>))
+                            .set(col<&user::score>, col<&user::score> + strata::excluded(col<&user::score>))
+                            .where(col<&user::score> < 100.0)
+                            .returning(col<&user::id>, col<&user::score>);
+    CHECK(pg(upsert) ==
+          "INSERT INTO users (email, name, score) VALUES ($1, $2, $3) ON CONFLICT (email) DO UPDATE SET name = "
+          "excluded.name, score = users.score + excluded.score WHERE users.score < $4 RETURNING id, score");
+    CHECK(lite(upsert) ==
+          "INSERT INTO users (email, name, score) VALUES (?, ?, ?) ON CONFLICT (email) DO UPDATE SET name = "
+          "excluded.name, score = users.score + excluded.score WHERE users.score < ? RETURNING id, score");
+    CHECK(pg(strata::insert<keyword_table>()
+                 .value(col<&keyword_table::user>, "u")
+                 .on_conflict_do_update(col<&keyword_table::user>)
+                 .set(col<&keyword_table::group>, strata::excluded(col<&keyword_table::group>))) ==
+          "INSERT INTO \"order\" (\"user\") VALUES ($1) ON CONFLICT (\"user\") DO UPDATE SET \"group\" = "
+          "excluded.\"group\"");
+    CHECK_THROWS_AS(base.set(col<&user::name>, "x"), strata::usage_error);
+    CHECK_THROWS_AS(base.on_conflict_do_nothing().where(col<&user::score> > 1.0), strata::usage_error);
+    CHECK_THROWS_AS(base.on_conflict_do_update(col<&user::email>).compile(dialect::postgresql), strata::usage_error);
+}
+
 TEST_CASE("reserved words as table and column names are quoted") {
     const auto query = strata::select(col<&keyword_table::user>, col<&keyword_table::group>)
                            .where(col<&keyword_table::group> > 1)

@@ -120,6 +120,62 @@ TEST_CASE("INSERT ... RETURNING gives generated keys and UPDATE/DELETE give row 
     });
 }
 
+TEST_CASE("an upsert skips or updates the conflicting row, and RETURNING reports what it wrote, on both databases") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        auto connection = engine.connect();
+        seed(connection);  // Ada is user 1, score 0
+        const auto ada = [](const char* name, double score) {
+            return strata::insert<user>()
+                .value(col<&user::email>, "Ada@example.com")
+                .value(col<&user::name>, name)
+                .value(col<&user::score>, score);
+        };
+        const auto name_of_ada = [&connection] {
+            return connection.scalar(
+                strata::select(col<&user::name>).where(col<&user::email> == std::string{"Ada@example.com"}));
+        };
+        CHECK(connection.execute(ada("Other", 9.0).on_conflict_do_nothing(col<&user::email>)) == 0);
+        CHECK(connection.execute(ada("Other", 9.0).on_conflict_do_nothing().returning(col<&user::id>)).empty());
+        CHECK(name_of_ada() == "Ada");
+
+        const auto upsert = [&](const char* name, double score) {
+            return ada(name, score)
+                .on_conflict_do_update(col<&user::email>)
+                .set(col<&user::name>, strata::excluded(col<&user::name>))
+                .set(col<&user::score>, col<&user::score> + strata::excluded(col<&user::score>));
+        };
+        using written = std::vector<std::tuple<std::int64_t, std::string, double>>;
+        CHECK(
+            connection.execute(upsert("Ada L.", 2.5).returning(col<&user::id>, col<&user::name>, col<&user::score>)) ==
+            written{{1, "Ada L.", 2.5}});
+        CHECK(
+            connection.execute(upsert("Ada K.", 1.0).returning(col<&user::id>, col<&user::name>, col<&user::score>)) ==
+            written{{1, "Ada K.", 3.5}});
+        // DO UPDATE ... WHERE: a row that fails the condition is left as it is, and nothing is returned.
+        CHECK(connection.execute(upsert("Nobody", 1.0).where(col<&user::score> > 1000.0)) == 0);
+        CHECK(name_of_ada() == "Ada K.");
+        // No conflict: the row goes in.
+        const auto fresh = connection.execute(strata::insert<user>()
+                                                  .value(col<&user::email>, "new@example.com")
+                                                  .value(col<&user::name>, "New")
+                                                  .value(col<&user::score>, 1.0)
+                                                  .on_conflict_do_update(col<&user::email>)
+                                                  .set(col<&user::name>, strata::excluded(col<&user::name>))
+                                                  .returning(col<&user::id>));
+        // PostgreSQL draws a key from the sequence for every row it tries, conflicting or not: the
+        // new row's key is past 5, not necessarily 6 (SQLite's is 6).
+        REQUIRE(fresh.size() == 1);
+        CHECK(std::get<0>(fresh[0]) > 5);
+        CHECK(connection.scalar(strata::select(col<&user::name>).where(col<&user::id> == std::get<0>(fresh[0]))) ==
+              "New");
+        CHECK(connection.scalar(strata::select(strata::count()).from<user>()) == 6);
+        // Without ON CONFLICT the same row is the error it always was.
+        CHECK_THROWS_AS(connection.execute(ada("Twice", 1.0)), strata::unique_violation);
+        CHECK(connection.scalar(strata::select(strata::count()).from<user>()) == 6);
+    });
+}
+
 TEST_CASE("WHERE operators select the rows SQL says") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<order, user>(engine);

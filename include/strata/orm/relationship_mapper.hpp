@@ -313,7 +313,9 @@ protected:
                     // (set by both moves) says it now has none.
                     if (!child_key::equals(object_of(removed), key) && !left_without_parent<Element>(*removed.state()))
                         continue;
-                    if (element.delete_orphan) {
+                    // A constant: a relationship without delete_orphan compiles no removal of its children.
+                    constexpr bool orphans_deleted = std::get<Element>(mapping<T>::table.elements).delete_orphan;
+                    if constexpr (orphans_deleted) {
                         mapper_in<child>(*this->owner_).remove(removed.state(), removal_of<child>());
                     } else if constexpr (child_key::all_nullable) {
                         child_key::set_null(object_of(removed));

@@ -1,4 +1,5 @@
-// strata/sql/dml.hpp - insert<T>(), update<T>() and delete_from<T>(), with optional RETURNING.
+// strata/sql/dml.hpp - insert<T>() (with ON CONFLICT: upserts), update<T>() and delete_from<T>(),
+// with optional RETURNING.
 //
 //   strata::update<Account>().set(col<&Account::balance>, col<&Account::balance> - 10)
 //                            .where(col<&Account::id> == id)
@@ -8,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -54,6 +57,44 @@ public:
         copy.core_.rows.front().push_back(sql::to_node(value));
         return copy;
     }
+    /// ON CONFLICT [(columns)] DO NOTHING: a row that would violate the unique constraint of
+    /// `columns` (any unique constraint when none are named) is skipped; RETURNING gives no row for it.
+    template <class... Columns>
+    [[nodiscard]] insert_statement on_conflict_do_nothing(const Columns&... columns) const {
+        insert_statement copy = *this;
+        copy.core_.on_conflict = sql::conflict_action{{sql::column_name_of(columns)...}, false, {}, nullptr};
+        return copy;
+    }
+    /// ON CONFLICT (columns) DO UPDATE: a row whose `columns` (a unique constraint's, all of them)
+    /// match an existing row updates that row instead, with set(column, value) - excluded(column)
+    /// is the value the INSERT would have written - and where(condition).
+    template <class Column, class... More>
+    [[nodiscard]] insert_statement on_conflict_do_update(const Column& column, const More&... more) const {
+        insert_statement copy = *this;
+        copy.core_.on_conflict =
+            sql::conflict_action{{sql::column_name_of(column), sql::column_name_of(more)...}, true, {}, nullptr};
+        return copy;
+    }
+    /// DO UPDATE SET column = value, after on_conflict_do_update(...).
+    template <class Column, class Value>
+    [[nodiscard]] insert_statement set(const Column& column, const Value& value) const {
+        sql::require_comparable<Column, Value>();
+        insert_statement copy = *this;
+        copy.updating("set()").assignments.emplace_back(sql::column_name_of(column), sql::to_node(value));
+        return copy;
+    }
+    /// DO UPDATE ... WHERE condition (several are ANDed): rows that fail it are left as they are.
+    template <class Condition>
+    [[nodiscard]] insert_statement where(const Condition& condition) const {
+        sql::require_boolean<Condition>();
+        insert_statement copy = *this;
+        auto& action = copy.updating("where()");
+        auto added = sql::to_node(condition);
+        action.where = action.where ? sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
+                                                         {action.where, std::move(added)})
+                                    : std::move(added);
+        return copy;
+    }
     /// RETURNING items: the statement now yields rows of their types.
     template <class... Items>
     [[nodiscard]] insert_statement<sql::operand_value_t<Items>...> returning(const Items&... items) const {
@@ -64,11 +105,31 @@ public:
     /// The untyped statement.
     [[nodiscard]] const sql::insert_core& core() const noexcept { return core_; }
     /// SQL and parameters for a dialect.
-    [[nodiscard]] sql::compiled_statement compile(dialect target) const { return sql::compile(core_, target); }
+    [[nodiscard]] sql::compiled_statement compile(dialect target) const {
+        if (core_.on_conflict && core_.on_conflict->update && core_.on_conflict->assignments.empty())
+            throw usage_error("on_conflict_do_update(...) needs at least one set(column, value)");
+        return sql::compile(core_, target);
+    }
 
 private:
+    /// The DO UPDATE action that set() and where() add to; usage_error without one.
+    sql::conflict_action& updating(const char* method) {
+        if (!core_.on_conflict || !core_.on_conflict->update)
+            throw usage_error(std::string{"insert()."} + method +
+                              " belongs to an upsert: call on_conflict_do_update(columns...) first");
+        return *core_.on_conflict;
+    }
+
     sql::insert_core core_;
 };
+
+/// In an upsert's DO UPDATE: the value the INSERT would have written to `column`
+/// (PostgreSQL's and SQLite's excluded.column).
+template <class Column>
+expression<sql::operand_value_t<Column>> excluded(const Column& column) {
+    return expression<sql::operand_value_t<Column>>{
+        sql::make_column(sql::table_ref{"excluded", {}}, sql::column_name_of(column))};
+}
 
 /// UPDATE table SET ... [WHERE ...] [RETURNING ...].
 template <class... Ts>
@@ -154,7 +215,7 @@ private:
 /// INSERT INTO Model's table.
 template <class Model>
 insert_statement<> insert() {
-    return insert_statement<>{sql::insert_core{table_of<Model>(), {}, {}, {}}};
+    return insert_statement<>{sql::insert_core{table_of<Model>(), {}, {}, {}, std::nullopt}};
 }
 
 /// UPDATE Model's table.

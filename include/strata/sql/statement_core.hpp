@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -87,12 +88,21 @@ struct select_core {
 /// Builds a node holding a subquery: (SELECT ...), or EXISTS (SELECT ...) when `exists`.
 STRATA_COMPILED_LINKAGE node_ptr make_subquery(std::shared_ptr<const select_core> query, bool exists);
 
-/// INSERT INTO table (columns) VALUES (...), (...) [RETURNING ...].
+/// An INSERT's ON CONFLICT clause (an upsert): DO NOTHING, or DO UPDATE SET ... [WHERE ...].
+struct conflict_action {
+    std::vector<std::string_view> target;  ///< the unique columns whose conflict it handles (empty: any)
+    bool update = false;                   ///< DO UPDATE (else DO NOTHING)
+    std::vector<std::pair<std::string_view, node_ptr>> assignments;  ///< DO UPDATE SET column = value
+    node_ptr where;                                                  ///< DO UPDATE ... WHERE condition
+};
+
+/// INSERT INTO table (columns) VALUES (...), (...) [ON CONFLICT ...] [RETURNING ...].
 struct insert_core {
     table_ref table;
     std::vector<std::string_view> columns;
     std::vector<std::vector<node_ptr>> rows;
     std::vector<node_ptr> returning;
+    std::optional<conflict_action> on_conflict;  ///< none: a conflict is an error (unique_violation)
 };
 
 /// UPDATE table SET column = value, ... [WHERE ...] [RETURNING ...].

@@ -180,7 +180,43 @@ public:
                 emit(")");
             }
         }
+        if (statement.on_conflict) conflict(statement.table, *statement.on_conflict);
         returning(statement.returning);
+    }
+
+    /// Renders an upsert's ON CONFLICT clause (the same text on PostgreSQL and SQLite 3.35+). In
+    /// DO UPDATE, columns are qualified: the row being updated by its table's name, the row that
+    /// was to be inserted as excluded.column.
+    void conflict(const table_ref& target_table, const conflict_action& action) {
+        emit(" ON CONFLICT");
+        if (!action.target.empty()) {
+            emit(" (");
+            for (std::size_t i = 0; i < action.target.size(); ++i) {
+                if (i) emit(", ");
+                identifier(action.target[i]);
+            }
+            emit(")");
+        }
+        if (!action.update) {
+            emit(" DO NOTHING");
+            return;
+        }
+        const std::vector<table_ref> scope{target_table, table_ref{"excluded", {}}};
+        scopes_.push_back(&scope);
+        qualify_ = true;
+        emit(" DO UPDATE SET ");
+        for (std::size_t i = 0; i < action.assignments.size(); ++i) {
+            if (i) emit(", ");
+            identifier(action.assignments[i].first);  // SET names a column of the target, unqualified
+            emit(" = ");
+            expression(*action.assignments[i].second);
+        }
+        if (action.where) {
+            emit(" WHERE ");
+            expression(*action.where);
+        }
+        qualify_ = false;
+        scopes_.pop_back();
     }
 
     /// Renders UPDATE; columns are unqualified, as there is one table.

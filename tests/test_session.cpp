@@ -81,6 +81,50 @@ TEST_CASE("the same row is the same object however it was loaded, and get() need
     });
 }
 
+TEST_CASE("merge() copies a detached object's columns onto the session's object for its key, or adds it") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        add_users(engine, 2);  // users 1 and 2
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        // A row not in the identity map: one SELECT by key, then the copy; only what differs is written.
+        user edited{1, "user0@example.com", "Renamed", 30, 1.0};
+        auto merged = session.merge(edited);
+        CHECK(counter.count() == 1);
+        CHECK(counter.statements()[0].find("WHERE users.id = " + placeholder_of(engine, 1)) != std::string::npos);
+        CHECK(merged.status() == strata::object_status::persistent);
+        CHECK(merged->name == "Renamed");
+        CHECK(session.get<user>(std::int64_t{1}).get() == merged.get());  // the identity-mapped object
+        edited.name = "Changed after merge";                              // the argument stays untracked
+        session.commit();
+        REQUIRE(counter.count() == 2);
+        CHECK(counter.statements()[1] ==
+              "UPDATE users SET name = " + placeholder_of(engine, 1) + " WHERE id = " + placeholder_of(engine, 2));
+        // Already in the identity map: no SELECT at all.
+        auto second = session.get<user>(std::int64_t{2});
+        counter.reset();
+        auto again = session.merge(user{2, "user1@example.com", "user1", 31, 1.0});
+        CHECK(counter.count() == 0);
+        CHECK(again.get() == second.get());
+        CHECK(again->age == 31);
+        // A generated key left unset, or a key no row has: a new pending object, INSERTed at the flush.
+        auto fresh = session.merge(make_user("carol"));
+        CHECK(fresh.status() == strata::object_status::pending);
+        auto keyed = session.merge(user{40, "dan@example.com", "dan", std::nullopt, 2.0});
+        CHECK(keyed.status() == strata::object_status::pending);
+        session.commit();
+        CHECK(fresh->id == 3);
+        strata::session check{engine};
+        CHECK(check.get<user>(std::int64_t{1})->name == "Renamed");
+        CHECK(check.get<user>(std::int64_t{2})->age == 31);
+        CHECK(check.get<user>(std::int64_t{40})->name == "dan");
+        CHECK(check.query<user>().count() == 4);
+        // A key this session removed cannot be merged until the flush.
+        check.remove(check.get<user>(std::int64_t{40}));
+        CHECK_THROWS_AS(check.merge(user{40, "dan@example.com", "dan", std::nullopt, 2.0}), strata::usage_error);
+    });
+}
+
 TEST_CASE("flush writes only the changed columns: UPDATE accounts SET balance = $1 WHERE id = $2") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<account>(engine);

@@ -79,6 +79,38 @@ public:
             return {};
     }
 
+    /// SQLAlchemy's merge: the session's object for `object`'s primary key - from the identity
+    /// map without SQL, else loaded by one SELECT - with `object`'s column values copied onto it,
+    /// so that the next flush UPDATEs the columns that differ. When no row has that key, or the key
+    /// is a generated one left unset, a new pending object holding a copy of the columns
+    /// (INSERTed at the next flush). `object` itself stays untracked; its relationship members are
+    /// not merged (set them on the returned handle), nor are deferred members it never loaded.
+    /// usage_error when this session removed the object with that key.
+    template <class T>
+    ref<T> merge(const T& object) {
+        if constexpr (orm::checked_model<T>()) {
+            const auto& info = orm::describe<T>();
+            bool unset_key = false;
+            for (const auto index : info.primary_key)
+                unset_key = unset_key || (info.columns[index].generated && info.columns[index].is_unset_key(&object));
+            if (!unset_key) {
+                const auto key = orm::key_of(object);
+                if (const auto mapped = mapper_for<T>().find(key); mapped && mapped->status == object_status::deleted)
+                    throw usage_error("merge(): this session removed the " + std::string{info.table} +
+                                      " object with this key; flush or roll back before merging it again");
+                if (auto existing = get_by_identity<T>(key)) {
+                    copy_columns(object, *existing, false);  // through the handle: the next flush compares it
+                    return existing;
+                }
+            }
+            T copy{};
+            copy_columns(object, copy, true);
+            return add(std::move(copy));
+        } else {
+            return {};
+        }
+    }
+
     /// The object with this primary key: from the identity map without SQL when loaded (and not
     /// expired), else loaded with one SELECT; an empty ref when no row has that key.
     template <class T, class... Keys>
@@ -241,6 +273,19 @@ private:
             }
             throw;
         }
+    }
+
+    /// Copies `from`'s mapped columns to `to` (merge()): deferred members only where `from` loaded
+    /// them; the primary key only when `with_key` (the columns that found `to` are equal anyway).
+    template <class T>
+    static void copy_columns(const T& from, T& to, bool with_key) {
+        const auto& info = orm::describe<T>();
+        std::size_t index = 0;
+        for_each_column<T>([&](const auto& definition) {
+            constexpr auto member = std::remove_cvref_t<decltype(definition)>::member;
+            const auto& column = info.columns[index++];
+            if ((with_key || !column.primary_key) && column.is_loaded(&from)) to.*member = from.*member;
+        });
     }
 
     template <class T>

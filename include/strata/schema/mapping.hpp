@@ -64,6 +64,16 @@ struct server_default {
 struct on_update {
     std::string_view sql;
 };
+/// Column option: the column's type in CREATE TABLE, as SQL text - on PostgreSQL `postgresql`
+/// ("VARCHAR(255)", "NUMERIC(12,2)", "UUID", "JSONB", "TIMESTAMPTZ", ...), on SQLite `sqlite` when
+/// given. Left empty, a database keeps the type strata derives from the member's storage: on
+/// SQLite a declared type sets the column's affinity, and a name like NUMERIC(12,2) or UUID would
+/// have SQLite turn text such as '007' or '1e5' into a number, so SQLite's stays the storage's
+/// unless you name one. The member's C++ type must still read what the column holds.
+struct sql_type {
+    std::string_view postgresql;
+    std::string_view sqlite = {};
+};
 /// Column option: FOREIGN KEY to Target (a mapped member), with an ON DELETE action.
 template <auto Target>
 struct references_t {
@@ -86,6 +96,8 @@ struct column_options {
     std::string_view server_default;
     std::string_view on_update;  ///< SQL the session's UPDATEs set the column to
     on_delete delete_action = on_delete::no_action;
+    std::string_view postgresql_type;  ///< CREATE TABLE type on PostgreSQL (empty: from the storage)
+    std::string_view sqlite_type;      ///< CREATE TABLE type on SQLite (empty: from the storage)
 };
 
 namespace schema {
@@ -123,6 +135,10 @@ constexpr void apply_option(column_options& options, unique_t) { options.unique 
 constexpr void apply_option(column_options& options, index_t) { options.index = true; }
 constexpr void apply_option(column_options& options, server_default value) { options.server_default = value.sql; }
 constexpr void apply_option(column_options& options, on_update value) { options.on_update = value.sql; }
+constexpr void apply_option(column_options& options, sql_type value) {
+    options.postgresql_type = value.postgresql;
+    options.sqlite_type = value.sqlite;
+}
 template <auto Target>
 constexpr void apply_option(column_options& options, references_t<Target> value) {
     options.delete_action = value.action;

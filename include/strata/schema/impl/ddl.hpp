@@ -32,6 +32,9 @@ STRATA_COMPILED_LINKAGE bool is_generated(const table_schema& table, const colum
 
 STRATA_COMPILED_LINKAGE std::string column_type(const column_schema& column, dialect target) {
     const bool postgresql = target == dialect::postgresql;
+    if (const auto declared = postgresql ? column.options.postgresql_type : column.options.sqlite_type;
+        !declared.empty())
+        return std::string{declared};
     switch (column.kind) {
         case value_kind::boolean:
             return "BOOLEAN";

@@ -554,6 +554,76 @@ TEST_CASE("func::now() is the database's time in select, insert().value and upda
     });
 }
 
+TEST_CASE("date_trunc, extract, cast, nullif, greatest and least give the same values on both databases") {
+    using models::post;
+    using strata::date_part;
+    const auto at = col<&post::created_at>;
+    CHECK(strata::select(strata::func::date_trunc(date_part::month, at)).compile(strata::dialect::postgresql).sql ==
+          "SELECT date_trunc('month', posts.created_at) FROM posts");
+    CHECK(strata::select(strata::func::date_trunc(date_part::month, at)).compile(strata::dialect::sqlite).sql ==
+          "SELECT strftime('%Y-%m-01 00:00:00.000000', posts.created_at) FROM posts");
+    CHECK(strata::select(strata::func::extract(date_part::hour, at)).compile(strata::dialect::postgresql).sql ==
+          "SELECT CAST(floor(date_part('hour', posts.created_at)) AS BIGINT) FROM posts");
+    CHECK(strata::select(strata::func::extract(date_part::hour, at)).compile(strata::dialect::sqlite).sql ==
+          "SELECT CAST(strftime('%H', posts.created_at) AS INTEGER) FROM posts");
+    CHECK(strata::select(strata::func::greatest(col<&post::id>, 3)).compile(strata::dialect::postgresql).sql ==
+          "SELECT greatest(posts.id, $1) FROM posts");
+    CHECK(strata::select(strata::func::least(col<&post::id>, 3)).compile(strata::dialect::sqlite).sql ==
+          "SELECT min(posts.id, ?) FROM posts");
+    CHECK(strata::select(strata::cast<std::string>(col<&post::id>)).compile(strata::dialect::postgresql).sql ==
+          "SELECT CAST(posts.id AS TEXT) FROM posts");
+    CHECK(strata::select(strata::cast<std::int64_t>(col<&post::title>)).compile(strata::dialect::sqlite).sql ==
+          "SELECT CAST(posts.title AS INTEGER) FROM posts");
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<post>(engine);
+        strata::create_all<post>(engine);
+        auto connection = engine.connect();
+        using namespace std::chrono;
+        // 2024-03-17 13:45:27.654321 UTC and 2024-11-02 08:05:09.000001 UTC
+        const strata::timestamp march{sys_days{2024y / March / 17} + 13h + 45min + 27s + 654321us};
+        const strata::timestamp november{sys_days{2024y / November / 2} + 8h + 5min + 9s + 1us};
+        connection.execute(strata::insert<post>().value(col<&post::title>, "42").value(col<&post::created_at>, march));
+        connection.execute(
+            strata::insert<post>().value(col<&post::title>, "7").value(col<&post::created_at>, november));
+        const auto at = col<&post::created_at>;
+        const auto parts = connection.execute(
+            strata::select(strata::func::extract(date_part::year, at), strata::func::extract(date_part::month, at),
+                           strata::func::extract(date_part::day, at), strata::func::extract(date_part::hour, at),
+                           strata::func::extract(date_part::minute, at), strata::func::extract(date_part::second, at))
+                .order_by(col<&post::id>));
+        using six = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
+        CHECK(parts == std::vector<six>{{2024, 3, 17, 13, 45, 27}, {2024, 11, 2, 8, 5, 9}});
+        const auto truncated = connection.execute(
+            strata::select(
+                strata::func::date_trunc(date_part::year, at), strata::func::date_trunc(date_part::month, at),
+                strata::func::date_trunc(date_part::day, at), strata::func::date_trunc(date_part::hour, at),
+                strata::func::date_trunc(date_part::minute, at), strata::func::date_trunc(date_part::second, at))
+                .where(col<&post::id> == 1));
+        REQUIRE(truncated.size() == 1);
+        const auto& [year, month, day, hour, minute, second] = truncated[0];
+        CHECK(year == strata::timestamp{sys_days{2024y / January / 1}});
+        CHECK(month == strata::timestamp{sys_days{2024y / March / 1}});
+        CHECK(day == strata::timestamp{sys_days{2024y / March / 17}});
+        CHECK(hour == strata::timestamp{sys_days{2024y / March / 17} + 13h});
+        CHECK(minute == strata::timestamp{sys_days{2024y / March / 17} + 13h + 45min});
+        CHECK(second == strata::timestamp{sys_days{2024y / March / 17} + 13h + 45min + 27s});
+        // Grouped by month, and compared with a stored timestamp of the same month's start.
+        CHECK(connection.scalar(strata::select(strata::count())
+                                    .from<post>()
+                                    .where(strata::func::date_trunc(date_part::month, at) ==
+                                           strata::timestamp{sys_days{2024y / November / 1}})) == 1);
+        const auto values = connection.execute(
+            strata::select(strata::cast<std::int64_t>(col<&post::title>), strata::cast<std::string>(col<&post::id>),
+                           strata::cast<double>(col<&post::id>), strata::func::nullif(col<&post::title>, "7"),
+                           strata::func::greatest(col<&post::id>, 2), strata::func::least(col<&post::id>, 2))
+                .order_by(col<&post::id>));
+        using row =
+            std::tuple<std::int64_t, std::string, double, std::optional<std::string>, std::int64_t, std::int64_t>;
+        CHECK(values == std::vector<row>{{42, "1", 1.0, "42", 2, 1}, {7, "2", 2.0, std::nullopt, 2, 2}});
+    });
+    for_each_backend([](strata::engine& engine) { strata::drop_all<post>(engine); });
+}
+
 TEST_CASE("func::call<R> calls a SQL function by name with typed arguments, and refuses SQL text for a name") {
     CHECK(strata::select(strata::func::call<std::int64_t>("abs", col<&order::total> - 300))
               .compile(strata::dialect::postgresql)

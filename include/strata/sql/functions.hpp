@@ -182,7 +182,126 @@ expression<R> call(const char (&name)[N], const Arguments&... arguments) {
     return expression<R>{sql::make_function(text, {sql::to_node(arguments)...})};
 }
 
+/// nullif(a, b): NULL where a equals b, else a.
+template <class A, class B>
+expression<sql::nullable_t<sql::operand_value_t<A>>> nullif(const A& value, const B& null_when) {
+    sql::require_comparable<A, B>();
+    return expression<sql::nullable_t<sql::operand_value_t<A>>>{
+        sql::make_function("nullif", {sql::to_node(value), sql::to_node(null_when)})};
+}
+
+namespace detail {
+/// greatest()/least(): PostgreSQL's `postgresql` function, SQLite's multi-argument `sqlite` one.
+template <class First, class... Rest>
+expression<sql::operand_value_t<First>> extreme(std::string_view postgresql, std::string_view sqlite,
+                                                const First& first, const Rest&... rest) {
+    static_assert(sizeof...(Rest) >= 1, "greatest()/least() take two or more values");
+    (sql::require_comparable<First, Rest>(), ...);
+    static_assert(
+        !sql::is_optional_v<sql::operand_value_t<First>> && (!sql::is_optional_v<sql::operand_value_t<Rest>> && ...),
+        "greatest()/least() of a nullable operand: PostgreSQL skips NULLs and SQLite returns NULL, so the "
+        "two would disagree; wrap the operand in coalesce(x, fallback)");
+    const std::vector<sql::node_ptr> arguments{sql::to_node(first), sql::to_node(rest)...};
+    return expression<sql::operand_value_t<First>>{
+        sql::make_per_dialect(sql::make_function(postgresql, arguments), sql::make_function(sqlite, arguments))};
+}
+}  // namespace detail
+
+/// greatest(a, b, ...): the largest (SQLite: max(a, b, ...)); operands must not be nullable.
+template <class First, class... Rest>
+expression<sql::operand_value_t<First>> greatest(const First& first, const Rest&... rest) {
+    return detail::extreme("greatest", "max", first, rest...);
+}
+
+/// least(a, b, ...): the smallest (SQLite: min(a, b, ...)); operands must not be nullable.
+template <class First, class... Rest>
+expression<sql::operand_value_t<First>> least(const First& first, const Rest&... rest) {
+    return detail::extreme("least", "min", first, rest...);
+}
+
 }  // namespace func
+
+/// The parts of a timestamp extract() reads and date_trunc() truncates to.
+enum class date_part : std::uint8_t { year, month, day, hour, minute, second };
+
+namespace func {
+namespace detail {
+/// The result type of a function of a timestamp: R, optional when the operand is.
+template <class R, class X>
+using timestamp_result = std::conditional_t<sql::is_optional_v<sql::operand_value_t<X>>, std::optional<R>, R>;
+
+template <class X>
+constexpr void require_timestamp() {
+    static_assert(sql::family_of<sql::operand_value_t<X>>() == sql::type_family::timestamp,
+                  "extract()/date_trunc() need a timestamp operand");
+}
+}  // namespace detail
+
+/// extract(part, ts): the part of a timestamp as an integer (whole seconds for date_part::second):
+/// CAST(floor(date_part('month', x)) AS BIGINT) on PostgreSQL, CAST(strftime('%m', x) AS INTEGER) on SQLite.
+template <class X>
+expression<detail::timestamp_result<std::int64_t, X>> extract(date_part part, const X& operand) {
+    detail::require_timestamp<X>();
+    static constexpr std::string_view postgresql_names[] = {"'year'", "'month'",  "'day'",
+                                                            "'hour'", "'minute'", "'second'"};
+    static constexpr std::string_view sqlite_formats[] = {"'%Y'", "'%m'", "'%d'", "'%H'", "'%M'", "'%S'"};
+    const auto index = static_cast<std::size_t>(part);
+    auto value = sql::to_node(operand);
+    return expression<detail::timestamp_result<std::int64_t, X>>{sql::make_per_dialect(
+        sql::make_cast(
+            sql::make_function("floor",
+                               {sql::make_function("date_part", {sql::make_keyword(postgresql_names[index]), value})}),
+            "BIGINT", "INTEGER"),
+        sql::make_cast(sql::make_function("strftime", {sql::make_keyword(sqlite_formats[index]), value}), "BIGINT",
+                       "INTEGER"))};
+}
+
+/// date_trunc(part, ts): the timestamp cut down to its year, month, day, hour, minute or second:
+/// date_trunc('month', x) on PostgreSQL, strftime('%Y-%m-01 00:00:00.000000', x) on SQLite (the
+/// text strata stores, so the result compares and groups with stored timestamps).
+template <class X>
+expression<detail::timestamp_result<timestamp, X>> date_trunc(date_part part, const X& operand) {
+    detail::require_timestamp<X>();
+    static constexpr std::string_view postgresql_names[] = {"'year'", "'month'",  "'day'",
+                                                            "'hour'", "'minute'", "'second'"};
+    static constexpr std::string_view sqlite_formats[] = {"'%Y-01-01 00:00:00.000000'", "'%Y-%m-01 00:00:00.000000'",
+                                                          "'%Y-%m-%d 00:00:00.000000'", "'%Y-%m-%d %H:00:00.000000'",
+                                                          "'%Y-%m-%d %H:%M:00.000000'", "'%Y-%m-%d %H:%M:%S.000000'"};
+    const auto index = static_cast<std::size_t>(part);
+    auto value = sql::to_node(operand);
+    return expression<detail::timestamp_result<timestamp, X>>{
+        sql::make_per_dialect(sql::make_function("date_trunc", {sql::make_keyword(postgresql_names[index]), value}),
+                              sql::make_function("strftime", {sql::make_keyword(sqlite_formats[index]), value}))};
+}
+
+}  // namespace func
+
+namespace detail {
+/// CAST's type names for a C++ result type, on PostgreSQL and on SQLite.
+template <class T>
+constexpr std::pair<std::string_view, std::string_view> cast_types() {
+    if constexpr (std::is_same_v<T, std::int64_t>)
+        return {"BIGINT", "INTEGER"};
+    else if constexpr (std::is_same_v<T, std::int32_t>)
+        return {"INTEGER", "INTEGER"};
+    else if constexpr (std::is_same_v<T, double>)
+        return {"DOUBLE PRECISION", "REAL"};
+    else if constexpr (std::is_same_v<T, std::string>)
+        return {"TEXT", "TEXT"};
+    else
+        static_assert(!sizeof(T), "cast<T>: T is std::int64_t, std::int32_t, double or std::string");
+}
+}  // namespace detail
+
+/// CAST(x AS type) read as T (std::int64_t, std::int32_t, double or std::string; optional when x
+/// is): cast<std::string>(col<&Order::total>) is CAST(orders.total AS TEXT). Text that is not a
+/// number is an error on PostgreSQL and 0 on SQLite.
+template <class T, class X>
+auto cast(const X& operand) {
+    using result = std::conditional_t<sql::is_optional_v<sql::operand_value_t<X>>, std::optional<T>, T>;
+    constexpr auto types = detail::cast_types<T>();
+    return expression<result>{sql::make_cast(sql::to_node(operand), types.first, types.second)};
+}
 
 /// A SQL boolean literal (TRUE / FALSE as bound parameters, so both dialects take it).
 inline expression<bool> literal(bool value) {

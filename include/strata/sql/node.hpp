@@ -44,6 +44,8 @@ enum class node_kind : std::uint8_t {
     empty_set,          ///< IN () of an empty range: always false (or true for NOT IN)
     value_list,         ///< IN's list of bound values of one kind; `text` names PostgreSQL's array type
     current_timestamp,  ///< the database's time now, UTC, as strata stores timestamps (rendered per dialect)
+    cast,               ///< CAST(x AS type): `text` is the type on PostgreSQL, `owned_text` on SQLite
+    per_dialect,        ///< children[0] on PostgreSQL, children[1] on SQLite (a function the two spell apart)
 };
 
 /// Operator precedence, high binds tighter; the compiler parenthesizes by it.
@@ -115,6 +117,11 @@ STRATA_COMPILED_LINKAGE node_ptr make_parameter(const parameter& value);
 
 /// Builds a keyword node (static SQL text such as NULL or *).
 STRATA_COMPILED_LINKAGE node_ptr make_keyword(std::string_view text);
+/// CAST(operand AS type): `postgresql_type` and `sqlite_type` are static SQL type names.
+STRATA_COMPILED_LINKAGE node_ptr make_cast(node_ptr operand, std::string_view postgresql_type,
+                                           std::string_view sqlite_type);
+/// `postgresql` rendered on PostgreSQL, `sqlite` on SQLite: one expression the two spell apart.
+STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr sqlite);
 
 /// Builds an operator node of the given kind over its operands.
 STRATA_COMPILED_LINKAGE node_ptr make_operator(node_kind kind, std::string_view spelling, precedence binding,

@@ -375,6 +375,16 @@ public:
                 emit(dialect_ == dialect::postgresql ? "(now() AT TIME ZONE 'UTC')"
                                                      : "strftime('%Y-%m-%d %H:%M:%f000', 'now')");
                 break;
+            case node_kind::cast:
+                emit("CAST(");
+                expression(*item.children[0]);
+                emit(" AS ");
+                emit(dialect_ == dialect::postgresql ? item.text : std::string_view{item.owned_text});
+                emit(")");
+                break;
+            case node_kind::per_dialect:
+                expression(*item.children[dialect_ == dialect::postgresql ? 0 : 1]);
+                break;
         }
     }
 

@@ -4,6 +4,7 @@
 // src/strata.cpp, so they are compiled once per program.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,24 @@ STRATA_COMPILED_LINKAGE node_ptr make_operator(node_kind kind, std::string_view 
     result->text = spelling;
     result->binding = binding;
     result->children = std::move(operands);
+    return finish(std::move(result));
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_cast(node_ptr operand, std::string_view postgresql_type,
+                                           std::string_view sqlite_type) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::cast;
+    result->text = postgresql_type;
+    result->owned_text = std::string{sqlite_type};
+    result->children = {std::move(operand)};
+    return finish(std::move(result));
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr sqlite) {
+    auto result = std::make_shared<node>();
+    result->kind = node_kind::per_dialect;
+    result->binding = std::min(postgresql->binding, sqlite->binding);  // parenthesized like the looser
+    result->children = {std::move(postgresql), std::move(sqlite)};
     return finish(std::move(result));
 }
 

@@ -176,6 +176,44 @@ TEST_CASE("an upsert skips or updates the conflicting row, and RETURNING reports
     });
 }
 
+TEST_CASE("union_, union_all, intersect and except_ combine SELECTs of one row type, ordered and limited as a whole") {
+    const auto young = strata::select(col<&user::name>, col<&user::id>).where(col<&user::age> < 25);  // Ada, bob
+    const auto scored =
+        strata::select(col<&user::name>, col<&user::id>).where(col<&user::score> > 2.0);  // Cy, Dee, Eve
+    const auto first_three = strata::select(col<&user::name>, col<&user::id>).where(col<&user::id> <= 3);
+    const auto combined = strata::union_all(young, scored).order_by(col<&user::id>.desc()).limit(3);
+    CHECK(
+        combined.compile(strata::dialect::postgresql).sql ==
+        "SELECT users.name, users.id FROM users WHERE users.age < $1 UNION ALL SELECT users.name, users.id FROM users "
+        "WHERE users.score > $2 ORDER BY 2 DESC LIMIT $3");
+    CHECK(strata::except_(first_three, young).compile(strata::dialect::sqlite).sql ==
+          "SELECT users.name, users.id FROM users WHERE users.id <= ? EXCEPT SELECT users.name, users.id FROM users "
+          "WHERE users.age < ?");
+    CHECK_THROWS_AS(strata::union_all(young.order_by(col<&user::id>), scored), strata::usage_error);
+    CHECK_THROWS_AS(strata::union_all(strata::union_all(young, scored), first_three), strata::usage_error);
+    CHECK_THROWS_AS(strata::union_all(young, scored).where(col<&user::id> > 1).compile(strata::dialect::sqlite),
+                    strata::usage_error);
+    CHECK_THROWS_AS(strata::union_all(young, scored).order_by(col<&user::age>).compile(strata::dialect::postgresql),
+                    strata::usage_error);
+    for_each_backend([&](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        auto connection = engine.connect();
+        seed(connection);
+        using rows = std::vector<std::tuple<std::string, std::int64_t>>;
+        CHECK(connection.execute(strata::union_all(young, first_three).order_by(col<&user::id>, col<&user::name>)) ==
+              rows{{"Ada", 1}, {"Ada", 1}, {"bob", 2}, {"bob", 2}, {"Cy", 3}});
+        CHECK(connection.execute(strata::union_(young, first_three).order_by(col<&user::id>)) ==
+              rows{{"Ada", 1}, {"bob", 2}, {"Cy", 3}});
+        CHECK(connection.execute(strata::intersect(young, first_three).order_by(col<&user::id>)) ==
+              rows{{"Ada", 1}, {"bob", 2}});
+        CHECK(connection.execute(strata::except_(first_three, young).order_by(col<&user::id>)) == rows{{"Cy", 3}});
+        CHECK(connection.execute(
+                  strata::union_(young, scored, first_three).order_by(col<&user::id>).limit(2).offset(1)) ==
+              rows{{"bob", 2}, {"Cy", 3}});
+        CHECK(connection.execute(combined) == rows{{"Eve", 5}, {"Dee", 4}, {"Cy", 3}});
+    });
+}
+
 TEST_CASE("WHERE operators select the rows SQL says") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<order, user>(engine);

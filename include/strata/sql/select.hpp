@@ -11,10 +11,12 @@
 #include <memory>
 #include <optional>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "strata/core/dialect.hpp"
+#include "strata/core/error.hpp"
 #include "strata/sql/compiler.hpp"
 #include "strata/sql/expression.hpp"
 #include "strata/sql/node.hpp"
@@ -36,8 +38,10 @@ concept has_table = requires {
 /// An ORDER BY item from an ordering or a bare expression.
 template <class Item>
 order_item to_order_item(const Item& item) {
-    if constexpr (std::is_same_v<Item, ordering>) return item.item();
-    else return order_item{to_node(item), sort_direction::unspecified, nulls_order::unspecified};
+    if constexpr (std::is_same_v<Item, ordering>)
+        return item.item();
+    else
+        return order_item{to_node(item), sort_direction::unspecified, nulls_order::unspecified};
 }
 }  // namespace sql
 
@@ -54,10 +58,10 @@ sql::table_ref table_of() {
 
 /// Options of a locking clause: FOR UPDATE [OF tables] [NOWAIT | SKIP LOCKED].
 struct lock_options {
-    bool nowait = false;                    ///< fail at once (lock_not_available) instead of waiting
-    bool skip_locked = false;               ///< skip rows other transactions hold (job queues)
-    std::vector<sql::table_ref> of = {};    ///< lock only these tables' rows (table_of<Model>())
-    bool read = false;                      ///< FOR SHARE instead of FOR UPDATE (SQLAlchemy's read=True)
+    bool nowait = false;                  ///< fail at once (lock_not_available) instead of waiting
+    bool skip_locked = false;             ///< skip rows other transactions hold (job queues)
+    std::vector<sql::table_ref> of = {};  ///< lock only these tables' rows (table_of<Model>())
+    bool read = false;                    ///< FOR SHARE instead of FOR UPDATE (SQLAlchemy's read=True)
 };
 
 /// A typed SELECT; rows read as std::tuple<Ts...>.
@@ -203,6 +207,53 @@ private:
 
     sql::select_core core_;
 };
+
+namespace sql {
+/// A compound SELECT of `queries` joined by `kind` (union_all() and the like).
+template <class... Ts, class... More>
+select_statement<Ts...> combine(compound_kind kind, const select_statement<Ts...>& first, const More&... more) {
+    static_assert(sizeof...(More) >= 1, "a union combines two or more SELECTs");
+    static_assert((std::is_same_v<More, select_statement<Ts...>> && ...),
+                  "every SELECT of a union returns the same column types, in the same order");
+    select_core combined;
+    const auto add = [&](const select_core& query) {
+        if (!query.compound.empty())
+            throw usage_error(
+                "a union inside a union: pass every SELECT to one union_all(a, b, c) (the databases "
+                "disagree on how INTERSECT binds next to UNION)");
+        if (!query.order_by.empty() || query.limit || query.offset || query.lock.strength != lock_strength::none)
+            throw usage_error(
+                "a SELECT inside a union cannot have order_by, limit, offset or a lock: order and "
+                "limit the union itself");
+        combined.compound.push_back({kind, std::make_shared<const select_core>(query)});
+    };
+    add(first.core());
+    (add(more.core()), ...);
+    return select_statement<Ts...>{std::move(combined)};
+}
+}  // namespace sql
+
+/// SELECT ... UNION SELECT ...: the rows of every query, duplicates removed; order_by (by the
+/// first SELECT's columns), limit and offset apply to the combined rows.
+template <class... Ts, class... More>
+select_statement<Ts...> union_(const select_statement<Ts...>& first, const More&... more) {
+    return sql::combine(sql::compound_kind::union_distinct, first, more...);
+}
+/// SELECT ... UNION ALL SELECT ...: the rows of every query, duplicates kept.
+template <class... Ts, class... More>
+select_statement<Ts...> union_all(const select_statement<Ts...>& first, const More&... more) {
+    return sql::combine(sql::compound_kind::union_all, first, more...);
+}
+/// SELECT ... INTERSECT SELECT ...: the rows every query returns.
+template <class... Ts, class... More>
+select_statement<Ts...> intersect(const select_statement<Ts...>& first, const More&... more) {
+    return sql::combine(sql::compound_kind::intersect, first, more...);
+}
+/// SELECT ... EXCEPT SELECT ...: the rows of the first query that the others do not return.
+template <class... Ts, class... More>
+select_statement<Ts...> except_(const select_statement<Ts...>& first, const More&... more) {
+    return sql::combine(sql::compound_kind::except, first, more...);
+}
 
 /// SELECT items...: columns, expressions, aggregates; rows read as tuple<their value types...>.
 template <class... Items>

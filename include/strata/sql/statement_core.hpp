@@ -56,6 +56,15 @@ struct derived_table {
     std::string_view name;                     ///< its alias, which column references qualify with
 };
 
+/// How a compound SELECT combines its queries' rows.
+enum class compound_kind : std::uint8_t { union_distinct, union_all, intersect, except };
+
+/// One query of a compound SELECT, and how it joins those before it.
+struct compound_part {
+    compound_kind kind = compound_kind::union_all;  ///< ignored for the first query
+    std::shared_ptr<const select_core> query;
+};
+
 /// Everything a SELECT says.
 struct select_core {
     std::vector<node_ptr> columns;
@@ -70,6 +79,9 @@ struct select_core {
     node_ptr offset;
     bool distinct = false;
     lock_clause lock;
+    /// A compound SELECT (UNION and the like): its queries, in order. It then has no columns,
+    /// tables or filters of its own; order_by, limit and offset apply to the combined rows.
+    std::vector<compound_part> compound;
 
     // Declared here and defined once (sql/impl/statement_core.hpp): every query copies and
     // destroys a select_core, and its dozen members made these the largest inline functions

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "strata/detail/array_literal.hpp"
+#include "strata/detail/function_ref.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/sql/compiler.hpp"
 
@@ -59,6 +60,10 @@ public:
 
     /// Renders SELECT; `enclosing` lists the FROM tables of the query this one is nested in.
     void select(const select_core& query, const std::vector<table_ref>* enclosing = nullptr) {
+        if (!query.compound.empty()) {
+            compound_select(query, enclosing);
+            return;
+        }
         const std::vector<table_ref> from =
             query.from.empty() && !query.derived.query ? inferred_from(query, enclosing) : query.from;
         std::vector<table_ref> scope = from;  // what a nested query may correlate with
@@ -107,28 +112,7 @@ public:
             emit(" HAVING ");
             expression(*query.having);
         }
-        if (!query.order_by.empty()) {
-            emit(" ORDER BY ");
-            for (std::size_t i = 0; i < query.order_by.size(); ++i) {
-                if (i) emit(", ");
-                const auto& item = query.order_by[i];
-                expression(*item.expression);
-                if (item.direction == sort_direction::ascending) emit(" ASC");
-                if (item.direction == sort_direction::descending) emit(" DESC");
-                if (item.nulls == nulls_order::first) emit(" NULLS FIRST");
-                if (item.nulls == nulls_order::last) emit(" NULLS LAST");
-            }
-        }
-        if (query.limit) {
-            emit(" LIMIT ");
-            expression(*query.limit);
-        } else if (query.offset && dialect_ == dialect::sqlite) {
-            emit(" LIMIT -1");  // SQLite only takes OFFSET after a LIMIT
-        }
-        if (query.offset) {
-            emit(" OFFSET ");
-            expression(*query.offset);
-        }
+        order_and_limit(query, [this](const order_item& item) { expression(*item.expression); });
         scopes_.pop_back();
         if (query.lock.strength != lock_strength::none && dialect_ == dialect::postgresql) {
             switch (query.lock.strength) {
@@ -156,6 +140,58 @@ public:
             }
             if (query.lock.nowait) emit(" NOWAIT");
             if (query.lock.skip_locked) emit(" SKIP LOCKED");
+        }
+    }
+
+    /// Renders a compound SELECT: its queries joined by UNION [ALL], INTERSECT or EXCEPT, then
+    /// ORDER BY (by result column position: both databases refuse a table's column there),
+    /// LIMIT and OFFSET of the combined rows.
+    void compound_select(const select_core& query, const std::vector<table_ref>* enclosing) {
+        if (!query.columns.empty() || !query.from.empty() || query.derived.query || !query.joins.empty() ||
+            query.where || !query.group_by.empty() || query.having || query.distinct ||
+            query.lock.strength != lock_strength::none)
+            throw usage_error(
+                "a union (union_, union_all, intersect, except_) takes only order_by, limit and offset: filter, join, "
+                "group or lock the SELECTs inside it");
+        static constexpr std::string_view keywords[] = {" UNION ", " UNION ALL ", " INTERSECT ", " EXCEPT "};
+        for (std::size_t i = 0; i < query.compound.size(); ++i) {
+            if (i) emit(keywords[static_cast<std::size_t>(query.compound[i].kind)]);
+            select(*query.compound[i].query, enclosing);
+        }
+        const auto& columns = query.compound.front().query->columns;
+        order_and_limit(query, [&](const order_item& item) {
+            const auto found = std::find_if(columns.begin(), columns.end(), [&](const node_ptr& column) {
+                return column == item.expression || column->shape == item.expression->shape;
+            });
+            if (found == columns.end())
+                throw usage_error("order_by() of a union names one of its columns, as its first SELECT selects it");
+            emit(std::to_string(found - columns.begin() + 1));
+        });
+    }
+
+    /// Renders ORDER BY (each item's expression through `key`), LIMIT and OFFSET.
+    void order_and_limit(const select_core& query, strata::detail::function_ref<void(const order_item&)> key) {
+        if (!query.order_by.empty()) {
+            emit(" ORDER BY ");
+            for (std::size_t i = 0; i < query.order_by.size(); ++i) {
+                if (i) emit(", ");
+                const auto& item = query.order_by[i];
+                key(item);
+                if (item.direction == sort_direction::ascending) emit(" ASC");
+                if (item.direction == sort_direction::descending) emit(" DESC");
+                if (item.nulls == nulls_order::first) emit(" NULLS FIRST");
+                if (item.nulls == nulls_order::last) emit(" NULLS LAST");
+            }
+        }
+        if (query.limit) {
+            emit(" LIMIT ");
+            expression(*query.limit);
+        } else if (query.offset && dialect_ == dialect::sqlite) {
+            emit(" LIMIT -1");  // SQLite only takes OFFSET after a LIMIT
+        }
+        if (query.offset) {
+            emit(" OFFSET ");
+            expression(*query.offset);
         }
     }
 

@@ -48,6 +48,8 @@ STRATA_COMPILED_LINKAGE std::uint64_t select_core::shape() const noexcept {
     hash =
         mix(mix(mix(hash, static_cast<std::uint64_t>(lock.strength)), lock.nowait ? 1 : 0), lock.skip_locked ? 1 : 0);
     for (const auto& table : lock.of) hash = mix_static(hash, table.name);
+    for (const auto& part : compound)
+        hash = mix(mix(hash, static_cast<std::uint64_t>(part.kind)), part.query ? part.query->shape() : 0);
     return hash;
 }
 

@@ -10,6 +10,8 @@
 //     };
 #pragma once
 
+#include <chrono>
+#include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <limits>
@@ -44,10 +46,9 @@ struct type_traits<bool> {
 
 /// 16-, 32- and 64-bit signed integers; narrowing on read is checked.
 template <class Integer>
-    requires(std::same_as<Integer, std::int16_t> || std::same_as<Integer, std::int32_t> ||
-             std::same_as<Integer, std::int64_t> || std::same_as<Integer, long long> ||
-             std::same_as<Integer, long>)
-struct type_traits<Integer> {
+requires(std::same_as<Integer, std::int16_t> || std::same_as<Integer, std::int32_t> ||
+         std::same_as<Integer, std::int64_t> || std::same_as<Integer, long long> ||
+         std::same_as<Integer, long>) struct type_traits<Integer> {
     static constexpr value_kind kind = value_kind::integer;
     static parameter to_parameter(Integer value) noexcept { return parameter::from_integer(value); }
     static Integer read(const field_reader& reader, std::size_t column) {
@@ -68,6 +69,43 @@ struct type_traits<double> {
     static constexpr value_kind kind = value_kind::real;
     static parameter to_parameter(double value) noexcept { return parameter::from_real(value); }
     static double read(const field_reader& reader, std::size_t column) { return reader.read_real(column); }
+};
+
+/// float: REAL (4 bytes) on PostgreSQL, REAL on SQLite; a stored value beyond float's range is a
+/// conversion_error rather than an infinity.
+template <>
+struct type_traits<float> {
+    static constexpr value_kind kind = value_kind::real;
+    static constexpr std::string_view postgresql_type = "REAL";  ///< CREATE TABLE type (float4)
+    static parameter to_parameter(float value) noexcept { return parameter::from_real(value); }
+    static float read(const field_reader& reader, std::size_t column) {
+        const double value = reader.read_real(column);
+        if (std::isfinite(value) && std::fabs(value) > static_cast<double>(std::numeric_limits<float>::max()))
+            throw conversion_error("column " + std::to_string(column) + " holds " + std::to_string(value) +
+                                   ", which does not fit a float");
+        return static_cast<float>(value);
+    }
+};
+
+/// A calendar date: DATE on PostgreSQL; on SQLite the timestamp text of its midnight (UTC), so it
+/// compares with timestamps there as it does on PostgreSQL. Reading a value with a time of day
+/// into it is a conversion_error, not a silent truncation.
+template <>
+struct type_traits<std::chrono::year_month_day> {
+    static constexpr value_kind kind = value_kind::timestamp;
+    static constexpr std::string_view postgresql_type = "DATE";  ///< CREATE TABLE type
+    static parameter to_parameter(const std::chrono::year_month_day& value) {
+        if (!value.ok()) throw usage_error("a std::chrono::year_month_day that is not a valid date was bound");
+        return parameter::from_timestamp(timestamp{std::chrono::sys_days{value}});
+    }
+    static std::chrono::year_month_day read(const field_reader& reader, std::size_t column) {
+        const timestamp at = reader.read_timestamp(column);
+        const auto day = std::chrono::floor<std::chrono::days>(at);
+        if (at != day)
+            throw conversion_error("column " + std::to_string(column) +
+                                   " holds a time of day, which a std::chrono::year_month_day cannot keep");
+        return std::chrono::year_month_day{day};
+    }
 };
 
 template <>
@@ -122,14 +160,18 @@ struct type_traits<std::optional<T>> {
 /// `type_traits<T>::to_storage(const T&)` and `type_traits<T>::from_storage(Storage)`.
 template <class Storage, class T>
 struct stored_as {
-    static_assert(database_type<Storage>, "stored_as<Storage, T>: Storage must be a built-in strata type "
-                                          "(bool, an integer, double, std::string, strata::blob or strata::timestamp)");
+    static_assert(database_type<Storage>,
+                  "stored_as<Storage, T>: Storage must be a built-in strata type "
+                  "(bool, an integer, double, std::string, strata::blob or strata::timestamp)");
     static constexpr value_kind kind = type_traits<Storage>::kind;
     static parameter to_parameter(const T& value) {
         Storage stored = type_traits<T>::to_storage(value);
-        if constexpr (std::same_as<Storage, std::string>) return parameter::from_text(std::move(stored));
-        else if constexpr (std::same_as<Storage, blob>) return parameter::from_blob(stored);
-        else return type_traits<Storage>::to_parameter(stored);
+        if constexpr (std::same_as<Storage, std::string>)
+            return parameter::from_text(std::move(stored));
+        else if constexpr (std::same_as<Storage, blob>)
+            return parameter::from_blob(stored);
+        else
+            return type_traits<Storage>::to_parameter(stored);
     }
     static T read(const field_reader& reader, std::size_t column) {
         return type_traits<T>::from_storage(type_traits<Storage>::read(reader, column));
@@ -170,8 +212,9 @@ parameter to_parameter(const T& value) {
 /// Reads column `column` of the current row as T.
 template <class T>
 T read_field(const field_reader& reader, std::size_t column) {
-    static_assert(database_type<T>, "this type cannot be read from a column: specialize strata::type_traits<T> "
-                                    "(see strata/core/type_traits.hpp, or derive from strata::stored_as)");
+    static_assert(database_type<T>,
+                  "this type cannot be read from a column: specialize strata::type_traits<T> "
+                  "(see strata/core/type_traits.hpp, or derive from strata::stored_as)");
     return type_traits<T>::read(reader, column);
 }
 

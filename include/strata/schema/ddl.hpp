@@ -25,7 +25,7 @@ struct ddl_options {
     /// CREATE TABLE IF NOT EXISTS / CREATE INDEX IF NOT EXISTS: create_all skips what exists, as
     /// SQLAlchemy's checkfirst=True does by default.
     bool if_not_exists = true;
-    bool if_exists = true;       ///< DROP TABLE IF EXISTS
+    bool if_exists = true;  ///< DROP TABLE IF EXISTS
 };
 
 namespace schema {
@@ -95,6 +95,11 @@ table_schema describe() {
                         if constexpr (std::is_integral_v<stored>) column.integer_bytes = sizeof(stored);
                         column.nullable = sql::is_optional_v<value>;
                         column.options = element.options;
+                        // A type that names its own DDL type (float: REAL, a date: DATE), unless
+                        // the mapping's sql_type does.
+                        if constexpr (requires { type_traits<stored>::postgresql_type; })
+                            if (column.options.postgresql_type.empty())
+                                column.options.postgresql_type = type_traits<stored>::postgresql_type;
                         if constexpr (!std::is_null_pointer_v<decltype(Element::target)>) {
                             constexpr auto target = Element::target;
                             column.referenced_table = mapping<model_of<target>>::table.name;
@@ -106,11 +111,13 @@ table_schema describe() {
                             const foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>& key) {
                             result.foreign_keys.push_back({column_names<Columns...>(), Element::referenced_table_name(),
                                                            column_names<Referenced...>(), key.delete_action});
-                        }(element);
+                        }
+                        (element);
                     } else if constexpr (is_unique_constraint<Element>::value) {
                         [&result]<auto... Members>(const unique_constraint_definition<Members...>*) {
                             result.unique_constraints.push_back(column_names<Members...>());
-                        }(static_cast<const Element*>(nullptr));
+                        }
+                        (static_cast<const Element*>(nullptr));
                     }
                 }(elements),
                 ...);
@@ -129,7 +136,8 @@ void describe_indexes(table_schema& table) {
                     if constexpr (is_index<Element>::value) {
                         [&]<auto... Members>(const index_definition<Members...>& index) {
                             table.indexes.emplace_back(index.name, column_names<Members...>());
-                        }(element);
+                        }
+                        (element);
                     }
                 }(elements),
                 ...);

@@ -95,6 +95,7 @@ static_assert(strata::database_type<color>);
 static_assert(strata::database_type<std::optional<uuid>>);
 static_assert(strata::database_type<float>);
 static_assert(strata::database_type<std::chrono::year_month_day>);
+static_assert(!strata::database_type<strata::dialect>, "an enum without strata::enum_names has no conversion");
 
 namespace declared_types {
 /// Columns whose CREATE TABLE type the mapping names (strata::sql_type).
@@ -237,6 +238,70 @@ TEST_CASE("float and std::chrono::year_month_day members round-trip as REAL and 
             CHECK_THROWS_AS(connection.execute(now).scalar<year_month_day>(), strata::conversion_error);
         }
         strata::drop_all<reading>(engine);
+    });
+}
+
+namespace named {
+enum class ticket_state { open, on_hold, wont_fix };
+/// A model with an enum stored by name.
+struct ticket {
+    std::int64_t id = 0;
+    ticket_state state = ticket_state::open;
+    std::optional<ticket_state> previous;
+};
+}  // namespace named
+
+template <>
+struct strata::enum_names<named::ticket_state> {
+    using state = named::ticket_state;
+    static constexpr std::array values{std::pair{state::open, "open"}, std::pair{state::on_hold, "on hold"},
+                                       std::pair{state::wont_fix, "won't fix"}};
+};
+
+template <>
+struct strata::mapping<named::ticket> {
+    using ticket = named::ticket;
+    static constexpr auto table =
+        strata::table("named_tickets", strata::column<&ticket::id>("id", strata::primary_key),
+                      strata::column<&ticket::state>("state"), strata::column<&ticket::previous>("previous"));
+};
+
+TEST_CASE("an enum with strata::enum_names is stored by name in a TEXT column whose CHECK allows only its names") {
+    using named::ticket;
+    using named::ticket_state;
+    CHECK(strata::schema::create_statements(strata::schema::describe<ticket>(), strata::dialect::sqlite, {}).front() ==
+          "CREATE TABLE IF NOT EXISTS named_tickets (id INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('open', "
+          "'on hold', 'won''t fix')), previous TEXT CHECK (previous IN ('open', 'on hold', 'won''t fix')), PRIMARY "
+          "KEY (id))");
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<ticket>(engine);
+        strata::create_all<ticket>(engine);
+        {
+            strata::session session{engine};
+            session.add(ticket{0, ticket_state::wont_fix, ticket_state::on_hold});
+            session.add(ticket{0, ticket_state::open, std::nullopt});
+            session.commit();
+            const auto fixed =
+                session.query<ticket>().filter(strata::col<&ticket::state> == ticket_state::wont_fix).one();
+            CHECK(fixed->previous == ticket_state::on_hold);
+            fixed->state = ticket_state::on_hold;
+            session.commit();
+            CHECK(session.query<ticket>().filter(strata::col<&ticket::state> == ticket_state::on_hold).count() == 1);
+            // An enumerator the names do not list cannot be written.
+            session.add(ticket{0, static_cast<ticket_state>(7), std::nullopt});
+            CHECK_THROWS_AS(session.flush(), strata::usage_error);
+            session.rollback();
+        }
+        {
+            auto connection = engine.connect();
+            CHECK(connection.execute("SELECT state FROM named_tickets WHERE id = 1").scalar<std::string>() ==
+                  "on hold");
+            // The database refuses a name the enum does not have; a stray name read is a conversion_error.
+            CHECK_THROWS_AS(connection.execute("INSERT INTO named_tickets (state) VALUES ('closed')"),
+                            strata::check_violation);
+            CHECK_THROWS_AS(connection.execute("SELECT 'closed'").scalar<ticket_state>(), strata::conversion_error);
+        }
+        strata::drop_all<ticket>(engine);
     });
 }
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "strata/core/error.hpp"
 #include "strata/core/value.hpp"
@@ -141,6 +142,44 @@ struct type_traits<timestamp> {
     static constexpr value_kind kind = value_kind::timestamp;
     static parameter to_parameter(timestamp value) noexcept { return parameter::from_timestamp(value); }
     static timestamp read(const field_reader& reader, std::size_t column) { return reader.read_timestamp(column); }
+};
+
+/// Specialize to store an enum as text: `static constexpr std::array values{std::pair{E::a, "a"}, ...};`
+/// (C++ cannot list an enum's names itself). The column is TEXT with a CHECK of the names.
+template <class E>
+struct enum_names;
+
+/// An enum with enum_names: stored as its names.
+template <class E>
+concept named_enum = std::is_enum_v<E> && requires {
+    enum_names<E>::values;
+    { enum_names<E>::values.begin()->second } -> std::convertible_to<std::string_view>;
+};
+
+/// An enum stored as the text of its name (enum_names<E>); a name the mapping does not list is a
+/// conversion_error when read, an enumerator it does not list a usage_error when bound.
+template <named_enum E>
+struct type_traits<E> {
+    static constexpr value_kind kind = value_kind::text;
+    static parameter to_parameter(E value) {
+        for (const auto& [enumerator, name] : enum_names<E>::values)
+            if (enumerator == value) return parameter::from_text_view(std::string_view{name});
+        throw usage_error("an enumerator with no name in strata::enum_names was bound (value " +
+                          std::to_string(static_cast<long long>(value)) + ")");
+    }
+    static E read(const field_reader& reader, std::size_t column) {
+        const auto text = reader.read_text(column);
+        for (const auto& [enumerator, name] : enum_names<E>::values)
+            if (std::string_view{name} == text) return enumerator;
+        throw conversion_error("column " + std::to_string(column) + " holds '" + std::string{text} +
+                               "', which is not a name in strata::enum_names");
+    }
+    /// The names a CHECK constraint allows (CREATE TABLE).
+    static std::vector<std::string_view> allowed_values() {
+        std::vector<std::string_view> names;
+        for (const auto& item : enum_names<E>::values) names.emplace_back(item.second);
+        return names;
+    }
 };
 
 /// NULL <-> std::nullopt.

@@ -39,6 +39,7 @@ struct column_schema {
     column_options options;
     std::string_view referenced_table;
     std::string_view referenced_column;
+    std::vector<std::string_view> allowed_values;  ///< CHECK (column IN (...)): an enum's names; empty: none
 };
 
 /// A FOREIGN KEY over several columns (strata::foreign_key).
@@ -100,6 +101,8 @@ table_schema describe() {
                         if constexpr (requires { type_traits<stored>::postgresql_type; })
                             if (column.options.postgresql_type.empty())
                                 column.options.postgresql_type = type_traits<stored>::postgresql_type;
+                        if constexpr (requires { type_traits<stored>::allowed_values(); })
+                            column.allowed_values = type_traits<stored>::allowed_values();
                         if constexpr (!std::is_null_pointer_v<decltype(Element::target)>) {
                             constexpr auto target = Element::target;
                             column.referenced_table = mapping<model_of<target>>::table.name;

@@ -92,6 +92,15 @@ STRATA_COMPILED_LINKAGE std::vector<std::string> create_statements(const table_s
             inline_key = true;
         }
         if (!column.nullable) sql += " NOT NULL";
+        if (!column.allowed_values.empty()) {
+            sql += " CHECK (" + quote(column.name) + " IN (";
+            for (std::size_t value = 0; value < column.allowed_values.size(); ++value) {
+                sql += value ? ", '" : "'";
+                for (const char c : column.allowed_values[value]) sql += c == '\'' ? std::string{"''"} : std::string{c};
+                sql += "'";
+            }
+            sql += "))";
+        }
         if (column.options.unique) sql += " UNIQUE";
         if (!column.options.server_default.empty()) sql += " DEFAULT " + std::string{column.options.server_default};
     }

@@ -214,6 +214,31 @@ TEST_CASE("union_, union_all, intersect and except_ combine SELECTs of one row t
     });
 }
 
+TEST_CASE("aliased<T> joins a table to itself under another name, in Core, on both databases") {
+    const auto next = strata::aliased<user>("next_user");
+    const auto pairs = strata::select(col<&user::name>, next.col<&user::name>())
+                           .join(next, next.col<&user::id>() == col<&user::id> + 1)
+                           .order_by(col<&user::id>);
+    CHECK(pairs.compile(strata::dialect::postgresql).sql ==
+          "SELECT users.name, next_user.name FROM users JOIN users AS next_user ON next_user.id = users.id + $1 "
+          "ORDER BY users.id");
+    CHECK_THROWS_AS(strata::aliased<user>("next user"), strata::usage_error);
+    for_each_backend([&](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        auto connection = engine.connect();
+        seed(connection);
+        using rows = std::vector<std::tuple<std::string, std::string>>;
+        CHECK(connection.execute(pairs) == rows{{"Ada", "bob"}, {"bob", "Cy"}, {"Cy", "Dee"}, {"Dee", "Eve"}});
+        // LEFT OUTER: the last user has no next one.
+        const auto older = strata::select(col<&user::name>, next.col<&user::age>())
+                               .left_join(next, next.col<&user::id>() == col<&user::id> + 1)
+                               .where(col<&user::id> >= 3)
+                               .order_by(col<&user::id>);
+        CHECK(connection.execute(older) == std::vector<std::tuple<std::string, std::optional<std::int32_t>>>{
+                                               {"Cy", 40}, {"Dee", std::nullopt}, {"Eve", std::nullopt}});
+    });
+}
+
 TEST_CASE("WHERE operators select the rows SQL says") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<order, user>(engine);

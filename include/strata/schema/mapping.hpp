@@ -11,7 +11,9 @@
 // initializers; server-side defaults are SQL text (strata::server_default{"CURRENT_TIMESTAMP"}).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -370,5 +372,41 @@ public:
 /// The typed column expression of a mapped member.
 template <auto Member>
 inline constexpr column_ref<Member> col{};
+
+/// A mapped model's table under another name: a self-join, or one table joined twice.
+///
+///   const auto manager = strata::aliased<Employee>("manager");
+///   strata::select(col<&Employee::name>, manager.col<&Employee::name>())
+///       .left_join(manager, col<&Employee::manager_id> == manager.col<&Employee::id>())
+template <class Model>
+class aliased {
+public:
+    /// `alias`: a string literal (statements keep a view of it) of letters, digits and '_'.
+    template <std::size_t N>
+    explicit aliased(const char (&alias)[N]) : alias_(alias, N - 1) {
+        static_assert(schema::check_mapping<Model>());
+        const bool identifier =
+            !alias_.empty() && !(alias_[0] >= '0' && alias_[0] <= '9') &&
+            std::all_of(alias_.begin(), alias_.end(), [](char c) {
+                return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            });
+        if (!identifier)
+            throw usage_error("aliased<T>() needs a name of letters, digits and '_', not '" + std::string{alias_} +
+                              "'");
+    }
+    /// The table under its alias: what a join names (`employees AS manager`).
+    [[nodiscard]] sql::table_ref table() const noexcept { return {mapping<Model>::table.name, alias_}; }
+    /// A column of the aliased table: manager.col<&Employee::name>() is manager.name.
+    template <auto Member>
+    [[nodiscard]] expression<schema::column_value_t<schema::member_value_t<Member>>> col() const {
+        static_assert(std::is_same_v<schema::model_of<Member>, Model>,
+                      "aliased<T>::col<&T::member>(): the member must belong to T");
+        return expression<schema::column_value_t<schema::member_value_t<Member>>>{
+            sql::make_column(table(), column_of<Member>().name)};
+    }
+
+private:
+    std::string_view alias_;
+};
 
 }  // namespace strata

@@ -7,6 +7,7 @@
 // it was called on unchanged (on a temporary it reuses the storage instead of copying).
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -102,6 +103,22 @@ public:
     template <class Model, class Condition>
     [[nodiscard]] select_statement join(const Condition& on) const {
         return join_table(table_of<Model>(), on, sql::join_kind::inner);
+    }
+    /// INNER JOIN an aliased table (strata::aliased<Model>("name")) ON condition.
+    template <class Alias, class Condition>
+    requires requires(const Alias& alias) {
+        { alias.table() } -> std::same_as<sql::table_ref>;
+    }
+    [[nodiscard]] select_statement join(const Alias& alias, const Condition& on) const {
+        return join_table(alias.table(), on, sql::join_kind::inner);
+    }
+    /// LEFT OUTER JOIN an aliased table ON condition.
+    template <class Alias, class Condition>
+    requires requires(const Alias& alias) {
+        { alias.table() } -> std::same_as<sql::table_ref>;
+    }
+    [[nodiscard]] select_statement left_join(const Alias& alias, const Condition& on) const {
+        return join_table(alias.table(), on, sql::join_kind::left_outer);
     }
     /// LEFT OUTER JOIN Model ON condition.
     template <class Model, class Condition>

@@ -5,6 +5,7 @@
 // src/postgresql_driver.cpp) once, with -DSTRATA_SEPARATE_COMPILATION on every source file.
 #include "strata/core/impl/error.hpp"
 #include "strata/core/impl/url.hpp"
+#include "strata/core/impl/uuid.hpp"
 #include "strata/driver/impl/registry.hpp"
 #include "strata/engine/impl/connection.hpp"
 #include "strata/engine/impl/engine.hpp"

@@ -7,7 +7,9 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 
+#include "strata/core/uuid.hpp"
 #include "strata/orm.hpp"
 #include "support/backends.hpp"
 
@@ -17,10 +19,10 @@ namespace {
 
 enum class color { red, green, blue };
 
-/// A UUID held as 16 bytes, stored as its canonical text.
-struct uuid {
+/// A user key held as 16 bytes, stored as hex text (a user type through stored_as).
+struct hex_key {
     std::array<unsigned char, 16> bytes{};
-    friend bool operator==(const uuid&, const uuid&) = default;
+    friend bool operator==(const hex_key&, const hex_key&) = default;
 };
 
 std::string create_values_table(strata::connection& connection) {
@@ -65,8 +67,8 @@ struct strata::type_traits<color> : strata::stored_as<std::string, color> {
 };
 
 template <>
-struct strata::type_traits<uuid> : strata::stored_as<std::string, uuid> {
-    static std::string to_storage(const uuid& value) {
+struct strata::type_traits<hex_key> : strata::stored_as<std::string, hex_key> {
+    static std::string to_storage(const hex_key& value) {
         static constexpr char hex[] = "0123456789abcdef";
         std::string text;
         for (std::size_t i = 0; i < 16; ++i) {
@@ -76,8 +78,8 @@ struct strata::type_traits<uuid> : strata::stored_as<std::string, uuid> {
         }
         return text;
     }
-    static uuid from_storage(const std::string& text) {
-        uuid value;
+    static hex_key from_storage(const std::string& text) {
+        hex_key value;
         std::size_t byte = 0;
         for (std::size_t i = 0; i + 1 < text.size() && byte < 16;) {
             if (text[i] == '-') {
@@ -92,7 +94,7 @@ struct strata::type_traits<uuid> : strata::stored_as<std::string, uuid> {
 };
 
 static_assert(strata::database_type<color>);
-static_assert(strata::database_type<std::optional<uuid>>);
+static_assert(strata::database_type<std::optional<hex_key>>);
 static_assert(strata::database_type<float>);
 static_assert(strata::database_type<std::chrono::year_month_day>);
 static_assert(!strata::database_type<strata::dialect>, "an enum without strata::enum_names has no conversion");
@@ -305,6 +307,76 @@ TEST_CASE("an enum with strata::enum_names is stored by name in a TEXT column wh
     });
 }
 
+namespace keyed_by_uuid {
+/// A model whose key is a UUID made by the program.
+struct device {
+    strata::uuid id = strata::uuid::v7();
+    std::string name;
+    std::optional<strata::uuid> owner;
+};
+}  // namespace keyed_by_uuid
+
+template <>
+struct strata::mapping<keyed_by_uuid::device> {
+    using device = keyed_by_uuid::device;
+    static constexpr auto table =
+        strata::table("uuid_devices", strata::column<&device::id>("id", strata::primary_key),
+                      strata::column<&device::name>("name"), strata::column<&device::owner>("owner"));
+};
+
+TEST_CASE("strata::uuid parses and prints the canonical form, and v4 and v7 set their version and variant") {
+    const auto parsed = strata::uuid::parse("0B5E3F7C-1D2A-4C3B-9A8E-7F6D5C4B3A21");
+    CHECK(parsed.to_string() == "0b5e3f7c-1d2a-4c3b-9a8e-7f6d5c4b3a21");
+    CHECK(parsed.version() == 4);
+    CHECK(strata::uuid{}.to_string() == "00000000-0000-0000-0000-000000000000");
+    CHECK_THROWS_AS(strata::uuid::parse("0b5e3f7c-1d2a-4c3b-9a8e-7f6d5c4b3a2"), strata::conversion_error);
+    CHECK_THROWS_AS(strata::uuid::parse("0b5e3f7c+1d2a-4c3b-9a8e-7f6d5c4b3a21"), strata::conversion_error);
+    CHECK_THROWS_AS(strata::uuid::parse("0b5e3f7c-1d2a-4c3b-9a8e-7f6d5c4b3a2g"), strata::conversion_error);
+    const auto random = strata::uuid::v4();
+    CHECK(random.version() == 4);
+    CHECK((random.bytes()[8] & 0xC0) == 0x80);
+    CHECK(random != strata::uuid::v4());
+    const auto earlier = strata::uuid::v7();
+    std::this_thread::sleep_for(std::chrono::milliseconds{2});
+    const auto later = strata::uuid::v7();
+    CHECK(earlier.version() == 7);
+    CHECK((later.bytes()[8] & 0xC0) == 0x80);
+    CHECK(earlier < later);  // time-ordered at millisecond granularity
+    CHECK(strata::uuid::parse(later.to_string()) == later);
+}
+
+TEST_CASE("a strata::uuid key round-trips as PostgreSQL uuid and SQLite text, and filters by value") {
+    using keyed_by_uuid::device;
+    CHECK(
+        strata::schema::create_statements(strata::schema::describe<device>(), strata::dialect::postgresql, {})
+            .front() ==
+        "CREATE TABLE IF NOT EXISTS uuid_devices (id UUID NOT NULL, name TEXT NOT NULL, owner UUID, PRIMARY KEY (id))");
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<device>(engine);
+        strata::create_all<device>(engine);
+        const auto owner = strata::uuid::v4();
+        strata::uuid first_id;
+        {
+            strata::session session{engine};
+            auto first = session.add(device{strata::uuid::v7(), "first", owner});
+            std::this_thread::sleep_for(std::chrono::milliseconds{2});  // v7 orders by millisecond
+            session.add(device{strata::uuid::v7(), "second", std::nullopt});
+            session.commit();
+            first_id = first->id;
+        }
+        strata::session session{engine};
+        const auto found = session.get<device>(first_id);
+        REQUIRE(found);
+        CHECK(found->name == "first");
+        CHECK(found->owner == owner);
+        CHECK(session.query<device>().filter(strata::col<&device::owner> == owner).count() == 1);
+        const auto ordered = session.query<device>().order_by(strata::col<&device::id>).all();
+        REQUIRE(ordered.size() == 2);
+        CHECK(ordered[0]->name == "first");  // v7 keys sort in creation order
+    });
+    for_each_backend([](strata::engine& engine) { strata::drop_all<device>(engine); });
+}
+
 TEST_CASE("integers round-trip at their limits on both backends") {
     for_each_backend([](strata::engine& engine) {
         auto connection = engine.connect();
@@ -415,7 +487,7 @@ TEST_CASE("user types convert through the type_traits customization point") {
         auto connection = engine.connect();
         create_values_table(connection);
         CHECK(round_trip(connection, "text_value", color::blue) == color::blue);
-        uuid id;
+        hex_key id;
         for (std::size_t i = 0; i < 16; ++i) id.bytes[i] = static_cast<unsigned char>(i * 17);
         CHECK(round_trip(connection, "text_value", id) == id);
         CHECK(connection.execute("SELECT text_value FROM typed_values").scalar<std::string>() ==

@@ -1,5 +1,6 @@
 // Every public header in one translation unit, for clang-tidy (see .clang-tidy) - and the
 // templates instantiated once with a small model, so that checks see their bodies too.
+#include "strata/core/uuid.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"

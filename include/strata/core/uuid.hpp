@@ -16,6 +16,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/type_traits.hpp"
+#include "strata/core/url.hpp"  // detail::hex_digit
 #include "strata/core/value.hpp"
 #include "strata/detail/linkage.hpp"
 
@@ -45,8 +46,8 @@ public:
                 if (text[position] != '-') throw_not_uuid(text);
                 ++position;
             }
-            const int high = hex_value(text[position]);
-            const int low = hex_value(text[position + 1]);
+            const int high = detail::hex_digit(text[position]);
+            const int low = detail::hex_digit(text[position + 1]);
             if (high < 0 || low < 0) throw_not_uuid(text);
             bytes[i] = static_cast<std::uint8_t>(high * 16 + low);
             position += 2;
@@ -96,12 +97,6 @@ public:
     friend constexpr auto operator<=>(const uuid&, const uuid&) noexcept = default;
 
 private:
-    static constexpr int hex_value(char c) noexcept {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    }
     [[noreturn]] static void throw_not_uuid(std::string_view text) {
         throw conversion_error("'" + std::string{text.substr(0, 64)} + "' is not a UUID (8-4-4-4-12 hex digits)");
     }

@@ -232,7 +232,8 @@ private:
     std::vector<inserted_object> inserted_;
     std::vector<tracked_pointer> inserted_in_transaction_;  ///< what a rollback detaches (their rows go)
     bool compare_all_ = false;                              ///< the next flush compares every object
-    removal_steps removal_;  ///< given by the first remove(): what finish_flush does with deleted_
+    removal_steps
+        removal_;  ///< remove()'s steps (the same on every call for a model): finish_flush unlinks deleted_ with them
 };
 
 }  // namespace strata::orm

@@ -385,12 +385,7 @@ public:
     template <std::size_t N>
     explicit aliased(const char (&alias)[N]) : alias_(alias, N - 1) {
         static_assert(schema::check_mapping<Model>());
-        const bool identifier =
-            !alias_.empty() && !(alias_[0] >= '0' && alias_[0] <= '9') &&
-            std::all_of(alias_.begin(), alias_.end(), [](char c) {
-                return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-            });
-        if (!identifier)
+        if (!sql::is_plain_name(alias_, false))
             throw usage_error("aliased<T>() needs a name of letters, digits and '_', not '" + std::string{alias_} +
                               "'");
     }

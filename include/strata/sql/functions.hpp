@@ -174,11 +174,8 @@ inline expression<timestamp> current_timestamp() { return now(); }
 template <class R, std::size_t N, class... Arguments>
 expression<R> call(const char (&name)[N], const Arguments&... arguments) {
     const std::string_view text{name, N - 1};
-    const bool identifier =
-        !text.empty() && !(text[0] >= '0' && text[0] <= '9') && std::all_of(text.begin(), text.end(), [](char c) {
-            return c == '_' || c == '.' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        });
-    if (!identifier) throw usage_error("func::call needs a function name, not SQL text: '" + std::string{text} + "'");
+    if (!sql::is_plain_name(text, true))
+        throw usage_error("func::call needs a function name, not SQL text: '" + std::string{text} + "'");
     return expression<R>{sql::make_function(text, {sql::to_node(arguments)...})};
 }
 
@@ -230,6 +227,10 @@ namespace detail {
 template <class R, class X>
 using timestamp_result = std::conditional_t<sql::is_optional_v<sql::operand_value_t<X>>, std::optional<R>, R>;
 
+/// date_part's names as PostgreSQL's date_part() and date_trunc() take them, in enumerator order.
+inline constexpr std::string_view postgresql_part_names[] = {"'year'", "'month'",  "'day'",
+                                                             "'hour'", "'minute'", "'second'"};
+
 template <class X>
 constexpr void require_timestamp() {
     static_assert(sql::family_of<sql::operand_value_t<X>>() == sql::type_family::timestamp,
@@ -242,15 +243,14 @@ constexpr void require_timestamp() {
 template <class X>
 expression<detail::timestamp_result<std::int64_t, X>> extract(date_part part, const X& operand) {
     detail::require_timestamp<X>();
-    static constexpr std::string_view postgresql_names[] = {"'year'", "'month'",  "'day'",
-                                                            "'hour'", "'minute'", "'second'"};
     static constexpr std::string_view sqlite_formats[] = {"'%Y'", "'%m'", "'%d'", "'%H'", "'%M'", "'%S'"};
     const auto index = static_cast<std::size_t>(part);
     auto value = sql::to_node(operand);
     return expression<detail::timestamp_result<std::int64_t, X>>{sql::make_per_dialect(
         sql::make_cast(
-            sql::make_function("floor",
-                               {sql::make_function("date_part", {sql::make_keyword(postgresql_names[index]), value})}),
+            sql::make_function(
+                "floor",
+                {sql::make_function("date_part", {sql::make_keyword(detail::postgresql_part_names[index]), value})}),
             "BIGINT", "INTEGER"),
         sql::make_cast(sql::make_function("strftime", {sql::make_keyword(sqlite_formats[index]), value}), "BIGINT",
                        "INTEGER"))};
@@ -262,16 +262,14 @@ expression<detail::timestamp_result<std::int64_t, X>> extract(date_part part, co
 template <class X>
 expression<detail::timestamp_result<timestamp, X>> date_trunc(date_part part, const X& operand) {
     detail::require_timestamp<X>();
-    static constexpr std::string_view postgresql_names[] = {"'year'", "'month'",  "'day'",
-                                                            "'hour'", "'minute'", "'second'"};
     static constexpr std::string_view sqlite_formats[] = {"'%Y-01-01 00:00:00.000000'", "'%Y-%m-01 00:00:00.000000'",
                                                           "'%Y-%m-%d 00:00:00.000000'", "'%Y-%m-%d %H:00:00.000000'",
                                                           "'%Y-%m-%d %H:%M:00.000000'", "'%Y-%m-%d %H:%M:%S.000000'"};
     const auto index = static_cast<std::size_t>(part);
     auto value = sql::to_node(operand);
-    return expression<detail::timestamp_result<timestamp, X>>{
-        sql::make_per_dialect(sql::make_function("date_trunc", {sql::make_keyword(postgresql_names[index]), value}),
-                              sql::make_function("strftime", {sql::make_keyword(sqlite_formats[index]), value}))};
+    return expression<detail::timestamp_result<timestamp, X>>{sql::make_per_dialect(
+        sql::make_function("date_trunc", {sql::make_keyword(detail::postgresql_part_names[index]), value}),
+        sql::make_function("strftime", {sql::make_keyword(sqlite_formats[index]), value}))};
 }
 
 }  // namespace func

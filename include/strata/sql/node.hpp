@@ -122,6 +122,9 @@ STRATA_COMPILED_LINKAGE node_ptr make_cast(node_ptr operand, std::string_view po
                                            std::string_view sqlite_type);
 /// `postgresql` rendered on PostgreSQL, `sqlite` on SQLite: one expression the two spell apart.
 STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr sqlite);
+/// Whether `text` is a plain SQL name: letters, digits and '_' (and '.' when `dotted`), not starting
+/// with a digit - what strata lets into SQL unquoted from a user's string (a function, an alias).
+STRATA_COMPILED_LINKAGE bool is_plain_name(std::string_view text, bool dotted);
 
 /// Builds an operator node of the given kind over its operands.
 STRATA_COMPILED_LINKAGE node_ptr make_operator(node_kind kind, std::string_view spelling, precedence binding,

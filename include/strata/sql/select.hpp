@@ -65,6 +65,14 @@ struct lock_options {
     bool read = false;                    ///< FOR SHARE instead of FOR UPDATE (SQLAlchemy's read=True)
 };
 
+namespace sql {
+/// A table under another name (strata::aliased<Model>): what a join can name besides a model.
+template <class Alias>
+concept table_alias = requires(const Alias& alias) {
+    { alias.table() } -> std::same_as<table_ref>;
+};
+}  // namespace sql
+
 /// A typed SELECT; rows read as std::tuple<Ts...>.
 template <class... Ts>
 class select_statement {
@@ -105,18 +113,12 @@ public:
         return join_table(table_of<Model>(), on, sql::join_kind::inner);
     }
     /// INNER JOIN an aliased table (strata::aliased<Model>("name")) ON condition.
-    template <class Alias, class Condition>
-    requires requires(const Alias& alias) {
-        { alias.table() } -> std::same_as<sql::table_ref>;
-    }
+    template <sql::table_alias Alias, class Condition>
     [[nodiscard]] select_statement join(const Alias& alias, const Condition& on) const {
         return join_table(alias.table(), on, sql::join_kind::inner);
     }
     /// LEFT OUTER JOIN an aliased table ON condition.
-    template <class Alias, class Condition>
-    requires requires(const Alias& alias) {
-        { alias.table() } -> std::same_as<sql::table_ref>;
-    }
+    template <sql::table_alias Alias, class Condition>
     [[nodiscard]] select_statement left_join(const Alias& alias, const Condition& on) const {
         return join_table(alias.table(), on, sql::join_kind::left_outer);
     }

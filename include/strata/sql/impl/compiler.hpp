@@ -239,20 +239,27 @@ public:
         }
         const std::vector<table_ref> scope{target_table, table_ref{"excluded", {}}};
         scopes_.push_back(&scope);
+        const bool saved = qualify_;
         qualify_ = true;
         emit(" DO UPDATE SET ");
-        for (std::size_t i = 0; i < action.assignments.size(); ++i) {
-            if (i) emit(", ");
-            identifier(action.assignments[i].first);  // SET names a column of the target, unqualified
-            emit(" = ");
-            expression(*action.assignments[i].second);
-        }
+        assignments(action.assignments);
         if (action.where) {
             emit(" WHERE ");
             expression(*action.where);
         }
-        qualify_ = false;
+        qualify_ = saved;
         scopes_.pop_back();
+    }
+
+    /// SET's `column = value, ...` (UPDATE's and an upsert's DO UPDATE): the columns are the
+    /// target table's, unqualified; the values render as the caller's qualification says.
+    void assignments(const std::vector<std::pair<std::string_view, node_ptr>>& items) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) emit(", ");
+            identifier(items[i].first);
+            emit(" = ");
+            expression(*items[i].second);
+        }
     }
 
     /// Renders UPDATE; columns are unqualified, as there is one table.
@@ -263,12 +270,7 @@ public:
         emit("UPDATE ");
         table(statement.table);
         emit(" SET ");
-        for (std::size_t i = 0; i < statement.assignments.size(); ++i) {
-            if (i) emit(", ");
-            identifier(statement.assignments[i].first);
-            emit(" = ");
-            expression(*statement.assignments[i].second);
-        }
+        assignments(statement.assignments);
         if (statement.where) {
             emit(" WHERE ");
             expression(*statement.where);

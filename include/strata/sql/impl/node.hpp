@@ -92,6 +92,14 @@ STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr 
     return finish(std::move(result));
 }
 
+STRATA_COMPILED_LINKAGE bool is_plain_name(std::string_view text, bool dotted) {
+    if (text.empty() || (text[0] >= '0' && text[0] <= '9')) return false;
+    return std::all_of(text.begin(), text.end(), [dotted](char c) {
+        return c == '_' || (dotted && c == '.') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               (c >= '0' && c <= '9');
+    });
+}
+
 STRATA_COMPILED_LINKAGE node_ptr make_function(std::string_view name, std::vector<node_ptr> arguments, bool distinct) {
     auto result = std::make_shared<node>();
     result->kind = node_kind::function;

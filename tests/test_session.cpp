@@ -15,14 +15,10 @@
 using namespace models;
 using strata::col;
 using strata::testing::for_each_backend;
+using strata::testing::fresh_tables;
 using strata::testing::placeholder_of;
 
 namespace {
-template <class... Models>
-void fresh_tables(const strata::engine& engine) {
-    strata::drop_all<Models...>(engine);
-    strata::create_all<Models...>(engine);
-}
 user make_user(const std::string& name) { return user{0, name + "@example.com", name, 30, 1.0}; }
 /// Commits `count` users named user0, user1, ... in a session of their own.
 void add_users(strata::engine& engine, int count) {

@@ -33,14 +33,9 @@ struct strata::mapping<in_lists::kinds> {
 using namespace models;
 using strata::col;
 using strata::testing::for_each_backend;
+using strata::testing::fresh_tables;
 
 namespace {
-
-template <class... Models>
-void fresh_tables(const strata::engine& engine) {
-    strata::drop_all<Models...>(engine);
-    strata::create_all<Models...>(engine);
-}
 
 /// Five users (ids 1..5), ages 10, 20, 30, 40 and NULL; orders for users 1, 1, 2, 3.
 void seed(strata::connection& connection) {

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "strata/postgresql.hpp"
+#include "strata/schema/ddl.hpp"
 #include "strata/sqlite.hpp"
 
 namespace strata::testing {
@@ -84,6 +85,13 @@ void for_each_backend(Body&& body, engine_options options = {}) {
         auto engine = create_engine(postgresql_url(), options);
         body(engine);
     }
+}
+
+/// Drops and creates the tables of Models (children after parents: pass them parents last).
+template <class... Models>
+void fresh_tables(const engine& target) {
+    drop_all<Models...>(target);
+    create_all<Models...>(target);
 }
 
 /// The placeholder for parameter n (1-based) that both dialects accept.

@@ -102,6 +102,29 @@ public:
         copy.core_.joins.push_back({sql::join_kind::left_outer, table_of<Model>(), sql::to_node(on)});
         return copy;
     }
+    /// INNER JOIN an aliased table or a CTE ON condition (to filter by it: a recursive CTE's rows).
+    template <sql::table_alias Alias, class Condition>
+    [[nodiscard]] query join(const Alias& alias, const Condition& on) const {
+        sql::require_boolean<Condition>();
+        query copy = *this;
+        copy.core_.joins.push_back({sql::join_kind::inner, alias.table(), sql::to_node(on)});
+        return copy;
+    }
+    /// INNER JOIN a subquery (select(...).subquery("name")) ON condition.
+    template <sql::derived_source Source, class Condition>
+    [[nodiscard]] query join(const Source& source, const Condition& on) const {
+        sql::require_boolean<Condition>();
+        query copy = *this;
+        copy.core_.joins.push_back(sql::derived_join(source, sql::to_node(on), sql::join_kind::inner));
+        return copy;
+    }
+    /// WITH the CTE before the query, which can then join it or filter by it.
+    template <sql::named_cte Cte>
+    [[nodiscard]] query with_(const Cte& cte) const {
+        query copy = *this;
+        copy.core_.with.push_back(cte.definition());
+        return copy;
+    }
     /// Loader options: load_only(...), selectinload(...), joinedload(...), contains_eager(...), raiseload(...).
     template <class... Options>
     [[nodiscard]] query options(const Options&... options) const {

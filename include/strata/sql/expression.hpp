@@ -25,6 +25,7 @@ namespace strata {
 
 template <class T>
 class expression;
+class window;
 
 namespace sql {
 
@@ -232,6 +233,10 @@ public:
     [[nodiscard]] expression<bool> is_not_null() const;
     /// this AS name.
     [[nodiscard]] expression<T> label(std::string name) const;
+    /// this aggregate OVER a window (strata/sql/window.hpp): sum(x).over(partition_by(y)).
+    [[nodiscard]] expression<T> over(const window& frame) const;
+    /// this aggregate OVER (): over all rows of the result.
+    [[nodiscard]] expression<T> over() const;
     /// this BETWEEN low AND high.
     template <class Low, class High>
     [[nodiscard]] expression<bool> between(const Low& low, const High& high) const;

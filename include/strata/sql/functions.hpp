@@ -301,9 +301,21 @@ auto cast(const X& operand) {
     return expression<result>{sql::make_cast(sql::to_node(operand), types.first, types.second)};
 }
 
-/// A SQL boolean literal (TRUE / FALSE as bound parameters, so both dialects take it).
-inline expression<bool> literal(bool value) {
-    return expression<bool>{sql::make_parameter(parameter::from_bool(value))};
+namespace sql {
+/// The type literal(value) reads as: std::int64_t for every integer but bool (SQL's integers are
+/// 64-bit), else the value's own type.
+template <class Value>
+using literal_value_t =
+    std::conditional_t<std::is_integral_v<Value> && !std::is_same_v<Value, bool>, std::int64_t, operand_value_t<Value>>;
+}  // namespace sql
+
+/// A value as an expression (a bound parameter): select(col<&T::id>, literal(0).label("depth")).
+template <class Value>
+expression<sql::literal_value_t<Value>> literal(const Value& value) {
+    if constexpr (std::is_integral_v<Value> && !std::is_same_v<Value, bool>)
+        return expression<std::int64_t>{sql::make_parameter(parameter::from_integer(static_cast<std::int64_t>(value)))};
+    else
+        return expression<sql::literal_value_t<Value>>{sql::make_parameter(strata::to_parameter(value))};
 }
 
 }  // namespace strata

@@ -46,6 +46,7 @@ enum class node_kind : std::uint8_t {
     current_timestamp,  ///< the database's time now, UTC, as strata stores timestamps (rendered per dialect)
     cast,               ///< CAST(x AS type): `text` is the type on PostgreSQL, `owned_text` on SQLite
     per_dialect,        ///< children[0] on PostgreSQL, children[1] on SQLite (a function the two spell apart)
+    window,             ///< f(...) OVER (PARTITION BY children[1] ORDER BY children[2] owned_text)
 };
 
 /// Operator precedence, high binds tighter; the compiler parenthesizes by it.
@@ -73,6 +74,10 @@ struct table_ref {
 /// The alias `<table>_<number>` (SQLAlchemy's anonymous `books_1`), kept for the whole run: nodes
 /// hold names as views, and statement shapes identify static text by its address.
 STRATA_COMPILED_LINKAGE std::string_view numbered_alias(std::string_view table, unsigned number);
+
+/// `text` at one address for the rest of the run (a name built at run time, such as a subquery's or a
+/// label's, made fit for a table_ref or a column node, whose shapes identify text by address).
+STRATA_COMPILED_LINKAGE std::string_view permanent_name(std::string_view text);
 
 /// One node of the tree; which fields mean something depends on `kind`.
 struct node {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -19,9 +20,11 @@
 #include "strata/core/dialect.hpp"
 #include "strata/core/error.hpp"
 #include "strata/sql/compiler.hpp"
+#include "strata/sql/cte.hpp"
 #include "strata/sql/expression.hpp"
 #include "strata/sql/node.hpp"
 #include "strata/sql/statement_core.hpp"
+#include "strata/sql/subquery.hpp"
 
 namespace strata {
 
@@ -66,11 +69,17 @@ struct lock_options {
 };
 
 namespace sql {
-/// A table under another name (strata::aliased<Model>): what a join can name besides a model.
+/// A table under another name (strata::aliased<Model>, a CTE): what a join can name besides a model.
 template <class Alias>
-concept table_alias = requires(const Alias& alias) {
+concept table_alias = !derived_source<Alias> && requires(const Alias& alias) {
     { alias.table() } -> std::same_as<table_ref>;
 };
+
+/// The JOIN of a subquery (subquery_table) ON `on`.
+template <derived_source Source>
+join_clause derived_join(const Source& source, node_ptr on, join_kind kind) {
+    return {kind, source.table(), std::move(on), source.query()};
+}
 }  // namespace sql
 
 /// A typed SELECT; rows read as std::tuple<Ts...>.
@@ -106,6 +115,44 @@ public:
         copy.core_.from.push_back(table_of<Model>());
         return copy;
     }
+
+    /// FROM a subquery (select(...).subquery("name")), before any other FROM table; one per SELECT.
+    template <sql::derived_source Source>
+    [[nodiscard]] select_statement from(const Source& source) const {
+        if (core_.derived.query)
+            throw usage_error("a SELECT reads one subquery in FROM: join the others (join(subquery, on))");
+        select_statement copy = *this;
+        copy.core_.derived = {source.query(), source.table().name};
+        return copy;
+    }
+    /// INNER JOIN a subquery ON condition.
+    template <sql::derived_source Source, class Condition>
+    [[nodiscard]] select_statement join(const Source& source, const Condition& on) const {
+        sql::require_boolean<Condition>();
+        select_statement copy = *this;
+        copy.core_.joins.push_back(sql::derived_join(source, sql::to_node(on), sql::join_kind::inner));
+        return copy;
+    }
+    /// LEFT OUTER JOIN a subquery ON condition.
+    template <sql::derived_source Source, class Condition>
+    [[nodiscard]] select_statement left_join(const Source& source, const Condition& on) const {
+        sql::require_boolean<Condition>();
+        select_statement copy = *this;
+        copy.core_.joins.push_back(sql::derived_join(source, sql::to_node(on), sql::join_kind::left_outer));
+        return copy;
+    }
+    /// WITH the CTE (select(...).cte("name")) before this SELECT, which then reads it like a table.
+    template <sql::named_cte Cte>
+    [[nodiscard]] select_statement with_(const Cte& cte) const {
+        select_statement copy = *this;
+        copy.core_.with.push_back(cte.definition());
+        return copy;
+    }
+
+    /// This SELECT read as the table `name`: FROM or JOIN it, read its columns with column<I>().
+    [[nodiscard]] subquery_table<Ts...> subquery(std::string_view name) const { return {core_, name}; }
+    /// This SELECT as the common table expression `name`; union_all() makes it recursive.
+    [[nodiscard]] common_table_expression<Ts...> cte(std::string_view name) const { return {core_, name}; }
 
     /// INNER JOIN Model ON condition.
     template <class Model, class Condition>

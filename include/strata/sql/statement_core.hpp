@@ -18,11 +18,14 @@ namespace strata::sql {
 /// INNER JOIN or LEFT OUTER JOIN.
 enum class join_kind : std::uint8_t { inner, left_outer };
 
+struct select_core;
+
 /// One JOIN with its explicit ON clause.
 struct join_clause {
     join_kind kind = join_kind::inner;
-    table_ref table;
+    table_ref table;  ///< the joined table, or the name of the joined subquery
     node_ptr on;
+    std::shared_ptr<const select_core> query = {};  ///< JOIN (SELECT ...) AS table.name; null: a table
 };
 
 /// ASC / DESC (or the dialect's default).
@@ -48,8 +51,6 @@ struct lock_clause {
     std::vector<table_ref> of;
 };
 
-struct select_core;
-
 /// A subquery in FROM: (SELECT ...) AS name.
 struct derived_table {
     std::shared_ptr<const select_core> query;  ///< the subquery; null: none
@@ -65,8 +66,17 @@ struct compound_part {
     std::shared_ptr<const select_core> query;
 };
 
+/// One common table expression of a WITH clause: name(columns) AS (query).
+struct cte_definition {
+    std::string_view name;                     ///< a permanent name (sql::permanent_name)
+    std::vector<std::string_view> columns;     ///< its columns' names, permanent too
+    std::shared_ptr<const select_core> query;  ///< its body; a recursive one is a UNION [ALL] of two queries
+    bool recursive = false;                    ///< the body reads the CTE itself (WITH RECURSIVE)
+};
+
 /// Everything a SELECT says.
 struct select_core {
+    std::vector<cte_definition> with;  ///< WITH [RECURSIVE] ... before the SELECT
     std::vector<node_ptr> columns;
     std::vector<table_ref> from;  ///< explicit FROM tables; empty: inferred from the columns and clauses
     derived_table derived;        ///< FROM (subquery) AS name, before `from`'s tables
@@ -96,6 +106,11 @@ struct select_core {
     /// A hash of everything that decides the SQL text (not the bound values).
     [[nodiscard]] STRATA_COMPILED_LINKAGE std::uint64_t shape() const noexcept;
 };
+
+/// The names a SELECT's columns go by when it is read as a table (a subquery in FROM, a CTE): a
+/// column's own name or a label's, made permanent. A usage_error names an unlabelled expression or
+/// a name used twice; `what` names the caller in it ("subquery", "cte").
+STRATA_COMPILED_LINKAGE std::vector<std::string_view> output_names(const select_core& query, std::string_view what);
 
 /// Builds a node holding a subquery: (SELECT ...), or EXISTS (SELECT ...) when `exists`.
 STRATA_COMPILED_LINKAGE node_ptr make_subquery(std::shared_ptr<const select_core> query, bool exists);

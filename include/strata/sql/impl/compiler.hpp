@@ -60,12 +60,12 @@ public:
 
     /// Renders SELECT; `enclosing` lists the FROM tables of the query this one is nested in.
     void select(const select_core& query, const std::vector<table_ref>* enclosing = nullptr) {
+        if (!query.with.empty()) with(query.with);
         if (!query.compound.empty()) {
             compound_select(query, enclosing);
             return;
         }
-        const std::vector<table_ref> from =
-            query.from.empty() && !query.derived.query ? inferred_from(query, enclosing) : query.from;
+        const std::vector<table_ref> from = query.from.empty() ? inferred_from(query, enclosing) : query.from;
         std::vector<table_ref> scope = from;  // what a nested query may correlate with
         if (query.derived.query) scope.push_back({query.derived.name, {}});
         for (const auto& join : query.joins) scope.push_back(join.table);
@@ -96,7 +96,17 @@ public:
         }
         for (const auto& join : query.joins) {
             emit(join.kind == join_kind::inner ? " JOIN " : " LEFT OUTER JOIN ");
-            table(join.table);
+            if (join.query) {
+                emit("(");
+                const bool saved = qualify_;
+                qualify_ = true;
+                select(*join.query);  // a derived table cannot correlate (no LATERAL)
+                qualify_ = saved;
+                emit(") AS ");
+                identifier(join.table.name);
+            } else {
+                table(join.table);
+            }
             emit(" ON ");
             expression(*join.on);
         }
@@ -141,6 +151,30 @@ public:
             if (query.lock.nowait) emit(" NOWAIT");
             if (query.lock.skip_locked) emit(" SKIP LOCKED");
         }
+    }
+
+    /// Renders WITH [RECURSIVE] name(columns) AS (query), ...: each body in its own scope (a CTE
+    /// cannot correlate with the query that uses it).
+    void with(const std::vector<cte_definition>& definitions) {
+        const bool recursive = std::any_of(definitions.begin(), definitions.end(),
+                                           [](const cte_definition& definition) { return definition.recursive; });
+        emit(recursive ? "WITH RECURSIVE " : "WITH ");
+        const bool saved = qualify_;
+        qualify_ = true;
+        for (std::size_t i = 0; i < definitions.size(); ++i) {
+            if (i) emit(", ");
+            identifier(definitions[i].name);
+            emit("(");
+            for (std::size_t column = 0; column < definitions[i].columns.size(); ++column) {
+                if (column) emit(", ");
+                identifier(definitions[i].columns[column]);
+            }
+            emit(") AS (");
+            select(*definitions[i].query);
+            emit(")");
+        }
+        qualify_ = saved;
+        emit(" ");
     }
 
     /// Renders a compound SELECT: its queries joined by UNION [ALL], INTERSECT or EXCEPT, then
@@ -423,6 +457,26 @@ public:
             case node_kind::per_dialect:
                 expression(*item.children[dialect_ == dialect::postgresql ? 0 : 1]);
                 break;
+            case node_kind::window: {
+                expression(*item.children[0]);
+                emit(" OVER (");
+                const auto& partitions = item.children[1]->children;
+                const auto& orders = item.children[2]->children;
+                if (!partitions.empty()) {
+                    emit("PARTITION BY ");
+                    list(partitions);
+                }
+                if (!orders.empty()) {
+                    emit(partitions.empty() ? "ORDER BY " : " ORDER BY ");
+                    list(orders);
+                }
+                if (!item.owned_text.empty()) {
+                    if (!partitions.empty() || !orders.empty()) emit(" ");
+                    emit(item.owned_text);
+                }
+                emit(")");
+                break;
+            }
         }
     }
 
@@ -568,9 +622,10 @@ private:
     /// for a nested query, those of the enclosing query (correlation), as SQLAlchemy does.
     static std::vector<table_ref> inferred_from(const select_core& query, const std::vector<table_ref>* enclosing) {
         std::vector<table_ref> tables;
-        auto collect = [&tables](const auto& self, const node_ptr& item) -> void {
+        auto collect = [&tables, &query](const auto& self, const node_ptr& item) -> void {
             if (!item) return;
             if (item->kind == node_kind::column) {
+                if (query.derived.query && item->table == table_ref{query.derived.name, {}}) return;
                 if (std::find(tables.begin(), tables.end(), item->table) == tables.end()) tables.push_back(item->table);
                 return;
             }

@@ -5,27 +5,31 @@
 #pragma once
 
 #include <algorithm>
-#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "strata/detail/linkage.hpp"
+#include "strata/detail/string_hash.hpp"
 #include "strata/sql/node.hpp"
 
 namespace strata::sql {
 
-STRATA_COMPILED_LINKAGE std::string_view numbered_alias(std::string_view table, unsigned number) {
+STRATA_COMPILED_LINKAGE std::string_view permanent_name(std::string_view text) {
     static std::mutex guard;
-    static std::deque<std::string> made;  // a deque never moves what it holds
+    static std::unordered_set<std::string, strata::detail::string_hash, std::equal_to<>> made;  // nodes never move
     std::lock_guard lock{guard};
-    auto alias = std::string{table} + "_" + std::to_string(number);
-    for (const auto& existing : made)
-        if (existing == alias) return existing;
-    return made.emplace_back(std::move(alias));
+    if (const auto found = made.find(text); found != made.end()) return *found;
+    return *made.emplace(text).first;
+}
+
+STRATA_COMPILED_LINKAGE std::string_view numbered_alias(std::string_view table, unsigned number) {
+    return permanent_name(std::string{table} + "_" + std::to_string(number));
 }
 
 STRATA_COMPILED_LINKAGE node_ptr finish(std::shared_ptr<node> built) {

@@ -4,11 +4,17 @@
 // src/strata.cpp, so they are compiled once per program.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
+#include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/sql/node.hpp"
 #include "strata/sql/statement_core.hpp"
 
 namespace strata::sql {
@@ -25,6 +31,12 @@ STRATA_COMPILED_LINKAGE std::uint64_t select_core::shape() const noexcept {
     using detail::mix_static;
     std::uint64_t hash = 0x5e1ec7;
     auto node_shape = [](const node_ptr& item) -> std::uint64_t { return item ? item->shape : 0; };
+    for (const auto& definition : with) {
+        hash = mix(mix_static(hash, definition.name), definition.recursive ? 1 : 2);
+        for (const auto column : definition.columns) hash = mix_static(hash, column);
+        hash = mix(mix(hash, definition.columns.size()), definition.query->shape());
+    }
+    hash = mix(hash, with.size());
     for (const auto& column : columns) hash = mix(hash, node_shape(column));
     hash = mix(hash, columns.size());
     for (const auto& table : from) hash = mix_static(mix_static(hash, table.name), table.alias);
@@ -34,6 +46,7 @@ STRATA_COMPILED_LINKAGE std::uint64_t select_core::shape() const noexcept {
         hash = mix(
             mix_static(mix_static(mix(hash, static_cast<std::uint64_t>(join.kind)), join.table.name), join.table.alias),
             node_shape(join.on));
+    for (const auto& join : joins) hash = mix(hash, join.query ? join.query->shape() : 0);
     hash = mix(hash, joins.size());
     hash = mix(hash, node_shape(where));
     for (const auto& item : group_by) hash = mix(hash, node_shape(item));
@@ -51,6 +64,28 @@ STRATA_COMPILED_LINKAGE std::uint64_t select_core::shape() const noexcept {
     for (const auto& part : compound)
         hash = mix(mix(hash, static_cast<std::uint64_t>(part.kind)), part.query ? part.query->shape() : 0);
     return hash;
+}
+
+STRATA_COMPILED_LINKAGE std::vector<std::string_view> output_names(const select_core& query, std::string_view what) {
+    const auto& columns = query.compound.empty() ? query.columns : query.compound.front().query->columns;
+    std::vector<std::string_view> names;
+    names.reserve(columns.size());
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const node& column = *columns[i];
+        std::string_view name;
+        if (column.kind == node_kind::column)
+            name = column.text;
+        else if (column.kind == node_kind::label)
+            name = permanent_name(column.owned_text);
+        else
+            throw usage_error("column " + std::to_string(i + 1) + " of a " + std::string{what} +
+                              " is an expression without a name: give it one with .label(\"name\")");
+        if (std::find(names.begin(), names.end(), name) != names.end())
+            throw usage_error("two columns of a " + std::string{what} + " are named '" + std::string{name} +
+                              "': label one of them with .label(\"other_name\")");
+        names.push_back(name);
+    }
+    return names;
 }
 
 STRATA_COMPILED_LINKAGE node_ptr make_subquery(std::shared_ptr<const select_core> query, bool exists) {

@@ -3,6 +3,7 @@
 //
 // A program that is not built with CMake compiles this file (and src/sqlite_driver.cpp and/or
 // src/postgresql_driver.cpp) once, with -DSTRATA_SEPARATE_COMPILATION on every source file.
+#include "strata/core/impl/decimal.hpp"
 #include "strata/core/impl/error.hpp"
 #include "strata/core/impl/url.hpp"
 #include "strata/core/impl/uuid.hpp"

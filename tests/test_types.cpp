@@ -499,6 +499,52 @@ TEST_CASE("user types convert through the type_traits customization point") {
     });
 }
 
+namespace money {
+/// An amount in cents: a user type that joins the numeric family.
+struct cents {
+    std::int64_t value = 0;
+    friend bool operator==(const cents&, const cents&) = default;
+};
+/// A wallet with a balance in cents.
+struct wallet {
+    std::int64_t id = 0;
+    cents balance;
+};
+}  // namespace money
+
+template <>
+struct strata::type_traits<money::cents> : strata::stored_as<std::int64_t, money::cents> {
+    static constexpr strata::type_family family = strata::type_family::numeric;
+    static std::int64_t to_storage(money::cents amount) { return amount.value; }
+    static money::cents from_storage(std::int64_t value) { return money::cents{value}; }
+};
+
+template <>
+struct strata::mapping<money::wallet> {
+    static constexpr auto table =
+        strata::table("money_wallets", strata::column<&money::wallet::id>("id", strata::primary_key),
+                      strata::column<&money::wallet::balance>("balance"));
+};
+
+TEST_CASE("a user type that declares the numeric family is compared, added and summed like a number") {
+    using money::cents;
+    using money::wallet;
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<wallet>(engine);
+        strata::create_all<wallet>(engine);
+        auto connection = engine.connect();
+        for (const std::int64_t amount : {150, 275, 1000})
+            connection.execute(strata::insert<wallet>().value(strata::col<&wallet::balance>, cents{amount}));
+        const auto total = connection.scalar(strata::select(strata::sum(strata::col<&wallet::balance>)));
+        static_assert(std::is_same_v<decltype(total), const std::optional<cents>>);
+        CHECK(total == cents{1425});
+        CHECK(connection.scalar(strata::select(strata::count()).where(strata::col<&wallet::balance> > 200)) == 2);
+        CHECK(connection.scalar(strata::select(strata::max(strata::col<&wallet::balance> + 5))) == 1005);
+        CHECK(connection.scalar(strata::select(strata::min(strata::col<&wallet::balance>))) == cents{150});
+    });
+    for_each_backend([](strata::engine& engine) { strata::drop_all<wallet>(engine); });
+}
+
 TEST_CASE("owned parameters keep their bytes through moves, copies and their source's end") {
     for_each_backend([](strata::engine& engine) {
         auto connection = engine.connect();

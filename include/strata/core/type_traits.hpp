@@ -30,6 +30,11 @@ namespace strata {
 template <class T>
 struct type_traits;
 
+/// Families of values SQL compares and computes with. A user type joins one by declaring
+/// `static constexpr strata::type_family family = strata::type_family::numeric;` in its
+/// type_traits, so comparisons, arithmetic and aggregates accept it as they accept its family.
+enum class type_family { numeric, decimal, text, boolean, timestamp, blob, row, other };
+
 /// A type strata can bind as a parameter and read from a result column.
 template <class T>
 concept database_type = requires(const T& value, const field_reader& reader) {

@@ -101,6 +101,9 @@ table_schema describe() {
                         if constexpr (requires { type_traits<stored>::postgresql_type; })
                             if (column.options.postgresql_type.empty())
                                 column.options.postgresql_type = type_traits<stored>::postgresql_type;
+                        if constexpr (requires { type_traits<stored>::sqlite_type; })
+                            if (column.options.sqlite_type.empty())
+                                column.options.sqlite_type = type_traits<stored>::sqlite_type;
                         if constexpr (requires { type_traits<stored>::allowed_values(); })
                             column.allowed_values = type_traits<stored>::allowed_values();
                         if constexpr (!std::is_null_pointer_v<decltype(Element::target)>) {

@@ -49,13 +49,15 @@ template <class T>
 using nullable_t = std::optional<strip_optional_t<T>>;
 
 /// Families of values SQL can compare with each other.
-enum class type_family { numeric, text, boolean, timestamp, blob, row, other };
+using type_family = strata::type_family;
 
 /// The family of a C++ value type (optional stripped).
 template <class T>
 constexpr type_family family_of() {
     using U = std::remove_cvref_t<strip_optional_t<std::remove_cvref_t<T>>>;
-    if constexpr (std::is_same_v<U, bool>)
+    if constexpr (requires { type_traits<U>::family; })
+        return type_traits<U>::family;
+    else if constexpr (std::is_same_v<U, bool>)
         return type_family::boolean;
     else if constexpr (std::is_arithmetic_v<U>)
         return type_family::numeric;
@@ -73,13 +75,23 @@ constexpr type_family family_of() {
 template <class... Ts>
 struct row_type {};
 
-/// Whether values of L and R can be compared in SQL.
+/// Whether T is an exact decimal (strata::decimal, or a type of the decimal family).
+template <class T>
+inline constexpr bool is_decimal_v = family_of<T>() == type_family::decimal;
+
+/// Whether T is a floating-point number (optional stripped).
+template <class T>
+inline constexpr bool is_floating_v = std::is_floating_point_v<std::remove_cvref_t<strip_optional_t<T>>>;
+
+/// Whether values of L and R can be compared in SQL: one family, or a decimal and an integer.
 template <class L, class R>
 struct comparable_types {
     static constexpr bool value =
-        family_of<L>() == family_of<R>() &&
-        (family_of<L>() != type_family::other ||
-         std::is_same_v<std::remove_cvref_t<strip_optional_t<L>>, std::remove_cvref_t<strip_optional_t<R>>>);
+        (family_of<L>() == family_of<R>() &&
+         (family_of<L>() != type_family::other ||
+          std::is_same_v<std::remove_cvref_t<strip_optional_t<L>>, std::remove_cvref_t<strip_optional_t<R>>>)) ||
+        (is_decimal_v<L> && family_of<R>() == type_family::numeric && !is_floating_v<R>) ||
+        (is_decimal_v<R> && family_of<L>() == type_family::numeric && !is_floating_v<L>);
 };
 template <class... Ls, class... Rs>
 struct comparable_types<row_type<Ls...>, row_type<Rs...>> {
@@ -157,11 +169,11 @@ constexpr void require_comparable() {
                   "(numbers, text, booleans, timestamps, blobs) or are different user types");
 }
 
-/// Fails to compile, with a message, unless X is numeric.
+/// Fails to compile, with a message, unless X is numeric (a decimal included).
 template <class X>
 constexpr void require_numeric() {
-    static_assert(family_of<operand_value_t<X>>() == type_family::numeric,
-                  "this SQL operation needs a numeric operand (an integer or double column or value)");
+    static_assert(family_of<operand_value_t<X>>() == type_family::numeric || is_decimal_v<operand_value_t<X>>,
+                  "this SQL operation needs a numeric operand (an integer, double or decimal column or value)");
 }
 
 /// Fails to compile, with a message, unless X is boolean.
@@ -173,13 +185,38 @@ constexpr void require_boolean() {
 
 /// The numeric result type of arithmetic on L and R: double if either is, else int64; optional if either is.
 template <class L, class R>
-using arithmetic_result_t = std::conditional_t<
+using plain_arithmetic_result_t = std::conditional_t<
     is_optional_v<L> || is_optional_v<R>,
     std::optional<std::conditional_t<std::is_floating_point_v<strip_optional_t<L>> ||
                                          std::is_floating_point_v<strip_optional_t<R>>,
                                      double, std::int64_t>>,
     std::conditional_t<std::is_floating_point_v<strip_optional_t<L>> || std::is_floating_point_v<strip_optional_t<R>>,
                        double, std::int64_t>>;
+
+/// The decimal type of arithmetic where L or R is one (optional if either is).
+template <class L, class R>
+using decimal_arithmetic_result_t =
+    std::conditional_t<is_optional_v<L> || is_optional_v<R>,
+                       std::optional<std::conditional_t<is_decimal_v<L>, strip_optional_t<L>, strip_optional_t<R>>>,
+                       std::conditional_t<is_decimal_v<L>, strip_optional_t<L>, strip_optional_t<R>>>;
+
+/// The result type of arithmetic on L and R: a decimal if either is, else double if either is,
+/// else int64; optional if either is.
+template <class L, class R>
+using arithmetic_result_t = typename std::conditional_t<is_decimal_v<L> || is_decimal_v<R>,
+                                                        std::type_identity<decimal_arithmetic_result_t<L, R>>,
+                                                        std::type_identity<plain_arithmetic_result_t<L, R>>>::type;
+
+/// A decimal operand of SQLite's strata_decimal_* functions and collation: decimal expressions
+/// as they are; anything else (an integer column, a bound value) cast to its text there.
+STRATA_COMPILED_LINKAGE node_ptr make_decimal_comparison(std::string_view spelling, node_ptr left, bool left_decimal,
+                                                         node_ptr right, bool right_decimal);
+/// Decimal + - * on both databases: the operator on PostgreSQL, strata_decimal_add/_sub/_mul on SQLite.
+STRATA_COMPILED_LINKAGE node_ptr make_decimal_arithmetic(std::string_view spelling, precedence binding, node_ptr left,
+                                                         node_ptr right);
+/// A decimal expression ordered by value on SQLite too (COLLATE strata_decimal); a column as it is,
+/// since its declaration carries the collation.
+STRATA_COMPILED_LINKAGE node_ptr make_decimal_ordering(node_ptr expression);
 
 /// A LIKE pattern that matches `text` literally between `before` and `after` (wildcards): %, _ and
 /// the escape character \ in `text` are escaped (strata's LIKE always says ESCAPE '\').
@@ -224,9 +261,9 @@ template <class Derived, class T>
 class expression_methods {
 public:
     /// ORDER BY this ASC.
-    [[nodiscard]] ordering asc() const { return {self_node(), sql::sort_direction::ascending}; }
+    [[nodiscard]] ordering asc() const { return {ordered_node(), sql::sort_direction::ascending}; }
     /// ORDER BY this DESC.
-    [[nodiscard]] ordering desc() const { return {self_node(), sql::sort_direction::descending}; }
+    [[nodiscard]] ordering desc() const { return {ordered_node(), sql::sort_direction::descending}; }
     /// this IS NULL.
     [[nodiscard]] expression<bool> is_null() const;
     /// this IS NOT NULL.
@@ -271,6 +308,12 @@ public:
 
 private:
     [[nodiscard]] sql::node_ptr self_node() const { return sql::to_node(static_cast<const Derived&>(*this)); }
+    [[nodiscard]] sql::node_ptr ordered_node() const {
+        if constexpr (sql::is_decimal_v<T>)
+            return sql::make_decimal_ordering(self_node());
+        else
+            return self_node();
+    }
     template <class Range>
     expression<bool> in_list(const Range& values, bool negated) const;
     template <class Query>
@@ -417,15 +460,30 @@ expression<bool> comparison(const L& left, const R& right, std::string_view spel
                       !std::is_same_v<std::remove_cvref_t<L>, std::nullptr_t>,
                   "comparing with nullptr is never true in SQL: use .is_null() or .is_not_null()");
     require_comparable<L, R>();
-    return expression<bool>{
-        make_operator(node_kind::binary, spelling, precedence::comparison, {to_node(left), to_node(right)})};
+    constexpr bool left_decimal = is_decimal_v<operand_value_t<L>>;
+    constexpr bool right_decimal = is_decimal_v<operand_value_t<R>>;
+    if constexpr (left_decimal || right_decimal)
+        return expression<bool>{
+            make_decimal_comparison(spelling, to_node(left), left_decimal, to_node(right), right_decimal)};
+    else
+        return expression<bool>{
+            make_operator(node_kind::binary, spelling, precedence::comparison, {to_node(left), to_node(right)})};
 }
 template <class L, class R>
 auto arithmetic(const L& left, const R& right, std::string_view spelling, precedence binding) {
     require_numeric<L>();
     require_numeric<R>();
-    using result = arithmetic_result_t<operand_value_t<L>, operand_value_t<R>>;
-    return expression<result>{make_operator(node_kind::binary, spelling, binding, {to_node(left), to_node(right)})};
+    using left_value = operand_value_t<L>;
+    using right_value = operand_value_t<R>;
+    using result = arithmetic_result_t<left_value, right_value>;
+    if constexpr (is_decimal_v<left_value> || is_decimal_v<right_value>) {
+        static_assert(!is_floating_v<left_value> && !is_floating_v<right_value>,
+                      "arithmetic mixes a decimal with a double, which would lose the decimal's exactness: make "
+                      "the double a strata::decimal (decimal::parse(\"1.5\")) or cast the decimal to double");
+        return expression<result>{make_decimal_arithmetic(spelling, binding, to_node(left), to_node(right))};
+    } else {
+        return expression<result>{make_operator(node_kind::binary, spelling, binding, {to_node(left), to_node(right)})};
+    }
 }
 }  // namespace sql
 
@@ -471,6 +529,8 @@ auto operator*(const L& left, const R& right) {
 template <class L, class R>
 requires sql_operands<L, R>
 auto operator/(const L& left, const R& right) {
+    static_assert(!sql::is_decimal_v<sql::operand_value_t<L>> && !sql::is_decimal_v<sql::operand_value_t<R>>,
+                  "division of decimals has no exact result: multiply instead, or cast to double");
     return sql::arithmetic(left, right, " / ", sql::precedence::multiplicative);
 }
 /// left AND right
@@ -502,8 +562,12 @@ expression<bool> operator!(const X& operand) {
 template <sql::expression_like X>
 auto operator-(const X& operand) {
     sql::require_numeric<X>();
-    return expression<sql::operand_value_t<X>>{
-        sql::make_operator(sql::node_kind::unary_prefix, "-", sql::precedence::unary, {sql::to_node(operand)})};
+    if constexpr (sql::is_decimal_v<sql::operand_value_t<X>>)
+        return expression<sql::operand_value_t<X>>{sql::make_decimal_arithmetic(
+            " - ", sql::precedence::additive, sql::make_keyword("0"), sql::to_node(operand))};
+    else
+        return expression<sql::operand_value_t<X>>{
+            sql::make_operator(sql::node_kind::unary_prefix, "-", sql::precedence::unary, {sql::to_node(operand)})};
 }
 
 /// A row value (a, b, ...) for comparisons such as keyset pagination's (created_at, id) > (t, id).

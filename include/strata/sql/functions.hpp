@@ -44,8 +44,17 @@ template <sql::expression_like X>
 auto sum(const X& operand) {
     sql::require_numeric<X>();
     using value = sql::strip_optional_t<sql::operand_value_t<X>>;
-    using result = std::optional<std::conditional_t<std::is_floating_point_v<value>, double, std::int64_t>>;
-    return expression<result>{sql::make_function("sum", {sql::to_node(operand)})};
+    if constexpr (sql::is_decimal_v<value>) {
+        // An exact total: SQLite's own sum() would read the decimals' text as doubles.
+        const auto argument = sql::to_node(operand);
+        return expression<std::optional<value>>{sql::make_per_dialect(
+            sql::make_function("sum", {argument}), sql::make_function("strata_decimal_sum", {argument}))};
+    } else if constexpr (!std::is_arithmetic_v<value>) {  // a user type of the numeric family sums as itself
+        return expression<std::optional<value>>{sql::make_function("sum", {sql::to_node(operand)})};
+    } else {
+        using result = std::optional<std::conditional_t<std::is_floating_point_v<value>, double, std::int64_t>>;
+        return expression<result>{sql::make_function("sum", {sql::to_node(operand)})};
+    }
 }
 
 /// avg(x) as a double; NULL on an empty group.

@@ -44,6 +44,8 @@ template <class Item>
 order_item to_order_item(const Item& item) {
     if constexpr (std::is_same_v<Item, ordering>)
         return item.item();
+    else if constexpr (is_decimal_v<operand_value_t<Item>>)
+        return order_item{make_decimal_ordering(to_node(item)), sort_direction::unspecified, nulls_order::unspecified};
     else
         return order_item{to_node(item), sort_direction::unspecified, nulls_order::unspecified};
 }

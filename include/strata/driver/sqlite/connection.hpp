@@ -18,6 +18,7 @@
 #include "strata/detail/string_hash.hpp"
 #include "strata/detail/timestamp_text.hpp"
 #include "strata/driver/connection.hpp"
+#include "strata/driver/sqlite/decimal_functions.hpp"
 #include "strata/driver/sqlite/errors.hpp"
 
 namespace strata::driver::sqlite_detail {
@@ -37,8 +38,13 @@ class sqlite_result final : public result {
 public:
     sqlite_result(sqlite_connection& owner, cached_statement* cached, sqlite3_stmt* statement, bool has_row,
                   std::int64_t changes)
-        : owner_(owner), cached_(cached), statement_(statement), pending_row_(has_row), done_(!has_row),
-          changes_(changes), column_count_(static_cast<std::size_t>(sqlite3_column_count(statement))) {
+        : owner_(owner),
+          cached_(cached),
+          statement_(statement),
+          pending_row_(has_row),
+          done_(!has_row),
+          changes_(changes),
+          column_count_(static_cast<std::size_t>(sqlite3_column_count(statement))) {
         if (!has_row) finish();  // nothing to read: give the statement back at once
     }
     ~sqlite_result() override { finish(); }
@@ -64,7 +70,8 @@ public:
     [[nodiscard]] std::int64_t read_integer(std::size_t column) const override {
         sqlite3_value* value = value_of(column);
         switch (sqlite3_value_type(value)) {
-            case SQLITE_INTEGER: return sqlite3_value_int64(value);
+            case SQLITE_INTEGER:
+                return sqlite3_value_int64(value);
             case SQLITE_FLOAT: {
                 const double real = sqlite3_value_double(value);
                 if (real == std::trunc(real) && std::abs(real) < 9.2e18) return static_cast<std::int64_t>(real);
@@ -77,8 +84,10 @@ public:
                 if (code == std::errc{} && end == text.data() + text.size()) return parsed;
                 break;
             }
-            case SQLITE_NULL: null_read(column);
-            default: break;
+            case SQLITE_NULL:
+                null_read(column);
+            default:
+                break;
         }
         throw conversion_error("column " + std::to_string(column) + " (" + std::string{column_name(column)} +
                                ") does not hold an integer");
@@ -87,7 +96,8 @@ public:
         sqlite3_value* value = value_of(column);
         switch (sqlite3_value_type(value)) {
             case SQLITE_FLOAT:
-            case SQLITE_INTEGER: return sqlite3_value_double(value);
+            case SQLITE_INTEGER:
+                return sqlite3_value_double(value);
             case SQLITE_TEXT: {
                 // NaN is stored as the text 'NaN', because SQLite turns a bound NaN into NULL.
                 const auto text = text_of(value);
@@ -96,8 +106,10 @@ public:
                 if (code == std::errc{} && end == text.data() + text.size()) return parsed;
                 break;
             }
-            case SQLITE_NULL: null_read(column);
-            default: break;
+            case SQLITE_NULL:
+                null_read(column);
+            default:
+                break;
         }
         throw conversion_error("column " + std::to_string(column) + " (" + std::string{column_name(column)} +
                                ") does not hold a number");
@@ -130,8 +142,10 @@ public:
                 break;
             case SQLITE_INTEGER:  // unix epoch seconds, SQLite's own numeric convention
                 return timestamp{std::chrono::seconds{sqlite3_value_int64(value)}};
-            case SQLITE_NULL: null_read(column);
-            default: break;
+            case SQLITE_NULL:
+                null_read(column);
+            default:
+                break;
         }
         throw conversion_error("column " + std::to_string(column) + " (" + std::string{column_name(column)} +
                                ") does not hold a timestamp");
@@ -187,6 +201,13 @@ public:
                                     error_source::sqlite);
         }
         sqlite3_extended_result_codes(database_, 1);
+        if (!register_decimal_functions(database_)) {
+            std::string message = sqlite3_errmsg(database_);
+            sqlite3_close_v2(database_);
+            database_ = nullptr;
+            throw operational_error("cannot register strata's decimal functions on '" + file + "': " + message, "", "",
+                                    error_source::sqlite);
+        }
         sqlite3_busy_timeout(database_, static_cast<int>(options.busy_timeout.count()));
         if (options.sqlite_foreign_keys) execute_script("PRAGMA foreign_keys = ON");
         if (options.sqlite_case_sensitive_like) execute_script("PRAGMA case_sensitive_like = ON");
@@ -222,9 +243,8 @@ public:
             if (transient) sqlite3_finalize(statement);
             throw_error(extended, std::move(message), std::string{sql});
         }
-        const std::int64_t changes = code == SQLITE_DONE && sqlite3_stmt_readonly(statement) == 0
-                                         ? sqlite3_changes64(database_)
-                                         : 0;
+        const std::int64_t changes =
+            code == SQLITE_DONE && sqlite3_stmt_readonly(statement) == 0 ? sqlite3_changes64(database_) : 0;
         if (transient) return std::make_unique<sqlite_result>(*this, nullptr, statement, code == SQLITE_ROW, changes);
         cached->in_use = true;
         return std::make_unique<sqlite_result>(*this, cached, statement, code == SQLITE_ROW, changes);
@@ -270,8 +290,8 @@ private:
     cached_statement prepare(std::string_view sql, unsigned flags) {
         cached_statement cached;
         const char* tail = nullptr;
-        const int code = sqlite3_prepare_v3(database_, sql.data(), static_cast<int>(sql.size()), flags,
-                                            &cached.statement, &tail);
+        const int code =
+            sqlite3_prepare_v3(database_, sql.data(), static_cast<int>(sql.size()), flags, &cached.statement, &tail);
         if (code != SQLITE_OK) {
             throw_error(sqlite3_extended_errcode(database_), sqlite3_errmsg(database_), std::string{sql});
         }
@@ -317,20 +337,25 @@ private:
             } else {
                 switch (value.kind()) {
                     case value_kind::boolean:
-                    case value_kind::integer: code = sqlite3_bind_int64(statement, index, value.as_integer()); break;
+                    case value_kind::integer:
+                        code = sqlite3_bind_int64(statement, index, value.as_integer());
+                        break;
                     case value_kind::real:
-                        code = std::isnan(value.as_real()) ? sqlite3_bind_text(statement, index, "NaN", 3, SQLITE_STATIC)
-                                                           : sqlite3_bind_double(statement, index, value.as_real());
+                        code = std::isnan(value.as_real())
+                                   ? sqlite3_bind_text(statement, index, "NaN", 3, SQLITE_STATIC)
+                                   : sqlite3_bind_double(statement, index, value.as_real());
                         break;
                     case value_kind::text: {
                         const auto text = value.as_text();
-                        code = sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+                        code =
+                            sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
                         break;
                     }
                     case value_kind::blob: {
                         const auto bytes = value.as_blob();
                         // A zero-length blob with a null pointer would bind NULL: point at something.
-                        code = sqlite3_bind_blob64(statement, index, bytes.empty() ? "" : static_cast<const void*>(bytes.data()),
+                        code = sqlite3_bind_blob64(statement, index,
+                                                   bytes.empty() ? "" : static_cast<const void*>(bytes.data()),
                                                    bytes.size(), SQLITE_STATIC);
                         break;
                     }
@@ -340,7 +365,9 @@ private:
                         code = sqlite3_bind_text(statement, index, buffer, static_cast<int>(length), SQLITE_TRANSIENT);
                         break;
                     }
-                    case value_kind::null: code = sqlite3_bind_null(statement, index); break;
+                    case value_kind::null:
+                        code = sqlite3_bind_null(statement, index);
+                        break;
                 }
             }
             if (code != SQLITE_OK) {
@@ -381,8 +408,10 @@ inline void sqlite_result::finish() noexcept {
     // short list), so a stale binding is never read, and clearing 500 of them after each bulk
     // insert statement cost 65 instructions per row.
     sqlite3_reset(statement_);
-    if (cached_) cached_->in_use = false;
-    else sqlite3_finalize(statement_);
+    if (cached_)
+        cached_->in_use = false;
+    else
+        sqlite3_finalize(statement_);
     statement_ = nullptr;
 }
 

@@ -23,7 +23,8 @@ namespace strata::driver::sqlite_detail {
             throw not_null_violation(std::move(message), std::move(code), std::move(sql), source);
         case SQLITE_CONSTRAINT_CHECK:
             throw check_violation(std::move(message), std::move(code), std::move(sql), source);
-        default: break;
+        default:
+            break;
     }
     switch (extended_code & 0xff) {
         case SQLITE_CONSTRAINT:

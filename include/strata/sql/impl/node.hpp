@@ -96,6 +96,41 @@ STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr 
     return finish(std::move(result));
 }
 
+namespace detail {
+/// `item` on PostgreSQL, `item COLLATE strata_decimal` on SQLite.
+STRATA_COMPILED_LINKAGE node_ptr decimal_collated(node_ptr item) {
+    auto collated = make_operator(node_kind::unary_postfix, " COLLATE strata_decimal", precedence::unary, {item});
+    return make_per_dialect(std::move(item), std::move(collated));
+}
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE node_ptr make_decimal_comparison(std::string_view spelling, node_ptr left, bool left_decimal,
+                                                         node_ptr right, bool right_decimal) {
+    // SQLite compares text with a collation only when both sides are text: an integer side (a
+    // column of integers, a bound integer) is cast to its text there.
+    const auto as_text = [](node_ptr item, bool decimal) {
+        if (decimal) return item;
+        return make_per_dialect(item, make_cast(item, "TEXT", "TEXT"));
+    };
+    return make_operator(
+        node_kind::binary, spelling, precedence::comparison,
+        {detail::decimal_collated(as_text(std::move(left), left_decimal)), as_text(std::move(right), right_decimal)});
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_decimal_arithmetic(std::string_view spelling, precedence binding, node_ptr left,
+                                                         node_ptr right) {
+    const std::string_view function = spelling == " + "   ? "strata_decimal_add"
+                                      : spelling == " - " ? "strata_decimal_sub"
+                                                          : "strata_decimal_mul";
+    return make_per_dialect(make_operator(node_kind::binary, spelling, binding, {left, right}),
+                            make_function(function, {left, right}));
+}
+
+STRATA_COMPILED_LINKAGE node_ptr make_decimal_ordering(node_ptr expression) {
+    if (expression->kind == node_kind::column) return expression;
+    return detail::decimal_collated(std::move(expression));
+}
+
 STRATA_COMPILED_LINKAGE bool is_plain_name(std::string_view text, bool dotted) {
     if (text.empty() || (text[0] >= '0' && text[0] <= '9')) return false;
     return std::all_of(text.begin(), text.end(), [dotted](char c) {

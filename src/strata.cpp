@@ -5,6 +5,7 @@
 // src/postgresql_driver.cpp) once, with -DSTRATA_SEPARATE_COMPILATION on every source file.
 #include "strata/core/impl/decimal.hpp"
 #include "strata/core/impl/error.hpp"
+#include "strata/core/impl/json.hpp"
 #include "strata/core/impl/url.hpp"
 #include "strata/core/impl/uuid.hpp"
 #include "strata/driver/impl/registry.hpp"
@@ -21,5 +22,6 @@
 #include "strata/orm/impl/write_statements.hpp"
 #include "strata/schema/impl/ddl.hpp"
 #include "strata/sql/impl/compiler.hpp"
+#include "strata/sql/impl/json.hpp"
 #include "strata/sql/impl/node.hpp"
 #include "strata/sql/impl/statement_core.hpp"

@@ -62,42 +62,32 @@ private:
                 return number();
         }
     }
-    bool object(int depth) {
-        ++position_;  // {
+    bool object(int depth) { return members(depth, '}', true); }
+    bool array(int depth) { return members(depth, ']', false); }
+    /// An object's `"key": value` members or an array's values, separated by ',' up to `closing`.
+    bool members(int depth, char closing, bool keyed) {
+        ++position_;  // { or [
         space();
-        if (position_ < text_.size() && text_[position_] == '}') return ++position_, true;
+        if (position_ < text_.size() && text_[position_] == closing) return ++position_, true;
         while (true) {
             space();
-            if (position_ >= text_.size() || text_[position_] != '"') return fail("an object key that is not a string");
-            if (!string()) return false;
-            space();
-            if (position_ >= text_.size() || text_[position_] != ':') return fail("a missing ':'");
-            ++position_;
-            space();
+            if (keyed) {
+                if (position_ >= text_.size() || text_[position_] != '"')
+                    return fail("an object key that is not a string");
+                if (!string()) return false;
+                space();
+                if (position_ >= text_.size() || text_[position_] != ':') return fail("a missing ':'");
+                ++position_;
+                space();
+            }
             if (!value(depth + 1)) return false;
             space();
             if (position_ < text_.size() && text_[position_] == ',') {
                 ++position_;
                 continue;
             }
-            if (position_ < text_.size() && text_[position_] == '}') return ++position_, true;
-            return fail("a missing ',' or '}'");
-        }
-    }
-    bool array(int depth) {
-        ++position_;  // [
-        space();
-        if (position_ < text_.size() && text_[position_] == ']') return ++position_, true;
-        while (true) {
-            space();
-            if (!value(depth + 1)) return false;
-            space();
-            if (position_ < text_.size() && text_[position_] == ',') {
-                ++position_;
-                continue;
-            }
-            if (position_ < text_.size() && text_[position_] == ']') return ++position_, true;
-            return fail("a missing ',' or ']'");
+            if (position_ < text_.size() && text_[position_] == closing) return ++position_, true;
+            return fail(keyed ? "a missing ',' or '}'" : "a missing ',' or ']'");
         }
     }
     static bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }

@@ -281,3 +281,64 @@ TEST_CASE("the ORM's query joins an aliased<T> of its own table to filter by a p
             std::string::npos);
     });
 }
+
+TEST_CASE("query<T>().add_columns() reads each object with an aggregate: users with their order count and total") {
+    for_each_backend([&](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        {
+            auto connection = engine.connect();
+            seed_orders(connection);
+            connection.execute(strata::insert<user>()
+                                   .value(col<&user::email>, "none@example.com")
+                                   .value(col<&user::name>, "none")
+                                   .value(col<&user::score>, 0.0));
+        }
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto rows = session.query<user>()
+                              .left_join<order>(col<&order::user_id> == col<&user::id>)
+                              .group_by(col<&user::id>)
+                              .add_columns(strata::count(col<&order::id>), strata::sum(col<&order::total>))
+                              .order_by(strata::count(col<&order::id>).desc(), col<&user::id>)
+                              .all();
+        CHECK(counter.count() == 1);
+        CHECK(counter.statements()[0].find("SELECT users.id, users.email, users.name, users.age, users.score, "
+                                           "count(orders.id), sum(orders.total) FROM users LEFT OUTER JOIN orders") !=
+              std::string::npos);
+        REQUIRE(rows.size() == 4);
+        static_assert(
+            std::is_same_v<std::tuple_element_t<0, std::remove_cvref_t<decltype(rows[0])>>, strata::ref<user>>);
+        CHECK(std::get<0>(rows[0])->name == "user 1");
+        CHECK(std::get<1>(rows[0]) == 3);
+        CHECK(std::get<2>(rows[0]) == 600);
+        CHECK(std::get<0>(rows[1])->name == "user 3");
+        CHECK(std::get<1>(rows[1]) == 2);
+        CHECK(std::get<0>(rows[3])->name == "none");
+        CHECK(std::get<1>(rows[3]) == 0);
+        CHECK(!std::get<2>(rows[3]));
+        // The objects are the session's: the identity map gives the same one to a later query.
+        CHECK(session.get<user>(std::get<0>(rows[0])->id).get() == std::get<0>(rows[0]).get());
+        // HAVING filters groups; first() reads one row.
+        const auto busiest = session.query<user>()
+                                 .join<order>(col<&order::user_id> == col<&user::id>)
+                                 .group_by(col<&user::id>)
+                                 .having(strata::count(col<&order::id>) >= 2)
+                                 .add_columns(strata::count(col<&order::id>))
+                                 .order_by(col<&user::id>.desc())
+                                 .first();
+        REQUIRE(busiest);
+        CHECK(std::get<0>(*busiest)->name == "user 3");
+    });
+    // A joined collection repeats each object's rows with other values: refused, as yield_per refuses it.
+    for_each_backend([&](strata::engine& engine) {
+        using tree::category;
+        fresh_tables<category>(engine);
+        strata::session session{engine};
+        CHECK_THROWS_AS(session.query<category>()
+                            .options(strata::joinedload(&category::children))
+                            .add_columns(strata::literal(1))
+                            .all(),
+                        strata::usage_error);
+        CHECK(session.query<category>().add_columns(strata::literal(1)).all().empty());
+    });
+}

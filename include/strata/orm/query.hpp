@@ -37,6 +37,8 @@ namespace strata {
 
 template <class T>
 class streamed;
+template <class T, class... Columns>
+class columns_query;
 
 /// A query for objects of T; generative like select(), run by all(), first(), one() ...
 template <class T>
@@ -125,6 +127,26 @@ public:
         copy.core_.with.push_back(cte.definition());
         return copy;
     }
+    /// GROUP BY items: with add_columns() aggregates, group by T's primary key (PostgreSQL takes
+    /// T's other columns as depending on it; SQLite takes them anyway).
+    template <class... Items>
+    [[nodiscard]] query group_by(const Items&... items) const {
+        query copy = *this;
+        copy.add_group_by({sql::to_node(items)...});
+        return copy;
+    }
+    /// HAVING condition (several are ANDed).
+    template <class Condition>
+    [[nodiscard]] query having(const Condition& condition) const {
+        sql::require_boolean<Condition>();
+        query copy = *this;
+        copy.add_having(sql::to_node(condition));
+        return copy;
+    }
+    /// Rows of an object and more columns: query<User>().outerjoin(&User::orders).group_by(col<&User::id>)
+    /// .add_columns(strata::count(col<&Order::id>)) reads std::tuple<ref<User>, std::int64_t> rows.
+    template <class... Items>
+    [[nodiscard]] columns_query<T, sql::operand_value_t<Items>...> add_columns(const Items&... items) const;
     /// Loader options: load_only(...), selectinload(...), joinedload(...), contains_eager(...), raiseload(...).
     template <class... Options>
     [[nodiscard]] query options(const Options&... options) const {
@@ -279,6 +301,8 @@ public:
 
 private:
     friend class streamed<T>;
+    template <class, class...>
+    friend class columns_query;
 
     template <class Target>
     void apply(const loader<T, Target>& option) {
@@ -300,6 +324,85 @@ private:
         return objects;
     }
 };
+
+/// A query<T> whose rows carry more columns after the object (query<T>::add_columns): SQLAlchemy's
+/// session.query(User, func.count(Order.id)). Rows read as std::tuple<ref<T>, Columns...>.
+template <class T, class... Columns>
+class columns_query {
+public:
+    /// One row: the object, then the added columns' values.
+    using row_type = std::tuple<ref<T>, Columns...>;
+
+    /// `source` with `columns` selected after its objects' columns.
+    columns_query(query<T> source, std::vector<sql::node_ptr> columns) : source_(std::move(source)) {
+        source_.extra_columns_.insert(source_.extra_columns_.end(), columns.begin(), columns.end());
+    }
+
+    /// Adds a WHERE condition.
+    template <class Condition>
+    [[nodiscard]] columns_query filter(const Condition& condition) const {
+        return columns_query{source_.filter(condition)};
+    }
+    /// GROUP BY items.
+    template <class... Items>
+    [[nodiscard]] columns_query group_by(const Items&... items) const {
+        return columns_query{source_.group_by(items...)};
+    }
+    /// HAVING condition.
+    template <class Condition>
+    [[nodiscard]] columns_query having(const Condition& condition) const {
+        return columns_query{source_.having(condition)};
+    }
+    /// ORDER BY items (an added column too: order_by(strata::count(...).desc())).
+    template <class... Items>
+    [[nodiscard]] columns_query order_by(const Items&... items) const {
+        return columns_query{source_.order_by(items...)};
+    }
+    /// LIMIT count.
+    [[nodiscard]] columns_query limit(std::int64_t count) const { return columns_query{source_.limit(count)}; }
+    /// OFFSET count.
+    [[nodiscard]] columns_query offset(std::int64_t count) const { return columns_query{source_.offset(count)}; }
+
+    /// Every row, in query order.
+    [[nodiscard]] std::vector<row_type> all() const {
+        std::vector<row_type> rows;
+        std::optional<std::tuple<Columns...>> values;  // optional: a column type need not be default-constructible
+        auto read = [&values](const driver::result& row, std::size_t first) {
+            values.emplace(read_columns(row, first, std::index_sequence_for<Columns...>{}));
+        };
+        auto append = [&rows, &values](orm::tracked_pointer&& object) {
+            rows.push_back(std::tuple_cat(std::make_tuple(query<T>::typed(std::move(object))), std::move(*values)));
+        };
+        auto grow = [&rows](std::size_t count) { rows.reserve(count); };
+        strata::detail::function_ref<void(std::size_t)> expect{grow};
+        strata::detail::function_ref<void(const driver::result&, std::size_t)> extras{read};
+        source_.load_objects(source_.session_->template mapper_for<T>(), append, &expect, &extras);
+        return rows;
+    }
+    /// The first row (LIMIT 1), or none.
+    [[nodiscard]] std::optional<row_type> first() const {
+        auto rows = limit(1).all();
+        if (rows.empty()) return std::nullopt;
+        return std::move(rows.front());
+    }
+
+private:
+    explicit columns_query(query<T> source) : source_(std::move(source)) {}
+    template <std::size_t... Is>
+    static std::tuple<Columns...> read_columns(const driver::result& row, std::size_t first,
+                                               std::index_sequence<Is...>) {
+        return std::tuple<Columns...>{read_field<Columns>(row, first + Is)...};
+    }
+
+    query<T> source_;
+};
+
+template <class T>
+template <class... Items>
+columns_query<T, sql::operand_value_t<Items>...> query<T>::add_columns(const Items&... items) const {
+    static_assert(sizeof...(Items) >= 1, "add_columns() needs at least one column or expression");
+    return columns_query<T, sql::operand_value_t<Items>...>{*this, {sql::to_node(items)...}};
+}
 
 /// The objects of a query, read in batches as the loop advances (query<T>::yield_per).
 template <class T>

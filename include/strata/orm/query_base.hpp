@@ -85,8 +85,15 @@ protected:
     /// each object to `each` in row order; `expect` (optional) first learns how many rows a
     /// buffered result holds. The options see every row, then every parent. Compiled once for
     /// every model: query<T> only turns the tracked objects into ref<T>.
+    /// `extras` (optional) reads each row's add_columns() values, from the column it is given,
+    /// before `each` takes the row's object.
     void load_objects(model_objects& objects, strata::detail::function_ref<void(tracked_pointer&&)> each,
-                      strata::detail::function_ref<void(std::size_t)>* expect) const;
+                      strata::detail::function_ref<void(std::size_t)>* expect,
+                      strata::detail::function_ref<void(const driver::result&, std::size_t)>* extras = nullptr) const;
+    /// Adds GROUP BY items.
+    void add_group_by(std::vector<sql::node_ptr> items);
+    /// Adds a HAVING condition (ANDed with those before).
+    void add_having(sql::node_ptr condition);
 
     session* session_;
     const model_info* info_;
@@ -97,6 +104,7 @@ protected:
     mutable std::vector<int> positions_;
     mutable bool ordered_by_other_columns_ = false;  ///< final_core() added ORDER BY columns to a DISTINCT
     option_list loaders_;                            ///< loader options, in the order given
+    std::vector<sql::node_ptr> extra_columns_;       ///< add_columns(): selected after the objects' columns
 };
 
 /// A query over a model known only by its description: the ORM's own loads along relationship

@@ -163,12 +163,33 @@ STRATA_COMPILED_LINKAGE void query_base::start_options(sql::select_core& core,
     for (const auto& option : loaders_) runs.push_back(option->start(core));
 }
 
-STRATA_COMPILED_LINKAGE void query_base::load_objects(model_objects& objects,
-                                                      strata::detail::function_ref<void(tracked_pointer&&)> each,
-                                                      strata::detail::function_ref<void(std::size_t)>* expect) const {
+STRATA_COMPILED_LINKAGE void query_base::add_group_by(std::vector<sql::node_ptr> items) {
+    core_.group_by.insert(core_.group_by.end(), std::make_move_iterator(items.begin()),
+                          std::make_move_iterator(items.end()));
+}
+
+STRATA_COMPILED_LINKAGE void query_base::add_having(sql::node_ptr condition) {
+    core_.having = core_.having ? sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
+                                                     {core_.having, std::move(condition)})
+                                : std::move(condition);
+}
+
+STRATA_COMPILED_LINKAGE void query_base::load_objects(
+    model_objects& objects, strata::detail::function_ref<void(tracked_pointer&&)> each,
+    strata::detail::function_ref<void(std::size_t)>* expect,
+    strata::detail::function_ref<void(const driver::result&, std::size_t)>* extras) const {
     auto core = final_core();
     std::vector<std::unique_ptr<option_run>> runs;
     start_options(core, runs);
+    const std::size_t first_extra = core.columns.size();
+    if (extras != nullptr) {
+        if (ordered_by_other_columns_ ||
+            std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); }))
+            throw usage_error(
+                "add_columns() with a joined collection (joinedload or contains_eager of one) or DISTINCT ordered "
+                "by another table: each object's rows repeat with other values; use selectinload");
+        core.columns.insert(core.columns.end(), extra_columns_.begin(), extra_columns_.end());
+    }
     sql::compiled_statement compiled;  // outlives the rows: SQLite binds its values in place
     auto rows = execute(core, compiled);
     // A buffered result knows its size: grow the identity map and the caller's vector once.
@@ -188,6 +209,7 @@ STRATA_COMPILED_LINKAGE void query_base::load_objects(model_objects& objects,
         for (auto& item : runs) item->on_row(*session_, object, rows.driver_result());
         if (fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
         if (!runs.empty()) parents.push_back(object);
+        if (extras != nullptr) (*extras)(rows.driver_result(), first_extra);
         each(std::move(object));
     }
     rows = strata::result{nullptr};

@@ -377,6 +377,37 @@ TEST_CASE("a strata::uuid key round-trips as PostgreSQL uuid and SQLite text, an
     for_each_backend([](strata::engine& engine) { strata::drop_all<device>(engine); });
 }
 
+TEST_CASE("the nil and the max UUID round-trip as keys and as NULL-able values on both databases") {
+    using keyed_by_uuid::device;
+    const auto nil = strata::uuid{};
+    const auto max = strata::uuid::parse("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF");
+    CHECK(max.to_string() == "ffffffff-ffff-ffff-ffff-ffffffffffff");
+    for_each_backend([&](strata::engine& engine) {
+        strata::drop_all<device>(engine);
+        strata::create_all<device>(engine);
+        {
+            strata::session session{engine};
+            session.add(device{nil, "nil", max});
+            session.add(device{max, "max", nil});
+            session.add(device{strata::uuid::v4(), "none", std::nullopt});
+            session.commit();
+        }
+        strata::session session{engine};
+        CHECK(session.get<device>(nil)->owner == max);
+        CHECK(session.get<device>(max)->owner == nil);
+        CHECK(session.query<device>().filter(strata::col<&device::owner> == nil).one()->name == "max");
+        CHECK(!session.query<device>().filter(strata::col<&device::name> == "none").one()->owner);
+        const auto ordered = session.query<device>()
+                                 .filter(strata::col<&device::name> != "none")
+                                 .order_by(strata::col<&device::id>)
+                                 .all();
+        REQUIRE(ordered.size() == 2);
+        CHECK(ordered[0]->id == nil);
+        CHECK(ordered[1]->id == max);
+    });
+    for_each_backend([](strata::engine& engine) { strata::drop_all<device>(engine); });
+}
+
 TEST_CASE("integers round-trip at their limits on both backends") {
     for_each_backend([](strata::engine& engine) {
         auto connection = engine.connect();

@@ -5,6 +5,7 @@
 // src/postgresql_driver.cpp) once, with -DSTRATA_SEPARATE_COMPILATION on every source file.
 #include "strata/core/impl/decimal.hpp"
 #include "strata/core/impl/error.hpp"
+#include "strata/core/impl/function_registry.hpp"
 #include "strata/core/impl/json.hpp"
 #include "strata/core/impl/url.hpp"
 #include "strata/core/impl/uuid.hpp"

@@ -1,6 +1,7 @@
 // strata/core/decimal.hpp - strata::decimal: an exact decimal number of any size, and its mapping
 // (PostgreSQL NUMERIC, read in binary; SQLite TEXT, compared, summed and multiplied exactly by
-// functions strata registers on every SQLite connection).
+// functions this header adds to strata's function registry, which every SQLite connection
+// registers: a program that never includes it compiles none of them).
 //
 //   struct Product { std::int64_t id = 0; strata::decimal price; };
 //   auto total = strata::decimal::parse("19.99") * 3;                  // 59.97, exactly
@@ -87,6 +88,14 @@ struct type_traits<decimal> {
         return decimal::parse(reader.read_text(column));
     }
 };
+
+namespace detail {
+/// Adds strata_decimal_add/_sub/_mul, the strata_decimal_sum aggregate and the strata_decimal
+/// collation to strata's function registry (for SQLite, which has no decimal type).
+STRATA_COMPILED_LINKAGE bool register_decimal_functions();
+/// Registered before main in every program that includes this header.
+inline const bool decimal_functions_registered = register_decimal_functions();
+}  // namespace detail
 
 }  // namespace strata
 

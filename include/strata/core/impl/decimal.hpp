@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -14,6 +15,7 @@
 
 #include "strata/core/decimal.hpp"
 #include "strata/core/error.hpp"
+#include "strata/core/function_registry.hpp"
 #include "strata/detail/linkage.hpp"
 
 namespace strata {
@@ -227,6 +229,75 @@ STRATA_COMPILED_LINKAGE decimal operator*(const decimal& left, const decimal& ri
     result.scale_ = left.scale_ + right.scale_;
     result.negative_ = left.negative_ != right.negative_ && result.digits_ != "0";
     return result;
+}
+
+namespace detail {
+
+/// The decimal a SQLite value holds (text, an integer or a real as it prints).
+inline decimal decimal_of(const parameter& value) {
+    if (value.kind() == value_kind::integer || value.kind() == value_kind::boolean) return decimal{value.as_integer()};
+    if (value.kind() == value_kind::real) {
+        char buffer[32];
+        const auto end = std::to_chars(buffer, buffer + sizeof buffer, value.as_real()).ptr;
+        return decimal::parse(std::string_view{buffer, static_cast<std::size_t>(end - buffer)});
+    }
+    return decimal::parse(value.as_text());
+}
+
+/// A two-argument decimal function: NULL when either argument is.
+template <decimal (*Operation)(const decimal&, const decimal&)>
+parameter decimal_function(std::span<const parameter> arguments) {
+    if (arguments[0].is_null() || arguments[1].is_null()) return parameter::null_of(value_kind::text);
+    return parameter::from_text(Operation(decimal_of(arguments[0]), decimal_of(arguments[1])).to_string());
+}
+inline decimal decimal_plus(const decimal& left, const decimal& right) { return left + right; }
+inline decimal decimal_minus(const decimal& left, const decimal& right) { return left - right; }
+inline decimal decimal_times(const decimal& left, const decimal& right) { return left * right; }
+
+/// strata_decimal_sum's state: the total and how many non-NULL values it holds (a window frame's
+/// rows leave it again; none left is NULL, as sum() of no value is).
+struct decimal_sum {
+    decimal total;
+    std::int64_t values = 0;
+};
+
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE bool detail::register_decimal_functions() {
+    auto& registry = registered_functions();
+    registry.scalars.push_back({"strata_decimal_add", 2, &detail::decimal_function<&detail::decimal_plus>});
+    registry.scalars.push_back({"strata_decimal_sub", 2, &detail::decimal_function<&detail::decimal_minus>});
+    registry.scalars.push_back({"strata_decimal_mul", 2, &detail::decimal_function<&detail::decimal_times>});
+    registry.aggregates.push_back({"strata_decimal_sum", []() -> void* { return new detail::decimal_sum; },
+                                   [](void* state, const parameter& value) {
+                                       if (value.is_null()) return;
+                                       auto& sum = *static_cast<detail::decimal_sum*>(state);
+                                       sum.total = sum.total + detail::decimal_of(value);
+                                       ++sum.values;
+                                   },
+                                   [](void* state, const parameter& value) {
+                                       if (value.is_null()) return;
+                                       auto& sum = *static_cast<detail::decimal_sum*>(state);
+                                       sum.total = sum.total - detail::decimal_of(value);
+                                       --sum.values;
+                                   },
+                                   [](const void* state) {
+                                       const auto& sum = *static_cast<const detail::decimal_sum*>(state);
+                                       return sum.values > 0 ? parameter::from_text(sum.total.to_string())
+                                                             : parameter::null_of(value_kind::text);
+                                   },
+                                   [](void* state) noexcept { delete static_cast<detail::decimal_sum*>(state); }});
+    // By value when both sides are numbers, else byte order: a collation must not fail, and text
+    // that is no number never equals one that is.
+    registry.collations.push_back({"strata_decimal", [](std::string_view left, std::string_view right) noexcept {
+                                       try {
+                                           return decimal::compare(decimal::parse(left), decimal::parse(right));
+                                       } catch (...) {
+                                           const int order = left.compare(right);
+                                           return order < 0 ? -1 : order > 0 ? 1 : 0;
+                                       }
+                                   }});
+    return true;
 }
 
 }  // namespace strata

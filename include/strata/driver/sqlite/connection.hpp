@@ -18,8 +18,8 @@
 #include "strata/detail/string_hash.hpp"
 #include "strata/detail/timestamp_text.hpp"
 #include "strata/driver/connection.hpp"
-#include "strata/driver/sqlite/decimal_functions.hpp"
 #include "strata/driver/sqlite/errors.hpp"
+#include "strata/driver/sqlite/registered_functions.hpp"
 
 namespace strata::driver::sqlite_detail {
 
@@ -201,11 +201,11 @@ public:
                                     error_source::sqlite);
         }
         sqlite3_extended_result_codes(database_, 1);
-        if (!register_decimal_functions(database_)) {
+        if (!register_functions(database_)) {
             std::string message = sqlite3_errmsg(database_);
             sqlite3_close_v2(database_);
             database_ = nullptr;
-            throw operational_error("cannot register strata's decimal functions on '" + file + "': " + message, "", "",
+            throw operational_error("cannot register strata's SQL functions on '" + file + "': " + message, "", "",
                                     error_source::sqlite);
         }
         sqlite3_busy_timeout(database_, static_cast<int>(options.busy_timeout.count()));

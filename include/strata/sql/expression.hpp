@@ -212,8 +212,8 @@ using arithmetic_result_t = typename std::conditional_t<is_decimal_v<L> || is_de
 STRATA_COMPILED_LINKAGE node_ptr make_decimal_comparison(std::string_view spelling, node_ptr left, bool left_decimal,
                                                          node_ptr right, bool right_decimal);
 /// Decimal + - * on both databases: the operator on PostgreSQL, strata_decimal_add/_sub/_mul on SQLite.
-STRATA_COMPILED_LINKAGE node_ptr make_decimal_arithmetic(std::string_view spelling, precedence binding, node_ptr left,
-                                                         node_ptr right);
+STRATA_COMPILED_LINKAGE node_ptr make_decimal_arithmetic(std::string_view spelling, precedence binding,
+                                                         const node_ptr& left, const node_ptr& right);
 /// A decimal expression ordered by value on SQLite too (COLLATE strata_decimal); a column as it is,
 /// since its declaration carries the collation.
 STRATA_COMPILED_LINKAGE node_ptr make_decimal_ordering(node_ptr expression);

@@ -33,7 +33,7 @@ STRATA_COMPILED_LINKAGE void append_json_key(json_path_text& path, std::string_v
 /// Adds an array index (from 0).
 STRATA_COMPILED_LINKAGE void append_json_index(json_path_text& path, std::int64_t index);
 /// `document` followed along `path`: as text (#>> / ->>) or as JSON (#> / ->).
-STRATA_COMPILED_LINKAGE node_ptr make_json_extract(node_ptr document, json_path_text path, bool as_text);
+STRATA_COMPILED_LINKAGE node_ptr make_json_extract(const node_ptr& document, const json_path_text& path, bool as_text);
 
 /// The path of `steps` (keys as strings, indexes as integers).
 template <class... Steps>

@@ -34,17 +34,16 @@ STRATA_COMPILED_LINKAGE void append_json_index(json_path_text& path, std::int64_
     path.sqlite += '[' + std::to_string(index) + ']';
 }
 
-STRATA_COMPILED_LINKAGE node_ptr make_json_extract(node_ptr document, json_path_text path, bool as_text) {
+STRATA_COMPILED_LINKAGE node_ptr make_json_extract(const node_ptr& document, const json_path_text& path, bool as_text) {
     // Parenthesized: PostgreSQL's #>> binds looser than + and tighter than =, SQLite's ->> tighter still.
     auto postgresql = make_operator(
         node_kind::list, "", precedence::atom,
-        {make_operator(node_kind::binary, as_text ? " #>> " : " #> ", precedence::comparison,
-                       {document, make_cast(make_parameter(parameter::from_text(std::move(path.postgresql))), "TEXT[]",
-                                            "TEXT")})});
-    auto sqlite =
-        make_operator(node_kind::list, "", precedence::atom,
-                      {make_operator(node_kind::binary, as_text ? " ->> " : " -> ", precedence::comparison,
-                                     {document, make_parameter(parameter::from_text(std::move(path.sqlite)))})});
+        {make_operator(
+            node_kind::binary, as_text ? " #>> " : " #> ", precedence::comparison,
+            {document, make_cast(make_parameter(parameter::from_text(path.postgresql)), "TEXT[]", "TEXT")})});
+    auto sqlite = make_operator(node_kind::list, "", precedence::atom,
+                                {make_operator(node_kind::binary, as_text ? " ->> " : " -> ", precedence::comparison,
+                                               {document, make_parameter(parameter::from_text(path.sqlite))})});
     return make_per_dialect(std::move(postgresql), std::move(sqlite));
 }
 

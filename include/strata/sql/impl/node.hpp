@@ -117,8 +117,8 @@ STRATA_COMPILED_LINKAGE node_ptr make_decimal_comparison(std::string_view spelli
         {detail::decimal_collated(as_text(std::move(left), left_decimal)), as_text(std::move(right), right_decimal)});
 }
 
-STRATA_COMPILED_LINKAGE node_ptr make_decimal_arithmetic(std::string_view spelling, precedence binding, node_ptr left,
-                                                         node_ptr right) {
+STRATA_COMPILED_LINKAGE node_ptr make_decimal_arithmetic(std::string_view spelling, precedence binding,
+                                                         const node_ptr& left, const node_ptr& right) {
     const std::string_view function = spelling == " + "   ? "strata_decimal_add"
                                       : spelling == " - " ? "strata_decimal_sub"
                                                           : "strata_decimal_mul";

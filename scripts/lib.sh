@@ -6,7 +6,7 @@ strata_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Installs the Debian packages strata builds and tests with, when any is missing.
 ensure_packages() {
     local wanted=(cmake g++ clang clang-tidy libclang-rt-14-dev make time ccache pkg-config libpq-dev libsqlite3-dev libfmt-dev catch2
-                  postgresql python3)
+                  postgresql pgbouncer python3)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -17,6 +17,10 @@ ensure_packages() {
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # A package's post-install may start its system-wide service: the tests start their own.
+    for service in pgbouncer postgresql; do
+        $sudo service "$service" stop >/dev/null 2>&1 || true
+    done
 }
 
 # The newest installed PostgreSQL server binaries.
@@ -73,4 +77,54 @@ stop_postgresql() {
     as_postgres "$strata_pg_bin/pg_ctl" -D "$strata_pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$strata_pg_dir"
     strata_pg_dir=""
+}
+
+# Starts pgbouncer (transaction pooling, trust authentication, any database, 4 server connections
+# per database so that clients share them) on 127.0.0.1:<free port> in front of the server
+# start_postgresql started, and exports STRATA_TEST_PGBOUNCER_URL. Call
+# stop_pgbouncer (e.g. from an EXIT trap) to stop it.
+start_pgbouncer() {
+    local port pg_port
+    pg_port=${STRATA_TEST_POSTGRESQL_URL##*:}
+    pg_port=${pg_port%%/*}
+    strata_bouncer_dir=$(mktemp -d /tmp/strata-pgbouncer.XXXXXX)
+    port=$(free_port)
+    echo '"postgres" ""' >"$strata_bouncer_dir/users.txt"
+    cat >"$strata_bouncer_dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$pg_port
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $strata_bouncer_dir/users.txt
+pool_mode = transaction
+max_client_conn = 400
+default_pool_size = 4
+ignore_startup_parameters = extra_float_digits
+logfile = $strata_bouncer_dir/pgbouncer.log
+pidfile = $strata_bouncer_dir/pgbouncer.pid
+INI
+    [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$strata_bouncer_dir"
+    if ! as_postgres pgbouncer -d "$strata_bouncer_dir/pgbouncer.ini" >/dev/null 2>&1; then
+        echo "strata: pgbouncer did not start:" >&2; cat "$strata_bouncer_dir/pgbouncer.log" >&2; return 1
+    fi
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null && break
+        sleep 0.1
+    done
+    export STRATA_TEST_PGBOUNCER_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+    echo "strata: pgbouncer $(pgbouncer --version | awk 'NR==1{print $2}') (transaction pooling) at 127.0.0.1:$port"
+}
+
+# Stops pgbouncer and removes its directory.
+stop_pgbouncer() {
+    [ -n "${strata_bouncer_dir:-}" ] || return 0
+    if [ -f "$strata_bouncer_dir/pgbouncer.pid" ]; then
+        kill "$(cat "$strata_bouncer_dir/pgbouncer.pid")" 2>/dev/null || true
+        for _ in $(seq 50); do [ -f "$strata_bouncer_dir/pgbouncer.pid" ] || break; sleep 0.1; done
+    fi
+    rm -rf "$strata_bouncer_dir"
+    strata_bouncer_dir=""
 }

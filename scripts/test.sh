@@ -5,7 +5,7 @@
 # parser under libFuzzer for 60 s.
 # STRATA_SKIP_TIDY / _ASAN / _TSAN / _FUZZ=1 leave a part out of a quick local run.
 # Installs what is missing (Debian packages). STRATA_TEST_POSTGRESQL_URL points it at an existing
-# server instead of starting one.
+# server instead of starting one (and STRATA_TEST_PGBOUNCER_URL at a pgbouncer in front of it).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$strata_root"
@@ -16,8 +16,10 @@ cmake --preset developer -DSTRATA_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build --preset developer
 
 if [ -z "${STRATA_TEST_POSTGRESQL_URL:-}" ]; then
-    trap stop_postgresql EXIT
+    trap 'stop_pgbouncer; stop_postgresql' EXIT
     start_postgresql
+    # pgbouncer (transaction pooling) in front of it, for tests/test_pgbouncer.cpp.
+    start_pgbouncer
 fi
 # clang-tidy (.clang-tidy) on one translation unit holding every public header: no findings.
 if [ -z "${STRATA_SKIP_TIDY:-}" ]; then

@@ -64,6 +64,40 @@ private:
 /// The URL of a PostgreSQL database for tests (this process's schema).
 inline std::string postgresql_url() { return postgresql_schema::instance().url(); }
 
+/// A database of this process's own behind the test run's pgbouncer (transaction pooling), which
+/// passes no startup options, so no search_path: created on the server directly, dropped at exit.
+class pgbouncer_database {
+public:
+    static pgbouncer_database& instance() {
+        static pgbouncer_database database;
+        return database;
+    }
+    /// The URL of the database through pgbouncer.
+    const std::string& url() const { return url_; }
+
+private:
+    pgbouncer_database() : name_("strata_bouncer_" + std::to_string(::getpid())) {
+        const char* bouncer = std::getenv("STRATA_TEST_PGBOUNCER_URL");
+        if (bouncer == nullptr || *bouncer == '\0')
+            FAIL("STRATA_TEST_PGBOUNCER_URL is not set: run `bash scripts/test.sh`, which starts pgbouncer");
+        auto engine = create_engine(server_url(), {.pooled = false});
+        auto connection = engine.connect();
+        connection.execute_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        connection.execute_script("CREATE DATABASE " + name_);
+        const std::string base = bouncer;
+        url_ = base.substr(0, base.rfind('/') + 1) + name_;
+    }
+    ~pgbouncer_database() {
+        try {
+            auto engine = create_engine(server_url(), {.pooled = false});
+            engine.connect().execute_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        } catch (...) {  // the throwaway server may already be gone
+        }
+    }
+    std::string name_;
+    std::string url_;
+};
+
 /// A fresh SQLite database file path in a temporary directory, removed first if present.
 inline std::string sqlite_file_url(const std::string& name) {
     const auto path =

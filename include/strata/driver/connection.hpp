@@ -31,6 +31,8 @@ enum class begin_mode { deferred, immediate };
 struct connect_options {
     /// PostgreSQL: use named server-side prepared statements (off for pgbouncer transaction mode).
     bool server_side_prepare = true;
+    /// PostgreSQL: send TimeZone=UTC as a startup option (false: require the server's to be UTC).
+    bool startup_options = true;
     /// PostgreSQL: request results in binary format (measured faster; see docs/design.md).
     bool binary_results = true;
     /// SQLite: how long a statement waits on a locked database before SQLITE_BUSY.

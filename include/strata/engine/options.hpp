@@ -27,7 +27,10 @@ struct engine_options {
     std::function<void(std::string_view)> echo_sink{};   ///< where echo lines go (default: stderr)
     bool hide_parameters = false;                        ///< keep bound values out of echo lines and errors
     bool server_side_prepare = true;                     ///< PostgreSQL: named prepared statements
-    bool binary_results = true;                          ///< PostgreSQL: binary result format
+    /// PostgreSQL: ask for TimeZone=UTC in libpq's startup `options` (pgbouncer refuses them: set
+    /// false behind it, and strata checks at connect that the server's own TimeZone is UTC).
+    bool startup_options = true;
+    bool binary_results = true;                     ///< PostgreSQL: binary result format
     bool cursor_streaming = true;                   ///< PostgreSQL: stream via DECLARE/FETCH (else single-row mode)
     std::chrono::milliseconds busy_timeout{5'000};  ///< SQLite: wait on a locked database
     bool begin_immediate = false;                   ///< SQLite: BEGIN IMMEDIATE takes the write lock at once

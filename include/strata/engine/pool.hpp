@@ -8,12 +8,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "strata/core/error.hpp"
@@ -36,8 +36,8 @@ struct pool_status {
 
 /// A driver connection with the bookkeeping the pool needs.
 struct pooled_connection {
-    std::unique_ptr<driver::connection> connection;       ///< the open connection
-    std::chrono::steady_clock::time_point created;         ///< when it was opened (for recycle)
+    std::unique_ptr<driver::connection> connection;  ///< the open connection
+    std::chrono::steady_clock::time_point created;   ///< when it was opened (for recycle)
 };
 
 /// Hands out connections; one per engine.
@@ -67,8 +67,13 @@ public:
     /// The pool's counters now.
     [[nodiscard]] pool_status status() const {
         std::lock_guard lock{mutex_};
-        return {options_.pool_size, idle_.size(), checked_out_, open_ > options_.pool_size ? open_ - options_.pool_size : 0,
-                opened_, peak_open_, open_};
+        return {options_.pool_size,
+                idle_.size(),
+                checked_out_,
+                open_ > options_.pool_size ? open_ - options_.pool_size : 0,
+                opened_,
+                peak_open_,
+                open_};
     }
 
 private:

@@ -172,12 +172,16 @@ public:
             return *this;
         }
         void operator++(int) { advance(); }
-        friend bool operator==(const iterator& left, const iterator& right) noexcept { return left.owner_ == right.owner_; }
+        friend bool operator==(const iterator& left, const iterator& right) noexcept {
+            return left.owner_ == right.owner_;
+        }
 
     private:
         void advance() {
-            if (owner_ && owner_->next()) current_ = detail::tuple_reader<Tuple>::read(owner_->current());
-            else owner_ = nullptr;
+            if (owner_ && owner_->next())
+                current_ = detail::tuple_reader<Tuple>::read(owner_->current());
+            else
+                owner_ = nullptr;
         }
         result* owner_ = nullptr;
         std::optional<Tuple> current_;

@@ -7,8 +7,10 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -18,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -368,14 +371,16 @@ public:
         if (!address.username.empty()) add("user", address.username);
         if (address.has_password) add("password", address.password);
         if (!address.database.empty()) add("dbname", address.database);
-        std::string server_options = "-c TimeZone=UTC";  // timestamps travel as UTC both ways
+        // Timestamps travel as UTC both ways: the session's TimeZone is asked for at startup, or,
+        // where a pooler refuses startup options, checked once connected.
+        std::string server_options = options.startup_options ? "-c TimeZone=UTC" : "";
         for (const auto& [key, value] : address.query) {
             if (key == "options")
-                server_options += ' ' + value;
+                server_options += (server_options.empty() ? "" : " ") + value;
             else
                 add(key, value);
         }
-        add("options", server_options);
+        if (!server_options.empty()) add("options", server_options);
         add("client_encoding", "UTF8");
         std::vector<const char*> key_pointers;
         std::vector<const char*> value_pointers;
@@ -399,14 +404,39 @@ public:
                                                         : "out of memory");
             PQfinish(connection_);
             connection_ = nullptr;
+            if (read.message.find("unsupported startup parameter: options") != std::string::npos)
+                read.message +=
+                    "\nhint: a pooler (pgbouncer) refuses libpq's startup options: create the engine with "
+                    "{.startup_options = false} and give the database the UTC time zone "
+                    "(ALTER DATABASE ... SET timezone TO 'UTC')";
             throw operational_error(
                 "cannot connect to " + address.redacted() + ": " + scrub(std::move(read.message), address.password),
                 read.state.empty() ? "08001" : read.state, "", error_source::postgresql);
         }
         PQsetNoticeProcessor(
             connection_, [](void*, const char*) {}, nullptr);  // NOTICEs are not errors
+        if (!options.startup_options) require_utc(address);
     }
     ~postgresql_connection() override { PQfinish(connection_); }
+
+    /// Without startup options the session keeps the server's TimeZone, which the server reports
+    /// at login (through a pooler too): anything but UTC would shift timestamps written into
+    /// TIMESTAMPTZ columns, so it is refused here, before any statement.
+    void require_utc(const url& address) {
+        const char* reported = PQparameterStatus(connection_, "TimeZone");
+        const std::string_view zone = reported != nullptr ? reported : "";
+        static constexpr std::string_view utc_names[] = {
+            "UTC",      "Etc/UTC", "UCT",     "Etc/UCT", "Universal", "Etc/Universal", "Zulu",
+            "Etc/Zulu", "GMT",     "Etc/GMT", "GMT0",    "Etc/GMT0",  "Greenwich",     "Etc/Greenwich"};
+        if (std::find(std::begin(utc_names), std::end(utc_names), zone) != std::end(utc_names)) return;
+        PQfinish(connection_);
+        connection_ = nullptr;
+        throw operational_error("the server at " + address.redacted() + " runs at TimeZone '" + std::string{zone} +
+                                    "', and with startup_options = false strata cannot ask for UTC: give the "
+                                    "database the UTC time zone (ALTER DATABASE ... SET timezone TO 'UTC', or "
+                                    "timezone = 'UTC' in postgresql.conf)",
+                                "", "", error_source::postgresql);
+    }
     postgresql_connection(const postgresql_connection&) = delete;
     postgresql_connection& operator=(const postgresql_connection&) = delete;
 
@@ -796,12 +826,27 @@ private:
             if (text_offsets[i] != std::string::npos) values_[i] = text_.data() + text_offsets[i];
     }
 
+    /// A prefix for this connection's statement names, unique across connections and processes:
+    /// the process id, a process-wide count, the clock and this object's address, mixed.
+    std::string unique_statement_prefix() const {
+        static std::atomic<std::uint64_t> connections{0};
+        std::uint64_t token = static_cast<std::uint64_t>(::getpid()) << 32 ^ ++connections ^
+                              static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                              reinterpret_cast<std::uintptr_t>(this);
+        token = (token ^ (token >> 30)) * 0xbf58476d1ce4e5b9ULL;  // splitmix64's finalizer
+        token = (token ^ (token >> 27)) * 0x94d049bb133111ebULL;
+        token ^= token >> 31;
+        char digits[17];
+        const auto end = std::to_chars(digits, digits + 16, token, 16).ptr;
+        return "strata_" + std::string{digits, end} + "_";
+    }
+
     /// The server-side statement for `sql` with the current parameter types, prepared once.
     const prepared_statement& prepared(std::string_view sql) {
         if (const auto* known = find_prepared(sql)) return *known;
         auto found = cache_.find(sql);
         if (found == cache_.end()) found = cache_.emplace(std::string{sql}, std::vector<prepared_statement>{}).first;
-        std::string name = "strata_" + std::to_string(++statement_counter_);
+        std::string name = statement_prefix_ + std::to_string(++statement_counter_);
         const std::string text = found->first;  // check() may erase the entry
         ++statistics_.round_trips;
         PGresult* handle =
@@ -1079,6 +1124,11 @@ private:
     connect_options options_;
     bool broken_ = false;
     std::uint64_t statement_counter_ = 0;
+    /// "strata_<token>_": a name no other connection uses. Behind a transaction-pooling pgbouncer a
+    /// transaction may run on a server connection another client prepared its own statements on;
+    /// a name of its own makes that a "does not exist" error there instead of another client's
+    /// statement run with these values.
+    std::string statement_prefix_ = unique_statement_prefix();
     std::uint64_t cursor_counter_ = 0;
     cursor_result* prefetching_ = nullptr;  ///< the cursor whose next FETCH is in flight
     /// A statement execute_held() keeps for send_held(), with copies of its values.

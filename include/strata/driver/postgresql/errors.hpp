@@ -52,6 +52,11 @@ inline client_error_text read_client_error(std::string_view text) {
 /// Throws the strata exception for a SQLSTATE (an empty state means the connection failed).
 [[noreturn]] inline void throw_error(std::string message, std::string state, std::string sql) {
     const auto source = error_source::postgresql;
+    if ((state == "26000" || state == "42P05") && message.find("prepared statement") != std::string::npos)
+        message +=
+            "\nhint: a named prepared statement went missing or was taken: behind a pooler in transaction or "
+            "statement mode (pgbouncer) a transaction may run on another server connection; create the engine "
+            "with {.server_side_prepare = false}";
     const std::string_view code{state};
     const std::string_view category = code.substr(0, 2);
     if (code == "23505") throw unique_violation(std::move(message), std::move(state), std::move(sql), source);

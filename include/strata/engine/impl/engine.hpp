@@ -37,6 +37,7 @@ STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engi
     }
     driver::connect_options connect_settings;
     connect_settings.server_side_prepare = options.server_side_prepare;
+    connect_settings.startup_options = options.startup_options;
     connect_settings.binary_results = options.binary_results;
     connect_settings.busy_timeout = options.busy_timeout;
     connect_settings.cursor_streaming = options.cursor_streaming;

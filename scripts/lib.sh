@@ -128,3 +128,45 @@ stop_pgbouncer() {
     rm -rf "$strata_bouncer_dir"
     strata_bouncer_dir=""
 }
+
+# Starts a streaming replica (hot standby) of the server start_postgresql started: pg_basebackup -R
+# into its own temporary directory, its own 127.0.0.1 port, as the postgres user; waits until it
+# answers, and exports STRATA_TEST_REPLICA_URL and STRATA_PG_REPLICA_DATA_DIR (its settings live
+# in its postgresql.conf, so `pg_ctl start` alone starts it again). Call stop_replica to stop it.
+start_replica() {
+    local port pg_port
+    pg_port=${STRATA_TEST_POSTGRESQL_URL##*:}
+    pg_port=${pg_port%%/*}
+    strata_replica_dir=$(mktemp -d /tmp/strata-replica.XXXXXX)
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$strata_replica_dir"
+    chmod 700 "$strata_replica_dir"
+    port=$(free_port)
+    if ! as_postgres "$strata_pg_bin/pg_basebackup" -h 127.0.0.1 -p "$pg_port" -U postgres \
+        -D "$strata_replica_dir/data" -R -X stream -c fast >"$strata_replica_dir/basebackup.log" 2>&1; then
+        echo "strata: pg_basebackup failed:" >&2; cat "$strata_replica_dir/basebackup.log" >&2; return 1
+    fi
+    cat >>"$strata_replica_dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$strata_replica_dir'
+hot_standby = on
+fsync = off
+max_connections = 300
+shared_buffers = 128MB
+CONF
+    if ! as_postgres "$strata_pg_bin/pg_ctl" -D "$strata_replica_dir/data" -l "$strata_replica_dir/server.log" -w -t 60 \
+        start >/dev/null; then
+        echo "strata: the replica did not start:" >&2; cat "$strata_replica_dir/server.log" >&2; return 1
+    fi
+    export STRATA_TEST_REPLICA_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+    export STRATA_PG_REPLICA_DATA_DIR="$strata_replica_dir/data"
+    echo "strata: PostgreSQL replica (hot standby) running at 127.0.0.1:$port"
+}
+
+# Stops the replica and removes its directory.
+stop_replica() {
+    [ -n "${strata_replica_dir:-}" ] || return 0
+    as_postgres "$strata_pg_bin/pg_ctl" -D "$strata_replica_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$strata_replica_dir"
+    strata_replica_dir=""
+}

@@ -16,9 +16,11 @@ cmake --preset developer -DSTRATA_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build --preset developer
 
 if [ -z "${STRATA_TEST_POSTGRESQL_URL:-}" ]; then
-    trap 'stop_pgbouncer; stop_postgresql' EXIT
+    trap 'stop_pgbouncer; stop_replica; stop_postgresql' EXIT
     start_postgresql
-    # pgbouncer (transaction pooling) in front of it, for tests/test_pgbouncer.cpp.
+    # A streaming replica of it and pgbouncer (transaction pooling) in front of it, for
+    # tests/test_replicas.cpp and tests/test_pgbouncer.cpp.
+    start_replica
     start_pgbouncer
 fi
 # clang-tidy (.clang-tidy) on one translation unit holding every public header: no findings.

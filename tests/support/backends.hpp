@@ -13,10 +13,12 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "strata/postgresql.hpp"
 #include "strata/schema/ddl.hpp"
@@ -41,6 +43,10 @@ public:
     }
     /// The URL that puts this process's schema first on the search_path.
     const std::string& url() const { return url_; }
+    /// `server` (another server's URL: a replica of the test server) with the same search_path.
+    std::string url_on(const std::string& server) const {
+        return server + (server.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name_;
+    }
 
 private:
     postgresql_schema() : base_(server_url()), name_("strata_test_" + std::to_string(::getpid())) {
@@ -63,6 +69,33 @@ private:
 
 /// The URL of a PostgreSQL database for tests (this process's schema).
 inline std::string postgresql_url() { return postgresql_schema::instance().url(); }
+
+/// The URL of the test server's streaming replica (this process's schema); fails the test when
+/// scripts/test.sh did not start one.
+inline std::string replica_url() {
+    const char* value = std::getenv("STRATA_TEST_REPLICA_URL");
+    if (value == nullptr || *value == '\0')
+        FAIL("STRATA_TEST_REPLICA_URL is not set: run `bash scripts/test.sh`, which starts a replica");
+    return postgresql_schema::instance().url_on(value);
+}
+
+/// Waits until the replica has replayed everything the primary (`primary`'s server) has written.
+inline void wait_for_replica(const engine& primary) {
+    auto replica_engine = create_engine(replica_url(), {.pooled = false});
+    std::string position;
+    {
+        auto connection = primary.connect();
+        position = connection.execute("SELECT pg_current_wal_insert_lsn()::text").scalar<std::string>();
+    }
+    auto replica = replica_engine.connect();
+    for (int attempt = 0; attempt < 2000; ++attempt) {
+        if (replica.execute("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), $1::pg_lsn) >= 0", position)
+                .scalar<bool>())
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    FAIL("the replica did not replay the primary's writes within 10 s");
+}
 
 /// A database of this process's own behind the test run's pgbouncer (transaction pooling), which
 /// passes no startup options, so no search_path: created on the server directly, dropped at exit.

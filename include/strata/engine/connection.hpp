@@ -175,6 +175,8 @@ public:
     }
     /// Whether this handle still holds a connection.
     [[nodiscard]] bool is_open() const noexcept { return pooled_.connection != nullptr; }
+    /// Which server it reaches: "primary", or "replica <n>" (as statement events say).
+    [[nodiscard]] std::string_view server() const noexcept { return state_ ? std::string_view{state_->server} : ""; }
 
     /// Returns the connection to the pool now (rolled back if a transaction is open).
     void close() noexcept {

@@ -26,8 +26,16 @@ public:
     /// Wraps engine state (use create_engine()).
     explicit engine(std::shared_ptr<detail::engine_state> state) noexcept : state_(std::move(state)) {}
 
-    /// Checks a connection out of the pool (waiting up to pool_timeout).
+    /// Checks a connection out of the pool (waiting up to pool_timeout); on the primary.
     [[nodiscard]] connection connect() const { return connection{state_, state_->pool.checkout()}; }
+    /// A connection for reads: a read replica's, taken in turn among those that are up and within
+    /// max_replica_lag, else the primary's (no replicas configured, or none usable).
+    [[nodiscard]] STRATA_COMPILED_LINKAGE connection connect_for_read() const;
+    /// Whether the engine has read replicas.
+    [[nodiscard]] bool has_replicas() const noexcept { return !state_->replicas.empty(); }
+    /// Leaves the replica `server` (a connection's or an event's server name) out for
+    /// replica_retry_interval, closing its idle connections; the primary is never left out.
+    STRATA_COMPILED_LINKAGE void replica_failed(std::string_view server) const;
 
     /// The dialect of this engine's driver.
     [[nodiscard]] driver::dialect sql_dialect() const noexcept { return state_->entry.sql_dialect; }
@@ -51,6 +59,16 @@ public:
 private:
     std::shared_ptr<detail::engine_state> state_;
 };
+
+namespace detail {
+/// Whether an error says the server cannot be reached or dropped the connection (SQLSTATE class
+/// 08, a shutdown's 57P01-57P03, or a failure libpq reported without a code): a read that met it
+/// on a replica is run again elsewhere.
+[[nodiscard]] inline bool server_unavailable(const database_error& failure) noexcept {
+    const std::string_view code = failure.code();
+    return code.empty() || code.starts_with("08") || code == "57P01" || code == "57P02" || code == "57P03";
+}
+}  // namespace detail
 
 /// Creates an engine for a URL; the driver is chosen by the URL's scheme.
 ///

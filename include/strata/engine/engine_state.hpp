@@ -1,7 +1,12 @@
 // strata/engine/engine_state.hpp - what an engine shares with its connections (internal).
 #pragma once
 
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "strata/core/url.hpp"
 #include "strata/driver/connection.hpp"
@@ -12,17 +17,38 @@
 
 namespace strata::detail {
 
-/// The state behind an engine handle; connections keep it alive while they are checked out.
+/// What an engine knows of one of its read replicas' health (times on the steady clock, in ns).
+struct replica_health {
+    std::atomic<std::int64_t> down_until{0};   ///< left out until then (0: never failed)
+    std::atomic<bool> was_down{false};         ///< failed since it last answered: ping before using it
+    std::atomic<std::int64_t> lag_checked{0};  ///< when its lag was last read
+    std::atomic<bool> lagging{false};          ///< its lag was above max_replica_lag then
+};
+
+/// The state behind an engine handle; connections keep it alive while they are checked out. A
+/// read replica has one of its own, which shares its primary's listeners.
 struct engine_state {
     engine_state(url address, driver::driver_entry entry, const engine_options& settings,
-                 connection_pool::connector connect)
-        : address(std::move(address)), entry(std::move(entry)), options(settings), pool(std::move(connect), settings) {}
+                 connection_pool::connector connect, std::shared_ptr<event_dispatcher> dispatcher = nullptr,
+                 std::string server_name = "primary")
+        : address(std::move(address)),
+          entry(std::move(entry)),
+          options(settings),
+          pool(std::move(connect), settings),
+          events_owner(dispatcher ? std::move(dispatcher) : std::make_shared<event_dispatcher>()),
+          events(*events_owner),
+          server(std::move(server_name)) {}
 
     url address;
     driver::driver_entry entry;
     engine_options options;
     connection_pool pool;
-    event_dispatcher events;
+    std::shared_ptr<event_dispatcher> events_owner;       ///< shared with the replicas' states
+    event_dispatcher& events;                             ///< the listeners
+    std::string server;                                   ///< what events call this server
+    std::vector<std::shared_ptr<engine_state>> replicas;  ///< the read replicas (a primary's only)
+    std::vector<std::unique_ptr<replica_health>> health;  ///< one per replica
+    std::atomic<std::size_t> next_replica{0};             ///< round robin
 };
 
 }  // namespace strata::detail

@@ -27,6 +27,7 @@ struct execute_event {
     driver::dialect sql_dialect;              ///< the dialect of the connection
     std::chrono::nanoseconds elapsed{};       ///< time the statement took (after-execute and execute-failed)
     const database_error* failure = nullptr;  ///< the error (execute-failed only; parameters attached)
+    std::string_view server = "primary";      ///< which server ran it: "primary", or "replica <n>" (from 0)
 };
 
 /// When a listener runs: before a statement, after it succeeded, or after it failed with a

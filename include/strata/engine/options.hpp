@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata {
 
@@ -35,6 +37,14 @@ struct engine_options {
     std::chrono::milliseconds busy_timeout{5'000};  ///< SQLite: wait on a locked database
     bool begin_immediate = false;                   ///< SQLite: BEGIN IMMEDIATE takes the write lock at once
     bool sqlite_case_sensitive_like = true;         ///< SQLite: LIKE tells case apart, as PostgreSQL's does
+    /// PostgreSQL: URLs of read replicas (hot standbys of this primary); sessions read from them.
+    std::vector<std::string> replicas{};
+    /// How long a replica that failed (refused a connection, lost one) is left out before it is tried again.
+    std::chrono::milliseconds replica_retry_interval{30'000};
+    /// Reads go to the primary while a replica's replay lags more than this (checked at most once a second).
+    std::optional<std::chrono::milliseconds> max_replica_lag{};
+    /// After a session commits a write, its reads go to the primary for this long (none: for the rest of the session).
+    std::optional<std::chrono::milliseconds> read_your_writes{};
 };
 
 }  // namespace strata

@@ -186,6 +186,14 @@ public:
         return copy;
     }
 
+    /// Runs on the primary even when the session could read from a replica (a read that must
+    /// see the latest committed data).
+    [[nodiscard]] query on_primary() const {
+        query copy = *this;
+        copy.on_primary_ = true;
+        return copy;
+    }
+
     /// Overwrites the values of objects already in the identity map with the rows read
     /// (SQLAlchemy's populate_existing); refresh() and locking reads do this.
     [[nodiscard]] query populate_existing() const {
@@ -465,8 +473,8 @@ private:
             started_ = true;
             auto& owner = *query_.session_;
             if (query_.autoflush_) owner.autoflush();
-            auto& connection = owner.connection();
             core_ = query_.final_core();
+            auto& connection = query_.connection_for(core_);
             query_.start_options(core_, runs_);
             const auto compiled = sql::compile(core_, connection.sql_dialect());
             rows_.emplace(connection.execute_streaming(compiled.sql, compiled.parameters, batch_size_));

@@ -78,6 +78,9 @@ protected:
     /// Autoflushes (unless turned off), then runs `statement` on the session's connection;
     /// `compiled` keeps its text and parameters, which a SQLite result still reads as it steps.
     [[nodiscard]] strata::result execute(const sql::select_core& statement, sql::compiled_statement& compiled) const;
+    /// The session connection `statement` runs on: the read connection for a read (a replica's
+    /// when the session may read from one), the primary's for a locking read or on_primary().
+    [[nodiscard]] strata::connection& connection_for(const sql::select_core& statement) const;
     /// Lets each loader option adjust `core` and start its run (a LIMIT/OFFSET with a joined
     /// collection first moves the parents' select into a subquery, so that it counts parents).
     void start_options(sql::select_core& core, std::vector<std::unique_ptr<option_run>>& runs) const;
@@ -101,6 +104,7 @@ protected:
     std::uint64_t mask_;
     bool overwrite_ = false;
     bool autoflush_ = true;
+    bool on_primary_ = false;  ///< a read that must see the primary (on_primary())
     mutable std::vector<int> positions_;
     mutable bool ordered_by_other_columns_ = false;  ///< final_core() added ORDER BY columns to a DISTINCT
     option_list loaders_;                            ///< loader options, in the order given

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <initializer_list>
 #include <memory>
@@ -32,6 +33,7 @@
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_checks.hpp"
 #include "strata/orm/ref.hpp"
+#include "strata/sql/statement_core.hpp"
 
 namespace strata {
 
@@ -55,6 +57,8 @@ struct session_options {
     /// failed flush rolls the whole transaction back and the session needs rollback() before its
     /// next statement (pending_rollback_error until then).
     bool flush_savepoint = false;
+    /// Every statement on the primary, reads too, though the engine has read replicas.
+    bool on_primary = false;
 };
 
 /// An identity-mapped unit of work over one engine.
@@ -67,6 +71,7 @@ public:
     /// Rolls back what was not committed, returns the connection, detaches every object.
     ~session() {
         release_connection();
+        release_read_connection();
         detach_all();
     }
 
@@ -203,15 +208,33 @@ public:
     template <class T>
     auto query();
 
-    /// Runs a Core statement in the session's transaction (after autoflush).
+    /// Runs a Core statement in the session's transaction (after autoflush); a SELECT without a
+    /// lock is a read, which goes to a read replica when the engine has them and the session has
+    /// not written.
     template <compilable_statement Statement>
     auto execute(const Statement& statement) {
         autoflush();
-        return connection().execute(statement);
+        if constexpr (requires { statement.core().lock; }) {
+            if (statement.core().lock.strength == sql::lock_strength::none) return read_connection().execute(statement);
+            return primary_read_connection().execute(statement);
+        } else {
+            return connection().execute(statement);
+        }
     }
 
-    /// The session's connection, checked out and in a transaction (begun on first use).
+    /// The session's connection to the primary, checked out and in a transaction (begun on first
+    /// use); what runs on it counts as a write (reads after the commit see it: read_your_writes).
     strata::connection& connection();
+    /// The primary's connection for a read that must see the primary (FOR UPDATE, on_primary()):
+    /// the session's transaction there, not counted as a write.
+    strata::connection& primary_read_connection();
+    /// The connection the session's reads use: a read replica's (in a transaction of its own)
+    /// while the engine has replicas and the session has no transaction on the primary and has not
+    /// committed a write within engine_options::read_your_writes; the primary's otherwise.
+    strata::connection& read_connection();
+    /// Drops the read connection after its server failed: the engine leaves the replica out for a
+    /// while and the next read goes to another replica or the primary.
+    void read_failed() noexcept;
 
     /// Whether a failed flush rolled the transaction back and rollback() has not been called yet.
     [[nodiscard]] bool needs_rollback() const noexcept { return failed_flush_ != nullptr; }
@@ -317,12 +340,16 @@ private:
     std::vector<orm::model_objects*> dependency_order();
 
     void release_connection() noexcept;
+    void release_read_connection() noexcept;
     /// Throws pending_rollback_error while a failed flush waits for rollback().
     void check_no_failed_flush() const;
 
     engine engine_;
     session_options options_;
     std::optional<strata::connection> connection_;
+    std::optional<strata::connection> read_connection_;              ///< on a replica, while the session only reads
+    std::optional<std::chrono::steady_clock::time_point> wrote_at_;  ///< when it last committed a write
+    bool transaction_wrote_ = false;   ///< the transaction on the primary was used to write
     std::exception_ptr failed_flush_;  ///< the error of a flush that rolled the transaction back
     std::vector<std::pair<const void*, std::unique_ptr<orm::model_objects>>> mappers_;
 };

@@ -514,7 +514,7 @@ public:
     public:
         explicit run(const option_list& nested) : nested_(nested) {}
         void finish(session& owner, std::span<const tracked_pointer> parents) override {
-            const auto target_dialect = owner.connection().sql_dialect();
+            const auto target_dialect = owner.bound_engine().sql_dialect();
             if constexpr (traits::kind == relationship_kind::many_to_many) {
                 using local_key = key_operations<typename traits::local_keys>;
                 using target_key = key_operations<typename traits::target_keys>;

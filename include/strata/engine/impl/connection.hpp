@@ -49,7 +49,7 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
             throw;
         }
     }
-    const execute_event before{sql, parameters, native().sql_dialect(), {}};
+    const execute_event before{sql, parameters, native().sql_dialect(), {}, nullptr, state_->server};
     events.dispatch(event_kind::before_execute, before);
     const auto start = std::chrono::steady_clock::now();
     std::unique_ptr<driver::result> outcome;
@@ -57,12 +57,13 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
         outcome = body();
     } catch (database_error& failure) {
         attach_statement_parameters(failure, sql, parameters);
-        const execute_event failed{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start,
-                                   &failure};
+        const execute_event failed{
+            sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start, &failure, state_->server};
         events.dispatch(event_kind::execute_failed, failed);
         throw;
     }
-    const execute_event after{sql, parameters, before.sql_dialect, std::chrono::steady_clock::now() - start};
+    const execute_event after{sql,     parameters,    before.sql_dialect, std::chrono::steady_clock::now() - start,
+                              nullptr, state_->server};
     events.dispatch(event_kind::after_execute, after);
     return result{std::move(outcome)};
 }

@@ -27,6 +27,73 @@ inline std::string milliseconds_text(std::chrono::nanoseconds elapsed) {
 }
 }  // namespace detail
 
+namespace detail {
+/// Nanoseconds on the steady clock.
+inline std::int64_t steady_nanoseconds() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+/// How far `replica` lags behind its primary, in milliseconds: 0 while it has replayed all it
+/// received (an idle primary sends nothing, so the last replay's age alone would mislead).
+inline double replica_lag_milliseconds(connection& replica) {
+    auto lag = replica.native().execute(
+        "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE "
+        "COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000, 0) END::float8",
+        {});
+    return lag->next() ? lag->read_real(0) : 0.0;
+}
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE connection engine::connect_for_read() const {
+    const auto count = state_->replicas.size();
+    if (count == 0) return connect();
+    constexpr std::int64_t lag_check_interval = 1'000'000'000;  // lag is read at most once a second
+    const std::size_t start = state_->next_replica.fetch_add(1, std::memory_order_relaxed);
+    for (std::size_t offset = 0; offset < count; ++offset) {
+        const std::size_t index = (start + offset) % count;
+        auto& health = *state_->health[index];
+        const std::int64_t now = detail::steady_nanoseconds();
+        if (now < health.down_until.load(std::memory_order_acquire)) continue;
+        const bool lag_due = state_->options.max_replica_lag &&
+                             now - health.lag_checked.load(std::memory_order_relaxed) >= lag_check_interval;
+        if (health.lagging.load(std::memory_order_relaxed) && !lag_due) continue;
+        const auto& replica = state_->replicas[index];
+        try {
+            connection candidate{replica, replica->pool.checkout()};
+            if (health.was_down.load(std::memory_order_acquire)) {
+                if (!candidate.native().ping()) throw operational_error("the replica did not answer a ping", "", "");
+                health.was_down.store(false, std::memory_order_release);
+            }
+            if (lag_due) {
+                health.lag_checked.store(now, std::memory_order_relaxed);
+                const double lag = detail::replica_lag_milliseconds(candidate);
+                const bool lagging = lag > static_cast<double>(state_->options.max_replica_lag->count());
+                health.lagging.store(lagging, std::memory_order_relaxed);
+                if (lagging) continue;
+            }
+            return candidate;
+        } catch (const database_error& failure) {
+            if (!detail::server_unavailable(failure)) throw;
+            replica_failed(replica->server);
+        } catch (const pool_timeout&) {  // every connection to it busy: the next one, or the primary
+        }
+    }
+    return connect();
+}
+
+STRATA_COMPILED_LINKAGE void engine::replica_failed(std::string_view server) const {
+    for (std::size_t index = 0; index < state_->replicas.size(); ++index) {
+        if (state_->replicas[index]->server != server) continue;
+        auto& health = *state_->health[index];
+        const auto interval =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(state_->options.replica_retry_interval).count();
+        health.down_until.store(detail::steady_nanoseconds() + interval, std::memory_order_release);
+        health.was_down.store(true, std::memory_order_release);
+        state_->replicas[index]->pool.dispose();  // its idle connections are dead too
+    }
+}
+
 STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engine_options options) {
     url address = parse_url(database_url);
     driver::driver_entry entry = driver::find_driver(address.scheme);
@@ -53,6 +120,23 @@ STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engi
         return entry.connect(address, connect_settings);
     };
     auto state = std::make_shared<detail::engine_state>(address, entry, options, std::move(connect));
+    if (!options.replicas.empty() && entry.sql_dialect != driver::dialect::postgresql)
+        throw usage_error("read replicas are for PostgreSQL engines: a " + address.scheme +
+                          " engine has none (leave engine_options::replicas empty)");
+    for (std::size_t index = 0; index < options.replicas.size(); ++index) {
+        url replica_address = parse_url(options.replicas[index]);
+        if (driver::find_driver(replica_address.scheme).sql_dialect != driver::dialect::postgresql)
+            throw usage_error("replica " + std::to_string(index) + " (" + replica_address.redacted() +
+                              ") is not a PostgreSQL URL");
+        auto replica_connect = [replica_address, entry, connect_settings, echo = options.echo, log] {
+            if (echo) log("[strata] connect " + replica_address.redacted());
+            return entry.connect(replica_address, connect_settings);
+        };
+        state->replicas.push_back(
+            std::make_shared<detail::engine_state>(replica_address, entry, options, std::move(replica_connect),
+                                                   state->events_owner, "replica " + std::to_string(index)));
+        state->health.push_back(std::make_unique<detail::replica_health>());
+    }
     if (options.echo) {
         // Each statement is logged before it runs, so the one that fails or hangs is in the log;
         // its outcome follows on a line of its own.

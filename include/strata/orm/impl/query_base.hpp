@@ -146,12 +146,26 @@ STRATA_COMPILED_LINKAGE void query_base::limit_parents_in_subquery(sql::select_c
     core.derived = {std::move(parents), info_->table};
 }
 
+STRATA_COMPILED_LINKAGE strata::connection& query_base::connection_for(const sql::select_core& statement) const {
+    if (on_primary_ || statement.lock.strength != sql::lock_strength::none) return session_->primary_read_connection();
+    return session_->read_connection();
+}
+
 STRATA_COMPILED_LINKAGE strata::result query_base::execute(const sql::select_core& statement,
                                                            sql::compiled_statement& compiled) const {
     if (autoflush_) session_->autoflush();
-    auto& connection = session_->connection();
-    compiled = sql::compile(statement, connection.sql_dialect());
-    return connection.execute_parameters(compiled.sql, compiled.parameters);
+    for (bool retried = false;; retried = true) {
+        auto& connection = connection_for(statement);
+        compiled = sql::compile(statement, connection.sql_dialect());
+        try {
+            return connection.execute_parameters(compiled.sql, compiled.parameters);
+        } catch (const database_error& failure) {
+            // A replica that stopped or dropped the connection: the read runs again on another
+            // replica or the primary, and the user's query does not fail.
+            if (retried || connection.server() == "primary" || !strata::detail::server_unavailable(failure)) throw;
+            session_->read_failed();
+        }
+    }
 }
 
 STRATA_COMPILED_LINKAGE void query_base::start_options(sql::select_core& core,

@@ -66,8 +66,10 @@ STRATA_COMPILED_LINKAGE void session::commit() {
     flush();
     if (connection_) {
         connection_->commit();
+        if (transaction_wrote_) wrote_at_ = std::chrono::steady_clock::now();  // read your writes: from the primary
         release_connection();
     }
+    release_read_connection();
     for (auto& entry : mappers_) entry.second->commit();
 }
 
@@ -82,23 +84,63 @@ STRATA_COMPILED_LINKAGE void session::rollback() {
         }
         release_connection();
     }
+    release_read_connection();
     for (auto& entry : mappers_) entry.second->rollback();
 }
 
 STRATA_COMPILED_LINKAGE void session::close() noexcept {
     failed_flush_ = nullptr;
     release_connection();
+    release_read_connection();
     detach_all();
 }
 
 STRATA_COMPILED_LINKAGE strata::connection& session::connection() {
+    auto& primary = primary_read_connection();
+    transaction_wrote_ = true;
+    return primary;
+}
+
+STRATA_COMPILED_LINKAGE strata::connection& session::primary_read_connection() {
     check_no_failed_flush();
     if (!connection_) {
+        release_read_connection();  // from now on the transaction on the primary reads too
         auto checked_out = engine_.connect();
         checked_out.begin();
         connection_.emplace(std::move(checked_out));
     }
     return *connection_;
+}
+
+STRATA_COMPILED_LINKAGE strata::connection& session::read_connection() {
+    if (!engine_.has_replicas() || options_.on_primary || connection_) return primary_read_connection();
+    if (wrote_at_) {
+        const auto& window = engine_.options().read_your_writes;
+        if (!window || std::chrono::steady_clock::now() - *wrote_at_ < *window) return primary_read_connection();
+    }
+    check_no_failed_flush();
+    if (!read_connection_) {
+        auto checked_out = engine_.connect_for_read();
+        checked_out.begin();
+        read_connection_.emplace(std::move(checked_out));
+    }
+    return *read_connection_;
+}
+
+STRATA_COMPILED_LINKAGE void session::read_failed() noexcept {
+    if (!read_connection_) return;
+    try {
+        engine_.replica_failed(read_connection_->server());
+    } catch (...) {
+    }
+    release_read_connection();
+}
+
+STRATA_COMPILED_LINKAGE void session::release_read_connection() noexcept {
+    if (read_connection_) {
+        read_connection_->close();  // its read-only transaction ends with it
+        read_connection_.reset();
+    }
 }
 
 STRATA_COMPILED_LINKAGE void session::autoflush() {
@@ -211,6 +253,7 @@ STRATA_COMPILED_LINKAGE void session::check_no_failed_flush() const {
 }
 
 STRATA_COMPILED_LINKAGE void session::release_connection() noexcept {
+    transaction_wrote_ = false;
     if (connection_) {
         connection_->close();  // the pool rolls back anything still open
         connection_.reset();

@@ -19,7 +19,7 @@ function(strata_add_backend_tests name target)
            COMMAND ${CMAKE_COMMAND} -E env "STRATA_URL=sqlite:///${CMAKE_CURRENT_BINARY_DIR}/${name}.db"
                    $<TARGET_FILE:${target}>)
   add_test(NAME ${name}.postgresql
-           COMMAND sh -c "if [ -z \"$STRATA_TEST_POSTGRESQL_URL\" ]; then echo 'STRATA_TEST_POSTGRESQL_URL is not set: run scripts/test.sh, which starts PostgreSQL' >&2; exit 1; fi; STRATA_URL=\"$STRATA_TEST_POSTGRESQL_URL\" exec \"$0\"" $<TARGET_FILE:${target}>)
+           COMMAND sh -c "if [ -z \"$STRATA_TEST_POSTGRESQL_URL\" ]; then echo 'STRATA_TEST_POSTGRESQL_URL is not set: run scripts/test.sh, which starts PostgreSQL' >&2; exit 1; fi; STRATA_URL=\"$STRATA_TEST_POSTGRESQL_URL\" STRATA_REPLICA_URL=\"$STRATA_TEST_REPLICA_URL\" exec \"$0\"" $<TARGET_FILE:${target}>)
   # Examples share the server's default schema (as a user's program would): one at a time.
   set_tests_properties(${name}.postgresql PROPERTIES RESOURCE_LOCK strata_postgresql_examples)
 endfunction()

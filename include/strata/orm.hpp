@@ -10,4 +10,5 @@
 #include "strata/orm/query.hpp"
 #include "strata/orm/ref.hpp"
 #include "strata/orm/session.hpp"
+#include "strata/orm/strategies.hpp"
 #include "strata/schema/deferred.hpp"

@@ -572,5 +572,3 @@ ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite, bool autoflu
 }
 
 }  // namespace strata
-
-#include "strata/orm/strategies.hpp"

@@ -361,9 +361,6 @@ orm::mapper<T>& orm::mapper_in(session& owner) {
 
 }  // namespace strata
 
-#include "strata/orm/bulk.hpp"
-#include "strata/orm/query.hpp"
-
 #if !defined(STRATA_SEPARATE_COMPILATION)
 #include "strata/orm/impl/session.hpp"
 #endif

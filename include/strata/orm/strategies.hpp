@@ -9,7 +9,7 @@
 //   session.query<Author>().options(strata::raiseload(&Author::books))         // reading throws
 //   strata::selectinload(&Author::books).joinedload(&Book::publisher)          // nested levels
 //
-// Included by orm/query.hpp once session and query<T> are complete.
+// Includes session and query<T>; <strata/orm.hpp> brings it in with them.
 #pragma once
 
 #include <algorithm>

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "strata/detail/linkage.hpp"
+#include "strata/orm/query_base.hpp"
 #include "strata/orm/session.hpp"
 
 namespace strata {

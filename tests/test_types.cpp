@@ -1,6 +1,7 @@
 // Value conversion: every built-in type round-trips on both databases, and users add their own.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "strata/core/uuid.hpp"
 #include "strata/orm.hpp"
@@ -343,6 +345,28 @@ TEST_CASE("strata::uuid parses and prints the canonical form, and v4 and v7 set 
     CHECK((later.bytes()[8] & 0xC0) == 0x80);
     CHECK(earlier < later);  // time-ordered at millisecond granularity
     CHECK(strata::uuid::parse(later.to_string()) == later);
+}
+
+TEST_CASE("uuid::v7 orders every UUID a process makes, within one millisecond too, and from 8 threads") {
+    std::vector<strata::uuid> made;
+    for (int i = 0; i < 20'000; ++i) made.push_back(strata::uuid::v7());  // many in each millisecond
+    CHECK(std::is_sorted(made.begin(), made.end(), [](const auto& a, const auto& b) { return a < b; }));
+    CHECK(std::adjacent_find(made.begin(), made.end()) == made.end());
+    for (const auto& item : made) CHECK(item.version() == 7);
+    std::vector<std::vector<strata::uuid>> per_thread(8);
+    std::vector<std::thread> threads;
+    for (auto& list : per_thread)
+        threads.emplace_back([&list] {
+            for (int i = 0; i < 5'000; ++i) list.push_back(strata::uuid::v7());
+        });
+    for (auto& thread : threads) thread.join();
+    std::vector<strata::uuid> all;
+    for (const auto& list : per_thread) {
+        CHECK(std::is_sorted(list.begin(), list.end()));  // each thread's in order
+        all.insert(all.end(), list.begin(), list.end());
+    }
+    std::sort(all.begin(), all.end());
+    CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());  // none repeats
 }
 
 TEST_CASE("a strata::uuid key round-trips as PostgreSQL uuid and SQLite text, and filters by value") {

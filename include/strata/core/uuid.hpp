@@ -26,6 +26,9 @@ namespace detail {
 /// 16 bytes from a per-thread generator seeded by the system's entropy source (compiled once:
 /// <random> stays out of the translation units that include this header).
 STRATA_COMPILED_LINKAGE std::array<std::uint8_t, 16> random_uuid_bytes();
+/// A version 7 UUID's bytes: the Unix time in milliseconds, then a 12-bit counter that keeps the
+/// process's UUIDs of one millisecond in order (RFC 9562's method 1), then random bits.
+STRATA_COMPILED_LINKAGE std::array<std::uint8_t, 16> time_ordered_uuid_bytes();
 }  // namespace detail
 
 /// A 128-bit UUID (RFC 9562); the default is the nil UUID.
@@ -65,17 +68,7 @@ public:
 
     /// A time-ordered UUID (version 7): 48 bits of Unix milliseconds, then random bits, so keys
     /// made later sort later (at millisecond granularity) and index inserts stay at the right edge.
-    static uuid v7() {
-        auto bytes = random_bytes();
-        const auto milliseconds = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count());
-        for (int i = 0; i < 6; ++i)
-            bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(milliseconds >> (40 - 8 * i));
-        bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x70);
-        bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);
-        return uuid{bytes};
-    }
+    static uuid v7() { return uuid{detail::time_ordered_uuid_bytes()}; }
 
     /// The canonical lowercase form: 8-4-4-4-12 hex digits.
     [[nodiscard]] std::string to_string() const {

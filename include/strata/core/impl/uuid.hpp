@@ -38,6 +38,7 @@ STRATA_COMPILED_LINKAGE std::array<std::uint8_t, 16> time_ordered_uuid_bytes() {
     auto milliseconds = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count());
+    std::uint32_t sequence = 0;  // this UUID's counter, read under the lock
     {
         std::lock_guard lock{guard};
         if (milliseconds > last_milliseconds) {
@@ -50,10 +51,11 @@ STRATA_COMPILED_LINKAGE std::array<std::uint8_t, 16> time_ordered_uuid_bytes() {
             ++last_milliseconds;  // borrow the next millisecond rather than repeat an order
         }
         milliseconds = last_milliseconds;
+        sequence = counter;
     }
     for (std::size_t i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(milliseconds >> (40 - 8 * i));
-    bytes[6] = static_cast<std::uint8_t>(0x70 | (counter >> 8));
-    bytes[7] = static_cast<std::uint8_t>(counter & 0xFF);
+    bytes[6] = static_cast<std::uint8_t>(0x70 | (sequence >> 8));
+    bytes[7] = static_cast<std::uint8_t>(sequence & 0xFF);
     bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);
     return bytes;
 }

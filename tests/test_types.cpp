@@ -347,6 +347,29 @@ TEST_CASE("strata::uuid parses and prints the canonical form, and v4 and v7 set 
     CHECK(strata::uuid::parse(later.to_string()) == later);
 }
 
+TEST_CASE("a native PostgreSQL ENUM column reads by name in binary results, as an enum and as text") {
+    using named::ticket_state;
+    auto engine = strata::create_engine(strata::testing::postgresql_url());
+    auto connection = engine.connect();
+    connection.execute_script(
+        "DROP TABLE IF EXISTS native_tickets; DROP TYPE IF EXISTS native_ticket_state; "
+        "CREATE TYPE native_ticket_state AS ENUM ('open', 'on hold', 'won''t fix'); "
+        "CREATE TABLE native_tickets (id BIGINT PRIMARY KEY, state native_ticket_state NOT NULL, "
+        "previous native_ticket_state)");
+    // Bound as text, which the server reads as the column's ENUM.
+    connection.execute("INSERT INTO native_tickets (id, state, previous) VALUES ($1, $2, $3), ($4, $5, $6)",
+                       std::int64_t{1}, ticket_state::on_hold, std::optional<ticket_state>{ticket_state::open},
+                       std::int64_t{2}, ticket_state::wont_fix, std::optional<ticket_state>{});
+    using row = std::tuple<std::int64_t, ticket_state, std::optional<ticket_state>, std::string>;
+    const auto rows = connection.execute("SELECT id, state, previous, state FROM native_tickets ORDER BY id")
+                          .all<std::int64_t, ticket_state, std::optional<ticket_state>, std::string>();
+    CHECK(rows == std::vector<row>{{1, ticket_state::on_hold, ticket_state::open, "on hold"},
+                                   {2, ticket_state::wont_fix, std::nullopt, "won't fix"}});
+    CHECK(connection.execute("SELECT count(*) FROM native_tickets WHERE state = $1", ticket_state::wont_fix)
+              .scalar<std::int64_t>() == 1);
+    connection.execute_script("DROP TABLE native_tickets; DROP TYPE native_ticket_state");
+}
+
 TEST_CASE("uuid::v7 orders every UUID a process makes, within one millisecond too, and from 8 threads") {
     std::vector<strata::uuid> made;
     for (int i = 0; i < 20'000; ++i) made.push_back(strata::uuid::v7());  // many in each millisecond

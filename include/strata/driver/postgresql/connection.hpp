@@ -44,8 +44,14 @@ namespace strata::driver::postgresql_detail {
 /// Rows of one statement, held by a PGresult.
 class postgresql_result final : public result {
 public:
-    postgresql_result(PGresult* handle, bool binary)
-        : handle_(handle), rows_(PQntuples(handle)), columns_(PQnfields(handle)), binary_(binary) {
+    /// `user_types` (optional): which user-defined type OIDs read as text in binary results (the
+    /// connection's, learned from the catalog).
+    postgresql_result(PGresult* handle, bool binary, const std::unordered_map<unsigned, bool>* user_types = nullptr)
+        : handle_(handle),
+          rows_(PQntuples(handle)),
+          columns_(PQnfields(handle)),
+          binary_(binary),
+          user_types_(user_types) {
         types_.reserve(static_cast<std::size_t>(columns_));
         for (int column = 0; column < columns_; ++column) types_.push_back(PQftype(handle, column));
         const char* tuples = PQcmdTuples(handle);
@@ -128,7 +134,7 @@ public:
 
     [[nodiscard]] std::string_view read_text(std::size_t column) const override {
         const auto [bytes, type, size] = value(column);
-        if (!binary_ || is_textual(type)) return {bytes, static_cast<std::size_t>(size)};
+        if (!binary_ || is_textual(type) || is_textual_user_type(type)) return {bytes, static_cast<std::size_t>(size)};
         switch (type) {
             case oid::jsonb:
                 return {bytes + 1, static_cast<std::size_t>(size - 1)};  // version byte first
@@ -218,6 +224,13 @@ private:
         int size;  ///< byte length (libpq reports 0 for NULL too)
     };
 
+    /// An enum's binary form is its label, a string type's (citext) its text.
+    [[nodiscard]] bool is_textual_user_type(unsigned type) const noexcept {
+        if (user_types_ == nullptr) return false;
+        const auto found = user_types_->find(type);
+        return found != user_types_->end() && found->second;
+    }
+
     static bool is_textual(unsigned type) noexcept {
         return type == oid::text || type == oid::varchar || type == oid::bpchar || type == oid::name ||
                type == oid::unknown || type == oid::json;
@@ -272,6 +285,7 @@ private:
     bool binary_;
     std::int64_t affected_ = 0;
     std::vector<unsigned> types_;
+    const std::unordered_map<unsigned, bool>* user_types_;
     mutable std::string scratch_;  // conversions that need storage (bytea hex, numbers as text)
 };
 
@@ -446,7 +460,34 @@ public:
         settle_prefetch();
         // What is held (a BEGIN, a flush's UPDATEs) goes in the same round trip.
         PGresult* handle = held_.empty() ? execute_now(sql, parameters) : run_pipeline(sql, parameters, true);
-        return std::make_unique<postgresql_result>(handle, options_.binary_results);
+        if (options_.binary_results) learn_user_types(handle);
+        return std::make_unique<postgresql_result>(handle, options_.binary_results, &user_types_);
+    }
+
+    /// Learns, with one catalog query, whether the user-defined types (OID 16384 and up) of a
+    /// result's columns read as text in binary results: an enum (a native ENUM column) or a string
+    /// type. Run only here, where nothing else is in flight on the connection; each type once.
+    void learn_user_types(const PGresult* handle) {
+        constexpr unsigned first_user_type = 16384;  // PostgreSQL's FirstNormalObjectId
+        std::string list;
+        for (int column = 0; column < PQnfields(handle); ++column) {
+            const unsigned type = PQftype(handle, column);
+            if (type < first_user_type || user_types_.contains(type)) continue;
+            list += (list.empty() ? "{" : ",") + std::to_string(type);
+            user_types_.emplace(type, false);
+        }
+        if (list.empty()) return;
+        list += '}';
+        const char* values[] = {list.c_str()};
+        ++statistics_.round_trips;
+        PGresult* found = PQexecParams(connection_,
+                                       "SELECT oid::text FROM pg_type WHERE oid = ANY($1::oid[]) AND "
+                                       "(typtype = 'e' OR typcategory = 'S')",
+                                       1, nullptr, values, nullptr, nullptr, 0);
+        if (PQresultStatus(found) == PGRES_TUPLES_OK)  // else the types stay unknown: reading them says so
+            for (int row = 0; row < PQntuples(found); ++row)
+                user_types_[static_cast<unsigned>(std::strtoul(PQgetvalue(found, row, 0), nullptr, 10))] = true;
+        PQclear(found);
     }
 
     /// Runs one statement on its own and returns its (checked) result.
@@ -1054,7 +1095,7 @@ private:
         PGresult* handle = PQgetResult(connection_);
         while (PGresult* rest = PQgetResult(connection_)) PQclear(rest);  // the end of the FETCH's results
         check(handle, cursor.fetch_);
-        return std::make_unique<postgresql_result>(handle, cursor.binary_);
+        return std::make_unique<postgresql_result>(handle, cursor.binary_, &user_types_);
     }
 
     /// Throws the typed error for a failed libpq call; marks the connection broken if it is.
@@ -1129,6 +1170,8 @@ private:
     /// a name of its own makes that a "does not exist" error there instead of another client's
     /// statement run with these values.
     std::string statement_prefix_ = unique_statement_prefix();
+    /// User-defined type OIDs seen in results: whether each reads as text (learn_user_types()).
+    std::unordered_map<unsigned, bool> user_types_;
     std::uint64_t cursor_counter_ = 0;
     cursor_result* prefetching_ = nullptr;  ///< the cursor whose next FETCH is in flight
     /// A statement execute_held() keeps for send_held(), with copies of its values.

@@ -46,10 +46,10 @@ public:
 
     /// Registers a listener; returns its id for remove_listener().
     listener_id listen(event_kind kind, execute_listener listener) const {
-        return state_->events.listen(kind, std::move(listener));
+        return state_->events->listen(kind, std::move(listener));
     }
     /// Removes a listener.
-    void remove_listener(listener_id id) const { state_->events.remove(id); }
+    void remove_listener(listener_id id) const { state_->events->remove(id); }
 
     /// Pool counters: idle, in use, overflow.
     [[nodiscard]] strata::pool_status pool_status() const { return state_->pool.status(); }

@@ -19,8 +19,7 @@ namespace strata::detail {
 
 /// What an engine knows of one of its read replicas' health (times on the steady clock, in ns).
 struct replica_health {
-    std::atomic<std::int64_t> down_until{0};   ///< left out until then (0: never failed)
-    std::atomic<bool> was_down{false};         ///< failed since it last answered: ping before using it
+    std::atomic<std::int64_t> down_until{0};   ///< left out until then; not 0: failed since it last answered
     std::atomic<std::int64_t> lag_checked{0};  ///< when its lag was last read
     std::atomic<bool> lagging{false};          ///< its lag was above max_replica_lag then
 };
@@ -35,16 +34,14 @@ struct engine_state {
           entry(std::move(entry)),
           options(settings),
           pool(std::move(connect), settings),
-          events_owner(dispatcher ? std::move(dispatcher) : std::make_shared<event_dispatcher>()),
-          events(*events_owner),
+          events(dispatcher ? std::move(dispatcher) : std::make_shared<event_dispatcher>()),
           server(std::move(server_name)) {}
 
     url address;
     driver::driver_entry entry;
     engine_options options;
     connection_pool pool;
-    std::shared_ptr<event_dispatcher> events_owner;       ///< shared with the replicas' states
-    event_dispatcher& events;                             ///< the listeners
+    std::shared_ptr<event_dispatcher> events;             ///< the listeners, shared with the replicas' states
     std::string server;                                   ///< what events call this server
     std::vector<std::shared_ptr<engine_state>> replicas;  ///< the read replicas (a primary's only)
     std::vector<std::unique_ptr<replica_health>> health;  ///< one per replica

@@ -32,6 +32,7 @@
 #include "strata/core/error.hpp"
 #include "strata/core/url.hpp"
 #include "strata/core/value.hpp"
+#include "strata/detail/bytes_hash.hpp"
 #include "strata/detail/string_hash.hpp"
 #include "strata/detail/timestamp_text.hpp"
 #include "strata/driver/connection.hpp"
@@ -65,6 +66,8 @@ public:
     [[nodiscard]] std::int64_t affected_rows() const override { return affected_; }
     [[nodiscard]] std::size_t known_row_count() const noexcept override { return static_cast<std::size_t>(rows_); }
     [[nodiscard]] std::size_t column_count() const noexcept override { return static_cast<std::size_t>(columns_); }
+    /// Each column's type OID, as libpq reports it.
+    [[nodiscard]] const std::vector<unsigned>& column_types() const noexcept { return types_; }
     [[nodiscard]] std::string_view column_name(std::size_t column) const override {
         return PQfname(handle_, static_cast<int>(column));
     }
@@ -460,18 +463,18 @@ public:
         settle_prefetch();
         // What is held (a BEGIN, a flush's UPDATEs) goes in the same round trip.
         PGresult* handle = held_.empty() ? execute_now(sql, parameters) : run_pipeline(sql, parameters, true);
-        if (options_.binary_results) learn_user_types(handle);
-        return std::make_unique<postgresql_result>(handle, options_.binary_results, &user_types_);
+        auto rows = std::make_unique<postgresql_result>(handle, options_.binary_results, &user_types_);
+        if (options_.binary_results) learn_user_types(rows->column_types());
+        return rows;
     }
 
     /// Learns, with one catalog query, whether the user-defined types (OID 16384 and up) of a
     /// result's columns read as text in binary results: an enum (a native ENUM column) or a string
     /// type. Run only here, where nothing else is in flight on the connection; each type once.
-    void learn_user_types(const PGresult* handle) {
+    void learn_user_types(const std::vector<unsigned>& column_types) {
         constexpr unsigned first_user_type = 16384;  // PostgreSQL's FirstNormalObjectId
         std::string list;
-        for (int column = 0; column < PQnfields(handle); ++column) {
-            const unsigned type = PQftype(handle, column);
+        for (const unsigned type : column_types) {
             if (type < first_user_type || user_types_.contains(type)) continue;
             list += (list.empty() ? "{" : ",") + std::to_string(type);
             user_types_.emplace(type, false);
@@ -874,9 +877,7 @@ private:
         std::uint64_t token = static_cast<std::uint64_t>(::getpid()) << 32 ^ ++connections ^
                               static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
                               reinterpret_cast<std::uintptr_t>(this);
-        token = (token ^ (token >> 30)) * 0xbf58476d1ce4e5b9ULL;  // splitmix64's finalizer
-        token = (token ^ (token >> 27)) * 0x94d049bb133111ebULL;
-        token ^= token >> 31;
+        token = strata::detail::mix_block(strata::detail::mix_block(token));
         char digits[17];
         const auto end = std::to_chars(digits, digits + 16, token, 16).ptr;
         return "strata_" + std::string{digits, end} + "_";

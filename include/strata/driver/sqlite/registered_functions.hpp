@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <exception>
 #include <new>
 #include <string>
@@ -76,10 +77,18 @@ inline void registered_failure(sqlite3_context* context) noexcept {
 inline void call_registered_scalar(sqlite3_context* context, int count, sqlite3_value** arguments) noexcept {
     const auto& function = *static_cast<const registered_scalar*>(sqlite3_user_data(context));
     try {
-        std::vector<parameter> values;
-        values.reserve(static_cast<std::size_t>(count));
-        for (int i = 0; i < count; ++i) values.push_back(registered_argument(arguments[i]));
-        registered_result(context, function.call(values));
+        // Called once per row: the arguments go on the stack, not into an allocation each time.
+        constexpr int most_on_stack = 4;
+        if (count <= most_on_stack) {
+            std::array<parameter, most_on_stack> values;
+            for (int i = 0; i < count; ++i) values[static_cast<std::size_t>(i)] = registered_argument(arguments[i]);
+            registered_result(context, function.call({values.data(), static_cast<std::size_t>(count)}));
+        } else {
+            std::vector<parameter> values;
+            values.reserve(static_cast<std::size_t>(count));
+            for (int i = 0; i < count; ++i) values.push_back(registered_argument(arguments[i]));
+            registered_result(context, function.call(values));
+        }
     } catch (...) {
         registered_failure(context);
     }

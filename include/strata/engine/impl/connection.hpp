@@ -40,7 +40,7 @@ STRATA_COMPILED_LINKAGE void connection::execute_script(std::string_view sql) {
 
 STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<const parameter> parameters,
                                                strata::detail::function_ref<std::unique_ptr<driver::result>()> body) {
-    auto& events = state_->events;
+    auto& events = *state_->events;
     if (!events.active()) {
         try {
             return result{body()};

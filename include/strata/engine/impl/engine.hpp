@@ -61,9 +61,9 @@ STRATA_COMPILED_LINKAGE connection engine::connect_for_read() const {
         const auto& replica = state_->replicas[index];
         try {
             connection candidate{replica, replica->pool.checkout()};
-            if (health.was_down.load(std::memory_order_acquire)) {
+            if (health.down_until.load(std::memory_order_acquire) != 0) {  // back after a failure
                 if (!candidate.native().ping()) throw operational_error("the replica did not answer a ping", "", "");
-                health.was_down.store(false, std::memory_order_release);
+                health.down_until.store(0, std::memory_order_release);
             }
             if (lag_due) {
                 health.lag_checked.store(now, std::memory_order_relaxed);
@@ -89,7 +89,6 @@ STRATA_COMPILED_LINKAGE void engine::replica_failed(std::string_view server) con
         const auto interval =
             std::chrono::duration_cast<std::chrono::nanoseconds>(state_->options.replica_retry_interval).count();
         health.down_until.store(detail::steady_nanoseconds() + interval, std::memory_order_release);
-        health.was_down.store(true, std::memory_order_release);
         state_->replicas[index]->pool.dispose();  // its idle connections are dead too
     }
 }
@@ -132,29 +131,29 @@ STRATA_COMPILED_LINKAGE engine create_engine(std::string_view database_url, engi
             if (echo) log("[strata] connect " + replica_address.redacted());
             return entry.connect(replica_address, connect_settings);
         };
-        state->replicas.push_back(
-            std::make_shared<detail::engine_state>(replica_address, entry, options, std::move(replica_connect),
-                                                   state->events_owner, "replica " + std::to_string(index)));
+        state->replicas.push_back(std::make_shared<detail::engine_state>(replica_address, entry, options,
+                                                                         std::move(replica_connect), state->events,
+                                                                         "replica " + std::to_string(index)));
         state->health.push_back(std::make_unique<detail::replica_health>());
     }
     if (options.echo) {
         // Each statement is logged before it runs, so the one that fails or hangs is in the log;
         // its outcome follows on a line of its own.
-        state->events.listen(event_kind::before_execute,
-                             [log, hidden = options.hide_parameters](const execute_event& event) {
-                                 std::string values;
-                                 if (hidden && !event.parameters.empty()) {
-                                     values = "parameters hidden";
-                                 } else {
-                                     for (const auto& value : event.parameters)
-                                         values += (values.empty() ? "" : ", ") + detail::describe_parameter(value);
-                                 }
-                                 log("[strata] " + std::string{event.sql} + " | (" + values + ")");
-                             });
-        state->events.listen(event_kind::after_execute, [log](const execute_event& event) {
+        state->events->listen(event_kind::before_execute,
+                              [log, hidden = options.hide_parameters](const execute_event& event) {
+                                  std::string values;
+                                  if (hidden && !event.parameters.empty()) {
+                                      values = "parameters hidden";
+                                  } else {
+                                      for (const auto& value : event.parameters)
+                                          values += (values.empty() ? "" : ", ") + detail::describe_parameter(value);
+                                  }
+                                  log("[strata] " + std::string{event.sql} + " | (" + values + ")");
+                              });
+        state->events->listen(event_kind::after_execute, [log](const execute_event& event) {
             log("[strata] ok in " + detail::milliseconds_text(event.elapsed) + " ms");
         });
-        state->events.listen(event_kind::execute_failed, [log](const execute_event& event) {
+        state->events->listen(event_kind::execute_failed, [log](const execute_event& event) {
             log("[strata] failed in " + detail::milliseconds_text(event.elapsed) +
                 " ms: " + event.failure->server_message() + " [code " + event.failure->code() + "]");
         });

@@ -173,7 +173,7 @@ TEST_CASE("a held statement's error names it and its values, also when the next 
             connection.begin();
             bool checked = false;
             try {
-                connection.execute_held(update, clash, [&checked](std::int64_t) { checked = true; });
+                connection.execute_held(update, clash, [&checked](strata::result&) { checked = true; });
                 (void)connection.execute(select, 7);  // PostgreSQL sends the held UPDATE with it
                 FAIL("the UPDATE should have failed");
             } catch (const strata::unique_violation& error) {

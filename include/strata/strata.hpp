@@ -16,6 +16,7 @@
 #include "strata/engine/engine.hpp"
 #include "strata/engine/events.hpp"
 #include "strata/engine/options.hpp"
+#include "strata/engine/pending.hpp"
 #include "strata/engine/pool.hpp"
 #include "strata/engine/result.hpp"
 #include "strata/engine/statement_counter.hpp"

@@ -55,11 +55,6 @@ struct connection_statistics {
     std::uint64_t round_trips = 0;
 };
 
-/// What checks a held statement's answer (connection::execute_held): its affected-row count, or
-/// its error (then the count is 0), which the check may add to - the values sent with it, for
-/// one - before it is thrown.
-using held_check = std::function<void(std::int64_t rows, database_error* failure, std::span<const parameter> values)>;
-
 /// The rows (or the row count) a statement produced; iterate with next(), read through field_reader.
 ///
 /// A result borrows its connection: it must be destroyed before the connection, and a
@@ -75,6 +70,18 @@ public:
     /// How many rows the result holds when the driver already has them all (PostgreSQL's
     /// buffered results), so that a caller can size its containers once; 0 when unknown.
     [[nodiscard]] virtual std::size_t known_row_count() const noexcept { return 0; }
+};
+
+/// What a held statement's answer goes to (connection::execute_held).
+struct held_handler {
+    /// Given the statement's result when it ran (its rows, or its affected-row count: a RETURNING
+    /// read back, a row-count check that throws to fail it), or else its error with `answer`
+    /// null, which it may add to - the values sent with it, for one - before it is thrown.
+    std::function<void(std::unique_ptr<result> answer, database_error* failure, std::span<const parameter> values)>
+        on_answer;
+    /// Whether on_answer may fail a statement that ran (a row count saying its row was gone):
+    /// then the transaction's COMMIT waits for that check instead of riding in the same round trip.
+    bool may_refuse = true;
 };
 
 /// One open database connection.
@@ -93,15 +100,16 @@ public:
     /// Whether this driver holds statements for one round trip (execute_held): PostgreSQL's
     /// pipeline mode. Without it the engine runs such statements at once.
     [[nodiscard]] virtual bool supports_held_statements() const noexcept { return false; }
-    /// Holds an UPDATE or DELETE (without RETURNING) whose only answer is its affected-row count,
-    /// which `check` is given (check throws to fail it), to send it with the statements held after
-    /// it in one round trip: send_held() sends them, and so does every other call that talks to
-    /// the server, first. When a held statement fails, `check` is given its error (rows 0) before
-    /// that error, naming the statement, is thrown from there; the statements held after it are
-    /// not run. Rolling back drops what is held.
-    virtual void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check&& check) {
+    /// Holds a statement whose answer `handler` takes (a flush's writes, a pipelined Core
+    /// statement), to send it with the statements held after it in one round trip: send_held()
+    /// sends them, and so does every other call that talks to the server, first - commit() too,
+    /// in the same round trip as its COMMIT when no held statement's handler may refuse its answer.
+    /// When a held statement fails, its handler is given the error before that error, naming the
+    /// statement, is thrown from there; the statements held after it are not run. Rolling back
+    /// drops what is held.
+    virtual void execute_held(std::string_view sql, std::span<const parameter> parameters, held_handler&& handler) {
         (void)parameters;
-        (void)check;
+        (void)handler;
         throw not_supported_error("this driver does not hold statements", "", std::string{sql});
     }
     /// Sends the statements execute_held() holds, in one round trip, and checks their answers.

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "strata/core/dialect.hpp"
@@ -23,6 +24,7 @@
 #include "strata/detail/linkage.hpp"
 #include "strata/driver/connection.hpp"
 #include "strata/engine/engine_state.hpp"
+#include "strata/engine/pending.hpp"
 #include "strata/engine/result.hpp"
 
 namespace strata {
@@ -75,6 +77,29 @@ public:
             return rows.all_as<row_type>();
     }
 
+    /// Sends a typed statement in the connection's pipeline: on PostgreSQL it waits to go with the
+    /// statements pipelined after it - and with the transaction's COMMIT - in one round trip;
+    /// SQLite runs it at once. Its answer, what execute() would return, lands in the pending<>.
+    /// An error is thrown by the call that sends it (commit(), send_held(), the next statement),
+    /// naming the statement and its values; the statements after it do not run.
+    template <compilable_statement Statement>
+    auto execute_pipelined(const Statement& statement) {
+        using row_type = typename Statement::row_type;
+        using answer_type = std::conditional_t<std::tuple_size_v<row_type> == 0, std::int64_t, std::vector<row_type>>;
+        pending<answer_type> answer;
+        const auto compiled = statement.compile(sql_dialect());
+        execute_held(
+            compiled.sql, compiled.parameters,
+            [slot = answer.slot()](result& rows) {
+                if constexpr (std::tuple_size_v<row_type> == 0)
+                    slot->emplace(rows.affected_rows());
+                else
+                    slot->emplace(rows.all_as<row_type>());
+            },
+            false);
+        return answer;
+    }
+
     /// Runs a typed statement and iterates its rows one at a time, without a vector of all of them.
     template <compilable_statement Statement>
     typed_rows<typename Statement::row_type> stream(const Statement& statement, std::size_t batch_rows = 1000) {
@@ -111,12 +136,16 @@ public:
     STRATA_COMPILED_LINKAGE result execute_streaming(std::string_view sql, std::span<const parameter> parameters,
                                                      std::size_t batch_rows);
 
-    /// Runs an UPDATE or DELETE whose only answer is its affected-row count, given to `check`
-    /// (which throws to fail it); PostgreSQL holds it until send_held() or the connection's next
-    /// statement, so that what is held goes in one round trip (driver::connection::execute_held).
-    /// The statement events fire now; an error is thrown, with the values bound, when it is sent.
+    /// Runs a statement whose answer - its rows, or its affected-row count - goes to `on_answer`,
+    /// which throws to fail it (a row count saying the row was gone). PostgreSQL holds it until
+    /// send_held(), commit() or the connection's next statement, so that what is held goes in one
+    /// round trip (driver::connection::execute_held); SQLite runs it now. `may_refuse`: whether
+    /// on_answer may throw for a statement that ran; if none may, the COMMIT rides along too. The
+    /// statement events fire now; an error is thrown, with the values bound, when it is sent.
     STRATA_COMPILED_LINKAGE void execute_held(std::string_view sql, std::span<const parameter> parameters,
-                                              std::function<void(std::int64_t rows)> check);
+                                              std::function<void(result& answer)> on_answer, bool may_refuse = true);
+    /// Whether execute_held() holds statements (PostgreSQL) rather than running them at once.
+    [[nodiscard]] bool holds_statements() const { return native().supports_held_statements(); }
     /// Sends the held statements (one round trip) and checks their answers.
     void send_held() { native().send_held(); }
 

@@ -49,6 +49,8 @@ public:
     std::size_t prepare_flush(bool touched_only);
     /// Whether prepare_flush found relationship changes.
     [[nodiscard]] bool has_relationship_changes() const noexcept { return !relationship_changed_.empty(); }
+    /// Whether the model declares relationships: its INSERTs point keys, so they cannot wait.
+    [[nodiscard]] bool has_relationships() const noexcept { return has_relationships_; }
     /// INSERTs pending objects (pointing their changed many-to-ones' foreign keys first), then
     /// points the foreign keys of children added to or removed from this model's collections.
     void write_inserts(connection& target);

@@ -58,6 +58,10 @@ public:
     /// INSERTs `object`'s row (the columns it holds), reading a generated key and the server
     /// defaults it left unset back into it. `scratch` holds the parameters (reused across rows).
     inserted_row insert_row(connection& target, void* object, std::vector<parameter>& scratch);
+    /// insert_row() held for the flush's round trip (connection::execute_held): the generated key
+    /// and server defaults are read back when it is sent, and then `written_back` is called.
+    inserted_row insert_row_held(connection& target, void* object, std::vector<parameter>& scratch,
+                                 std::function<void()> written_back);
     /// UPDATEs the columns of `changed` by primary key and reads on_update columns back;
     /// stale_data_error when no row matched.
     void update_row(connection& target, void* object, std::uint64_t changed, std::vector<parameter>& scratch);
@@ -71,6 +75,8 @@ public:
     [[noreturn]] void throw_stale(std::string_view statement, const void* object) const;
 
 private:
+    /// The columns `object`'s INSERT writes (and binds into `scratch`), and what it reads back.
+    std::uint64_t insert_columns(void* object, inserted_row& written, std::vector<parameter>& scratch) const;
     /// Reads the columns of `returned` (in column order) from a RETURNING row into `object`.
     void read_returned(result& rows, void* object, std::uint64_t returned, std::string_view statement) const;
     [[nodiscard]] std::string where_key(std::size_t used) const;

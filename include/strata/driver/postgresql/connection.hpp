@@ -519,8 +519,8 @@ public:
 
     /// Holds the statement (with copies of its values) for send_held(): what a flush writes
     /// without reading back goes to the server in one pipeline.
-    void execute_held(std::string_view sql, std::span<const parameter> parameters, held_check&& check) override {
-        held_statement item{std::string{sql}, {}, std::move(check)};
+    void execute_held(std::string_view sql, std::span<const parameter> parameters, held_handler&& handler) override {
+        held_statement item{std::string{sql}, {}, std::move(handler)};
         item.parameters.reserve(parameters.size());
         for (const auto& value : parameters) item.parameters.push_back(value.to_owned());
         held_.push_back(std::move(item));
@@ -686,15 +686,25 @@ public:
     /// Holds the BEGIN: it goes to the server with the transaction's first statement, in one round trip.
     void begin(begin_mode) override {
         if (in_transaction()) return;  // the server would only warn: "there is already a transaction in progress"
-        held_.push_back({"BEGIN", {}, [](std::int64_t, database_error*, std::span<const parameter>) {}, true});
+        held_.push_back({"BEGIN", {}, {{}, false}, true});
     }
     void commit() override {
         if (begin_is_held() && held_.size() == 1) {  // nothing ran in it: nothing to send
             held_.clear();
             return;
         }
-        settle();
+        settle_prefetch();
         const bool failed = PQtransactionStatus(connection_) == PQTRANS_INERROR;
+        if (!failed && !held_.empty() && std::none_of(held_.begin(), held_.end(), [](const held_statement& item) {
+                return item.handler.may_refuse;
+            })) {
+            // Nothing held waits on a check of ours: the COMMIT rides in the same round trip. A
+            // statement that fails makes the server skip the rest, the COMMIT with it.
+            held_.push_back({"COMMIT", {}, {{}, false}, true});
+            run_pipeline({}, {}, false);
+            return;
+        }
+        send_held();
         execute_script("COMMIT");  // in a failed transaction the server answers ROLLBACK
         if (failed)
             throw operational_error("the transaction had failed, so COMMIT rolled it back", "25P02", "COMMIT",
@@ -976,16 +986,14 @@ private:
                 execute_script(item.sql);
                 continue;
             }
-            std::int64_t rows = 0;
+            std::unique_ptr<postgresql_result> answer;
             try {
-                PGresult* handle = execute_now(item.sql, item.parameters);
-                rows = std::strtoll(PQcmdTuples(handle), nullptr, 10);
-                PQclear(handle);
+                answer = make_result(execute_now(item.sql, item.parameters));
             } catch (database_error& error) {
-                item.check(0, &error, item.parameters);
+                answer_failed(item.handler, error, item.parameters);
                 throw;
             }
-            item.check(rows, nullptr, item.parameters);
+            if (item.handler.on_answer) item.handler.on_answer(std::move(answer), nullptr, item.parameters);
         }
         return with_last ? execute_now(last_sql, last_parameters) : nullptr;
     }
@@ -1017,10 +1025,11 @@ private:
             broken_ = true;  // the pipeline's state is unknown: the pool discards this connection
             check(nullptr, held.empty() ? last_sql : std::string_view{held.front().sql});
         }
-        std::vector<std::int64_t> rows(held.size(), 0);
+        // Each answer is owned as it arrives, so that every one is freed whatever is thrown.
+        std::vector<std::unique_ptr<postgresql_result>> answered(held.size());
         PGresult* failure = nullptr;
         std::size_t failed = 0;
-        PGresult* last = nullptr;
+        std::unique_ptr<PGresult, void (*)(PGresult*)> last{nullptr, PQclear};
         const std::size_t answers = held.size() + (with_last ? 1 : 0);
         for (std::size_t i = 0; i < answers; ++i) {
             PGresult* handle = PQgetResult(connection_);
@@ -1031,10 +1040,9 @@ private:
             }
             const auto status = PQresultStatus(handle);
             if (i == held.size()) {
-                last = handle;  // checked below, after the held statements' answers
+                last.reset(handle);  // checked below, after the held statements' answers
             } else if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-                rows[i] = std::strtoll(PQcmdTuples(handle), nullptr, 10);
-                PQclear(handle);
+                answered[i] = make_result(handle);
             } else if (status == PGRES_PIPELINE_ABORTED || failure != nullptr) {
                 PQclear(handle);
             } else {
@@ -1048,22 +1056,32 @@ private:
             PQexitPipelineMode(connection_);
         }
         if (failure != nullptr) {
-            PQclear(last);
             try {
                 check(failure, held[failed].sql);
             } catch (database_error& error) {
-                held[failed].check(0, &error, held[failed].parameters);
+                answer_failed(held[failed].handler, error, held[failed].parameters);
                 throw;
             }
         }
-        try {
-            for (std::size_t i = 0; i < held.size(); ++i) held[i].check(rows[i], nullptr, held[i].parameters);
-        } catch (...) {
-            PQclear(last);
-            throw;
-        }
-        if (with_last) check(last, last_sql);  // keeps a good result, throws (and frees) a failed one
-        return last;
+        if (!broken_ && options_.binary_results)  // nothing is in flight now: user types can be looked up
+            for (const auto& answer : answered)
+                if (answer) learn_user_types(answer->column_types());
+        for (std::size_t i = 0; i < held.size(); ++i)
+            if (held[i].handler.on_answer)
+                held[i].handler.on_answer(std::move(answered[i]), nullptr, held[i].parameters);
+        if (!with_last) return nullptr;
+        PGresult* answer = last.release();
+        check(answer, last_sql);  // keeps a good result, frees and throws a failed one
+        return answer;
+    }
+
+    /// A result of this connection's, reading user types as it has learned them.
+    std::unique_ptr<postgresql_result> make_result(PGresult* handle) {
+        return std::make_unique<postgresql_result>(handle, options_.binary_results, &user_types_);
+    }
+    /// Gives a held statement's handler its error (to add the values sent with it).
+    static void answer_failed(const held_handler& handler, database_error& error, std::span<const parameter> values) {
+        if (handler.on_answer) handler.on_answer(nullptr, &error, values);
     }
 
     /// Receives a FETCH in flight before the connection runs another statement; the batch waits
@@ -1179,7 +1197,7 @@ private:
     struct held_statement {
         std::string sql;
         std::vector<parameter> parameters;
-        held_check check;
+        held_handler handler;
         bool unnamed = false;  ///< sent unprepared (transaction control)
     };
     std::vector<held_statement> held_;

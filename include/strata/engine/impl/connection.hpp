@@ -69,22 +69,27 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
 }
 
 STRATA_COMPILED_LINKAGE void connection::execute_held(std::string_view sql, std::span<const parameter> parameters,
-                                                      std::function<void(std::int64_t rows)> check) {
+                                                      std::function<void(result& answer)> on_answer, bool may_refuse) {
     if (!native().supports_held_statements()) {  // run now, as any statement
-        check(execute_parameters(sql, parameters).affected_rows());
+        auto answer = execute_parameters(sql, parameters);
+        on_answer(answer);
         return;
     }
-    // A held statement's error comes out of a later call: its values go with it from the check.
+    // A held statement's error comes out of a later call: its values go with it from the handler.
     const bool hide = state_->options.hide_parameters;
-    driver::held_check checked = [hide, check = std::move(check)](std::int64_t rows, database_error* failure,
-                                                                  std::span<const parameter> values) {
-        if (failure != nullptr)
-            attach_parameters(*failure, values, hide);
-        else
-            check(rows);
-    };
+    driver::held_handler handler{
+        [hide, on_answer = std::move(on_answer)](std::unique_ptr<driver::result> answer, database_error* failure,
+                                                 std::span<const parameter> values) {
+            if (failure != nullptr) {
+                attach_parameters(*failure, values, hide);
+                return;
+            }
+            result rows{std::move(answer)};
+            on_answer(rows);
+        },
+        may_refuse};
     run(sql, parameters, [&] {
-        native().execute_held(sql, parameters, std::move(checked));
+        native().execute_held(sql, parameters, std::move(handler));
         return std::unique_ptr<driver::result>{};
     });
 }

@@ -120,17 +120,32 @@ STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
         point_children(additions_of_persistent);
         if (self_referential_) order_parents_first();
     }
+    // The INSERTs of one model wait to go together, one round trip for the level; only a tree
+    // (a model whose rows point at each other) needs each parent's key before the next INSERT.
+    // The session sends what is held before a later model needs these keys.
+    const bool hold = !self_referential_ && target.holds_statements();
     for (const auto& item : pending_) {
         if (has_relationships_) point_references(*item);
-        const auto written = statements_.insert_row(target, object_address(*item), parameters_);
+        auto* object = object_address(*item);
+        const auto written =
+            hold ? statements_.insert_row_held(target, object, parameters_,
+                                               [this, inserted = item.get()] { take_snapshot(*inserted); })
+                 : statements_.insert_row(target, object, parameters_);
         // What the row holds now: anything this flush changes later (a key that was not
-        // known yet, in a cycle) is found against it and written by an UPDATE.
+        // known yet, in a cycle) is found against it and written by an UPDATE. A held INSERT
+        // takes it again once the server's values are read back.
         take_snapshot(*item);
         item->row_written = true;
         inserted_.push_back({item, written});
-        if (has_relationships_) point_children_of(*item, true);
+        if (has_relationships_ && !hold) point_children_of(*item, true);
     }
-    if (has_relationships_) point_children(all_changes);
+    if (has_relationships_) {
+        if (hold && !pending_.empty()) {
+            target.send_held();  // their new children take the generated keys now
+            for (const auto& item : pending_) point_children_of(*item, true);
+        }
+        point_children(all_changes);
+    }
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::point_children(children_pass pass) {

@@ -23,23 +23,36 @@ namespace strata {
 
 STRATA_COMPILED_LINKAGE void session::flush() { flush_changes(false); }
 
-STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only) {
+STRATA_COMPILED_LINKAGE bool session::flush_changes(bool touched_only, bool then_commit) {
     check_no_failed_flush();
     std::size_t work = 0;
     for (auto& entry : mappers_) work += entry.second->prepare_flush(touched_only);
-    if (work == 0) return;
+    if (work == 0) return false;
     bool relationship_changes = false;
     for (auto& entry : mappers_)
         relationship_changes = relationship_changes || entry.second->has_relationship_changes();
     auto& target = connection();
     const auto order = dependency_order();
+    const bool any_relationships = std::any_of(
+        order.begin(), order.end(), [](const orm::model_objects* item) { return item->has_relationships(); });
+    const bool commit_with_writes = then_commit && !options_.flush_savepoint;
     const auto write = [&] {
         try {
-            for (auto* item : order) item->write_inserts(target);
+            // Held statements go in one round trip per dependency level: before a model whose
+            // INSERTs point keys at rows inserted earlier in this flush, and before the UPDATEs
+            // that point keys known only now (a cycle's post-update, association rows).
+            for (auto* item : order) {
+                if (item->has_relationships()) target.send_held();
+                item->write_inserts(target);
+            }
+            if (any_relationships) target.send_held();
             for (auto* item : order) item->write_updates(target, relationship_changes);
             for (auto* item : order) item->write_associations(target);
             for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
-            target.send_held();  // the UPDATEs and DELETEs nothing read back: one round trip
+            if (commit_with_writes)
+                target.commit();  // what is held, and the COMMIT with it when nothing waits on a check
+            else
+                target.send_held();  // what nothing read back before: one round trip
         } catch (...) {
             for (auto* item : order) item->abandon_flush();
             throw;
@@ -60,13 +73,15 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only) {
         }
     }
     for (auto* item : order) item->finish_flush();
+    if (then_commit && !commit_with_writes) target.commit();
+    return then_commit;
 }
 
 STRATA_COMPILED_LINKAGE void session::commit() {
     check_no_failed_flush();
-    flush();
+    const bool committed = flush_changes(false, true);
     if (connection_) {
-        connection_->commit();
+        if (!committed) connection_->commit();
         if (transaction_wrote_) wrote_at_ = std::chrono::steady_clock::now();  // read your writes: from the primary
         release_connection();
     }

@@ -104,8 +104,31 @@ STRATA_COMPILED_LINKAGE std::string write_statements::where_key(std::size_t used
 
 STRATA_COMPILED_LINKAGE write_statements::inserted_row write_statements::insert_row(connection& target, void* object,
                                                                                     std::vector<parameter>& scratch) {
-    std::uint64_t columns = 0;
     inserted_row written;
+    const auto columns = insert_columns(object, written, scratch);
+    auto rows = target.execute_parameters(insert(columns, written.returned), scratch);
+    if (written.returned != 0) read_returned(rows, object, written.returned, "INSERT");
+    return written;
+}
+
+STRATA_COMPILED_LINKAGE write_statements::inserted_row write_statements::insert_row_held(
+    connection& target, void* object, std::vector<parameter>& scratch, std::function<void()> written_back) {
+    inserted_row written;
+    const auto columns = insert_columns(object, written, scratch);
+    // An INSERT that ran has its row: nothing to refuse, so the COMMIT may ride along.
+    target.execute_held(
+        insert(columns, written.returned), scratch,
+        [this, object, returned = written.returned, written_back = std::move(written_back)](result& rows) {
+            if (returned != 0) read_returned(rows, object, returned, "INSERT");
+            written_back();
+        },
+        false);
+    return written;
+}
+
+STRATA_COMPILED_LINKAGE std::uint64_t write_statements::insert_columns(void* object, inserted_row& written,
+                                                                       std::vector<parameter>& scratch) const {
+    std::uint64_t columns = 0;
     for (std::size_t i = 0; i < info_.columns.size(); ++i) {
         const auto& column = info_.columns[i];
         if (column.generated && column.is_unset_key(object)) {
@@ -120,9 +143,7 @@ STRATA_COMPILED_LINKAGE write_statements::inserted_row write_statements::insert_
     scratch.clear();
     for (std::size_t i = 0; i < info_.columns.size(); ++i)
         if (columns >> i & 1) scratch.push_back(info_.columns[i].bind(object));
-    auto rows = target.execute_parameters(insert(columns, written.returned), scratch);
-    if (written.returned != 0) read_returned(rows, object, written.returned, "INSERT");
-    return written;
+    return columns;
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::update_row(connection& target, void* object, std::uint64_t changed,
@@ -138,8 +159,8 @@ STRATA_COMPILED_LINKAGE void write_statements::update_row(connection& target, vo
         return;
     }
     // Nothing to read back: held, to go with the flush's other such statements in one round trip.
-    target.execute_held(update(changed, true), scratch, [this, object](std::int64_t rows) {
-        if (rows != 1) throw_stale("UPDATE", object);
+    target.execute_held(update(changed, true), scratch, [this, object](result& answer) {
+        if (answer.affected_rows() != 1) throw_stale("UPDATE", object);
     });
 }
 
@@ -147,8 +168,8 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_row(connection& target, co
                                                           std::vector<parameter>& scratch) {
     scratch.clear();
     for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
-    target.execute_held(remove(), scratch, [this, object](std::int64_t rows) {
-        if (rows != 1) throw_stale("DELETE", object);
+    target.execute_held(remove(), scratch, [this, object](result& answer) {
+        if (answer.affected_rows() != 1) throw_stale("DELETE", object);
     });
 }
 
@@ -158,7 +179,8 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, s
     for (const void* object : objects)
         for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
     target.execute_held(remove_many(objects.size()), scratch,
-                        [table = info_.table, expected = objects.size()](std::int64_t matched) {
+                        [table = info_.table, expected = objects.size()](result& answer) {
+                            const auto matched = answer.affected_rows();
                             if (matched != static_cast<std::int64_t>(expected))
                                 throw stale_data_error("DELETE of " + std::to_string(expected) + " rows of " +
                                                        std::string{table} + " matched " + std::to_string(matched) +

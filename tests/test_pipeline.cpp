@@ -1,0 +1,228 @@
+// Writes in few round trips: Core statements pipelined with the COMMIT, a session's INSERTs held
+// for the flush's round trip, and what a failure in either leaves behind (nothing).
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "strata/orm.hpp"
+#include "support/backends.hpp"
+#include "support/library.hpp"
+#include "support/models.hpp"
+
+using strata::col;
+using strata::testing::for_each_backend;
+using strata::testing::fresh_tables;
+
+namespace {
+/// Round trips the connection's driver has waited on the server for so far.
+std::uint64_t round_trips(const strata::connection& connection) { return connection.native().statistics().round_trips; }
+bool on_server(const strata::engine& engine) { return engine.sql_dialect() == strata::dialect::postgresql; }
+
+/// TPC-B's five statements on accounts 1 and 2 and a new user, pipelined in one transaction.
+struct pipelined_transfer {
+    strata::pending<std::int64_t> debited;
+    strata::pending<std::vector<std::tuple<std::int64_t>>> balance;
+    strata::pending<std::int64_t> credited;
+    strata::pending<std::int64_t> inserted;
+};
+pipelined_transfer transfer(strata::connection& connection, std::int64_t amount, const std::string& email) {
+    using models::account;
+    using models::user;
+    pipelined_transfer sent{
+        connection.execute_pipelined(strata::update<account>()
+                                         .set(col<&account::balance>, col<&account::balance> - amount)
+                                         .where(col<&account::id> == 1)),
+        connection.execute_pipelined(strata::select(col<&account::balance>).where(col<&account::id> == 1)),
+        connection.execute_pipelined(strata::update<account>()
+                                         .set(col<&account::balance>, col<&account::balance> + amount)
+                                         .where(col<&account::id> == 2)),
+        connection.execute_pipelined(strata::insert<user>()
+                                         .value(col<&user::email>, email)
+                                         .value(col<&user::name>, std::string{"payee"})
+                                         .value(col<&user::score>, 0.0)),
+    };
+    return sent;
+}
+}  // namespace
+
+TEST_CASE("a pipelined Core transaction reaches PostgreSQL in one round trip, its COMMIT included") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<models::order, models::user, models::account>(engine);
+        auto connection = engine.connect();
+        connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100), (2, 0)");
+        for (int round = 0; round < 2; ++round) {  // the first round prepares the statements
+            strata::statement_counter counter{engine};
+            const auto before = round_trips(connection);
+            strata::transaction transaction{connection};
+            auto sent = transfer(connection, 10, "payee" + std::to_string(round) + "@example.com");
+            CHECK(counter.count() == 4);  // each statement's events fire when it is pipelined
+            // PostgreSQL holds them (nothing answered yet); SQLite has run them already.
+            CHECK(sent.balance.ready() == !on_server(engine));
+            transaction.commit();
+            REQUIRE(sent.balance.ready());
+            CHECK(sent.debited.get() == 1);
+            CHECK(std::get<0>(sent.balance.get().at(0)) == 90 - 10 * round);
+            CHECK(sent.credited.get() == 1);
+            CHECK(sent.inserted.get() == 1);
+            if (round == 1) CHECK(round_trips(connection) - before == (on_server(engine) ? 1U : 0U));
+            CHECK_FALSE(connection.in_transaction());
+        }
+        CHECK(connection.execute("SELECT balance FROM accounts WHERE id = 2").scalar<std::int64_t>() == 20);
+        CHECK(connection.execute("SELECT count(*) FROM users").scalar<std::int64_t>() == 2);
+    });
+}
+
+TEST_CASE("a pipelined statement that fails rolls the whole transaction back, and the ones after it have no answer") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<models::order, models::user, models::account>(engine);
+        auto connection = engine.connect();
+        connection.execute("INSERT INTO accounts (id, balance) VALUES (1, 100), (2, 0)");
+        connection.execute("INSERT INTO users (email, name, score) VALUES ('taken@example.com', 'x', 0)");
+        for (int round = 0; round < 2; ++round) {  // new statements (sent one by one), then prepared ones
+            strata::transaction transaction{connection};
+            std::optional<pipelined_transfer> sent;
+            strata::pending<std::int64_t> after;
+            try {
+                sent.emplace(transfer(connection, 10, "taken@example.com"));  // the INSERT clashes
+                after = connection.execute_pipelined(strata::update<models::account>()
+                                                         .set(col<&models::account::balance>, 0)
+                                                         .where(col<&models::account::id> == 2));
+                transaction.commit();
+                FAIL("the INSERT should have failed");
+            } catch (const strata::unique_violation& error) {
+                CHECK(error.sql().find("INSERT INTO users") == 0);  // names the statement that failed
+                REQUIRE(error.parameters().size() == 3);            // with its own values
+                CHECK(error.parameters()[0] == "'taken@example.com'");
+            }
+            if (sent) CHECK(sent->inserted.ready() == false);
+            if (on_server(engine)) CHECK_THROWS_AS(after.get(), strata::usage_error);  // never ran
+            connection.rollback();
+            CHECK(connection.execute("SELECT balance FROM accounts WHERE id = 1").scalar<std::int64_t>() == 100);
+            CHECK(connection.execute("SELECT balance FROM accounts WHERE id = 2").scalar<std::int64_t>() == 0);
+            CHECK(connection.execute("SELECT count(*) FROM users").scalar<std::int64_t>() == 1);
+        }
+    });
+}
+
+TEST_CASE("a session's add and commit take one round trip on PostgreSQL: BEGIN, the INSERTs and COMMIT together") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<models::order, models::user>(engine);
+        for (int round = 0; round < 2; ++round) {
+            strata::session session{engine};
+            auto ada = session.add(models::user{0, "ada" + std::to_string(round) + "@example.com", "ada", 36, 1.0});
+            auto bob = session.add(models::user{0, "bob" + std::to_string(round) + "@example.com", "bob", {}, 2.0});
+            const auto& driver = session.connection().native();  // checked out now: BEGIN is held
+            const auto before = driver.statistics().round_trips;
+            strata::statement_counter counter{engine};
+            session.commit();
+            CHECK(counter.count() == 2);
+            if (round == 1) CHECK(driver.statistics().round_trips - before == (on_server(engine) ? 1U : 0U));
+            // The generated keys were read back from the pipeline's answers.
+            CHECK(ada->id == 1 + 2 * round);
+            CHECK(bob->id == 2 + 2 * round);
+            CHECK(ada.status() == strata::object_status::persistent);
+            ada->score = 5;  // a change after the commit is an UPDATE of the right row
+            session.commit();
+        }
+        strata::session check{engine};
+        CHECK(check.query<models::user>().filter(col<&models::user::score> == 5.0).count() == 2);
+        CHECK(check.query<models::user>().count() == 4);
+    });
+}
+
+TEST_CASE("a flush of UPDATEs and a new row commits in two round trips: the writes, then COMMIT after their checks") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<models::order, models::user, models::account>(engine);
+        {
+            auto setup = engine.connect();
+            setup.execute("INSERT INTO accounts (id, balance) VALUES (1, 100), (2, 0)");
+        }
+        for (int round = 0; round < 2; ++round) {
+            strata::session session{engine};
+            auto from = session.get<models::account>(1);
+            auto to = session.get<models::account>(2);
+            const auto& driver = session.connection().native();
+            const auto before = driver.statistics().round_trips;
+            from->balance -= 10;
+            to->balance += 10;
+            session.add(models::user{0, "note" + std::to_string(round) + "@example.com", "note", {}, 0});
+            session.commit();
+            // The UPDATEs' row counts are checked before the COMMIT is sent: it cannot ride along.
+            if (round == 1) CHECK(driver.statistics().round_trips - before == (on_server(engine) ? 2U : 0U));
+        }
+        strata::session check{engine};
+        CHECK(check.get<models::account>(1)->balance == 80);
+        CHECK(check.get<models::account>(2)->balance == 20);
+        CHECK(check.query<models::user>().count() == 2);
+    });
+}
+
+TEST_CASE("new parents and children flush in one round trip per level, not per row") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        fresh_tables<review, book_tag, tag, book, publisher, author>(engine);
+        for (int round = 0; round < 2; ++round) {
+            strata::session session{engine};
+            std::vector<strata::ref<book>> novels;
+            for (int writer_index = 0; writer_index < 3; ++writer_index) {
+                author new_author;
+                new_author.name = "writer" + std::to_string(round) + std::to_string(writer_index);
+                auto writer = session.add(std::move(new_author));
+                for (int book_index = 0; book_index < 2; ++book_index) {
+                    book new_book;
+                    new_book.title = "novel";
+                    auto novel = session.add(std::move(new_book));
+                    novel->writer = writer;
+                    novel->reviews.add(session.add(review{0, 0, 4}));
+                    novel->reviews.add(session.add(review{0, 0, 5}));
+                    novels.push_back(novel);
+                }
+            }
+            const auto& driver = session.connection().native();
+            const auto before = driver.statistics().round_trips;
+            strata::statement_counter counter{engine};
+            session.commit();
+            CHECK(counter.count() == 3 + 6 + 12);
+            // The authors, then the books (which need their keys), then the reviews (which need
+            // the books'), then the COMMIT: 21 INSERTs in 4 round trips, whatever the row counts.
+            if (round == 1) CHECK(driver.statistics().round_trips - before == (on_server(engine) ? 4U : 0U));
+            for (const auto& novel : novels) {
+                CHECK(novel->id != 0);
+                CHECK(novel->author_id == novel->writer->id);
+                for (const auto& each : novel->reviews) CHECK(each->book_id == novel->id);
+            }
+        }
+        strata::session check{engine};
+        CHECK(check.query<review>().count() == 24);
+        CHECK(check.query<review>().filter(col<&review::book_id> == 2).count() == 2);
+        CHECK(check.query<book>().filter(col<&book::author_id> == 3).count() == 2);
+    });
+}
+
+TEST_CASE("a commit whose held INSERT fails leaves none of the flush's rows, and the session says so until rollback") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<models::order, models::user>(engine);
+        {
+            strata::session setup{engine};
+            setup.add(models::user{0, "taken@example.com", "first", {}, 0});
+            setup.commit();
+        }
+        strata::session session{engine};
+        auto fine = session.add(models::user{0, "fine@example.com", "fine", {}, 0});
+        auto clash = session.add(models::user{0, "taken@example.com", "clash", {}, 0});
+        CHECK_THROWS_AS(session.commit(), strata::unique_violation);
+        CHECK(session.needs_rollback());
+        CHECK(fine.status() == strata::object_status::pending);
+        CHECK(fine->id == 0);  // no key from a transaction that did not commit
+        CHECK(engine.pool_status().checked_out == 0);
+        {
+            strata::session other{engine};
+            CHECK(other.query<models::user>().count() == 1);
+        }
+        CHECK_THROWS_AS(session.commit(), strata::pending_rollback_error);
+        session.rollback();
+        CHECK(clash.status() == strata::object_status::detached);
+    });
+}

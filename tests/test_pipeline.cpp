@@ -106,6 +106,22 @@ TEST_CASE("a pipelined statement that fails rolls the whole transaction back, an
     });
 }
 
+TEST_CASE("a statement pipelined outside a transaction runs at once, so none is dropped with the connection") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<models::order, models::user, models::account>(engine);
+        {
+            auto connection = engine.connect();
+            auto inserted = connection.execute_pipelined(strata::insert<models::account>()
+                                                             .value(col<&models::account::id>, 1)
+                                                             .value(col<&models::account::balance>, 5));
+            CHECK(inserted.ready());
+            CHECK(inserted.get() == 1);
+        }  // back to the pool: a statement still held here would be gone
+        auto check = engine.connect();
+        CHECK(check.execute("SELECT count(*) FROM accounts").scalar<std::int64_t>() == 1);
+    });
+}
+
 TEST_CASE("a session's add and commit take one round trip on PostgreSQL: BEGIN, the INSERTs and COMMIT together") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<models::order, models::user>(engine);

@@ -79,7 +79,8 @@ public:
 
     /// Sends a typed statement in the connection's pipeline: on PostgreSQL it waits to go with the
     /// statements pipelined after it - and with the transaction's COMMIT - in one round trip;
-    /// SQLite runs it at once. Its answer, what execute() would return, lands in the pending<>.
+    /// SQLite runs it at once, and so does PostgreSQL outside a transaction (which nothing is sure
+    /// to send). Its answer, what execute() would return, lands in the pending<>.
     /// An error is thrown by the call that sends it (commit(), send_held(), the next statement),
     /// naming the statement and its values; the statements after it do not run.
     template <compilable_statement Statement>
@@ -139,7 +140,8 @@ public:
     /// Runs a statement whose answer - its rows, or its affected-row count - goes to `on_answer`,
     /// which throws to fail it (a row count saying the row was gone). PostgreSQL holds it until
     /// send_held(), commit() or the connection's next statement, so that what is held goes in one
-    /// round trip (driver::connection::execute_held); SQLite runs it now. `may_refuse`: whether
+    /// round trip (driver::connection::execute_held); SQLite runs it now, and so does PostgreSQL
+    /// outside a transaction (nothing else is sure to send it). `may_refuse`: whether
     /// on_answer may throw for a statement that ran; if none may, the COMMIT rides along too. The
     /// statement events fire now; an error is thrown, with the values bound, when it is sent.
     STRATA_COMPILED_LINKAGE void execute_held(std::string_view sql, std::span<const parameter> parameters,

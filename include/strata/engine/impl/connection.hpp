@@ -70,7 +70,9 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
 
 STRATA_COMPILED_LINKAGE void connection::execute_held(std::string_view sql, std::span<const parameter> parameters,
                                                       std::function<void(result& answer)> on_answer, bool may_refuse) {
-    if (!native().supports_held_statements()) {  // run now, as any statement
+    // Outside a transaction nothing is sure to send it (returned to the pool, the connection
+    // would drop it unsent): it runs now, as on a driver that holds nothing.
+    if (!native().supports_held_statements() || !native().in_transaction()) {
         auto answer = execute_parameters(sql, parameters);
         on_answer(answer);
         return;

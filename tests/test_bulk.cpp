@@ -139,8 +139,14 @@ TEST_CASE("bulk_update writes every row by primary key, all or nothing") {
               (postgresql ? "UPDATE users SET email = $1, name = $2, age = $3, score = $4 WHERE id = $5"
                           : "UPDATE users SET email = ?, name = ?, age = ?, score = ? WHERE id = ?"));
         CHECK(session.query<models::user>().filter(col<&models::user::name> == "new\t42").one()->id == 42);
+        // PostgreSQL: SAVEPOINT, the 100 UPDATEs in one pipeline, RELEASE.
+        const auto& driver = session.connection().native();
+        const auto before = driver.statistics().round_trips;
+        CHECK(session.bulk_update<models::user>(rows) == 100);
+        CHECK(driver.statistics().round_trips - before == (postgresql ? 3U : 0U));
         rows[50].email = rows[10].email;  // a duplicate: the whole update is rolled back
         CHECK_THROWS_AS(session.bulk_update<models::user>(rows), strata::unique_violation);
+        CHECK_THROWS_WITH(session.bulk_update<models::user>(rows), Catch::Contains("(bulk_update row 50)"));
         CHECK(session.query<models::user>().filter(col<&models::user::id> == 51).one()->email == "u51@example.com");
         session.commit();
     });

@@ -1,5 +1,6 @@
 // Writes in few round trips: Core statements pipelined with the COMMIT, a session's INSERTs held
 // for the flush's round trip, and what a failure in either leaves behind (nothing).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
@@ -148,6 +149,24 @@ TEST_CASE("a session's add and commit take one round trip on PostgreSQL: BEGIN, 
     });
 }
 
+TEST_CASE("statements new to a connection are prepared once each, then pipelined: 50 INSERTs in 4 round trips") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<models::order, models::user>(engine);
+        strata::session session{engine};
+        for (int i = 0; i < 50; ++i)
+            session.add(models::user{0, "new" + std::to_string(i) + "@example.com", "new", {}, 0});
+        const auto& driver = session.connection().native();
+        const auto before = driver.statistics();
+        session.commit();
+        // BEGIN alone (the PREPARE runs inside its transaction), the INSERT's PREPARE and its
+        // describe, then the 50 INSERTs and COMMIT in one pipeline (51 round trips before).
+        CHECK(driver.statistics().round_trips - before.round_trips == (on_server(engine) ? 4U : 0U));
+        CHECK(driver.statistics().statements_prepared - before.statements_prepared == 1U);
+        strata::session check{engine};
+        CHECK(check.query<models::user>().count() == 50);
+    });
+}
+
 TEST_CASE("a flush of UPDATEs and a new row commits in two round trips: the writes, then COMMIT after their checks") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<models::order, models::user, models::account>(engine);
@@ -214,6 +233,50 @@ TEST_CASE("new parents and children flush in one round trip per level, not per r
         CHECK(check.query<review>().count() == 24);
         CHECK(check.query<review>().filter(col<&review::book_id> == 2).count() == 2);
         CHECK(check.query<book>().filter(col<&book::author_id> == 3).count() == 2);
+    });
+}
+
+TEST_CASE("a many-to-many change writes its association rows in the flush's round trip") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        fresh_tables<review, book_tag, tag, book, publisher, author>(engine);
+        {
+            strata::session setup{engine};
+            author writer_row;
+            writer_row.name = "writer";
+            auto writer = setup.add(std::move(writer_row));
+            book novel_row;
+            novel_row.title = "novel";
+            auto novel = setup.add(std::move(novel_row));
+            novel->writer = writer;
+            for (const char* label : {"a", "b", "c", "d"}) {
+                tag made;
+                made.label = label;
+                setup.add(std::move(made));
+            }
+            setup.commit();
+        }
+        strata::session session{engine};
+        auto novel = session.get<book>(1);
+        auto labels = session.query<tag>().order_by(col<&tag::id>).all();
+        (void)novel->tags.size();  // loaded now, so the flushes below only write
+        novel->tags.add(labels[0]);
+        session.flush();  // prepares the association's INSERT on this connection
+        const auto& driver = session.connection().native();
+        const auto before = driver.statistics().round_trips;
+        strata::statement_counter counter{engine};
+        for (std::size_t i = 1; i < labels.size(); ++i) novel->tags.add(labels[i]);
+        session.flush();
+        CHECK(counter.count() == 3);  // one association row per tag
+        CHECK(driver.statistics().round_trips - before == (on_server(engine) ? 1U : 0U));
+        novel->tags.remove(labels[1]);
+        novel->tags.remove(labels[2]);
+        session.commit();
+        strata::session check{engine};
+        std::vector<std::int64_t> linked;
+        for (const auto& label : check.get<book>(1)->tags) linked.push_back(label->id);
+        std::sort(linked.begin(), linked.end());
+        CHECK(linked == std::vector<std::int64_t>{1, 4});
     });
 }
 

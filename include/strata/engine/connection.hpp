@@ -143,9 +143,12 @@ public:
     /// round trip (driver::connection::execute_held); SQLite runs it now, and so does PostgreSQL
     /// outside a transaction (nothing else is sure to send it). `may_refuse`: whether
     /// on_answer may throw for a statement that ran; if none may, the COMMIT rides along too. The
-    /// statement events fire now; an error is thrown, with the values bound, when it is sent.
+    /// statement events fire now; an error is thrown, with the values bound, when it is sent, and
+    /// `on_error` (if given) sees it first (to tell which of many held statements it was).
+    /// An empty on_answer reads nothing: the statement can fail only by its error.
     STRATA_COMPILED_LINKAGE void execute_held(std::string_view sql, std::span<const parameter> parameters,
-                                              std::function<void(result& answer)> on_answer, bool may_refuse = true);
+                                              std::function<void(result& answer)> on_answer, bool may_refuse = true,
+                                              std::function<void(const database_error& failure)> on_error = {});
     /// Whether execute_held() holds statements (PostgreSQL) rather than running them at once.
     [[nodiscard]] bool holds_statements() const { return native().supports_held_statements(); }
     /// Sends the held statements (one round trip) and checks their answers.

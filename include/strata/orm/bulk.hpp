@@ -279,17 +279,25 @@ std::int64_t session::bulk_update(const Range& objects) {
     // The unit of work's UPDATE of those columns, by primary key.
     const std::string text = orm::write_statements{info, target.sql_dialect()}.update(set_columns);
     std::int64_t updated = 0;
+    std::int64_t failed_row = -1;
     within_savepoint(target, "strata_bulk", [&] {
+        // The UPDATEs wait to go in one round trip per batch on PostgreSQL (bounded memory for
+        // the values held); SQLite runs each at once.
+        constexpr std::int64_t rows_per_round_trip = 1000;
         std::vector<parameter> parameters(order.size());
         std::int64_t row = 0;
-        for (const auto& object : objects) {
-            for (std::size_t i = 0; i < order.size(); ++i) parameters[i] = info.columns[order[i]].bind(&object);
-            try {
-                updated += target.execute_parameters(text, parameters).affected_rows();
-            } catch (const database_error& error) {
-                rethrow_with_context(error, "bulk_update row " + std::to_string(row));
+        try {
+            for (const auto& object : objects) {
+                for (std::size_t i = 0; i < order.size(); ++i) parameters[i] = info.columns[order[i]].bind(&object);
+                target.execute_held(
+                    text, parameters, [&updated](result& answer) { updated += answer.affected_rows(); }, false,
+                    [&failed_row, row](const database_error&) { failed_row = row; });
+                if (++row % rows_per_round_trip == 0) target.send_held();
             }
-            ++row;
+            target.send_held();
+        } catch (const database_error& error) {
+            if (failed_row < 0) throw;
+            rethrow_with_context(error, "bulk_update row " + std::to_string(failed_row));
         }
     });
     return updated;

@@ -418,8 +418,10 @@ protected:
         const typename local_key::value_type key{parent_key::values(item.object)};
         parameters_.clear();
         std::apply([this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); }, key);
+        // Association rows read nothing back and cannot be refused: they wait for the flush's
+        // round trip (an error still names the statement and its values).
         if (deleted) {
-            target.execute_parameters(sql.remove_all, parameters_);
+            target.execute_held(sql.remove_all, parameters_, {}, false);
             return;
         }
         const auto local_count = parameters_.size();
@@ -429,7 +431,7 @@ protected:
             const typename remote_key::value_type linked_key{target_key::values(*linked)};
             std::apply([this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); },
                        linked_key);
-            target.execute_parameters(text, parameters_);
+            target.execute_held(text, parameters_, {}, false);
         };
         // A target being deleted takes all its rows with it (its own mapper deletes them)
         for (const auto& removed : collection.removed())

@@ -976,26 +976,35 @@ private:
         if (with_last && (names.back() = name_of(last_sql, last_parameters)) == nullptr) return std::nullopt;
         return names;
     }
-    /// What run_pipeline does when a statement is new: each statement alone, in order, so that a
-    /// statement's PREPARE runs inside the transaction the held BEGIN opened (and an error in it
-    /// fails that transaction, as it would without the pipeline). Once per statement and connection.
-    PGresult* run_one_by_one(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
+    /// What run_pipeline does first when a statement is new to the connection: sends the held
+    /// BEGIN alone, so that the PREPAREs run inside the transaction it opens (an error in one
+    /// fails that transaction, as it would without the pipeline), then prepares each new
+    /// statement - a round trip each, once per statement and connection. A statement that fails
+    /// to prepare is thrown as its own error; the statements held after it are dropped.
+    void prepare_held(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
         auto held = std::exchange(held_, {});
-        for (auto& item : held) {
-            if (item.unnamed) {
-                execute_script(item.sql);
-                continue;
-            }
-            std::unique_ptr<postgresql_result> answer;
+        std::size_t first = 0;
+        if (!held.empty() && held.front().unnamed && held.front().sql == "BEGIN") {
+            execute_script("BEGIN");
+            first = 1;
+        }
+        for (std::size_t i = first; i < held.size(); ++i) {
+            auto& item = held[i];
+            if (item.unnamed) continue;
             try {
-                answer = make_result(execute_now(item.sql, item.parameters));
+                encode(item.parameters, item.sql);
+                (void)statement_name(item.sql, item.parameters.size());
             } catch (database_error& error) {
                 answer_failed(item.handler, error, item.parameters);
                 throw;
             }
-            if (item.handler.on_answer) item.handler.on_answer(std::move(answer), nullptr, item.parameters);
         }
-        return with_last ? execute_now(last_sql, last_parameters) : nullptr;
+        if (with_last) {
+            encode(last_parameters, last_sql);
+            (void)statement_name(last_sql, last_parameters.size());
+        }
+        held.erase(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(first));
+        held_ = std::move(held);
     }
 
     /// Sends every held statement, then (with `with_last`) `last_sql`, in libpq's pipeline mode:
@@ -1003,8 +1012,14 @@ private:
     /// pipeline has ended; the first error is thrown then (the server skipped what came after it,
     /// so the transaction is failed and must be rolled back). Returns the last statement's result.
     PGresult* run_pipeline(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
-        const auto names = names_if_prepared(last_sql, last_parameters, with_last);
-        if (!names) return run_one_by_one(last_sql, last_parameters, with_last);
+        auto names = names_if_prepared(last_sql, last_parameters, with_last);
+        if (!names) {
+            prepare_held(last_sql, last_parameters, with_last);
+            names = names_if_prepared(last_sql, last_parameters, with_last);
+            if (!names)
+                throw internal_error("a statement held for a pipeline is still not prepared after preparing it", "",
+                                     std::string{last_sql});
+        }
         auto held = std::exchange(held_, {});
         const std::string last_text{last_sql};
         if (PQenterPipelineMode(connection_) != 1) {

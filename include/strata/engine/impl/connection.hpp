@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,23 +70,32 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
 }
 
 STRATA_COMPILED_LINKAGE void connection::execute_held(std::string_view sql, std::span<const parameter> parameters,
-                                                      std::function<void(result& answer)> on_answer, bool may_refuse) {
+                                                      std::function<void(result& answer)> on_answer, bool may_refuse,
+                                                      std::function<void(const database_error& failure)> on_error) {
     // Outside a transaction nothing is sure to send it (returned to the pool, the connection
     // would drop it unsent): it runs now, as on a driver that holds nothing.
     if (!native().supports_held_statements() || !native().in_transaction()) {
-        auto answer = execute_parameters(sql, parameters);
-        on_answer(answer);
+        std::optional<result> answer;
+        try {
+            answer.emplace(execute_parameters(sql, parameters));
+        } catch (const database_error& failure) {
+            if (on_error) on_error(failure);
+            throw;
+        }
+        if (on_answer) on_answer(*answer);
         return;
     }
     // A held statement's error comes out of a later call: its values go with it from the handler.
     const bool hide = state_->options.hide_parameters;
     driver::held_handler handler{
-        [hide, on_answer = std::move(on_answer)](std::unique_ptr<driver::result> answer, database_error* failure,
-                                                 std::span<const parameter> values) {
+        [hide, on_answer = std::move(on_answer), on_error = std::move(on_error)](
+            std::unique_ptr<driver::result> answer, database_error* failure, std::span<const parameter> values) {
             if (failure != nullptr) {
                 attach_parameters(*failure, values, hide);
+                if (on_error) on_error(*failure);
                 return;
             }
+            if (!on_answer) return;
             result rows{std::move(answer)};
             on_answer(rows);
         },

@@ -6,7 +6,7 @@ strata_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Installs the Debian packages strata builds and tests with, when any is missing.
 ensure_packages() {
     local wanted=(cmake g++ clang clang-tidy libclang-rt-14-dev make time ccache pkg-config libpq-dev libsqlite3-dev libfmt-dev catch2
-                  postgresql pgbouncer python3)
+                  postgresql pgbouncer python3 mariadb-server libmariadb-dev)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -18,7 +18,7 @@ ensure_packages() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # A package's post-install may start its system-wide service: the tests start their own.
-    for service in pgbouncer postgresql; do
+    for service in pgbouncer postgresql mariadb; do
         $sudo service "$service" stop >/dev/null 2>&1 || true
     done
 }
@@ -169,4 +169,57 @@ stop_replica() {
     as_postgres "$strata_pg_bin/pg_ctl" -D "$strata_replica_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$strata_replica_dir"
     strata_replica_dir=""
+}
+
+# Runs a command as the mysql user when we are root (mariadbd is not to run as root).
+as_mysql() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u mysql -- "$@"; else "$@"; fi
+}
+
+# Starts a throwaway MariaDB (mariadb-install-db into a temp dir, its own unix socket and
+# 127.0.0.1:<free port>, no durability: tests and benchmarks only) with a database and user
+# "strata", and exports STRATA_TEST_MARIADB_URL. Call stop_mariadb (e.g. from an EXIT trap).
+start_mariadb() {
+    local port
+    strata_mariadb_dir=$(mktemp -d /tmp/strata-mariadb.XXXXXX)
+    [ "$(id -u)" -eq 0 ] && chown mysql:mysql "$strata_mariadb_dir"
+    if ! as_mysql mariadb-install-db --no-defaults --datadir="$strata_mariadb_dir/data" --skip-test-db \
+        --auth-root-authentication-method=normal >"$strata_mariadb_dir/install.log" 2>&1; then
+        echo "strata: mariadb-install-db failed:" >&2; cat "$strata_mariadb_dir/install.log" >&2; return 1
+    fi
+    port=$(free_port)
+    as_mysql /usr/sbin/mariadbd --no-defaults --datadir="$strata_mariadb_dir/data" \
+        --socket="$strata_mariadb_dir/mysqld.sock" --port="$port" --bind-address=127.0.0.1 \
+        --pid-file="$strata_mariadb_dir/mysqld.pid" --log-error="$strata_mariadb_dir/error.log" \
+        --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+        --innodb-buffer-pool-size=256M --max-connections=300 --character-set-server=utf8mb4 \
+        --collation-server=utf8mb4_bin >/dev/null 2>&1 &
+    local tries=0
+    until mariadb --no-defaults -uroot --socket="$strata_mariadb_dir/mysqld.sock" -e "SELECT 1" >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ $tries -gt 120 ]; then
+            echo "strata: MariaDB did not start:" >&2; cat "$strata_mariadb_dir/error.log" >&2; return 1
+        fi
+        sleep 0.5
+    done
+    mariadb --no-defaults -uroot --socket="$strata_mariadb_dir/mysqld.sock" -e "
+        CREATE DATABASE strata;
+        CREATE USER 'strata'@'127.0.0.1' IDENTIFIED BY 'strata';
+        GRANT ALL ON *.* TO 'strata'@'127.0.0.1' WITH GRANT OPTION;" || return 1
+    export STRATA_TEST_MARIADB_URL="mariadb://strata:strata@127.0.0.1:$port/strata"
+    echo "strata: MariaDB $(/usr/sbin/mariadbd --version | awk '{print $3}') running at 127.0.0.1:$port"
+}
+
+# Stops the throwaway MariaDB and removes its directory.
+stop_mariadb() {
+    [ -n "${strata_mariadb_dir:-}" ] || return 0
+    local pid
+    pid=$(cat "$strata_mariadb_dir/mysqld.pid" 2>/dev/null || true)
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$strata_mariadb_dir"
+    strata_mariadb_dir=""
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds strata and runs the whole test suite on SQLite and on a throwaway PostgreSQL server:
+# Builds strata and runs the whole test suite on SQLite and on a throwaway PostgreSQL server (and
+# the MariaDB driver's tests on a throwaway MariaDB):
 # the suite with examples and packaging checks (g++, warnings as errors), clang-tidy on the
 # headers, the suite again under ASan + UBSan, the concurrency tests under TSan, and the URL
 # parser under libFuzzer for 60 s.
 # STRATA_SKIP_TIDY / _ASAN / _TSAN / _FUZZ=1 leave a part out of a quick local run.
 # Installs what is missing (Debian packages). STRATA_TEST_POSTGRESQL_URL points it at an existing
-# server instead of starting one (and STRATA_TEST_PGBOUNCER_URL at a pgbouncer in front of it).
+# server instead of starting one (and STRATA_TEST_PGBOUNCER_URL at a pgbouncer in front of it);
+# STRATA_TEST_MARIADB_URL at an existing MariaDB.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$strata_root"
@@ -15,8 +17,11 @@ ensure_packages
 cmake --preset developer -DSTRATA_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build --preset developer
 
+trap 'stop_pgbouncer; stop_replica; stop_postgresql; stop_mariadb' EXIT
+if [ -z "${STRATA_TEST_MARIADB_URL:-}" ]; then
+    start_mariadb
+fi
 if [ -z "${STRATA_TEST_POSTGRESQL_URL:-}" ]; then
-    trap 'stop_pgbouncer; stop_replica; stop_postgresql' EXIT
     start_postgresql
     # A streaming replica of it and pgbouncer (transaction pooling) in front of it, for
     # tests/test_replicas.cpp and tests/test_pgbouncer.cpp.
@@ -27,7 +32,7 @@ fi
 if [ -z "${STRATA_SKIP_TIDY:-}" ]; then
     # shellcheck disable=SC2046
     clang-tidy --quiet tests/tidy/all_headers.cpp -- -std=c++20 -I"$strata_root/include" -I"$strata_root/examples" \
-        $(pkg-config --cflags libpq) \
+        $(pkg-config --cflags libpq libmariadb) \
         2> >(grep -v "warnings generated" >&2)
     echo "strata: clang-tidy found nothing in include/strata"
 fi
@@ -36,9 +41,11 @@ fi
 # check that every public header compiles on its own.
 if [ -z "${STRATA_SKIP_ASAN:-}" ]; then
     cmake --preset asan >/dev/null
-    cmake --build --preset asan --target strata_tests strata_header_check
+    cmake --build --preset asan --target strata_tests strata_mariadb_tests strata_header_check
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1" \
         build/asan/tests/strata_tests
+    ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1" \
+        build/asan/tests/strata_mariadb_tests
 fi
 # The concurrency tests again under ThreadSanitizer (the pool stress test, row locking, SKIP
 # LOCKED, exhaustion).

@@ -3,6 +3,7 @@
 #include "strata/core/decimal.hpp"
 #include "strata/core/json.hpp"
 #include "strata/core/uuid.hpp"
+#include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/sql/json.hpp"

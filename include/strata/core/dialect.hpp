@@ -9,11 +9,19 @@
 namespace strata {
 
 /// The SQL dialect of a connection; the compiler and DDL choose their rules by it.
-enum class dialect { sqlite, postgresql };
+enum class dialect { sqlite, postgresql, mariadb };
 
-/// The dialect's name as used in logs and benchmark lines ("sqlite", "postgresql").
+/// The dialect's name as used in logs and benchmark lines ("sqlite", "postgresql", "mariadb").
 [[nodiscard]] constexpr std::string_view dialect_name(dialect which) noexcept {
-    return which == dialect::sqlite ? "sqlite" : "postgresql";
+    switch (which) {
+        case dialect::sqlite:
+            return "sqlite";
+        case dialect::postgresql:
+            return "postgresql";
+        case dialect::mariadb:
+            return "mariadb";
+    }
+    return "unknown";
 }
 
 }  // namespace strata

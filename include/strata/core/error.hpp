@@ -22,7 +22,7 @@ public:
 };
 
 /// Which database reported an error: the code field is read according to it.
-enum class error_source { none, sqlite, postgresql };
+enum class error_source { none, sqlite, postgresql, mariadb };
 
 /// An error reported by the database or its client library; carries SQL, code, server message
 /// and the statement's bound values.
@@ -43,7 +43,8 @@ public:
     [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
     /// The SQL text of the statement that failed (empty when none was running).
     [[nodiscard]] const std::string& sql() const noexcept { return sql_; }
-    /// PostgreSQL SQLSTATE such as "23505", or SQLite's extended result code such as "2067".
+    /// PostgreSQL SQLSTATE such as "23505", SQLite's extended result code such as "2067", or a
+    /// MariaDB error number such as "1062".
     [[nodiscard]] const std::string& code() const noexcept { return code_; }
     /// The PostgreSQL SQLSTATE, or empty for SQLite errors.
     [[nodiscard]] std::string sqlstate() const { return source_ == error_source::postgresql ? code_ : std::string{}; }

@@ -1,0 +1,521 @@
+// strata/driver/mariadb/connection.hpp - the MariaDB / MySQL driver over MariaDB Connector/C:
+// one MYSQL* and its server-side prepared statements, read in the binary protocol.
+//
+// The session it opens speaks the SQL the other two databases speak where MariaDB can: double
+// quotes for identifiers (ANSI_QUOTES), || for concatenation (PIPES_AS_CONCAT), strict values,
+// UTC timestamps; and UPDATE reports the rows it matched, not only the ones it changed
+// (CLIENT_FOUND_ROWS), which is what a unit of work's row-count check means.
+#pragma once
+
+#include <mysql.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "strata/core/error.hpp"
+#include "strata/core/url.hpp"
+#include "strata/core/value.hpp"
+#include "strata/detail/string_hash.hpp"
+#include "strata/driver/connection.hpp"
+#include "strata/driver/mariadb/errors.hpp"
+
+namespace strata::driver::mariadb_detail {
+
+/// Microseconds since the epoch of a MYSQL_TIME read from a DATETIME column (UTC by convention).
+[[nodiscard]] inline timestamp to_timestamp(const MYSQL_TIME& time) {
+    using namespace std::chrono;
+    const sys_days day{year{static_cast<int>(time.year)} / month{time.month} / std::chrono::day{time.day}};
+    return time_point_cast<microseconds>(day) + hours{time.hour} + minutes{time.minute} + seconds{time.second} +
+           microseconds{time.second_part};
+}
+
+/// A MYSQL_TIME holding `value` (a DATETIME(6)).
+[[nodiscard]] inline MYSQL_TIME to_mysql_time(timestamp value) {
+    using namespace std::chrono;
+    const auto day = floor<days>(value);
+    const year_month_day date{day};
+    const hh_mm_ss<microseconds> clock{value - day};
+    MYSQL_TIME time{};
+    time.year = static_cast<unsigned>(static_cast<int>(date.year()));
+    time.month = static_cast<unsigned>(date.month());
+    time.day = static_cast<unsigned>(date.day());
+    time.hour = static_cast<unsigned>(clock.hours().count());
+    time.minute = static_cast<unsigned>(clock.minutes().count());
+    time.second = static_cast<unsigned>(clock.seconds().count());
+    time.second_part = static_cast<unsigned long>(clock.subseconds().count());
+    time.time_type = MYSQL_TIMESTAMP_DATETIME;
+    return time;
+}
+
+/// A server-side prepared statement kept for the life of the connection.
+struct cached_statement {
+    MYSQL_STMT* statement = nullptr;
+    bool in_use = false;  ///< a live result reads it; a nested use prepares a transient copy
+};
+
+/// How a result column is fetched: into an integer, a double, a MYSQL_TIME or bytes.
+enum class column_storage : std::uint8_t { integer, real, time, bytes };
+
+/// One column's fetch buffer.
+struct fetched_column {
+    column_storage storage = column_storage::bytes;
+    bool is_unsigned = false;
+    std::int64_t integer = 0;
+    double real = 0;
+    MYSQL_TIME time{};
+    std::vector<char> bytes;
+    unsigned long length = 0;
+    my_bool null = 0;
+    my_bool error = 0;
+    mutable std::string text;  ///< a number read as text
+};
+
+/// The rows of one statement, fetched from the client-side buffer the server's answer went into.
+class mariadb_result final : public result {
+public:
+    /// Takes `statement` (executed, its rows stored) until destroyed; `release` gives it back.
+    mariadb_result(MYSQL_STMT* statement, cached_statement* cached, std::string sql)
+        : statement_(statement), cached_(cached), sql_(std::move(sql)) {
+        affected_ = static_cast<std::int64_t>(mysql_stmt_affected_rows(statement));
+        MYSQL_RES* metadata = mysql_stmt_result_metadata(statement);
+        if (metadata == nullptr) {
+            finish();
+            return;
+        }
+        const unsigned count = mysql_num_fields(metadata);
+        const MYSQL_FIELD* fields = mysql_fetch_fields(metadata);
+        columns_.resize(count);
+        binds_.assign(count, MYSQL_BIND{});
+        names_.reserve(count);
+        for (unsigned i = 0; i < count; ++i) {
+            const MYSQL_FIELD& field = fields[i];
+            names_.emplace_back(field.name, field.name_length);
+            auto& column = columns_[i];
+            auto& bind = binds_[i];
+            bind.is_null = &column.null;
+            bind.error = &column.error;
+            bind.length = &column.length;
+            switch (field.type) {
+                case MYSQL_TYPE_TINY:
+                case MYSQL_TYPE_SHORT:
+                case MYSQL_TYPE_INT24:
+                case MYSQL_TYPE_LONG:
+                case MYSQL_TYPE_LONGLONG:
+                case MYSQL_TYPE_YEAR:
+                    column.storage = column_storage::integer;
+                    column.is_unsigned = (field.flags & UNSIGNED_FLAG) != 0;
+                    bind.buffer_type = MYSQL_TYPE_LONGLONG;
+                    bind.buffer = &column.integer;
+                    bind.is_unsigned = column.is_unsigned ? 1 : 0;
+                    break;
+                case MYSQL_TYPE_FLOAT:
+                case MYSQL_TYPE_DOUBLE:
+                    column.storage = column_storage::real;
+                    bind.buffer_type = MYSQL_TYPE_DOUBLE;
+                    bind.buffer = &column.real;
+                    break;
+                case MYSQL_TYPE_DATE:
+                case MYSQL_TYPE_DATETIME:
+                case MYSQL_TYPE_TIMESTAMP:
+                    column.storage = column_storage::time;
+                    bind.buffer_type = MYSQL_TYPE_DATETIME;
+                    bind.buffer = &column.time;
+                    break;
+                default:  // strings, blobs, DECIMAL, JSON, BIT: the bytes as sent
+                    column.storage = column_storage::bytes;
+                    column.bytes.resize(std::max<unsigned long>(field.max_length, 1) + 1);
+                    bind.buffer_type = MYSQL_TYPE_BLOB;
+                    bind.buffer = column.bytes.data();
+                    bind.buffer_length = column.bytes.size();
+                    break;
+            }
+        }
+        mysql_free_result(metadata);
+        if (mysql_stmt_bind_result(statement_, binds_.data()) != 0) fail();
+    }
+    ~mariadb_result() override { finish(); }
+    mariadb_result(const mariadb_result&) = delete;
+    mariadb_result& operator=(const mariadb_result&) = delete;
+
+    bool next() override {
+        if (statement_ == nullptr || columns_.empty()) return false;
+        const int status = mysql_stmt_fetch(statement_);
+        if (status == MYSQL_NO_DATA) {
+            finish();
+            return false;
+        }
+        if (status == MYSQL_DATA_TRUNCATED)
+            refetch_truncated();
+        else if (status != 0)
+            fail();
+        return true;
+    }
+    [[nodiscard]] std::int64_t affected_rows() const override { return affected_; }
+    [[nodiscard]] std::size_t known_row_count() const noexcept override { return row_count_; }
+    [[nodiscard]] std::size_t column_count() const noexcept override { return columns_.size(); }
+    [[nodiscard]] std::string_view column_name(std::size_t column) const override { return names_.at(column); }
+    [[nodiscard]] bool is_null(std::size_t column) const override { return at(column).null != 0; }
+    [[nodiscard]] bool read_bool(std::size_t column) const override { return read_integer(column) != 0; }
+    [[nodiscard]] std::int64_t read_integer(std::size_t column) const override {
+        const auto& field = present(column);
+        switch (field.storage) {
+            case column_storage::integer:
+                if (field.is_unsigned && static_cast<std::uint64_t>(field.integer) > INT64_MAX)
+                    conversion("an unsigned integer above INT64_MAX", column);
+                return field.integer;
+            case column_storage::real:
+                return static_cast<std::int64_t>(field.real);
+            case column_storage::bytes: {
+                std::int64_t value = 0;
+                const char* first = field.bytes.data();
+                const char* last = first + field.length;
+                const auto [end, status] = std::from_chars(first, last, value);
+                // DECIMAL results (SUM of integers) arrive as text: "12" or "12.000"
+                const bool whole =
+                    end == last || (*end == '.' && std::all_of(end + 1, last, [](char c) { return c == '0'; }));
+                if (status != std::errc{} || !whole) conversion("text that is not an integer", column);
+                return value;
+            }
+            case column_storage::time:
+                break;
+        }
+        conversion("a date and time", column);
+    }
+    [[nodiscard]] double read_real(std::size_t column) const override {
+        const auto& field = present(column);
+        switch (field.storage) {
+            case column_storage::real:
+                return field.real;
+            case column_storage::integer:
+                return field.is_unsigned ? static_cast<double>(static_cast<std::uint64_t>(field.integer))
+                                         : static_cast<double>(field.integer);
+            case column_storage::bytes: {
+                const std::string text{field.bytes.data(), field.length};
+                char* end = nullptr;
+                const double value = std::strtod(text.c_str(), &end);
+                if (end == text.c_str() || *end != '\0') conversion("text that is not a number", column);
+                return value;
+            }
+            case column_storage::time:
+                break;
+        }
+        conversion("a date and time", column);
+    }
+    [[nodiscard]] std::string_view read_text(std::size_t column) const override {
+        const auto& field = present(column);
+        switch (field.storage) {
+            case column_storage::bytes:
+                return {field.bytes.data(), field.length};
+            case column_storage::integer:
+                field.text = field.is_unsigned ? std::to_string(static_cast<std::uint64_t>(field.integer))
+                                               : std::to_string(field.integer);
+                return field.text;
+            case column_storage::real: {
+                char buffer[32];
+                const auto [end, status] = std::to_chars(buffer, buffer + sizeof buffer, field.real);
+                field.text.assign(buffer, status == std::errc{} ? end : buffer);
+                return field.text;
+            }
+            case column_storage::time:
+                break;
+        }
+        conversion("a date and time", column);
+    }
+    [[nodiscard]] blob_view read_blob(std::size_t column) const override {
+        const auto text = read_text(column);
+        return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
+    }
+    [[nodiscard]] timestamp read_timestamp(std::size_t column) const override {
+        const auto& field = present(column);
+        if (field.storage != column_storage::time) conversion("a value that is not a date and time", column);
+        return to_timestamp(field.time);
+    }
+
+    /// Sets how many rows the stored result holds (known once they are in the client's buffer).
+    void set_row_count(std::size_t rows) noexcept { row_count_ = rows; }
+
+private:
+    const fetched_column& at(std::size_t column) const {
+        if (column >= columns_.size())
+            throw usage_error("column " + std::to_string(column) + " is out of range: the row has " +
+                              std::to_string(columns_.size()) + " columns");
+        return columns_[column];
+    }
+    const fetched_column& present(std::size_t column) const {
+        const auto& field = at(column);
+        if (field.null != 0) throw conversion_error("column " + names_[column] + " is NULL: read it as std::optional");
+        return field;
+    }
+    [[noreturn]] void conversion(const char* what, std::size_t column) const {
+        throw conversion_error("column " + names_.at(column) + " holds " + what + ", which cannot be read as asked");
+    }
+    /// A value longer than its buffer (a stored result's max_length is exact, so only when the
+    /// length was unknown): grows the buffer and fetches that column again.
+    void refetch_truncated() {
+        for (std::size_t i = 0; i < columns_.size(); ++i) {
+            auto& column = columns_[i];
+            if (column.error == 0 || column.storage != column_storage::bytes) continue;
+            column.bytes.resize(column.length + 1);
+            binds_[i].buffer = column.bytes.data();
+            binds_[i].buffer_length = column.bytes.size();
+            if (mysql_stmt_fetch_column(statement_, &binds_[i], static_cast<unsigned>(i), 0) != 0) fail();
+        }
+        if (mysql_stmt_bind_result(statement_, binds_.data()) != 0) fail();
+    }
+    [[noreturn]] void fail() {
+        const unsigned number = mysql_stmt_errno(statement_);
+        std::string message = mysql_stmt_error(statement_);
+        finish();
+        throw_error(number, std::move(message), sql_);
+    }
+    /// Frees the stored rows and gives the statement back to its cache (or closes a transient one).
+    void finish() noexcept {
+        if (statement_ == nullptr) return;
+        mysql_stmt_free_result(statement_);
+        if (cached_ != nullptr)
+            cached_->in_use = false;
+        else
+            mysql_stmt_close(statement_);
+        statement_ = nullptr;
+    }
+
+    MYSQL_STMT* statement_;
+    cached_statement* cached_;
+    std::string sql_;
+    std::int64_t affected_ = 0;
+    std::size_t row_count_ = 0;
+    std::vector<fetched_column> columns_;
+    std::vector<MYSQL_BIND> binds_;
+    std::vector<std::string> names_;
+};
+
+/// One MariaDB connection.
+class mariadb_connection final : public connection {
+public:
+    /// Connects to `address` (mariadb:// or mysql://user:password@host:port/database, ?unix_socket=).
+    mariadb_connection(const url& address, const connect_options& options) : handle_(mysql_init(nullptr)) {
+        (void)options;
+        if (handle_ == nullptr)
+            throw operational_error("mysql_init failed (out of memory)", "", "", error_source::mariadb);
+        const unsigned timeout_seconds = 10;
+        mysql_options(handle_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout_seconds);
+        mysql_options(handle_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+        const auto socket = address.query_value("unix_socket");
+        const std::string host = address.host.empty() ? std::string{"localhost"} : address.host;
+        const unsigned port = static_cast<unsigned>(address.port.value_or(3306));
+        if (mysql_real_connect(handle_, host.c_str(), address.username.empty() ? nullptr : address.username.c_str(),
+                               address.password.c_str(), address.database.empty() ? nullptr : address.database.c_str(),
+                               port, socket ? socket->c_str() : nullptr,
+                               CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS) == nullptr) {
+            const unsigned number = mysql_errno(handle_);
+            std::string message = "could not connect to " + address.redacted() + ": " + mysql_error(handle_);
+            mysql_close(handle_);
+            handle_ = nullptr;
+            throw_error(number, std::move(message), "");
+        }
+        execute_script(
+            "SET SESSION sql_mode = 'ANSI_QUOTES,PIPES_AS_CONCAT,STRICT_ALL_TABLES,NO_ZERO_DATE,"
+            "NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'");
+    }
+    ~mariadb_connection() override {
+        for (auto& [sql, statement] : cache_) mysql_stmt_close(statement->statement);
+        if (handle_ != nullptr) mysql_close(handle_);
+    }
+    mariadb_connection(const mariadb_connection&) = delete;
+    mariadb_connection& operator=(const mariadb_connection&) = delete;
+
+    [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::mariadb; }
+
+    std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
+        auto [statement, cached] = statement_for(sql);
+        try {
+            bind(statement, parameters, sql);
+            ++statistics_.statements_executed;
+            ++statistics_.round_trips;
+            if (mysql_stmt_execute(statement) != 0) statement_failed(statement, sql);
+            const my_bool update_max_length = 1;
+            mysql_stmt_attr_set(statement, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
+            if (mysql_stmt_field_count(statement) > 0 && mysql_stmt_store_result(statement) != 0)
+                statement_failed(statement, sql);
+        } catch (...) {
+            give_back(statement, cached);
+            throw;
+        }
+        const auto rows = static_cast<std::size_t>(mysql_stmt_num_rows(statement));
+        auto answer = std::make_unique<mariadb_result>(statement, cached, std::string{sql});
+        answer->set_row_count(rows);
+        return answer;
+    }
+
+    void execute_script(std::string_view sql) override {
+        ++statistics_.round_trips;
+        if (mysql_real_query(handle_, sql.data(), static_cast<unsigned long>(sql.size())) != 0) connection_failed(sql);
+        // Every statement of a script answers in turn; the first that fails ends it.
+        for (;;) {
+            if (MYSQL_RES* rows = mysql_store_result(handle_)) mysql_free_result(rows);
+            const int more = mysql_next_result(handle_);
+            if (more == -1) break;
+            if (more > 0) connection_failed(sql);
+        }
+    }
+
+    void begin(begin_mode) override {
+        execute_script("START TRANSACTION");
+        in_transaction_ = true;
+    }
+    void commit() override {
+        in_transaction_ = false;
+        execute_script("COMMIT");
+    }
+    void rollback() override {
+        in_transaction_ = false;
+        execute_script("ROLLBACK");
+    }
+    [[nodiscard]] bool in_transaction() const override { return in_transaction_; }
+
+    bool ping() noexcept override {
+        if (broken_) return false;
+        ++statistics_.round_trips;
+        if (mysql_ping(handle_) == 0) return true;
+        broken_ = true;
+        return false;
+    }
+    void reset() override {
+        if (is_broken()) return;
+        if (in_transaction_) rollback();
+    }
+    [[nodiscard]] bool is_broken() const noexcept override { return broken_ || handle_ == nullptr; }
+    [[nodiscard]] connection_statistics statistics() const noexcept override { return statistics_; }
+
+    /// The MYSQL* handle, for calls strata does not wrap.
+    [[nodiscard]] MYSQL* native_handle() const noexcept { return handle_; }
+
+private:
+    struct found_statement {
+        MYSQL_STMT* statement;
+        cached_statement* cached;  ///< null: a transient statement, closed with its result
+    };
+    /// The prepared statement of `sql`: the cached one, or a new one prepared now (a transient one
+    /// while the cached one is still being read).
+    found_statement statement_for(std::string_view sql) {
+        const auto found = cache_.find(sql);
+        if (found != cache_.end() && !found->second->in_use) {
+            found->second->in_use = true;
+            return {found->second->statement, found->second.get()};
+        }
+        MYSQL_STMT* statement = mysql_stmt_init(handle_);
+        if (statement == nullptr) connection_failed(sql);
+        ++statistics_.statements_prepared;
+        ++statistics_.round_trips;
+        if (mysql_stmt_prepare(statement, sql.data(), static_cast<unsigned long>(sql.size())) != 0) {
+            const unsigned number = mysql_stmt_errno(statement);
+            std::string message = mysql_stmt_error(statement);
+            mysql_stmt_close(statement);
+            if (is_connection_lost(number)) broken_ = true;
+            throw_error(number, std::move(message), std::string{sql});
+        }
+        if (found != cache_.end()) return {statement, nullptr};
+        auto entry = std::make_unique<cached_statement>(cached_statement{statement, true});
+        auto* kept = entry.get();
+        cache_.emplace(std::string{sql}, std::move(entry));
+        return {statement, kept};
+    }
+    static void give_back(MYSQL_STMT* statement, cached_statement* cached) noexcept {
+        mysql_stmt_free_result(statement);
+        if (cached != nullptr)
+            cached->in_use = false;
+        else
+            mysql_stmt_close(statement);
+    }
+
+    /// Binds `parameters` to `statement` (the buffers live in this connection until the next bind).
+    void bind(MYSQL_STMT* statement, std::span<const parameter> parameters, std::string_view sql) {
+        const auto expected = mysql_stmt_param_count(statement);
+        if (expected != parameters.size())
+            throw programming_error("the statement takes " + std::to_string(expected) + " parameters but " +
+                                        std::to_string(parameters.size()) + " were given",
+                                    "", std::string{sql}, error_source::mariadb);
+        binds_.assign(parameters.size(), MYSQL_BIND{});
+        integers_.assign(parameters.size(), 0);
+        reals_.assign(parameters.size(), 0);
+        times_.assign(parameters.size(), MYSQL_TIME{});
+        lengths_.assign(parameters.size(), 0);
+        for (std::size_t i = 0; i < parameters.size(); ++i) {
+            const auto& value = parameters[i];
+            auto& target = binds_[i];
+            if (value.is_null()) {
+                target.buffer_type = MYSQL_TYPE_NULL;
+                continue;
+            }
+            switch (value.kind()) {
+                case value_kind::boolean:
+                case value_kind::integer:
+                    integers_[i] = value.kind() == value_kind::boolean ? (value.as_bool() ? 1 : 0) : value.as_integer();
+                    target.buffer_type = MYSQL_TYPE_LONGLONG;
+                    target.buffer = &integers_[i];
+                    break;
+                case value_kind::real:
+                    reals_[i] = value.as_real();
+                    target.buffer_type = MYSQL_TYPE_DOUBLE;
+                    target.buffer = &reals_[i];
+                    break;
+                case value_kind::text:
+                case value_kind::blob: {
+                    const auto bytes = value.as_text();
+                    target.buffer_type = value.kind() == value_kind::text ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+                    target.buffer = const_cast<char*>(bytes.data());  // read only: the connector takes non-const
+                    lengths_[i] = static_cast<unsigned long>(bytes.size());
+                    target.buffer_length = lengths_[i];
+                    target.length = &lengths_[i];
+                    break;
+                }
+                case value_kind::timestamp:
+                    times_[i] = to_mysql_time(value.as_timestamp());
+                    target.buffer_type = MYSQL_TYPE_DATETIME;
+                    target.buffer = &times_[i];
+                    break;
+                case value_kind::null:
+                    target.buffer_type = MYSQL_TYPE_NULL;
+                    break;
+            }
+        }
+        if (mysql_stmt_bind_param(statement, binds_.data()) != 0) statement_failed(statement, sql);
+    }
+
+    [[noreturn]] void statement_failed(MYSQL_STMT* statement, std::string_view sql) {
+        const unsigned number = mysql_stmt_errno(statement);
+        if (is_connection_lost(number)) broken_ = true;
+        throw_error(number, mysql_stmt_error(statement), std::string{sql});
+    }
+    [[noreturn]] void connection_failed(std::string_view sql) {
+        const unsigned number = mysql_errno(handle_);
+        if (is_connection_lost(number)) broken_ = true;
+        throw_error(number, mysql_error(handle_), std::string{sql});
+    }
+
+    MYSQL* handle_;
+    std::unordered_map<std::string, std::unique_ptr<cached_statement>, strata::detail::string_hash, std::equal_to<>>
+        cache_;
+    std::vector<MYSQL_BIND> binds_;
+    std::vector<std::int64_t> integers_;
+    std::vector<double> reals_;
+    std::vector<MYSQL_TIME> times_;
+    std::vector<unsigned long> lengths_;
+    connection_statistics statistics_;
+    bool in_transaction_ = false;
+    bool broken_ = false;
+};
+
+}  // namespace strata::driver::mariadb_detail
+
+namespace strata::driver {
+using mariadb_detail::mariadb_connection;
+}  // namespace strata::driver

@@ -1,0 +1,229 @@
+// The MariaDB driver against the real server scripts/test.sh starts (STRATA_TEST_MARIADB_URL):
+// typed values both ways, errors by their number, transactions, the prepared-statement cache,
+// a lost connection. (The other test files run on SQLite and PostgreSQL; MariaDB joins them once
+// its dialect is complete - issue 23.)
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "strata/mariadb.hpp"
+
+namespace {
+
+struct sample {
+    std::int64_t id = 0;
+    std::int64_t number = 0;
+    double real = 0;
+    std::string text;
+    strata::blob bytes;
+    bool flag = false;
+    strata::timestamp moment{};
+    std::optional<std::string> maybe;
+};
+
+}  // namespace
+
+template <>
+struct strata::mapping<sample> {
+    static constexpr auto table = strata::table(
+        "samples", strata::column<&sample::id>("id", strata::primary_key), strata::column<&sample::number>("number"),
+        strata::column<&sample::real>("real_value"), strata::column<&sample::text>("text_value"),
+        strata::column<&sample::bytes>("bytes"), strata::column<&sample::flag>("flag"),
+        strata::column<&sample::moment>("moment"), strata::column<&sample::maybe>("maybe"));
+};
+
+namespace {
+
+using strata::col;
+
+/// A database of this test process's own on the test server (ctest runs processes in parallel).
+std::string mariadb_url() {
+    static const std::string url = [] {
+        const char* base = std::getenv("STRATA_TEST_MARIADB_URL");
+        if (base == nullptr || *base == '\0')
+            FAIL("STRATA_TEST_MARIADB_URL is not set: run `bash scripts/test.sh`, which starts MariaDB");
+        const std::string name = "strata_test_" + std::to_string(::getpid());
+        auto engine = strata::create_engine(base, {.pooled = false});
+        auto connection = engine.connect();
+        connection.execute_script("DROP DATABASE IF EXISTS " + name + "; CREATE DATABASE " + name);
+        const std::string text{base};
+        return text.substr(0, text.rfind('/') + 1) + name;
+    }();
+    return url;
+}
+
+void create_samples(strata::connection& connection) {
+    connection.execute_script(
+        "DROP TABLE IF EXISTS children; DROP TABLE IF EXISTS samples; "
+        "CREATE TABLE samples (id BIGINT AUTO_INCREMENT PRIMARY KEY, number BIGINT NOT NULL, real_value DOUBLE NOT "
+        "NULL, text_value VARCHAR(255) NOT NULL UNIQUE, bytes BLOB NOT NULL, flag BOOLEAN NOT NULL, moment "
+        "DATETIME(6) NOT NULL, maybe TEXT) ENGINE=InnoDB; "
+        "CREATE TABLE children (id BIGINT PRIMARY KEY, sample_id BIGINT NOT NULL REFERENCES samples (id)) "
+        "ENGINE=InnoDB");
+}
+
+strata::timestamp at(std::int64_t microseconds) { return strata::timestamp{std::chrono::microseconds{microseconds}}; }
+
+sample make(std::string text, std::int64_t number) {
+    return {0,
+            number,
+            0.25,
+            std::move(text),
+            strata::blob{std::byte{0}, std::byte{255}, std::byte{39}},
+            true,
+            at(1'700'000'000'123'456),
+            std::nullopt};
+}
+
+void insert(strata::connection& connection, const sample& row) {
+    connection.execute(strata::insert<sample>()
+                           .value(col<&sample::number>, row.number)
+                           .value(col<&sample::real>, row.real)
+                           .value(col<&sample::text>, row.text)
+                           .value(col<&sample::bytes>, row.bytes)
+                           .value(col<&sample::flag>, row.flag)
+                           .value(col<&sample::moment>, row.moment)
+                           .value(col<&sample::maybe>, row.maybe));
+}
+
+}  // namespace
+
+TEST_CASE("MariaDB: typed Core statements round-trip every value kind through prepared statements") {
+    auto engine = strata::create_engine(mariadb_url());
+    CHECK(engine.sql_dialect() == strata::dialect::mariadb);
+    auto connection = engine.connect();
+    create_samples(connection);
+    const std::vector<sample> rows{
+        {0, std::numeric_limits<std::int64_t>::max(), -1.5e300,
+         "quote ' and \" and \\ and unicode \xc3\xa9\xe2\x82\xac",
+         strata::blob{std::byte{0}, std::byte{0}, std::byte{10}}, false, at(0), std::string{"present"}},
+        {0, std::numeric_limits<std::int64_t>::min(), 0.1, "", strata::blob{}, true, at(-86'400'000'000), std::nullopt},
+        make("third", 42),
+    };
+    for (const auto& row : rows) insert(connection, row);
+    const auto read = connection.execute(strata::select(col<&sample::id>, col<&sample::number>, col<&sample::real>,
+                                                        col<&sample::text>, col<&sample::bytes>, col<&sample::flag>,
+                                                        col<&sample::moment>, col<&sample::maybe>)
+                                             .order_by(col<&sample::id>));
+    REQUIRE(read.size() == 3);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& [id, number, real, text, bytes, flag, moment, maybe] = read[i];
+        CHECK(id == static_cast<std::int64_t>(i + 1));  // AUTO_INCREMENT
+        CHECK(number == rows[i].number);
+        CHECK(real == rows[i].real);
+        CHECK(text == rows[i].text);
+        CHECK(bytes == rows[i].bytes);
+        CHECK(flag == rows[i].flag);
+        CHECK(moment == rows[i].moment);
+        CHECK(maybe == rows[i].maybe);
+    }
+    // A filtered, aggregated read: the SUM of integers comes back as DECIMAL text and reads as an integer.
+    CHECK(connection.scalar(strata::select(strata::count()).where(col<&sample::flag> == true)) == 2);
+    CHECK(connection.execute("SELECT SUM(id) FROM samples").scalar<std::int64_t>() == 6);
+    CHECK(connection.execute("SELECT 'a' || 'b'").scalar<std::string>() == "ab");  // PIPES_AS_CONCAT
+}
+
+TEST_CASE("MariaDB: errors arrive as strata's exception types, by error number") {
+    auto engine = strata::create_engine(mariadb_url());
+    auto connection = engine.connect();
+    create_samples(connection);
+    insert(connection, make("taken", 1));
+    try {
+        insert(connection, make("taken", 2));
+        FAIL("the duplicate should have failed");
+    } catch (const strata::unique_violation& error) {
+        CHECK(error.code() == "1062");
+        CHECK(error.source() == strata::error_source::mariadb);
+        CHECK(error.sql().find("INSERT INTO samples") == 0);
+        CHECK(error.parameters().size() == 7);  // the values sent with it
+    }
+    CHECK_THROWS_AS(connection.execute("INSERT INTO children (id, sample_id) VALUES (?, ?)", 1, 999),
+                    strata::foreign_key_violation);
+    connection.execute("INSERT INTO children (id, sample_id) VALUES (?, ?)", 1, 1);
+    CHECK_THROWS_AS(connection.execute("DELETE FROM samples"), strata::foreign_key_violation);
+    CHECK_THROWS_AS(connection.execute("INSERT INTO samples (number) VALUES (NULL)"), strata::not_null_violation);
+    CHECK_THROWS_AS(connection.execute("SELEC 1"), strata::programming_error);
+    CHECK_THROWS_AS(connection.execute("SELECT * FROM no_such_table"), strata::programming_error);
+    CHECK_THROWS_AS(connection.execute("SELECT 1", 2), strata::programming_error);  // one value too many
+    const std::string too_long(300, 'x');
+    CHECK_THROWS_AS(insert(connection, make(too_long, 3)), strata::data_error);  // STRICT_ALL_TABLES
+    // The connection is still good after each of them.
+    CHECK(connection.execute("SELECT count(*) FROM samples").scalar<std::int64_t>() == 1);
+}
+
+TEST_CASE("MariaDB: transactions commit and roll back, and an UPDATE counts the rows it matched") {
+    auto engine = strata::create_engine(mariadb_url());
+    auto connection = engine.connect();
+    create_samples(connection);
+    {
+        strata::transaction transaction{connection};
+        insert(connection, make("kept", 1));
+        transaction.commit();
+    }
+    {
+        strata::transaction transaction{connection};
+        insert(connection, make("dropped", 2));
+        CHECK(connection.in_transaction());
+    }  // rolled back
+    CHECK_FALSE(connection.in_transaction());
+    CHECK(connection.execute("SELECT count(*) FROM samples").scalar<std::int64_t>() == 1);
+    // The same value again: MySQL counts changed rows, strata asks for matched ones (CLIENT_FOUND_ROWS),
+    // which is what a flush's row-count check means.
+    const auto update = strata::update<sample>().set(col<&sample::number>, 1).where(col<&sample::text> == "kept");
+    CHECK(connection.execute(update) == 1);
+    CHECK(connection.execute(update) == 1);
+    CHECK(connection.execute(
+              strata::update<sample>().set(col<&sample::number>, 1).where(col<&sample::text> == "none")) == 0);
+}
+
+TEST_CASE("MariaDB: a connection prepares each statement once and reuses it") {
+    auto engine = strata::create_engine(mariadb_url(), {.pool_size = 1, .max_overflow = 0});
+    auto connection = engine.connect();
+    create_samples(connection);
+    const auto before = connection.native().statistics();
+    for (int i = 0; i < 5; ++i) insert(connection, make("row" + std::to_string(i), i));
+    const auto after = connection.native().statistics();
+    CHECK(after.statements_prepared - before.statements_prepared == 1);
+    CHECK(after.statements_executed - before.statements_executed == 5);
+    // A statement read while the same one runs again (nested) gets a copy of its own.
+    auto outer = connection.execute("SELECT number FROM samples WHERE number < ? ORDER BY number", 3);
+    std::vector<std::int64_t> seen;
+    while (outer.next()) {
+        seen.push_back(outer.current().get<std::int64_t>(0));
+        CHECK(connection.execute("SELECT number FROM samples WHERE number < ? ORDER BY number", 1)
+                  .scalar<std::int64_t>() == 0);
+    }
+    CHECK(seen == std::vector<std::int64_t>{0, 1, 2});
+}
+
+TEST_CASE("MariaDB: a killed connection fails with operational_error and the pool replaces it") {
+    auto engine = strata::create_engine(mariadb_url(), {.pool_size = 1, .max_overflow = 0, .pool_pre_ping = true});
+    std::int64_t first_id = 0;
+    {
+        auto connection = engine.connect();
+        CHECK(connection.native().ping());
+        first_id = connection.execute("SELECT CONNECTION_ID()").scalar<std::int64_t>();
+        auto admin = strata::create_engine(mariadb_url(), {.pooled = false}).connect();
+        admin.execute_script("KILL CONNECTION " + std::to_string(first_id));
+        CHECK_THROWS_AS(connection.execute("SELECT 1"), strata::operational_error);
+        CHECK(connection.native().is_broken());
+    }
+    auto replaced = engine.connect();
+    CHECK(replaced.execute("SELECT CONNECTION_ID()").scalar<std::int64_t>() != first_id);
+}
+
+TEST_CASE("MariaDB: mysql:// URLs reach the same driver") {
+    std::string url = mariadb_url();
+    url.replace(0, url.find(':'), "mysql");
+    auto engine = strata::create_engine(url);
+    CHECK(engine.sql_dialect() == strata::dialect::mariadb);
+    CHECK(engine.connect().execute("SELECT 1 + 1").scalar<std::int64_t>() == 2);
+}

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "strata/mariadb.hpp"
+#include "strata/orm.hpp"
+#include "support/library.hpp"
 
 namespace {
 
@@ -226,4 +228,81 @@ TEST_CASE("MariaDB: mysql:// URLs reach the same driver") {
     auto engine = strata::create_engine(url);
     CHECK(engine.sql_dialect() == strata::dialect::mariadb);
     CHECK(engine.connect().execute("SELECT 1 + 1").scalar<std::int64_t>() == 2);
+}
+
+TEST_CASE("MariaDB: create_all, the session's unit of work, loader strategies and row locks") {
+    using namespace library;
+    auto engine = strata::create_engine(mariadb_url());
+    strata::drop_all<book_tag, tag, review, book, author, publisher>(engine);
+    strata::create_all<book_tag, tag, review, book, author, publisher>(engine);
+    {
+        strata::session session{engine};
+        publisher press_row;
+        press_row.name = "press";
+        auto press = session.add(std::move(press_row));
+        std::vector<strata::ref<tag>> labels;
+        for (const char* label : {"red", "green"}) {
+            tag made;
+            made.label = label;
+            labels.push_back(session.add(std::move(made)));
+        }
+        for (int a = 0; a < 2; ++a) {
+            author writer_row;
+            writer_row.name = "Author " + std::to_string(a);
+            auto writer = session.add(std::move(writer_row));
+            for (int b = 0; b < 3; ++b) {
+                book row;
+                row.title = "book " + std::to_string(a) + "." + std::to_string(b);
+                auto novel = session.add(std::move(row));
+                novel->writer = writer;
+                if (b != 0) novel->publisher_ref = press;  // the first book of each has none
+                novel->reviews.add(session.add(review{0, 0, b + 1}));
+                novel->tags.add(labels[static_cast<std::size_t>(b % 2)]);
+            }
+        }
+        session.commit();
+        CHECK(labels[1]->id == 2);  // AUTO_INCREMENT keys, read back by INSERT ... RETURNING
+    }
+    strata::session session{engine};
+    strata::statement_counter counter{engine};
+    auto writers =
+        session.query<author>().options(strata::selectinload(&author::books)).order_by(col<&author::id>).all();
+    REQUIRE(writers.size() == 2);
+    CHECK(writers[1]->books.size() == 3);
+    CHECK(counter.count() == 2);  // the authors, then all their books in one IN (...)
+    CHECK(counter.statements()[1].find("WHERE books.author_id IN (?, ?)") != std::string::npos);
+    counter.reset();
+    auto novels = session.query<book>().options(strata::joinedload(&book::writer)).order_by(col<&book::id>).all();
+    CHECK(novels.size() == 6);
+    CHECK(novels[4]->writer->name == "Author 1");
+    CHECK(novels[4]->tags.size() == 1);  // lazy: one more statement
+    CHECK(counter.count() == 2);
+    // Changed, removed (an orphan review is deleted), read again.
+    auto first_review = novels[0]->reviews[0];  // loaded before the changes (a lazy load autoflushes)
+    novels[0]->title = "renamed";
+    novels[0]->reviews.remove(first_review);
+    counter.reset();
+    session.commit();
+    CHECK(counter.statements().at(0) == "UPDATE books SET title = ? WHERE id = ?");
+    CHECK(counter.statements().at(1) == "DELETE FROM reviews WHERE id = ?");
+    CHECK(session.query<review>().count() == 5);
+    CHECK(session.query<book>().filter(col<&book::title>.ilike("RENAMED")).count() == 1);
+    CHECK(session.query<book>().filter(col<&book::id>.in_(std::vector<std::int64_t>{1, 2, 3})).count() == 3);
+    CHECK(session.query<book>().order_by(col<&book::id>).offset(4).all().size() == 2);  // OFFSET without LIMIT
+    // NULLs last although MariaDB sorts them first ascending: emulated with IS NULL.
+    const auto by_publisher =
+        session.query<book>().order_by(col<&book::publisher_id>.asc().nulls_last(), col<&book::id>).all();
+    REQUIRE(by_publisher.size() == 6);
+    CHECK(by_publisher.front()->publisher_id.has_value());
+    CHECK_FALSE(by_publisher[4]->publisher_id.has_value());
+    CHECK_FALSE(by_publisher[5]->publisher_id.has_value());
+    // Row locks.
+    counter.reset();
+    auto locked = session.query<author>().with_for_update().filter(col<&author::id> == 1).one();
+    CHECK(counter.statements().at(0).ends_with(" FOR UPDATE"));
+    locked->name = "locked";
+    session.commit();
+    strata::lock_options of_authors;
+    of_authors.of = {strata::table_of<author>()};
+    CHECK_THROWS_AS(session.query<book>().with_for_update(of_authors).all(), strata::not_supported_error);
 }

@@ -75,6 +75,7 @@ struct on_update {
 struct sql_type {
     std::string_view postgresql;
     std::string_view sqlite = {};
+    std::string_view mariadb = {};
 };
 /// Column option: FOREIGN KEY to Target (a mapped member), with an ON DELETE action.
 template <auto Target>
@@ -100,6 +101,7 @@ struct column_options {
     on_delete delete_action = on_delete::no_action;
     std::string_view postgresql_type;  ///< CREATE TABLE type on PostgreSQL (empty: from the storage)
     std::string_view sqlite_type;      ///< CREATE TABLE type on SQLite (empty: from the storage)
+    std::string_view mariadb_type;     ///< CREATE TABLE type on MariaDB (empty: from the storage)
 };
 
 namespace schema {
@@ -140,6 +142,7 @@ constexpr void apply_option(column_options& options, on_update value) { options.
 constexpr void apply_option(column_options& options, sql_type value) {
     options.postgresql_type = value.postgresql;
     options.sqlite_type = value.sqlite;
+    options.mariadb_type = value.mariadb;
 }
 template <auto Target>
 constexpr void apply_option(column_options& options, references_t<Target> value) {

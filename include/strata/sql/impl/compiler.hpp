@@ -124,7 +124,9 @@ public:
         }
         order_and_limit(query, [this](const order_item& item) { expression(*item.expression); });
         scopes_.pop_back();
-        if (query.lock.strength != lock_strength::none && dialect_ == dialect::postgresql) {
+        if (query.lock.strength != lock_strength::none && dialect_ == dialect::mariadb) {
+            mariadb_lock(query.lock);
+        } else if (query.lock.strength != lock_strength::none && dialect_ == dialect::postgresql) {
             switch (query.lock.strength) {
                 case lock_strength::update:
                     emit(" FOR UPDATE");
@@ -151,6 +153,30 @@ public:
             if (query.lock.nowait) emit(" NOWAIT");
             if (query.lock.skip_locked) emit(" SKIP LOCKED");
         }
+    }
+
+    /// The type MariaDB's CAST takes for one of SQLite's type names (its CAST knows CHAR, SIGNED,
+    /// DOUBLE, DECIMAL, DATETIME, BINARY - not TEXT, INTEGER or REAL).
+    static std::string_view mariadb_cast_type(std::string_view sqlite_type) noexcept {
+        if (sqlite_type == "TEXT") return "CHAR";
+        if (sqlite_type == "INTEGER") return "SIGNED";
+        if (sqlite_type == "REAL") return "DOUBLE";
+        if (sqlite_type == "BLOB") return "BINARY";
+        return sqlite_type;
+    }
+
+    /// MariaDB's row locks: FOR UPDATE, or LOCK IN SHARE MODE for the share strengths; it has no
+    /// OF (it locks the rows read from every table of the query), so that is refused.
+    void mariadb_lock(const lock_clause& lock) {
+        if (!lock.of.empty())
+            throw not_supported_error(
+                "MariaDB has no FOR UPDATE OF: it locks the rows read from every table of the "
+                "query; leave of() out",
+                "", sql_);
+        const bool share = lock.strength == lock_strength::share || lock.strength == lock_strength::key_share;
+        emit(share ? " LOCK IN SHARE MODE" : " FOR UPDATE");
+        if (lock.nowait) emit(" NOWAIT");
+        if (lock.skip_locked) emit(" SKIP LOCKED");
     }
 
     /// Renders WITH [RECURSIVE] name(columns) AS (query), ...: each body in its own scope (a CTE
@@ -210,6 +236,15 @@ public:
             for (std::size_t i = 0; i < query.order_by.size(); ++i) {
                 if (i) emit(", ");
                 const auto& item = query.order_by[i];
+                if (item.nulls != nulls_order::unspecified && dialect_ == dialect::mariadb) {
+                    // MariaDB has no NULLS FIRST / LAST: sort on "is NULL" first (true after false)
+                    key(item);
+                    emit(item.nulls == nulls_order::first ? " IS NULL DESC, " : " IS NULL, ");
+                    key(item);
+                    if (item.direction == sort_direction::ascending) emit(" ASC");
+                    if (item.direction == sort_direction::descending) emit(" DESC");
+                    continue;
+                }
                 key(item);
                 if (item.direction == sort_direction::ascending) emit(" ASC");
                 if (item.direction == sort_direction::descending) emit(" DESC");
@@ -222,6 +257,8 @@ public:
             expression(*query.limit);
         } else if (query.offset && dialect_ == dialect::sqlite) {
             emit(" LIMIT -1");  // SQLite only takes OFFSET after a LIMIT
+        } else if (query.offset && dialect_ == dialect::mariadb) {
+            emit(" LIMIT 18446744073709551615");  // MariaDB too: the largest is its "no limit"
         }
         if (query.offset) {
             emit(" OFFSET ");
@@ -392,7 +429,7 @@ public:
                 operand(*item.children[2], precedence::comparison, true);
                 break;
             case node_kind::like:
-                if (item.flag && dialect_ == dialect::sqlite) {
+                if (item.flag && dialect_ != dialect::postgresql) {  // ILIKE is PostgreSQL's alone
                     emit("lower(");
                     expression(*item.children[0]);
                     emit(") LIKE lower(");
@@ -445,13 +482,16 @@ public:
                 // strata's timestamps are UTC without a zone: PostgreSQL's now() is taken at UTC, and
                 // SQLite's text gets the microsecond digits strata writes, so values compare as text.
                 emit(dialect_ == dialect::postgresql ? "(now() AT TIME ZONE 'UTC')"
+                     : dialect_ == dialect::mariadb  ? "UTC_TIMESTAMP(6)"
                                                      : "strftime('%Y-%m-%d %H:%M:%f000', 'now')");
                 break;
             case node_kind::cast:
                 emit("CAST(");
                 expression(*item.children[0]);
                 emit(" AS ");
-                emit(dialect_ == dialect::postgresql ? item.text : std::string_view{item.owned_text});
+                emit(dialect_ == dialect::postgresql ? item.text
+                     : dialect_ == dialect::mariadb  ? mariadb_cast_type(item.owned_text)
+                                                     : std::string_view{item.owned_text});
                 emit(")");
                 break;
             case node_kind::per_dialect:
@@ -502,6 +542,7 @@ private:
         const bool negated = item.text == " NOT IN ";
         const bool blobs = values.children.front()->value.kind() == value_kind::blob;
         if (dialect_ == dialect::sqlite && (values.children.size() <= sqlite_plain_list_limit || blobs)) return false;
+        if (dialect_ == dialect::mariadb) return false;  // a plain list (up to 65,535 values a statement)
         operand(*item.children[0], item.binding, false);
         const bool postgresql = dialect_ == dialect::postgresql;
         if (postgresql)
@@ -573,6 +614,7 @@ private:
     }
     /// Writes the number of an earlier placeholder of `source`; false when there is none.
     bool reuse_placeholder(const node* source) {
+        if (dialect_ == dialect::mariadb) return false;  // ? has no number: each use binds the value again
         const auto earlier = earlier_use(source);
         if (earlier == 0) return false;
         reuse_signature_ = sql::detail::mix(sql::detail::mix(reuse_signature_, parameters_.size()), earlier);

@@ -222,6 +222,17 @@ TEST_CASE("MariaDB: a killed connection fails with operational_error and the poo
     CHECK(replaced.execute("SELECT CONNECTION_ID()").scalar<std::int64_t>() != first_id);
 }
 
+TEST_CASE("MariaDB: raw SQL takes PostgreSQL's numbered placeholders too, in any order and repeated") {
+    auto engine = strata::create_engine(mariadb_url());
+    auto connection = engine.connect();
+    auto rows = connection.execute("SELECT $2 - $1, '$1 stays', $1 /* $3 */", 1, 10);
+    REQUIRE(rows.next());
+    CHECK(rows.current().get<std::int64_t>(0) == 9);
+    CHECK(rows.current().get<std::string>(1) == "$1 stays");
+    CHECK(rows.current().get<std::int64_t>(2) == 1);
+    CHECK_THROWS_AS(connection.execute("SELECT $1, $2", 1), strata::programming_error);
+}
+
 TEST_CASE("MariaDB: mysql:// URLs reach the same driver") {
     std::string url = mariadb_url();
     url.replace(0, url.find(':'), "mysql");

@@ -10,6 +10,7 @@
 
 #include <mysql.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -56,10 +57,56 @@ namespace strata::driver::mariadb_detail {
     return time;
 }
 
+/// SQL written with PostgreSQL's numbered placeholders ($1, $2 ...), as strata's raw-SQL calls take
+/// on every database, in the ? form MariaDB prepares, and which value each ? takes.
+struct numbered_placeholders {
+    std::string sql;                  ///< the text with each $n replaced by ?
+    std::vector<std::size_t> values;  ///< for each ?, the 0-based index of the value it binds
+};
+
+/// Rewrites the $n placeholders of `sql` outside string literals, quoted names and comments;
+/// `values` stays empty when there are none (the text is prepared as written).
+[[nodiscard]] inline numbered_placeholders rewrite_numbered_placeholders(std::string_view sql) {
+    numbered_placeholders rewritten;
+    rewritten.sql.reserve(sql.size());
+    for (std::size_t i = 0; i < sql.size();) {
+        const char c = sql[i];
+        if (c == '\'' || c == '"' || c == '`') {  // a literal or a quoted name: copied to its closing quote
+            const auto end = sql.find(c, i + 1);
+            const auto stop = end == std::string_view::npos ? sql.size() : end + 1;
+            rewritten.sql.append(sql.substr(i, stop - i));
+            i = stop;
+        } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+            const auto end = sql.find('\n', i);
+            const auto stop = end == std::string_view::npos ? sql.size() : end;
+            rewritten.sql.append(sql.substr(i, stop - i));
+            i = stop;
+        } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+            const auto end = sql.find("*/", i + 2);
+            const auto stop = end == std::string_view::npos ? sql.size() : end + 2;
+            rewritten.sql.append(sql.substr(i, stop - i));
+            i = stop;
+        } else if (c == '$' && i + 1 < sql.size() && sql[i + 1] >= '1' && sql[i + 1] <= '9') {
+            std::size_t number = 0;
+            std::size_t end = i + 1;
+            while (end < sql.size() && sql[end] >= '0' && sql[end] <= '9') number = number * 10 + (sql[end++] - '0');
+            rewritten.values.push_back(number - 1);
+            rewritten.sql += '?';
+            i = end;
+        } else {
+            rewritten.sql += c;
+            ++i;
+        }
+    }
+    return rewritten;
+}
+
 /// A server-side prepared statement kept for the life of the connection.
 struct cached_statement {
     MYSQL_STMT* statement = nullptr;
     bool in_use = false;  ///< a live result reads it; a nested use prepares a transient copy
+    /// Written with $n: for each ?, the value it binds (empty: the values in order).
+    std::vector<std::size_t> value_of_placeholder;
 };
 
 /// How a result column is fetched: into an integer, a double, a MYSQL_TIME or bytes.
@@ -336,9 +383,9 @@ public:
     [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::mariadb; }
 
     std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
-        auto [statement, cached] = statement_for(sql);
+        auto [statement, cached, order] = statement_for(sql);
         try {
-            bind(statement, parameters, sql);
+            bind(statement, parameters, order, sql);
             ++statistics_.statements_executed;
             ++statistics_.round_trips;
             if (mysql_stmt_execute(statement) != 0) statement_failed(statement, sql);
@@ -402,7 +449,8 @@ public:
 private:
     struct found_statement {
         MYSQL_STMT* statement;
-        cached_statement* cached;  ///< null: a transient statement, closed with its result
+        cached_statement* cached;        ///< null: a transient statement, closed with its result
+        std::vector<std::size_t> order;  ///< for each ?, the value it binds (empty: in order)
     };
     /// The prepared statement of `sql`: the cached one, or a new one prepared now (a transient one
     /// while the cached one is still being read).
@@ -410,24 +458,26 @@ private:
         const auto found = cache_.find(sql);
         if (found != cache_.end() && !found->second->in_use) {
             found->second->in_use = true;
-            return {found->second->statement, found->second.get()};
+            return {found->second->statement, found->second.get(), found->second->value_of_placeholder};
         }
+        auto rewritten = rewrite_numbered_placeholders(sql);
+        const std::string_view text = rewritten.values.empty() ? sql : std::string_view{rewritten.sql};
         MYSQL_STMT* statement = mysql_stmt_init(handle_);
         if (statement == nullptr) connection_failed(sql);
         ++statistics_.statements_prepared;
         ++statistics_.round_trips;
-        if (mysql_stmt_prepare(statement, sql.data(), static_cast<unsigned long>(sql.size())) != 0) {
+        if (mysql_stmt_prepare(statement, text.data(), static_cast<unsigned long>(text.size())) != 0) {
             const unsigned number = mysql_stmt_errno(statement);
             std::string message = mysql_stmt_error(statement);
             mysql_stmt_close(statement);
             if (is_connection_lost(number)) broken_ = true;
             throw_error(number, std::move(message), std::string{sql});
         }
-        if (found != cache_.end()) return {statement, nullptr};
-        auto entry = std::make_unique<cached_statement>(cached_statement{statement, true});
+        if (found != cache_.end()) return {statement, nullptr, std::move(rewritten.values)};
+        auto entry = std::make_unique<cached_statement>(cached_statement{statement, true, rewritten.values});
         auto* kept = entry.get();
         cache_.emplace(std::string{sql}, std::move(entry));
-        return {statement, kept};
+        return {statement, kept, std::move(rewritten.values)};
     }
     static void give_back(MYSQL_STMT* statement, cached_statement* cached) noexcept {
         mysql_stmt_free_result(statement);
@@ -437,20 +487,24 @@ private:
             mysql_stmt_close(statement);
     }
 
-    /// Binds `parameters` to `statement` (the buffers live in this connection until the next bind).
-    void bind(MYSQL_STMT* statement, std::span<const parameter> parameters, std::string_view sql) {
-        const auto expected = mysql_stmt_param_count(statement);
+    /// Binds `parameters` to `statement` (the buffers live in this connection until the next
+    /// bind); `order`, when not empty, says which value each ? takes (SQL written with $n).
+    void bind(MYSQL_STMT* statement, std::span<const parameter> parameters, const std::vector<std::size_t>& order,
+              std::string_view sql) {
+        const auto placeholders = mysql_stmt_param_count(statement);
+        std::size_t expected = placeholders;
+        if (!order.empty()) expected = *std::max_element(order.begin(), order.end()) + 1;
         if (expected != parameters.size())
             throw programming_error("the statement takes " + std::to_string(expected) + " parameters but " +
                                         std::to_string(parameters.size()) + " were given",
                                     "", std::string{sql}, error_source::mariadb);
-        binds_.assign(parameters.size(), MYSQL_BIND{});
-        integers_.assign(parameters.size(), 0);
-        reals_.assign(parameters.size(), 0);
-        times_.assign(parameters.size(), MYSQL_TIME{});
-        lengths_.assign(parameters.size(), 0);
-        for (std::size_t i = 0; i < parameters.size(); ++i) {
-            const auto& value = parameters[i];
+        binds_.assign(placeholders, MYSQL_BIND{});
+        integers_.assign(placeholders, 0);
+        reals_.assign(placeholders, 0);
+        times_.assign(placeholders, MYSQL_TIME{});
+        lengths_.assign(placeholders, 0);
+        for (std::size_t i = 0; i < placeholders; ++i) {
+            const auto& value = parameters[order.empty() ? i : order[i]];
             auto& target = binds_[i];
             if (value.is_null()) {
                 target.buffer_type = MYSQL_TYPE_NULL;

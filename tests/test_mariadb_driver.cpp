@@ -161,6 +161,20 @@ TEST_CASE("MariaDB: errors arrive as strata's exception types, by error number")
     CHECK(connection.execute("SELECT count(*) FROM samples").scalar<std::int64_t>() == 1);
 }
 
+TEST_CASE("MariaDB: a prepared INSERT ... RETURNING that failed runs again on the same connection") {
+    auto engine = strata::create_engine(mariadb_url(), {.pool_size = 1, .max_overflow = 0});
+    auto connection = engine.connect();
+    create_samples(connection);
+    const std::string insert_returning =
+        "INSERT INTO samples (number, real_value, text_value, bytes, flag, moment) VALUES (?, 0, ?, '', 0, "
+        "'2020-01-01') RETURNING id";
+    CHECK(connection.execute(insert_returning, 1, std::string{"a"}).scalar<std::int64_t>() == 1);
+    for (int round = 0; round < 2; ++round) {
+        CHECK_THROWS_AS(connection.execute(insert_returning, 2, std::string{"a"}), strata::unique_violation);
+        CHECK(connection.execute(insert_returning, 3, "b" + std::to_string(round)).scalar<std::int64_t>() > 1);
+    }
+}
+
 TEST_CASE("MariaDB: transactions commit and roll back, and an UPDATE counts the rows it matched") {
     auto engine = strata::create_engine(mariadb_url());
     auto connection = engine.connect();

@@ -394,6 +394,9 @@ public:
             if (mysql_stmt_field_count(statement) > 0 && mysql_stmt_store_result(statement) != 0)
                 statement_failed(statement, sql);
         } catch (...) {
+            // A statement whose execution failed (an INSERT ... RETURNING's duplicate key, say)
+            // is reset, or its next execution waits for an answer that never comes.
+            if (!broken_) mysql_stmt_reset(statement);
             give_back(statement, cached);
             throw;
         }

@@ -38,8 +38,9 @@ void seed_profiles(const strata::engine& engine, int count) {
     strata::create_all<models::profile>(engine);
     auto connection = engine.connect();
     connection.execute(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
-        "INSERT INTO profiles (id, email, name, bio) SELECT i, 'u' || i || '@example.com', 'name ' || i, "
+        "INSERT INTO profiles (id, email, name, bio) "
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) SELECT i, 'u' || i || "
+        "'@example.com', 'name ' || i, "
         "'bio ' || i FROM n",
         count);
 }

@@ -129,21 +129,23 @@ inline void seed(const strata::engine& engine, int authors, int books_each) {
     auto connection = engine.connect();
     strata::transaction transaction{connection};
     connection.execute(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) "
-        "INSERT INTO publishers (id, name) SELECT i, 'publisher ' || i FROM n");
+        "INSERT INTO publishers (id, name) "
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT i, 'publisher ' || i FROM "
+        "n");
     connection.execute(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
-        "INSERT INTO authors (id, name) SELECT i, 'author ' || i FROM n",
+        "INSERT INTO authors (id, name) "
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) SELECT i, 'author ' || i FROM n",
         authors);
     connection.execute(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
         "INSERT INTO books (id, title, author_id, publisher_id) "
-        "SELECT i, 'book ' || i, (i - 1) / $2 + 1, (i % 5) + 1 FROM n",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
+        // (i - 1) less its remainder, so that / is exact where it is not integer division (MariaDB)
+        "SELECT i, 'book ' || i, ((i - 1) - (i - 1) % $2) / $2 + 1, (i % 5) + 1 FROM n",
         authors * books_each, books_each);
     connection.execute("INSERT INTO reviews (id, book_id, stars) SELECT id, id, 5 FROM books");
     connection.execute(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6) "
-        "INSERT INTO tags (id, label) SELECT i, 'tag ' || i FROM n");
+        "INSERT INTO tags (id, label) "
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6) SELECT i, 'tag ' || i FROM n");
     connection.execute(
         "INSERT INTO book_tags (book_id, tag_id) SELECT id, 1 + id % 3 FROM books "
         "UNION ALL SELECT id, 4 + id % 2 FROM books");

@@ -37,7 +37,7 @@ template <>
 struct strata::mapping<sample> {
     static constexpr auto table = strata::table(
         "samples", strata::column<&sample::id>("id", strata::primary_key), strata::column<&sample::number>("number"),
-        strata::column<&sample::real>("real_value"), strata::column<&sample::text>("text_value"),
+        strata::column<&sample::real>("real_value"), strata::column<&sample::text>("text_value", strata::unique),
         strata::column<&sample::bytes>("bytes"), strata::column<&sample::flag>("flag"),
         strata::column<&sample::moment>("moment"), strata::column<&sample::maybe>("maybe"));
 };
@@ -251,6 +251,23 @@ TEST_CASE("MariaDB: raw SQL takes PostgreSQL's numbered placeholders too, in any
                        "SELECT count(*) FROM n",
                        5000)
               .scalar<std::int64_t>() == 5000);
+}
+
+TEST_CASE("MariaDB: an empty blob is not NULL, and a UNIQUE text column takes any length") {
+    auto engine = strata::create_engine(mariadb_url());
+    auto connection = engine.connect();
+    connection.execute_script("DROP TABLE IF EXISTS blobs; CREATE TABLE blobs (id BIGINT PRIMARY KEY, data LONGBLOB)");
+    connection.execute("INSERT INTO blobs (id, data) VALUES ($1, $2)", 1, strata::blob{});
+    const auto read = connection.execute("SELECT data FROM blobs WHERE id = 1").scalar<std::optional<strata::blob>>();
+    REQUIRE(read.has_value());
+    CHECK(read->empty());
+    // create_all: a UNIQUE std::string is TEXT (MariaDB keeps it unique by a hash), not VARCHAR(255).
+    connection.execute_script("DROP TABLE IF EXISTS children");
+    strata::drop_all<sample>(engine);
+    strata::create_all<sample>(engine);
+    const std::string long_text(1000, 'y');
+    insert(connection, make(long_text, 1));
+    CHECK_THROWS_AS(insert(connection, make(long_text, 2)), strata::unique_violation);
 }
 
 TEST_CASE("MariaDB: mysql:// URLs reach the same driver") {

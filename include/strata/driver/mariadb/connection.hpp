@@ -530,7 +530,9 @@ private:
                 case value_kind::blob: {
                     const auto bytes = value.as_text();
                     target.buffer_type = value.kind() == value_kind::text ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
-                    target.buffer = const_cast<char*>(bytes.data());  // read only: the connector takes non-const
+                    // Read only (the connector takes non-const); never null, which would send NULL.
+                    static char empty = '\0';
+                    target.buffer = bytes.data() != nullptr ? const_cast<char*>(bytes.data()) : &empty;
                     lengths_[i] = static_cast<unsigned long>(bytes.size());
                     target.buffer_length = lengths_[i];
                     target.length = &lengths_[i];

@@ -46,9 +46,9 @@ STRATA_COMPILED_LINKAGE std::string column_type(const column_schema& column, dia
         case value_kind::real:
             return postgresql ? "DOUBLE PRECISION" : mariadb ? "DOUBLE" : "REAL";
         case value_kind::text:
-            // MariaDB keys, indexes and referenced columns need a bounded length (TEXT has none).
-            if (mariadb && (column.options.primary_key || column.options.unique || column.options.index ||
-                            !column.referenced_table.empty()))
+            // MariaDB's keys, indexes and referenced columns need a bounded length (a UNIQUE TEXT
+            // is kept by a hash, of any length, so it stays TEXT).
+            if (mariadb && (column.options.primary_key || column.options.index || !column.referenced_table.empty()))
                 return "VARCHAR(255)";
             return "TEXT";
         case value_kind::blob:

@@ -11,9 +11,10 @@ function(strata_set_warnings target)
   endif()
 endfunction()
 
-# Registers a program as two tests, one per backend: <name>.sqlite and <name>.postgresql.
+# Registers a program as three tests, one per backend: <name>.sqlite, <name>.postgresql and <name>.mariadb.
 # The PostgreSQL one reads STRATA_TEST_POSTGRESQL_URL when it runs (the test script starts the
-# server and sets it) and fails, rather than skips, when it is missing.
+# server and sets it) and fails, rather than skips, when it is missing; the MariaDB one likewise
+# reads STRATA_TEST_MARIADB_URL.
 function(strata_add_backend_tests name target)
   add_test(NAME ${name}.sqlite
            COMMAND ${CMAKE_COMMAND} -E env "STRATA_URL=sqlite:///${CMAKE_CURRENT_BINARY_DIR}/${name}.db"
@@ -22,4 +23,7 @@ function(strata_add_backend_tests name target)
            COMMAND sh -c "if [ -z \"$STRATA_TEST_POSTGRESQL_URL\" ]; then echo 'STRATA_TEST_POSTGRESQL_URL is not set: run scripts/test.sh, which starts PostgreSQL' >&2; exit 1; fi; STRATA_URL=\"$STRATA_TEST_POSTGRESQL_URL\" STRATA_REPLICA_URL=\"$STRATA_TEST_REPLICA_URL\" exec \"$0\"" $<TARGET_FILE:${target}>)
   # Examples share the server's default schema (as a user's program would): one at a time.
   set_tests_properties(${name}.postgresql PROPERTIES RESOURCE_LOCK strata_postgresql_examples)
+  add_test(NAME ${name}.mariadb
+           COMMAND sh -c "if [ -z \"$STRATA_TEST_MARIADB_URL\" ]; then echo 'STRATA_TEST_MARIADB_URL is not set: run scripts/test.sh, which starts MariaDB' >&2; exit 1; fi; STRATA_URL=\"$STRATA_TEST_MARIADB_URL\" exec \"$0\"" $<TARGET_FILE:${target}>)
+  set_tests_properties(${name}.mariadb PROPERTIES RESOURCE_LOCK strata_mariadb_examples)
 endfunction()

@@ -95,7 +95,8 @@ void seed(const strata::engine& engine) {
     examples::insert_generated(connection, "feed_posts", "id, title, body",
                                "n, 'post ' || n, " + examples::repeated_x(connection, 100), post_count);
     examples::insert_generated(connection, "feed_comments", "id, post_id, text",
-                               fmt::format("n, (n - 1) / {} + 1, 'comment ' || n", comments_each),
+                               // exact division on MariaDB too, where / is not integer division
+                               fmt::format("n, ((n - 1) - (n - 1) % {0}) / {0} + 1, 'comment ' || n", comments_each),
                                post_count * comments_each);
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs every example: on SQLite by default, on PostgreSQL when STRATA_URL is set.
+# Builds and runs every example: on SQLite by default, on the database in STRATA_URL when it is set
+# (postgresql://... or mariadb://...).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$strata_root"

@@ -253,7 +253,7 @@ TEST_CASE("MariaDB: raw SQL takes PostgreSQL's numbered placeholders too, in any
               .scalar<std::int64_t>() == 5000);
 }
 
-TEST_CASE("MariaDB: an empty blob is not NULL, and a UNIQUE text column takes any length") {
+TEST_CASE("MariaDB: an empty blob is not NULL, and a UNIQUE text column is an indexed VARCHAR(255)") {
     auto engine = strata::create_engine(mariadb_url());
     auto connection = engine.connect();
     connection.execute_script("DROP TABLE IF EXISTS blobs; CREATE TABLE blobs (id BIGINT PRIMARY KEY, data LONGBLOB)");
@@ -261,13 +261,17 @@ TEST_CASE("MariaDB: an empty blob is not NULL, and a UNIQUE text column takes an
     const auto read = connection.execute("SELECT data FROM blobs WHERE id = 1").scalar<std::optional<strata::blob>>();
     REQUIRE(read.has_value());
     CHECK(read->empty());
-    // create_all: a UNIQUE std::string is TEXT (MariaDB keeps it unique by a hash), not VARCHAR(255).
+    // create_all: a UNIQUE std::string is VARCHAR(255) with a B-tree index that lookups use (a
+    // UNIQUE TEXT's hash is not); a longer value fails loudly.
     connection.execute_script("DROP TABLE IF EXISTS children");
     strata::drop_all<sample>(engine);
     strata::create_all<sample>(engine);
-    const std::string long_text(1000, 'y');
-    insert(connection, make(long_text, 1));
-    CHECK_THROWS_AS(insert(connection, make(long_text, 2)), strata::unique_violation);
+    insert(connection, make(std::string(255, 'y'), 1));
+    CHECK_THROWS_AS(insert(connection, make(std::string(255, 'y'), 2)), strata::unique_violation);
+    CHECK_THROWS_AS(insert(connection, make(std::string(256, 'z'), 3)), strata::data_error);
+    auto plan = connection.execute("EXPLAIN SELECT id FROM samples WHERE text_value = REPEAT('y', 255)");
+    REQUIRE(plan.next());
+    CHECK(plan.current().get<std::string>(3) == "const");  // the unique index, not a scan
 }
 
 TEST_CASE("MariaDB: mysql:// URLs reach the same driver") {

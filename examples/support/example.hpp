@@ -1,6 +1,6 @@
 // examples/support/example.hpp - what every example shares: the engine from STRATA_URL, and the
 // one result line per variant:
-//   pattern=<name> variant=<v> backend=<sqlite|postgresql> statements=<n> rows=<n> ms=<f>
+//   pattern=<name> variant=<v> backend=<sqlite|postgresql|mariadb> statements=<n> rows=<n> ms=<f>
 #pragma once
 
 #include <fmt/core.h>
@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "strata/mariadb.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 

@@ -29,18 +29,20 @@ struct book {
 
 template <>
 struct strata::mapping<examples::author> {
-    static constexpr auto table = strata::table("example_authors",              //
-        strata::column<&examples::author::id>("id", strata::primary_key),        //
-        strata::column<&examples::author::name>("name"),                         //
-        strata::one_to_many<&examples::author::books, &examples::book::author_id>("author.books"));
+    static constexpr auto table =
+        strata::table("example_authors",                                                 //
+                      strata::column<&examples::author::id>("id", strata::primary_key),  //
+                      strata::column<&examples::author::name>("name"),                   //
+                      strata::one_to_many<&examples::author::books, &examples::book::author_id>("author.books"));
 };
 
 template <>
 struct strata::mapping<examples::book> {
-    static constexpr auto table = strata::table("example_books",                                                  //
-        strata::column<&examples::book::id>("id", strata::primary_key),                                            //
-        strata::column<&examples::book::title>("title"),                                                           //
-        strata::column<&examples::book::author_id>("author_id", strata::references<&examples::author::id>(),       //
+    static constexpr auto table = strata::table(
+        "example_books",                                                                                      //
+        strata::column<&examples::book::id>("id", strata::primary_key),                                       //
+        strata::column<&examples::book::title>("title"),                                                      //
+        strata::column<&examples::book::author_id>("author_id", strata::references<&examples::author::id>(),  //
                                                    strata::index),
         strata::many_to_one<&examples::book::writer, &examples::book::author_id>("book.writer"));
 };
@@ -53,10 +55,12 @@ inline void seed_library(const strata::engine& engine, std::int64_t authors, std
     strata::create_all<book, author>(engine);
     auto connection = engine.connect();
     insert_generated(connection, "example_authors", "id, name", "n, 'author ' || n", authors);
-    connection.execute("WITH RECURSIVE counter(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM counter WHERE n < $1) "
-                       "INSERT INTO example_books (id, title, author_id) SELECT n, 'book ' || n, (n - 1) / $2 + 1 "
-                       "FROM counter",
-                       authors * books_each, books_each);
+    // n - 1 less its remainder, so that / is exact where it is not integer division (MariaDB)
+    connection.execute(
+        "INSERT INTO example_books (id, title, author_id) "
+        "WITH RECURSIVE counter(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM counter WHERE n < $1) "
+        "SELECT n, 'book ' || n, ((n - 1) - (n - 1) % $2) / $2 + 1 FROM counter",
+        authors * books_each, books_each);
 }
 
 }  // namespace examples

@@ -46,9 +46,12 @@ STRATA_COMPILED_LINKAGE std::string column_type(const column_schema& column, dia
         case value_kind::real:
             return postgresql ? "DOUBLE PRECISION" : mariadb ? "DOUBLE" : "REAL";
         case value_kind::text:
-            // MariaDB's keys, indexes and referenced columns need a bounded length (a UNIQUE TEXT
-            // is kept by a hash, of any length, so it stays TEXT).
-            if (mariadb && (column.options.primary_key || column.options.index || !column.referenced_table.empty()))
+            // MariaDB's keys, indexes and referenced columns need a bounded length. A UNIQUE TEXT
+            // would be kept by a hash that lookups cannot use (every query by it a full scan), so
+            // a unique column is VARCHAR(255) too: a longer value fails loudly (data_error), and
+            // sql_type{..., .mariadb = "VARCHAR(n)"} gives it another length.
+            if (mariadb && (column.options.primary_key || column.options.unique || column.options.index ||
+                            !column.referenced_table.empty()))
                 return "VARCHAR(255)";
             return "TEXT";
         case value_kind::blob:

@@ -3,11 +3,11 @@
 // values: the text comes from the shape cache and only the parameters are collected).
 #include <fmt/core.h>
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "strata/sql.hpp"
+#include "support/bench.hpp"
 
 namespace {
 
@@ -40,19 +40,6 @@ auto build(std::int32_t age, const std::string& name) {
         .limit(20);
 }
 
-template <class Body>
-double nanoseconds_per_call(int iterations, Body&& body) {
-    double best = 1e300;
-    for (int round = 0; round < 5; ++round) {
-        const auto start = std::chrono::steady_clock::now();
-        for (int i = 0; i < iterations; ++i) body(i);
-        const double elapsed =
-            std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-        best = std::min(best, elapsed / iterations);
-    }
-    return best;
-}
-
 }  // namespace
 
 int main() {
@@ -60,13 +47,13 @@ int main() {
     const std::string name = "someone";
     std::size_t sink = 0;
     for (const auto target : {strata::dialect::sqlite, strata::dialect::postgresql}) {
-        const double cold = nanoseconds_per_call(iterations, [&](int i) {
+        const double cold = bench::nanoseconds_per_call(5, iterations, [&](int i) {
             sink += strata::sql::compile_uncached(build(i % 90, name).core(), target).sql.size();
         });
-        const double cached = nanoseconds_per_call(
-            iterations, [&](int i) { sink += build(i % 90, name).compile(target).parameters.size(); });
-        const double build_only =
-            nanoseconds_per_call(iterations, [&](int i) { sink += build(i % 90, name).core().columns.size(); });
+        const double cached = bench::nanoseconds_per_call(
+            5, iterations, [&](int i) { sink += build(i % 90, name).compile(target).parameters.size(); });
+        const double build_only = bench::nanoseconds_per_call(
+            5, iterations, [&](int i) { sink += build(i % 90, name).core().columns.size(); });
         fmt::print("bench=compile_select backend={} ns_cold={:.0f} ns_cached={:.0f} ns_build_only={:.0f}\n",
                    strata::dialect_name(target), cold, cached, build_only);
     }

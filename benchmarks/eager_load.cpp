@@ -1,9 +1,9 @@
 // bench=eager_load: 1,000 authors with 10 books each loaded as a graph (authors, each with its
 // books) through each loader strategy, against the raw C API running the very statements strata
 // emitted (captured through engine events) and building the same graph by hand.
-#include <algorithm>
 #include <libpq-fe.h>
 #include <sqlite3.h>
+#include <algorithm>
 
 #include <charconv>
 #include <filesystem>

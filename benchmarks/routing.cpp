@@ -5,31 +5,12 @@
 //                         a replica configured, minus the same call without one
 //   checkout_overhead_ns: engine.connect_for_read() (round robin, health) minus engine.connect(),
 //                         per checkout and return
-#include <chrono>
 #include <cstdlib>
 #include <string>
 
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"
 #include "support/bench.hpp"
-
-namespace {
-
-/// ns per call of `body`, best of three runs of `count` calls.
-template <class Body>
-double ns_per_call(int count, Body&& body) {
-    double best = 1e30;
-    for (int run = 0; run < 3; ++run) {
-        const auto start = std::chrono::steady_clock::now();
-        for (int i = 0; i < count; ++i) body();
-        const double elapsed =
-            std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-        best = std::min(best, elapsed / count);
-    }
-    return best;
-}
-
-}  // namespace
 
 int main() {
     const auto url = bench::require_postgresql_url();
@@ -43,18 +24,19 @@ int main() {
     strata::session routed_session{routed};
     (void)plain_session.read_connection();  // checked out and begun once, as after a session's first statement
     (void)routed_session.read_connection();
-    const double plain_ns = ns_per_call(calls, [&] {
+    const double plain_ns = bench::nanoseconds_per_call(3, calls, [&](int) {
         auto& connection = plain_session.read_connection();
         asm volatile("" : : "r"(&connection) : "memory");
     });
-    const double routed_ns = ns_per_call(calls, [&] {
+    const double routed_ns = bench::nanoseconds_per_call(3, calls, [&](int) {
         auto& connection = routed_session.read_connection();
         asm volatile("" : : "r"(&connection) : "memory");
     });
 
     constexpr int checkouts = 200'000;
-    const double connect_ns = ns_per_call(checkouts, [&] { (void)routed.connect(); });
-    const double read_connect_ns = ns_per_call(checkouts, [&] { (void)routed.connect_for_read(); });
+    const double connect_ns = bench::nanoseconds_per_call(3, checkouts, [&](int) { (void)routed.connect(); });
+    const double read_connect_ns =
+        bench::nanoseconds_per_call(3, checkouts, [&](int) { (void)routed.connect_for_read(); });
     fmt::print(
         "bench=routing backend=postgresql overhead_ns={:.1f} checkout_overhead_ns={:.1f} read_connection_ns={:.1f} "
         "connect_ns={:.1f} connect_for_read_ns={:.1f}\n",

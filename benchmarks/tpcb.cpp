@@ -103,25 +103,33 @@ choice choose(std::mt19937_64& random, int branches) {
     return {aid(random), tid(random), bid(random), delta(random)};
 }
 
+/// pgbench's five statements for `pick`, each handed to `run` (which runs or pipelines it);
+/// returns what `run` gave for the balance read.
+template <class Run>
+auto tpcb_statements(const choice& pick, Run&& run) {
+    run(strata::update<account>()
+            .set(col<&account::abalance>, col<&account::abalance> + pick.delta)
+            .where(col<&account::aid> == pick.aid));
+    auto balance = run(strata::select(col<&account::abalance>).where(col<&account::aid> == pick.aid));
+    run(strata::update<teller>()
+            .set(col<&teller::tbalance>, col<&teller::tbalance> + pick.delta)
+            .where(col<&teller::tid> == pick.tid));
+    run(strata::update<branch>()
+            .set(col<&branch::bbalance>, col<&branch::bbalance> + pick.delta)
+            .where(col<&branch::bid> == pick.bid));
+    run(strata::insert<history>()
+            .value(col<&history::tid>, pick.tid)
+            .value(col<&history::bid>, pick.bid)
+            .value(col<&history::aid>, pick.aid)
+            .value(col<&history::delta>, pick.delta)
+            .value(col<&history::mtime>, strata::func::now()));
+    return balance;
+}
+
 /// pgbench's transaction in strata's typed Core: five statements between BEGIN and COMMIT.
 void core_transaction(strata::connection& connection, const choice& pick) {
     strata::transaction transaction{connection};
-    connection.execute(strata::update<account>()
-                           .set(col<&account::abalance>, col<&account::abalance> + pick.delta)
-                           .where(col<&account::aid> == pick.aid));
-    (void)connection.scalar(strata::select(col<&account::abalance>).where(col<&account::aid> == pick.aid));
-    connection.execute(strata::update<teller>()
-                           .set(col<&teller::tbalance>, col<&teller::tbalance> + pick.delta)
-                           .where(col<&teller::tid> == pick.tid));
-    connection.execute(strata::update<branch>()
-                           .set(col<&branch::bbalance>, col<&branch::bbalance> + pick.delta)
-                           .where(col<&branch::bid> == pick.bid));
-    connection.execute(strata::insert<history>()
-                           .value(col<&history::tid>, pick.tid)
-                           .value(col<&history::bid>, pick.bid)
-                           .value(col<&history::aid>, pick.aid)
-                           .value(col<&history::delta>, pick.delta)
-                           .value(col<&history::mtime>, strata::func::now()));
+    (void)tpcb_statements(pick, [&](const auto& statement) { return connection.execute(statement); });
     transaction.commit();
 }
 
@@ -129,23 +137,8 @@ void core_transaction(strata::connection& connection, const choice& pick) {
 /// statements and COMMIT go in one round trip; the balance read arrives with them.
 std::int64_t core_pipeline_transaction(strata::connection& connection, const choice& pick) {
     strata::transaction transaction{connection};
-    connection.execute_pipelined(strata::update<account>()
-                                     .set(col<&account::abalance>, col<&account::abalance> + pick.delta)
-                                     .where(col<&account::aid> == pick.aid));
     auto balance =
-        connection.execute_pipelined(strata::select(col<&account::abalance>).where(col<&account::aid> == pick.aid));
-    connection.execute_pipelined(strata::update<teller>()
-                                     .set(col<&teller::tbalance>, col<&teller::tbalance> + pick.delta)
-                                     .where(col<&teller::tid> == pick.tid));
-    connection.execute_pipelined(strata::update<branch>()
-                                     .set(col<&branch::bbalance>, col<&branch::bbalance> + pick.delta)
-                                     .where(col<&branch::bid> == pick.bid));
-    connection.execute_pipelined(strata::insert<history>()
-                                     .value(col<&history::tid>, pick.tid)
-                                     .value(col<&history::bid>, pick.bid)
-                                     .value(col<&history::aid>, pick.aid)
-                                     .value(col<&history::delta>, pick.delta)
-                                     .value(col<&history::mtime>, strata::func::now()));
+        tpcb_statements(pick, [&](const auto& statement) { return connection.execute_pipelined(statement); });
     transaction.commit();
     return std::get<0>(balance.get().at(0));
 }

@@ -36,9 +36,21 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Runs a command as `user` when we are root (servers refuse or should not run as root).
+run_as() {
+    local user=$1
+    shift
+    if [ "$(id -u)" -eq 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
+}
+
 # Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root).
-as_postgres() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+as_postgres() { run_as postgres "$@"; }
+
+# Stops the PostgreSQL server whose data directory is under `dir` (a server start_postgresql or
+# start_replica started) and removes `dir`.
+stop_postgresql_in() {
+    as_postgres "$strata_pg_bin/pg_ctl" -D "$1/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$1"
 }
 
 # Starts a throwaway server (temp dir, unix socket + 127.0.0.1:<free port>, fsync off) and exports
@@ -74,8 +86,7 @@ start_postgresql() {
 # Stops the throwaway server and removes its directory.
 stop_postgresql() {
     [ -n "${strata_pg_dir:-}" ] || return 0
-    as_postgres "$strata_pg_bin/pg_ctl" -D "$strata_pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
-    rm -rf "$strata_pg_dir"
+    stop_postgresql_in "$strata_pg_dir"
     strata_pg_dir=""
 }
 
@@ -166,14 +177,8 @@ CONF
 # Stops the replica and removes its directory.
 stop_replica() {
     [ -n "${strata_replica_dir:-}" ] || return 0
-    as_postgres "$strata_pg_bin/pg_ctl" -D "$strata_replica_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
-    rm -rf "$strata_replica_dir"
+    stop_postgresql_in "$strata_replica_dir"
     strata_replica_dir=""
-}
-
-# Runs a command as the mysql user when we are root (mariadbd is not to run as root).
-as_mysql() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u mysql -- "$@"; else "$@"; fi
 }
 
 # Starts a throwaway MariaDB (mariadb-install-db into a temp dir, its own unix socket and
@@ -183,12 +188,12 @@ start_mariadb() {
     local port
     strata_mariadb_dir=$(mktemp -d /tmp/strata-mariadb.XXXXXX)
     [ "$(id -u)" -eq 0 ] && chown mysql:mysql "$strata_mariadb_dir"
-    if ! as_mysql mariadb-install-db --no-defaults --datadir="$strata_mariadb_dir/data" --skip-test-db \
+    if ! run_as mysql mariadb-install-db --no-defaults --datadir="$strata_mariadb_dir/data" --skip-test-db \
         --auth-root-authentication-method=normal >"$strata_mariadb_dir/install.log" 2>&1; then
         echo "strata: mariadb-install-db failed:" >&2; cat "$strata_mariadb_dir/install.log" >&2; return 1
     fi
     port=$(free_port)
-    as_mysql /usr/sbin/mariadbd --no-defaults --datadir="$strata_mariadb_dir/data" \
+    run_as mysql /usr/sbin/mariadbd --no-defaults --datadir="$strata_mariadb_dir/data" \
         --socket="$strata_mariadb_dir/mysqld.sock" --port="$port" --bind-address=127.0.0.1 \
         --pid-file="$strata_mariadb_dir/mysqld.pid" --log-error="$strata_mariadb_dir/error.log" \
         --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \

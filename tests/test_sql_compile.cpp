@@ -19,6 +19,10 @@ template <class Statement>
 std::string lite(const Statement& statement) {
     return statement.compile(dialect::sqlite).sql;
 }
+template <class Statement>
+std::string maria(const Statement& statement) {
+    return statement.compile(dialect::mariadb).sql;
+}
 }  // namespace
 
 TEST_CASE("a filtered, ordered, limited select compiles with each dialect's placeholders") {
@@ -41,10 +45,11 @@ TEST_CASE("a filtered, ordered, limited select compiles with each dialect's plac
     CHECK(compiled.parameters[3].as_integer() == 40);
 }
 
-TEST_CASE("OFFSET without LIMIT gets SQLite's LIMIT -1") {
+TEST_CASE("OFFSET without LIMIT gets SQLite's LIMIT -1 and MariaDB's largest LIMIT") {
     const auto query = strata::select(col<&user::id>).offset(10);
     CHECK(pg(query) == "SELECT users.id FROM users OFFSET $1");
     CHECK(lite(query) == "SELECT users.id FROM users LIMIT -1 OFFSET ?");
+    CHECK(maria(query) == "SELECT users.id FROM users LIMIT 18446744073709551615 OFFSET ?");
 }
 
 TEST_CASE("boolean operators parenthesize by precedence") {
@@ -65,6 +70,14 @@ TEST_CASE("IN with a range, an empty range, a subquery; NOT IN; BETWEEN; IS NULL
           "SELECT users.id FROM users WHERE users.id IN (?, ?, ?)");
     CHECK(lite(strata::select(col<&user::id>).where(col<&user::id>.not_in(ids))) ==
           "SELECT users.id FROM users WHERE users.id NOT IN (?, ?, ?)");
+    // A long list: SQLite reads it from json_each, MariaDB binds it plainly.
+    const auto long_list = strata::select(col<&user::id>).where(col<&user::id>.in_(std::vector<std::int64_t>(2000, 7)));
+    CHECK(lite(long_list).find("json_each") != std::string::npos);
+    CHECK(maria(long_list).find("json_each") == std::string::npos);
+    CHECK(long_list.compile(dialect::mariadb).parameters.size() == 2000);
+    CHECK(maria(strata::select(col<&user::id>).where(col<&user::id>.in_(ids))) ==
+          "SELECT users.id FROM users WHERE users.id IN (?, ?, ?)");
+    CHECK(maria(strata::select(strata::func::now())) == "SELECT UTC_TIMESTAMP(6)");
     CHECK(pg(strata::select(col<&user::id>).where(col<&user::id>.in_(std::vector<std::int64_t>{}))) ==
           "SELECT users.id FROM users WHERE 1 != 1");
     CHECK(pg(strata::select(col<&user::id>).where(col<&user::id>.not_in(std::vector<std::int64_t>{}))) ==
@@ -86,6 +99,7 @@ TEST_CASE("LIKE names its escape character on both; ILIKE becomes lower() LIKE l
     const auto ilike = strata::select(col<&user::id>).where(col<&user::email>.ilike("%@EXAMPLE.com"));
     CHECK(pg(ilike) == "SELECT users.id FROM users WHERE users.email ILIKE $1 ESCAPE '\\'");
     CHECK(lite(ilike) == "SELECT users.id FROM users WHERE lower(users.email) LIKE lower(?) ESCAPE '\\'");
+    CHECK(maria(ilike) == lite(ilike));  // ILIKE is PostgreSQL's alone
 }
 
 TEST_CASE("aggregates, functions, labels, GROUP BY and HAVING") {
@@ -153,6 +167,10 @@ TEST_CASE("joins with explicit ON clauses, DISTINCT, NULLS FIRST/LAST") {
     CHECK(pg(query) ==
           "SELECT DISTINCT users.name, orders.total FROM users JOIN orders ON orders.user_id = users.id "
           "ORDER BY orders.total DESC NULLS LAST, users.name ASC NULLS FIRST");
+    // MariaDB has no NULLS FIRST / LAST: "is NULL" sorts first (false before true)
+    CHECK(maria(query) ==
+          "SELECT DISTINCT users.name, orders.total FROM users JOIN orders ON orders.user_id = users.id "
+          "ORDER BY orders.total IS NULL, orders.total DESC, users.name IS NULL DESC, users.name ASC");
     const auto outer = strata::select(col<&user::name>, strata::count(col<&order::id>))
                            .left_join<order>(col<&order::user_id> == col<&user::id>)
                            .group_by(col<&user::name>);
@@ -192,6 +210,14 @@ TEST_CASE("FOR UPDATE variants on PostgreSQL are left out on SQLite") {
     CHECK(pg(base.for_key_share()).ends_with("FOR KEY SHARE"));
     CHECK(lite(base.for_update({.nowait = true})) ==
           "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = ?");
+    // MariaDB: FOR UPDATE and LOCK IN SHARE MODE, with NOWAIT / SKIP LOCKED; no OF.
+    CHECK(maria(base.for_update({.nowait = true})) ==
+          "SELECT accounts.id, accounts.balance FROM accounts WHERE accounts.id = ? FOR UPDATE NOWAIT");
+    CHECK(maria(base.for_update({.skip_locked = true})).ends_with(" FOR UPDATE SKIP LOCKED"));
+    CHECK(maria(base.for_share()).ends_with(" LOCK IN SHARE MODE"));
+    CHECK(maria(base.for_key_share()).ends_with(" LOCK IN SHARE MODE"));
+    CHECK(maria(base.for_no_key_update()).ends_with(" FOR UPDATE"));
+    CHECK_THROWS_AS(maria(base.for_update({.of = {strata::table_of<account>()}})), strata::not_supported_error);
     CHECK_THROWS_AS(base.for_update({.nowait = true, .skip_locked = true}), strata::usage_error);
 }
 

@@ -35,6 +35,21 @@ inline double time_ms(const std::function<void()>& body) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
+/// The best of `rounds` runs of `iterations` calls of body(i), in nanoseconds per call (a template:
+/// a call through std::function would weigh on what is measured).
+template <class Body>
+double nanoseconds_per_call(int rounds, int iterations, Body&& body) {
+    double best = 1e300;
+    for (int round = 0; round < rounds; ++round) {
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < iterations; ++i) body(i);
+        const double elapsed =
+            std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+        best = std::min(best, elapsed / iterations);
+    }
+    return best;
+}
+
 /// Best time of `rounds` in milliseconds; `prepare` runs untimed before each round.
 inline double best_of(int rounds, const std::function<void()>& prepare, const std::function<void()>& body) {
     double best = 1e300;

@@ -334,10 +334,10 @@ private:
                                      bool autoflush);
     /// flush(), comparing only the objects used through a handle since the last flush when
     /// `touched_only` (an autoflush), every object otherwise.
-    /// Writes the pending changes; with `then_commit`, commits in the same step (PostgreSQL: the
-    /// COMMIT rides in the flush's last round trip when nothing held waits on a check). Returns
-    /// whether it committed (false: nothing to flush, so nothing was done).
-    bool flush_changes(bool touched_only, bool then_commit = false);
+    /// Writes the pending changes; with `then_commit`, commits the session's transaction too, in
+    /// the same step (PostgreSQL: the COMMIT rides in the flush's last round trip when nothing
+    /// held waits on a check).
+    void flush_changes(bool touched_only, bool then_commit = false);
 
     /// Mappers ordered so that referenced tables come before the tables referencing them.
     std::vector<orm::model_objects*> dependency_order();

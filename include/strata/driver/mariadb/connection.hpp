@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -106,8 +107,11 @@ struct numbered_placeholders {
 struct cached_statement {
     MYSQL_STMT* statement = nullptr;
     bool in_use = false;  ///< a live result reads it; a nested use prepares a transient copy
+    /// The text as prepared: the SQL with its $n rewritten to ? (empty when it had none).
+    std::string rewritten;
     /// Written with $n: for each ?, the value it binds (empty: the values in order).
     std::vector<std::size_t> value_of_placeholder;
+    std::size_t value_count = 0;  ///< how many values an execution takes
 };
 
 /// How a result column is fetched: into an integer, a double, a MYSQL_TIME or bytes.
@@ -130,9 +134,10 @@ struct fetched_column {
 /// The rows of one statement, fetched from the client-side buffer the server's answer went into.
 class mariadb_result final : public result {
 public:
-    /// Takes `statement` (executed, its rows stored) until destroyed; `release` gives it back.
-    mariadb_result(MYSQL_STMT* statement, cached_statement* cached, std::string sql)
-        : statement_(statement), cached_(cached), sql_(std::move(sql)) {
+    /// Takes `statement` (executed, its rows stored) until destroyed, then gives it back to
+    /// `cached` (or closes it, a transient copy); `sql` (the connection's cached text) names it in errors.
+    mariadb_result(MYSQL_STMT* statement, cached_statement* cached, std::string_view sql)
+        : statement_(statement), cached_(cached), sql_(sql) {
         affected_ = static_cast<std::int64_t>(mysql_stmt_affected_rows(statement));
         MYSQL_RES* metadata = mysql_stmt_result_metadata(statement);
         if (metadata == nullptr) {
@@ -246,11 +251,12 @@ public:
             case column_storage::integer:
                 return field.is_unsigned ? static_cast<double>(static_cast<std::uint64_t>(field.integer))
                                          : static_cast<double>(field.integer);
-            case column_storage::bytes: {
-                const std::string text{field.bytes.data(), field.length};
-                char* end = nullptr;
-                const double value = std::strtod(text.c_str(), &end);
-                if (end == text.c_str() || *end != '\0') conversion("text that is not a number", column);
+            case column_storage::bytes: {  // DECIMAL as text
+                double value = 0;
+                const char* first = field.bytes.data();
+                const char* last = first + field.length;
+                const auto [end, status] = std::from_chars(first, last, value);
+                if (status != std::errc{} || end != last) conversion("text that is not a number", column);
                 return value;
             }
             case column_storage::time:
@@ -323,7 +329,7 @@ private:
         const unsigned number = mysql_stmt_errno(statement_);
         std::string message = mysql_stmt_error(statement_);
         finish();
-        throw_error(number, std::move(message), sql_);
+        throw_error(number, std::move(message), std::string{sql_});
     }
     /// Frees the stored rows and gives the statement back to its cache (or closes a transient one).
     void finish() noexcept {
@@ -338,7 +344,7 @@ private:
 
     MYSQL_STMT* statement_;
     cached_statement* cached_;
-    std::string sql_;
+    std::string_view sql_;
     std::int64_t affected_ = 0;
     std::size_t row_count_ = 0;
     std::vector<fetched_column> columns_;
@@ -384,14 +390,12 @@ public:
     [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::mariadb; }
 
     std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
-        auto [statement, cached, order] = statement_for(sql);
+        auto [statement, cached, kept] = statement_for(sql);
         try {
-            bind(statement, parameters, order, sql);
+            bind(statement, parameters, kept, sql);
             ++statistics_.statements_executed;
             ++statistics_.round_trips;
             if (mysql_stmt_execute(statement) != 0) statement_failed(statement, sql);
-            const my_bool update_max_length = 1;
-            mysql_stmt_attr_set(statement, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
             if (mysql_stmt_field_count(statement) > 0 && mysql_stmt_store_result(statement) != 0)
                 statement_failed(statement, sql);
         } catch (...) {
@@ -402,7 +406,7 @@ public:
             throw;
         }
         const auto rows = static_cast<std::size_t>(mysql_stmt_num_rows(statement));
-        auto answer = std::make_unique<mariadb_result>(statement, cached, std::string{sql});
+        auto answer = std::make_unique<mariadb_result>(statement, cached, kept.sql);
         answer->set_row_count(rows);
         return answer;
     }
@@ -451,21 +455,44 @@ public:
     [[nodiscard]] MYSQL* native_handle() const noexcept { return handle_; }
 
 private:
+    /// What a statement's cache entry knows of it, for one execution.
+    struct statement_shape {
+        std::string_view sql;                ///< the cache's key: lives as long as the connection
+        std::span<const std::size_t> order;  ///< for each ?, the value it binds (empty: in order)
+        std::size_t value_count;             ///< how many values an execution takes
+    };
+    /// A statement ready to execute.
     struct found_statement {
         MYSQL_STMT* statement;
-        cached_statement* cached;        ///< null: a transient statement, closed with its result
-        std::vector<std::size_t> order;  ///< for each ?, the value it binds (empty: in order)
+        cached_statement* cached;  ///< null: a transient copy, closed with its result
+        statement_shape kept;
     };
-    /// The prepared statement of `sql`: the cached one, or a new one prepared now (a transient one
-    /// while the cached one is still being read).
+    /// The prepared statement of `sql`: the cached one, prepared now when new, or a transient
+    /// copy while the cached one is still being read (a query run inside another's loop).
     found_statement statement_for(std::string_view sql) {
-        const auto found = cache_.find(sql);
-        if (found != cache_.end() && !found->second->in_use) {
-            found->second->in_use = true;
-            return {found->second->statement, found->second.get(), found->second->value_of_placeholder};
+        auto found = cache_.find(sql);
+        if (found == cache_.end()) {
+            auto rewritten = rewrite_numbered_placeholders(sql);
+            auto entry = std::make_unique<cached_statement>();
+            entry->rewritten = rewritten.values.empty() ? std::string{} : std::move(rewritten.sql);
+            entry->statement = prepare(entry->rewritten.empty() ? sql : entry->rewritten, sql);
+            entry->value_count = rewritten.values.empty()
+                                     ? mysql_stmt_param_count(entry->statement)
+                                     : *std::max_element(rewritten.values.begin(), rewritten.values.end()) + 1;
+            entry->value_of_placeholder = std::move(rewritten.values);
+            found = cache_.emplace(std::string{sql}, std::move(entry)).first;
         }
-        auto rewritten = rewrite_numbered_placeholders(sql);
-        const std::string_view text = rewritten.values.empty() ? sql : std::string_view{rewritten.sql};
+        auto& cached = *found->second;
+        const std::string_view text = found->first;
+        if (!cached.in_use) {
+            cached.in_use = true;
+            return {cached.statement, &cached, {text, cached.value_of_placeholder, cached.value_count}};
+        }
+        MYSQL_STMT* copy = prepare(cached.rewritten.empty() ? text : std::string_view{cached.rewritten}, text);
+        return {copy, nullptr, {text, cached.value_of_placeholder, cached.value_count}};
+    }
+    /// Prepares `text` (`sql` as written, for errors), its results stored with exact lengths.
+    MYSQL_STMT* prepare(std::string_view text, std::string_view sql) {
         MYSQL_STMT* statement = mysql_stmt_init(handle_);
         if (statement == nullptr) connection_failed(sql);
         ++statistics_.statements_prepared;
@@ -477,11 +504,10 @@ private:
             if (is_connection_lost(number)) broken_ = true;
             throw_error(number, std::move(message), std::string{sql});
         }
-        if (found != cache_.end()) return {statement, nullptr, std::move(rewritten.values)};
-        auto entry = std::make_unique<cached_statement>(cached_statement{statement, true, rewritten.values});
-        auto* kept = entry.get();
-        cache_.emplace(std::string{sql}, std::move(entry));
-        return {statement, kept, std::move(rewritten.values)};
+        // mysql_stmt_store_result() then records each column's longest value: one buffer per column.
+        const my_bool update_max_length = 1;
+        mysql_stmt_attr_set(statement, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
+        return statement;
     }
     static void give_back(MYSQL_STMT* statement, cached_statement* cached) noexcept {
         mysql_stmt_free_result(statement);
@@ -492,14 +518,13 @@ private:
     }
 
     /// Binds `parameters` to `statement` (the buffers live in this connection until the next
-    /// bind); `order`, when not empty, says which value each ? takes (SQL written with $n).
-    void bind(MYSQL_STMT* statement, std::span<const parameter> parameters, const std::vector<std::size_t>& order,
+    /// bind); `kept.order`, when not empty, says which value each ? takes (SQL written with $n).
+    void bind(MYSQL_STMT* statement, std::span<const parameter> parameters, const statement_shape& kept,
               std::string_view sql) {
         const auto placeholders = mysql_stmt_param_count(statement);
-        std::size_t expected = placeholders;
-        if (!order.empty()) expected = *std::max_element(order.begin(), order.end()) + 1;
-        if (expected != parameters.size())
-            throw programming_error("the statement takes " + std::to_string(expected) + " parameters but " +
+        const auto& order = kept.order;
+        if (kept.value_count != parameters.size())
+            throw programming_error("the statement takes " + std::to_string(kept.value_count) + " parameters but " +
                                         std::to_string(parameters.size()) + " were given",
                                     "", std::string{sql}, error_source::mariadb);
         binds_.assign(placeholders, MYSQL_BIND{});

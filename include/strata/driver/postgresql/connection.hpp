@@ -795,12 +795,51 @@ private:
     }
 
     /// Lays the parameters out as libpq wants them; binary for fixed-width kinds.
+    /// The type OID a parameter of `kind` is sent with (0: untyped, the server infers it).
+    static unsigned type_oid(value_kind kind) noexcept {
+        switch (kind) {
+            case value_kind::boolean:
+                return oid::boolean;
+            case value_kind::integer:
+                return oid::int8;
+            case value_kind::real:
+                return oid::float8;
+            case value_kind::blob:
+                return oid::bytea;
+            case value_kind::timestamp:
+                return oid::timestamp;
+            case value_kind::null:
+            case value_kind::text:
+                break;
+        }
+        return 0;
+    }
+    /// Throws data_error for text parameter `index` when it holds a NUL byte, which PostgreSQL
+    /// text cannot hold.
+    static void reject_nul(std::string_view text, std::size_t index, std::string_view sql) {
+        if (text.find('\0') != std::string_view::npos)
+            throw data_error("text parameter $" + std::to_string(index + 1) +
+                                 " contains a NUL byte, which PostgreSQL text cannot hold (use a blob)",
+                             "22021", std::string{sql}, error_source::postgresql);
+    }
+    /// reject_nul() for every text parameter of a statement.
+    static void reject_nul_text(std::span<const parameter> parameters, std::string_view sql) {
+        for (std::size_t i = 0; i < parameters.size(); ++i)
+            if (parameters[i].kind() == value_kind::text && !parameters[i].is_null())
+                reject_nul(parameters[i].as_text(), i, sql);
+    }
+    /// The parameters' type OIDs into types_: what a statement is prepared for and its prepared
+    /// statement found by, without encoding the values (finding names for a pipeline needs no more).
+    void encode_types(std::span<const parameter> parameters) {
+        types_.resize(parameters.size());
+        for (std::size_t i = 0; i < parameters.size(); ++i) types_[i] = type_oid(parameters[i].kind());
+    }
     void encode(std::span<const parameter> parameters, std::string_view sql) {
         const std::size_t count = parameters.size();
         values_.assign(count, nullptr);
         lengths_.assign(count, 0);
         formats_.assign(count, 1);
-        types_.assign(count, 0);
+        encode_types(parameters);
         fixed_.resize(count * 8);
         text_.clear();
         std::vector<std::size_t>& text_offsets = text_offsets_;
@@ -808,30 +847,7 @@ private:
         for (std::size_t i = 0; i < count; ++i) {
             const parameter& value = parameters[i];
             char* slot = fixed_.data() + i * 8;
-            switch (value.kind()) {
-                case value_kind::null:
-                    types_[i] = 0;
-                    break;
-                case value_kind::boolean:
-                    types_[i] = oid::boolean;
-                    break;
-                case value_kind::integer:
-                    types_[i] = oid::int8;
-                    break;
-                case value_kind::real:
-                    types_[i] = oid::float8;
-                    break;
-                case value_kind::text:
-                    types_[i] = 0;
-                    formats_[i] = 0;
-                    break;  // untyped: the server infers
-                case value_kind::blob:
-                    types_[i] = oid::bytea;
-                    break;
-                case value_kind::timestamp:
-                    types_[i] = oid::timestamp;
-                    break;
-            }
+            if (value.kind() == value_kind::text) formats_[i] = 0;  // text format: the server parses it
             if (value.is_null()) continue;
             switch (value.kind()) {
                 case value_kind::boolean:
@@ -862,10 +878,7 @@ private:
                     break;
                 case value_kind::text: {
                     const auto text = value.as_text();
-                    if (text.find('\0') != std::string_view::npos)
-                        throw data_error("text parameter $" + std::to_string(i + 1) +
-                                             " contains a NUL byte, which PostgreSQL text cannot hold (use a blob)",
-                                         "22021", std::string{sql}, error_source::postgresql);
+                    reject_nul(text, i, sql);
                     text_offsets[i] = text_.size();  // text format needs a terminating NUL: copy
                     text_.append(text);
                     text_.push_back('\0');
@@ -918,7 +931,7 @@ private:
         return variants.back();
     }
 
-    /// The name of `sql`'s prepared statement for the values encode() last took (prepared now if
+    /// The name of `sql`'s prepared statement for the value types encode_types() last took (prepared now if
     /// new), after checking their count; nullptr when statements are not prepared.
     const std::string* statement_name(std::string_view sql, std::size_t count) {
         if (!options_.server_side_prepare) return nullptr;
@@ -941,7 +954,7 @@ private:
                                  formats_.data(), result_format) == 1;
     }
 
-    /// The prepared statement of `sql` for the values encode() last took, if there is one.
+    /// The prepared statement of `sql` for the value types encode_types() last took, if there is one.
     const prepared_statement* find_prepared(std::string_view sql) const {
         const auto found = cache_.find(sql);
         if (found == cache_.end()) return nullptr;
@@ -956,14 +969,17 @@ private:
     /// The prepared statement names of every held statement and then the last one (nullptr:
     /// unprepared), when each is prepared already with as many parameters as it is given (or
     /// statements are not prepared at all): then nothing can fail before the pipeline is sent.
-    /// Empty when one is new: run_pipeline then goes one statement at a time.
+    /// Empty when one is new: run_pipeline then prepares it first.
     std::optional<std::vector<const std::string*>> names_if_prepared(std::string_view last_sql,
                                                                      std::span<const parameter> last_parameters,
                                                                      bool with_last) {
+        // What encode() could refuse is refused here, before a pipeline starts.
+        for (const auto& item : held_) reject_nul_text(item.parameters, item.sql);
+        if (with_last) reject_nul_text(last_parameters, last_sql);
         std::vector<const std::string*> names(held_.size() + (with_last ? 1 : 0), nullptr);
         if (!options_.server_side_prepare) return names;
         const auto name_of = [this](std::string_view sql, std::span<const parameter> parameters) -> const std::string* {
-            encode(parameters, sql);
+            encode_types(parameters);
             const auto* statement = find_prepared(sql);
             return statement != nullptr && statement->parameter_count == static_cast<int>(parameters.size())
                        ? &statement->name
@@ -982,17 +998,14 @@ private:
     /// statement - a round trip each, once per statement and connection. A statement that fails
     /// to prepare is thrown as its own error; the statements held after it are dropped.
     void prepare_held(std::string_view last_sql, std::span<const parameter> last_parameters, bool with_last) {
+        const std::size_t first = begin_is_held() ? 1 : 0;
         auto held = std::exchange(held_, {});
-        std::size_t first = 0;
-        if (!held.empty() && held.front().unnamed && held.front().sql == "BEGIN") {
-            execute_script("BEGIN");
-            first = 1;
-        }
+        if (first == 1) execute_script("BEGIN");
         for (std::size_t i = first; i < held.size(); ++i) {
             auto& item = held[i];
             if (item.unnamed) continue;
             try {
-                encode(item.parameters, item.sql);
+                encode_types(item.parameters);
                 (void)statement_name(item.sql, item.parameters.size());
             } catch (database_error& error) {
                 answer_failed(item.handler, error, item.parameters);
@@ -1000,7 +1013,7 @@ private:
             }
         }
         if (with_last) {
-            encode(last_parameters, last_sql);
+            encode_types(last_parameters);
             (void)statement_name(last_sql, last_parameters.size());
         }
         held.erase(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(first));

@@ -23,11 +23,14 @@ namespace strata {
 
 STRATA_COMPILED_LINKAGE void session::flush() { flush_changes(false); }
 
-STRATA_COMPILED_LINKAGE bool session::flush_changes(bool touched_only, bool then_commit) {
+STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then_commit) {
     check_no_failed_flush();
     std::size_t work = 0;
     for (auto& entry : mappers_) work += entry.second->prepare_flush(touched_only);
-    if (work == 0) return false;
+    if (work == 0) {
+        if (then_commit && connection_) connection_->commit();
+        return;
+    }
     bool relationship_changes = false;
     for (auto& entry : mappers_)
         relationship_changes = relationship_changes || entry.second->has_relationship_changes();
@@ -74,14 +77,12 @@ STRATA_COMPILED_LINKAGE bool session::flush_changes(bool touched_only, bool then
     }
     for (auto* item : order) item->finish_flush();
     if (then_commit && !commit_with_writes) target.commit();
-    return then_commit;
 }
 
 STRATA_COMPILED_LINKAGE void session::commit() {
     check_no_failed_flush();
-    const bool committed = flush_changes(false, true);
+    flush_changes(false, true);
     if (connection_) {
-        if (!committed) connection_->commit();
         if (transaction_wrote_) wrote_at_ = std::chrono::steady_clock::now();  // read your writes: from the primary
         release_connection();
     }

@@ -236,18 +236,16 @@ public:
             for (std::size_t i = 0; i < query.order_by.size(); ++i) {
                 if (i) emit(", ");
                 const auto& item = query.order_by[i];
-                if (item.nulls != nulls_order::unspecified && dialect_ == dialect::mariadb) {
-                    // MariaDB has no NULLS FIRST / LAST: sort on "is NULL" first (true after false)
+                // MariaDB has no NULLS FIRST / LAST: it sorts on "is NULL" first (true after false)
+                const bool nulls_by_key = item.nulls != nulls_order::unspecified && dialect_ == dialect::mariadb;
+                if (nulls_by_key) {
                     key(item);
                     emit(item.nulls == nulls_order::first ? " IS NULL DESC, " : " IS NULL, ");
-                    key(item);
-                    if (item.direction == sort_direction::ascending) emit(" ASC");
-                    if (item.direction == sort_direction::descending) emit(" DESC");
-                    continue;
                 }
                 key(item);
                 if (item.direction == sort_direction::ascending) emit(" ASC");
                 if (item.direction == sort_direction::descending) emit(" DESC");
+                if (nulls_by_key) continue;
                 if (item.nulls == nulls_order::first) emit(" NULLS FIRST");
                 if (item.nulls == nulls_order::last) emit(" NULLS LAST");
             }

@@ -198,7 +198,7 @@ start_mariadb() {
         --pid-file="$strata_mariadb_dir/mysqld.pid" --log-error="$strata_mariadb_dir/error.log" \
         --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
         --innodb-buffer-pool-size=256M --max-connections=300 --character-set-server=utf8mb4 \
-        --collation-server=utf8mb4_bin >/dev/null 2>&1 &
+        --collation-server=utf8mb4_nopad_bin >/dev/null 2>&1 &
     local tries=0
     until mariadb --no-defaults -uroot --socket="$strata_mariadb_dir/mysqld.sock" -e "SELECT 1" >/dev/null 2>&1; do
         tries=$((tries + 1))

@@ -202,8 +202,11 @@ TEST_CASE("a composite one-to-many loads lazily in 1 + N, by selectinload in 2 w
             const auto orders = orders_by_key(session, strata::selectinload(&sales_order::lines));
             selectin = lines_of(orders);
             REQUIRE(counter.count() == 2);
-            const auto in = engine.sql_dialect() == strata::dialect::postgresql
+            const auto dialect = engine.sql_dialect();
+            const auto in = dialect == strata::dialect::postgresql
                                 ? "WHERE (order_lines.order_region, order_lines.order_no) IN (($1, $2), ($3, $4), "
+                            : dialect == strata::dialect::mariadb
+                                ? "WHERE (order_lines.order_region, order_lines.order_no) IN ((?, ?), (?, ?), "
                                 : "WHERE (order_lines.order_region, order_lines.order_no) IN (VALUES (?, ?), (?, ?), ";
             CHECK(contains(counter.statements()[1], in));
             CHECK(contains(counter.statements()[1],
@@ -264,8 +267,11 @@ TEST_CASE(
                                    .order_by(col<&order_line::id>)
                                    .all();
             REQUIRE(counter.count() == 2);
-            const auto in = engine.sql_dialect() == strata::dialect::postgresql
+            const auto dialect = engine.sql_dialect();
+            const auto in = dialect == strata::dialect::postgresql
                                 ? "WHERE (sales_orders.region, sales_orders.order_no) IN (($1, $2), "
+                            : dialect == strata::dialect::mariadb
+                                ? "WHERE (sales_orders.region, sales_orders.order_no) IN ((?, ?), "
                                 : "WHERE (sales_orders.region, sales_orders.order_no) IN (VALUES (?, ?), ";
             CHECK(contains(counter.statements()[1], in));
             CHECK(lines[4]->order->region == "north");

@@ -94,13 +94,16 @@ TEST_CASE("affected_rows counts the rows a statement changed") {
     });
 }
 
-TEST_CASE("a RETURNING clause returns generated keys on both backends") {
+TEST_CASE("a RETURNING clause returns generated keys on every backend") {
     for_each_backend([](strata::engine& engine) {
         auto connection = engine.connect();
-        const bool postgresql = connection.sql_dialect() == strata::driver::dialect::postgresql;
+        const auto dialect = connection.sql_dialect();
         connection.execute_script("DROP TABLE IF EXISTS items");
-        connection.execute_script(postgresql ? "CREATE TABLE items (id BIGSERIAL PRIMARY KEY, name TEXT)"
-                                             : "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)");
+        connection.execute_script(dialect == strata::driver::dialect::postgresql
+                                      ? "CREATE TABLE items (id BIGSERIAL PRIMARY KEY, name TEXT)"
+                                  : dialect == strata::driver::dialect::mariadb
+                                      ? "CREATE TABLE items (id BIGINT AUTO_INCREMENT PRIMARY KEY, name TEXT)"
+                                      : "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)");
         CHECK(connection.execute("INSERT INTO items (name) VALUES ($1) RETURNING id", "a").scalar<std::int64_t>() == 1);
         CHECK(connection.execute("INSERT INTO items (name) VALUES ($1) RETURNING id", "b").scalar<std::int64_t>() == 2);
     });

@@ -30,6 +30,9 @@ TEST_CASE("a syntax error is a programming_error with the SQL, and SQLSTATE 4260
             if (is_postgresql(connection)) {
                 CHECK(error.sqlstate() == "42601");
                 CHECK(error.source() == strata::error_source::postgresql);
+            } else if (connection.sql_dialect() == strata::dialect::mariadb) {
+                CHECK(error.code() == "1064");  // ER_PARSE_ERROR
+                CHECK(error.source() == strata::error_source::mariadb);
             } else {
                 CHECK(error.code() == "1");  // SQLITE_ERROR
                 CHECK(error.source() == strata::error_source::sqlite);
@@ -39,7 +42,7 @@ TEST_CASE("a syntax error is a programming_error with the SQL, and SQLSTATE 4260
     });
 }
 
-TEST_CASE("a duplicate key is a unique_violation on both backends") {
+TEST_CASE("a duplicate key is a unique_violation on every backend") {
     for_each_backend([](strata::engine& engine) {
         auto connection = engine.connect();
         connection.execute_script("DROP TABLE IF EXISTS people");
@@ -49,7 +52,10 @@ TEST_CASE("a duplicate key is a unique_violation on both backends") {
             connection.execute("INSERT INTO people (id, email) VALUES ($1, $2)", 2, "a@example.com");
             FAIL("expected unique_violation");
         } catch (const strata::unique_violation& error) {
-            CHECK(error.code() == (is_postgresql(connection) ? "23505" : "2067"));
+            const auto dialect = connection.sql_dialect();
+            CHECK(error.code() == (dialect == strata::dialect::postgresql ? "23505"
+                                   : dialect == strata::dialect::mariadb  ? "1062"
+                                                                          : "2067"));
             CHECK(error.sql().find("INSERT INTO people") == 0);
         }
         CHECK_THROWS_AS(connection.execute("INSERT INTO people (id, email) VALUES ($1, $2)", 1, "b@example.com"),

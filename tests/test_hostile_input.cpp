@@ -128,8 +128,10 @@ void fresh_table(const strata::engine& engine, const char* weight_type = nullptr
     if (weight_type == nullptr) {
         strata::create_all<hostile_text>(engine);
     } else {  // by hand, so that bulk_insert on PostgreSQL has to fall back to text COPY
-        engine.connect().execute_script(std::string{"CREATE TABLE hostile_texts (id BIGINT PRIMARY KEY, text TEXT, "} +
-                                        "weight " + weight_type + ")");
+        // MariaDB's TEXT stops at 65,535 bytes: LONGTEXT there.
+        const bool mariadb = engine.sql_dialect() == strata::dialect::mariadb;
+        engine.connect().execute_script(std::string{"CREATE TABLE hostile_texts (id BIGINT PRIMARY KEY, text "} +
+                                        (mariadb ? "LONGTEXT" : "TEXT") + ", weight " + weight_type + ")");
     }
 }
 }  // namespace

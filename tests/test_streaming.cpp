@@ -266,11 +266,13 @@ TEST_CASE("a batch that fails on the server raises its own typed error, and the 
         seed_profiles(engine, 3000);
         auto connection = engine.connect();
         const bool postgresql = connection.sql_dialect() == strata::dialect::postgresql;
+        // MariaDB fills a cursor when it opens: the error comes before the first row.
+        const bool mariadb = connection.sql_dialect() == strata::dialect::mariadb;
         // abs() of the smallest 64-bit integer overflows on both databases, here at row 1500.
         const std::string failing =
             "SELECT abs(CASE WHEN id = 1500 THEN -9223372036854775807 - 1 ELSE id END) FROM profiles ORDER BY id";
         auto expect_overflow = [&](auto&& run) {
-            if (postgresql)
+            if (postgresql || mariadb)
                 CHECK_THROWS_AS(run(), strata::data_error);  // 22003, not 25P02 "transaction is aborted"
             else
                 CHECK_THROWS_AS(run(), strata::programming_error);
@@ -281,8 +283,12 @@ TEST_CASE("a batch that fails on the server raises its own typed error, and the 
             auto result = connection.execute_streaming(failing, {}, 1000);
             while (result.next()) ++rows;
         });
-        CHECK(rows >= 1000);
-        CHECK(rows < 1500);
+        if (mariadb) {
+            CHECK(rows == 0);
+        } else {
+            CHECK(rows >= 1000);
+            CHECK(rows < 1500);
+        }
         connection.rollback();
         CHECK(connection.execute("SELECT count(*) FROM profiles").scalar<int>() == 3000);
 
@@ -295,7 +301,7 @@ TEST_CASE("a batch that fails on the server raises its own typed error, and the 
             while (result.next())
                 if (++rows == 1000 || rows == 1499) (void)connection.execute("SELECT 1").scalar<int>();
         });
-        CHECK(rows == (postgresql ? 1000 : 1499));
+        CHECK(rows == (postgresql ? 1000 : mariadb ? 0 : 1499));
         connection.rollback();
         CHECK(connection.execute("SELECT count(*) FROM profiles").scalar<int>() == 3000);
     });

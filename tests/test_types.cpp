@@ -28,13 +28,20 @@ struct hex_key {
 };
 
 std::string create_values_table(strata::connection& connection) {
-    const bool postgresql = connection.sql_dialect() == strata::driver::dialect::postgresql;
+    const auto dialect = connection.sql_dialect();
+    const bool postgresql = dialect == strata::driver::dialect::postgresql;
+    const bool mariadb = dialect == strata::driver::dialect::mariadb;
     connection.execute_script("DROP TABLE IF EXISTS typed_values");
     connection.execute_script(std::string{"CREATE TABLE typed_values (id INTEGER PRIMARY KEY, "} +
                               "flag BOOLEAN, small SMALLINT, medium INTEGER, big BIGINT, " +
-                              (postgresql ? "real_value DOUBLE PRECISION, " : "real_value REAL, ") +
-                              "text_value TEXT, " + (postgresql ? "blob_value BYTEA, " : "blob_value BLOB, ") +
-                              "time_value TIMESTAMP)");
+                              (postgresql ? "real_value DOUBLE PRECISION, "
+                               : mariadb  ? "real_value DOUBLE, "
+                                          : "real_value REAL, ") +
+                              (mariadb ? "text_value LONGTEXT, " : "text_value TEXT, ") +
+                              (postgresql ? "blob_value BYTEA, "
+                               : mariadb  ? "blob_value LONGBLOB, "
+                                          : "blob_value BLOB, ") +
+                              (mariadb ? "time_value DATETIME(6))" : "time_value TIMESTAMP)"));
     return "typed_values";
 }
 
@@ -487,6 +494,13 @@ TEST_CASE("doubles round-trip including NaN and infinities") {
         create_values_table(connection);
         CHECK(round_trip(connection, "real_value", 0.1) == 0.1);
         CHECK(round_trip(connection, "real_value", -1.5e300) == -1.5e300);
+        if (engine.sql_dialect() == strata::dialect::mariadb) {  // MariaDB's DOUBLE has no NaN or infinities
+            CHECK_THROWS_AS(round_trip(connection, "real_value", std::numeric_limits<double>::infinity()),
+                            strata::data_error);
+            CHECK_THROWS_AS(round_trip(connection, "real_value", std::numeric_limits<double>::quiet_NaN()),
+                            strata::data_error);
+            return;
+        }
         CHECK(round_trip(connection, "real_value", std::numeric_limits<double>::infinity()) ==
               std::numeric_limits<double>::infinity());
         CHECK(round_trip(connection, "real_value", -std::numeric_limits<double>::infinity()) ==

@@ -297,11 +297,17 @@ TEST_CASE("an UPDATE sets on_update columns to their SQL and reads them back, un
         item->title = "renamed";
         strata::statement_counter counter{engine};
         session.flush();
-        REQUIRE(counter.count() == 1);
         const auto mark = [&](int number) { return strata::testing::placeholder_of(engine, number); };
-        CHECK(counter.statements()[0] == "UPDATE tickets SET title = " + mark(1) +
-                                             ", revision = revision + 1, touched_at = CURRENT_TIMESTAMP WHERE id = " +
-                                             mark(2) + " RETURNING revision, touched_at");
+        const std::string update = "UPDATE tickets SET title = " + mark(1) +
+                                   ", revision = revision + 1, touched_at = CURRENT_TIMESTAMP WHERE id = " + mark(2);
+        if (engine.sql_dialect() == strata::dialect::mariadb) {  // no UPDATE ... RETURNING: read again by key
+            REQUIRE(counter.count() == 2);
+            CHECK(counter.statements()[0] == update);
+            CHECK(counter.statements()[1] == "SELECT revision, touched_at FROM tickets WHERE id = ?");
+        } else {
+            REQUIRE(counter.count() == 1);
+            CHECK(counter.statements()[0] == update + " RETURNING revision, touched_at");
+        }
         CHECK(item->revision == 1);
         CHECK(item->touched_at.has_value());
         item->revision = 10;  // set by the user: sent as set

@@ -1,13 +1,14 @@
-// tests/support/backends.hpp - runs one test body on SQLite and on PostgreSQL.
+// tests/support/backends.hpp - runs one test body on SQLite, PostgreSQL and MariaDB.
 //
 //     TEST_CASE("...") {
 //         strata::testing::for_each_backend([](strata::engine& engine) { ... });
 //     }
 //
 // Each backend is its own Catch2 section, so a failure names the backend. PostgreSQL comes from
-// STRATA_TEST_POSTGRESQL_URL (scripts/test.sh starts a server and sets it); when it is missing the
-// PostgreSQL section fails - it is never skipped. Each test process works in its own schema, so
-// ctest can run test processes in parallel against one server.
+// STRATA_TEST_POSTGRESQL_URL and MariaDB from STRATA_TEST_MARIADB_URL (scripts/test.sh starts both
+// servers and sets them); when one is missing its section fails - it is never skipped. Each test
+// process works in its own PostgreSQL schema and MariaDB database, so ctest can run test processes
+// in parallel against one server of each.
 #pragma once
 
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "strata/mariadb.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/schema/ddl.hpp"
 #include "strata/sqlite.hpp"
@@ -131,6 +133,41 @@ private:
     std::string url_;
 };
 
+/// Owns this process's MariaDB database (MariaDB's schemas are databases) and drops it at exit.
+class mariadb_database {
+public:
+    static mariadb_database& instance() {
+        static mariadb_database database;
+        return database;
+    }
+    /// The URL of this process's database.
+    const std::string& url() const { return url_; }
+
+private:
+    mariadb_database() : name_("strata_test_" + std::to_string(::getpid())) {
+        const char* value = std::getenv("STRATA_TEST_MARIADB_URL");
+        if (value == nullptr || *value == '\0')
+            FAIL("STRATA_TEST_MARIADB_URL is not set: run `bash scripts/test.sh`, which starts MariaDB");
+        base_ = value;
+        auto engine = create_engine(base_, {.pooled = false});
+        engine.connect().execute_script("DROP DATABASE IF EXISTS " + name_ + "; CREATE DATABASE " + name_);
+        url_ = base_.substr(0, base_.rfind('/') + 1) + name_;
+    }
+    ~mariadb_database() {
+        try {
+            auto engine = create_engine(base_, {.pooled = false});
+            engine.connect().execute_script("DROP DATABASE IF EXISTS " + name_);
+        } catch (...) {  // the throwaway server may already be gone
+        }
+    }
+    std::string base_;
+    std::string name_;
+    std::string url_;
+};
+
+/// The URL of a MariaDB database for tests (this process's own).
+inline std::string mariadb_url() { return mariadb_database::instance().url(); }
+
 /// A fresh SQLite database file path in a temporary directory, removed first if present.
 inline std::string sqlite_file_url(const std::string& name) {
     const auto path =
@@ -152,6 +189,10 @@ void for_each_backend(Body&& body, engine_options options = {}) {
         auto engine = create_engine(postgresql_url(), options);
         body(engine);
     }
+    DYNAMIC_SECTION("on mariadb") {
+        auto engine = create_engine(mariadb_url(), options);
+        body(engine);
+    }
 }
 
 /// Drops and creates the tables of Models (children after parents: pass them parents last).
@@ -168,6 +209,24 @@ inline std::string placeholder(int number) { return "$" + std::to_string(number)
 inline std::int64_t count_rows(const engine& target, const std::string& sql) {
     auto connection = target.connect();
     return connection.execute(sql).scalar<std::int64_t>();
+}
+
+/// What a step costs in round trips on each server; SQLite runs in the process, so 0 there.
+struct round_trips_on {
+    std::uint64_t postgresql;  ///< with BEGIN held, statements pipelined and COMMIT riding along
+    std::uint64_t mariadb;     ///< one per statement sent (Connector/C has no pipeline)
+};
+
+/// The round trips `counts` names for the engine's database.
+inline std::uint64_t expected_round_trips(const engine& target, round_trips_on counts) {
+    switch (target.sql_dialect()) {
+        case dialect::postgresql:
+            return counts.postgresql;
+        case dialect::mariadb:
+            return counts.mariadb;
+        default:
+            return 0;
+    }
 }
 
 /// The placeholder the engine's dialect emits for parameter n (1-based): $n, or ? on SQLite.

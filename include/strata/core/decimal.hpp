@@ -83,6 +83,8 @@ struct type_traits<decimal> {
     static constexpr type_family family = type_family::decimal;     ///< exact arithmetic, by-value comparison
     static constexpr std::string_view postgresql_type = "NUMERIC";  ///< CREATE TABLE type
     static constexpr std::string_view sqlite_type = "TEXT COLLATE strata_decimal";  ///< CREATE TABLE type
+    /// MariaDB's widest DECIMAL: 35 digits before the point, 30 after (it keeps no scale per value).
+    static constexpr std::string_view mariadb_type = "DECIMAL(65,30)";
     static parameter to_parameter(const decimal& value) { return parameter::from_text(value.to_string()); }
     static decimal read(const field_reader& reader, std::size_t column) {
         return decimal::parse(reader.read_text(column));

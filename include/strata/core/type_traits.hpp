@@ -83,6 +83,7 @@ template <>
 struct type_traits<float> {
     static constexpr value_kind kind = value_kind::real;
     static constexpr std::string_view postgresql_type = "REAL";  ///< CREATE TABLE type (float4)
+    static constexpr std::string_view mariadb_type = "FLOAT";    ///< CREATE TABLE type (4 bytes)
     static parameter to_parameter(float value) noexcept { return parameter::from_real(value); }
     static float read(const field_reader& reader, std::size_t column) {
         const double value = reader.read_real(column);
@@ -100,6 +101,7 @@ template <>
 struct type_traits<std::chrono::year_month_day> {
     static constexpr value_kind kind = value_kind::timestamp;
     static constexpr std::string_view postgresql_type = "DATE";  ///< CREATE TABLE type
+    static constexpr std::string_view mariadb_type = "DATE";     ///< CREATE TABLE type
     static parameter to_parameter(const std::chrono::year_month_day& value) {
         if (!value.ok()) throw usage_error("a std::chrono::year_month_day that is not a valid date was bound");
         return parameter::from_timestamp(timestamp{std::chrono::sys_days{value}});

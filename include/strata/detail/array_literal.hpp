@@ -82,7 +82,7 @@ inline void append_json_element(std::string& out, const parameter& value, std::s
                 if (c == '\0')
                     throw data_error(
                         "a text value with a NUL byte cannot be one of the more than 1,000 values of an "
-                        "IN list on SQLite (they travel as one JSON text): use a shorter list",
+                        "IN list on SQLite or MariaDB (they travel as one JSON text): use a shorter list",
                         "", std::string{sql}, error_source::none);
                 if (c == '"' || c == '\\') {
                     out += '\\';

@@ -69,6 +69,10 @@ public:
     void delete_row(connection& target, const void* object, std::vector<parameter>& scratch);
     /// DELETEs the rows of `objects` in one statement; stale_data_error unless every one matched.
     void delete_rows(connection& target, std::span<const void* const> objects, std::vector<parameter>& scratch);
+    /// Sets the nullable foreign keys to their own table of `objects`' rows to NULL (before their
+    /// DELETE on MariaDB, whose InnoDB checks a foreign key per row, not per statement).
+    void clear_self_references(connection& target, std::span<const void* const> objects,
+                               std::vector<parameter>& scratch);
     /// Undoes in `object` what an INSERT rolled back had set: the generated key and the server's values.
     void forget_insert(void* object, const inserted_row& written) const noexcept;
     /// Throws stale_data_error naming the statement, the table and `object`'s key.
@@ -81,6 +85,10 @@ private:
     void read_returned(result& rows, void* object, std::uint64_t returned, std::string_view statement) const;
     [[nodiscard]] std::string where_key(std::size_t used) const;
     [[nodiscard]] std::string returning(std::uint64_t columns) const;
+    /// WHERE the primary key is one of `rows` keys (placeholders from 1).
+    [[nodiscard]] std::string where_keys(std::size_t rows) const;
+    /// SELECT of `columns` by the primary key: what RETURNING reads where UPDATE has none (MariaDB).
+    [[nodiscard]] std::string reread(std::uint64_t columns) const;
 
     /// Hashes a pair of column masks (the INSERT cache's key).
     struct mask_pair_hash {

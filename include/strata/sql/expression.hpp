@@ -531,7 +531,17 @@ requires sql_operands<L, R>
 auto operator/(const L& left, const R& right) {
     static_assert(!sql::is_decimal_v<sql::operand_value_t<L>> && !sql::is_decimal_v<sql::operand_value_t<R>>,
                   "division of decimals has no exact result: multiply instead, or cast to double");
-    return sql::arithmetic(left, right, " / ", sql::precedence::multiplicative);
+    auto quotient = sql::arithmetic(left, right, " / ", sql::precedence::multiplicative);
+    if constexpr (sql::is_floating_v<sql::operand_value_t<L>> || sql::is_floating_v<sql::operand_value_t<R>>) {
+        return quotient;
+    } else {  // integers: MariaDB's / would give a decimal, its DIV truncates as the others' / does
+        using result = decltype(quotient);
+        const auto& divided = sql::to_node(quotient);
+        return result{
+            sql::make_per_dialect(divided, divided,
+                                  sql::make_operator(sql::node_kind::binary, " DIV ", sql::precedence::multiplicative,
+                                                     {divided->children[0], divided->children[1]}))};
+    }
 }
 /// left AND right
 template <class L, class R>

@@ -248,11 +248,13 @@ constexpr void require_timestamp() {
 }  // namespace detail
 
 /// extract(part, ts): the part of a timestamp as an integer (whole seconds for date_part::second):
-/// CAST(floor(date_part('month', x)) AS BIGINT) on PostgreSQL, CAST(strftime('%m', x) AS INTEGER) on SQLite.
+/// CAST(floor(date_part('month', x)) AS BIGINT) on PostgreSQL, CAST(strftime('%m', x) AS INTEGER) on
+/// SQLite, MONTH(x) on MariaDB.
 template <class X>
 expression<detail::timestamp_result<std::int64_t, X>> extract(date_part part, const X& operand) {
     detail::require_timestamp<X>();
     static constexpr std::string_view sqlite_formats[] = {"'%Y'", "'%m'", "'%d'", "'%H'", "'%M'", "'%S'"};
+    static constexpr std::string_view mariadb_functions[] = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"};
     const auto index = static_cast<std::size_t>(part);
     auto value = sql::to_node(operand);
     return expression<detail::timestamp_result<std::int64_t, X>>{sql::make_per_dialect(
@@ -262,23 +264,29 @@ expression<detail::timestamp_result<std::int64_t, X>> extract(date_part part, co
                 {sql::make_function("date_part", {sql::make_keyword(detail::postgresql_part_names[index]), value})}),
             "BIGINT", "INTEGER"),
         sql::make_cast(sql::make_function("strftime", {sql::make_keyword(sqlite_formats[index]), value}), "BIGINT",
-                       "INTEGER"))};
+                       "INTEGER"),
+        sql::make_function(mariadb_functions[index], {value}))};
 }
 
 /// date_trunc(part, ts): the timestamp cut down to its year, month, day, hour, minute or second:
 /// date_trunc('month', x) on PostgreSQL, strftime('%Y-%m-01 00:00:00.000000', x) on SQLite (the
-/// text strata stores, so the result compares and groups with stored timestamps).
+/// text strata stores, so the result compares and groups with stored timestamps), and on MariaDB
+/// CAST(DATE_FORMAT(x, '%Y-%m-01') AS DATETIME(6)).
 template <class X>
 expression<detail::timestamp_result<timestamp, X>> date_trunc(date_part part, const X& operand) {
     detail::require_timestamp<X>();
     static constexpr std::string_view sqlite_formats[] = {"'%Y-01-01 00:00:00.000000'", "'%Y-%m-01 00:00:00.000000'",
                                                           "'%Y-%m-%d 00:00:00.000000'", "'%Y-%m-%d %H:00:00.000000'",
                                                           "'%Y-%m-%d %H:%M:00.000000'", "'%Y-%m-%d %H:%M:%S.000000'"};
+    static constexpr std::string_view mariadb_formats[] = {
+        "'%Y-01-01'", "'%Y-%m-01'", "'%Y-%m-%d'", "'%Y-%m-%d %H:00:00'", "'%Y-%m-%d %H:%i:00'", "'%Y-%m-%d %H:%i:%s'"};
     const auto index = static_cast<std::size_t>(part);
     auto value = sql::to_node(operand);
     return expression<detail::timestamp_result<timestamp, X>>{sql::make_per_dialect(
         sql::make_function("date_trunc", {sql::make_keyword(detail::postgresql_part_names[index]), value}),
-        sql::make_function("strftime", {sql::make_keyword(sqlite_formats[index]), value}))};
+        sql::make_function("strftime", {sql::make_keyword(sqlite_formats[index]), value}),
+        sql::make_cast(sql::make_function("DATE_FORMAT", {value, sql::make_keyword(mariadb_formats[index])}),
+                       "TIMESTAMP", "DATETIME(6)"))};
 }
 
 }  // namespace func

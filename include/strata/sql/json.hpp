@@ -86,8 +86,9 @@ expression<std::optional<T>> json_value(const X& document, const Steps&... steps
     } else if constexpr (std::is_same_v<T, double>) {
         return expression<std::optional<T>>{sql::make_cast(std::move(text), "DOUBLE PRECISION", "REAL")};
     } else if constexpr (std::is_same_v<T, bool>) {
-        // SQLite's ->> gives a JSON true as 1 already; PostgreSQL's #>> gives the text 'true'.
-        return expression<std::optional<T>>{sql::make_per_dialect(sql::make_cast(text, "BOOLEAN", "INTEGER"), text)};
+        // SQLite's ->> and MariaDB's JSON_VALUE give a JSON true as 1 already; PostgreSQL's #>> gives 'true'.
+        return expression<std::optional<T>>{
+            sql::make_per_dialect(sql::make_cast(text, "BOOLEAN", "INTEGER"), text, text)};
     } else {
         static_assert(!sizeof(T), "json_value<T>: T is std::string, std::int64_t, double or bool");
     }

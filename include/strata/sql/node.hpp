@@ -45,7 +45,7 @@ enum class node_kind : std::uint8_t {
     value_list,         ///< IN's list of bound values of one kind; `text` names PostgreSQL's array type
     current_timestamp,  ///< the database's time now, UTC, as strata stores timestamps (rendered per dialect)
     cast,               ///< CAST(x AS type): `text` is the type on PostgreSQL, `owned_text` on SQLite
-    per_dialect,        ///< children[0] on PostgreSQL, children[1] on SQLite (a function the two spell apart)
+    per_dialect,        ///< children[0] on PostgreSQL, [1] on SQLite, [2] (or [0]) on MariaDB: spelled apart
     window,             ///< f(...) OVER (PARTITION BY children[1] ORDER BY children[2] owned_text)
 };
 
@@ -125,8 +125,9 @@ STRATA_COMPILED_LINKAGE node_ptr make_keyword(std::string_view text);
 /// CAST(operand AS type): `postgresql_type` and `sqlite_type` are static SQL type names.
 STRATA_COMPILED_LINKAGE node_ptr make_cast(node_ptr operand, std::string_view postgresql_type,
                                            std::string_view sqlite_type);
-/// `postgresql` rendered on PostgreSQL, `sqlite` on SQLite: one expression the two spell apart.
-STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr sqlite);
+/// `postgresql` rendered on PostgreSQL, `sqlite` on SQLite and `mariadb` on MariaDB (when null,
+/// MariaDB takes PostgreSQL's): one expression the databases spell apart.
+STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr sqlite, node_ptr mariadb = nullptr);
 /// Whether `text` is a plain SQL name: letters, digits and '_' (and '.' when `dotted`), not starting
 /// with a digit - what strata lets into SQL unquoted from a user's string (a function, an alias).
 STRATA_COMPILED_LINKAGE bool is_plain_name(std::string_view text, bool dotted);

@@ -81,7 +81,8 @@ public:
     /// `function` OVER this window (what over() builds).
     [[nodiscard]] sql::node_ptr apply_to(sql::node_ptr function) const {
         if (function && function->kind == sql::node_kind::per_dialect)  // sum() of decimals: one per dialect
-            return sql::make_per_dialect(apply_to(function->children[0]), apply_to(function->children[1]));
+            return sql::make_per_dialect(apply_to(function->children[0]), apply_to(function->children[1]),
+                                         function->children.size() > 2 ? apply_to(function->children[2]) : nullptr);
         if (!function || function->kind != sql::node_kind::function)
             throw usage_error("over() applies to an aggregate (sum, count ...) or a window function, not to '" +
                               std::string{function ? function->text : std::string_view{}} + "'");

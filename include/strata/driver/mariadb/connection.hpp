@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "strata/core/error.hpp"
@@ -299,6 +300,7 @@ public:
 
 private:
     const fetched_column& at(std::size_t column) const {
+        if (statement_ == nullptr) throw usage_error("a row was read after the result ended (call next() first)");
         if (column >= columns_.size())
             throw usage_error("column " + std::to_string(column) + " is out of range: the row has " +
                               std::to_string(columns_.size()) + " columns");
@@ -390,6 +392,7 @@ public:
     [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::mariadb; }
 
     std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
+        start_pending_transaction();
         auto [statement, cached, kept] = statement_for(sql);
         try {
             bind(statement, parameters, kept, sql);
@@ -398,6 +401,7 @@ public:
             if (mysql_stmt_execute(statement) != 0) statement_failed(statement, sql);
             if (mysql_stmt_field_count(statement) > 0 && mysql_stmt_store_result(statement) != 0)
                 statement_failed(statement, sql);
+            if (mysql_warning_count(handle_) > 0) refuse_truncation(sql);
         } catch (...) {
             // A statement whose execution failed (an INSERT ... RETURNING's duplicate key, say)
             // is reset, or its next execution waits for an answer that never comes.
@@ -411,30 +415,52 @@ public:
         return answer;
     }
 
-    void execute_script(std::string_view sql) override {
-        ++statistics_.round_trips;
-        if (mysql_real_query(handle_, sql.data(), static_cast<unsigned long>(sql.size())) != 0) connection_failed(sql);
-        // Every statement of a script answers in turn; the first that fails ends it.
-        for (;;) {
-            if (MYSQL_RES* rows = mysql_store_result(handle_)) mysql_free_result(rows);
-            const int more = mysql_next_result(handle_);
-            if (more == -1) break;
-            if (more > 0) connection_failed(sql);
+    /// Streams through a read-only server-side cursor on a statement of its own: the server keeps
+    /// the rows and the client fetches `batch_rows` at a time, so memory stays flat, and the
+    /// connection stays free for other statements while the rows are read (as with PostgreSQL's
+    /// cursors). MariaDB fills the cursor when it opens, so an error in any row comes at execute.
+    std::unique_ptr<result> execute_streaming(std::string_view sql, std::span<const parameter> parameters,
+                                              std::size_t batch_rows) override {
+        start_pending_transaction();
+        auto found = statement_for(sql);
+        if (found.cached != nullptr) {  // the cached statement stays without a cursor
+            found.cached->in_use = false;
+            found.statement = prepare(
+                found.cached->rewritten.empty() ? found.kept.sql : std::string_view{found.cached->rewritten}, sql);
+            found.cached = nullptr;
         }
+        MYSQL_STMT* statement = found.statement;
+        const unsigned long cursor = CURSOR_TYPE_READ_ONLY;
+        const unsigned long prefetch = std::max<std::size_t>(batch_rows, 1);
+        try {
+            if (mysql_stmt_attr_set(statement, STMT_ATTR_CURSOR_TYPE, &cursor) != 0 ||
+                mysql_stmt_attr_set(statement, STMT_ATTR_PREFETCH_ROWS, &prefetch) != 0)
+                statement_failed(statement, sql);
+            bind(statement, parameters, found.kept, sql);
+            ++statistics_.statements_executed;
+            ++statistics_.round_trips;
+            if (mysql_stmt_execute(statement) != 0) statement_failed(statement, sql);
+        } catch (...) {
+            mysql_stmt_close(statement);
+            throw;
+        }
+        return std::make_unique<mariadb_result>(statement, nullptr, found.kept.sql);
     }
 
+    void execute_script(std::string_view sql) override {
+        start_pending_transaction();
+        ++statistics_.statements_executed;
+        send_script(sql);
+    }
+
+    // START TRANSACTION waits for the transaction's first statement, so a transaction that
+    // writes nothing costs no round trip (as on PostgreSQL, where BEGIN rides with it).
     void begin(begin_mode) override {
-        execute_script("START TRANSACTION");
         in_transaction_ = true;
+        start_pending_ = true;
     }
-    void commit() override {
-        in_transaction_ = false;
-        execute_script("COMMIT");
-    }
-    void rollback() override {
-        in_transaction_ = false;
-        execute_script("ROLLBACK");
-    }
+    void commit() override { end_transaction("COMMIT"); }
+    void rollback() override { end_transaction("ROLLBACK"); }
     [[nodiscard]] bool in_transaction() const override { return in_transaction_; }
 
     bool ping() noexcept override {
@@ -455,6 +481,28 @@ public:
     [[nodiscard]] MYSQL* native_handle() const noexcept { return handle_; }
 
 private:
+    void start_pending_transaction() {
+        if (!start_pending_) return;
+        start_pending_ = false;
+        send_script("START TRANSACTION");
+    }
+    void end_transaction(std::string_view statement) {
+        in_transaction_ = false;
+        if (std::exchange(start_pending_, false)) return;  // nothing was sent: nothing to end
+        send_script(statement);
+    }
+    void send_script(std::string_view sql) {
+        ++statistics_.round_trips;
+        if (mysql_real_query(handle_, sql.data(), static_cast<unsigned long>(sql.size())) != 0) connection_failed(sql);
+        // Every statement of a script answers in turn; the first that fails ends it.
+        for (;;) {
+            if (MYSQL_RES* rows = mysql_store_result(handle_)) mysql_free_result(rows);
+            const int more = mysql_next_result(handle_);
+            if (more == -1) break;
+            if (more > 0) connection_failed(sql);
+        }
+    }
+
     /// What a statement's cache entry knows of it, for one execution.
     struct statement_shape {
         std::string_view sql;                ///< the cache's key: lives as long as the connection
@@ -576,6 +624,27 @@ private:
         if (mysql_stmt_bind_param(statement, binds_.data()) != 0) statement_failed(statement, sql);
     }
 
+    /// A value MariaDB cut to fit (a DECIMAL's digits past its scale, rounded even in strict mode)
+    /// comes back as a note, not an error: it is made the data_error the others raise, so no
+    /// value changes silently. (The statement ran: the caller's transaction rolls it back.)
+    void refuse_truncation(std::string_view sql) {
+        ++statistics_.round_trips;
+        if (mysql_real_query(handle_, "SHOW WARNINGS", 13) != 0) connection_failed("SHOW WARNINGS");
+        MYSQL_RES* rows = mysql_store_result(handle_);
+        if (rows == nullptr) return;
+        std::string message;
+        while (MYSQL_ROW row = mysql_fetch_row(rows)) {
+            if (row[1] != nullptr && std::string_view{row[1]} == "1265" && row[2] != nullptr) {
+                message = row[2];
+                break;
+            }
+        }
+        mysql_free_result(rows);
+        if (message.empty()) return;
+        throw data_error(message + " (MariaDB would have rounded or cut the value)", "1265", std::string{sql},
+                         error_source::mariadb);
+    }
+
     [[noreturn]] void statement_failed(MYSQL_STMT* statement, std::string_view sql) {
         const unsigned number = mysql_stmt_errno(statement);
         if (is_connection_lost(number)) broken_ = true;
@@ -597,6 +666,7 @@ private:
     std::vector<unsigned long> lengths_;
     connection_statistics statistics_;
     bool in_transaction_ = false;
+    bool start_pending_ = false;  ///< begin() was called; START TRANSACTION goes with the next statement
     bool broken_ = false;
 };
 

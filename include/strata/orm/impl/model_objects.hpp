@@ -177,7 +177,9 @@ STRATA_COMPILED_LINKAGE void model_objects::write_updates(connection& target, bo
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::write_deletes(connection& target) {
-    if (self_referential_ && deleted_.size() > 1) {
+    // MariaDB's InnoDB checks a foreign key row by row, so even a row that is its own parent
+    // needs its reference cleared before its DELETE.
+    if (self_referential_ && (deleted_.size() > 1 || target.sql_dialect() == dialect::mariadb)) {
         write_deletes_together(target);
         return;
     }
@@ -195,6 +197,7 @@ STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& t
         objects.clear();
         objects.reserve(rows);
         for (std::size_t row = first; row < first + rows; ++row) objects.push_back(object_address(*deleted_[row]));
+        if (target.sql_dialect() == dialect::mariadb) statements_.clear_self_references(target, objects, parameters_);
         statements_.delete_rows(target, objects, parameters_);
     }
 }

@@ -32,7 +32,9 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_
         names += separator + sql::detail::quote_identifier(info_.columns[i].name);
         values += separator + sql::detail::placeholder(dialect_, number);
     }
-    text += number ? " (" + names + ") VALUES (" + values + ")" : std::string{" DEFAULT VALUES"};
+    text += number                         ? " (" + names + ") VALUES (" + values + ")"
+            : dialect_ == dialect::mariadb ? std::string{" () VALUES ()"}
+                                           : std::string{" DEFAULT VALUES"};
     text += returning(returned);
     return text;
 }
@@ -70,13 +72,25 @@ STRATA_COMPILED_LINKAGE std::string write_statements::returning(std::uint64_t co
     return text;
 }
 
+STRATA_COMPILED_LINKAGE std::string write_statements::reread(std::uint64_t columns) const {
+    std::string text;
+    for (std::size_t i = 0; i < info_.columns.size(); ++i)
+        if (columns >> i & 1)
+            text += (text.empty() ? "SELECT " : ", ") + sql::detail::quote_identifier(info_.columns[i].name);
+    return text + " FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
+}
+
 STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() {
     if (delete_text_.empty()) delete_text_ = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
     return delete_text_;
 }
 
 STRATA_COMPILED_LINKAGE std::string write_statements::remove_many(std::size_t rows) const {
-    std::string text = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + " WHERE ";
+    return "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_keys(rows);
+}
+
+STRATA_COMPILED_LINKAGE std::string write_statements::where_keys(std::size_t rows) const {
+    std::string text = " WHERE ";
     const auto& key = info_.primary_key;
     if (key.size() == 1) {
         text += sql::detail::quote_identifier(info_.columns[key[0]].name) + " IN (";
@@ -154,7 +168,17 @@ STRATA_COMPILED_LINKAGE void write_statements::update_row(connection& target, vo
     for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
     // on_update columns the server set: read back, so the object and its snapshot agree
     if (const auto by_server = updated_by_server(changed)) {
-        auto rows = target.execute_parameters(update(changed, true), scratch);
+        if (dialect_ != dialect::mariadb) {
+            auto rows = target.execute_parameters(update(changed, true), scratch);
+            read_returned(rows, object, by_server, "UPDATE");
+            return;
+        }
+        // MariaDB has no UPDATE ... RETURNING: the row is read again by its key, in the same
+        // transaction, so it is the row this UPDATE wrote.
+        if (target.execute_parameters(update(changed, false), scratch).affected_rows() != 1)
+            throw_stale("UPDATE", object);
+        const auto key_values = std::span<const parameter>{scratch}.last(info_.primary_key.size());
+        auto rows = target.execute_parameters(reread(by_server), key_values);
         read_returned(rows, object, by_server, "UPDATE");
         return;
     }
@@ -187,6 +211,28 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, s
                                                        ": some were deleted, or their keys changed, outside this "
                                                        "session");
                         });
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::clear_self_references(connection& target,
+                                                                     std::span<const void* const> objects,
+                                                                     std::vector<parameter>& scratch) {
+    std::string assignments;
+    for (const auto& column : info_.columns)
+        if (column.nullable_self_reference)
+            assignments += (assignments.empty() ? "" : ", ") + sql::detail::quote_identifier(column.name) + " = NULL";
+    if (assignments.empty()) return;
+    scratch.clear();
+    for (const void* object : objects)
+        for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
+    const auto matched = target
+                             .execute_parameters("UPDATE " + sql::detail::quote_identifier(info_.table) + " SET " +
+                                                     assignments + where_keys(objects.size()),
+                                                 scratch)
+                             .affected_rows();
+    if (matched != static_cast<std::int64_t>(objects.size()))
+        throw stale_data_error("UPDATE of " + std::to_string(objects.size()) + " rows of " + std::string{info_.table} +
+                               " before their DELETE matched " + std::to_string(matched) +
+                               ": some were deleted, or their keys changed, outside this session");
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::forget_insert(void* object, const inserted_row& written) const noexcept {

@@ -125,7 +125,7 @@ public:
         order_and_limit(query, [this](const order_item& item) { expression(*item.expression); });
         scopes_.pop_back();
         if (query.lock.strength != lock_strength::none && dialect_ == dialect::mariadb) {
-            mariadb_lock(query.lock);
+            mariadb_lock(query, from);
         } else if (query.lock.strength != lock_strength::none && dialect_ == dialect::postgresql) {
             switch (query.lock.strength) {
                 case lock_strength::update:
@@ -165,10 +165,18 @@ public:
         return sqlite_type;
     }
 
-    /// MariaDB's row locks: FOR UPDATE, or LOCK IN SHARE MODE for the share strengths; it has no
-    /// OF (it locks the rows read from every table of the query), so that is refused.
-    void mariadb_lock(const lock_clause& lock) {
-        if (!lock.of.empty())
+    /// MariaDB's row locks: FOR UPDATE, or LOCK IN SHARE MODE for the share strengths. It has no
+    /// OF (it locks the rows read from every table of the query): an OF naming every table of the
+    /// query means just that, one naming fewer is refused.
+    void mariadb_lock(const select_core& query, const std::vector<table_ref>& from) {
+        const auto& lock = query.lock;
+        const auto locked = [&lock](const table_ref& table) {
+            return std::find(lock.of.begin(), lock.of.end(), table) != lock.of.end();
+        };
+        const bool every_table = std::all_of(from.begin(), from.end(), locked) && !query.derived.query &&
+                                 std::all_of(query.joins.begin(), query.joins.end(),
+                                             [&](const join_clause& join) { return locked(join.table); });
+        if (!lock.of.empty() && !every_table)
             throw not_supported_error(
                 "MariaDB has no FOR UPDATE OF: it locks the rows read from every table of the "
                 "query; leave of() out",
@@ -270,7 +278,7 @@ public:
         emit("INSERT INTO ");
         table(statement.table);
         if (statement.columns.empty()) {
-            emit(" DEFAULT VALUES");
+            emit(dialect_ == dialect::mariadb ? " () VALUES ()" : " DEFAULT VALUES");
         } else {
             emit(" (");
             for (std::size_t i = 0; i < statement.columns.size(); ++i) {
@@ -285,8 +293,45 @@ public:
                 emit(")");
             }
         }
-        if (statement.on_conflict) conflict(statement.table, *statement.on_conflict);
+        if (statement.on_conflict) {
+            if (dialect_ == dialect::mariadb)
+                duplicate_key(statement, *statement.on_conflict);
+            else
+                conflict(statement.table, *statement.on_conflict);
+        }
         returning(statement.returning);
+    }
+
+    /// An upsert on MariaDB: ON DUPLICATE KEY UPDATE, which handles a conflict on any unique key
+    /// (it takes no target) and reads the row that was to be inserted as VALUES(column). DO NOTHING
+    /// is a no-op assignment; INSERT IGNORE is not used, since it would also turn other errors
+    /// (a value too long, a missing NOT NULL value) into warnings and write the row anyway.
+    void duplicate_key(const insert_core& statement, const conflict_action& action) {
+        if (action.where)
+            throw not_supported_error(
+                "MariaDB has no ON DUPLICATE KEY UPDATE ... WHERE (its assignments run in order, each seeing "
+                "the ones before, so a condition cannot be spread over them); leave where() out",
+                "", sql_);
+        if (!action.update && !statement.returning.empty())
+            throw not_supported_error(
+                "MariaDB returns the existing row for a row on_conflict_do_nothing() skipped, where the others "
+                "return nothing; leave returning() out or use on_conflict_do_update()",
+                "", sql_);
+        emit(" ON DUPLICATE KEY UPDATE ");
+        if (!action.update) {
+            const auto column = action.target.empty() ? statement.columns.front() : action.target.front();
+            identifier(column);
+            emit(" = ");
+            identifier(column);
+            return;
+        }
+        const std::vector<table_ref> scope{statement.table, table_ref{"excluded", {}}};
+        scopes_.push_back(&scope);
+        const bool saved = qualify_;
+        qualify_ = true;
+        assignments(action.assignments);
+        qualify_ = saved;
+        scopes_.pop_back();
     }
 
     /// Renders an upsert's ON CONFLICT clause (the same text on PostgreSQL and SQLite 3.35+). In
@@ -333,6 +378,11 @@ public:
 
     /// Renders UPDATE; columns are unqualified, as there is one table.
     void update(const update_core& statement) {
+        if (dialect_ == dialect::mariadb && !statement.returning.empty())
+            throw not_supported_error(
+                "MariaDB has no UPDATE ... RETURNING (only INSERT and DELETE return rows): select the rows "
+                "after the UPDATE, in the same transaction",
+                "", sql_);
         qualify_ = false;
         const std::vector<table_ref> scope{statement.table};  // nested queries correlate with the target
         scopes_.push_back(&scope);
@@ -367,6 +417,12 @@ public:
     void expression(const node& item) {
         switch (item.kind) {
             case node_kind::column:
+                if (dialect_ == dialect::mariadb && item.table.name == "excluded" && item.table.alias.empty()) {
+                    emit("VALUES(");  // an upsert's row that was to be inserted
+                    identifier(item.text);
+                    emit(")");
+                    break;
+                }
                 if (qualify_) {
                     identifier(item.table.qualifier());
                     emit(".");
@@ -493,7 +549,9 @@ public:
                 emit(")");
                 break;
             case node_kind::per_dialect:
-                expression(*item.children[dialect_ == dialect::postgresql ? 0 : 1]);
+                expression(*item.children[dialect_ == dialect::sqlite    ? 1
+                                          : dialect_ == dialect::mariadb ? (item.children.size() > 2 ? 2 : 0)
+                                                                         : 0]);
                 break;
             case node_kind::window: {
                 expression(*item.children[0]);
@@ -527,24 +585,44 @@ public:
     [[nodiscard]] std::uint64_t reuse_signature() const noexcept { return reuse_signature_; }
 
 private:
-    /// The most values an IN list sends one placeholder each on SQLite; a longer one travels as one
-    /// JSON text read by json_each (SQLite takes at most 32,766 parameters; at 1,000 and up the
-    /// two forms measured the same).
-    static constexpr std::size_t sqlite_plain_list_limit = 1000;
+    /// The most values an IN list sends one placeholder each on SQLite and MariaDB; a longer one
+    /// travels as one JSON text, read by json_each or JSON_TABLE (SQLite takes at most 32,766
+    /// parameters and MariaDB 65,535; at 1,000 and up the two forms measured the same on SQLite).
+    static constexpr std::size_t plain_list_limit = 1000;
+
+    /// JSON_TABLE's column type for the values of a long IN list on MariaDB.
+    static std::string_view mariadb_list_type(value_kind kind) noexcept {
+        switch (kind) {
+            case value_kind::integer:
+                return "BIGINT";
+            case value_kind::real:
+                return "DOUBLE";
+            case value_kind::boolean:
+                return "BOOLEAN";
+            case value_kind::timestamp:
+                return "DATETIME(6)";
+            default:  // text compares as in the tables strata creates: byte by byte, no padding
+                return "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
+        }
+    }
 
     /// Renders `x IN (values)` / `x NOT IN (values)` of a value_list: one array parameter on
-    /// PostgreSQL (= ANY / <> ALL, same NULL semantics), json_each for a long list on SQLite.
-    /// Returns false when the plain list form is the one to render.
+    /// PostgreSQL (= ANY / <> ALL, same NULL semantics), json_each for a long list on SQLite and
+    /// JSON_TABLE on MariaDB. Returns false when the plain list form is the one to render.
     bool value_list_in(const node& item) {
         const node& values = *item.children[1];
         const bool negated = item.text == " NOT IN ";
-        const bool blobs = values.children.front()->value.kind() == value_kind::blob;
-        if (dialect_ == dialect::sqlite && (values.children.size() <= sqlite_plain_list_limit || blobs)) return false;
-        if (dialect_ == dialect::mariadb) return false;  // a plain list (up to 65,535 values a statement)
-        operand(*item.children[0], item.binding, false);
+        auto kind = value_kind::null;  // the list's kind: its first value that is not NULL
+        for (const auto& value : values.children)
+            if ((kind = value->value.kind()) != value_kind::null) break;
         const bool postgresql = dialect_ == dialect::postgresql;
+        const bool mariadb = dialect_ == dialect::mariadb;
+        if (!postgresql && (values.children.size() <= plain_list_limit || kind == value_kind::blob)) return false;
+        operand(*item.children[0], item.binding, false);
         if (postgresql)
             emit(negated ? " <> ALL(" : " = ANY(");
+        else if (mariadb)
+            emit(negated ? " NOT IN (SELECT value FROM JSON_TABLE(" : " IN (SELECT value FROM JSON_TABLE(");
         else
             emit(negated ? " NOT IN (SELECT value FROM json_each(" : " IN (SELECT value FROM json_each(");
         // The list node is the array's source: the same list met again reuses its placeholder.
@@ -564,6 +642,10 @@ private:
             emit("::");
             emit(values.text);
             emit(")");
+        } else if (mariadb) {
+            emit(", '$[*]' COLUMNS (value ");
+            emit(mariadb_list_type(kind));
+            emit(" PATH '$')) AS strata_list)");
         } else {
             emit("))");
         }

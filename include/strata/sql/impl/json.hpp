@@ -41,10 +41,16 @@ STRATA_COMPILED_LINKAGE node_ptr make_json_extract(const node_ptr& document, con
         {make_operator(
             node_kind::binary, as_text ? " #>> " : " #> ", precedence::comparison,
             {document, make_cast(make_parameter(parameter::from_text(path.postgresql)), "TEXT[]", "TEXT")})});
+    auto sqlite_path = make_parameter(parameter::from_text(path.sqlite));
     auto sqlite = make_operator(node_kind::list, "", precedence::atom,
                                 {make_operator(node_kind::binary, as_text ? " ->> " : " -> ", precedence::comparison,
-                                               {document, make_parameter(parameter::from_text(path.sqlite))})});
-    return make_per_dialect(std::move(postgresql), std::move(sqlite));
+                                               {document, sqlite_path})});
+    // MariaDB takes SQLite's path. As text: a scalar unquoted (JSON null as NULL) by JSON_VALUE,
+    // an object or array as its JSON by JSON_QUERY, which is what the others' #>> / ->> give.
+    auto mariadb = as_text ? make_function("coalesce", {make_function("JSON_VALUE", {document, sqlite_path}),
+                                                        make_function("JSON_QUERY", {document, sqlite_path})})
+                           : make_function("JSON_EXTRACT", {document, sqlite_path});
+    return make_per_dialect(std::move(postgresql), std::move(sqlite), std::move(mariadb));
 }
 
 }  // namespace strata::sql

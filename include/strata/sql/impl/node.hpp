@@ -88,11 +88,13 @@ STRATA_COMPILED_LINKAGE node_ptr make_cast(node_ptr operand, std::string_view po
     return finish(std::move(result));
 }
 
-STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr sqlite) {
+STRATA_COMPILED_LINKAGE node_ptr make_per_dialect(node_ptr postgresql, node_ptr sqlite, node_ptr mariadb) {
     auto result = std::make_shared<node>();
     result->kind = node_kind::per_dialect;
-    result->binding = std::min(postgresql->binding, sqlite->binding);  // parenthesized like the looser
+    result->binding = std::min(postgresql->binding, sqlite->binding);  // parenthesized like the loosest
+    if (mariadb) result->binding = std::min(result->binding, mariadb->binding);
     result->children = {std::move(postgresql), std::move(sqlite)};
+    if (mariadb) result->children.push_back(std::move(mariadb));
     return finish(std::move(result));
 }
 

@@ -1,13 +1,14 @@
-// The same random query on SQLite and on PostgreSQL must return the same rows (issue 24's check).
+// The same random query on SQLite, PostgreSQL and MariaDB must return the same rows (issue 24's
+// check, on the third database since issue 23).
 //
 // A generator builds typed expressions and queries from a seed - filters (comparisons, AND/OR/NOT,
 // IS NULL, IN lists short and past 1,000 values with NULLs, BETWEEN, LIKE patterns with wildcards
 // and escapes, contains/startswith/endswith, arithmetic with unary minus, CASE, coalesce), ordering
 // with NULLs spelled out, grouping by an expression with a bound value, LIMIT/OFFSET, DISTINCT
-// counts and keyset walks in both directions - over one dataset seeded alike on both (NULLs in
+// counts and keyset walks in both directions - over one dataset seeded alike on each (NULLs in
 // every nullable column, duplicates, unicode, '%' '_' and backslashes in text, -0.0). Each query
-// runs on both databases and the rows are compared. What the generator leaves out is what the
-// databases are documented to do differently (README, "What SQLite does differently").
+// runs on the three databases and the rows are compared. What the generator leaves out is what the
+// databases are documented to do differently (README, "What each database does differently").
 //
 // Fixed seeds here; STRATA_DIFFERENTIAL_QUERIES=<n> runs n, STRATA_DIFFERENTIAL_SEED=<seed> replays
 // one (its SQL is printed on failure), STRATA_DIFFERENTIAL_PROGRESS=1 reports every 10,000.
@@ -562,14 +563,17 @@ outcome run_on(strata::session& session, const query_case& item) {
 
 }  // namespace
 
-TEST_CASE("random queries return the same rows on SQLite and PostgreSQL") {
+TEST_CASE("random queries return the same rows on SQLite, PostgreSQL and MariaDB") {
     auto lite_engine = strata::create_engine(strata::testing::sqlite_file_url("differential"));
     auto postgresql_engine = strata::create_engine(strata::testing::postgresql_url());
+    auto mariadb_engine = strata::create_engine(strata::testing::mariadb_url());
     const auto rows = dataset();
     seed(lite_engine, rows);
     seed(postgresql_engine, rows);
+    seed(mariadb_engine, rows);
     strata::session lite{lite_engine};
     strata::session postgresql{postgresql_engine};
+    strata::session mariadb{mariadb_engine};
 
     const auto queries = environment_number("STRATA_DIFFERENTIAL_QUERIES", 1500);
     const auto only = environment_number("STRATA_DIFFERENTIAL_SEED", 0);
@@ -580,13 +584,15 @@ TEST_CASE("random queries return the same rows on SQLite and PostgreSQL") {
         const auto item = make_case(make);
         const auto on_sqlite = run_on(lite, item);
         const auto on_postgresql = run_on(postgresql, item);
-        if (!(on_sqlite == on_postgresql)) {
+        const auto on_mariadb = run_on(mariadb, item);
+        if (!(on_sqlite == on_postgresql) || !(on_sqlite == on_mariadb)) {
             std::ostringstream message;
             message << "seed " << seed << " (replay: STRATA_DIFFERENTIAL_SEED=" << seed
                     << ")\n  postgresql: " << item.description << "\n";
-            for (const auto* side : {&on_sqlite, &on_postgresql}) {
-                message << (side == &on_sqlite ? "  sqlite" : "  postgresql") << " gave " << side->rows.size()
-                        << " rows" << (side->error.empty() ? "" : ", error: " + side->error) << ":";
+            for (const auto* side : {&on_sqlite, &on_postgresql, &on_mariadb}) {
+                message << (side == &on_sqlite ? "  sqlite" : side == &on_postgresql ? "  postgresql" : "  mariadb")
+                        << " gave " << side->rows.size() << " rows"
+                        << (side->error.empty() ? "" : ", error: " + side->error) << ":";
                 for (std::size_t i = 0; i < side->rows.size() && i < 12; ++i) message << " " << side->rows[i];
                 message << "\n";
             }
@@ -595,6 +601,7 @@ TEST_CASE("random queries return the same rows on SQLite and PostgreSQL") {
         if (!on_sqlite.rows.empty() && on_sqlite.error.empty()) ++nonempty;
         if (lite.identity_count() > 0) lite.clear();
         if (postgresql.identity_count() > 0) postgresql.clear();
+        if (mariadb.identity_count() > 0) mariadb.clear();
         if (progress && seed % 10'000 == 0)
             std::fprintf(stderr, "differential: %llu queries agree\n", static_cast<unsigned long long>(seed));
     }

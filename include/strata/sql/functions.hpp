@@ -106,13 +106,16 @@ expression<sql::operand_value_t<X>> upper(const X& operand) {
     return expression<sql::operand_value_t<X>>{sql::make_function("upper", {sql::to_node(operand)})};
 }
 
-/// length(x) in characters; NULL when x is.
+/// length(x) in characters (CHAR_LENGTH on MariaDB, whose length() counts bytes); NULL when x is.
 template <sql::expression_like X>
 auto length(const X& operand) {
     static_assert(sql::family_of<sql::operand_value_t<X>>() == sql::type_family::text, "length() needs text");
     using result =
         std::conditional_t<sql::is_optional_v<sql::operand_value_t<X>>, std::optional<std::int64_t>, std::int64_t>;
-    return expression<result>{sql::make_function("length", {sql::to_node(operand)})};
+    const std::vector<sql::node_ptr> argument{sql::to_node(operand)};
+    auto characters = sql::make_function("length", argument);
+    return expression<result>{
+        sql::make_per_dialect(characters, characters, sql::make_function("CHAR_LENGTH", argument))};
 }
 
 /// CASE WHEN ... THEN ... [ELSE ...] END, built with case_when(c, v).when(c, v).else_(v).

@@ -308,7 +308,9 @@ private:
     }
     const fetched_column& present(std::size_t column) const {
         const auto& field = at(column);
-        if (field.null != 0) throw conversion_error("column " + names_[column] + " is NULL: read it as std::optional");
+        if (field.null != 0)  // worded as the other drivers word it
+            throw conversion_error("column " + std::to_string(column) + " (" + names_[column] +
+                                   ") is NULL; read it as std::optional<T>");
         return field;
     }
     [[noreturn]] void conversion(const char* what, std::size_t column) const {

@@ -116,13 +116,16 @@ public:
         }
         if (!query.group_by.empty()) {
             emit(" GROUP BY ");
-            list(query.group_by);
+            for (std::size_t i = 0; i < query.group_by.size(); ++i) {
+                if (i) emit(", ");
+                grouping_key(*query.group_by[i]);
+            }
         }
         if (query.having) {
             emit(" HAVING ");
             expression(*query.having);
         }
-        order_and_limit(query, [this](const order_item& item) { expression(*item.expression); });
+        order_and_limit(query, [this](const order_item& item) { grouping_key(*item.expression); });
         scopes_.pop_back();
         if (query.lock.strength != lock_strength::none && dialect_ == dialect::mariadb) {
             mariadb_lock(query, from);
@@ -270,6 +273,17 @@ public:
             emit(" OFFSET ");
             expression(*query.offset);
         }
+    }
+
+    /// A GROUP BY or ORDER BY item. MariaDB reads a bare ? there as a column's position (GROUP BY ?
+    /// bound to 4 groups by the fourth selected column); a bound value is one constant for every
+    /// row, so there it becomes the constant NULL, which groups and orders as any constant does.
+    void grouping_key(const node& item) {
+        if (dialect_ == dialect::mariadb && item.kind == node_kind::parameter) {
+            emit("NULL");
+            return;
+        }
+        expression(item);
     }
 
     /// Renders INSERT.

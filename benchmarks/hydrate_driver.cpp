@@ -12,9 +12,11 @@
 
 #include "strata/detail/timestamp_text.hpp"
 #include "strata/driver/postgresql/binary.hpp"
+#include "strata/mariadb.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
+#include "support/raw_mariadb.hpp"
 #include "support/raw_sqlite.hpp"
 
 namespace {
@@ -33,11 +35,15 @@ struct user {
 
 void fill(strata::engine& engine) {
     auto connection = engine.connect();
-    const bool postgresql = engine.sql_dialect() == strata::driver::dialect::postgresql;
+    const auto dialect = engine.sql_dialect();
     connection.execute_script("DROP TABLE IF EXISTS bench_users");
     connection.execute_script(std::string{"CREATE TABLE bench_users (id BIGINT PRIMARY KEY, email TEXT NOT NULL, "
                                           "name TEXT NOT NULL, score "} +
-                              (postgresql ? "DOUBLE PRECISION" : "REAL") + " NOT NULL, created_at TIMESTAMP NOT NULL)");
+                              (dialect == strata::dialect::postgresql ? "DOUBLE PRECISION"
+                               : dialect == strata::dialect::mariadb  ? "DOUBLE"
+                                                                      : "REAL") +
+                              " NOT NULL, created_at " +
+                              (dialect == strata::dialect::mariadb ? "DATETIME(6)" : "TIMESTAMP") + " NOT NULL)");
     strata::transaction transaction{connection};
     const strata::timestamp base{std::chrono::seconds{1'700'000'000}};
     for (std::int64_t id = 1; id <= row_count; ++id) {
@@ -100,6 +106,17 @@ std::vector<user> hydrate_raw_postgresql(PGconn* connection) {
     return users;
 }
 
+std::vector<user> hydrate_raw_mariadb(MYSQL* handle) {
+    std::vector<user> users;
+    users.reserve(row_count);
+    bench::raw_mariadb_rows(handle, select_sql,
+                            [&](std::int64_t id, std::string_view email, std::string_view name, double score,
+                                strata::timestamp created_at) {
+                                users.push_back({id, std::string{email}, std::string{name}, score, created_at});
+                            });
+    return users;
+}
+
 void check_same(const std::vector<user>& left, const std::vector<user>& right) {
     if (left.size() != right.size() || left.back().email != right.back().email ||
         left.back().created_at != right.back().created_at || left.back().score != right.back().score) {
@@ -153,5 +170,19 @@ int main() {
         "bench=pg_result_format backend=postgresql rows={} binary_ms={:.2f} text_ms={:.2f} text_over_binary={:.3f}\n",
         row_count, binary_ms, text_ms, text_ms / binary_ms);
     connection.execute_script("DROP TABLE bench_users");
+    if (const auto mariadb = bench::mariadb_url()) {
+        auto mariadb_engine = strata::create_engine(*mariadb);
+        fill(mariadb_engine);
+        auto mariadb_connection = mariadb_engine.connect();
+        // The raw side: a connection opened by strata's driver, then used through mysql_* only.
+        const auto raw = std::make_unique<strata::driver::mariadb_connection>(strata::parse_url(*mariadb),
+                                                                              strata::driver::connect_options{});
+        const auto [maria_ms, raw_maria_ms] = bench::best_of_alternating(
+            rounds, [&] { a = hydrate_strata(mariadb_connection); },
+            [&] { b = hydrate_raw_mariadb(raw->native_handle()); });
+        check_same(a, b);
+        report("mariadb", maria_ms, raw_maria_ms);
+        mariadb_connection.execute_script("DROP TABLE bench_users");
+    }
     return 0;
 }

@@ -28,6 +28,17 @@ inline std::string require_postgresql_url() {
     std::exit(1);
 }
 
+/// The MariaDB URL to benchmark against (scripts/bench.sh starts a server and sets it), or nothing:
+/// the MariaDB lines are then left out, with a note on stderr.
+inline std::optional<std::string> mariadb_url() {
+    for (const char* name : {"STRATA_BENCH_MARIADB_URL", "STRATA_TEST_MARIADB_URL"}) {
+        if (const char* value = std::getenv(name); value != nullptr && *value != '\0') return std::string{value};
+    }
+    fmt::print(stderr,
+               "STRATA_BENCH_MARIADB_URL is not set: the MariaDB lines are left out (scripts/bench.sh sets it)\n");
+    return std::nullopt;
+}
+
 /// Milliseconds `body` takes.
 inline double time_ms(const std::function<void()>& body) {
     const auto start = std::chrono::steady_clock::now();

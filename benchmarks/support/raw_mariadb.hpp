@@ -1,0 +1,75 @@
+// benchmarks/support/raw_mariadb.hpp - the benchmarks' raw MariaDB side: Connector/C's binary
+// protocol as a careful user writes it (a prepared statement, its rows stored client-side with
+// exact lengths, fixed-width values fetched into fixed fields, one buffer per text column).
+#pragma once
+
+#include <mysql.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <vector>
+
+#include "strata/core/value.hpp"
+
+namespace bench {
+
+/// The instant a DATETIME holds (UTC, as strata's sessions read it).
+inline strata::timestamp raw_mariadb_time(const MYSQL_TIME& time) {
+    using namespace std::chrono;
+    const sys_days date = year_month_day{year{static_cast<int>(time.year)}, month{time.month}, day{time.day}};
+    return strata::timestamp{date + hours{time.hour} + minutes{time.minute} + seconds{time.second} +
+                             microseconds{time.second_part}};
+}
+
+[[noreturn]] inline void raw_mariadb_failed(MYSQL_STMT* statement) {
+    std::fprintf(stderr, "raw MariaDB: %s\n", mysql_stmt_error(statement));
+    std::exit(1);
+}
+
+/// Runs `sql`, whose columns are (BIGINT, text, text, DOUBLE, DATETIME), calling
+/// `row(id, text, text, real, timestamp)` for each row.
+template <class Row>
+void raw_mariadb_rows(MYSQL* handle, std::string_view sql, Row&& row) {
+    MYSQL_STMT* statement = mysql_stmt_init(handle);
+    if (mysql_stmt_prepare(statement, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+        raw_mariadb_failed(statement);
+    const my_bool update_max_length = 1;
+    mysql_stmt_attr_set(statement, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
+    if (mysql_stmt_execute(statement) != 0 || mysql_stmt_store_result(statement) != 0) raw_mariadb_failed(statement);
+    MYSQL_RES* metadata = mysql_stmt_result_metadata(statement);
+    const MYSQL_FIELD* fields = mysql_fetch_fields(metadata);
+    std::int64_t id = 0;
+    double real = 0;
+    MYSQL_TIME time{};
+    std::vector<char> first(std::max<unsigned long>(fields[1].max_length, 1));
+    std::vector<char> second(std::max<unsigned long>(fields[2].max_length, 1));
+    unsigned long first_length = 0;
+    unsigned long second_length = 0;
+    MYSQL_BIND binds[5]{};
+    binds[0].buffer_type = MYSQL_TYPE_LONGLONG;
+    binds[0].buffer = &id;
+    binds[1].buffer_type = MYSQL_TYPE_STRING;
+    binds[1].buffer = first.data();
+    binds[1].buffer_length = first.size();
+    binds[1].length = &first_length;
+    binds[2].buffer_type = MYSQL_TYPE_STRING;
+    binds[2].buffer = second.data();
+    binds[2].buffer_length = second.size();
+    binds[2].length = &second_length;
+    binds[3].buffer_type = MYSQL_TYPE_DOUBLE;
+    binds[3].buffer = &real;
+    binds[4].buffer_type = MYSQL_TYPE_DATETIME;
+    binds[4].buffer = &time;
+    mysql_free_result(metadata);
+    if (mysql_stmt_bind_result(statement, binds) != 0) raw_mariadb_failed(statement);
+    while (mysql_stmt_fetch(statement) == 0)
+        row(id, std::string_view{first.data(), first_length}, std::string_view{second.data(), second_length}, real,
+            raw_mariadb_time(time));
+    mysql_stmt_close(statement);
+}
+
+}  // namespace bench

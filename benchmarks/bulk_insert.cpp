@@ -18,10 +18,12 @@
 #include "strata/detail/timestamp_text.hpp"
 #include "strata/driver/postgresql/binary.hpp"
 #include "strata/driver/postgresql/copy_format.hpp"
+#include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
+#include "support/raw_mariadb.hpp"
 #include "support/raw_sqlite.hpp"
 
 namespace {
@@ -84,6 +86,113 @@ struct text_row {
         values[4] = created_at;
     }
 };
+
+// ---- MariaDB, raw Connector/C ----
+
+/// Multi-row VALUES: one prepared INSERT of `per_statement` rows (5 parameters each), executed
+/// chunk by chunk in one transaction.
+void mariadb_multi_row(MYSQL* handle, const std::vector<user>& users, std::size_t per_statement) {
+    bench::raw_mariadb_query(handle, "START TRANSACTION");
+    const auto prepare = [handle](std::size_t rows) {
+        std::string sql = "INSERT INTO bulk_users (email, name, age, score, created_at) VALUES ";
+        for (std::size_t row = 0; row < rows; ++row) sql += row ? ", (?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?)";
+        MYSQL_STMT* statement = mysql_stmt_init(handle);
+        if (mysql_stmt_prepare(statement, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+            bench::raw_mariadb_failed(statement);
+        return statement;
+    };
+    MYSQL_STMT* full = prepare(per_statement);
+    std::vector<MYSQL_BIND> binds(per_statement * 5);
+    std::vector<unsigned long> lengths(per_statement * 2);
+    std::vector<MYSQL_TIME> times(per_statement);
+    std::vector<my_bool> nulls(per_statement);
+    for (std::size_t first = 0; first < users.size(); first += per_statement) {
+        const std::size_t rows = std::min(per_statement, users.size() - first);
+        MYSQL_STMT* statement = rows == per_statement ? full : prepare(rows);
+        std::fill(binds.begin(), binds.end(), MYSQL_BIND{});
+        for (std::size_t row = 0; row < rows; ++row) {
+            const auto& item = users[first + row];
+            MYSQL_BIND* bind = &binds[row * 5];
+            lengths[row * 2] = item.email.size();
+            lengths[row * 2 + 1] = item.name.size();
+            bind[0].buffer_type = MYSQL_TYPE_STRING;
+            bind[0].buffer = const_cast<char*>(item.email.data());
+            bind[0].length = &lengths[row * 2];
+            bind[1].buffer_type = MYSQL_TYPE_STRING;
+            bind[1].buffer = const_cast<char*>(item.name.data());
+            bind[1].length = &lengths[row * 2 + 1];
+            nulls[row] = item.age ? 0 : 1;
+            bind[2].buffer_type = MYSQL_TYPE_LONG;
+            bind[2].buffer = item.age ? const_cast<std::int32_t*>(&*item.age) : nullptr;
+            bind[2].is_null = &nulls[row];
+            bind[3].buffer_type = MYSQL_TYPE_DOUBLE;
+            bind[3].buffer = const_cast<double*>(&item.score);
+            times[row] = bench::to_mysql_time(item.created_at);
+            bind[4].buffer_type = MYSQL_TYPE_DATETIME;
+            bind[4].buffer = &times[row];
+        }
+        if (mysql_stmt_bind_param(statement, binds.data()) != 0 || mysql_stmt_execute(statement) != 0)
+            bench::raw_mariadb_failed(statement);
+        if (statement != full) mysql_stmt_close(statement);
+    }
+    mysql_stmt_close(full);
+    bench::raw_mariadb_query(handle, "COMMIT");
+}
+
+/// Connector/C's array binding: one prepared single-row INSERT executed with `per_execute` rows of
+/// values at a time (STMT_ATTR_ARRAY_SIZE, column-wise arrays; the server runs them as one batch).
+void mariadb_array_binding(MYSQL* handle, const std::vector<user>& users, std::size_t per_execute) {
+    bench::raw_mariadb_query(handle, "START TRANSACTION");
+    constexpr std::string_view sql =
+        "INSERT INTO bulk_users (email, name, age, score, created_at) VALUES (?, ?, ?, ?, ?)";
+    MYSQL_STMT* statement = mysql_stmt_init(handle);
+    if (mysql_stmt_prepare(statement, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+        bench::raw_mariadb_failed(statement);
+    std::vector<const char*> emails(per_execute), names(per_execute);
+    std::vector<unsigned long> email_lengths(per_execute), name_lengths(per_execute);
+    std::vector<std::int32_t> ages(per_execute);
+    std::vector<char> age_indicators(per_execute);
+    std::vector<double> scores(per_execute);
+    std::vector<MYSQL_TIME> times(per_execute);
+    // Column-wise, a type without a fixed packed length (strings, and DATETIME too) is bound as an
+    // array of pointers to the values.
+    std::vector<MYSQL_TIME*> time_pointers(per_execute);
+    for (std::size_t row = 0; row < per_execute; ++row) time_pointers[row] = &times[row];
+    for (std::size_t first = 0; first < users.size(); first += per_execute) {
+        const std::size_t rows = std::min(per_execute, users.size() - first);
+        for (std::size_t row = 0; row < rows; ++row) {
+            const auto& item = users[first + row];
+            emails[row] = item.email.data();
+            email_lengths[row] = item.email.size();
+            names[row] = item.name.data();
+            name_lengths[row] = item.name.size();
+            ages[row] = item.age.value_or(0);
+            age_indicators[row] = item.age ? STMT_INDICATOR_NONE : STMT_INDICATOR_NULL;
+            scores[row] = item.score;
+            times[row] = bench::to_mysql_time(item.created_at);
+        }
+        MYSQL_BIND binds[5]{};
+        binds[0].buffer_type = MYSQL_TYPE_STRING;
+        binds[0].buffer = emails.data();
+        binds[0].length = email_lengths.data();
+        binds[1].buffer_type = MYSQL_TYPE_STRING;
+        binds[1].buffer = names.data();
+        binds[1].length = name_lengths.data();
+        binds[2].buffer_type = MYSQL_TYPE_LONG;
+        binds[2].buffer = ages.data();
+        binds[2].u.indicator = age_indicators.data();
+        binds[3].buffer_type = MYSQL_TYPE_DOUBLE;
+        binds[3].buffer = scores.data();
+        binds[4].buffer_type = MYSQL_TYPE_DATETIME;
+        binds[4].buffer = time_pointers.data();
+        unsigned int size = static_cast<unsigned int>(rows);
+        if (mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &size) != 0 ||
+            mysql_stmt_bind_param(statement, binds) != 0 || mysql_stmt_execute(statement) != 0)
+            bench::raw_mariadb_failed(statement);
+    }
+    mysql_stmt_close(statement);
+    bench::raw_mariadb_query(handle, "COMMIT");
+}
 
 // ---- PostgreSQL, raw libpq ----
 
@@ -348,6 +457,31 @@ int main() {
         fmt::print("bench=bulk_insert backend=postgresql rows={} strata_ms={:.1f} raw_ms={:.1f} ratio={:.3f}\n",
                    row_count, best.at("strata"), raw, best.at("strata") / raw);
         owner.reset();
+        strata::drop_all<user>(engine);
+    }
+    if (const auto mariadb = bench::mariadb_url()) {
+        const auto engine = strata::create_engine(*mariadb);
+        strata::drop_all<user>(engine);
+        strata::create_all<user>(engine);
+        const auto owner = std::make_unique<strata::driver::mariadb_connection>(strata::parse_url(*mariadb),
+                                                                                strata::driver::connect_options{});
+        MYSQL* handle = owner->native_handle();
+        const auto reset = [&] { bench::raw_mariadb_query(handle, "TRUNCATE bulk_users"); };
+        const auto best = measure(rounds, reset,
+                                  {{"multi_row_values", [&] { mariadb_multi_row(handle, users, 100); }},
+                                   {"multi_row_values_1000", [&] { mariadb_multi_row(handle, users, 1000); }},
+                                   {"array_binding", [&] { mariadb_array_binding(handle, users, 1000); }},
+                                   {"strata", [&] { strata_bulk(engine, users); }}});
+        check_count(engine, "strata");
+        double raw = 1e300;
+        for (const auto* name : {"multi_row_values", "multi_row_values_1000", "array_binding"})
+            raw = std::min(raw, best.at(name));
+        fmt::print(
+            "bench=bulk_insert_paths backend=mariadb rows={} multi_row_values_ms={:.1f} "
+            "multi_row_values_1000_ms={:.1f} array_binding_ms={:.1f}\n",
+            row_count, best.at("multi_row_values"), best.at("multi_row_values_1000"), best.at("array_binding"));
+        fmt::print("bench=bulk_insert backend=mariadb rows={} strata_ms={:.1f} raw_ms={:.1f} ratio={:.3f}\n", row_count,
+                   best.at("strata"), raw, best.at("strata") / raw);
         strata::drop_all<user>(engine);
     }
     return 0;

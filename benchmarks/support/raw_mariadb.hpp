@@ -6,7 +6,6 @@
 #include <mysql.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,15 +13,21 @@
 #include <vector>
 
 #include "strata/core/value.hpp"
+#include "strata/driver/mariadb/connection.hpp"
 
 namespace bench {
 
-/// The instant a DATETIME holds (UTC, as strata's sessions read it).
-inline strata::timestamp raw_mariadb_time(const MYSQL_TIME& time) {
-    using namespace std::chrono;
-    const sys_days date = year_month_day{year{static_cast<int>(time.year)}, month{time.month}, day{time.day}};
-    return strata::timestamp{date + hours{time.hour} + minutes{time.minute} + seconds{time.second} +
-                             microseconds{time.second_part}};
+// DATETIME <-> timestamp as strata's driver converts them (as the PostgreSQL raw side uses
+// strata's binary readers): the raw side's cost is the connector's, not a conversion of its own.
+using strata::driver::mariadb_detail::to_mysql_time;
+using strata::driver::mariadb_detail::to_timestamp;
+
+/// Runs a statement without parameters, exiting with the server's message when it fails.
+inline void raw_mariadb_query(MYSQL* handle, const char* sql) {
+    if (mysql_query(handle, sql) != 0) {
+        std::fprintf(stderr, "raw MariaDB: %s\n", mysql_error(handle));
+        std::exit(1);
+    }
 }
 
 [[noreturn]] inline void raw_mariadb_failed(MYSQL_STMT* statement) {
@@ -68,7 +73,7 @@ void raw_mariadb_rows(MYSQL* handle, std::string_view sql, Row&& row) {
     if (mysql_stmt_bind_result(statement, binds) != 0) raw_mariadb_failed(statement);
     while (mysql_stmt_fetch(statement) == 0)
         row(id, std::string_view{first.data(), first_length}, std::string_view{second.data(), second_length}, real,
-            raw_mariadb_time(time));
+            to_timestamp(time));
     mysql_stmt_close(statement);
 }
 

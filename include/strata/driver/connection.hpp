@@ -123,6 +123,17 @@ public:
         return execute(sql, parameters);
     }
 
+    /// Whether execute_batch() sends many rows of values in one execution (MariaDB's array binding).
+    [[nodiscard]] virtual bool supports_batch() const noexcept { return false; }
+    /// Runs the one-row statement `sql` for each of `rows` rows of `values` (row after row, each
+    /// row the statement's parameters) in one execution; the result holds the rows written.
+    virtual std::unique_ptr<result> execute_batch(std::string_view sql, std::span<const parameter> values,
+                                                  std::size_t rows) {
+        (void)values;
+        (void)rows;
+        throw not_supported_error("this driver has no batch execution", "", std::string{sql});
+    }
+
     /// Whether this driver has a COPY-style bulk path (PostgreSQL's COPY ... FROM STDIN).
     [[nodiscard]] virtual bool supports_copy() const noexcept { return false; }
     /// Plans a bulk copy into `table` of `columns` (quoted identifiers) for rows whose values have

@@ -133,6 +133,11 @@ public:
     /// Runs `sql` with already converted parameters.
     STRATA_COMPILED_LINKAGE result execute_parameters(std::string_view sql, std::span<const parameter> parameters);
 
+    /// Runs the one-row statement `sql` once per row of `values` (`rows` rows) in one execution,
+    /// where the driver supports_batch(); one statement event for them all.
+    STRATA_COMPILED_LINKAGE result execute_batch(std::string_view sql, std::span<const parameter> values,
+                                                 std::size_t rows);
+
     /// Runs `sql` fetching rows in batches of about `batch_rows` (bounded memory).
     STRATA_COMPILED_LINKAGE result execute_streaming(std::string_view sql, std::span<const parameter> parameters,
                                                      std::size_t batch_rows);

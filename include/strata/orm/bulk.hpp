@@ -89,7 +89,10 @@ std::int64_t insert_multi_row(connection& target, std::string_view table, std::s
                               std::span<const std::size_t> columns, const Range& objects) {
     const auto& info = describe<T>();
     const std::size_t batch_rows = std::clamp<std::size_t>(999 / std::max<std::size_t>(columns.size(), 1), 1, 100);
-    const std::string full_batch = multi_row_insert_sql(table, names, batch_rows);
+    // MariaDB: one single-row INSERT executed with the batch's rows bound as arrays (1.8x faster
+    // than multi-row VALUES there; benchmarks/bulk_insert.cpp), in batches of the same size.
+    const bool array_bound = target.native().supports_batch();
+    const std::string full_batch = multi_row_insert_sql(table, names, array_bound ? 1 : batch_rows);
     std::vector<parameter> parameters;
     std::vector<const T*> batch;
     std::int64_t written = 0;
@@ -101,7 +104,9 @@ std::int64_t insert_multi_row(connection& target, std::string_view table, std::s
         try {
             // Only the last, shorter batch builds its own text (a conditional expression mixing
             // full_batch with a temporary would copy full_batch for every batch).
-            if (batch.size() == batch_rows)
+            if (array_bound)
+                target.execute_batch(full_batch, parameters, batch.size());
+            else if (batch.size() == batch_rows)
                 target.execute_parameters(full_batch, parameters);
             else
                 target.execute_parameters(multi_row_insert_sql(table, names, batch.size()), parameters);

@@ -380,9 +380,15 @@ public:
             handle_ = nullptr;
             throw_error(number, std::move(message), "");
         }
+        // optimizer_switch: MariaDB 10.11's NULL-aware materialization of NOT IN (SELECT ...)
+        // keeps what a prepared statement's first execution learned (whether the subquery was
+        // empty) for the next executions, so a statement run again with other values returned
+        // wrong rows (strata's differential test found it; tests/test_mariadb_driver.cpp shows
+        // it). Without the two partial-match strategies MariaDB runs such a subquery per row.
         execute_script(
             "SET SESSION sql_mode = 'ANSI_QUOTES,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES,STRICT_ALL_TABLES,"
-            "NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', max_recursive_iterations = 4294967295");
+            "NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', max_recursive_iterations = 4294967295, "
+            "optimizer_switch = 'partial_match_rowid_merge=off,partial_match_table_scan=off'");
     }
     ~mariadb_connection() override {
         for (auto& [sql, statement] : cache_) mysql_stmt_close(statement->statement);
@@ -415,6 +421,43 @@ public:
         auto answer = std::make_unique<mariadb_result>(statement, cached, kept.sql);
         answer->set_row_count(rows);
         return answer;
+    }
+
+    [[nodiscard]] bool supports_batch() const noexcept override { return true; }
+
+    /// Connector/C's array binding: the statement runs once with every row's values bound as one
+    /// array per parameter, which the server executes as a batch (one round trip).
+    std::unique_ptr<result> execute_batch(std::string_view sql, std::span<const parameter> values,
+                                          std::size_t rows) override {
+        start_pending_transaction();
+        auto [statement, cached, kept] = statement_for(sql);
+        try {
+            const std::size_t columns = mysql_stmt_param_count(statement);
+            if (rows == 0 || !kept.order.empty() || values.size() != rows * columns)
+                throw programming_error("a batch takes rows of the statement's " + std::to_string(columns) +
+                                            " ? parameters, in order (" + std::to_string(values.size()) +
+                                            " values were given for " + std::to_string(rows) + " rows)",
+                                        "", std::string{sql}, error_source::mariadb);
+            bind_batch(statement, values, rows, columns, sql);
+            ++statistics_.statements_executed;
+            ++statistics_.round_trips;
+            const bool failed = mysql_stmt_execute(statement) != 0;
+            const unsigned int single = 0;  // the cached statement runs one row at a time again
+            if (failed) {
+                const unsigned number = mysql_stmt_errno(statement);
+                std::string message = mysql_stmt_error(statement);
+                mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &single);
+                if (is_connection_lost(number)) broken_ = true;
+                throw_error(number, std::move(message), std::string{sql});
+            }
+            mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &single);
+            if (mysql_warning_count(handle_) > 0) refuse_truncation(sql);
+        } catch (...) {
+            if (!broken_) mysql_stmt_reset(statement);
+            give_back(statement, cached);
+            throw;
+        }
+        return std::make_unique<mariadb_result>(statement, cached, kept.sql);
     }
 
     /// Streams through a read-only server-side cursor on a statement of its own: the server keeps
@@ -626,6 +669,92 @@ private:
         if (mysql_stmt_bind_param(statement, binds_.data()) != 0) statement_failed(statement, sql);
     }
 
+    /// Binds `rows` rows of `columns` values column-wise: one array per parameter, NULLs marked by
+    /// indicators. Types without a fixed packed length (text, blobs, DATETIME) are arrays of
+    /// pointers to the values, as Connector/C reads them.
+    void bind_batch(MYSQL_STMT* statement, std::span<const parameter> values, std::size_t rows, std::size_t columns,
+                    std::string_view sql) {
+        const std::size_t count = rows * columns;
+        binds_.assign(columns, MYSQL_BIND{});
+        integers_.assign(count, 0);
+        reals_.assign(count, 0);
+        times_.assign(count, MYSQL_TIME{});
+        lengths_.assign(count, 0);
+        pointers_.assign(count, nullptr);
+        indicators_.assign(count, STMT_INDICATOR_NONE);
+        static char empty = '\0';
+        for (std::size_t column = 0; column < columns; ++column) {
+            auto kind = value_kind::null;  // the column's kind: its first value that is not NULL
+            for (std::size_t row = 0; row < rows && kind == value_kind::null; ++row)
+                if (!values[row * columns + column].is_null()) kind = values[row * columns + column].kind();
+            auto& target = binds_[column];
+            const std::size_t first = column * rows;  // this column's slice of each array
+            for (std::size_t row = 0; row < rows; ++row) {
+                const auto& value = values[row * columns + column];
+                const std::size_t slot = first + row;
+                if (value.is_null()) {
+                    indicators_[slot] = STMT_INDICATOR_NULL;
+                    continue;
+                }
+                if (value.kind() != kind)
+                    throw programming_error(
+                        "a batch's column " + std::to_string(column + 1) + " holds values of more than one kind", "",
+                        std::string{sql}, error_source::mariadb);
+                switch (kind) {
+                    case value_kind::boolean:
+                        integers_[slot] = value.as_bool() ? 1 : 0;
+                        break;
+                    case value_kind::integer:
+                        integers_[slot] = value.as_integer();
+                        break;
+                    case value_kind::real:
+                        reals_[slot] = value.as_real();
+                        break;
+                    case value_kind::text:
+                    case value_kind::blob: {
+                        const auto bytes = value.as_text();
+                        pointers_[slot] = bytes.data() != nullptr ? bytes.data() : &empty;
+                        lengths_[slot] = static_cast<unsigned long>(bytes.size());
+                        break;
+                    }
+                    case value_kind::timestamp:
+                        times_[slot] = to_mysql_time(value.as_timestamp());
+                        pointers_[slot] = reinterpret_cast<const char*>(&times_[slot]);
+                        break;
+                    case value_kind::null:
+                        break;
+                }
+            }
+            switch (kind) {
+                case value_kind::boolean:
+                case value_kind::integer:
+                    target.buffer_type = MYSQL_TYPE_LONGLONG;
+                    target.buffer = &integers_[first];
+                    break;
+                case value_kind::real:
+                    target.buffer_type = MYSQL_TYPE_DOUBLE;
+                    target.buffer = &reals_[first];
+                    break;
+                case value_kind::text:
+                case value_kind::blob:
+                case value_kind::null:  // every value NULL: a string column of indicators
+                    target.buffer_type = kind == value_kind::blob ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+                    target.buffer = &pointers_[first];
+                    target.length = &lengths_[first];
+                    break;
+                case value_kind::timestamp:
+                    target.buffer_type = MYSQL_TYPE_DATETIME;
+                    target.buffer = &pointers_[first];
+                    break;
+            }
+            target.u.indicator = &indicators_[first];
+        }
+        const auto size = static_cast<unsigned int>(rows);
+        if (mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &size) != 0 ||
+            mysql_stmt_bind_param(statement, binds_.data()) != 0)
+            statement_failed(statement, sql);
+    }
+
     /// A value MariaDB cut to fit (a DECIMAL's digits past its scale, rounded even in strict mode)
     /// comes back as a note, not an error: it is made the data_error the others raise, so no
     /// value changes silently. (The statement ran: the caller's transaction rolls it back.)
@@ -666,6 +795,8 @@ private:
     std::vector<double> reals_;
     std::vector<MYSQL_TIME> times_;
     std::vector<unsigned long> lengths_;
+    std::vector<const char*> pointers_;  ///< a batch's text, blob and DATETIME values, column by column
+    std::vector<char> indicators_;       ///< a batch's NULLs (STMT_INDICATOR_NULL), column by column
     connection_statistics statistics_;
     bool in_transaction_ = false;
     bool start_pending_ = false;  ///< begin() was called; START TRANSACTION goes with the next statement

@@ -26,6 +26,11 @@ STRATA_COMPILED_LINKAGE result connection::execute_parameters(std::string_view s
     return run(sql, parameters, [&] { return native().execute(sql, parameters); });
 }
 
+STRATA_COMPILED_LINKAGE result connection::execute_batch(std::string_view sql, std::span<const parameter> values,
+                                                         std::size_t rows) {
+    return run(sql, values, [&] { return native().execute_batch(sql, values, rows); });
+}
+
 STRATA_COMPILED_LINKAGE result connection::execute_streaming(std::string_view sql,
                                                              std::span<const parameter> parameters,
                                                              std::size_t batch_rows) {

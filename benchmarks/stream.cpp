@@ -17,11 +17,13 @@
 
 #include "strata/detail/timestamp_text.hpp"
 #include "strata/driver/postgresql/binary.hpp"
+#include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
 #include "support/child.hpp"  // examples/support: shared with 03_yield_per
+#include "support/raw_mariadb.hpp"
 #include "support/raw_sqlite.hpp"
 
 namespace {
@@ -54,12 +56,15 @@ void fill(const strata::engine& engine, std::int64_t rows) {
     strata::drop_all<user>(engine);
     strata::create_all<user>(engine);
     auto connection = engine.connect();
-    const std::string time = connection.sql_dialect() == strata::dialect::postgresql
-                                 ? "TIMESTAMP '2024-01-01' + n * INTERVAL '1 second'"
+    const auto dialect = connection.sql_dialect();
+    const std::string time = dialect == strata::dialect::postgresql ? "TIMESTAMP '2024-01-01' + n * INTERVAL '1 second'"
+                             : dialect == strata::dialect::mariadb
+                                 ? "TIMESTAMP '2024-01-01 00:00:00' + INTERVAL n SECOND"
                                  : "strftime('%Y-%m-%d %H:%M:%S.000000', '2024-01-01', '+' || n || ' seconds')";
+    // INSERT ... WITH ... SELECT: the form all three take
     connection.execute(
-        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $1) "
         "INSERT INTO stream_users (id, email, name, score, created_at) "
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $1) "
         "SELECT n, 'user' || n || '@example.com', 'User Number ' || n, n * 0.25, " +
             time + " FROM c",
         rows);
@@ -152,6 +157,27 @@ std::int64_t stream_raw_postgresql(const std::string& url, bool pipelined) {
     return sum;
 }
 
+/// Connector/C's fastest flat-memory read: the prepared statement's rows fetched from the
+/// connection one at a time as they arrive (no mysql_stmt_store_result), into batches of structs.
+std::int64_t stream_raw_mariadb(const std::string& url) {
+    const auto owner =
+        std::make_unique<strata::driver::mariadb_connection>(strata::parse_url(url), strata::driver::connect_options{});
+    std::vector<user> batch;
+    std::int64_t sum = 0;
+    bench::raw_mariadb_rows(
+        owner->native_handle(), select_sql,
+        [&](std::int64_t id, std::string_view email, std::string_view name, double score, strata::timestamp at) {
+            batch.push_back({id, std::string{email}, std::string{name}, score, at});
+            if (batch.size() == 1000) {
+                for (const auto& item : batch) sum += item.id + static_cast<std::int64_t>(item.email.size());
+                batch.clear();
+            }
+        },
+        false);
+    for (const auto& item : batch) sum += item.id + static_cast<std::int64_t>(item.email.size());
+    return sum;
+}
+
 void report(const char* backend, std::int64_t rows, const bench::child_measurement& strata_side,
             const bench::child_measurement& raw_side) {
     fmt::print(
@@ -206,6 +232,14 @@ int main() {
                 rows, strata_pg.ms, single.ms, strata_pg.peak_rss_mb, single.peak_rss_mb, raw_pg.ms, one_at_a_time.ms);
         }
         strata::drop_all<user>(strata::create_engine(url));
+        if (const auto mariadb = bench::mariadb_url()) {
+            fill(strata::create_engine(*mariadb), rows);
+            const auto [strata_maria, raw_maria] =
+                alternate([&] { (void)stream_strata(strata::create_engine(*mariadb)); },
+                          [&] { (void)stream_raw_mariadb(*mariadb); });
+            report("mariadb", rows, strata_maria, raw_maria);
+            strata::drop_all<user>(strata::create_engine(*mariadb));
+        }
     }
     return 0;
 }

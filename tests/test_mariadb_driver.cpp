@@ -175,6 +175,26 @@ TEST_CASE("MariaDB: a prepared INSERT ... RETURNING that failed runs again on th
     }
 }
 
+TEST_CASE("MariaDB: a connection keeps at most 1,000 prepared statements, closing idle ones when full") {
+    auto engine = strata::create_engine(mariadb_url(), {.pool_size = 1, .max_overflow = 0});
+    auto connection = engine.connect();
+    const auto prepared = [&connection] { return connection.native().statistics().statements_prepared; };
+    const auto before = prepared();
+    auto outer = connection.execute("SELECT 'kept while read'");  // in use: never closed under a reader
+    int wrong = 0;
+    for (int i = 0; i < 1'500; ++i)
+        if (connection.execute("SELECT " + std::to_string(i)).scalar<std::int64_t>() != i) ++wrong;
+    CHECK(wrong == 0);
+    CHECK(prepared() - before == 1'501);
+    REQUIRE(outer.next());
+    CHECK(outer.current().get<std::string>(0) == "kept while read");
+    // SELECT 0 was closed when the cache filled up: prepared again; SELECT 1499 is still cached.
+    CHECK(connection.execute("SELECT 0").scalar<std::int64_t>() == 0);
+    CHECK(prepared() - before == 1'502);
+    CHECK(connection.execute("SELECT 1499").scalar<std::int64_t>() == 1'499);
+    CHECK(prepared() - before == 1'502);
+}
+
 TEST_CASE("MariaDB: a prepared NOT IN (SELECT ...) run again with an empty subquery keeps its NULL rows") {
     // MariaDB 10.11 with its default optimizer_switch: the second execution below returned 225
     // rows, not 300, and a first empty one made a later non-empty one return 270, not 195.

@@ -35,23 +35,34 @@ inline void raw_mariadb_query(MYSQL* handle, const char* sql) {
     std::exit(1);
 }
 
-/// Runs `sql`, whose columns are (BIGINT, text, text, DOUBLE, DATETIME), calling
-/// `row(id, text, text, real, timestamp)` for each row.
+/// `sql`'s rows of (BIGINT, text, text, DOUBLE, DATETIME), each handed to
+/// `row(id, text, text, real, timestamp)`. `stored`: the result is stored client-side first, its
+/// text buffers sized by the longest values; otherwise the rows are read as they arrive
+/// (unbuffered, flat memory), into `text_capacity`-byte buffers every value here fits.
 template <class Row>
-void raw_mariadb_rows(MYSQL* handle, std::string_view sql, Row&& row) {
+void raw_mariadb_rows(MYSQL* handle, std::string_view sql, Row&& row, bool stored = true,
+                      unsigned long text_capacity = 256) {
     MYSQL_STMT* statement = mysql_stmt_init(handle);
     if (mysql_stmt_prepare(statement, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
         raw_mariadb_failed(statement);
     const my_bool update_max_length = 1;
     mysql_stmt_attr_set(statement, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
-    if (mysql_stmt_execute(statement) != 0 || mysql_stmt_store_result(statement) != 0) raw_mariadb_failed(statement);
-    MYSQL_RES* metadata = mysql_stmt_result_metadata(statement);
-    const MYSQL_FIELD* fields = mysql_fetch_fields(metadata);
+    if (mysql_stmt_execute(statement) != 0 || (stored && mysql_stmt_store_result(statement) != 0))
+        raw_mariadb_failed(statement);
+    unsigned long first_capacity = text_capacity;
+    unsigned long second_capacity = text_capacity;
+    if (stored) {
+        MYSQL_RES* metadata = mysql_stmt_result_metadata(statement);
+        const MYSQL_FIELD* fields = mysql_fetch_fields(metadata);
+        first_capacity = std::max<unsigned long>(fields[1].max_length, 1);
+        second_capacity = std::max<unsigned long>(fields[2].max_length, 1);
+        mysql_free_result(metadata);
+    }
     std::int64_t id = 0;
     double real = 0;
     MYSQL_TIME time{};
-    std::vector<char> first(std::max<unsigned long>(fields[1].max_length, 1));
-    std::vector<char> second(std::max<unsigned long>(fields[2].max_length, 1));
+    std::vector<char> first(first_capacity);
+    std::vector<char> second(second_capacity);
     unsigned long first_length = 0;
     unsigned long second_length = 0;
     MYSQL_BIND binds[5]{};
@@ -69,7 +80,6 @@ void raw_mariadb_rows(MYSQL* handle, std::string_view sql, Row&& row) {
     binds[3].buffer = &real;
     binds[4].buffer_type = MYSQL_TYPE_DATETIME;
     binds[4].buffer = &time;
-    mysql_free_result(metadata);
     if (mysql_stmt_bind_result(statement, binds) != 0) raw_mariadb_failed(statement);
     while (mysql_stmt_fetch(statement) == 0)
         row(id, std::string_view{first.data(), first_length}, std::string_view{second.data(), second_length}, real,

@@ -13,11 +13,13 @@
 #include <vector>
 
 #include "strata/driver/postgresql/binary.hpp"
+#include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
 #include "support/library.hpp"
+#include "support/raw_mariadb.hpp"
 #include "support/raw_sqlite.hpp"
 
 using examples::author;
@@ -195,6 +197,34 @@ std::int64_t load_raw_postgresql(PGconn* connection, strategy which, const std::
     return graph.checksum();
 }
 
+/// Raw Connector/C: the captured statements prepared once per load, their rows stored and read
+/// through fixed binds, as strata's driver reads them.
+std::int64_t load_raw_mariadb(MYSQL* handle, strategy which, const std::vector<std::string>& sql) {
+    raw_graph graph;
+    {
+        bench::raw_mariadb_statement first{handle, sql[0]};
+        first.run({}, [&](const bench::raw_mariadb_statement& row) {
+            auto& writer = graph.author_for(row.integer(0), row.text(1));
+            if (which == strategy::joinedload && !row.is_null(2))
+                writer.books.push_back({row.integer(2), row.text(3), row.integer(4)});
+        });
+    }
+    if (which == strategy::lazy || which == strategy::selectinload) {
+        bench::raw_mariadb_statement books{handle, sql[1]};
+        const std::size_t batch = books.parameter_count();  // 1 (lazy) or a selectin batch's keys
+        std::vector<std::int64_t> keys;
+        for (std::size_t start = 0; start < graph.authors.size(); start += batch) {
+            keys.clear();
+            for (std::size_t i = start; i < start + batch; ++i) keys.push_back(graph.authors[i].id);
+            books.run(keys, [&](const bench::raw_mariadb_statement& row) {
+                const auto owner = row.integer(2);
+                graph.authors[graph.by_id.at(owner)].books.push_back({row.integer(0), row.text(1), owner});
+            });
+        }
+    }
+    return graph.checksum();
+}
+
 template <class RawLoad>
 bool measure(const char* backend, const strata::engine& engine, RawLoad&& raw_load) {
     for (const auto which : {strategy::lazy, strategy::joinedload, strategy::selectinload}) {
@@ -241,5 +271,17 @@ int main() {
         return load_raw_postgresql(raw_owner->native_handle(), which, sql);
     });
     strata::drop_all<book, author>(engine);
-    return ok ? 0 : 1;
+    if (!ok) return 1;
+    if (const auto mariadb = bench::mariadb_url()) {
+        auto maria_engine = strata::create_engine(*mariadb);
+        examples::seed_library(maria_engine, author_count, books_each);
+        const auto raw = std::make_unique<strata::driver::mariadb_connection>(strata::parse_url(*mariadb),
+                                                                              strata::driver::connect_options{});
+        const bool maria_ok = measure("mariadb", maria_engine, [&](strategy which, const auto& sql) {
+            return load_raw_mariadb(raw->native_handle(), which, sql);
+        });
+        strata::drop_all<book, author>(maria_engine);
+        if (!maria_ok) return 1;
+    }
+    return 0;
 }

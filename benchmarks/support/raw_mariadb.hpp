@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -86,5 +88,72 @@ void raw_mariadb_rows(MYSQL* handle, std::string_view sql, Row&& row, bool store
             to_timestamp(time));
     mysql_stmt_close(statement);
 }
+
+/// A prepared statement of integer and text columns, run with integer parameters, its rows stored
+/// client-side and read through fixed binds: what the eager-load benchmark's raw side needs.
+class raw_mariadb_statement {
+public:
+    raw_mariadb_statement(MYSQL* handle, std::string_view sql) : statement_(mysql_stmt_init(handle)) {
+        if (mysql_stmt_prepare(statement_, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+            raw_mariadb_failed(statement_);
+        const my_bool update_max_length = 1;
+        mysql_stmt_attr_set(statement_, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
+    }
+    ~raw_mariadb_statement() { mysql_stmt_close(statement_); }
+    raw_mariadb_statement(const raw_mariadb_statement&) = delete;
+    raw_mariadb_statement& operator=(const raw_mariadb_statement&) = delete;
+
+    /// How many ? the statement takes.
+    [[nodiscard]] std::size_t parameter_count() const { return mysql_stmt_param_count(statement_); }
+
+    /// Runs the statement with `keys` and calls `row(*this)` for each row (read with integer/text/is_null).
+    template <class Row>
+    void run(std::span<const std::int64_t> keys, Row&& row) {
+        std::vector<MYSQL_BIND> parameters(keys.size());
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            parameters[i].buffer_type = MYSQL_TYPE_LONGLONG;
+            parameters[i].buffer = const_cast<std::int64_t*>(&keys[i]);
+        }
+        if ((!keys.empty() && mysql_stmt_bind_param(statement_, parameters.data()) != 0) ||
+            mysql_stmt_execute(statement_) != 0 || mysql_stmt_store_result(statement_) != 0)
+            raw_mariadb_failed(statement_);
+        MYSQL_RES* metadata = mysql_stmt_result_metadata(statement_);
+        const unsigned count = mysql_num_fields(metadata);
+        const MYSQL_FIELD* fields = mysql_fetch_fields(metadata);
+        binds_.assign(count, MYSQL_BIND{});
+        integers_.assign(count, 0);
+        lengths_.assign(count, 0);
+        nulls_.assign(count, 0);
+        texts_.resize(count);
+        for (unsigned i = 0; i < count; ++i) {
+            binds_[i].is_null = &nulls_[i];
+            binds_[i].length = &lengths_[i];
+            if (fields[i].type == MYSQL_TYPE_LONGLONG || fields[i].type == MYSQL_TYPE_LONG) {
+                binds_[i].buffer_type = MYSQL_TYPE_LONGLONG;
+                binds_[i].buffer = &integers_[i];
+            } else {
+                texts_[i].resize(std::max<unsigned long>(fields[i].max_length, 1));
+                binds_[i].buffer_type = MYSQL_TYPE_STRING;
+                binds_[i].buffer = texts_[i].data();
+                binds_[i].buffer_length = texts_[i].size();
+            }
+        }
+        mysql_free_result(metadata);
+        if (mysql_stmt_bind_result(statement_, binds_.data()) != 0) raw_mariadb_failed(statement_);
+        while (mysql_stmt_fetch(statement_) == 0) row(*this);
+        mysql_stmt_free_result(statement_);
+    }
+    [[nodiscard]] std::int64_t integer(std::size_t column) const { return integers_[column]; }
+    [[nodiscard]] std::string text(std::size_t column) const { return {texts_[column].data(), lengths_[column]}; }
+    [[nodiscard]] bool is_null(std::size_t column) const { return nulls_[column] != 0; }
+
+private:
+    MYSQL_STMT* statement_;
+    std::vector<MYSQL_BIND> binds_;
+    std::vector<std::int64_t> integers_;
+    std::vector<unsigned long> lengths_;
+    std::vector<my_bool> nulls_;
+    std::vector<std::vector<char>> texts_;
+};
 
 }  // namespace bench

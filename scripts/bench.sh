@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the benchmarks in Release, runs them all on SQLite and on a throwaway PostgreSQL, and
-# writes every line, the machine, the date and the commands to benchmarks/RESULTS.md.
+# Builds the benchmarks in Release, runs them all on SQLite, a throwaway PostgreSQL and a throwaway
+# MariaDB, and writes every line, the machine, the date and the commands to benchmarks/RESULTS.md.
 # SQLAlchemy's reference side needs Debian's python3-sqlalchemy and python3-psycopg2: installed
 # here when possible, else bench_sqlalchemy_reference says it skips.
 set -euo pipefail
@@ -16,10 +16,14 @@ if ! /usr/bin/python3 -c 'import sqlalchemy, psycopg2' 2>/dev/null; then
 fi
 cmake --preset release >/dev/null
 cmake --build --preset release
+trap 'stop_postgresql; stop_mariadb' EXIT
 if [ -z "${STRATA_BENCH_POSTGRESQL_URL:-}" ]; then
-    trap stop_postgresql EXIT
     start_postgresql
     export STRATA_BENCH_POSTGRESQL_URL="$STRATA_TEST_POSTGRESQL_URL"
+fi
+if [ -z "${STRATA_BENCH_MARIADB_URL:-}" ]; then
+    start_mariadb
+    export STRATA_BENCH_MARIADB_URL="$STRATA_TEST_MARIADB_URL"
 fi
 
 lines=$(mktemp)
@@ -48,7 +52,7 @@ postgresql_version=$("$(postgresql_bin)/postgres" --version | awk '{print $3}')
     echo "- memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
     echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
     echo "- compiler: $(c++ --version | head -n 1), Release (-O3)"
-    echo "- PostgreSQL $postgresql_version (local, 127.0.0.1, fsync off), SQLite $(dpkg-query -W -f='${Version}' libsqlite3-0 2>/dev/null || echo unknown)"
+    echo "- PostgreSQL $postgresql_version (local, 127.0.0.1, fsync off), SQLite $(dpkg-query -W -f='${Version}' libsqlite3-0 2>/dev/null || echo unknown), MariaDB $(dpkg-query -W -f='${Version}' mariadb-server 2>/dev/null || echo unknown)"
     echo "- SQLAlchemy: $(/usr/bin/python3 -c 'import sqlalchemy; print(sqlalchemy.__version__)' 2>/dev/null || echo 'not installed')"
     echo
     echo "## Commands"

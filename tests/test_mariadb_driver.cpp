@@ -175,6 +175,24 @@ TEST_CASE("MariaDB: a prepared INSERT ... RETURNING that failed runs again on th
     }
 }
 
+TEST_CASE("MariaDB: URL options reach the connector, and an unknown or malformed one is a url_error") {
+    const std::string base = mariadb_url();
+    const auto with = [&base](const std::string& query) { return base + "?" + query; };
+    auto engine = strata::create_engine(with("connect_timeout=5&read_timeout=30&write_timeout=30"), {.pooled = false});
+    CHECK(engine.connect().execute("SELECT 1").scalar<std::int64_t>() == 1);
+    for (const auto* query : {"connect_timout=5", "connect_timeout=soon", "ssl_verify_server_cert=maybe"}) {
+        auto refused = strata::create_engine(with(query), {.pooled = false});
+        CHECK_THROWS_AS(refused.connect(), strata::url_error);
+    }
+    try {
+        auto misspelt = strata::create_engine(with("unix_sockets=/tmp/x"), {.pooled = false});
+        (void)misspelt.connect();
+        FAIL("expected url_error");
+    } catch (const strata::url_error& error) {
+        CHECK_THAT(error.what(), Catch::Contains("unix_sockets") && Catch::Contains("connect_timeout"));
+    }
+}
+
 TEST_CASE("MariaDB: a connection keeps at most 1,000 prepared statements, closing idle ones when full") {
     auto engine = strata::create_engine(mariadb_url(), {.pool_size = 1, .max_overflow = 0});
     auto connection = engine.connect();

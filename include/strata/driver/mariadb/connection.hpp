@@ -375,7 +375,8 @@ private:
 /// One MariaDB connection.
 class mariadb_connection final : public connection {
 public:
-    /// Connects to `address` (mariadb:// or mysql://user:password@host:port/database, ?unix_socket=).
+    /// Connects to `address` (mariadb:// or mysql://user:password@host:port/database); the query
+    /// takes the connector's options (see set_url_options).
     mariadb_connection(const url& address, const connect_options& options) : handle_(mysql_init(nullptr)) {
         (void)options;
         if (handle_ == nullptr)
@@ -383,6 +384,13 @@ public:
         const unsigned timeout_seconds = 10;
         mysql_options(handle_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout_seconds);
         mysql_options(handle_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+        try {
+            set_url_options(address);
+        } catch (...) {
+            mysql_close(handle_);
+            handle_ = nullptr;
+            throw;
+        }
         const auto socket = address.query_value("unix_socket");
         const std::string host = address.host.empty() ? std::string{"localhost"} : address.host;
         const unsigned port = static_cast<unsigned>(address.port.value_or(3306));
@@ -574,6 +582,54 @@ private:
             const int more = mysql_next_result(handle_);
             if (more == -1) break;
             if (more > 0) connection_failed(sql);
+        }
+    }
+
+    /// The URL's query as Connector/C options: unix_socket (read at connect), connect_timeout,
+    /// read_timeout, write_timeout (seconds), ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher,
+    /// ssl_verify_server_cert (true/false), ssl (true/false: TLS required). Any other key is a
+    /// url_error: a misspelt option is not left out silently.
+    void set_url_options(const url& address) {
+        for (const auto& [key, value] : address.query) {
+            const auto seconds = [&key, &value] {
+                unsigned number = 0;
+                const auto [end, status] = std::from_chars(value.data(), value.data() + value.size(), number);
+                if (status != std::errc{} || end != value.data() + value.size())
+                    throw url_error("MariaDB URL option " + key + " takes whole seconds, not '" + value + "'");
+                return number;
+            };
+            const auto flag = [&key, &value] {
+                if (value == "true" || value == "1") return my_bool{1};
+                if (value == "false" || value == "0") return my_bool{0};
+                throw url_error("MariaDB URL option " + key + " takes true or false, not '" + value + "'");
+            };
+            if (key == "unix_socket") continue;
+            if (key == "connect_timeout" || key == "read_timeout" || key == "write_timeout") {
+                const unsigned number = seconds();
+                const auto option = key == "connect_timeout" ? MYSQL_OPT_CONNECT_TIMEOUT
+                                    : key == "read_timeout"  ? MYSQL_OPT_READ_TIMEOUT
+                                                             : MYSQL_OPT_WRITE_TIMEOUT;
+                mysql_options(handle_, option, &number);
+            } else if (key == "ssl_ca" || key == "ssl_capath" || key == "ssl_cert" || key == "ssl_key" ||
+                       key == "ssl_cipher") {
+                const auto option = key == "ssl_ca"       ? MYSQL_OPT_SSL_CA
+                                    : key == "ssl_capath" ? MYSQL_OPT_SSL_CAPATH
+                                    : key == "ssl_cert"   ? MYSQL_OPT_SSL_CERT
+                                    : key == "ssl_key"    ? MYSQL_OPT_SSL_KEY
+                                                          : MYSQL_OPT_SSL_CIPHER;
+                mysql_options(handle_, option, value.c_str());
+            } else if (key == "ssl_verify_server_cert") {
+                const my_bool verify = flag();
+                mysql_options(handle_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+            } else if (key == "ssl") {
+                const my_bool enforce = flag();
+                mysql_options(handle_, MYSQL_OPT_SSL_ENFORCE, &enforce);
+            } else {
+                throw url_error("MariaDB URL option '" + key +
+                                "' is not one strata passes on (unix_socket, connect_timeout, read_timeout, "
+                                "write_timeout, ssl, ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher, "
+                                "ssl_verify_server_cert)");
+            }
         }
     }
 

@@ -25,10 +25,12 @@
 #include <thread>
 #include <vector>
 
+#include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"
 #include "strata/sqlite.hpp"
 #include "support/bench.hpp"
+#include "support/raw_mariadb.hpp"
 #include "support/raw_sqlite.hpp"
 
 namespace {
@@ -498,11 +500,122 @@ void sqlite_lines() {
     std::filesystem::remove(path);
 }
 
+/// The TPC-B transaction in raw Connector/C on one connection: the five statements prepared
+/// once, START TRANSACTION ... COMMIT, every result read off.
+class raw_mariadb_tpcb {
+public:
+    explicit raw_mariadb_tpcb(const std::string& url)
+        : owner_(std::make_unique<strata::driver::mariadb_connection>(strata::parse_url(url),
+                                                                      strata::driver::connect_options{})) {
+        for (const std::string_view text :
+             {"UPDATE pgbench_accounts SET abalance = abalance + ? WHERE aid = ?",
+              "SELECT abalance FROM pgbench_accounts WHERE aid = ?",
+              "UPDATE pgbench_tellers SET tbalance = tbalance + ? WHERE tid = ?",
+              "UPDATE pgbench_branches SET bbalance = bbalance + ? WHERE bid = ?",
+              "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))"}) {
+            MYSQL_STMT* statement = mysql_stmt_init(owner_->native_handle());
+            if (mysql_stmt_prepare(statement, text.data(), static_cast<unsigned long>(text.size())) != 0)
+                bench::raw_mariadb_failed(statement);
+            statements_.push_back(statement);
+        }
+    }
+    ~raw_mariadb_tpcb() {
+        for (auto* statement : statements_) mysql_stmt_close(statement);
+    }
+    raw_mariadb_tpcb(const raw_mariadb_tpcb&) = delete;
+    raw_mariadb_tpcb& operator=(const raw_mariadb_tpcb&) = delete;
+    void run(const choice& pick) {
+        bench::raw_mariadb_query(owner_->native_handle(), "START TRANSACTION");
+        execute(statements_[0], {pick.delta, pick.aid});
+        execute(statements_[1], {pick.aid});
+        execute(statements_[2], {pick.delta, pick.tid});
+        execute(statements_[3], {pick.delta, pick.bid});
+        execute(statements_[4], {pick.tid, pick.bid, pick.aid, pick.delta});
+        bench::raw_mariadb_query(owner_->native_handle(), "COMMIT");
+    }
+
+private:
+    static void execute(MYSQL_STMT* statement, std::initializer_list<std::int64_t> values) {
+        std::int64_t copies[4]{};
+        MYSQL_BIND binds[4]{};
+        std::size_t index = 0;
+        for (const auto value : values) {
+            copies[index] = value;
+            binds[index].buffer_type = MYSQL_TYPE_LONGLONG;
+            binds[index].buffer = &copies[index];
+            ++index;
+        }
+        if (mysql_stmt_bind_param(statement, binds) != 0 || mysql_stmt_execute(statement) != 0)
+            bench::raw_mariadb_failed(statement);
+        if (mysql_stmt_field_count(statement) > 0) {
+            if (mysql_stmt_store_result(statement) != 0) bench::raw_mariadb_failed(statement);
+            mysql_stmt_free_result(statement);
+        }
+    }
+    std::unique_ptr<strata::driver::mariadb_connection> owner_;  // connected and set up as strata's are
+    std::vector<MYSQL_STMT*> statements_;
+};
+
+/// TPC-B on MariaDB: 8 clients, raw Connector/C against strata's Core, pipelined Core (which runs
+/// each statement at once there) and ORM variants, the same tables as pgbench's.
+void mariadb_lines(const std::string& url) {
+    const double seconds = seconds_per_variant();
+    auto engine = strata::create_engine(url, {.pool_size = clients, .max_overflow = 0});
+    strata::drop_all<history, account, teller, branch>(engine);
+    strata::create_all<branch, teller, account, history>(engine);
+    {
+        strata::session session{engine};
+        std::vector<branch> branches;
+        std::vector<teller> tellers;
+        std::vector<account> accounts;
+        for (int b = 1; b <= scale; ++b) branches.push_back({b, 0});
+        for (int t = 1; t <= 10 * scale; ++t) tellers.push_back({t, (t - 1) / 10 + 1, 0});
+        for (int a = 1; a <= 100000 * scale; ++a) accounts.push_back({a, (a - 1) / 100000 + 1, 0});
+        session.bulk_insert<branch>(branches);
+        session.bulk_insert<teller>(tellers);
+        session.bulk_insert<account>(accounts);
+        session.commit();
+    }
+    std::vector<std::unique_ptr<raw_mariadb_tpcb>> raw;
+    for (int index = 0; index < clients; ++index) raw.push_back(std::make_unique<raw_mariadb_tpcb>(url));
+    const double raw_tps = run_clients(clients, seconds, [&](int index, std::mt19937_64& random) {
+        raw[static_cast<std::size_t>(index)]->run(choose(random, scale));
+    });
+    raw.clear();
+    const auto line = [&](const char* variant, double tps, const std::function<void(strata::engine&)>& one) {
+        auto check = engine.connect();
+        fmt::print(
+            "bench=tpcb backend=mariadb variant={} tps={:.0f} raw_tps={:.0f} ratio={:.3f} round_trips={} "
+            "invariant={}\n",
+            variant, tps, raw_tps, tps / raw_tps, round_trips_of(url, one), invariant_holds(check) ? "ok" : "broken");
+    };
+    const double core_tps = run_clients(clients, seconds, [&](int, std::mt19937_64& random) {
+        auto connection = engine.connect();
+        core_transaction(connection, choose(random, scale));
+    });
+    line("core", core_tps, [](strata::engine& one) {
+        std::mt19937_64 random{42};
+        auto connection = one.connect();
+        core_transaction(connection, choose(random, scale));
+    });
+    const double orm_tps = run_clients(clients, seconds, [&](int, std::mt19937_64& random) {
+        strata::session session{engine};
+        orm_transaction(session, choose(random, scale));
+    });
+    line("orm", orm_tps, [](strata::engine& one) {
+        std::mt19937_64 random{43};
+        strata::session session{one};
+        orm_transaction(session, choose(random, scale));
+    });
+    strata::drop_all<history, account, teller, branch>(engine);
+}
+
 }  // namespace
 
 int main() try {
     sqlite_lines();
     postgresql_lines(bench::require_postgresql_url());
+    if (const auto mariadb = bench::mariadb_url()) mariadb_lines(*mariadb);
     return 0;
 } catch (const std::exception& error) {
     fmt::print(stderr, "bench_tpcb: {}\n", error.what());

@@ -394,6 +394,21 @@ void terminated_line(const std::string& url, double seconds, double pgbench_tps)
         committed.load() - distinct, invariant_holds(check) ? "ok" : "broken");
 }
 
+/// pgbench -i -s 4's rows where there is no pgbench: 4 branches, 40 tellers, 400,000 accounts.
+void seed_tpcb(const strata::engine& engine) {
+    strata::session session{engine};
+    std::vector<branch> branches;
+    std::vector<teller> tellers;
+    std::vector<account> accounts;
+    for (int b = 1; b <= scale; ++b) branches.push_back({b, 0});
+    for (int t = 1; t <= 10 * scale; ++t) tellers.push_back({t, (t - 1) / 10 + 1, 0});
+    for (int a = 1; a <= 100000 * scale; ++a) accounts.push_back({a, (a - 1) / 100000 + 1, 0});
+    session.bulk_insert<branch>(branches);
+    session.bulk_insert<teller>(tellers);
+    session.bulk_insert<account>(accounts);
+    session.commit();
+}
+
 /// The TPC-B transaction in raw sqlite3 calls: statements prepared once, BEGIN ... COMMIT.
 class raw_sqlite_tpcb {
 public:
@@ -452,19 +467,7 @@ void sqlite_lines() {
     const std::string url = "sqlite:///" + path.string();
     auto engine = strata::create_engine(url, {.begin_immediate = true});
     strata::create_all<branch, teller, account, history>(engine);
-    {
-        strata::session session{engine};
-        std::vector<branch> branches;
-        std::vector<teller> tellers;
-        std::vector<account> accounts;
-        for (int b = 1; b <= scale; ++b) branches.push_back({b, 0});
-        for (int t = 1; t <= 10 * scale; ++t) tellers.push_back({t, (t - 1) / 10 + 1, 0});
-        for (int a = 1; a <= 100000 * scale; ++a) accounts.push_back({a, (a - 1) / 100000 + 1, 0});
-        session.bulk_insert<branch>(branches);
-        session.bulk_insert<teller>(tellers);
-        session.bulk_insert<account>(accounts);
-        session.commit();
-    }
+    seed_tpcb(engine);
     // One writer at a time (SQLite's lock), so one client: a fixed number of transactions each.
     constexpr int transactions = 20000;
     const auto tps_of = [](const std::function<void(std::mt19937_64&)>& transaction) {
@@ -563,19 +566,7 @@ void mariadb_lines(const std::string& url) {
     auto engine = strata::create_engine(url, {.pool_size = clients, .max_overflow = 0});
     strata::drop_all<history, account, teller, branch>(engine);
     strata::create_all<branch, teller, account, history>(engine);
-    {
-        strata::session session{engine};
-        std::vector<branch> branches;
-        std::vector<teller> tellers;
-        std::vector<account> accounts;
-        for (int b = 1; b <= scale; ++b) branches.push_back({b, 0});
-        for (int t = 1; t <= 10 * scale; ++t) tellers.push_back({t, (t - 1) / 10 + 1, 0});
-        for (int a = 1; a <= 100000 * scale; ++a) accounts.push_back({a, (a - 1) / 100000 + 1, 0});
-        session.bulk_insert<branch>(branches);
-        session.bulk_insert<teller>(tellers);
-        session.bulk_insert<account>(accounts);
-        session.commit();
-    }
+    seed_tpcb(engine);
     std::vector<std::unique_ptr<raw_mariadb_tpcb>> raw;
     for (int index = 0; index < clients; ++index) raw.push_back(std::make_unique<raw_mariadb_tpcb>(url));
     const double raw_tps = run_clients(clients, seconds, [&](int index, std::mt19937_64& random) {

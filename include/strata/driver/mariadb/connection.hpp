@@ -590,34 +590,46 @@ private:
     /// ssl_verify_server_cert (true/false), ssl (true/false: TLS required). Any other key is a
     /// url_error: a misspelt option is not left out silently.
     void set_url_options(const url& address) {
-        for (const auto& [key, value] : address.query) {
-            const auto seconds = [&key, &value] {
+        // (not a structured binding: clang 14 cannot capture one in the lambdas below)
+        for (const auto& option : address.query) {
+            const std::string& key = option.first;
+            const std::string& value = option.second;
+            const auto refuse = [&key, &value](const char* wanted) {
+                std::string message = "MariaDB URL option ";
+                message += key;
+                message += " takes ";
+                message += wanted;
+                message += ", not '";
+                message += value;
+                message += "'";
+                throw url_error(message);
+            };
+            const auto seconds = [&value, &refuse] {
                 unsigned number = 0;
                 const auto [end, status] = std::from_chars(value.data(), value.data() + value.size(), number);
-                if (status != std::errc{} || end != value.data() + value.size())
-                    throw url_error("MariaDB URL option " + key + " takes whole seconds, not '" + value + "'");
+                if (status != std::errc{} || end != value.data() + value.size()) refuse("whole seconds");
                 return number;
             };
-            const auto flag = [&key, &value] {
+            const auto flag = [&value, &refuse] {
                 if (value == "true" || value == "1") return my_bool{1};
-                if (value == "false" || value == "0") return my_bool{0};
-                throw url_error("MariaDB URL option " + key + " takes true or false, not '" + value + "'");
+                if (value != "false" && value != "0") refuse("true or false");
+                return my_bool{0};
             };
             if (key == "unix_socket") continue;
             if (key == "connect_timeout" || key == "read_timeout" || key == "write_timeout") {
                 const unsigned number = seconds();
-                const auto option = key == "connect_timeout" ? MYSQL_OPT_CONNECT_TIMEOUT
-                                    : key == "read_timeout"  ? MYSQL_OPT_READ_TIMEOUT
-                                                             : MYSQL_OPT_WRITE_TIMEOUT;
-                mysql_options(handle_, option, &number);
+                const auto which = key == "connect_timeout" ? MYSQL_OPT_CONNECT_TIMEOUT
+                                   : key == "read_timeout"  ? MYSQL_OPT_READ_TIMEOUT
+                                                            : MYSQL_OPT_WRITE_TIMEOUT;
+                mysql_options(handle_, which, &number);
             } else if (key == "ssl_ca" || key == "ssl_capath" || key == "ssl_cert" || key == "ssl_key" ||
                        key == "ssl_cipher") {
-                const auto option = key == "ssl_ca"       ? MYSQL_OPT_SSL_CA
-                                    : key == "ssl_capath" ? MYSQL_OPT_SSL_CAPATH
-                                    : key == "ssl_cert"   ? MYSQL_OPT_SSL_CERT
-                                    : key == "ssl_key"    ? MYSQL_OPT_SSL_KEY
-                                                          : MYSQL_OPT_SSL_CIPHER;
-                mysql_options(handle_, option, value.c_str());
+                const auto which = key == "ssl_ca"       ? MYSQL_OPT_SSL_CA
+                                   : key == "ssl_capath" ? MYSQL_OPT_SSL_CAPATH
+                                   : key == "ssl_cert"   ? MYSQL_OPT_SSL_CERT
+                                   : key == "ssl_key"    ? MYSQL_OPT_SSL_KEY
+                                                         : MYSQL_OPT_SSL_CIPHER;
+                mysql_options(handle_, which, value.c_str());
             } else if (key == "ssl_verify_server_cert") {
                 const my_bool verify = flag();
                 mysql_options(handle_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
@@ -625,10 +637,12 @@ private:
                 const my_bool enforce = flag();
                 mysql_options(handle_, MYSQL_OPT_SSL_ENFORCE, &enforce);
             } else {
-                throw url_error("MariaDB URL option '" + key +
-                                "' is not one strata passes on (unix_socket, connect_timeout, read_timeout, "
-                                "write_timeout, ssl, ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher, "
-                                "ssl_verify_server_cert)");
+                std::string message = "MariaDB URL option '";
+                message += key;
+                message +=
+                    "' is not one strata passes on (unix_socket, connect_timeout, read_timeout, write_timeout, ssl, "
+                    "ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher, ssl_verify_server_cert)";
+                throw url_error(message);
             }
         }
     }

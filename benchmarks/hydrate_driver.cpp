@@ -106,17 +106,6 @@ std::vector<user> hydrate_raw_postgresql(PGconn* connection) {
     return users;
 }
 
-std::vector<user> hydrate_raw_mariadb(MYSQL* handle) {
-    std::vector<user> users;
-    users.reserve(row_count);
-    bench::raw_mariadb_rows(handle, select_sql,
-                            [&](std::int64_t id, std::string_view email, std::string_view name, double score,
-                                strata::timestamp created_at) {
-                                users.push_back({id, std::string{email}, std::string{name}, score, created_at});
-                            });
-    return users;
-}
-
 void check_same(const std::vector<user>& left, const std::vector<user>& right) {
     if (left.size() != right.size() || left.back().email != right.back().email ||
         left.back().created_at != right.back().created_at || left.back().score != right.back().score) {
@@ -179,7 +168,7 @@ int main() {
                                                                               strata::driver::connect_options{});
         const auto [maria_ms, raw_maria_ms] = bench::best_of_alternating(
             rounds, [&] { a = hydrate_strata(mariadb_connection); },
-            [&] { b = hydrate_raw_mariadb(raw->native_handle()); });
+            [&] { b = bench::raw_mariadb_structs<user>(raw->native_handle(), select_sql, row_count); });
         check_same(a, b);
         report("mariadb", maria_ms, raw_maria_ms);
         mariadb_connection.execute_script("DROP TABLE bench_users");

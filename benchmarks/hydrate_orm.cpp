@@ -105,17 +105,6 @@ std::size_t hydrate_raw_postgresql(PGconn* connection) {
     return users.size() + users.back().email.size();
 }
 
-std::size_t hydrate_raw_mariadb(MYSQL* handle) {
-    std::vector<user> users;
-    users.reserve(row_count);
-    bench::raw_mariadb_rows(handle, select_sql,
-                            [&](std::int64_t id, std::string_view email, std::string_view name, double score,
-                                strata::timestamp created_at) {
-                                users.push_back({id, std::string{email}, std::string{name}, score, created_at});
-                            });
-    return users.size() + users.back().email.size();
-}
-
 void report(const char* backend, double strata_ms, double raw_ms) {
     fmt::print("bench=hydrate_orm backend={} rows={} strata_ms={:.2f} raw_ms={:.2f} ratio={:.3f}\n", backend, row_count,
                strata_ms, raw_ms, strata_ms / raw_ms);
@@ -155,7 +144,10 @@ int main() {
                                                                               strata::driver::connect_options{});
         const auto [maria_ms, raw_maria_ms] = bench::best_of_alternating(
             rounds, [&] { a = hydrate_strata(mariadb_engine); },
-            [&] { b = hydrate_raw_mariadb(raw->native_handle()); });
+            [&] {
+                const auto users = bench::raw_mariadb_structs<user>(raw->native_handle(), select_sql, row_count);
+                b = users.size() + users.back().email.size();
+            });
         if (a != b) return 1;
         report("mariadb", maria_ms, raw_maria_ms);
         strata::drop_all<user>(mariadb_engine);

@@ -1,13 +1,10 @@
-// The MariaDB driver against the real server scripts/test.sh starts (STRATA_TEST_MARIADB_URL):
-// typed values both ways, errors by their number, transactions, the prepared-statement cache,
-// a lost connection. (The other test files run on SQLite and PostgreSQL; MariaDB joins them once
-// its dialect is complete - issue 23.)
-#include <unistd.h>
-
+// What only the MariaDB driver has, against the server scripts/test.sh starts
+// (STRATA_TEST_MARIADB_URL): typed values both ways, errors by their number, transactions, the
+// prepared-statement cache and its bound, URL options, a lost connection, the NOT IN
+// re-execution fix. (Every other test file runs on MariaDB too, through for_each_backend.)
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <string>
@@ -16,6 +13,7 @@
 
 #include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
+#include "support/backends.hpp"
 #include "support/library.hpp"
 
 namespace {
@@ -46,21 +44,7 @@ namespace {
 
 using strata::col;
 
-/// A database of this test process's own on the test server (ctest runs processes in parallel).
-std::string mariadb_url() {
-    static const std::string url = [] {
-        const char* base = std::getenv("STRATA_TEST_MARIADB_URL");
-        if (base == nullptr || *base == '\0')
-            FAIL("STRATA_TEST_MARIADB_URL is not set: run `bash scripts/test.sh`, which starts MariaDB");
-        const std::string name = "strata_test_" + std::to_string(::getpid());
-        auto engine = strata::create_engine(base, {.pooled = false});
-        auto connection = engine.connect();
-        connection.execute_script("DROP DATABASE IF EXISTS " + name + "; CREATE DATABASE " + name);
-        const std::string text{base};
-        return text.substr(0, text.rfind('/') + 1) + name;
-    }();
-    return url;
-}
+using strata::testing::mariadb_url;
 
 void create_samples(strata::connection& connection) {
     connection.execute_script(

@@ -132,7 +132,7 @@ void round_trip_everything(strata::engine& engine, const std::string& prefix, fa
 }  // namespace
 
 TEST_CASE("behind pgbouncer in transaction pooling, 16 threads run every session path with README's options") {
-    const auto url = strata::testing::pgbouncer_database::instance().url();
+    const auto url = strata::testing::pgbouncer_url();
     auto engine = strata::create_engine(url, bouncer_options());
     strata::testing::fresh_tables<book_tag, tag, review, book, author, publisher>(engine);
     failures seen;
@@ -167,7 +167,7 @@ TEST_CASE("behind pgbouncer in transaction pooling, 16 threads run every session
 
 TEST_CASE(
     "behind pgbouncer, libpq's startup options and named prepared statements fail with a hint naming the option") {
-    const auto url = strata::testing::pgbouncer_database::instance().url();
+    const auto url = strata::testing::pgbouncer_url();
     // The startup options (TimeZone=UTC) are refused at connect; the message says what to set.
     try {
         auto engine = strata::create_engine(url, {.pooled = false});

@@ -89,6 +89,20 @@ void raw_mariadb_rows(MYSQL* handle, std::string_view sql, Row&& row, bool store
     mysql_stmt_close(statement);
 }
 
+/// `sql`'s rows of (BIGINT, text, text, DOUBLE, DATETIME) as `User{id, text, text, real, timestamp}`
+/// structs, the rows stored first: the hydrate benchmarks' raw side.
+template <class User>
+std::vector<User> raw_mariadb_structs(MYSQL* handle, std::string_view sql, std::size_t expected_rows) {
+    std::vector<User> users;
+    users.reserve(expected_rows);
+    raw_mariadb_rows(
+        handle, sql,
+        [&users](std::int64_t id, std::string_view first, std::string_view second, double real, strata::timestamp at) {
+            users.push_back({id, std::string{first}, std::string{second}, real, at});
+        });
+    return users;
+}
+
 /// A prepared statement of integer and text columns, run with integer parameters, its rows stored
 /// client-side and read through fixed binds: what the eager-load benchmark's raw side needs.
 class raw_mariadb_statement {

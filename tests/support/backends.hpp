@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "strata/mariadb.hpp"
 #include "strata/postgresql.hpp"
@@ -28,13 +29,16 @@
 
 namespace strata::testing {
 
-/// The server URL from the environment; fails the test when it is not set.
-inline std::string server_url() {
-    const char* value = std::getenv("STRATA_TEST_POSTGRESQL_URL");
+/// The value of environment variable `name`; fails the test, naming what starts it, when unset.
+inline std::string required_environment(const char* name, const char* started_by) {
+    const char* value = std::getenv(name);
     if (value == nullptr || *value == '\0')
-        FAIL("STRATA_TEST_POSTGRESQL_URL is not set: run `bash scripts/test.sh`, which starts PostgreSQL");
+        FAIL(name << " is not set: run `bash scripts/test.sh`, which starts " << started_by);
     return value;
 }
+
+/// The PostgreSQL server's URL from the environment; fails the test when it is not set.
+inline std::string server_url() { return required_environment("STRATA_TEST_POSTGRESQL_URL", "PostgreSQL"); }
 
 /// Owns this process's PostgreSQL schema and drops it at exit.
 class postgresql_schema {
@@ -75,10 +79,7 @@ inline std::string postgresql_url() { return postgresql_schema::instance().url()
 /// The URL of the test server's streaming replica (this process's schema); fails the test when
 /// scripts/test.sh did not start one.
 inline std::string replica_url() {
-    const char* value = std::getenv("STRATA_TEST_REPLICA_URL");
-    if (value == nullptr || *value == '\0')
-        FAIL("STRATA_TEST_REPLICA_URL is not set: run `bash scripts/test.sh`, which starts a replica");
-    return postgresql_schema::instance().url_on(value);
+    return postgresql_schema::instance().url_on(required_environment("STRATA_TEST_REPLICA_URL", "a replica"));
 }
 
 /// Waits until the replica has replayed everything the primary (`primary`'s server) has written.
@@ -99,74 +100,53 @@ inline void wait_for_replica(const engine& primary) {
     FAIL("the replica did not replay the primary's writes within 10 s");
 }
 
-/// A database of this process's own behind the test run's pgbouncer (transaction pooling), which
-/// passes no startup options, so no search_path: created on the server directly, dropped at exit.
-class pgbouncer_database {
+/// A database of this test process's own on a test server (ctest runs processes in parallel),
+/// created when first asked for and dropped at exit.
+class process_database {
 public:
-    static pgbouncer_database& instance() {
-        static pgbouncer_database database;
-        return database;
-    }
-    /// The URL of the database through pgbouncer.
-    const std::string& url() const { return url_; }
-
-private:
-    pgbouncer_database() : name_("strata_bouncer_" + std::to_string(::getpid())) {
-        const char* bouncer = std::getenv("STRATA_TEST_PGBOUNCER_URL");
-        if (bouncer == nullptr || *bouncer == '\0')
-            FAIL("STRATA_TEST_PGBOUNCER_URL is not set: run `bash scripts/test.sh`, which starts pgbouncer");
-        auto engine = create_engine(server_url(), {.pooled = false});
+    /// Creates `name` through `admin_url` (a server's URL; `force` drops it under open
+    /// connections, PostgreSQL's WITH (FORCE)); its URL is `url_base` with the name as database.
+    process_database(std::string admin_url, std::string name, const std::string& url_base, bool force)
+        : admin_url_(std::move(admin_url)),
+          drop_("DROP DATABASE IF EXISTS " + name + (force ? " WITH (FORCE)" : "")),
+          url_(url_base.substr(0, url_base.rfind('/') + 1) + name) {
+        auto engine = create_engine(admin_url_, {.pooled = false});
         auto connection = engine.connect();
-        connection.execute_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-        connection.execute_script("CREATE DATABASE " + name_);
-        const std::string base = bouncer;
-        url_ = base.substr(0, base.rfind('/') + 1) + name_;
+        connection.execute_script(drop_);
+        connection.execute_script("CREATE DATABASE " + name);
     }
-    ~pgbouncer_database() {
+    ~process_database() {
         try {
-            auto engine = create_engine(server_url(), {.pooled = false});
-            engine.connect().execute_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+            auto engine = create_engine(admin_url_, {.pooled = false});
+            engine.connect().execute_script(drop_);
         } catch (...) {  // the throwaway server may already be gone
         }
     }
-    std::string name_;
-    std::string url_;
-};
-
-/// Owns this process's MariaDB database (MariaDB's schemas are databases) and drops it at exit.
-class mariadb_database {
-public:
-    static mariadb_database& instance() {
-        static mariadb_database database;
-        return database;
-    }
-    /// The URL of this process's database.
-    const std::string& url() const { return url_; }
+    process_database(const process_database&) = delete;
+    process_database& operator=(const process_database&) = delete;
+    /// The URL of the database.
+    [[nodiscard]] const std::string& url() const { return url_; }
 
 private:
-    mariadb_database() : name_("strata_test_" + std::to_string(::getpid())) {
-        const char* value = std::getenv("STRATA_TEST_MARIADB_URL");
-        if (value == nullptr || *value == '\0')
-            FAIL("STRATA_TEST_MARIADB_URL is not set: run `bash scripts/test.sh`, which starts MariaDB");
-        base_ = value;
-        auto engine = create_engine(base_, {.pooled = false});
-        engine.connect().execute_script("DROP DATABASE IF EXISTS " + name_ + "; CREATE DATABASE " + name_);
-        url_ = base_.substr(0, base_.rfind('/') + 1) + name_;
-    }
-    ~mariadb_database() {
-        try {
-            auto engine = create_engine(base_, {.pooled = false});
-            engine.connect().execute_script("DROP DATABASE IF EXISTS " + name_);
-        } catch (...) {  // the throwaway server may already be gone
-        }
-    }
-    std::string base_;
-    std::string name_;
+    std::string admin_url_;
+    std::string drop_;
     std::string url_;
 };
 
-/// The URL of a MariaDB database for tests (this process's own).
-inline std::string mariadb_url() { return mariadb_database::instance().url(); }
+/// A database of this process's own behind the test run's pgbouncer (transaction pooling), which
+/// passes no startup options, so no search_path: created on the server directly.
+inline std::string pgbouncer_url() {
+    static const process_database database{server_url(), "strata_bouncer_" + std::to_string(::getpid()),
+                                           required_environment("STRATA_TEST_PGBOUNCER_URL", "pgbouncer"), true};
+    return database.url();
+}
+
+/// The URL of this process's own MariaDB database (MariaDB's schemas are databases).
+inline std::string mariadb_url() {
+    static const std::string server = required_environment("STRATA_TEST_MARIADB_URL", "MariaDB");
+    static const process_database database{server, "strata_test_" + std::to_string(::getpid()), server, false};
+    return database.url();
+}
 
 /// A fresh SQLite database file path in a temporary directory, removed first if present.
 inline std::string sqlite_file_url(const std::string& name) {

@@ -68,11 +68,10 @@ public:
     /// DELETEs `object`'s row by primary key; stale_data_error when no row matched.
     void delete_row(connection& target, const void* object, std::vector<parameter>& scratch);
     /// DELETEs the rows of `objects` in one statement; stale_data_error unless every one matched.
-    void delete_rows(connection& target, std::span<const void* const> objects, std::vector<parameter>& scratch);
-    /// Sets the nullable foreign keys to their own table of `objects`' rows to NULL (before their
-    /// DELETE on MariaDB, whose InnoDB checks a foreign key per row, not per statement).
-    void clear_self_references(connection& target, std::span<const void* const> objects,
-                               std::vector<parameter>& scratch);
+    /// `clear_self_references`: their nullable foreign keys to their own table are set to NULL
+    /// first (MariaDB, whose InnoDB checks a foreign key per row, not per statement).
+    void delete_rows(connection& target, std::span<const void* const> objects, std::vector<parameter>& scratch,
+                     bool clear_self_references = false);
     /// Undoes in `object` what an INSERT rolled back had set: the generated key and the server's values.
     void forget_insert(void* object, const inserted_row& written) const noexcept;
     /// Throws stale_data_error naming the statement, the table and `object`'s key.
@@ -88,7 +87,7 @@ private:
     /// WHERE the primary key is one of `rows` keys (placeholders from 1).
     [[nodiscard]] std::string where_keys(std::size_t rows) const;
     /// SELECT of `columns` by the primary key: what RETURNING reads where UPDATE has none (MariaDB).
-    [[nodiscard]] std::string reread(std::uint64_t columns) const;
+    [[nodiscard]] const std::string& reread(std::uint64_t columns);
 
     /// Hashes a pair of column masks (the INSERT cache's key).
     struct mask_pair_hash {
@@ -103,6 +102,7 @@ private:
     std::unordered_map<std::uint64_t, std::string>
         update_cache_;  ///< by changed mask, bit 63 of a 64-column model aside
     std::unordered_map<std::uint64_t, std::string> update_returning_cache_;
+    std::unordered_map<std::uint64_t, std::string> reread_cache_;
     std::string delete_text_;
 };
 

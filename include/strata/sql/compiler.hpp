@@ -204,9 +204,14 @@ inline constexpr std::string_view reserved_words[] = {"abort",
 /// An identifier as SQL text, quoted only when it must be.
 STRATA_COMPILED_LINKAGE std::string quote_identifier(std::string_view name);
 
-/// The text of the `number`-th placeholder (1-based): $n on PostgreSQL, ? on SQLite.
+/// The text of the `number`-th placeholder (1-based): $n on PostgreSQL, ? on SQLite and MariaDB.
 [[nodiscard]] inline std::string placeholder(dialect target, std::size_t number) {
     return target == dialect::postgresql ? "$" + std::to_string(number) : std::string{"?"};
+}
+
+/// An INSERT's row of nothing but defaults: MariaDB has no DEFAULT VALUES.
+[[nodiscard]] inline std::string_view default_values(dialect target) noexcept {
+    return target == dialect::mariadb ? " () VALUES ()" : " DEFAULT VALUES";
 }
 
 }  // namespace detail

@@ -424,26 +424,10 @@ public:
     [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::mariadb; }
 
     std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
-        start_pending_transaction();
-        auto [statement, cached, kept] = statement_for(sql);
-        try {
-            bind(statement, parameters, kept, sql);
-            ++statistics_.statements_executed;
-            ++statistics_.round_trips;
-            if (mysql_stmt_execute(statement) != 0) statement_failed(statement, sql);
-            if (mysql_stmt_field_count(statement) > 0 && mysql_stmt_store_result(statement) != 0)
-                statement_failed(statement, sql);
-            if (mysql_warning_count(handle_) > 0) refuse_truncation(sql);
-        } catch (...) {
-            // A statement whose execution failed (an INSERT ... RETURNING's duplicate key, say)
-            // is reset, or its next execution waits for an answer that never comes.
-            if (!broken_) mysql_stmt_reset(statement);
-            give_back(statement, cached);
-            throw;
-        }
-        const auto rows = static_cast<std::size_t>(mysql_stmt_num_rows(statement));
+        const auto [statement, cached, kept] = run_prepared(
+            sql, [&](const found_statement& found) { bind(found.statement, parameters, found.kept, sql); }, true);
         auto answer = std::make_unique<mariadb_result>(statement, cached, kept.sql);
-        answer->set_row_count(rows);
+        answer->set_row_count(static_cast<std::size_t>(mysql_stmt_num_rows(statement)));
         return answer;
     }
 
@@ -453,34 +437,18 @@ public:
     /// array per parameter, which the server executes as a batch (one round trip).
     std::unique_ptr<result> execute_batch(std::string_view sql, std::span<const parameter> values,
                                           std::size_t rows) override {
-        start_pending_transaction();
-        auto [statement, cached, kept] = statement_for(sql);
-        try {
-            const std::size_t columns = mysql_stmt_param_count(statement);
-            if (rows == 0 || !kept.order.empty() || values.size() != rows * columns)
-                throw programming_error("a batch takes rows of the statement's " + std::to_string(columns) +
-                                            " ? parameters, in order (" + std::to_string(values.size()) +
-                                            " values were given for " + std::to_string(rows) + " rows)",
-                                        "", std::string{sql}, error_source::mariadb);
-            bind_batch(statement, values, rows, columns, sql);
-            ++statistics_.statements_executed;
-            ++statistics_.round_trips;
-            const bool failed = mysql_stmt_execute(statement) != 0;
-            const unsigned int single = 0;  // the cached statement runs one row at a time again
-            if (failed) {
-                const unsigned number = mysql_stmt_errno(statement);
-                std::string message = mysql_stmt_error(statement);
-                mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &single);
-                if (is_connection_lost(number)) broken_ = true;
-                throw_error(number, std::move(message), std::string{sql});
-            }
-            mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &single);
-            if (mysql_warning_count(handle_) > 0) refuse_truncation(sql);
-        } catch (...) {
-            if (!broken_) mysql_stmt_reset(statement);
-            give_back(statement, cached);
-            throw;
-        }
+        const auto [statement, cached, kept] = run_prepared(
+            sql,
+            [&](const found_statement& found) {
+                const std::size_t columns = mysql_stmt_param_count(found.statement);
+                if (rows == 0 || !found.kept.order.empty() || values.size() != rows * columns)
+                    throw programming_error("a batch takes rows of the statement's " + std::to_string(columns) +
+                                                " ? parameters, in order (" + std::to_string(values.size()) +
+                                                " values were given for " + std::to_string(rows) + " rows)",
+                                            "", std::string{sql}, error_source::mariadb);
+                bind_batch(found.statement, values, rows, columns, sql);
+            },
+            true);
         return std::make_unique<mariadb_result>(statement, cached, kept.sql);
     }
 
@@ -492,18 +460,8 @@ public:
     std::unique_ptr<result> execute_streaming(std::string_view sql, std::span<const parameter> parameters,
                                               std::size_t batch_rows) override {
         (void)batch_rows;
-        start_pending_transaction();
-        auto [statement, cached, kept] = statement_for(sql);
-        try {
-            bind(statement, parameters, kept, sql);
-            ++statistics_.statements_executed;
-            ++statistics_.round_trips;
-            if (mysql_stmt_execute(statement) != 0) statement_failed(statement, sql);
-        } catch (...) {
-            if (!broken_) mysql_stmt_reset(statement);
-            give_back(statement, cached);
-            throw;
-        }
+        const auto [statement, cached, kept] = run_prepared(
+            sql, [&](const found_statement& found) { bind(found.statement, parameters, found.kept, sql); }, false);
         auto answer = std::make_unique<mariadb_result>(statement, cached, kept.sql, &unbuffered_, handle_);
         if (mysql_stmt_field_count(statement) > 0) unbuffered_ = statement;
         return answer;
@@ -684,6 +642,32 @@ private:
         MYSQL_STMT* copy = prepare(cached.rewritten.empty() ? text : std::string_view{cached.rewritten}, text);
         return {copy, nullptr, {text, cached.value_of_placeholder, cached.value_count}};
     }
+    /// Runs `sql`'s prepared statement (found in the cache, or prepared now): `bind_values` binds
+    /// it, then it executes; `store_rows`: its rows are stored client-side and a truncation note
+    /// is refused. Any failure resets the statement (or its next execution would wait for an
+    /// answer that never comes) and gives it back.
+    template <class Bind>
+    found_statement run_prepared(std::string_view sql, Bind&& bind_values, bool store_rows) {
+        start_pending_transaction();
+        const auto found = statement_for(sql);
+        try {
+            bind_values(found);
+            ++statistics_.statements_executed;
+            ++statistics_.round_trips;
+            if (mysql_stmt_execute(found.statement) != 0) statement_failed(found.statement, sql);
+            if (store_rows) {
+                if (mysql_stmt_field_count(found.statement) > 0 && mysql_stmt_store_result(found.statement) != 0)
+                    statement_failed(found.statement, sql);
+                if (mysql_warning_count(handle_) > 0) refuse_truncation(sql);
+            }
+        } catch (...) {
+            if (!broken_) mysql_stmt_reset(found.statement);
+            give_back(found.statement, found.cached);
+            throw;
+        }
+        return found;
+    }
+
     /// Prepares `text` (`sql` as written, for errors), its results stored with exact lengths.
     MYSQL_STMT* prepare(std::string_view text, std::string_view sql) {
         MYSQL_STMT* statement = mysql_stmt_init(handle_);
@@ -766,8 +750,7 @@ private:
                     const auto bytes = value.as_text();
                     target.buffer_type = value.kind() == value_kind::text ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
                     // Read only (the connector takes non-const); never null, which would send NULL.
-                    static char empty = '\0';
-                    target.buffer = bytes.data() != nullptr ? const_cast<char*>(bytes.data()) : &empty;
+                    target.buffer = bytes.data() != nullptr ? const_cast<char*>(bytes.data()) : &no_bytes;
                     lengths_[i] = static_cast<unsigned long>(bytes.size());
                     target.buffer_length = lengths_[i];
                     target.length = &lengths_[i];
@@ -783,7 +766,11 @@ private:
                     break;
             }
         }
-        if (mysql_stmt_bind_param(statement, binds_.data()) != 0) statement_failed(statement, sql);
+        // One row of values: a statement a batch ran last would otherwise still take arrays.
+        const unsigned int single_row = 0;
+        if (mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &single_row) != 0 ||
+            mysql_stmt_bind_param(statement, binds_.data()) != 0)
+            statement_failed(statement, sql);
     }
 
     /// Binds `rows` rows of `columns` values column-wise: one array per parameter, NULLs marked by
@@ -799,7 +786,6 @@ private:
         lengths_.assign(count, 0);
         pointers_.assign(count, nullptr);
         indicators_.assign(count, STMT_INDICATOR_NONE);
-        static char empty = '\0';
         for (std::size_t column = 0; column < columns; ++column) {
             auto kind = value_kind::null;  // the column's kind: its first value that is not NULL
             for (std::size_t row = 0; row < rows && kind == value_kind::null; ++row)
@@ -830,7 +816,7 @@ private:
                     case value_kind::text:
                     case value_kind::blob: {
                         const auto bytes = value.as_text();
-                        pointers_[slot] = bytes.data() != nullptr ? bytes.data() : &empty;
+                        pointers_[slot] = bytes.data() != nullptr ? bytes.data() : &no_bytes;
                         lengths_[slot] = static_cast<unsigned long>(bytes.size());
                         break;
                     }
@@ -904,6 +890,9 @@ private:
         throw_error(number, mysql_error(handle_), std::string{sql});
     }
 
+    /// What an empty text or blob points at: never null, which the connector would send as NULL
+    /// (read only; the connector's buffer pointer is not const).
+    static inline char no_bytes = '\0';
     MYSQL* handle_;
     std::unordered_map<std::string, std::unique_ptr<cached_statement>, strata::detail::string_hash, std::equal_to<>>
         cache_;

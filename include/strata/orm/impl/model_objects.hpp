@@ -197,8 +197,7 @@ STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& t
         objects.clear();
         objects.reserve(rows);
         for (std::size_t row = first; row < first + rows; ++row) objects.push_back(object_address(*deleted_[row]));
-        if (target.sql_dialect() == dialect::mariadb) statements_.clear_self_references(target, objects, parameters_);
-        statements_.delete_rows(target, objects, parameters_);
+        statements_.delete_rows(target, objects, parameters_, target.sql_dialect() == dialect::mariadb);
     }
 }
 

@@ -32,9 +32,10 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_
         names += separator + sql::detail::quote_identifier(info_.columns[i].name);
         values += separator + sql::detail::placeholder(dialect_, number);
     }
-    text += number                         ? " (" + names + ") VALUES (" + values + ")"
-            : dialect_ == dialect::mariadb ? std::string{" () VALUES ()"}
-                                           : std::string{" DEFAULT VALUES"};
+    if (number)
+        text += " (" + names + ") VALUES (" + values + ")";
+    else
+        text += sql::detail::default_values(dialect_);
     text += returning(returned);
     return text;
 }
@@ -72,12 +73,14 @@ STRATA_COMPILED_LINKAGE std::string write_statements::returning(std::uint64_t co
     return text;
 }
 
-STRATA_COMPILED_LINKAGE std::string write_statements::reread(std::uint64_t columns) const {
-    std::string text;
+STRATA_COMPILED_LINKAGE const std::string& write_statements::reread(std::uint64_t columns) {
+    auto& text = reread_cache_[columns];
+    if (!text.empty()) return text;
     for (std::size_t i = 0; i < info_.columns.size(); ++i)
         if (columns >> i & 1)
             text += (text.empty() ? "SELECT " : ", ") + sql::detail::quote_identifier(info_.columns[i].name);
-    return text + " FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
+    text += " FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
+    return text;
 }
 
 STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() {
@@ -198,10 +201,32 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_row(connection& target, co
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, std::span<const void* const> objects,
-                                                           std::vector<parameter>& scratch) {
+                                                           std::vector<parameter>& scratch,
+                                                           bool clear_self_references) {
     scratch.clear();
     for (const void* object : objects)
         for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
+    if (clear_self_references) {
+        // MariaDB's InnoDB checks a foreign key row by row: rows on a cycle, or a row that is its
+        // own parent, let go of each other first (same keys, so the same values).
+        std::string assignments;
+        for (const auto& column : info_.columns)
+            if (column.nullable_self_reference)
+                assignments +=
+                    (assignments.empty() ? "" : ", ") + sql::detail::quote_identifier(column.name) + " = NULL";
+        if (!assignments.empty()) {
+            const auto matched = target
+                                     .execute_parameters("UPDATE " + sql::detail::quote_identifier(info_.table) +
+                                                             " SET " + assignments + where_keys(objects.size()),
+                                                         scratch)
+                                     .affected_rows();
+            if (matched != static_cast<std::int64_t>(objects.size()))
+                throw stale_data_error("UPDATE of " + std::to_string(objects.size()) + " rows of " +
+                                       std::string{info_.table} + " before their DELETE matched " +
+                                       std::to_string(matched) +
+                                       ": some were deleted, or their keys changed, outside this session");
+        }
+    }
     target.execute_held(remove_many(objects.size()), scratch,
                         [table = info_.table, expected = objects.size()](result& answer) {
                             const auto matched = answer.affected_rows();
@@ -211,28 +236,6 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, s
                                                        ": some were deleted, or their keys changed, outside this "
                                                        "session");
                         });
-}
-
-STRATA_COMPILED_LINKAGE void write_statements::clear_self_references(connection& target,
-                                                                     std::span<const void* const> objects,
-                                                                     std::vector<parameter>& scratch) {
-    std::string assignments;
-    for (const auto& column : info_.columns)
-        if (column.nullable_self_reference)
-            assignments += (assignments.empty() ? "" : ", ") + sql::detail::quote_identifier(column.name) + " = NULL";
-    if (assignments.empty()) return;
-    scratch.clear();
-    for (const void* object : objects)
-        for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
-    const auto matched = target
-                             .execute_parameters("UPDATE " + sql::detail::quote_identifier(info_.table) + " SET " +
-                                                     assignments + where_keys(objects.size()),
-                                                 scratch)
-                             .affected_rows();
-    if (matched != static_cast<std::int64_t>(objects.size()))
-        throw stale_data_error("UPDATE of " + std::to_string(objects.size()) + " rows of " + std::string{info_.table} +
-                               " before their DELETE matched " + std::to_string(matched) +
-                               ": some were deleted, or their keys changed, outside this session");
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::forget_insert(void* object, const inserted_row& written) const noexcept {

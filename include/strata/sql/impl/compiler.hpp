@@ -292,7 +292,7 @@ public:
         emit("INSERT INTO ");
         table(statement.table);
         if (statement.columns.empty()) {
-            emit(dialect_ == dialect::mariadb ? " () VALUES ()" : " DEFAULT VALUES");
+            emit(detail::default_values(dialect_));
         } else {
             emit(" (");
             for (std::size_t i = 0; i < statement.columns.size(); ++i) {
@@ -343,7 +343,9 @@ public:
         scopes_.push_back(&scope);
         const bool saved = qualify_;
         qualify_ = true;
+        in_duplicate_key_ = true;  // excluded.column reads as VALUES(column) here, and only here
         assignments(action.assignments);
+        in_duplicate_key_ = false;
         qualify_ = saved;
         scopes_.pop_back();
     }
@@ -431,7 +433,7 @@ public:
     void expression(const node& item) {
         switch (item.kind) {
             case node_kind::column:
-                if (dialect_ == dialect::mariadb && item.table.name == "excluded" && item.table.alias.empty()) {
+                if (in_duplicate_key_ && item.table.name == "excluded" && item.table.alias.empty()) {
                     emit("VALUES(");  // an upsert's row that was to be inserted
                     identifier(item.text);
                     emit(")");
@@ -794,6 +796,7 @@ private:
     dialect dialect_;
     bool render_;
     bool qualify_ = true;
+    bool in_duplicate_key_ = false;  ///< rendering MariaDB's ON DUPLICATE KEY UPDATE assignments
     std::string sql_;
     std::vector<parameter> parameters_;
     std::vector<const node*> sources_;  ///< the node of each parameter (null: built by the compiler)

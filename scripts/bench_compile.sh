@@ -19,7 +19,7 @@ compile_once() {
     timing=$(mktemp)
     # shellcheck disable=SC2046
     /usr/bin/time -f "%U %S %M" -o "$timing" "$compiler" -std=c++20 -O2 -DNDEBUG "$@" -Iinclude -Iexamples \
-        $(pkg-config --cflags libpq) -c "$source" -o /dev/null
+        $(pkg-config --cflags libpq libmariadb) -c "$source" -o /dev/null
     awk '{printf "%.2f %d\n", $1 + $2, $3}' "$timing"
     rm -f "$timing"
 }
@@ -41,7 +41,7 @@ for compiler in ${STRATA_BENCH_COMPILERS:-g++ clang++}; do
         compile_line "$compiler" header_only "$name" "$unit"
         compile_line "$compiler" separate_compilation "$name" "$unit" -DSTRATA_SEPARATE_COMPILATION
     done
-    for unit in src/strata.cpp src/sqlite_driver.cpp src/postgresql_driver.cpp; do
+    for unit in src/strata.cpp src/sqlite_driver.cpp src/postgresql_driver.cpp src/mariadb_driver.cpp; do
         compile_line "$compiler" separate_compilation "$unit" "$unit" -DSTRATA_SEPARATE_COMPILATION
     done
 done

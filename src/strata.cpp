@@ -19,6 +19,7 @@
 #include "strata/orm/impl/query_base.hpp"
 #include "strata/orm/impl/relationship_keys.hpp"
 #include "strata/orm/impl/relationship_load.hpp"
+#include "strata/orm/impl/relationship_member.hpp"
 #include "strata/orm/impl/session.hpp"
 #include "strata/orm/impl/write_statements.hpp"
 #include "strata/schema/impl/ddl.hpp"

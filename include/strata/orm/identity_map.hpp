@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <tuple>
 
 #include "strata/detail/flat_map.hpp"
@@ -25,8 +26,8 @@ class identity_map : public model_objects {
 protected:
     /// The objects of the model `info` describes (see model_objects).
     identity_map(session* owner, dialect target, relationship_mode relationships, const model_info& info,
-                 bool has_relationships, bool self_referential)
-        : model_objects(owner, target, relationships, info, has_relationships, self_referential) {}
+                 std::span<const relationship_member_info> members, bool self_referential)
+        : model_objects(owner, target, relationships, info, members, self_referential) {}
 
     /// The key an object's primary-key members hold now.
     [[nodiscard]] virtual Key key_of_object(const tracked_object& item) const = 0;

@@ -54,7 +54,7 @@ public:
 using option_list = std::vector<std::shared_ptr<const relationship_option>>;
 
 template <class Element>
-void lazy_load(session& owner, void* parent_state, void* member, bool autoflush);
+void lazy_load(session& owner, tracked_object& parent_state, void* member, bool autoflush);
 template <class Parent, class Member>
 std::vector<sql::join_clause> relationship_join(Member Parent::*member, sql::join_kind kind);
 template <class Model>

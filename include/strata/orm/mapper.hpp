@@ -47,7 +47,7 @@ public:
 
     /// A mapper for a session speaking `target`.
     mapper(session* owner, dialect target, relationship_mode relationships)
-        : base(owner, target, relationships, describe<T>(), has_relationship_members<T>, is_self_referential<T>()) {}
+        : base(owner, target, relationships, describe<T>(), relationship_members_of<T>, is_self_referential<T>()) {}
 
     /// The object with this key, if loaded.
     [[nodiscard]] state_ptr find(const key_type<T>& key) {
@@ -60,10 +60,6 @@ public:
         auto created = new_state();
         created->object = std::move(object);
         bind_relationships(*created, owner_, relationships_);
-        // A new object's collections cannot have rows yet: they start loaded with what it holds.
-        for_each_relationship_member(created->object, [](auto& member) {
-            if constexpr (requires { member.mark_new(); }) member.mark_new();
-        });
         this->add_pending(created, &created->object);
         return ref<T>{std::move(created)};
     }
@@ -131,13 +127,6 @@ public:
     [[nodiscard]] tracked_pointer load_row(const field_reader& row, const std::vector<int>& positions,
                                            std::uint64_t mask, bool overwrite) override {
         return load_state(row, positions, mask, overwrite);
-    }
-
-    /// Calls `visit(tracked_pointer)` for every object held, pending ones included.
-    template <class Visit>
-    void for_each_object(Visit&& visit) {
-        map_.for_each([&](const key_type<T>&, const tracked_pointer& item) { visit(item); });
-        for (const auto& item : pending_) visit(item);
     }
 
 private:

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -22,7 +23,7 @@
 #include "strata/orm/model.hpp"
 #include "strata/orm/object_graph.hpp"
 #include "strata/orm/object_state.hpp"
-#include "strata/orm/relationship.hpp"
+#include "strata/orm/relationship_member.hpp"
 #include "strata/orm/write_statements.hpp"
 
 namespace strata {
@@ -43,6 +44,11 @@ public:
     [[nodiscard]] const model_info& info() const noexcept { return info_; }
     /// Objects held, pending ones included.
     [[nodiscard]] std::size_t size() const noexcept { return mapped_count() + pending_.size(); }
+    /// Calls `visit` for every object held, pending ones included.
+    void for_each_object(strata::detail::function_ref<void(const tracked_pointer&)> visit) {
+        for_each_mapped(visit);
+        for (const auto& item : pending_) visit(item);
+    }
 
     /// Finds the work of the next flush; returns how many statements (or relationship changes) it
     /// needs. `touched_only` (an autoflush): compares only the objects used through a handle since.
@@ -113,8 +119,9 @@ public:
 
 protected:
     /// The objects of the model `info` describes, in the session `owner` speaking `target`.
+    /// `members`: the model's relationship members (none for a plain model).
     model_objects(session* owner, dialect target, relationship_mode relationships, const model_info& info,
-                  bool has_relationships, bool self_referential);
+                  std::span<const relationship_member_info> members, bool self_referential);
 
     // The identity map, keyed by the model's key type (identity_map<Key>).
 
@@ -144,10 +151,6 @@ protected:
     // Relationships: called only for a model that declares some (has_relationships_), whose
     // mapper derives from relationship_mapper<T>; the defaults here do nothing.
 
-    /// Points the object's relationship members at `owner` (null: detached, they no longer load).
-    virtual void bind(tracked_object& item, session* owner) noexcept;
-    /// Whether any relationship member of the object was changed by set(), add() or remove().
-    [[nodiscard]] virtual bool relationships_changed(const tracked_object& item) const;
     /// Points the foreign key of each many-to-one the user set() at its target's key.
     virtual void point_references(tracked_object& item);
     /// Points the foreign keys of the object's added (or nulls or deletes its removed) children.
@@ -156,20 +159,23 @@ protected:
     virtual void order_parents_first();
     /// Orders deleted_ so that a row referencing another deleted row goes first (self-referential).
     virtual void order_children_first();
+
+    // Walks over an object's relationship members (relationship_members_, the model's description of
+    // them): the same for every model, so not virtual.
+
+    /// Whether any relationship member of the object was changed by set(), add() or remove().
+    [[nodiscard]] bool relationships_changed(tracked_object& item) const noexcept;
     /// Unloads the object's relationships and drops their unflushed changes.
-    virtual void forget_relationships(tracked_object& item) noexcept;
+    void forget_relationships(tracked_object& item) const noexcept;
     /// The relationship changes of the object were flushed.
-    virtual void clear_relationship_changes(tracked_object& item) noexcept;
-    /// The object's address as relationships know it (what an object_graph's nodes are keyed by).
-    [[nodiscard]] virtual const void* graph_key(const tracked_object& item) const noexcept;
-    /// Calls `visit(target, by_collection)` for each loaded relationship target of the object.
-    virtual void visit_loaded_targets(const tracked_object& item,
-                                      strata::detail::function_ref<void(const void*, bool)> visit) const;
+    void clear_relationship_changes(tracked_object& item) const noexcept;
+    /// Calls `visit(target, by_collection)` for each loaded relationship target held strongly.
+    void visit_loaded_targets(tracked_object& item, strata::detail::function_ref<void(const void*, bool)> visit) const;
     /// Unloads every relationship of the object (it is garbage: this ends its reference cycles).
-    virtual void unload_relationships(tracked_object& item) noexcept;
+    void unload_relationships(tracked_object& item) const noexcept;
     /// Turns weak each loaded many-to-one whose target `holds(target)` in its loaded collection.
-    virtual void weaken_held_references(tracked_object& item,
-                                        strata::detail::function_ref<bool(const void*)> holds) noexcept;
+    void weaken_held_references(tracked_object& item,
+                                strata::detail::function_ref<bool(const void*)> holds) const noexcept;
 
     /// Receives "`later` comes after `earlier`" for order_after.
     using after_edge = strata::detail::function_ref<void(const tracked_object* later, const tracked_object* earlier)>;
@@ -185,7 +191,7 @@ protected:
         leave_touch_list(item);
         item.status = object_status::detached;
         item.owner = nullptr;
-        if (has_relationships_) bind(item, nullptr);
+        for (const auto& member : relationship_members_) member.of(item).detach(relationships_);
     }
     /// Leaves the identity map (if it is this object under its key) and detaches.
     void untrack(tracked_object& target);
@@ -228,6 +234,7 @@ private:
         write_statements::inserted_row written;  ///< what the INSERT left to the server
     };
 
+    std::span<const relationship_member_info> relationship_members_;
     bool has_relationships_;
     bool self_referential_;
     std::vector<std::pair<tracked_pointer, std::uint64_t>> updates_;

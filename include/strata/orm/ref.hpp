@@ -46,6 +46,8 @@ public:
     [[nodiscard]] object_status status() const noexcept { return state_ ? state_->status : object_status::detached; }
     /// The state behind the handle (for the session).
     [[nodiscard]] const std::shared_ptr<orm::object_state<T>>& state() const noexcept { return state_; }
+    /// Moves the state out of the handle, leaving it empty (for the session's loaders).
+    [[nodiscard]] std::shared_ptr<orm::object_state<T>> take_state() && noexcept { return std::move(state_); }
 
 private:
     template <class>

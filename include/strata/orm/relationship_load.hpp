@@ -15,6 +15,7 @@
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
 #include "strata/orm/object_state.hpp"
+#include "strata/orm/relationship_member.hpp"
 
 namespace strata {
 class session;
@@ -38,6 +39,13 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
                                                                                   session& owner,
                                                                                   const void* parent_object,
                                                                                   bool autoflush);
+
+/// Brings `collection`, just loaded from the database for a change (without a flush), in step
+/// with the unflushed changes of its other side in the session: a child's many-to-one set to this
+/// parent joins it (set away: leaves it); a target whose many-to-many collection added (removed)
+/// this parent joins (leaves) it. `behavior` is the collection's relationship.
+STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
+                                                      const tracked_object& parent, collection_member& collection);
 
 }  // namespace strata::orm
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -126,15 +127,16 @@ public:
                     if (!element.delete_orphan && !child_key::all_nullable) return;
                     collection.load_for_change();
                 }
-                const std::vector<ref<child>> children = collection.items();
+                const std::vector<tracked_pointer> children = collection.entries();
                 for (const auto& each : children) {
                     // The collection (loaded and kept in step with unflushed moves) says who the
                     // children are; their foreign keys may not be pointed yet.
                     if (element.delete_orphan) {
-                        mapper_in<child>(*this->owner_).remove(each.state(), removal_of<child>());
+                        mapper_in<child>(*this->owner_).remove(each, removal_of<child>());
                     } else if constexpr (child_key::all_nullable) {
-                        collection.remove(each);     // its many-to-one stops pointing here too
-                        child_key::set_null(*each);  // through the handle: the next autoflush compares it
+                        collection.remove_entry(each.get());  // its many-to-one stops pointing here too
+                        each->mark_touched();                 // the next autoflush compares it
+                        child_key::set_null(state_of<child>(*each).object);
                     }
                 }
                 // Children taken out of the collection before, not flushed yet: the flush of a
@@ -142,13 +144,16 @@ public:
                 using parent_key = key_operations<typename traits::parent_keys>;
                 if (item.status == object_status::pending || parent_key::is_null(item.object)) return;
                 const typename child_key::value_type key{parent_key::values(item.object)};
-                const std::vector<ref<child>> orphans = collection.removed();
+                const std::vector<tracked_pointer> orphans = collection.removed();
                 for (const auto& each : orphans) {
-                    if (!child_key::equals(object_of(each), key)) continue;  // moved to another parent meanwhile
-                    if (element.delete_orphan)
-                        mapper_in<child>(*this->owner_).remove(each.state(), removal_of<child>());
-                    else if constexpr (child_key::all_nullable)
-                        child_key::set_null(*each);
+                    auto& orphan = state_of<child>(*each).object;
+                    if (!child_key::equals(orphan, key)) continue;  // moved to another parent meanwhile
+                    if (element.delete_orphan) {
+                        mapper_in<child>(*this->owner_).remove(each, removal_of<child>());
+                    } else if constexpr (child_key::all_nullable) {
+                        each->mark_touched();
+                        child_key::set_null(orphan);
+                    }
                 }
             }
         });
@@ -172,20 +177,21 @@ public:
                     if ((item.object.*(traits::member)).is_loaded() || foreign_key::is_null(item.object)) return;
                     const typename target_key::value_type key{foreign_key::values(item.object)};
                     if (const auto found = mapper_in<target>(*this->owner_).find(key_type<target>{key}))
-                        leave_target<Element>(*this->owner_, item, found.get(), this->relationships_);
+                        leave_target<Element>(*this->owner_, item, *found, this->relationships_);
                 }
             }
         });
-        for_each_relationship_member(item.object, [](auto& member) {
-            using member_type = std::remove_cvref_t<decltype(member)>;
-            if constexpr (requires { member.weaken(); }) {  // one<U>
-                if (member.is_loaded() && member.current()) member.set(ref<typename member_type::target_type>{});
-            } else if (member.is_loaded()) {  // many<U>
-                const auto linked = member.items();
-                for (const auto& other : linked) member.remove(other);
+        for (const auto& member : relationship_members_of<T>) {
+            if (!member.of(tracked).is_loaded()) continue;
+            if (member.collection) {
+                auto& collection = member.collection_of(tracked);
+                const auto linked = collection.loaded_entries();
+                for (const auto& other : linked) collection.remove_entry(other.get());
+            } else if (auto& reference = member.reference_of(tracked); reference.current_target()) {
+                reference.set_target({});
             }
-        });
-        forget_relationships(tracked);
+        }
+        this->forget_relationships(tracked);
     }
 
 protected:
@@ -194,8 +200,8 @@ protected:
 
     /// The objects of T in `owner` (mapper<T> passes its description).
     relationship_mapper(session* owner, dialect target, relationship_mode relationships, const model_info& info,
-                        bool has_relationships, bool self_referential)
-        : base(owner, target, relationships, info, has_relationships, self_referential) {}
+                        std::span<const relationship_member_info> members, bool self_referential)
+        : base(owner, target, relationships, info, members, self_referential) {}
 
     using base::map_;
     using model_objects::deleted_;
@@ -207,50 +213,6 @@ protected:
     using model_objects::relationship_changed_;
     using model_objects::relationships_;
     using typename model_objects::after_edge;
-
-    void bind(tracked_object& item, session* owner) noexcept override {
-        bind_relationships(state_of<T>(item), owner, relationships_);
-    }
-    [[nodiscard]] bool relationships_changed(const tracked_object& item) const override {
-        bool changed = false;
-        for_each_relationship_member(state_of<T>(item).object,
-                                     [&](const auto& member) { changed = changed || member.changed(); });
-        return changed;
-    }
-    void forget_relationships(tracked_object& item) noexcept override {
-        for_each_relationship_member(state_of<T>(item).object, [](auto& member) {
-            member.clear_changes();
-            member.unload();
-        });
-    }
-    void clear_relationship_changes(tracked_object& item) noexcept override {
-        for_each_relationship_member(state_of<T>(item).object, [](auto& member) { member.clear_changes(); });
-    }
-    [[nodiscard]] const void* graph_key(const tracked_object& item) const noexcept override {
-        return &state_of<T>(item);
-    }
-    void visit_loaded_targets(const tracked_object& item,
-                              strata::detail::function_ref<void(const void*, bool)> visit) const override {
-        for_each_relationship_member(state_of<T>(item).object, [&](const auto& member) {
-            constexpr bool by_collection = requires(std::remove_cvref_t<decltype(member)> & collection) {
-                collection.start_loading();
-            };
-            member.visit_loaded([&](const void* target) { visit(target, by_collection); });
-        });
-    }
-    void unload_relationships(tracked_object& item) noexcept override {
-        for_each_relationship_member(state_of<T>(item).object, [](auto& member) { member.unload(); });
-    }
-    void weaken_held_references(tracked_object& item,
-                                strata::detail::function_ref<bool(const void*)> holds) noexcept override {
-        for_each_relationship_member(state_of<T>(item).object, [&](auto& member) {
-            if constexpr (requires { member.weaken(); }) {
-                member.visit_loaded([&](const void* target) {
-                    if (holds(target)) member.weaken();
-                });
-            }
-        });
-    }
 
     /// Points the foreign key of each many-to-one the user set() at its target's key (the target's
     /// INSERT, if it was new, ran before: referenced models flush first).
@@ -304,21 +266,22 @@ protected:
                 using child_key = key_operations<typename traits::foreign_keys>;
                 const typename child_key::value_type key{parent_key::values(item->object)};
                 if (additions) {
-                    for (const auto& added : collection.added()) child_key::assign(object_of(added), key);
+                    for (const auto& added : collection.added()) child_key::assign(state_of<child>(*added).object, key);
                     return;
                 }
                 for (const auto& removed : collection.removed()) {
                     // A child whose key names another parent moved there meanwhile - unless it only
                     // passed through here: moved in from its parent and removed again, its reference
                     // (set by both moves) says it now has none.
-                    if (!child_key::equals(object_of(removed), key) && !left_without_parent<Element>(*removed.state()))
+                    auto& removed_state = state_of<child>(*removed);
+                    if (!child_key::equals(removed_state.object, key) && !left_without_parent<Element>(removed_state))
                         continue;
                     // A constant: a relationship without delete_orphan compiles no removal of its children.
                     constexpr bool orphans_deleted = std::get<Element>(mapping<T>::table.elements).delete_orphan;
                     if constexpr (orphans_deleted) {
-                        mapper_in<child>(*this->owner_).remove(removed.state(), removal_of<child>());
+                        mapper_in<child>(*this->owner_).remove(removed, removal_of<child>());
                     } else if constexpr (child_key::all_nullable) {
-                        child_key::set_null(object_of(removed));
+                        child_key::set_null(removed_state.object);
                     } else {
                         throw usage_error("removed an object from '" + std::string{element.name} + "' but " +
                                           child_key::describe_columns() +
@@ -347,7 +310,7 @@ protected:
                 if constexpr (refers_to_own_model<T, Element>) {
                     const auto& member = item->object.*(relationship_traits<Element>::member);
                     if constexpr (relationship_traits<Element>::collection) {
-                        for (const auto& added : member.added()) after(added.state().get(), item);
+                        for (const auto& added : member.added()) after(added.get(), item);
                     } else if (member.changed()) {
                         if (const auto referenced = member.current()) after(item, referenced.state().get());
                     }
@@ -366,8 +329,8 @@ protected:
                 if constexpr (refers_to_own_model<T, Element> && relationship_traits<Element>::collection) {
                     const auto& member = item->object.*(relationship_traits<Element>::member);
                     if (!member.is_loaded()) return;
-                    for (const auto& child : member.items()) after(item, child.state().get());
-                    for (const auto& child : member.removed()) after(item, child.state().get());
+                    for (const auto& child : member.entries()) after(item, child.get());
+                    for (const auto& child : member.removed()) after(item, child.get());
                 }
             });
         });
@@ -426,18 +389,18 @@ protected:
         }
         const auto local_count = parameters_.size();
         const auto& collection = item.object.*(traits::member);
-        const auto write = [&](const std::string& text, const ref<other>& linked) {
+        const auto write = [&](const std::string& text, const tracked_pointer& linked) {
             parameters_.erase(parameters_.begin() + static_cast<std::ptrdiff_t>(local_count), parameters_.end());
-            const typename remote_key::value_type linked_key{target_key::values(*linked)};
+            const typename remote_key::value_type linked_key{target_key::values(state_of<other>(*linked).object)};
             std::apply([this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); },
                        linked_key);
             target.execute_held(text, parameters_, {}, false);
         };
         // A target being deleted takes all its rows with it (its own mapper deletes them)
         for (const auto& removed : collection.removed())
-            if (removed.status() != object_status::deleted) write(sql.remove_one, removed);
+            if (removed->status != object_status::deleted) write(sql.remove_one, removed);
         for (const auto& added : collection.added())
-            if (added.status() != object_status::deleted) write(sql.insert, added);
+            if (added->status != object_status::deleted) write(sql.insert, added);
     }
 };
 

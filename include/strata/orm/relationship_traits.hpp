@@ -2,6 +2,8 @@
 // time: their kind, members, key columns and models, and visiting them on a model or an object.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
@@ -10,6 +12,7 @@
 #include "strata/orm/object_state.hpp"
 #include "strata/orm/relationship.hpp"
 #include "strata/orm/relationship_keys.hpp"
+#include "strata/orm/relationship_member.hpp"
 #include "strata/schema/mapping.hpp"
 
 namespace strata::orm {
@@ -93,19 +96,30 @@ constexpr void for_each_relationship_element(Visit&& visit) {
 template <class Model>
 inline constexpr bool has_relationship_members = declares_relationships<Model>;
 
-/// Calls `visit(member)` for each relationship member (one<U> or many<U>) of a model object.
-template <class Model, class Visit>
-void for_each_relationship_member(Model& object, Visit&& visit) {
-    std::apply(
-        [&](const auto&... elements) {
-            (
-                [&]<class Element>(const Element&) {
-                    if constexpr (is_relationship<Element>) visit(object.*(relationship_traits<Element>::member));
-                }(elements),
-                ...);
-        },
-        mapping<std::remove_const_t<Model>>::table.elements);
-}
+/// Model's relationship members, each reached from a tracked object of Model by a thunk (the unit
+/// of work's walks over an object's relationships, compiled once over this description).
+template <class Model>
+inline constexpr auto relationship_members_of = [] {
+    constexpr std::size_t count = [] {
+        std::size_t found = 0;
+        for_each_relationship_element<Model>([&]<class Element>(const Element&) { ++found; });
+        return found;
+    }();
+    std::array<relationship_member_info, count> members{};
+    std::size_t next = 0;
+    for_each_relationship_element<Model>([&]<class Element>(const Element&) {
+        members[next++] = {[](tracked_object& item) noexcept -> relationship_member& {
+                               return state_of<Model>(item).object.*(relationship_traits<Element>::member);
+                           },
+                           // Element's parent is Model, named through Element so that only a model
+                           // with relationships (which has shared_from_this) compiles it.
+                           [](tracked_object& item) -> tracked_pointer {
+                               return state_of<typename relationship_traits<Element>::parent>(item).shared_from_this();
+                           },
+                           relationship_traits<Element>::collection};
+    });
+    return members;
+}();
 
 /// The first primary-key member of a model.
 template <class Model>

@@ -33,44 +33,6 @@ namespace orm {
 /// SQLAlchemy's default selectin batch: keys per IN statement.
 inline constexpr std::size_t selectin_batch_size = 500;
 
-template <class Element, class Inverse>
-constexpr bool is_inverse_of();
-
-/// Brings a collection just loaded from the database in step with the unflushed changes of its
-/// other side in the session: a child's many-to-one set to this parent joins it (set away: leaves
-/// it); a target whose many-to-many collection added (removed) this parent joins (leaves) it.
-template <class Element>
-void follow_unflushed_references(session& owner, void* parent_state,
-                                 many<typename relationship_traits<Element>::target>& collection) {
-    using traits = relationship_traits<Element>;
-    using parent = typename traits::parent;
-    using target = typename traits::target;
-    const auto* self = static_cast<object_state<parent>*>(parent_state);
-    owner.mapper_for<target>().for_each_object([&](const tracked_pointer& tracked) {
-        const auto& child = state_of<target>(*tracked);
-        const auto handle = [&tracked] { return ref<target>{std::static_pointer_cast<object_state<target>>(tracked)}; };
-        for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
-            if constexpr (is_inverse_of<Element, Inverse>() && !relationship_traits<Inverse>::collection) {
-                // A loaded reference is the session's truth: set by the user, or moved by a
-                // collection's add or remove (another parent's, whose change is not flushed yet).
-                const auto& reference = child.object.*(relationship_traits<Inverse>::member);
-                if (!reference.is_loaded()) return;
-                const auto current = reference.current();
-                collection.follow(handle(), current && current.state().get() == self);
-            } else if constexpr (is_inverse_of<Element, Inverse>()) {
-                const auto& other = child.object.*(relationship_traits<Inverse>::member);
-                if (!other.changed()) return;
-                const auto names_self = [&](const auto& items) {
-                    return std::any_of(items.begin(), items.end(),
-                                       [&](const auto& item) { return item.state().get() == self; });
-                };
-                if (names_self(other.added())) collection.follow(handle(), true);
-                if (names_self(other.removed())) collection.follow(handle(), false);
-            }
-        });
-    });
-}
-
 /// The positions (in model_info::columns) of a key's columns, in order.
 template <class Keys>
 struct key_column_positions;
@@ -87,67 +49,6 @@ inline constexpr collection_load_plan collection_plan{
     key_column_positions<typename relationship_traits<Element>::parent_keys>::value,
     key_column_positions<typename relationship_traits<Element>::foreign_keys>::value,
     [](session& owner) -> model_objects& { return owner.mapper_for<typename relationship_traits<Element>::target>(); }};
-
-template <class Element>
-void lazy_load(session& owner, void* parent_state, void* member, bool autoflush) {
-    using traits = relationship_traits<Element>;
-    using parent = typename traits::parent;
-    using target = typename traits::target;
-    const auto& object = static_cast<object_state<parent>*>(parent_state)->object;
-    if constexpr (traits::kind == relationship_kind::one_to_many) {
-        // children WHERE child.fk = parent's referenced key, in primary-key order: one
-        // non-template load over the relationship's description
-        auto& collection = *static_cast<many<target>*>(member);
-        auto children = load_children(collection_plan<Element>, owner, &object, autoflush);
-        collection.start_loading();
-        if (!children) return;  // no key, no children
-        for (auto& child : *children)
-            collection.append(ref<target>{std::static_pointer_cast<object_state<target>>(std::move(child))});
-        // Loaded for a change, without a flush: the database does not know the children pointed
-        // here (or away) through their many-to-one since the last flush; the session does.
-        if (!autoflush) follow_unflushed_references<Element>(owner, parent_state, collection);
-    } else if constexpr (traits::kind == relationship_kind::many_to_many) {
-        // targets JOIN association ON target key = remote key WHERE local key = parent's key
-        using parent_key = key_operations<typename traits::parent_keys>;
-        using local_key = key_operations<typename traits::local_keys>;
-        using target_key = key_operations<typename traits::target_keys>;
-        auto& collection = *static_cast<many<target>*>(member);
-        if (parent_key::is_null(object)) {
-            collection.start_loading();
-            return;
-        }
-        auto targets = owner.query<target>()
-                           .template join<typename traits::association>(
-                               expression<bool>{target_key::template equals_columns<typename traits::remote_keys>()})
-                           .filter(expression<bool>{
-                               local_key::equals_values(typename local_key::value_type{parent_key::values(object)})})
-                           .order_by_items(target_key::order_items())
-                           .with_autoflush(autoflush)
-                           .all();
-        collection.start_loading();
-        for (auto& item : targets) collection.append(std::move(item));
-        if (!autoflush) follow_unflushed_references<Element>(owner, parent_state, collection);
-    } else {
-        using foreign_key = key_operations<typename traits::foreign_keys>;
-        using target_key = key_operations<typename traits::target_keys>;
-        auto& reference = *static_cast<one<target>*>(member);
-        if (foreign_key::is_null(object)) {
-            reference.assign({});
-            return;
-        }
-        const typename target_key::value_type key{foreign_key::values(object)};
-        if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
-            // identity map first (often no SQL); the session's get, without autoflush for a change
-            reference.assign(owner.get_by_identity<target>(key_type<target>{key}, autoflush));
-        } else {
-            // the key references other (unique) columns than the primary key: ask the database
-            reference.assign(owner.query<target>()
-                                 .filter(expression<bool>{target_key::equals_values(key)})
-                                 .with_autoflush(autoflush)
-                                 .first());
-        }
-    }
-}
 
 /// Whether relationship Candidate (declared on Element's target) is the other side of Element:
 /// the same foreign key seen from the other model, or the same association keys swapped.
@@ -193,76 +94,138 @@ ref<typename relationship_traits<Element>::target> referenced_in_session(
     }
 }
 
-/// Keeps the other side of Element in step in memory when `target_state` joined or left it.
+/// The description of relationship Element's member in its model's objects.
 template <class Element>
-bool link(const relationship_context& context, void* target_state, bool added) {
-    using traits = relationship_traits<Element>;
-    using parent = typename traits::parent;
-    using target = typename traits::target;
-    auto& other = *static_cast<object_state<target>*>(target_state);
-    const ref<parent> self{static_cast<object_state<parent>*>(context.parent_state)->shared_from_this()};
-    bool cancelled = false;
-    for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
-        if constexpr (is_inverse_of<Element, Inverse>()) {
-            auto& member = other.object.*(relationship_traits<Inverse>::member);
-            if constexpr (relationship_traits<Inverse>::collection) {
-                cancelled = member.follow(self, added) || cancelled;
-            } else {
-                // a child moving to this parent leaves the loaded collection of its previous one,
-                // found by its foreign key in the identity map when the reference is not loaded
-                auto previous = member.current();
-                if (added && !member.is_loaded() && context.owner != nullptr)
-                    previous = referenced_in_session<Inverse>(*context.owner, other.object);
-                if (added) {
-                    if (previous && !(previous == self)) {
-                        // Reached through Inverse's model (the same object_state<target>), so the
-                        // lookup waits for Inverse: a target without relationships has no
-                        // shared_from_this, and clang checks non-dependent names at once.
-                        auto& holder = static_cast<object_state<typename relationship_traits<Inverse>::parent>&>(other);
-                        const ref<target> child{holder.shared_from_this()};
-                        ((*previous).*(traits::member)).follow(child, false);
-                    }
-                    member.assign(self);
-                } else if (previous == self || !member.is_loaded()) {
-                    // It was in this collection, so this was its parent: an unloaded reference
-                    // would load the foreign key that still names it until the flush.
-                    member.assign(ref<parent>{});
-                }
-            }
-        }
+constexpr const relationship_member_info* member_info_of() {
+    using parent = typename relationship_traits<Element>::parent;
+    std::size_t index = 0;
+    std::size_t found = 0;
+    for_each_relationship_element<parent>([&]<class Other>(const Other&) {
+        if (std::is_same_v<Other, Element>) found = index;
+        ++index;
     });
-    return cancelled;
+    return &relationship_members_of<parent>[found];
 }
 
-/// Whether a child of one-to-many Element holds its inverse many-to-one loaded and empty: taken
-/// out of a collection it had joined since the last flush, it belongs to no parent now.
-template <class Element, class Child>
-bool left_without_parent(const object_state<Child>& child) {
-    bool empty = false;
-    for_each_relationship_element<Child>([&]<class Inverse>(const Inverse&) {
-        if constexpr (is_inverse_of<Element, Inverse>() && !relationship_traits<Inverse>::collection) {
-            const auto& reference = child.object.*(relationship_traits<Inverse>::member);
-            empty = reference.is_loaded() && !reference.current();
+/// The description of the other side of Element in its target's objects; null when the target
+/// does not declare it.
+template <class Element>
+constexpr const relationship_member_info* inverse_member_info_of() {
+    using target = typename relationship_traits<Element>::target;
+    const relationship_member_info* found = nullptr;
+    std::size_t index = 0;
+    for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
+        if (found == nullptr && is_inverse_of<Element, Inverse>()) found = &relationship_members_of<target>[index];
+        ++index;
+    });
+    return found;
+}
+
+/// The object the many-to-one Inverse of `item` names by its foreign key, if the session's
+/// identity map holds it (no SQL); empty otherwise.
+template <class Inverse>
+tracked_pointer target_in_session(session& owner, tracked_object& item) {
+    return referenced_in_session<Inverse>(owner, state_of<typename relationship_traits<Inverse>::parent>(item).object)
+        .take_state();
+}
+
+/// target_in_session of Element's inverse, when that is a many-to-one; null otherwise.
+template <class Element>
+constexpr auto inverse_lookup_of() {
+    using target = typename relationship_traits<Element>::target;
+    tracked_pointer (*found)(session&, tracked_object&) = nullptr;
+    for_each_relationship_element<target>([&]<class Inverse>(const Inverse&) {
+        if constexpr (is_inverse_of<Element, Inverse>() && is_many_to_one<Inverse>) {
+            if (found == nullptr) found = &target_in_session<Inverse>;
         }
     });
-    return empty;
+    return found;
 }
 
 /// The behavior of relationship Element (one constant per mapping element).
 template <class Element>
 inline constexpr relationship_behavior behavior_of{
-    &lazy_load<Element>, &link<Element>,
+    &lazy_load<Element>,
     std::get<Element>(mapping<typename relationship_traits<Element>::parent>::table.elements).name,
-    [](void* parent_state) noexcept {
-        static_cast<object_state<typename relationship_traits<Element>::parent>*>(parent_state)->mark_touched();
-    },
-    relationship_traits<Element>::kind == relationship_kind::one_to_many};
+    relationship_traits<Element>::kind == relationship_kind::one_to_many,
+    member_info_of<Element>(),
+    inverse_member_info_of<Element>(),
+    inverse_lookup_of<Element>(),
+    [](session& owner) -> model_objects& { return owner.mapper_for<typename relationship_traits<Element>::target>(); }};
+
+template <class Element>
+void lazy_load(session& owner, tracked_object& parent_state, void* member, bool autoflush) {
+    using traits = relationship_traits<Element>;
+    using parent = typename traits::parent;
+    using target = typename traits::target;
+    const auto& object = state_of<parent>(parent_state).object;
+    if constexpr (traits::kind == relationship_kind::one_to_many) {
+        // children WHERE child.fk = parent's referenced key, in primary-key order: one
+        // non-template load over the relationship's description
+        auto& collection = *static_cast<collection_member*>(member);
+        auto children = load_children(collection_plan<Element>, owner, &object, autoflush);
+        collection.start_loading();
+        if (!children) return;  // no key, no children
+        for (auto& child : *children) collection.append(std::move(child));
+        // Loaded for a change, without a flush: the database does not know the children pointed
+        // here (or away) through their many-to-one since the last flush; the session does.
+        if (!autoflush) follow_unflushed_changes(owner, behavior_of<Element>, parent_state, collection);
+    } else if constexpr (traits::kind == relationship_kind::many_to_many) {
+        // targets JOIN association ON target key = remote key WHERE local key = parent's key
+        using parent_key = key_operations<typename traits::parent_keys>;
+        using local_key = key_operations<typename traits::local_keys>;
+        using target_key = key_operations<typename traits::target_keys>;
+        auto& collection = *static_cast<collection_member*>(member);
+        if (parent_key::is_null(object)) {
+            collection.start_loading();
+            return;
+        }
+        auto targets = owner.query<target>()
+                           .template join<typename traits::association>(
+                               expression<bool>{target_key::template equals_columns<typename traits::remote_keys>()})
+                           .filter(expression<bool>{
+                               local_key::equals_values(typename local_key::value_type{parent_key::values(object)})})
+                           .order_by_items(target_key::order_items())
+                           .with_autoflush(autoflush)
+                           .all();
+        collection.start_loading();
+        for (auto& item : targets) collection.append(std::move(item).take_state());
+        if (!autoflush) follow_unflushed_changes(owner, behavior_of<Element>, parent_state, collection);
+    } else {
+        using foreign_key = key_operations<typename traits::foreign_keys>;
+        using target_key = key_operations<typename traits::target_keys>;
+        auto& reference = *static_cast<reference_member*>(member);
+        if (foreign_key::is_null(object)) {
+            reference.assign({});
+            return;
+        }
+        const typename target_key::value_type key{foreign_key::values(object)};
+        if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
+            // identity map first (often no SQL); the session's get, without autoflush for a change
+            reference.assign(owner.get_by_identity<target>(key_type<target>{key}, autoflush).take_state());
+        } else {
+            // the key references other (unique) columns than the primary key: ask the database
+            reference.assign(owner.query<target>()
+                                 .filter(expression<bool>{target_key::equals_values(key)})
+                                 .with_autoflush(autoflush)
+                                 .first()
+                                 .take_state());
+        }
+    }
+}
+
+/// Whether a child of one-to-many Element holds its inverse many-to-one loaded and empty: taken
+/// out of a collection it had joined since the last flush, it belongs to no parent now.
+template <class Element, class Child>
+bool left_without_parent(object_state<Child>& child) {
+    return left_without_parent(behavior_of<Element>, child);
+}
 
 /// Takes `item` out of the inverse side of its relationship Element on `target_state` (a deleted
 /// object leaving its parent's loaded collection).
 template <class Element, class Parent>
-void leave_target(session& owner, object_state<Parent>& item, void* target_state, relationship_mode mode) {
-    link<Element>({&owner, &item, &behavior_of<Element>, mode}, target_state, false);
+void leave_target(session& owner, object_state<Parent>& item, tracked_object& target_state, relationship_mode mode) {
+    link_other_side({&owner, &item, &behavior_of<Element>, mode}, target_state, false);
 }
 
 template <class Model>
@@ -362,7 +325,7 @@ public:
                 last_parent_ = current;
                 if (seen_.insert(current).second) member.start_loading();  // first row of this parent
             }
-            if (loaded) member.append_unique(std::move(loaded));
+            if (loaded) member.append_unique(std::move(loaded).take_state());
         } else {
             member.assign(std::move(loaded));
         }
@@ -541,7 +504,7 @@ public:
                     for (const auto& [owner_key, item] : found) {
                         const auto owners = by_key.find(owner_key);
                         if (owners == by_key.end()) continue;
-                        for (auto* object : owners->second) (object->*(traits::member)).append(item);
+                        for (auto* object : owners->second) (object->*(traits::member)).append(item.state());
                     }
                 }
             } else if constexpr (traits::collection) {
@@ -572,7 +535,7 @@ public:
                                 owners_key = &found->first;
                                 owners = &found->second;
                             }
-                            for (auto* object : *owners) (object->*(traits::member)).append(child);
+                            for (auto* object : *owners) (object->*(traits::member)).append(child.state());
                         });
                 }
             } else {

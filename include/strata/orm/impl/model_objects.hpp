@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -18,14 +19,16 @@
 namespace strata::orm {
 
 STRATA_COMPILED_LINKAGE model_objects::model_objects(session* owner, dialect target, relationship_mode relationships,
-                                                     const model_info& info, bool has_relationships,
+                                                     const model_info& info,
+                                                     std::span<const relationship_member_info> members,
                                                      bool self_referential)
     : owner_(owner),
       dialect_(target),
       info_(info),
       statements_(info, target),
       relationships_(relationships),
-      has_relationships_(has_relationships),
+      relationship_members_(members),
+      has_relationships_(!members.empty()),
       self_referential_(self_referential) {}
 
 STRATA_COMPILED_LINKAGE model_objects::~model_objects() = default;
@@ -46,7 +49,7 @@ STRATA_COMPILED_LINKAGE void model_objects::describe_graph(object_graph& graph) 
     // out keeps a session's end free for plain models (100,000 hydrated rows, no graph).
     if (!has_relationships_) return;
     const auto add = [&](const tracked_pointer& item) {
-        const void* key = graph_key(*item);
+        const void* key = item.get();
         auto& node = graph.nodes[key];
         const bool first_visit = node.use_count == 0;
         node.use_count = item.use_count();
@@ -67,7 +70,7 @@ STRATA_COMPILED_LINKAGE void model_objects::describe_graph(object_graph& graph) 
 STRATA_COMPILED_LINKAGE void model_objects::release_unreachable(const object_graph& graph) noexcept {
     if (!has_relationships_) return;
     const auto release = [&](const tracked_pointer& item) {
-        const void* key = graph_key(*item);
+        const void* key = item.get();
         if (graph.is_garbage(key)) {
             unload_relationships(*item);
             return;
@@ -296,6 +299,9 @@ STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& i
     // column has a server default: then the server's value is read back.
     for (const auto& column : info_.columns)
         if (column.deferrable && !column.server_default && column.is_unset(object)) column.fill_default(object);
+    // A new object's collections cannot have rows yet: they start loaded with what it holds.
+    for (const auto& member : relationship_members_)
+        if (member.collection) member.collection_of(*item).mark_new();
     pending_.push_back(item);
 }
 
@@ -398,21 +404,68 @@ STRATA_COMPILED_LINKAGE void model_objects::order_after(
 // false), here so that a plain model's mapper overrides none of them.
 STRATA_COMPILED_LINKAGE void model_objects::write_associations(connection&) {}
 STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::relationship_targets() const { return {}; }
-STRATA_COMPILED_LINKAGE void model_objects::bind(tracked_object&, session*) noexcept {}
-STRATA_COMPILED_LINKAGE bool model_objects::relationships_changed(const tracked_object&) const { return false; }
 STRATA_COMPILED_LINKAGE void model_objects::point_references(tracked_object&) {}
 STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object&, bool) {}
 STRATA_COMPILED_LINKAGE void model_objects::order_parents_first() {}
 STRATA_COMPILED_LINKAGE void model_objects::order_children_first() {}
-STRATA_COMPILED_LINKAGE void model_objects::forget_relationships(tracked_object&) noexcept {}
-STRATA_COMPILED_LINKAGE void model_objects::clear_relationship_changes(tracked_object&) noexcept {}
-STRATA_COMPILED_LINKAGE const void* model_objects::graph_key(const tracked_object& item) const noexcept {
-    return &item;
+
+STRATA_COMPILED_LINKAGE bool model_objects::relationships_changed(tracked_object& item) const noexcept {
+    for (const auto& member : relationship_members_) {
+        if (member.collection ? member.collection_of(item).changed() : member.reference_of(item).changed()) return true;
+    }
+    return false;
 }
+
+STRATA_COMPILED_LINKAGE void model_objects::forget_relationships(tracked_object& item) const noexcept {
+    for (const auto& member : relationship_members_) {
+        if (member.collection) {
+            member.collection_of(item).unload();  // its changes go with it
+        } else {
+            auto& reference = member.reference_of(item);
+            reference.clear_changes();
+            reference.unload();
+        }
+    }
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::clear_relationship_changes(tracked_object& item) const noexcept {
+    for (const auto& member : relationship_members_) {
+        if (member.collection)
+            member.collection_of(item).clear_changes();
+        else
+            member.reference_of(item).clear_changes();
+    }
+}
+
 STRATA_COMPILED_LINKAGE void model_objects::visit_loaded_targets(
-    const tracked_object&, strata::detail::function_ref<void(const void*, bool)>) const {}
-STRATA_COMPILED_LINKAGE void model_objects::unload_relationships(tracked_object&) noexcept {}
+    tracked_object& item, strata::detail::function_ref<void(const void*, bool)> visit) const {
+    for (const auto& member : relationship_members_) {
+        if (member.collection) {
+            auto& collection = member.collection_of(item);
+            if (!collection.is_loaded()) continue;
+            for (const auto& each : collection.loaded_entries()) visit(each.get(), true);
+        } else if (const auto* target = member.reference_of(item).strong_target()) {
+            visit(target, false);
+        }
+    }
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::unload_relationships(tracked_object& item) const noexcept {
+    for (const auto& member : relationship_members_) {
+        if (member.collection)
+            member.collection_of(item).unload();
+        else
+            member.reference_of(item).unload();
+    }
+}
+
 STRATA_COMPILED_LINKAGE void model_objects::weaken_held_references(
-    tracked_object&, strata::detail::function_ref<bool(const void*)>) noexcept {}
+    tracked_object& item, strata::detail::function_ref<bool(const void*)> holds) const noexcept {
+    for (const auto& member : relationship_members_) {
+        if (member.collection) continue;
+        auto& reference = member.reference_of(item);
+        if (const auto* target = reference.strong_target(); target != nullptr && holds(target)) reference.weaken();
+    }
+}
 
 }  // namespace strata::orm

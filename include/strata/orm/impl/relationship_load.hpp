@@ -4,6 +4,7 @@
 // src/strata.cpp, so they are compiled once per program.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string_view>
@@ -39,6 +40,32 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
     children.load_each(plan.target_objects(owner),
                        [&loaded](tracked_pointer child) { loaded.push_back(std::move(child)); });
     return loaded;
+}
+
+STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
+                                                      const tracked_object& parent, collection_member& collection) {
+    if (behavior.inverse == nullptr || behavior.target_objects == nullptr) return;
+    const auto& inverse = *behavior.inverse;
+    const tracked_object* self = &parent;
+    const auto names_self = [self](const std::vector<tracked_pointer>& items) {
+        return std::any_of(items.begin(), items.end(),
+                           [self](const tracked_pointer& item) { return item.get() == self; });
+    };
+    behavior.target_objects(owner).for_each_object([&](const tracked_pointer& tracked) {
+        if (!inverse.collection) {
+            // A loaded reference is the session's truth: set by the user, or moved by a
+            // collection's add or remove (another parent's, whose change is not flushed yet).
+            const auto& reference = inverse.reference_of(*tracked);
+            if (!reference.is_loaded()) return;
+            const auto current = reference.current_target();
+            collection.follow(tracked, current && current.get() == self);
+            return;
+        }
+        const auto& other = inverse.collection_of(*tracked);
+        if (!other.changed()) return;
+        if (names_self(other.added())) collection.follow(tracked, true);
+        if (names_self(other.removed())) collection.follow(tracked, false);
+    });
 }
 
 }  // namespace strata::orm

@@ -22,6 +22,7 @@
 #include "strata/core/type_traits.hpp"
 #include "strata/detail/function_ref.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/driver/connection.hpp"
 #include "strata/engine/engine_state.hpp"
 #include "strata/engine/pending.hpp"
@@ -115,7 +116,7 @@ public:
         std::vector<Struct> objects;
         // Braces, not make_from_tuple: an aggregate from parentheses (P0960) needs GCC 10 or clang 16.
         for (auto&& row : execute(statement))
-            objects.push_back(std::apply(
+            objects.push_back(strata::detail::apply_to_elements(
                 [](auto&&... values) { return Struct{std::forward<decltype(values)>(values)...}; }, std::move(row)));
         return objects;
     }

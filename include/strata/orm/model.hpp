@@ -22,6 +22,7 @@
 #include "strata/core/type_traits.hpp"
 #include "strata/core/value.hpp"
 #include "strata/detail/bytes_hash.hpp"
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/schema/deferred.hpp"
 #include "strata/schema/mapping.hpp"
 #include "strata/sql/node.hpp"
@@ -333,16 +334,9 @@ struct model_description {
             if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(definition_type::target)>>)
                 function(mapping<schema::model_of<definition_type::target>>::table.name);
         });
-        std::apply(
-            [&](const auto&... elements) {
-                (
-                    [&]<class Item>(const Item&) {
-                        if constexpr (requires { Item::referenced_table_name(); })
-                            function(Item::referenced_table_name());
-                    }(elements),
-                    ...);
-            },
-            mapping<Model>::table.elements);
+        strata::detail::for_each_tuple_element(mapping<Model>::table.elements, [&]<class Item>(const Item&) {
+            if constexpr (requires { Item::referenced_table_name(); }) function(Item::referenced_table_name());
+        });
     }
     /// Number of referenced tables (with repeats).
     static constexpr std::size_t reference_count = [] {
@@ -574,7 +568,7 @@ struct key_hash {
     template <class... Ts>
     std::size_t operator()(const std::tuple<Ts...>& key) const noexcept {
         std::uint64_t hash = 0x1d;
-        std::apply(
+        strata::detail::apply_to_elements(
             [&hash](const auto&... values) {
                 ((hash = sql::detail::mix(hash, fingerprint(to_parameter(values)))), ...);
             },

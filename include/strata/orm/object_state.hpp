@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/orm/model.hpp"
 
 namespace strata {
@@ -103,13 +104,16 @@ inline void tracked_object::mark_touched() noexcept {
 template <class T>
 struct object_state;
 
+/// Whether a mapping element declares a relationship.
+template <class Element>
+struct is_relationship_declaration {
+    static constexpr bool value = requires { Element::declares_relationship; };
+};
 /// Whether Model's mapping declares a relationship (its elements say declares_relationship).
 template <class Model>
-inline constexpr bool declares_relationships = std::apply(
-    [](const auto&... elements) {
-        return (requires { std::remove_cvref_t<decltype(elements)>::declares_relationship; } || ...);
-    },
-    mapping<Model>::table.elements);
+inline constexpr bool declares_relationships =
+    strata::detail::any_tuple_element<is_relationship_declaration,
+                                      std::remove_cvref_t<decltype(mapping<Model>::table.elements)>>;
 
 /// What object_state<T> also derives from: shared_from_this only where relationships need it (a
 /// relationship reaches its owner's handle from the owner's state); other models save its 16 bytes.

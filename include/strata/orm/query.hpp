@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "strata/core/error.hpp"
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/orm/keyset.hpp"
 #include "strata/orm/load_only.hpp"
 #include "strata/orm/loader_option.hpp"
@@ -249,7 +250,8 @@ public:
                 paged = paged.filter(std::move(*after));
             } else {
                 auto keys = strata::tuple(col<Members>...);
-                auto values = std::apply([](const auto&... items) { return strata::tuple(items...); }, *last);
+                auto values = strata::detail::apply_to_elements(
+                    [](const auto&... items) { return strata::tuple(items...); }, *last);
                 paged = paged.filter(cursor.order() == sort_order::ascending ? (keys > values) : (keys < values));
             }
         }
@@ -565,7 +567,7 @@ auto session::query() {
 template <class T>
 ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush) {
     auto& objects = mapper_for<T>();
-    auto found = std::apply(
+    auto found = strata::detail::apply_to_elements(
         [&](const auto&... values) { return load_by_key(objects, {to_parameter(values)...}, overwrite, autoflush); },
         key);
     return ref<T>{std::static_pointer_cast<orm::object_state<T>>(std::move(found))};

@@ -23,6 +23,7 @@
 #include "strata/core/dialect.hpp"
 #include "strata/core/type_traits.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/schema/mapping.hpp"
 #include "strata/sql/compiler.hpp"
@@ -184,7 +185,7 @@ struct key_operations<key_columns<First, Rest...>> {
             std::vector<sql::node_ptr> rows;
             rows.reserve(batch.size());
             for (const auto& key : batch)
-                rows.push_back(std::apply(
+                rows.push_back(strata::detail::apply_to_elements(
                     [](const auto&... values) {
                         return sql::make_operator(sql::node_kind::list, "", sql::precedence::atom,
                                                   {sql::to_node(values)...});

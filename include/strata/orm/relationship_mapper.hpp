@@ -19,6 +19,7 @@
 #include "strata/core/dialect.hpp"
 #include "strata/core/error.hpp"
 #include "strata/detail/function_ref.hpp"
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/engine/connection.hpp"
 #include "strata/orm/identity_map.hpp"
 #include "strata/orm/loader_option.hpp"
@@ -380,7 +381,8 @@ protected:
         const auto& sql = dialect_ == dialect::postgresql ? for_postgresql : for_sqlite;
         const typename local_key::value_type key{parent_key::values(item.object)};
         parameters_.clear();
-        std::apply([this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); }, key);
+        strata::detail::apply_to_elements(
+            [this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); }, key);
         // Association rows read nothing back and cannot be refused: they wait for the flush's
         // round trip (an error still names the statement and its values).
         if (deleted) {
@@ -392,8 +394,8 @@ protected:
         const auto write = [&](const std::string& text, const tracked_pointer& linked) {
             parameters_.erase(parameters_.begin() + static_cast<std::ptrdiff_t>(local_count), parameters_.end());
             const typename remote_key::value_type linked_key{target_key::values(state_of<other>(*linked).object)};
-            std::apply([this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); },
-                       linked_key);
+            strata::detail::apply_to_elements(
+                [this](const auto&... values) { (parameters_.push_back(to_parameter(values)), ...); }, linked_key);
             target.execute_held(text, parameters_, {}, false);
         };
         // A target being deleted takes all its rows with it (its own mapper deletes them)

@@ -162,10 +162,11 @@ private:
     [[nodiscard]] tracked_object& target_for_access_slow() const;
     [[nodiscard]] tracked_pointer locked_target() const;
 
-    tracked_pointer target_;
-    std::weak_ptr<tracked_object> weak_target_;
+    // The flags first: they fit in relationship_member's tail padding (72 bytes, not 80).
     bool weak_ = false;
     bool changed_ = false;
+    tracked_pointer target_;
+    std::weak_ptr<tracked_object> weak_target_;
 };
 
 /// A collection's state (many<T> without T): its loaded objects, and those added and removed since

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object_state.hpp"
 #include "strata/orm/relationship.hpp"
@@ -80,15 +81,9 @@ struct relationship_traits<many_to_many_definition<Collection, LocalKey, RemoteK
 /// Calls `visit.template operator()<Element>(element)` for each relationship element of Model's mapping.
 template <class Model, class Visit>
 constexpr void for_each_relationship_element(Visit&& visit) {
-    std::apply(
-        [&](const auto&... elements) {
-            (
-                [&]<class Element>(const Element& element) {
-                    if constexpr (is_relationship<Element>) visit.template operator()<Element>(element);
-                }(elements),
-                ...);
-        },
-        mapping<Model>::table.elements);
+    strata::detail::for_each_tuple_element(mapping<Model>::table.elements, [&]<class Element>(const Element& element) {
+        if constexpr (is_relationship<Element>) visit.template operator()<Element>(element);
+    });
 }
 
 /// Whether a model declares any relationship (only such objects can be part of a reference cycle);

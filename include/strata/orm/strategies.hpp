@@ -21,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/orm/loader_option.hpp"
 #include "strata/orm/query.hpp"
 #include "strata/orm/relationship_load.hpp"
@@ -609,20 +610,14 @@ private:
 template <template <class> class Option, class Parent, class Member, class... Arguments>
 std::shared_ptr<relationship_option> make_option(Member Parent::*member, Arguments... arguments) {
     std::shared_ptr<relationship_option> built;
-    std::apply(
-        [&](const auto&... elements) {
-            (
-                [&]<class Element>(const Element&) {
-                    if constexpr (is_relationship<Element>) {
-                        constexpr auto declared = relationship_traits<Element>::member;
-                        if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
-                            if (declared == member && !built) built = std::make_shared<Option<Element>>(arguments...);
-                        }
-                    }
-                }(elements),
-                ...);
-        },
-        mapping<Parent>::table.elements);
+    strata::detail::for_each_tuple_element(mapping<Parent>::table.elements, [&]<class Element>(const Element&) {
+        if constexpr (is_relationship<Element>) {
+            constexpr auto declared = relationship_traits<Element>::member;
+            if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
+                if (declared == member && !built) built = std::make_shared<Option<Element>>(arguments...);
+            }
+        }
+    });
     if (!built)
         throw usage_error("this member is not a relationship of " + std::string{mapping<Parent>::table.name} +
                           ": declare one_to_many/many_to_one/many_to_many in its mapping");

@@ -15,6 +15,7 @@
 #include "strata/core/error.hpp"
 #include "strata/core/type_traits.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/schema/mapping.hpp"
 #include "strata/sql/compiler.hpp"
 
@@ -83,75 +84,65 @@ table_schema describe() {
     static_assert(check_mapping<Model>());
     table_schema result;
     result.name = mapping<Model>::table.name;
-    std::apply(
-        [&result](const auto&... elements) {
-            (
-                [&result]<class Element>(const Element& element) {
-                    if constexpr (is_column<Element>) {
-                        using value = typename Element::value_type;
-                        using stored = sql::strip_optional_t<value>;
-                        column_schema column;
-                        column.name = element.name;
-                        column.kind = type_traits<stored>::kind;
-                        if constexpr (std::is_integral_v<stored>) column.integer_bytes = sizeof(stored);
-                        column.nullable = sql::is_optional_v<value>;
-                        column.options = element.options;
-                        // A type that names its own DDL type (float: REAL, a date: DATE), unless
-                        // the mapping's sql_type does.
-                        if constexpr (requires { type_traits<stored>::postgresql_type; })
-                            if (column.options.postgresql_type.empty())
-                                column.options.postgresql_type = type_traits<stored>::postgresql_type;
-                        if constexpr (requires { type_traits<stored>::sqlite_type; })
-                            if (column.options.sqlite_type.empty())
-                                column.options.sqlite_type = type_traits<stored>::sqlite_type;
-                        if constexpr (requires { type_traits<stored>::mariadb_type; })
-                            if (column.options.mariadb_type.empty())
-                                column.options.mariadb_type = type_traits<stored>::mariadb_type;
-                        if constexpr (requires { type_traits<stored>::allowed_values(); })
-                            column.allowed_values = type_traits<stored>::allowed_values();
-                        if constexpr (!std::is_null_pointer_v<decltype(Element::target)>) {
-                            constexpr auto target = Element::target;
-                            column.referenced_table = mapping<model_of<target>>::table.name;
-                            column.referenced_column = column_of<target>().name;
-                        }
-                        result.columns.push_back(column);
-                    } else if constexpr (is_foreign_key<Element>::value) {
-                        [&result]<auto... Columns, auto... Referenced>(
-                            const foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>& key) {
-                            result.foreign_keys.push_back({column_names<Columns...>(), Element::referenced_table_name(),
-                                                           column_names<Referenced...>(), key.delete_action});
-                        }
-                        (element);
-                    } else if constexpr (is_unique_constraint<Element>::value) {
-                        [&result]<auto... Members>(const unique_constraint_definition<Members...>*) {
-                            result.unique_constraints.push_back(column_names<Members...>());
-                        }
-                        (static_cast<const Element*>(nullptr));
-                    }
-                }(elements),
-                ...);
-        },
-        mapping<Model>::table.elements);
+    strata::detail::for_each_tuple_element(
+        mapping<Model>::table.elements, [&result]<class Element>(const Element& element) {
+            if constexpr (is_column<Element>) {
+                using value = typename Element::value_type;
+                using stored = sql::strip_optional_t<value>;
+                column_schema column;
+                column.name = element.name;
+                column.kind = type_traits<stored>::kind;
+                if constexpr (std::is_integral_v<stored>) column.integer_bytes = sizeof(stored);
+                column.nullable = sql::is_optional_v<value>;
+                column.options = element.options;
+                // A type that names its own DDL type (float: REAL, a date: DATE), unless
+                // the mapping's sql_type does.
+                if constexpr (requires { type_traits<stored>::postgresql_type; })
+                    if (column.options.postgresql_type.empty())
+                        column.options.postgresql_type = type_traits<stored>::postgresql_type;
+                if constexpr (requires { type_traits<stored>::sqlite_type; })
+                    if (column.options.sqlite_type.empty())
+                        column.options.sqlite_type = type_traits<stored>::sqlite_type;
+                if constexpr (requires { type_traits<stored>::mariadb_type; })
+                    if (column.options.mariadb_type.empty())
+                        column.options.mariadb_type = type_traits<stored>::mariadb_type;
+                if constexpr (requires { type_traits<stored>::allowed_values(); })
+                    column.allowed_values = type_traits<stored>::allowed_values();
+                if constexpr (!std::is_null_pointer_v<decltype(Element::target)>) {
+                    constexpr auto target = Element::target;
+                    column.referenced_table = mapping<model_of<target>>::table.name;
+                    column.referenced_column = column_of<target>().name;
+                }
+                result.columns.push_back(column);
+            } else if constexpr (is_foreign_key<Element>::value) {
+                [&result]<auto... Columns, auto... Referenced>(
+                    const foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>& key) {
+                    result.foreign_keys.push_back({column_names<Columns...>(), Element::referenced_table_name(),
+                                                   column_names<Referenced...>(), key.delete_action});
+                }
+                (element);
+            } else if constexpr (is_unique_constraint<Element>::value) {
+                [&result]<auto... Members>(const unique_constraint_definition<Members...>*) {
+                    result.unique_constraints.push_back(column_names<Members...>());
+                }
+                (static_cast<const Element*>(nullptr));
+            }
+        });
     return result;
 }
 
 /// Reads multi-column indexes (a separate pass: their element type differs from constraints').
 template <class Model>
 void describe_indexes(table_schema& table) {
-    std::apply(
-        [&table](const auto&... elements) {
-            (
-                [&table]<class Element>(const Element& element) {
-                    if constexpr (is_index<Element>::value) {
-                        [&]<auto... Members>(const index_definition<Members...>& index) {
-                            table.indexes.emplace_back(index.name, column_names<Members...>());
-                        }
-                        (element);
-                    }
-                }(elements),
-                ...);
-        },
-        mapping<Model>::table.elements);
+    strata::detail::for_each_tuple_element(
+        mapping<Model>::table.elements, [&table]<class Element>(const Element& element) {
+            if constexpr (is_index<Element>::value) {
+                [&]<auto... Members>(const index_definition<Members...>& index) {
+                    table.indexes.emplace_back(index.name, column_names<Members...>());
+                }
+                (element);
+            }
+        });
 }
 
 inline std::string quote(std::string_view name) { return sql::detail::quote_identifier(name); }

@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "strata/core/type_traits.hpp"
+#include "strata/detail/tuple_elements.hpp"
 #include "strata/schema/deferred.hpp"
 #include "strata/sql/expression.hpp"
 #include "strata/sql/node.hpp"
@@ -327,15 +328,9 @@ constexpr const auto& column_of() {
 /// Calls f(column_definition) for every column of Model, in declaration order.
 template <class Model, class Function>
 constexpr void for_each_column(Function&& function) {
-    std::apply(
-        [&function](const auto&... elements) {
-            (
-                [&function](const auto& element) {
-                    if constexpr (schema::is_column<std::remove_cvref_t<decltype(element)>>) function(element);
-                }(elements),
-                ...);
-        },
-        mapping<Model>::table.elements);
+    strata::detail::for_each_tuple_element(mapping<Model>::table.elements, [&function](const auto& element) {
+        if constexpr (schema::is_column<std::remove_cvref_t<decltype(element)>>) function(element);
+    });
 }
 
 namespace sql {

@@ -56,7 +56,7 @@ public:
     /// Whether prepare_flush found relationship changes.
     [[nodiscard]] bool has_relationship_changes() const noexcept { return !relationship_changed_.empty(); }
     /// Whether the model declares relationships: its INSERTs point keys, so they cannot wait.
-    [[nodiscard]] bool has_relationships() const noexcept { return has_relationships_; }
+    [[nodiscard]] bool has_relationships() const noexcept { return !relationship_members_.empty(); }
     /// INSERTs pending objects (pointing their changed many-to-ones' foreign keys first), then
     /// points the foreign keys of children added to or removed from this model's collections.
     void write_inserts(connection& target);
@@ -148,7 +148,7 @@ protected:
     /// Reads the object's values into its snapshot.
     virtual void take_snapshot(tracked_object& item) const noexcept = 0;
 
-    // Relationships: called only for a model that declares some (has_relationships_), whose
+    // Relationships: called only for a model that declares some (has_relationships()), whose
     // mapper derives from relationship_mapper<T>; the defaults here do nothing.
 
     /// Points the foreign key of each many-to-one the user set() at its target's key.
@@ -235,7 +235,6 @@ private:
     };
 
     std::span<const relationship_member_info> relationship_members_;
-    bool has_relationships_;
     bool self_referential_;
     std::vector<std::pair<tracked_pointer, std::uint64_t>> updates_;
     std::vector<inserted_object> inserted_;

@@ -251,6 +251,24 @@ struct relationship_member_info {
     [[nodiscard]] reference_member& reference_of(tracked_object& item) const noexcept {
         return static_cast<reference_member&>(of(item));
     }
+    /// Whether the member of `item` was changed since the last flush.
+    [[nodiscard]] bool changed(tracked_object& item) const noexcept {
+        return collection ? collection_of(item).changed() : reference_of(item).changed();
+    }
+    /// The member of `item`'s changes were flushed.
+    void clear_changes(tracked_object& item) const noexcept {
+        if (collection)
+            collection_of(item).clear_changes();
+        else
+            reference_of(item).clear_changes();
+    }
+    /// Forgets what the member of `item` loaded (a collection's unflushed changes with it).
+    void unload(tracked_object& item) const noexcept {
+        if (collection)
+            collection_of(item).unload();
+        else
+            reference_of(item).unload();
+    }
 };
 
 /// Keeps the other side of a relationship in step in memory when `target` joined (`added`) or left

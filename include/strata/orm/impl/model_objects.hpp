@@ -28,13 +28,12 @@ STRATA_COMPILED_LINKAGE model_objects::model_objects(session* owner, dialect tar
       statements_(info, target),
       relationships_(relationships),
       relationship_members_(members),
-      has_relationships_(!members.empty()),
       self_referential_(self_referential) {}
 
 STRATA_COMPILED_LINKAGE model_objects::~model_objects() = default;
 
 STRATA_COMPILED_LINKAGE bool model_objects::has_loaded_relationships() {
-    if (!has_relationships_) return false;
+    if (!has_relationships()) return false;
     bool found = false;
     const auto check = [&](const tracked_pointer& item) {
         if (!found) visit_loaded_targets(*item, [&found](const void*, bool) { found = true; });
@@ -47,7 +46,7 @@ STRATA_COMPILED_LINKAGE bool model_objects::has_loaded_relationships() {
 STRATA_COMPILED_LINKAGE void model_objects::describe_graph(object_graph& graph) {
     // Objects without relationships reach nothing, so they cannot close a cycle: leaving them
     // out keeps a session's end free for plain models (100,000 hydrated rows, no graph).
-    if (!has_relationships_) return;
+    if (!has_relationships()) return;
     const auto add = [&](const tracked_pointer& item) {
         const void* key = item.get();
         auto& node = graph.nodes[key];
@@ -68,7 +67,7 @@ STRATA_COMPILED_LINKAGE void model_objects::describe_graph(object_graph& graph) 
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::release_unreachable(const object_graph& graph) noexcept {
-    if (!has_relationships_) return;
+    if (!has_relationships()) return;
     const auto release = [&](const tracked_pointer& item) {
         const void* key = item.get();
         if (graph.is_garbage(key)) {
@@ -91,12 +90,12 @@ STRATA_COMPILED_LINKAGE std::size_t model_objects::prepare_flush(bool touched_on
         for_each_mapped([this](const tracked_pointer& item) {
             if (item->status != object_status::persistent) return;
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
-            if (has_relationships_ && relationships_changed(*item)) relationship_changed_.push_back(item);
+            if (has_relationships() && relationships_changed(*item)) relationship_changed_.push_back(item);
         });
     }
     touched_.reset();
     compare_all_ = false;
-    if (has_relationships_)
+    if (has_relationships())
         for (const auto& item : pending_)
             if (relationships_changed(*item)) relationship_changed_.push_back(item);
     return pending_.size() + updates_.size() + deleted_.size() + relationship_changed_.size();
@@ -106,7 +105,7 @@ STRATA_COMPILED_LINKAGE bool model_objects::compare_touched() {
     if (compare_all_ || !touched_.complete()) return false;
     for (auto* entry : touched_.entries()) {
         if (entry == nullptr || entry->status != object_status::persistent) continue;
-        if (has_relationships_ && relationships_changed(*entry)) return false;  // back-references may touch others
+        if (has_relationships() && relationships_changed(*entry)) return false;  // back-references may touch others
         const auto changed = changed_columns(*entry);
         if (changed == 0) continue;
         const auto* found = find_mapped(*entry);
@@ -117,7 +116,7 @@ STRATA_COMPILED_LINKAGE bool model_objects::compare_touched() {
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
-    if (has_relationships_) {
+    if (has_relationships()) {
         // Parents already in the database know their keys: their new children take them
         // before their own INSERTs (a pending parent points its children once inserted).
         point_children(additions_of_persistent);
@@ -128,7 +127,7 @@ STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
     // The session sends what is held before a later model needs these keys.
     const bool hold = !self_referential_ && target.holds_statements();
     for (const auto& item : pending_) {
-        if (has_relationships_) point_references(*item);
+        if (has_relationships()) point_references(*item);
         auto* object = object_address(*item);
         const auto written =
             hold ? statements_.insert_row_held(target, object, parameters_,
@@ -140,9 +139,9 @@ STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
         take_snapshot(*item);
         item->row_written = true;
         inserted_.push_back({item, written});
-        if (has_relationships_ && !hold) point_children_of(*item, true);
+        if (has_relationships() && !hold) point_children_of(*item, true);
     }
-    if (has_relationships_) {
+    if (has_relationships()) {
         if (hold && !pending_.empty()) {
             target.send_held();  // their new children take the generated keys now
             for (const auto& item : pending_) point_children_of(*item, true);
@@ -165,14 +164,14 @@ STRATA_COMPILED_LINKAGE void model_objects::write_updates(connection& target, bo
         updates_.clear();
         for_each_mapped([this](const tracked_pointer& item) {
             if (item->status != object_status::persistent) return;
-            if (has_relationships_) point_references(*item);
+            if (has_relationships()) point_references(*item);
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
         });
     }
     // Objects inserted in this flush whose columns changed after their INSERT: a foreign key
     // pointed only once its target's row existed (a cycle), written now (a post-update).
     for (const auto& [item, written] : inserted_) {
-        if (has_relationships_) point_references(*item);
+        if (has_relationships()) point_references(*item);
         if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
     }
     for (const auto& [item, changed] : updates_)
@@ -205,7 +204,7 @@ STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& t
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
-    if (has_relationships_) {
+    if (has_relationships()) {
         for (const auto& item : relationship_changed_) clear_relationship_changes(*item);
         relationship_changed_.clear();
     }
@@ -256,7 +255,7 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
     // Loaded relationships and their changes are forgotten everywhere, to be loaded again
     // (which also breaks the reference cycles of the objects dropped here).
     for (auto& item : pending_) {
-        if (has_relationships_) forget_relationships(*item);
+        if (has_relationships()) forget_relationships(*item);
         detach(*item);
     }
     pending_.clear();
@@ -264,7 +263,7 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
     // (kept persistent, a change to one would UPDATE nothing).
     for (auto& item : inserted_in_transaction_) {
         if (item->status != object_status::persistent) continue;
-        if (has_relationships_) forget_relationships(*item);
+        if (has_relationships()) forget_relationships(*item);
         try {
             untrack(*item);
         } catch (...) {  // hashing a key allocates nothing, but the map's erase is not noexcept
@@ -276,7 +275,7 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
     // becomes what it holds now, so no flush writes it; expired, its next load overwrites it.
     for_each_mapped([this](const tracked_pointer& item) {
         take_snapshot(*item);
-        if (has_relationships_) forget_relationships(*item);
+        if (has_relationships()) forget_relationships(*item);
         item->expired = true;
     });
     for (auto& item : deleted_) item->status = object_status::persistent;
@@ -317,7 +316,7 @@ STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target
     } else {
         return;
     }
-    if (has_relationships_) {
+    if (has_relationships()) {
         if (status == object_status::pending) target->status = object_status::pending;  // its collections are loaded
         try {
             if (steps.cascade != nullptr) steps.cascade(*this, *target);
@@ -400,7 +399,7 @@ STRATA_COMPILED_LINKAGE void model_objects::order_after(
     items = std::move(ordered);
 }
 
-// The relationship hooks of a model without relationships: never called (has_relationships_ is
+// The relationship hooks of a model without relationships: never called (has_relationships() is
 // false), here so that a plain model's mapper overrides none of them.
 STRATA_COMPILED_LINKAGE void model_objects::write_associations(connection&) {}
 STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::relationship_targets() const { return {}; }
@@ -410,31 +409,19 @@ STRATA_COMPILED_LINKAGE void model_objects::order_parents_first() {}
 STRATA_COMPILED_LINKAGE void model_objects::order_children_first() {}
 
 STRATA_COMPILED_LINKAGE bool model_objects::relationships_changed(tracked_object& item) const noexcept {
-    for (const auto& member : relationship_members_) {
-        if (member.collection ? member.collection_of(item).changed() : member.reference_of(item).changed()) return true;
-    }
-    return false;
+    return std::any_of(relationship_members_.begin(), relationship_members_.end(),
+                       [&item](const relationship_member_info& member) { return member.changed(item); });
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::forget_relationships(tracked_object& item) const noexcept {
     for (const auto& member : relationship_members_) {
-        if (member.collection) {
-            member.collection_of(item).unload();  // its changes go with it
-        } else {
-            auto& reference = member.reference_of(item);
-            reference.clear_changes();
-            reference.unload();
-        }
+        member.clear_changes(item);
+        member.unload(item);
     }
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::clear_relationship_changes(tracked_object& item) const noexcept {
-    for (const auto& member : relationship_members_) {
-        if (member.collection)
-            member.collection_of(item).clear_changes();
-        else
-            member.reference_of(item).clear_changes();
-    }
+    for (const auto& member : relationship_members_) member.clear_changes(item);
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::visit_loaded_targets(
@@ -451,12 +438,7 @@ STRATA_COMPILED_LINKAGE void model_objects::visit_loaded_targets(
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::unload_relationships(tracked_object& item) const noexcept {
-    for (const auto& member : relationship_members_) {
-        if (member.collection)
-            member.collection_of(item).unload();
-        else
-            member.reference_of(item).unload();
-    }
+    for (const auto& member : relationship_members_) member.unload(item);
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::weaken_held_references(

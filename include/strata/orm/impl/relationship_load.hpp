@@ -44,7 +44,7 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
 
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
                                                       const tracked_object& parent, collection_member& collection) {
-    if (behavior.inverse == nullptr || behavior.target_objects == nullptr) return;
+    if (behavior.inverse == nullptr) return;  // the target does not declare the other side
     const auto& inverse = *behavior.inverse;
     const tracked_object* self = &parent;
     const auto names_self = [self](const std::vector<tracked_pointer>& items) {

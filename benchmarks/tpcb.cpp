@@ -1,14 +1,17 @@
 // bench=tpcb: PostgreSQL's own TPC-B workload (pgbench's default script) written with strata, against
 // pgbench itself on the same server in one run:
 //   bench=tpcb backend=postgresql variant=<core|orm> tps=<f> pgbench_tps=<f> ratio=<strata/pgbench>
-//         round_trips=<n> invariant=<ok|broken>
+//         round_trips=<n> client_cpu_us=<f> host_cpu_us=<f> invariant=<ok|broken>
 // pgbench -i -s 4 sets the tables up; pgbench -M prepared, then strata's Core transaction (typed DML,
 // the same five statements), then the ORM's (three rows read with_for_update(), balances changed on
 // the objects, a history object added, commit(); orm_savepoint: the same with
 // session_options::flush_savepoint) each run 8 clients for STRATA_TPCB_SECONDS (10 by default). After each, the
 // invariant of TPC-B is checked: the balances of accounts, tellers and branches and the history's deltas have one sum.
-// round_trips is what one transaction of the variant waits on the server for (driver statistics). On SQLite, which has
-// no pgbench, the same transaction is run by raw sqlite3 calls, strata's Core and its ORM, one writer at a time:
+// round_trips is what one transaction of the variant waits on the server for (driver statistics). client_cpu_us is
+// the client's CPU per transaction (pgbench's own, or this process's), host_cpu_us the whole machine's busy CPU per
+// transaction (/proc/stat): with the server on this machine, their difference is what the server spent. On SQLite,
+// which has no pgbench, the same transaction is run by raw sqlite3 calls, strata's Core and its ORM, one writer at a
+// time:
 //   bench=tpcb backend=sqlite variant=<core|orm> tps=<f> raw_tps=<f> ratio=<strata/raw> invariant=<ok|broken>
 #include <sqlite3.h>
 
@@ -24,6 +27,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
@@ -175,8 +181,45 @@ bool invariant_holds(strata::connection& connection) {
            branches.value_or(0) == history_sum;
 }
 
-/// Runs `transaction(thread index, random)` on `threads` threads for `seconds`; transactions per second.
-double run_clients(int threads, double seconds, const std::function<void(int, std::mt19937_64&)>& transaction) {
+/// CPU time spent so far, in microseconds: this process's (`RUSAGE_SELF`), its waited-for
+/// children's (`RUSAGE_CHILDREN`: pgbench), and the whole host's busy time (/proc/stat: the
+/// server's too, when it runs on this machine).
+struct cpu_reading {
+    double self_us = 0, children_us = 0, host_us = 0;
+    static cpu_reading now() {
+        const auto of = [](int who) {
+            rusage usage{};
+            getrusage(who, &usage);
+            const auto us = [](const timeval& time) { return static_cast<double>(time.tv_sec) * 1e6 + time.tv_usec; };
+            return us(usage.ru_utime) + us(usage.ru_stime);
+        };
+        cpu_reading reading{of(RUSAGE_SELF), of(RUSAGE_CHILDREN), 0};
+        if (std::FILE* stat = std::fopen("/proc/stat", "r")) {
+            unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+            if (std::fscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait, &irq,
+                            &softirq) == 7)
+                reading.host_us = static_cast<double>(user + nice + system + irq + softirq) * 1e6 /
+                                  static_cast<double>(sysconf(_SC_CLK_TCK));
+            std::fclose(stat);
+        }
+        return reading;
+    }
+};
+
+/// CPU microseconds per transaction between two readings: the client's (`children`: pgbench's
+/// rather than this process's) and the host's, as `client_cpu_us=<f> host_cpu_us=<f>`.
+std::string cpu_per_transaction(const cpu_reading& before, const cpu_reading& after, double transactions,
+                                bool children = false) {
+    const double client = children ? after.children_us - before.children_us : after.self_us - before.self_us;
+    return fmt::format("client_cpu_us={:.0f} host_cpu_us={:.0f}", client / transactions,
+                       (after.host_us - before.host_us) / transactions);
+}
+
+/// Runs `transaction(thread index, random)` on `threads` threads for `seconds`; transactions per
+/// second (and in `cpu`, if given, the CPU per transaction: cpu_per_transaction).
+double run_clients(int threads, double seconds, const std::function<void(int, std::mt19937_64&)>& transaction,
+                   std::string* cpu = nullptr) {
+    const auto cpu_before = cpu_reading::now();
     std::atomic<bool> stop{false};
     std::atomic<std::int64_t> done{0};
     std::vector<std::thread> workers;
@@ -194,6 +237,7 @@ double run_clients(int threads, double seconds, const std::function<void(int, st
     stop = true;
     for (auto& worker : workers) worker.join();
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (cpu != nullptr) *cpu = cpu_per_transaction(cpu_before, cpu_reading::now(), static_cast<double>(done.load()));
     return static_cast<double>(done.load()) / elapsed;
 }
 
@@ -259,8 +303,10 @@ void postgresql_lines(const std::string& url) {
     auto engine = strata::create_engine(url, {.pool_size = clients, .max_overflow = 0});
     engine.connect().execute("ALTER TABLE pgbench_history ADD COLUMN hid BIGSERIAL PRIMARY KEY");
 
+    const auto pgbench_before = cpu_reading::now();
     const std::string report = run_command(pgbench + " -n -M prepared -c " + std::to_string(clients) + " -j 2 -T " +
                                            std::to_string(static_cast<int>(seconds)) + " " + quoted + " 2>&1");
+    const auto pgbench_after = cpu_reading::now();
     const auto at = report.find("tps = ");
     if (at == std::string::npos) {
         fmt::print(stderr, "bench_tpcb: pgbench printed no tps:\n{}\n", report);
@@ -268,14 +314,19 @@ void postgresql_lines(const std::string& url) {
     }
     const double pgbench_tps = std::atof(report.c_str() + at + 6);
     auto check = engine.connect();
-    fmt::print("bench=tpcb backend=postgresql variant=pgbench tps={:.0f} round_trips=7 invariant={}\n", pgbench_tps,
+    fmt::print("bench=tpcb backend=postgresql variant=pgbench tps={:.0f} round_trips=7 {} invariant={}\n", pgbench_tps,
+               cpu_per_transaction(pgbench_before, pgbench_after, pgbench_tps * seconds, true),
                invariant_holds(check) ? "ok" : "broken");
     check.close();
 
-    const double core_tps = run_clients(clients, seconds, [&](int, std::mt19937_64& random) {
-        auto connection = engine.connect();
-        core_transaction(connection, choose(random, scale));
-    });
+    std::string core_cpu;
+    const double core_tps = run_clients(
+        clients, seconds,
+        [&](int, std::mt19937_64& random) {
+            auto connection = engine.connect();
+            core_transaction(connection, choose(random, scale));
+        },
+        &core_cpu);
     const auto core_trips = round_trips_of(url, [](strata::engine& one) {
         std::mt19937_64 random{42};
         auto connection = one.connect();
@@ -283,15 +334,19 @@ void postgresql_lines(const std::string& url) {
     });
     check = engine.connect();
     fmt::print(
-        "bench=tpcb backend=postgresql variant=core tps={:.0f} pgbench_tps={:.0f} ratio={:.3f} round_trips={} "
+        "bench=tpcb backend=postgresql variant=core tps={:.0f} pgbench_tps={:.0f} ratio={:.3f} round_trips={} {} "
         "invariant={}\n",
-        core_tps, pgbench_tps, core_tps / pgbench_tps, core_trips, invariant_holds(check) ? "ok" : "broken");
+        core_tps, pgbench_tps, core_tps / pgbench_tps, core_trips, core_cpu, invariant_holds(check) ? "ok" : "broken");
     check.close();
 
-    const double pipeline_tps = run_clients(clients, seconds, [&](int, std::mt19937_64& random) {
-        auto connection = engine.connect();
-        (void)core_pipeline_transaction(connection, choose(random, scale));
-    });
+    std::string pipeline_cpu;
+    const double pipeline_tps = run_clients(
+        clients, seconds,
+        [&](int, std::mt19937_64& random) {
+            auto connection = engine.connect();
+            (void)core_pipeline_transaction(connection, choose(random, scale));
+        },
+        &pipeline_cpu);
     const auto pipeline_trips = round_trips_of(url, [](strata::engine& one) {
         std::mt19937_64 random{44};
         auto connection = one.connect();
@@ -300,8 +355,8 @@ void postgresql_lines(const std::string& url) {
     check = engine.connect();
     fmt::print(
         "bench=tpcb backend=postgresql variant=core_pipeline tps={:.0f} pgbench_tps={:.0f} ratio={:.3f} "
-        "round_trips={} invariant={}\n",
-        pipeline_tps, pgbench_tps, pipeline_tps / pgbench_tps, pipeline_trips,
+        "round_trips={} {} invariant={}\n",
+        pipeline_tps, pgbench_tps, pipeline_tps / pgbench_tps, pipeline_trips, pipeline_cpu,
         invariant_holds(check) ? "ok" : "broken");
     check.close();
 
@@ -310,10 +365,14 @@ void postgresql_lines(const std::string& url) {
     // orm_savepoint: the same with session_options::flush_savepoint (what every flush did before).
     for (const bool savepoint : {false, true}) {
         const strata::session_options options{.flush_savepoint = savepoint};
-        const double orm_tps = run_clients(clients, seconds, [&](int, std::mt19937_64& random) {
-            strata::session session{engine, options};
-            orm_transaction(session, choose(random, scale));
-        });
+        std::string orm_cpu;
+        const double orm_tps = run_clients(
+            clients, seconds,
+            [&](int, std::mt19937_64& random) {
+                strata::session session{engine, options};
+                orm_transaction(session, choose(random, scale));
+            },
+            &orm_cpu);
         const auto orm_trips = round_trips_of(url, [&options](strata::engine& one) {
             std::mt19937_64 random{43};
             strata::session session{one, options};
@@ -322,8 +381,8 @@ void postgresql_lines(const std::string& url) {
         check = engine.connect();
         fmt::print(
             "bench=tpcb backend=postgresql variant={} tps={:.0f} pgbench_tps={:.0f} ratio={:.3f} "
-            "round_trips={} invariant={}\n",
-            savepoint ? "orm_savepoint" : "orm", orm_tps, pgbench_tps, orm_tps / pgbench_tps, orm_trips,
+            "round_trips={} {} invariant={}\n",
+            savepoint ? "orm_savepoint" : "orm", orm_tps, pgbench_tps, orm_tps / pgbench_tps, orm_trips, orm_cpu,
             invariant_holds(check) ? "ok" : "broken");
         check.close();
     }

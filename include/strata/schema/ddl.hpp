@@ -6,7 +6,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +33,8 @@ struct ddl_options {
 
 namespace schema {
 
-/// A column as DDL needs it, read from a mapping at run time.
+/// A column as DDL needs it: constant data per mapped column (describe<Model>() keeps a table of
+/// them per model, so a model's description is data and one copy, not code per column).
 struct column_schema {
     std::string_view name;
     value_kind kind = value_kind::text;
@@ -40,7 +43,8 @@ struct column_schema {
     column_options options;
     std::string_view referenced_table;
     std::string_view referenced_column;
-    std::vector<std::string_view> allowed_values;  ///< CHECK (column IN (...)): an enum's names; empty: none
+    /// CHECK (column IN (...)): an enum's names; null: none.
+    std::vector<std::string_view> (*allowed_values)() = nullptr;
 };
 
 /// A FOREIGN KEY over several columns (strata::foreign_key).
@@ -78,43 +82,61 @@ struct is_unique_constraint : std::false_type {};
 template <auto... Members>
 struct is_unique_constraint<unique_constraint_definition<Members...>> : std::true_type {};
 
+/// The DDL facts of one mapped column.
+template <class Element>
+constexpr column_schema describe_column(const Element& element) {
+    using value = typename Element::value_type;
+    using stored = sql::strip_optional_t<value>;
+    column_schema column;
+    column.name = element.name;
+    column.kind = type_traits<stored>::kind;
+    if constexpr (std::is_integral_v<stored>) column.integer_bytes = sizeof(stored);
+    column.nullable = sql::is_optional_v<value>;
+    column.options = element.options;
+    // A type that names its own DDL type (float: REAL, a date: DATE), unless the mapping's
+    // sql_type does.
+    if constexpr (requires { type_traits<stored>::postgresql_type; })
+        if (column.options.postgresql_type.empty())
+            column.options.postgresql_type = type_traits<stored>::postgresql_type;
+    if constexpr (requires { type_traits<stored>::sqlite_type; })
+        if (column.options.sqlite_type.empty()) column.options.sqlite_type = type_traits<stored>::sqlite_type;
+    if constexpr (requires { type_traits<stored>::mariadb_type; })
+        if (column.options.mariadb_type.empty()) column.options.mariadb_type = type_traits<stored>::mariadb_type;
+    if constexpr (requires { type_traits<stored>::allowed_values(); })
+        column.allowed_values = &type_traits<stored>::allowed_values;
+    if constexpr (!std::is_null_pointer_v<decltype(Element::target)>) {
+        constexpr auto target = Element::target;
+        column.referenced_table = mapping<model_of<target>>::table.name;
+        column.referenced_column = column_of<target>().name;
+    }
+    return column;
+}
+
+/// Model's columns as describe_column gives them, in mapping order.
+template <class Model>
+inline constexpr auto column_descriptions = [] {
+    constexpr std::size_t count = [] {
+        std::size_t columns = 0;
+        for_each_column<Model>([&columns](const auto&) { ++columns; });
+        return columns;
+    }();
+    std::array<column_schema, count> result{};
+    std::size_t next = 0;
+    for_each_column<Model>([&](const auto& element) { result[next++] = describe_column(element); });
+    return result;
+}();
+
+/// A table_schema of `table` with these columns (no constraints yet).
+STRATA_COMPILED_LINKAGE table_schema describe_columns(std::string_view table, std::span<const column_schema> columns);
+
 /// Reads Model's mapping into a table_schema.
 template <class Model>
 table_schema describe() {
     static_assert(check_mapping<Model>());
-    table_schema result;
-    result.name = mapping<Model>::table.name;
+    table_schema result = describe_columns(mapping<Model>::table.name, column_descriptions<Model>);
     strata::detail::for_each_tuple_element(
         mapping<Model>::table.elements, [&result]<class Element>(const Element& element) {
-            if constexpr (is_column<Element>) {
-                using value = typename Element::value_type;
-                using stored = sql::strip_optional_t<value>;
-                column_schema column;
-                column.name = element.name;
-                column.kind = type_traits<stored>::kind;
-                if constexpr (std::is_integral_v<stored>) column.integer_bytes = sizeof(stored);
-                column.nullable = sql::is_optional_v<value>;
-                column.options = element.options;
-                // A type that names its own DDL type (float: REAL, a date: DATE), unless
-                // the mapping's sql_type does.
-                if constexpr (requires { type_traits<stored>::postgresql_type; })
-                    if (column.options.postgresql_type.empty())
-                        column.options.postgresql_type = type_traits<stored>::postgresql_type;
-                if constexpr (requires { type_traits<stored>::sqlite_type; })
-                    if (column.options.sqlite_type.empty())
-                        column.options.sqlite_type = type_traits<stored>::sqlite_type;
-                if constexpr (requires { type_traits<stored>::mariadb_type; })
-                    if (column.options.mariadb_type.empty())
-                        column.options.mariadb_type = type_traits<stored>::mariadb_type;
-                if constexpr (requires { type_traits<stored>::allowed_values(); })
-                    column.allowed_values = type_traits<stored>::allowed_values();
-                if constexpr (!std::is_null_pointer_v<decltype(Element::target)>) {
-                    constexpr auto target = Element::target;
-                    column.referenced_table = mapping<model_of<target>>::table.name;
-                    column.referenced_column = column_of<target>().name;
-                }
-                result.columns.push_back(column);
-            } else if constexpr (is_foreign_key<Element>::value) {
+            if constexpr (is_foreign_key<Element>::value) {
                 [&result]<auto... Columns, auto... Referenced>(
                     const foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>& key) {
                     result.foreign_keys.push_back({column_names<Columns...>(), Element::referenced_table_name(),

@@ -345,6 +345,12 @@ struct table_of<Model> {
 };
 }  // namespace sql
 
+namespace schema {
+/// Member's column node slot (sql::column_slot): data only, one per mapped column in the program.
+template <auto Member>
+inline constinit sql::column_slot column_slot_of{mapping<model_of<Member>>::table.name, column_of<Member>().name};
+}  // namespace schema
+
 /// A typed column expression for a mapped member: strata::col<&User::email>.
 template <auto Member>
 class column_ref
@@ -358,9 +364,8 @@ public:
             (void)column_of<Member>();  // reports the one error
             return expression<value_type>{nullptr};
         } else {
-            static const sql::node_ptr node =
-                sql::make_column(table_of<schema::model_of<Member>>(), column_of<Member>().name);
-            return expression<value_type>{node};
+            static_assert(schema::check_mapping<schema::model_of<Member>>());
+            return expression<value_type>{sql::column_node(schema::column_slot_of<Member>)};
         }
     }
     /// The column's name.

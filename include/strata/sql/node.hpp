@@ -7,6 +7,7 @@
 // is owned by the node.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -116,6 +117,17 @@ STRATA_COMPILED_LINKAGE node_ptr finish(std::shared_ptr<node> built);
 
 /// Builds a column node.
 STRATA_COMPILED_LINKAGE node_ptr make_column(table_ref table, std::string_view name);
+
+/// Where a mapped column keeps its node: constant-initialized per column (no guard, no code per
+/// column), the node made at the first use and kept for the rest of the run.
+struct column_slot {
+    std::string_view table;                              ///< the column's table
+    std::string_view name;                               ///< the column's name
+    mutable std::atomic<const node_ptr*> made{nullptr};  ///< the node once made (never freed)
+};
+
+/// The node of a slot's column: one node per column for the whole program, made at the first call.
+STRATA_COMPILED_LINKAGE const node_ptr& column_node(const column_slot& slot);
 
 /// Builds a bound-parameter node owning its value.
 STRATA_COMPILED_LINKAGE node_ptr make_parameter(const parameter& value);

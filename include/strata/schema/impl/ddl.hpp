@@ -16,6 +16,13 @@
 
 namespace strata::schema {
 
+STRATA_COMPILED_LINKAGE table_schema describe_columns(std::string_view table, std::span<const column_schema> columns) {
+    table_schema result;
+    result.name = table;
+    result.columns.assign(columns.begin(), columns.end());
+    return result;
+}
+
 STRATA_COMPILED_LINKAGE std::string join_names(const std::vector<std::string_view>& names) {
     std::string text;
     for (std::size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + quote(names[i]);
@@ -129,11 +136,12 @@ STRATA_COMPILED_LINKAGE std::vector<std::string> create_statements(const table_s
             inline_key = true;
         }
         if (!column.nullable) sql += " NOT NULL";
-        if (!column.allowed_values.empty()) {
+        if (column.allowed_values != nullptr) {
+            const auto allowed = column.allowed_values();
             sql += " CHECK (" + quote(column.name) + " IN (";
-            for (std::size_t value = 0; value < column.allowed_values.size(); ++value) {
+            for (std::size_t value = 0; value < allowed.size(); ++value) {
                 sql += value ? ", '" : "'";
-                for (const char c : column.allowed_values[value]) sql += c == '\'' ? std::string{"''"} : std::string{c};
+                for (const char c : allowed[value]) sql += c == '\'' ? std::string{"''"} : std::string{c};
                 sql += "'";
             }
             sql += "))";

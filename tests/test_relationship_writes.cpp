@@ -259,6 +259,20 @@ TEST_CASE("removing from a collection deletes the orphan with delete_orphan, els
     });
 }
 
+namespace {
+/// The message of the usage_error `body` throws; empty (and a failed check) when it throws none.
+template <class Body>
+std::string usage_error_of(Body&& body) {
+    try {
+        body();
+    } catch (const strata::usage_error& error) {
+        return error.what();
+    }
+    FAIL_CHECK("no usage_error");
+    return {};
+}
+}  // namespace
+
 TEST_CASE("removing from a collection whose foreign key is not nullable throws usage_error and writes nothing") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 2, 2);
@@ -267,9 +281,43 @@ TEST_CASE("removing from a collection whose foreign key is not nullable throws u
         auto kept = first->books[0];
         kept->title = "changed in the same flush";
         first->books.remove(kept);
-        CHECK_THROWS_AS(session.flush(), strata::usage_error);
+        CHECK(usage_error_of([&] {
+                  session.flush();
+              }).starts_with("removed an object from 'author.books' but books.author_id is not nullable"));
         session.rollback();
         CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE author_id = 1 AND title LIKE 'book%'") == 2);
+    });
+}
+
+TEST_CASE("a many-to-one set to no object over a key that is not nullable throws usage_error and writes nothing") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto kept = session.get<book>(1);
+        const auto author_before = kept->author_id;
+        kept->title = "changed in the same flush";
+        kept->writer.set(strata::ref<author>{});
+        CHECK(usage_error_of([&] {
+                  session.flush();
+              }).starts_with("relationship 'book.writer' was set to no object but books.author_id is not nullable"));
+        session.rollback();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 1 AND title LIKE 'book%' AND author_id = " +
+                                     std::to_string(author_before)) == 1);
+    });
+}
+
+TEST_CASE("a many-to-one set to another object writes that object's key, one set to none an optional key's NULL") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 5);
+        strata::session session{engine};
+        auto moved = session.get<book>(1);
+        auto second = session.get<author>(2);
+        moved->writer.set(second);
+        moved->publisher_ref.set(strata::ref<publisher>{});
+        session.commit();
+        strata::session check{engine};
+        CHECK(check.get<book>(1)->author_id == 2);
+        CHECK(!check.get<book>(1)->publisher_id.has_value());
     });
 }
 

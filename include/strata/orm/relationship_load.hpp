@@ -47,6 +47,13 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
                                                       const tracked_object& parent, collection_member& collection);
 
+/// A lazy load of a one-to-many collection: `collection` (of the `plan.parent` object held by
+/// `parent`) filled with load_children's objects, then, for a change (no autoflush), brought in
+/// step with the session's unflushed changes (follow_unflushed_changes over `behavior`).
+STRATA_COMPILED_LINKAGE void lazy_load_children(const collection_load_plan& plan, const relationship_behavior& behavior,
+                                                session& owner, tracked_object& parent, const void* parent_object,
+                                                collection_member& collection, bool autoflush);
+
 }  // namespace strata::orm
 
 #if !defined(STRATA_SEPARATE_COMPILATION)

@@ -21,6 +21,7 @@
 #include "strata/detail/function_ref.hpp"
 #include "strata/detail/tuple_elements.hpp"
 #include "strata/engine/connection.hpp"
+#include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/identity_map.hpp"
 #include "strata/orm/loader_option.hpp"
 #include "strata/orm/model.hpp"
@@ -222,34 +223,8 @@ protected:
         for_each_relationship_element<T>([&]<class Element>(const Element& element) {
             if constexpr (is_many_to_one<Element>) {
                 using traits = relationship_traits<Element>;
-                auto& member = item.object.*(traits::member);
-                if (!member.changed()) return;
-                using foreign_key = key_operations<typename traits::foreign_keys>;
-                using target_key = key_operations<typename traits::target_keys>;
-                const auto referenced = member.current();
-                if (referenced && !has_row(*referenced.state())) {
-                    // Its target is new and not inserted yet (a cycle of new objects): this row goes
-                    // in with NULL and write_updates points it once the target's row exists.
-                    if constexpr (foreign_key::all_nullable) {
-                        foreign_key::set_null(item.object);
-                        return;
-                    } else {
-                        throw usage_error("relationship '" + std::string{element.name} +
-                                          "' is part of a cycle of new objects, and " +
-                                          foreign_key::describe_columns() +
-                                          " is not nullable: make it std::optional so that one row can be "
-                                          "inserted first and pointed after");
-                    }
-                }
-                if (referenced) {
-                    foreign_key::assign(item.object, typename foreign_key::value_type{target_key::values(*referenced)});
-                } else if constexpr (foreign_key::all_nullable) {
-                    foreign_key::set_null(item.object);
-                } else {
-                    throw usage_error("relationship '" + std::string{element.name} + "' was set to no object but " +
-                                      foreign_key::describe_columns() +
-                                      " is not nullable: declare it std::optional or set an object");
-                }
+                point_reference(foreign_key_link_of<typename traits::foreign_keys, typename traits::target_keys>,
+                                element.name, item.object.*(traits::member), &item.object);
             }
         });
     }
@@ -263,41 +238,35 @@ protected:
                 using child = typename traits::target;
                 const auto& collection = item->object.*(traits::member);
                 if (!collection.changed()) return;
-                using parent_key = key_operations<typename traits::parent_keys>;
-                using child_key = key_operations<typename traits::foreign_keys>;
-                const typename child_key::value_type key{parent_key::values(item->object)};
+                constexpr const foreign_key_link& link =
+                    foreign_key_link_of<typename traits::foreign_keys, typename traits::parent_keys>;
                 if (additions) {
-                    for (const auto& added : collection.added()) child_key::assign(state_of<child>(*added).object, key);
+                    point_added_children(link, collection, &item->object);
                     return;
                 }
                 for (const auto& removed : collection.removed()) {
                     // A child whose key names another parent moved there meanwhile - unless it only
                     // passed through here: moved in from its parent and removed again, its reference
                     // (set by both moves) says it now has none.
-                    auto& removed_state = state_of<child>(*removed);
-                    if (!child_key::equals(removed_state.object, key) && !left_without_parent<Element>(removed_state))
+                    void* removed_object = link.child_object(*removed);
+                    if (!foreign_key_points_at(link, removed_object, &item->object) &&
+                        !left_without_parent<Element>(state_of<child>(*removed)))
                         continue;
                     // A constant: a relationship without delete_orphan compiles no removal of its children.
                     constexpr bool orphans_deleted = std::get<Element>(mapping<T>::table.elements).delete_orphan;
                     if constexpr (orphans_deleted) {
                         mapper_in<child>(*this->owner_).remove(removed, removal_of<child>());
-                    } else if constexpr (child_key::all_nullable) {
-                        child_key::set_null(removed_state.object);
+                    } else if (link.nullable) {
+                        clear_foreign_key(link, removed_object);
                     } else {
                         throw usage_error("removed an object from '" + std::string{element.name} + "' but " +
-                                          child_key::describe_columns() +
+                                          describe_foreign_key(link) +
                                           " is not nullable: declare the relationship with strata::delete_orphan, "
                                           "or make the column std::optional");
                     }
                 }
             }
         });
-    }
-
-    /// Whether a target object has its row in the database (persistent, or inserted by this flush).
-    template <class Target>
-    [[nodiscard]] static bool has_row(const object_state<Target>& target) noexcept {
-        return target.status != object_status::pending || target.row_written;
     }
 
     /// Orders the pending objects of a self-referential model so that each comes after the new

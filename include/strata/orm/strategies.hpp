@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "strata/detail/tuple_elements.hpp"
+#include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/loader_option.hpp"
 #include "strata/orm/query.hpp"
 #include "strata/orm/relationship_load.hpp"
@@ -33,14 +34,6 @@ namespace orm {
 
 /// SQLAlchemy's default selectin batch: keys per IN statement.
 inline constexpr std::size_t selectin_batch_size = 500;
-
-/// The positions (in model_info::columns) of a key's columns, in order.
-template <class Keys>
-struct key_column_positions;
-template <auto... Members>
-struct key_column_positions<key_columns<Members...>> {
-    static constexpr std::array<std::size_t, sizeof...(Members)> value{column_position_of<Members>()...};
-};
 
 /// The run-time description a one-to-many Element's lazy load runs from: a constant.
 template <class Element>
@@ -163,14 +156,8 @@ void lazy_load(session& owner, tracked_object& parent_state, void* member, bool 
     if constexpr (traits::kind == relationship_kind::one_to_many) {
         // children WHERE child.fk = parent's referenced key, in primary-key order: one
         // non-template load over the relationship's description
-        auto& collection = *static_cast<collection_member*>(member);
-        auto children = load_children(collection_plan<Element>, owner, &object, autoflush);
-        collection.start_loading();
-        if (!children) return;  // no key, no children
-        for (auto& child : *children) collection.append(std::move(child));
-        // Loaded for a change, without a flush: the database does not know the children pointed
-        // here (or away) through their many-to-one since the last flush; the session does.
-        if (!autoflush) follow_unflushed_changes(owner, behavior_of<Element>, parent_state, collection);
+        lazy_load_children(collection_plan<Element>, behavior_of<Element>, owner, parent_state, &object,
+                           *static_cast<collection_member*>(member), autoflush);
     } else if constexpr (traits::kind == relationship_kind::many_to_many) {
         // targets JOIN association ON target key = remote key WHERE local key = parent's key
         using parent_key = key_operations<typename traits::parent_keys>;

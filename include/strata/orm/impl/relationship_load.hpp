@@ -42,6 +42,18 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
     return loaded;
 }
 
+STRATA_COMPILED_LINKAGE void lazy_load_children(const collection_load_plan& plan, const relationship_behavior& behavior,
+                                                session& owner, tracked_object& parent, const void* parent_object,
+                                                collection_member& collection, bool autoflush) {
+    auto children = load_children(plan, owner, parent_object, autoflush);
+    collection.start_loading();
+    if (!children) return;  // no key, no children
+    for (auto& child : *children) collection.append(std::move(child));
+    // Loaded for a change, without a flush: the database does not know the children pointed
+    // here (or away) through their many-to-one since the last flush; the session does.
+    if (!autoflush) follow_unflushed_changes(owner, behavior, parent, collection);
+}
+
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
                                                       const tracked_object& parent, collection_member& collection) {
     if (behavior.inverse == nullptr) return;  // the target does not declare the other side

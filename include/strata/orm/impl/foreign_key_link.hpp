@@ -1,0 +1,116 @@
+// strata/orm/impl/foreign_key_link.hpp - the definitions behind strata/orm/foreign_key_link.hpp.
+//
+// Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
+// src/strata.cpp, so they are compiled once per program.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "strata/core/error.hpp"
+#include "strata/core/value.hpp"
+#include "strata/detail/linkage.hpp"
+#include "strata/orm/foreign_key_link.hpp"
+
+namespace strata::orm {
+
+namespace detail {
+/// One bound value read back as a row of one column: a key value moves from the referenced
+/// column to the foreign-key column through their accessors (bind, then read), as it would
+/// through the database, whatever the columns' C++ types.
+class parameter_reader final : public field_reader {
+public:
+    explicit parameter_reader(const parameter& value) noexcept : value_(value) {}
+    std::size_t column_count() const noexcept override { return 1; }
+    std::string_view column_name(std::size_t) const override { return {}; }
+    bool is_null(std::size_t) const override { return value_.is_null(); }
+    bool read_bool(std::size_t) const override { return value_.as_bool(); }
+    std::int64_t read_integer(std::size_t) const override { return value_.as_integer(); }
+    double read_real(std::size_t) const override {
+        return value_.kind() == value_kind::real ? value_.as_real() : static_cast<double>(value_.as_integer());
+    }
+    std::string_view read_text(std::size_t) const override { return value_.as_text(); }
+    blob_view read_blob(std::size_t) const override { return value_.as_blob(); }
+    timestamp read_timestamp(std::size_t) const override { return value_.as_timestamp(); }
+
+private:
+    const parameter& value_;
+};
+
+/// Whether two bound values are the same non-NULL value.
+inline bool same_value(const parameter& left, const parameter& right) noexcept {
+    if (left.is_null() || right.is_null() || left.kind() != right.kind()) return false;
+    switch (left.kind()) {
+        case value_kind::text:
+        case value_kind::blob:
+            return left.as_text() == right.as_text();
+        default:
+            return left.as_integer() == right.as_integer();  // integer, boolean, timestamp, a real's bits
+    }
+}
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE void point_foreign_key(const foreign_key_link& link, void* child, const void* parent) {
+    for (std::size_t i = 0; i < link.foreign_key.size(); ++i) {
+        const parameter value = link.parent->columns[link.referenced[i]].bind(parent);
+        link.child->columns[link.foreign_key[i]].read(child, detail::parameter_reader{value}, 0);
+    }
+}
+
+STRATA_COMPILED_LINKAGE void clear_foreign_key(const foreign_key_link& link, void* child) noexcept {
+    for (const std::size_t column : link.foreign_key) link.child->columns[column].unset(child);
+}
+
+STRATA_COMPILED_LINKAGE bool foreign_key_points_at(const foreign_key_link& link, const void* child,
+                                                   const void* parent) {
+    for (std::size_t i = 0; i < link.foreign_key.size(); ++i)
+        if (!detail::same_value(link.child->columns[link.foreign_key[i]].bind(child),
+                                link.parent->columns[link.referenced[i]].bind(parent)))
+            return false;
+    return true;
+}
+
+STRATA_COMPILED_LINKAGE std::string describe_foreign_key(const foreign_key_link& link) {
+    std::string text = std::string{link.child->table} + ".";
+    if (link.foreign_key.size() > 1) text += "(";
+    for (std::size_t i = 0; i < link.foreign_key.size(); ++i) {
+        if (i > 0) text += ", ";
+        text += link.child->columns[link.foreign_key[i]].name;
+    }
+    if (link.foreign_key.size() > 1) text += ")";
+    return text;
+}
+
+STRATA_COMPILED_LINKAGE void point_reference(const foreign_key_link& link, std::string_view name,
+                                             const reference_member& member, void* child) {
+    if (!member.changed()) return;
+    const auto referenced = member.current_target();
+    if (referenced && referenced->status == object_status::pending && !referenced->row_written) {
+        // Its target is new and not inserted yet (a cycle of new objects): this row goes in with
+        // NULL and write_updates points it once the target's row exists.
+        if (link.nullable) {
+            clear_foreign_key(link, child);
+            return;
+        }
+        throw usage_error("relationship '" + std::string{name} + "' is part of a cycle of new objects, and " +
+                          describe_foreign_key(link) +
+                          " is not nullable: make it std::optional so that one row can be inserted first and "
+                          "pointed after");
+    }
+    if (referenced) {
+        point_foreign_key(link, child, link.parent_object(*referenced));
+    } else if (link.nullable) {
+        clear_foreign_key(link, child);
+    } else {
+        throw usage_error("relationship '" + std::string{name} + "' was set to no object but " +
+                          describe_foreign_key(link) + " is not nullable: declare it std::optional or set an object");
+    }
+}
+
+STRATA_COMPILED_LINKAGE void point_added_children(const foreign_key_link& link, const collection_member& collection,
+                                                  const void* parent) {
+    for (const auto& added : collection.added()) point_foreign_key(link, link.child_object(*added), parent);
+}
+
+}  // namespace strata::orm

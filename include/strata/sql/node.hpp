@@ -126,8 +126,16 @@ struct column_slot {
     mutable std::atomic<const node_ptr*> made{nullptr};  ///< the node once made (never freed)
 };
 
-/// The node of a slot's column: one node per column for the whole program, made at the first call.
-STRATA_COMPILED_LINKAGE const node_ptr& column_node(const column_slot& slot);
+/// column_node's first call for a slot: makes the node and keeps it in the slot.
+STRATA_COMPILED_LINKAGE const node_ptr& make_column_node(const column_slot& slot);
+
+/// The node of a slot's column: one node per column for the whole program, made at the first call
+/// (after it, one load: what a guarded static per column cost, without its code per column).
+inline const node_ptr& column_node(const column_slot& slot) {
+    if (const node_ptr* made = slot.made.load(std::memory_order_acquire)) [[likely]]
+        return *made;
+    return make_column_node(slot);
+}
 
 /// Builds a bound-parameter node owning its value.
 STRATA_COMPILED_LINKAGE node_ptr make_parameter(const parameter& value);

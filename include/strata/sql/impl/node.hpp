@@ -54,8 +54,7 @@ STRATA_COMPILED_LINKAGE node_ptr make_column(table_ref table, std::string_view n
     return finish(std::move(result));
 }
 
-STRATA_COMPILED_LINKAGE const node_ptr& column_node(const column_slot& slot) {
-    if (const node_ptr* made = slot.made.load(std::memory_order_acquire)) return *made;
+STRATA_COMPILED_LINKAGE const node_ptr& make_column_node(const column_slot& slot) {
     // Two threads may both make one; the first to store it wins and the other's is dropped.
     auto created = std::make_unique<node_ptr>(make_column({slot.table, {}}, slot.name));
     const node_ptr* expected = nullptr;

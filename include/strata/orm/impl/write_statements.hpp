@@ -6,9 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "strata/core/error.hpp"
@@ -18,51 +21,79 @@
 
 namespace strata::orm {
 
-STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_t columns, std::uint64_t returned) {
-    auto& text = insert_cache_[{columns, returned}];
-    if (!text.empty()) return text;
-    text = "INSERT INTO " + sql::detail::quote_identifier(info_.table);
-    std::string names;
-    std::string values;
-    std::size_t number = 0;
-    for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-        if (!(columns >> i & 1)) continue;
-        const std::string separator = number ? ", " : "";
-        ++number;
-        names += separator + sql::detail::quote_identifier(info_.columns[i].name);
-        values += separator + sql::detail::placeholder(dialect_, number);
+namespace detail {
+/// Hashes a statement_text_key.
+struct statement_text_key_hash {
+    std::size_t operator()(const statement_text_key& key) const noexcept {
+        std::uint64_t hash = sql::detail::mix(reinterpret_cast<std::uintptr_t>(key.info), key.columns);
+        hash = sql::detail::mix(hash, key.returned);
+        return static_cast<std::size_t>(
+            sql::detail::mix(hash, static_cast<std::uint64_t>(key.target) << 8 | static_cast<std::uint64_t>(key.kind)));
     }
-    if (number)
-        text += " (" + names + ") VALUES (" + values + ")";
-    else
-        text += sql::detail::default_values(dialect_);
-    text += returning(returned);
-    return text;
+};
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE const std::string& shared_statement_text(const statement_text_key& key,
+                                                                 strata::detail::function_ref<std::string()> build) {
+    // Entries are never erased and a node's string never moves, so a reference stays valid for
+    // the run. Built outside the lock; of two threads building one text, the first stored wins.
+    static std::mutex guard;
+    static std::unordered_map<statement_text_key, std::string, detail::statement_text_key_hash> texts;
+    {
+        const std::lock_guard lock{guard};
+        if (const auto found = texts.find(key); found != texts.end()) return found->second;
+    }
+    std::string text = build();
+    const std::lock_guard lock{guard};
+    return texts.try_emplace(key, std::move(text)).first->second;
+}
+
+STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_t columns, std::uint64_t returned) {
+    return shared(statement_text_kind::insert, columns, returned, [&] {
+        std::string text = "INSERT INTO " + sql::detail::quote_identifier(info_.table);
+        std::string names;
+        std::string values;
+        std::size_t number = 0;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            if (!(columns >> i & 1)) continue;
+            const std::string separator = number ? ", " : "";
+            ++number;
+            names += separator + sql::detail::quote_identifier(info_.columns[i].name);
+            values += separator + sql::detail::placeholder(dialect_, number);
+        }
+        if (number)
+            text += " (" + names + ") VALUES (" + values + ")";
+        else
+            text += sql::detail::default_values(dialect_);
+        text += returning(returned);
+        return text;
+    });
 }
 
 STRATA_COMPILED_LINKAGE const std::string& write_statements::update(std::uint64_t changed, bool returning_values) {
     const auto by_server = updated_by_server(changed);
-    auto& text = (returning_values && by_server ? update_returning_cache_ : update_cache_)[changed];
-    if (!text.empty()) return text;
-    text = "UPDATE " + sql::detail::quote_identifier(info_.table) + " SET ";
-    std::size_t number = 0;
-    bool first = true;
-    for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-        if (!(changed >> i & 1)) continue;
-        text += (first ? "" : ", ") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
-                sql::detail::placeholder(dialect_, number + 1);
-        first = false;
-        ++number;
-    }
-    for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-        if (!(by_server >> i & 1)) continue;
-        text += (first ? "" : ", ") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
-                std::string{info_.columns[i].on_update};
-        first = false;
-    }
-    text += where_key(number);
-    if (returning_values) text += returning(by_server);
-    return text;
+    const bool returns = returning_values && by_server;
+    return shared(returns ? statement_text_kind::update_returning : statement_text_kind::update, changed, 0, [&] {
+        std::string text = "UPDATE " + sql::detail::quote_identifier(info_.table) + " SET ";
+        std::size_t number = 0;
+        bool first = true;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            if (!(changed >> i & 1)) continue;
+            text += (first ? "" : ", ") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
+                    sql::detail::placeholder(dialect_, number + 1);
+            first = false;
+            ++number;
+        }
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            if (!(by_server >> i & 1)) continue;
+            text += (first ? "" : ", ") + sql::detail::quote_identifier(info_.columns[i].name) + " = " +
+                    std::string{info_.columns[i].on_update};
+            first = false;
+        }
+        text += where_key(number);
+        if (returns) text += returning(by_server);
+        return text;
+    });
 }
 
 STRATA_COMPILED_LINKAGE std::string write_statements::returning(std::uint64_t columns) const {
@@ -74,18 +105,18 @@ STRATA_COMPILED_LINKAGE std::string write_statements::returning(std::uint64_t co
 }
 
 STRATA_COMPILED_LINKAGE const std::string& write_statements::reread(std::uint64_t columns) {
-    auto& text = reread_cache_[columns];
-    if (!text.empty()) return text;
-    for (std::size_t i = 0; i < info_.columns.size(); ++i)
-        if (columns >> i & 1)
-            text += (text.empty() ? "SELECT " : ", ") + sql::detail::quote_identifier(info_.columns[i].name);
-    text += " FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
-    return text;
+    return shared(statement_text_kind::reread, columns, 0, [&] {
+        std::string text;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i)
+            if (columns >> i & 1)
+                text += (text.empty() ? "SELECT " : ", ") + sql::detail::quote_identifier(info_.columns[i].name);
+        return text + " FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
+    });
 }
 
 STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() {
-    if (delete_text_.empty()) delete_text_ = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0);
-    return delete_text_;
+    return shared(statement_text_kind::remove, 0, 0,
+                  [&] { return "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0); });
 }
 
 STRATA_COMPILED_LINKAGE std::string write_statements::remove_many(std::size_t rows) const {

@@ -32,7 +32,7 @@ struct key_column_positions<key_columns<Members...>> {
 
 /// The user's object inside a tracked object of model T.
 template <class T>
-void* object_of(tracked_object& item) noexcept {
+void* object_in_state(tracked_object& item) noexcept {
     return &state_of<T>(item).object;
 }
 
@@ -54,8 +54,8 @@ inline constexpr foreign_key_link foreign_key_link_of{
     key_column_positions<ForeignKeys>::value,
     &detail::model_description<typename key_operations<Referenced>::model>::info,
     key_column_positions<Referenced>::value,
-    &object_of<typename key_operations<ForeignKeys>::model>,
-    &object_of<typename key_operations<Referenced>::model>,
+    &object_in_state<typename key_operations<ForeignKeys>::model>,
+    &object_in_state<typename key_operations<Referenced>::model>,
     key_operations<ForeignKeys>::all_nullable};
 
 /// Sets `child`'s foreign key to `parent`'s referenced key values.

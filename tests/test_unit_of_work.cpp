@@ -345,6 +345,27 @@ TEST_CASE("deleting a parent deletes its delete_orphan children first, loaded or
     });
 }
 
+TEST_CASE("deleting a parent after taking children out of its collection deletes or nulls those children too") {
+    for_each_backend([](strata::engine& engine) {
+        using namespace library;
+        seed(engine, 2, 5);  // books 1-10, review i on book i, book i's publisher (i % 5) + 1
+        strata::session session{engine};
+        auto reviewed = session.get<book>(3);
+        auto review = reviewed->reviews[0];
+        auto owner = session.get<publisher>(1);  // books 5 and 10
+        REQUIRE(owner->books.size() == 2);
+        auto released = owner->books[0];
+        reviewed->reviews.remove(review);  // delete_orphan: goes with its book
+        owner->books.remove(released);     // an optional key: NULL, as its sibling's
+        session.remove(reviewed);
+        session.remove(owner);
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE book_id = 3") == 0);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id IN (5, 10) AND publisher_id IS NULL") == 2);
+        CHECK(count_rows(engine, "SELECT count(*) FROM publishers WHERE id = 1") == 0);
+    });
+}
+
 TEST_CASE("deleting a parent sets its children's nullable foreign key to NULL, a tree's too") {
     for_each_backend([](strata::engine& engine) {
         using namespace library;

@@ -283,7 +283,8 @@ std::int64_t session::bulk_update(const Range& objects) {
     }
     order.insert(order.end(), info.primary_key.begin(), info.primary_key.end());
     // The unit of work's UPDATE of those columns, by primary key.
-    const std::string text = orm::write_statements{info, target.sql_dialect()}.update(set_columns);
+    const std::string& text =
+        orm::write_statements{info, target.sql_dialect()}.update(set_columns);  // kept for the run
     std::int64_t updated = 0;
     std::int64_t failed_row = -1;
     within_savepoint(target, "strata_bulk", [&] {

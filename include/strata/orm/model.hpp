@@ -89,23 +89,37 @@ struct column_accessor {
     [[nodiscard]] const sql::node_ptr& column_node() const { return sql::column_node(*slot); }
 };
 
+namespace detail {
+/// One bound value read back as a row of one column: a value written into a member through its
+/// column accessor (`read`), as it would come from the database, whatever the member's C++ type
+/// (a key moved from a referenced column, a generated key set back to 0).
+class parameter_reader final : public field_reader {
+public:
+    explicit parameter_reader(const parameter& value) noexcept : value_(value) {}
+    std::size_t column_count() const noexcept override { return 1; }
+    std::string_view column_name(std::size_t) const override { return {}; }
+    bool is_null(std::size_t) const override { return value_.is_null(); }
+    bool read_bool(std::size_t) const override { return value_.as_bool(); }
+    std::int64_t read_integer(std::size_t) const override { return value_.as_integer(); }
+    double read_real(std::size_t) const override {
+        return value_.kind() == value_kind::real ? value_.as_real() : static_cast<double>(value_.as_integer());
+    }
+    std::string_view read_text(std::size_t) const override { return value_.as_text(); }
+    blob_view read_blob(std::size_t) const override { return value_.as_blob(); }
+    timestamp read_timestamp(std::size_t) const override { return value_.as_timestamp(); }
+
+private:
+    const parameter& value_;
+};
+
+}  // namespace detail
+
 /// Sets a generated key column back to 0 ("unset": the database chooses it at the next INSERT),
 /// after a failed INSERT had written a key into the object.
 inline void reset_key(const column_accessor& column, void* object) noexcept {
     // A generated key is an integer: reading 0 back through the accessor restores "unset".
-    struct zero_reader final : field_reader {
-        std::size_t column_count() const noexcept override { return 1; }
-        std::string_view column_name(std::size_t) const override { return {}; }
-        bool is_null(std::size_t) const override { return false; }
-        bool read_bool(std::size_t) const override { return false; }
-        std::int64_t read_integer(std::size_t) const override { return 0; }
-        double read_real(std::size_t) const override { return 0; }
-        std::string_view read_text(std::size_t) const override { return {}; }
-        blob_view read_blob(std::size_t) const override { return {}; }
-        timestamp read_timestamp(std::size_t) const override { return {}; }
-    } zero;
     try {
-        column.read(object, zero, 0);
+        column.read(object, detail::parameter_reader{parameter::from_integer(0)}, 0);
     } catch (...) {
     }
 }
@@ -287,14 +301,6 @@ constexpr bool check_server_defaults() {
     return !plain_with_default;
 }
 }  // namespace detail
-
-/// Number of mapped columns of Model (at compile time).
-template <class Model>
-constexpr std::size_t column_count() {
-    std::size_t count = 0;
-    for_each_column<Model>([&count](const auto&) { ++count; });
-    return count;
-}
 
 namespace detail {
 template <class Model, std::size_t... Indexes>

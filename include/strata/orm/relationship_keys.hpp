@@ -12,7 +12,6 @@
 #pragma once
 
 #include <cstddef>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -102,10 +101,6 @@ auto primary_key_columns_of(std::index_sequence<Indexes...>) -> key_columns<prim
 template <class Model>
 using primary_key_columns =
     decltype(primary_key_columns_of<Model>(std::make_index_sequence<primary_key_elements<Model>.size()>{}));
-
-/// "table.a" or "table.(a, b)", for messages (one function for every key).
-STRATA_COMPILED_LINKAGE std::string describe_key_columns(std::string_view table,
-                                                         std::initializer_list<std::string_view> columns);
 /// The conditions ANDed (one function for every key).
 STRATA_COMPILED_LINKAGE sql::node_ptr all_of(std::vector<sql::node_ptr> conditions);
 
@@ -147,16 +142,6 @@ struct key_operations<key_columns<First, Rest...>> {
     /// Sets the object's key columns.
     static void assign(model& object, const value_type& key) {
         assign_at(object, key, std::make_index_sequence<size>{});
-    }
-    /// Sets every key column to NULL (only when all_nullable).
-    static void set_null(model& object) {
-        static_assert(all_nullable);
-        (object.*First).reset();
-        ((object.*Rest).reset(), ...);
-    }
-    /// "table.a" or "table.(a, b)", for messages.
-    static std::string describe_columns() {
-        return describe_key_columns(mapping<model>::table.name, {column_of<First>().name, column_of<Rest>().name...});
     }
     /// WHERE a = $1 AND b = $2: the columns equal `key`.
     static sql::node_ptr equals_values(const value_type& key) {

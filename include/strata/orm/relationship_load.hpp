@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "strata/detail/linkage.hpp"
+#include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
 #include "strata/orm/object_state.hpp"
@@ -25,14 +26,11 @@ namespace strata::orm {
 
 /// What loading one parent's children needs at run time (a constant per relationship).
 struct collection_load_plan {
-    const model_info* parent = nullptr;           ///< the parent's model
-    const model_info* target = nullptr;           ///< the children's model
-    std::span<const std::size_t> parent_columns;  ///< the parent's referenced key columns (indexes)
-    std::span<const std::size_t> child_columns;   ///< the children's foreign-key columns, in the same order
-    model_objects& (*target_objects)(session&);   ///< the children's identity map in a session
+    const foreign_key_link* key = nullptr;       ///< the children's foreign key and the parent key it references
+    model_objects& (*target_objects)(session&);  ///< the children's identity map in a session
 };
 
-/// The children of `parent_object` (a `plan.parent` object): SELECT the child's columns WHERE the
+/// The children of `parent_object` (a `plan.key->parent` object): SELECT the child's columns WHERE the
 /// foreign key equals the parent's key, ordered by the child's primary key, loaded into the
 /// child's identity map; nullopt (no statement) when the parent's key is NULL.
 STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const collection_load_plan& plan,
@@ -47,7 +45,7 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
                                                       const tracked_object& parent, collection_member& collection);
 
-/// A lazy load of a one-to-many collection: `collection` (of the `plan.parent` object held by
+/// A lazy load of a one-to-many collection: `collection` (of the `plan.key->parent` object held by
 /// `parent`) filled with load_children's objects, then, for a change (no autoflush), brought in
 /// step with the session's unflushed changes (follow_unflushed_changes over `behavior`).
 STRATA_COMPILED_LINKAGE void lazy_load_children(const collection_load_plan& plan, const relationship_behavior& behavior,

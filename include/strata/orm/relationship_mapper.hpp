@@ -122,11 +122,13 @@ public:
                 using traits = relationship_traits<Element>;
                 using child = typename traits::target;
                 using child_key = key_operations<typename traits::foreign_keys>;
+                constexpr const foreign_key_link& link =
+                    foreign_key_link_of<typename traits::foreign_keys, typename traits::parent_keys>;
                 auto& collection = item.object.*(traits::member);
                 if (!collection.is_loaded()) {
                     const auto action = column_of<child_key::first_member>().options.delete_action;
                     if (action == on_delete::cascade || action == on_delete::set_null) return;
-                    if (!element.delete_orphan && !child_key::all_nullable) return;
+                    if (!element.delete_orphan && !link.nullable) return;
                     collection.load_for_change();
                 }
                 const std::vector<tracked_pointer> children = collection.entries();
@@ -135,26 +137,25 @@ public:
                     // children are; their foreign keys may not be pointed yet.
                     if (element.delete_orphan) {
                         mapper_in<child>(*this->owner_).remove(each, removal_of<child>());
-                    } else if constexpr (child_key::all_nullable) {
+                    } else if (link.nullable) {
                         collection.remove_entry(each.get());  // its many-to-one stops pointing here too
                         each->mark_touched();                 // the next autoflush compares it
-                        child_key::set_null(state_of<child>(*each).object);
+                        clear_foreign_key(link, link.child_object(*each));
                     }
                 }
                 // Children taken out of the collection before, not flushed yet: the flush of a
                 // deleted parent does not point them, so the orphans go (or are nulled) now.
-                using parent_key = key_operations<typename traits::parent_keys>;
-                if (item.status == object_status::pending || parent_key::is_null(item.object)) return;
-                const typename child_key::value_type key{parent_key::values(item.object)};
+                if (item.status == object_status::pending) return;
                 const std::vector<tracked_pointer> orphans = collection.removed();
                 for (const auto& each : orphans) {
-                    auto& orphan = state_of<child>(*each).object;
-                    if (!child_key::equals(orphan, key)) continue;  // moved to another parent meanwhile
+                    void* orphan = link.child_object(*each);
+                    // moved to another parent meanwhile (or the parent's key is NULL: none points here)
+                    if (!foreign_key_points_at(link, orphan, &item.object)) continue;
                     if (element.delete_orphan) {
                         mapper_in<child>(*this->owner_).remove(each, removal_of<child>());
-                    } else if constexpr (child_key::all_nullable) {
+                    } else if (link.nullable) {
                         each->mark_touched();
-                        child_key::set_null(orphan);
+                        clear_foreign_key(link, orphan);
                     }
                 }
             }

@@ -38,10 +38,8 @@ inline constexpr std::size_t selectin_batch_size = 500;
 /// The run-time description a one-to-many Element's lazy load runs from: a constant.
 template <class Element>
 inline constexpr collection_load_plan collection_plan{
-    &detail::model_description<typename relationship_traits<Element>::parent>::info,
-    &detail::model_description<typename relationship_traits<Element>::target>::info,
-    key_column_positions<typename relationship_traits<Element>::parent_keys>::value,
-    key_column_positions<typename relationship_traits<Element>::foreign_keys>::value,
+    &foreign_key_link_of<typename relationship_traits<Element>::foreign_keys,
+                         typename relationship_traits<Element>::parent_keys>,
     [](session& owner) -> model_objects& { return owner.mapper_for<typename relationship_traits<Element>::target>(); }};
 
 /// Whether relationship Candidate (declared on Element's target) is the other side of Element:

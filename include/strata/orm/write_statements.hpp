@@ -53,16 +53,16 @@ public:
 
     /// INSERT of the columns set in `columns` (one bit per column), RETURNING the columns set in
     /// `returned` (a generated key, server defaults), in column order.
-    const std::string& insert(std::uint64_t columns, std::uint64_t returned);
+    [[nodiscard]] const std::string& insert(std::uint64_t columns, std::uint64_t returned) const;
     /// UPDATE of the columns set in `changed`, by primary key (the key's placeholders come last);
     /// on_update columns not in `changed` are set to their SQL, and RETURNed when `returning`.
-    const std::string& update(std::uint64_t changed, bool returning = false);
+    [[nodiscard]] const std::string& update(std::uint64_t changed, bool returning = false) const;
     /// The on_update columns an UPDATE of `changed` sets to their SQL (and returns, in column order).
     [[nodiscard]] std::uint64_t updated_by_server(std::uint64_t changed) const noexcept {
         return info_.on_update_columns & ~changed;
     }
     /// DELETE by primary key.
-    const std::string& remove();
+    [[nodiscard]] const std::string& remove() const;
     /// DELETE of `rows` rows by primary key in one statement (`id IN (...)`, or one
     /// `(a = .. AND b = ..)` per row for a composite key): foreign keys are checked when the
     /// statement ends, so rows of one table that reference each other in a cycle go together.
@@ -107,7 +107,7 @@ private:
     /// WHERE the primary key is one of `rows` keys (placeholders from 1).
     [[nodiscard]] std::string where_keys(std::size_t rows) const;
     /// SELECT of `columns` by the primary key: what RETURNING reads where UPDATE has none (MariaDB).
-    [[nodiscard]] const std::string& reread(std::uint64_t columns);
+    [[nodiscard]] const std::string& reread(std::uint64_t columns) const;
 
     /// The text for a statement of this model (shared_statement_text).
     const std::string& shared(statement_text_kind kind, std::uint64_t columns, std::uint64_t returned,

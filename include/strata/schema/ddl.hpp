@@ -115,12 +115,7 @@ constexpr column_schema describe_column(const Element& element) {
 /// Model's columns as describe_column gives them, in mapping order.
 template <class Model>
 inline constexpr auto column_descriptions = [] {
-    constexpr std::size_t count = [] {
-        std::size_t columns = 0;
-        for_each_column<Model>([&columns](const auto&) { ++columns; });
-        return columns;
-    }();
-    std::array<column_schema, count> result{};
+    std::array<column_schema, column_count<Model>()> result{};
     std::size_t next = 0;
     for_each_column<Model>([&](const auto& element) { result[next++] = describe_column(element); });
     return result;

@@ -333,6 +333,14 @@ constexpr void for_each_column(Function&& function) {
     });
 }
 
+/// Number of mapped columns of Model (at compile time).
+template <class Model>
+constexpr std::size_t column_count() {
+    std::size_t count = 0;
+    for_each_column<Model>([&count](const auto&) { ++count; });
+    return count;
+}
+
 namespace sql {
 /// Mapped models name their table.
 template <class Model>

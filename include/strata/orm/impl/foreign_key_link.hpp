@@ -16,28 +16,6 @@
 namespace strata::orm {
 
 namespace detail {
-/// One bound value read back as a row of one column: a key value moves from the referenced
-/// column to the foreign-key column through their accessors (bind, then read), as it would
-/// through the database, whatever the columns' C++ types.
-class parameter_reader final : public field_reader {
-public:
-    explicit parameter_reader(const parameter& value) noexcept : value_(value) {}
-    std::size_t column_count() const noexcept override { return 1; }
-    std::string_view column_name(std::size_t) const override { return {}; }
-    bool is_null(std::size_t) const override { return value_.is_null(); }
-    bool read_bool(std::size_t) const override { return value_.as_bool(); }
-    std::int64_t read_integer(std::size_t) const override { return value_.as_integer(); }
-    double read_real(std::size_t) const override {
-        return value_.kind() == value_kind::real ? value_.as_real() : static_cast<double>(value_.as_integer());
-    }
-    std::string_view read_text(std::size_t) const override { return value_.as_text(); }
-    blob_view read_blob(std::size_t) const override { return value_.as_blob(); }
-    timestamp read_timestamp(std::size_t) const override { return value_.as_timestamp(); }
-
-private:
-    const parameter& value_;
-};
-
 /// Whether two bound values are the same non-NULL value.
 inline bool same_value(const parameter& left, const parameter& right) noexcept {
     if (left.is_null() || right.is_null() || left.kind() != right.kind()) return false;

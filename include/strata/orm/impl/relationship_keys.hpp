@@ -4,9 +4,6 @@
 // src/strata.cpp, so they are compiled once per program.
 #pragma once
 
-#include <initializer_list>
-#include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,20 +11,6 @@
 #include "strata/orm/relationship_keys.hpp"
 
 namespace strata::orm {
-
-STRATA_COMPILED_LINKAGE std::string describe_key_columns(std::string_view table,
-                                                         std::initializer_list<std::string_view> columns) {
-    std::string text = std::string{table} + ".";
-    if (columns.size() > 1) text += "(";
-    bool first = true;
-    for (const auto name : columns) {
-        if (!first) text += ", ";
-        text += name;
-        first = false;
-    }
-    if (columns.size() > 1) text += ")";
-    return text;
-}
 
 STRATA_COMPILED_LINKAGE sql::node_ptr all_of(std::vector<sql::node_ptr> conditions) {
     auto result = std::move(conditions.front());

@@ -23,18 +23,19 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
                                                                                   session& owner,
                                                                                   const void* parent_object,
                                                                                   bool autoflush) {
+    const foreign_key_link& key = *plan.key;
     std::vector<sql::node_ptr> conditions;
-    conditions.reserve(plan.parent_columns.size());
-    for (std::size_t i = 0; i < plan.parent_columns.size(); ++i) {
-        auto value = plan.parent->columns[plan.parent_columns[i]].bind(parent_object);
+    conditions.reserve(key.referenced.size());
+    for (std::size_t i = 0; i < key.referenced.size(); ++i) {
+        auto value = key.parent->columns[key.referenced[i]].bind(parent_object);
         if (value.is_null()) return std::nullopt;  // no key, no children
-        conditions.push_back(sql::make_operator(
-            sql::node_kind::binary, " = ", sql::precedence::comparison,
-            {plan.target->columns[plan.child_columns[i]].column_node(), sql::make_parameter(value)}));
+        conditions.push_back(
+            sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
+                               {key.child->columns[key.foreign_key[i]].column_node(), sql::make_parameter(value)}));
     }
-    described_query children{owner, *plan.target};
+    described_query children{owner, *key.child};
     children.filter(all_of(std::move(conditions)));
-    children.order_by({{plan.target->columns[plan.target->primary_key[0]].column_node(), {}, {}}});
+    children.order_by({{key.child->columns[key.child->primary_key[0]].column_node(), {}, {}}});
     children.set_autoflush(autoflush);
     std::vector<tracked_pointer> loaded;
     children.load_each(plan.target_objects(owner),

@@ -48,7 +48,8 @@ STRATA_COMPILED_LINKAGE const std::string& shared_statement_text(const statement
     return texts.try_emplace(key, std::move(text)).first->second;
 }
 
-STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_t columns, std::uint64_t returned) {
+STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_t columns,
+                                                                    std::uint64_t returned) const {
     return shared(statement_text_kind::insert, columns, returned, [&] {
         std::string text = "INSERT INTO " + sql::detail::quote_identifier(info_.table);
         std::string names;
@@ -70,7 +71,8 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::insert(std::uint64_
     });
 }
 
-STRATA_COMPILED_LINKAGE const std::string& write_statements::update(std::uint64_t changed, bool returning_values) {
+STRATA_COMPILED_LINKAGE const std::string& write_statements::update(std::uint64_t changed,
+                                                                    bool returning_values) const {
     const auto by_server = updated_by_server(changed);
     const bool returns = returning_values && by_server;
     return shared(returns ? statement_text_kind::update_returning : statement_text_kind::update, changed, 0, [&] {
@@ -104,7 +106,7 @@ STRATA_COMPILED_LINKAGE std::string write_statements::returning(std::uint64_t co
     return text;
 }
 
-STRATA_COMPILED_LINKAGE const std::string& write_statements::reread(std::uint64_t columns) {
+STRATA_COMPILED_LINKAGE const std::string& write_statements::reread(std::uint64_t columns) const {
     return shared(statement_text_kind::reread, columns, 0, [&] {
         std::string text;
         for (std::size_t i = 0; i < info_.columns.size(); ++i)
@@ -114,7 +116,7 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::reread(std::uint64_
     });
 }
 
-STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() {
+STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() const {
     return shared(statement_text_kind::remove, 0, 0,
                   [&] { return "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0); });
 }

@@ -4,14 +4,15 @@
 //         round_trips=<n> client_cpu_us=<f> host_cpu_us=<f> invariant=<ok|broken>
 // pgbench -i -s 4 sets the tables up; pgbench -M prepared, then strata's Core transaction (typed DML,
 // the same five statements), then the ORM's (three rows read with_for_update(), balances changed on
-// the objects, a history object added, commit(); orm_savepoint: the same with
-// session_options::flush_savepoint) each run 8 clients for STRATA_TPCB_SECONDS (10 by default). After each, the
-// invariant of TPC-B is checked: the balances of accounts, tellers and branches and the history's deltas have one sum.
-// round_trips is what one transaction of the variant waits on the server for (driver statistics). client_cpu_us is
-// the client's CPU per transaction (pgbench's own, or this process's), host_cpu_us the whole machine's busy CPU per
-// transaction (/proc/stat): with the server on this machine, their difference is what the server spent. On SQLite,
-// which has no pgbench, the same transaction is run by raw sqlite3 calls, strata's Core and its ORM, one writer at a
-// time:
+// the objects, a history object added, commit(); the reads pipelined, so that on PostgreSQL they go
+// with the BEGIN in one round trip; orm_one_by_one: each read waiting for its row; orm_savepoint:
+// the pipelined one with session_options::flush_savepoint) each run 8 clients for STRATA_TPCB_SECONDS (10 by default).
+// After each, the invariant of TPC-B is checked: the balances of accounts, tellers and branches and the history's
+// deltas have one sum. round_trips is what one transaction of the variant waits on the server for (driver statistics).
+// client_cpu_us is the client's CPU per transaction (pgbench's own, or this process's), host_cpu_us the whole machine's
+// busy CPU per transaction (/proc/stat): with the server on this machine, their difference is what the server spent. On
+// SQLite, which has no pgbench, the same transaction is run by raw sqlite3 calls, strata's Core and its ORM, one writer
+// at a time:
 //   bench=tpcb backend=sqlite variant=<core|orm> tps=<f> raw_tps=<f> ratio=<strata/raw> invariant=<ok|broken>
 #include <sqlite3.h>
 
@@ -25,6 +26,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -152,11 +154,28 @@ std::int64_t core_pipeline_transaction(strata::connection& connection, const cho
 }
 
 /// The same transaction the ORM way: rows locked as they are read, changed on the objects, a new
-/// history object, one commit.
-void orm_transaction(strata::session& session, const choice& pick, std::optional<std::string> tag = {}) {
-    auto held = session.query<account>().with_for_update().filter(col<&account::aid> == pick.aid).one();
-    auto cashier = session.query<teller>().with_for_update().filter(col<&teller::tid> == pick.tid).one();
-    auto office = session.query<branch>().with_for_update().filter(col<&branch::bid> == pick.bid).one();
+/// history object, one commit. The three locked reads are pipelined (query<T>::pipelined()): on
+/// PostgreSQL they go with the BEGIN in one round trip; `one_by_one` waits for each in turn.
+void orm_transaction(strata::session& session, const choice& pick, std::optional<std::string> tag = {},
+                     bool one_by_one = false) {
+    strata::ref<account> held;
+    strata::ref<teller> cashier;
+    strata::ref<branch> office;
+    auto accounts = session.query<account>().with_for_update().filter(col<&account::aid> == pick.aid);
+    auto tellers = session.query<teller>().with_for_update().filter(col<&teller::tid> == pick.tid);
+    auto branches = session.query<branch>().with_for_update().filter(col<&branch::bid> == pick.bid);
+    if (one_by_one) {
+        held = accounts.one();
+        cashier = tellers.one();
+        office = branches.one();
+    } else {
+        auto account_read = accounts.pipelined();
+        auto teller_read = tellers.pipelined();
+        auto branch_read = branches.pipelined();
+        held = account_read.one();
+        cashier = teller_read.one();
+        office = branch_read.one();
+    }
     held->abalance += pick.delta;
     cashier->tbalance += pick.delta;
     office->bbalance += pick.delta;
@@ -367,26 +386,28 @@ void postgresql_lines(const std::string& url) {
     // A deadlock cannot happen (every transaction locks account, teller, branch in that order),
     // so nothing is retried: an error here is a defect and ends the run.
     // orm_savepoint: the same with session_options::flush_savepoint (what every flush did before).
-    for (const bool savepoint : {false, true}) {
-        const strata::session_options options{.flush_savepoint = savepoint};
+    // orm_one_by_one: the three locked reads each wait for their row (no pipelined()).
+    for (const std::string_view variant : {"orm", "orm_one_by_one", "orm_savepoint"}) {
+        const bool one_by_one = variant == "orm_one_by_one";
+        const strata::session_options options{.flush_savepoint = variant == "orm_savepoint"};
         std::string orm_cpu;
         const double orm_tps = run_clients(
             clients, seconds,
             [&](int, std::mt19937_64& random) {
                 strata::session session{engine, options};
-                orm_transaction(session, choose(random, scale));
+                orm_transaction(session, choose(random, scale), {}, one_by_one);
             },
             &orm_cpu);
-        const auto orm_trips = round_trips_of(url, [&options](strata::engine& one) {
+        const auto orm_trips = round_trips_of(url, [&](strata::engine& one) {
             std::mt19937_64 random{43};
             strata::session session{one, options};
-            orm_transaction(session, choose(random, scale));
+            orm_transaction(session, choose(random, scale), {}, one_by_one);
         });
         check = engine.connect();
         fmt::print(
             "bench=tpcb backend=postgresql variant={} tps={:.0f} pgbench_tps={:.0f} ratio={:.3f} "
             "round_trips={} {} invariant={}\n",
-            savepoint ? "orm_savepoint" : "orm", orm_tps, pgbench_tps, orm_tps / pgbench_tps, orm_trips, orm_cpu,
+            variant, orm_tps, pgbench_tps, orm_tps / pgbench_tps, orm_trips, orm_cpu,
             invariant_holds(check) ? "ok" : "broken");
         check.close();
     }

@@ -17,6 +17,7 @@
 #include "strata/orm/impl/identity_map.hpp"
 #include "strata/orm/impl/model_objects.hpp"
 #include "strata/orm/impl/object_state.hpp"
+#include "strata/orm/impl/pending_query.hpp"
 #include "strata/orm/impl/query_base.hpp"
 #include "strata/orm/impl/relationship_keys.hpp"
 #include "strata/orm/impl/relationship_load.hpp"

@@ -317,3 +317,121 @@ TEST_CASE("a commit whose held INSERT fails leaves none of the flush's rows, and
         CHECK(clash.status() == strata::object_status::detached);
     });
 }
+
+TEST_CASE("three rows read with_for_update().pipelined() reach PostgreSQL with the BEGIN in one round trip") {
+    for_each_backend([](strata::engine& engine) {
+        using models::account;
+        fresh_tables<models::order, models::user, models::account>(engine);
+        {
+            auto setup = engine.connect();
+            setup.execute("INSERT INTO accounts (id, balance) VALUES (1, 100), (2, 200), (3, 300)");
+        }
+        for (int round = 0; round < 2; ++round) {  // the first round prepares the statements
+            strata::session session{engine};
+            const auto& driver = session.connection().native();  // checked out now: BEGIN is held
+            const auto before = driver.statistics().round_trips;
+            strata::statement_counter counter{engine};
+            const auto locked = [&](std::int64_t id) {
+                return session.query<account>().with_for_update().filter(col<&account::id> == id).pipelined();
+            };
+            auto first = locked(1);
+            auto second = locked(2);
+            auto third = locked(3);
+            CHECK(counter.count() == 3);  // each statement's events fire when it is pipelined
+            // PostgreSQL holds them (nothing answered yet); SQLite and MariaDB have run them already.
+            CHECK(first.ready() == !pipelines(engine));
+            CHECK(third.ready() == !pipelines(engine));
+            auto one = first.one();  // sends all three
+            CHECK(third.ready());
+            auto two = second.one();
+            auto three = third.one();
+            CHECK(one->balance == 100 + 10 * round);
+            CHECK(two->balance == 200);
+            CHECK(three->balance == 300 - 10 * round);
+            if (round == 1)
+                CHECK(driver.statistics().round_trips - before ==
+                      expected_round_trips(engine, {.postgresql = 1, .mariadb = 4}));  // MariaDB: START TRANSACTION too
+            const bool locks = engine.sql_dialect() != strata::dialect::sqlite;        // SQLite locks the whole file
+            for (const auto& sql : counter.statements()) CHECK((sql.find(" FOR UPDATE") != std::string::npos) == locks);
+            // In the identity map like any query's objects: get() finds them without a statement.
+            CHECK(session.get<account>(2).get() == two.get());
+            CHECK(first.one().get() == one.get());  // asking again loads nothing again
+            CHECK(counter.count() == 3);
+            one->balance += 10;
+            three->balance -= 10;
+            session.commit();
+        }
+        strata::session check{engine};
+        CHECK(check.get<account>(1)->balance == 120);
+        CHECK(check.get<account>(2)->balance == 200);
+        CHECK(check.get<account>(3)->balance == 280);
+    });
+}
+
+TEST_CASE("a pipelined query's selectinload runs when its objects are asked for, and one() counts its rows") {
+    for_each_backend([](strata::engine& engine) {
+        library::seed(engine, 3, 2);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        auto authors =
+            session.query<library::author>().options(strata::selectinload(&library::author::books)).pipelined();
+        // PostgreSQL holds the authors' SELECT; SQLite and MariaDB loaded them, and their books, at once.
+        CHECK(counter.count() == (pipelines(engine) ? 1 : 2));
+        const auto loaded = authors.all();
+        REQUIRE(loaded.size() == 3);
+        CHECK(counter.count() == 2);  // on PostgreSQL the books' SELECT ... IN ran in all()
+        CHECK(counter.statements().back().find("books") != std::string::npos);
+        auto missing = session.query<library::author>().filter(col<&library::author::id> == 99).pipelined();
+        auto several = session.query<library::book>().pipelined();
+        counter.reset();
+        for (const auto& item : loaded) CHECK(item->books.size() == 2);
+        CHECK(counter.count() == 0);
+        CHECK_FALSE(missing.one_or_none());
+        CHECK_THROWS_AS(missing.one(), strata::no_result_found);
+        CHECK_THROWS_AS(several.one(), strata::multiple_results_found);
+        CHECK(several.all().size() == 6);
+    });
+}
+
+TEST_CASE("a pipelined query after a statement that fails throws that error, then says it never ran") {
+    for_each_backend([](strata::engine& engine) {
+        using models::account;
+        fresh_tables<models::order, models::user, models::account>(engine);
+        {
+            auto setup = engine.connect();
+            setup.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)");
+        }
+        strata::session session{engine};
+        auto& connection = session.connection();
+        const auto clash = [&] {
+            return connection.execute_pipelined(
+                strata::insert<account>().value(col<&account::id>, 1).value(col<&account::balance>, 5));
+        };
+        if (!pipelines(engine)) {  // run at once: the INSERT fails where it is made
+            CHECK_THROWS_AS(clash(), strata::unique_violation);
+            return;
+        }
+        (void)clash();
+        auto after = session.query<account>().pipelined();
+        CHECK_THROWS_AS(after.all(), strata::unique_violation);  // sent by all(): the INSERT's error
+        CHECK_FALSE(after.ready());
+        CHECK_THROWS_AS(after.all(), strata::usage_error);  // skipped by the server: no answer
+        session.rollback();
+        CHECK(session.query<account>().count() == 1);
+    });
+}
+
+TEST_CASE("a pipelined query whose transaction is rolled back before it is sent never runs") {
+    for_each_backend([](strata::engine& engine) {
+        using models::account;
+        fresh_tables<models::order, models::user, models::account>(engine);
+        strata::session session{engine};
+        (void)session.connection();
+        auto dropped = session.query<account>().pipelined();
+        session.rollback();
+        if (pipelines(engine))
+            CHECK_THROWS_AS(dropped.all(), strata::usage_error);
+        else
+            CHECK(dropped.all().empty());  // SQLite and MariaDB ran it at once
+    });
+}

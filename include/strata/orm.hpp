@@ -7,6 +7,7 @@
 #include "strata/orm/load_only.hpp"
 #include "strata/orm/mapper.hpp"
 #include "strata/orm/model.hpp"
+#include "strata/orm/pending_query.hpp"
 #include "strata/orm/query.hpp"
 #include "strata/orm/ref.hpp"
 #include "strata/orm/session.hpp"

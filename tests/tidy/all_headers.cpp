@@ -41,6 +41,8 @@ int main() {
     counting = counting.union_all(strata::select(counting.column<0>() + 1).where(counting.column<0>() < 3));
     (void)connection.execute(strata::select(counting.column<0>()).with_(counting));
     (void)session.query<author>().add_columns(strata::literal(1)).all();
+    auto pipelined_read = session.query<author>().pipelined();
+    (void)pipelined_read.one_or_none();
     (void)(strata::decimal::parse("1.5") * 2);
     (void)strata::json::parse("{}");
     return 0;

@@ -4,6 +4,8 @@
 //   bool taken  = session.query<User>().filter(col<&User::email> == email).exists();    // SELECT EXISTS (...)
 //   auto slim   = session.query<User>().options(strata::load_only(&User::id, &User::email)).all();
 //   auto mine   = session.query<Account>().with_for_update().filter(col<&Account::id> == id).one();
+//   auto later  = session.query<Account>().filter(col<&Account::id> == id).pipelined();  // read with the next round
+//   trip
 #pragma once
 
 #include <algorithm>
@@ -24,6 +26,7 @@
 #include "strata/orm/load_only.hpp"
 #include "strata/orm/loader_option.hpp"
 #include "strata/orm/model.hpp"
+#include "strata/orm/pending_query.hpp"
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/ref.hpp"
 #include "strata/orm/relationship.hpp"
@@ -233,6 +236,16 @@ public:
     }
     /// SQLAlchemy's Query.scalar() for an entity query: one_or_none().
     [[nodiscard]] ref<T> scalar() const { return one_or_none(); }
+
+    /// Sends the query without waiting for its rows (after its autoflush): on PostgreSQL the SELECT
+    /// goes with the session's next statement, send_held(), commit() or the first all() or one() of
+    /// any pending query, in one round trip with everything held before it - several independent
+    /// reads (rows locked with_for_update() at a transaction's start) cost one round trip together.
+    /// SQLite and MariaDB run it at once. Its objects load into the identity map at the first
+    /// all() or one() of the returned pending_query.
+    [[nodiscard]] pending_query<T> pipelined() const {
+        return pending_query<T>{std::make_unique<orm::pipelined_load>(*this, session_->mapper_for<T>())};
+    }
 
     /// One page after the cursor's last key, ordered by the keyset's columns; advances the cursor.
     template <auto... Members>

@@ -51,6 +51,7 @@ public:
 
 protected:
     friend class strata::session;  // get() and refresh() filter by key in place
+    friend class pipelined_load;   // runs a copy of the query in two steps: sent, then loaded
 
     /// A query over every row of the model `info` describes, in `owner`.
     query_base(session& owner, const model_info& info);
@@ -93,6 +94,23 @@ protected:
     void load_objects(model_objects& objects, strata::detail::function_ref<void(tracked_pointer&&)> each,
                       strata::detail::function_ref<void(std::size_t)>* expect,
                       strata::detail::function_ref<void(const driver::result&, std::size_t)>* extras = nullptr) const;
+
+    /// One run of the query between building its statement and loading its rows.
+    struct loading {
+        sql::select_core core;             ///< the statement, with the options' joins and columns
+        sql::compiled_statement compiled;  ///< outlives the rows: SQLite binds its values in place
+        std::vector<std::unique_ptr<option_run>> runs;
+        std::size_t first_extra = 0;  ///< the column of the first add_columns() value
+        bool fold = false;            ///< whether rows repeat objects (each is handed on once)
+    };
+    /// Builds the statement of a run and starts the loader options' runs; `with_extras` selects
+    /// the add_columns() values too.
+    [[nodiscard]] loading start_loading(bool with_extras) const;
+    /// Loads `rows` - the answer to `run`'s statement - as load_objects() describes.
+    void load_rows(loading& run, strata::result& rows, model_objects& objects,
+                   strata::detail::function_ref<void(tracked_pointer&&)> each,
+                   strata::detail::function_ref<void(std::size_t)>* expect,
+                   strata::detail::function_ref<void(const driver::result&, std::size_t)>* extras) const;
     /// Adds GROUP BY items.
     void add_group_by(std::vector<sql::node_ptr> items);
     /// Adds a HAVING condition (ANDed with those before).

@@ -236,6 +236,10 @@ public:
     /// while and the next read goes to another replica or the primary.
     void read_failed() noexcept;
 
+    /// Sends what the session's connections hold - pipelined queries - in one round trip each
+    /// (PostgreSQL; elsewhere nothing is held).
+    void send_held();
+
     /// Whether a failed flush rolled the transaction back and rollback() has not been called yet.
     [[nodiscard]] bool needs_rollback() const noexcept { return failed_flush_ != nullptr; }
     /// Whether the session holds a connection now.

@@ -188,46 +188,55 @@ STRATA_COMPILED_LINKAGE void query_base::add_having(sql::node_ptr condition) {
                                 : std::move(condition);
 }
 
+STRATA_COMPILED_LINKAGE query_base::loading query_base::start_loading(bool with_extras) const {
+    loading run;
+    run.core = final_core();
+    start_options(run.core, run.runs);
+    run.first_extra = run.core.columns.size();
+    // Rows repeat an object under a joined collection, and under DISTINCT ordered by another
+    // table's columns (selected too, so one object may come with several of their values).
+    run.fold = ordered_by_other_columns_ || std::any_of(loaders_.begin(), loaders_.end(),
+                                                        [](const auto& option) { return option->repeats_parents(); });
+    if (with_extras) {
+        if (run.fold)
+            throw usage_error(
+                "add_columns() with a joined collection (joinedload or contains_eager of one) or DISTINCT ordered "
+                "by another table: each object's rows repeat with other values; use selectinload");
+        run.core.columns.insert(run.core.columns.end(), extra_columns_.begin(), extra_columns_.end());
+    }
+    return run;
+}
+
 STRATA_COMPILED_LINKAGE void query_base::load_objects(
     model_objects& objects, strata::detail::function_ref<void(tracked_pointer&&)> each,
     strata::detail::function_ref<void(std::size_t)>* expect,
     strata::detail::function_ref<void(const driver::result&, std::size_t)>* extras) const {
-    auto core = final_core();
-    std::vector<std::unique_ptr<option_run>> runs;
-    start_options(core, runs);
-    const std::size_t first_extra = core.columns.size();
-    if (extras != nullptr) {
-        if (ordered_by_other_columns_ ||
-            std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); }))
-            throw usage_error(
-                "add_columns() with a joined collection (joinedload or contains_eager of one) or DISTINCT ordered "
-                "by another table: each object's rows repeat with other values; use selectinload");
-        core.columns.insert(core.columns.end(), extra_columns_.begin(), extra_columns_.end());
-    }
-    sql::compiled_statement compiled;  // outlives the rows: SQLite binds its values in place
-    auto rows = execute(core, compiled);
+    auto run = start_loading(extras != nullptr);
+    auto rows = execute(run.core, run.compiled);
+    load_rows(run, rows, objects, each, expect, extras);
+}
+
+STRATA_COMPILED_LINKAGE void query_base::load_rows(
+    loading& run, strata::result& rows, model_objects& objects,
+    strata::detail::function_ref<void(tracked_pointer&&)> each, strata::detail::function_ref<void(std::size_t)>* expect,
+    strata::detail::function_ref<void(const driver::result&, std::size_t)>* extras) const {
     // A buffered result knows its size: grow the identity map and the caller's vector once.
     if (const auto expected = rows.driver_result().known_row_count(); expected > 0) {
         objects.reserve_objects(expected);
         if (expect != nullptr) (*expect)(expected);
     }
     std::vector<tracked_pointer> parents;
-    // Rows repeat an object under a joined collection, and under DISTINCT ordered by another
-    // table's columns (selected too, so one object may come with several of their values).
-    const bool fold =
-        ordered_by_other_columns_ ||
-        std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->repeats_parents(); });
     std::unordered_set<const void*> seen;
     while (rows.next()) {
         auto object = objects.load_row(rows.driver_result(), positions_, mask_, overwrite_);
-        for (auto& item : runs) item->on_row(*session_, object, rows.driver_result());
-        if (fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
-        if (!runs.empty()) parents.push_back(object);
-        if (extras != nullptr) (*extras)(rows.driver_result(), first_extra);
+        for (auto& item : run.runs) item->on_row(*session_, object, rows.driver_result());
+        if (run.fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
+        if (!run.runs.empty()) parents.push_back(object);
+        if (extras != nullptr) (*extras)(rows.driver_result(), run.first_extra);
         each(std::move(object));
     }
     rows = strata::result{nullptr};
-    for (auto& item : runs) item->finish(*session_, parents);
+    for (auto& item : run.runs) item->finish(*session_, parents);
 }
 
 STRATA_COMPILED_LINKAGE void described_query::order_by(std::vector<sql::order_item> items) {

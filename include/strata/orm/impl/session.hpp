@@ -79,6 +79,11 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then
     if (then_commit && !commit_with_writes) target.commit();
 }
 
+STRATA_COMPILED_LINKAGE void session::send_held() {
+    if (connection_) connection_->send_held();
+    if (read_connection_) read_connection_->send_held();
+}
+
 STRATA_COMPILED_LINKAGE void session::commit() {
     check_no_failed_flush();
     flush_changes(false, true);

@@ -11,6 +11,7 @@
 #include "support/backends.hpp"
 #include "support/library.hpp"
 #include "support/models.hpp"
+#include "support/tree.hpp"
 
 using strata::col;
 using strata::testing::expected_round_trips;
@@ -174,7 +175,7 @@ TEST_CASE("statements new to a connection are prepared once each, then pipelined
     });
 }
 
-TEST_CASE("a flush of UPDATEs and a new row commits in two round trips: the writes, then COMMIT after their checks") {
+TEST_CASE("a flush of UPDATEs and a new row commits in one round trip: the server checks the UPDATEs' row counts") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<models::order, models::user, models::account>(engine);
         {
@@ -190,11 +191,17 @@ TEST_CASE("a flush of UPDATEs and a new row commits in two round trips: the writ
             from->balance -= 10;
             to->balance += 10;
             session.add(models::user{0, "note" + std::to_string(round) + "@example.com", "note", {}, 0});
+            strata::statement_counter counter{engine};
             session.commit();
-            // The UPDATEs' row counts are checked before the COMMIT is sent: it cannot ride along.
+            // The COMMIT rides with the UPDATEs: each asks the server to check that it matched its row.
             if (round == 1)
                 CHECK(driver.statistics().round_trips - before ==
-                      expected_round_trips(engine, {.postgresql = 2, .mariadb = 4}));
+                      expected_round_trips(engine, {.postgresql = 1, .mariadb = 4}));
+            // What the statement events report is each UPDATE as written, on every backend.
+            const auto statements = counter.statements();
+            CHECK(std::count_if(statements.begin(), statements.end(), [](const std::string& sql) {
+                      return sql.rfind("UPDATE ", 0) == 0 && sql.find("WITH") == std::string::npos;
+                  }) == 2);
         }
         strata::session check{engine};
         CHECK(check.get<models::account>(1)->balance == 80);
@@ -433,5 +440,77 @@ TEST_CASE("a pipelined query whose transaction is rolled back before it is sent 
             CHECK_THROWS_AS(dropped.all(), strata::usage_error);
         else
             CHECK(dropped.all().empty());  // SQLite and MariaDB ran it at once
+    });
+}
+
+TEST_CASE("a commit whose UPDATE or DELETE matches no row commits nothing of its flush and names the object") {
+    for_each_backend([](strata::engine& engine) {
+        using models::account;
+        fresh_tables<models::order, models::user, models::account>(engine);
+        for (const bool deleting : {false, true}) {
+            {
+                auto setup = engine.connect();
+                setup.execute("DELETE FROM accounts");
+                setup.execute("DELETE FROM users");
+                setup.execute("INSERT INTO accounts (id, balance) VALUES (1, 100), (2, 200), (3, 300)");
+            }
+            strata::session session{engine};
+            auto accounts = session.query<account>().order_by(col<&account::id>).all();
+            session.commit();  // ends the transaction, so another connection can delete
+            engine.connect().execute("DELETE FROM accounts WHERE id = 2");
+            accounts[0]->balance = 1;
+            if (deleting)
+                session.remove(accounts[1]);  // its row was deleted behind the session's back
+            else
+                accounts[1]->balance = 2;
+            accounts[2]->balance = 3;
+            session.add(models::user{0, "new@example.com", "new", {}, 0});
+            try {
+                session.commit();  // PostgreSQL: the COMMIT rides with the flush, checked by the server
+                FAIL("the commit should have failed");
+            } catch (const strata::stale_data_error& error) {
+                CHECK(std::string{error.what()} ==
+                      std::string{deleting ? "DELETE" : "UPDATE"} +
+                          " of accounts (id = 2) matched no row: it was deleted, or its key changed, outside this "
+                          "session");
+            }
+            CHECK(session.needs_rollback());
+            session.rollback();
+            auto check = engine.connect();
+            CHECK(check.execute("SELECT sum(balance) FROM accounts").scalar<std::int64_t>() == 400);
+            CHECK(check.execute("SELECT count(*) FROM users").scalar<std::int64_t>() == 0);
+        }
+    });
+}
+
+TEST_CASE("a commit deleting rows of a cycle together fails whole when one of them is gone") {
+    for_each_backend([](strata::engine& engine) {
+        using tree::category;
+        fresh_tables<category>(engine);
+        engine.connect().execute(
+            "INSERT INTO categories (id, name, parent_id) VALUES (1, 'root', NULL), (2, 'a', 1), (3, 'b', 1), (4, "
+            "'other', NULL)");
+        strata::session session{engine};
+        auto all = session.query<category>().order_by(col<&category::id>).all();
+        session.commit();
+        engine.connect().execute("DELETE FROM categories WHERE id = 3");
+        session.remove(all[1]);  // two rows of one self-referential table: one DELETE ... IN for both
+        session.remove(all[2]);
+        all[3]->name = "renamed";
+        try {
+            session.commit();
+            FAIL("the commit should have failed");
+        } catch (const strata::stale_data_error& error) {
+            // MariaDB first clears the rows' references to each other, and that UPDATE finds the gap.
+            const std::string statement = engine.sql_dialect() == strata::dialect::mariadb
+                                              ? "UPDATE of 2 rows of categories before their DELETE"
+                                              : "DELETE of 2 rows of categories";
+            CHECK(std::string{error.what()} ==
+                  statement + " matched 1: some were deleted, or their keys changed, outside this session");
+        }
+        session.rollback();
+        auto check = engine.connect();
+        CHECK(check.execute("SELECT count(*) FROM categories").scalar<std::int64_t>() == 3);
+        CHECK(check.execute("SELECT count(*) FROM categories WHERE name = 'renamed'").scalar<std::int64_t>() == 0);
     });
 }

@@ -82,6 +82,12 @@ struct held_handler {
     /// Whether on_answer may fail a statement that ran (a row count saying its row was gone):
     /// then the transaction's COMMIT waits for that check instead of riding in the same round trip.
     bool may_refuse = true;
+    /// When on_answer's only check is that the statement - an UPDATE or DELETE without RETURNING -
+    /// matched exactly this many rows: a driver may have the server make that check, so that the
+    /// COMMIT still rides along. A mismatch then fails the statement on the server (the COMMIT
+    /// after it is skipped), and on_answer is given an answer of the rows it matched, to throw its
+    /// own error. -1: on_answer checks more than a row count.
+    std::int64_t expected_rows = -1;
 };
 
 /// One open database connection.

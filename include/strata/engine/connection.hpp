@@ -152,9 +152,19 @@ public:
     /// statement events fire now; an error is thrown, with the values bound, when it is sent, and
     /// `on_error` (if given) sees it first (to tell which of many held statements it was).
     /// An empty on_answer reads nothing: the statement can fail only by its error.
-    STRATA_COMPILED_LINKAGE void execute_held(std::string_view sql, std::span<const parameter> parameters,
-                                              std::function<void(result& answer)> on_answer, bool may_refuse = true,
-                                              std::function<void(const database_error& failure)> on_error = {});
+    void execute_held(std::string_view sql, std::span<const parameter> parameters,
+                      std::function<void(result& answer)> on_answer, bool may_refuse = true,
+                      std::function<void(const database_error& failure)> on_error = {}) {
+        hold(sql, parameters, std::move(on_answer), may_refuse, std::move(on_error), -1);
+    }
+    /// execute_held() for an UPDATE or DELETE without RETURNING whose only check is that it matched
+    /// `expected_rows` rows; `on_mismatch(matched)` throws when it did not. On PostgreSQL a COMMIT
+    /// sent while it is held asks the server to make the check, so the COMMIT rides in the same
+    /// round trip: a mismatch fails the statement there, nothing is committed, and on_mismatch
+    /// throws as before.
+    STRATA_COMPILED_LINKAGE void execute_checked(std::string_view sql, std::span<const parameter> parameters,
+                                                 std::int64_t expected_rows,
+                                                 std::function<void(std::int64_t matched)> on_mismatch);
     /// Whether execute_held() holds statements (PostgreSQL) rather than running them at once.
     [[nodiscard]] bool holds_statements() const { return native().supports_held_statements(); }
     /// Sends the held statements (one round trip) and checks their answers.
@@ -225,6 +235,13 @@ public:
     }
 
 private:
+    /// execute_held() and execute_checked(): `expected_rows` (-1: none) tells the driver that
+    /// on_answer checks only that row count (driver::held_handler::expected_rows).
+    STRATA_COMPILED_LINKAGE void hold(std::string_view sql, std::span<const parameter> parameters,
+                                      std::function<void(result& answer)> on_answer, bool may_refuse,
+                                      std::function<void(const database_error& failure)> on_error,
+                                      std::int64_t expected_rows);
+
     /// Runs `body` (the driver call) with the statement events around it and the bound values
     /// attached to a database_error it throws.
     STRATA_COMPILED_LINKAGE result run(std::string_view sql, std::span<const parameter> parameters,

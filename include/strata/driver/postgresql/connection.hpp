@@ -64,6 +64,8 @@ public:
 
     bool next() override { return ++row_ < rows_; }
     [[nodiscard]] std::int64_t affected_rows() const override { return affected_; }
+    /// Replaces the row count (an UPDATE the server checked answers with a SELECT's row).
+    void set_affected_rows(std::int64_t rows) noexcept { affected_ = rows; }
     [[nodiscard]] std::size_t known_row_count() const noexcept override { return static_cast<std::size_t>(rows_); }
     [[nodiscard]] std::size_t column_count() const noexcept override { return static_cast<std::size_t>(columns_); }
     /// Each column's type OID, as libpq reports it.
@@ -695,11 +697,14 @@ public:
         }
         settle_prefetch();
         const bool failed = PQtransactionStatus(connection_) == PQTRANS_INERROR;
-        if (!failed && !held_.empty() && std::none_of(held_.begin(), held_.end(), [](const held_statement& item) {
-                return item.handler.may_refuse;
+        if (!failed && !held_.empty() && std::all_of(held_.begin(), held_.end(), [](const held_statement& item) {
+                return !item.handler.may_refuse || item.handler.expected_rows >= 0;
             })) {
-            // Nothing held waits on a check of ours: the COMMIT rides in the same round trip. A
-            // statement that fails makes the server skip the rest, the COMMIT with it.
+            // Nothing held waits on a check only we can make: the COMMIT rides in the same round
+            // trip, the row counts checked by the server. A statement that fails makes the server
+            // skip the rest, the COMMIT with it.
+            for (auto& item : held_)
+                if (item.handler.may_refuse) item.check_rows_on_server();
             held_.push_back({"COMMIT", {}, {{}, false}, true});
             run_pipeline({}, {}, false);
             return;
@@ -962,6 +967,25 @@ private:
             if (statement.types == types_) return &statement;
         return nullptr;
     }
+    /// The text the server's own check of a row count wraps around an UPDATE or DELETE: a
+    /// mismatch fails the statement with this in its message, followed by the rows it matched.
+    static constexpr std::string_view rows_matched_marker = "strata_rows_matched=";
+
+    /// The rows a statement rewritten by check_rows_on_server matched, from the error it failed
+    /// with when the count was not the expected one; nothing for any other error.
+    static std::optional<std::int64_t> rows_matched_in(const PGresult* failure) {
+        const char* state = PQresultErrorField(failure, PG_DIAG_SQLSTATE);
+        const char* message = PQresultErrorField(failure, PG_DIAG_MESSAGE_PRIMARY);
+        if (state == nullptr || message == nullptr || std::string_view{state} != "22P02") return std::nullopt;
+        const std::string_view text{message};
+        const auto at = text.find(rows_matched_marker);
+        if (at == std::string_view::npos) return std::nullopt;
+        std::int64_t matched = 0;
+        const char* digits = text.data() + at + rows_matched_marker.size();
+        if (std::from_chars(digits, text.data() + text.size(), matched).ec != std::errc{}) return std::nullopt;
+        return matched;
+    }
+
     /// Whether the transaction's BEGIN is held (begin() puts it first): the transaction is open
     /// for its user but not yet on the server.
     [[nodiscard]] bool begin_is_held() const noexcept { return !held_.empty() && held_.front().unnamed; }
@@ -1037,7 +1061,7 @@ private:
         const std::string last_text{last_sql};
         if (PQenterPipelineMode(connection_) != 1) {
             broken_ = true;
-            check(nullptr, held.empty() ? last_sql : std::string_view{held.front().sql});
+            check(nullptr, held.empty() ? last_sql : held.front().named_sql());
         }
         ++statistics_.round_trips;
         bool sent = true;
@@ -1051,7 +1075,7 @@ private:
         }
         if (!sent || PQpipelineSync(connection_) != 1) {
             broken_ = true;  // the pipeline's state is unknown: the pool discards this connection
-            check(nullptr, held.empty() ? last_sql : std::string_view{held.front().sql});
+            check(nullptr, held.empty() ? last_sql : held.front().named_sql());
         }
         // Each answer is owned as it arrives, so that every one is freed whatever is thrown.
         std::vector<std::unique_ptr<postgresql_result>> answered(held.size());
@@ -1064,7 +1088,7 @@ private:
             if (handle == nullptr) {  // the connection broke: nothing more will come
                 broken_ = true;
                 if (failure != nullptr) break;
-                check(nullptr, i < held.size() ? std::string_view{held[i].sql} : last_sql);
+                check(nullptr, i < held.size() ? held[i].named_sql() : last_sql);
             }
             const auto status = PQresultStatus(handle);
             if (i == held.size()) {
@@ -1083,9 +1107,22 @@ private:
             if (PGresult* sync = PQgetResult(connection_)) PQclear(sync);  // PGRES_PIPELINE_SYNC
             PQexitPipelineMode(connection_);
         }
+        if (failure != nullptr && held[failed].rows_checked_on_server) {
+            if (const auto matched = rows_matched_in(failure)) {
+                // The server found the row count wrong: the handler throws its own error for it.
+                PQclear(failure);
+                auto answer = make_result(PQmakeEmptyPGresult(connection_, PGRES_COMMAND_OK));
+                answer->set_affected_rows(*matched);
+                held[failed].handler.on_answer(std::move(answer), nullptr, held[failed].parameters);
+                throw internal_error("a statement matched " + std::to_string(*matched) + " rows instead of " +
+                                         std::to_string(held[failed].handler.expected_rows) +
+                                         ", and its check did not refuse it",
+                                     "", std::string{held[failed].named_sql()});
+            }
+        }
         if (failure != nullptr) {
             try {
-                check(failure, held[failed].sql);
+                check(failure, held[failed].named_sql());
             } catch (database_error& error) {
                 answer_failed(held[failed].handler, error, held[failed].parameters);
                 throw;
@@ -1094,9 +1131,12 @@ private:
         if (!broken_ && options_.binary_results)  // nothing is in flight now: user types can be looked up
             for (const auto& answer : answered)
                 if (answer) learn_user_types(answer->column_types());
-        for (std::size_t i = 0; i < held.size(); ++i)
+        for (std::size_t i = 0; i < held.size(); ++i) {
+            if (held[i].rows_checked_on_server && answered[i])  // the server found the expected count
+                answered[i]->set_affected_rows(held[i].handler.expected_rows);
             if (held[i].handler.on_answer)
                 held[i].handler.on_answer(std::move(answered[i]), nullptr, held[i].parameters);
+        }
         if (!with_last) return nullptr;
         PGresult* answer = last.release();
         check(answer, last_sql);  // keeps a good result, frees and throws a failed one
@@ -1226,7 +1266,26 @@ private:
         std::string sql;
         std::vector<parameter> parameters;
         held_handler handler;
-        bool unnamed = false;  ///< sent unprepared (transaction control)
+        bool unnamed = false;                 ///< sent unprepared (transaction control)
+        bool rows_checked_on_server = false;  ///< rewritten by check_rows_on_server
+        std::string original_sql{};           ///< what it was before: what its events and errors name
+
+        /// Rewrites an UPDATE or DELETE whose handler checks only its row count so that the server
+        /// checks it: a count other than the expected one fails the statement (22P02, the marker
+        /// and the count in its message), and the COMMIT pipelined after it is skipped.
+        void check_rows_on_server() {
+            const std::string expected = std::to_string(handler.expected_rows);
+            original_sql = std::move(sql);
+            sql = "WITH strata_checked AS (" + original_sql + " RETURNING 1) SELECT CASE WHEN count(*) = " + expected +
+                  " THEN 1 ELSE ('" + std::string{rows_matched_marker} +
+                  "' || count(*))::integer END FROM strata_checked";
+            rows_checked_on_server = true;
+        }
+
+        /// The statement as its caller wrote it.
+        [[nodiscard]] std::string_view named_sql() const noexcept {
+            return rows_checked_on_server ? std::string_view{original_sql} : std::string_view{sql};
+        }
     };
     std::vector<held_statement> held_;
     struct copy_plan {

@@ -74,9 +74,21 @@ STRATA_COMPILED_LINKAGE result connection::run(std::string_view sql, std::span<c
     return result{std::move(outcome)};
 }
 
-STRATA_COMPILED_LINKAGE void connection::execute_held(std::string_view sql, std::span<const parameter> parameters,
-                                                      std::function<void(result& answer)> on_answer, bool may_refuse,
-                                                      std::function<void(const database_error& failure)> on_error) {
+STRATA_COMPILED_LINKAGE void connection::execute_checked(std::string_view sql, std::span<const parameter> parameters,
+                                                         std::int64_t expected_rows,
+                                                         std::function<void(std::int64_t matched)> on_mismatch) {
+    hold(
+        sql, parameters,
+        [expected_rows, on_mismatch = std::move(on_mismatch)](result& answer) {
+            if (const auto matched = answer.affected_rows(); matched != expected_rows) on_mismatch(matched);
+        },
+        true, {}, expected_rows);
+}
+
+STRATA_COMPILED_LINKAGE void connection::hold(std::string_view sql, std::span<const parameter> parameters,
+                                              std::function<void(result& answer)> on_answer, bool may_refuse,
+                                              std::function<void(const database_error& failure)> on_error,
+                                              std::int64_t expected_rows) {
     // Outside a transaction nothing is sure to send it (returned to the pool, the connection
     // would drop it unsent): it runs now, as on a driver that holds nothing.
     if (!native().supports_held_statements() || !native().in_transaction()) {
@@ -104,7 +116,7 @@ STRATA_COMPILED_LINKAGE void connection::execute_held(std::string_view sql, std:
             result rows{std::move(answer)};
             on_answer(rows);
         },
-        may_refuse};
+        may_refuse, expected_rows};
     run(sql, parameters, [&] {
         native().execute_held(sql, parameters, std::move(handler));
         return std::unique_ptr<driver::result>{};

@@ -219,18 +219,15 @@ STRATA_COMPILED_LINKAGE void write_statements::update_row(connection& target, vo
         return;
     }
     // Nothing to read back: held, to go with the flush's other such statements in one round trip.
-    target.execute_held(update(changed, true), scratch, [this, object](result& answer) {
-        if (answer.affected_rows() != 1) throw_stale("UPDATE", object);
-    });
+    target.execute_checked(update(changed, true), scratch, 1,
+                           [this, object](std::int64_t) { throw_stale("UPDATE", object); });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::delete_row(connection& target, const void* object,
                                                           std::vector<parameter>& scratch) {
     scratch.clear();
     for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
-    target.execute_held(remove(), scratch, [this, object](result& answer) {
-        if (answer.affected_rows() != 1) throw_stale("DELETE", object);
-    });
+    target.execute_checked(remove(), scratch, 1, [this, object](std::int64_t) { throw_stale("DELETE", object); });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, std::span<const void* const> objects,
@@ -260,15 +257,14 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, s
                                        ": some were deleted, or their keys changed, outside this session");
         }
     }
-    target.execute_held(remove_many(objects.size()), scratch,
-                        [table = info_.table, expected = objects.size()](result& answer) {
-                            const auto matched = answer.affected_rows();
-                            if (matched != static_cast<std::int64_t>(expected))
-                                throw stale_data_error("DELETE of " + std::to_string(expected) + " rows of " +
-                                                       std::string{table} + " matched " + std::to_string(matched) +
-                                                       ": some were deleted, or their keys changed, outside this "
-                                                       "session");
-                        });
+    const auto expected = static_cast<std::int64_t>(objects.size());
+    target.execute_checked(remove_many(objects.size()), scratch, expected,
+                           [table = info_.table, expected](std::int64_t matched) {
+                               throw stale_data_error("DELETE of " + std::to_string(expected) + " rows of " +
+                                                      std::string{table} + " matched " + std::to_string(matched) +
+                                                      ": some were deleted, or their keys changed, outside this "
+                                                      "session");
+                           });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::forget_insert(void* object, const inserted_row& written) const noexcept {

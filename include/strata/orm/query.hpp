@@ -242,7 +242,8 @@ public:
     /// any pending query, in one round trip with everything held before it - several independent
     /// reads (rows locked with_for_update() at a transaction's start) cost one round trip together.
     /// SQLite and MariaDB run it at once. Its objects load into the identity map at the first
-    /// all() or one() of the returned pending_query.
+    /// all() or one() of the returned pending_query. A read sent to a replica that fails is not
+    /// run again on another server, as all()'s is: its error comes out of the call that sent it.
     [[nodiscard]] pending_query<T> pipelined() const {
         return pending_query<T>{std::make_unique<orm::pipelined_load>(*this, session_->mapper_for<T>())};
     }

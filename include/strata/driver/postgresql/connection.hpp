@@ -948,6 +948,24 @@ private:
         return &statement.name;
     }
 
+    /// The prepared statement of a pipeline's BEGIN or COMMIT, prepared the first time (one round
+    /// trip per connection, as pgbench -M prepared does): the server then parses neither in every
+    /// transaction (measured: about 5% of the host's CPU per TPC-B transaction).
+    const std::string& control_statement_name(std::string_view sql) {
+        encode_types({});
+        if (const auto* known = find_prepared(sql)) return known->name;
+        std::string name = statement_prefix_ + std::to_string(++statement_counter_);
+        const std::string text{sql};
+        ++statistics_.round_trips;
+        PGresult* handle = PQprepare(connection_, name.c_str(), text.c_str(), 0, nullptr);
+        check(handle, text);
+        PQclear(handle);
+        ++statistics_.statements_prepared;
+        auto& variants = cache_[text];
+        variants.push_back({std::move(name), types_, 0});
+        return variants.back().name;
+    }
+
     /// Sends one statement of a pipeline; false if libpq could not queue it.
     bool send_in_pipeline(const std::string* name, const std::string& sql, int count) {
         const int result_format = options_.binary_results ? 1 : 0;
@@ -993,7 +1011,8 @@ private:
     /// The prepared statement names of every held statement and then the last one (nullptr:
     /// unprepared), when each is prepared already with as many parameters as it is given (or
     /// statements are not prepared at all): then nothing can fail before the pipeline is sent.
-    /// Empty when one is new: run_pipeline then prepares it first.
+    /// Empty when one is new: run_pipeline then prepares it first. A BEGIN or COMMIT is prepared
+    /// here when new (control_statement_name): it takes no values, so it cannot be refused.
     std::optional<std::vector<const std::string*>> names_if_prepared(std::string_view last_sql,
                                                                      std::span<const parameter> last_parameters,
                                                                      bool with_last) {
@@ -1010,7 +1029,10 @@ private:
                        : nullptr;
         };
         for (std::size_t i = 0; i < held_.size(); ++i) {
-            if (held_[i].unnamed) continue;
+            if (held_[i].unnamed) {
+                names[i] = &control_statement_name(held_[i].sql);
+                continue;
+            }
             if ((names[i] = name_of(held_[i].sql, held_[i].parameters)) == nullptr) return std::nullopt;
         }
         if (with_last && (names.back() = name_of(last_sql, last_parameters)) == nullptr) return std::nullopt;

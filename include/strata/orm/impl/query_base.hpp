@@ -227,11 +227,15 @@ STRATA_COMPILED_LINKAGE void query_base::load_rows(
     }
     std::vector<tracked_pointer> parents;
     std::unordered_set<const void*> seen;
+    // Read once: `each` is opaque to the optimizer, which would otherwise read `run` again per row.
+    const bool fold = run.fold;
+    const bool with_options = !run.runs.empty();
     while (rows.next()) {
         auto object = objects.load_row(rows.driver_result(), positions_, mask_, overwrite_);
-        for (auto& item : run.runs) item->on_row(*session_, object, rows.driver_result());
-        if (run.fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
-        if (!run.runs.empty()) parents.push_back(object);
+        if (with_options)
+            for (auto& item : run.runs) item->on_row(*session_, object, rows.driver_result());
+        if (fold && !seen.insert(object.get()).second) continue;  // a repeated parent of a joined collection
+        if (with_options) parents.push_back(object);
         if (extras != nullptr) (*extras)(rows.driver_result(), run.first_extra);
         each(std::move(object));
     }

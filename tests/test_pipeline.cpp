@@ -24,6 +24,12 @@ std::uint64_t round_trips(const strata::connection& connection) { return connect
 /// Whether held statements wait for a pipeline (PostgreSQL) instead of running at once.
 bool pipelines(const strata::engine& engine) { return engine.sql_dialect() == strata::dialect::postgresql; }
 
+/// Fresh users, orders and accounts tables, the accounts holding `rows` ("(1, 100), (2, 0)": id, balance).
+void fresh_accounts(strata::engine& engine, const std::string& rows) {
+    fresh_tables<models::order, models::user, models::account>(engine);
+    engine.connect().execute("INSERT INTO accounts (id, balance) VALUES " + rows);
+}
+
 /// TPC-B's five statements on accounts 1 and 2 and a new user, pipelined in one transaction.
 struct pipelined_transfer {
     strata::pending<std::int64_t> debited;
@@ -179,11 +185,7 @@ TEST_CASE("statements new to a connection are prepared once each, then pipelined
 
 TEST_CASE("a flush of UPDATEs and a new row commits in one round trip: the server checks the UPDATEs' row counts") {
     for_each_backend([](strata::engine& engine) {
-        fresh_tables<models::order, models::user, models::account>(engine);
-        {
-            auto setup = engine.connect();
-            setup.execute("INSERT INTO accounts (id, balance) VALUES (1, 100), (2, 0)");
-        }
+        fresh_accounts(engine, "(1, 100), (2, 0)");
         for (int round = 0; round < 2; ++round) {
             strata::session session{engine};
             auto from = session.get<models::account>(1);
@@ -330,11 +332,7 @@ TEST_CASE("a commit whose held INSERT fails leaves none of the flush's rows, and
 TEST_CASE("three rows read with_for_update().pipelined() reach PostgreSQL with the BEGIN in one round trip") {
     for_each_backend([](strata::engine& engine) {
         using models::account;
-        fresh_tables<models::order, models::user, models::account>(engine);
-        {
-            auto setup = engine.connect();
-            setup.execute("INSERT INTO accounts (id, balance) VALUES (1, 100), (2, 200), (3, 300)");
-        }
+        fresh_accounts(engine, "(1, 100), (2, 200), (3, 300)");
         for (int round = 0; round < 2; ++round) {  // the first round prepares the statements
             strata::session session{engine};
             const auto& driver = session.connection().native();  // checked out now: BEGIN is held
@@ -405,11 +403,7 @@ TEST_CASE("a pipelined query's selectinload runs when its objects are asked for,
 TEST_CASE("a pipelined query after a statement that fails throws that error, then says it never ran") {
     for_each_backend([](strata::engine& engine) {
         using models::account;
-        fresh_tables<models::order, models::user, models::account>(engine);
-        {
-            auto setup = engine.connect();
-            setup.execute("INSERT INTO accounts (id, balance) VALUES (1, 100)");
-        }
+        fresh_accounts(engine, "(1, 100)");
         strata::session session{engine};
         auto& connection = session.connection();
         const auto clash = [&] {

@@ -912,7 +912,8 @@ private:
     }
 
     /// The server-side statement for `sql` with the current parameter types, prepared once.
-    const prepared_statement& prepared(std::string_view sql) {
+    /// `learn_parameter_count` false: a statement known to take none (BEGIN, COMMIT), one round trip.
+    const prepared_statement& prepared(std::string_view sql, bool learn_parameter_count = true) {
         if (const auto* known = find_prepared(sql)) return *known;
         auto found = cache_.find(sql);
         if (found == cache_.end()) found = cache_.emplace(std::string{sql}, std::vector<prepared_statement>{}).first;
@@ -925,11 +926,14 @@ private:
         PQclear(handle);
         // One round trip per new statement tells how many parameters it really takes, so a
         // wrong count is a programming_error here rather than a protocol error from the server.
-        ++statistics_.round_trips;
-        handle = PQdescribePrepared(connection_, name.c_str());
-        check(handle, text);
-        const int parameter_count = PQnparams(handle);
-        PQclear(handle);
+        int parameter_count = 0;
+        if (learn_parameter_count) {
+            ++statistics_.round_trips;
+            handle = PQdescribePrepared(connection_, name.c_str());
+            check(handle, text);
+            parameter_count = PQnparams(handle);
+            PQclear(handle);
+        }
         ++statistics_.statements_prepared;
         auto& variants = cache_[text];
         variants.push_back({std::move(name), types_, parameter_count});
@@ -953,17 +957,7 @@ private:
     /// transaction (measured: about 5% of the host's CPU per TPC-B transaction).
     const std::string& control_statement_name(std::string_view sql) {
         encode_types({});
-        if (const auto* known = find_prepared(sql)) return known->name;
-        std::string name = statement_prefix_ + std::to_string(++statement_counter_);
-        const std::string text{sql};
-        ++statistics_.round_trips;
-        PGresult* handle = PQprepare(connection_, name.c_str(), text.c_str(), 0, nullptr);
-        check(handle, text);
-        PQclear(handle);
-        ++statistics_.statements_prepared;
-        auto& variants = cache_[text];
-        variants.push_back({std::move(name), types_, 0});
-        return variants.back().name;
+        return prepared(sql, false).name;
     }
 
     /// Sends one statement of a pipeline; false if libpq could not queue it.

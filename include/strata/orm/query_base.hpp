@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "strata/core/error.hpp"
@@ -141,8 +142,10 @@ public:
     void order_by(std::vector<sql::order_item> items);
     /// Whether to flush before running (the session's autoflush option still applies).
     void set_autoflush(bool enabled) noexcept { autoflush_ = enabled; }
+    /// Loader options for the loaded objects (those chained under a selectinload).
+    void set_options(option_list options) { loaders_ = std::move(options); }
     /// Runs the query, loading each row into `objects` (the model's identity map) and handing
-    /// each object to `each` in row order.
+    /// each object to `each` in row order (the loader options, if any, run as load_objects runs them).
     void load_each(model_objects& objects, strata::detail::function_ref<void(tracked_pointer)> each) const;
 };
 

@@ -11,8 +11,10 @@
 #include <span>
 #include <vector>
 
+#include "strata/core/dialect.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/orm/foreign_key_link.hpp"
+#include "strata/orm/loader_option.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
 #include "strata/orm/object_state.hpp"
@@ -37,6 +39,21 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
                                                                                   session& owner,
                                                                                   const void* parent_object,
                                                                                   bool autoflush);
+
+/// SQLAlchemy's default selectin batch: keys per IN statement.
+inline constexpr std::size_t selectin_batch_size = 500;
+
+/// selectinload of a one-to-many: the children of every parent in `parents` (in a session speaking `target`) whose
+/// collection
+/// (`member`) is not loaded yet, by one `foreign key IN (...)` statement per selectin_batch_size
+/// distinct parent keys, ordered by the foreign key and then the child's primary key, each child
+/// appended to the collection of every parent with its key; `nested` are the options chained
+/// under it, run on the children. The statements do not autoflush: the parents' query flushed
+/// just before, and no user code ran since.
+STRATA_COMPILED_LINKAGE void selectin_load_children(const collection_load_plan& plan,
+                                                    const relationship_member_info& member, session& owner,
+                                                    dialect target, std::span<const tracked_pointer> parents,
+                                                    const option_list& nested);
 
 /// Brings `collection`, just loaded from the database for a change (without a flush), in step
 /// with the unflushed changes of its other side in the session: a child's many-to-one set to this

@@ -32,8 +32,22 @@
 namespace strata {
 namespace orm {
 
-/// SQLAlchemy's default selectin batch: keys per IN statement.
-inline constexpr std::size_t selectin_batch_size = 500;
+/// Whether key columns Keys and Other, column by column, travel as one storage kind (value_kind).
+template <class Keys, class Other>
+constexpr bool same_storage_kinds() {
+    using keys = typename key_operations<Keys>::value_type;
+    using other = typename key_operations<Other>::value_type;
+    if constexpr (std::tuple_size_v<keys> != std::tuple_size_v<other>) {
+        return false;
+    } else {
+        return []<std::size_t... Indexes>(std::index_sequence<Indexes...>) {
+            return ((type_traits<std::tuple_element_t<Indexes, keys>>::kind ==
+                     type_traits<std::tuple_element_t<Indexes, other>>::kind) &&
+                    ...);
+        }
+        (std::make_index_sequence<std::tuple_size_v<keys>>{});
+    }
+}
 
 /// The run-time description a one-to-many Element's lazy load runs from: a constant.
 template <class Element>
@@ -494,36 +508,13 @@ public:
                     }
                 }
             } else if constexpr (traits::collection) {
-                using child_key = key_operations<typename traits::foreign_keys>;
-                // named members, not a structured binding: clang 14 cannot capture one in a lambda
-                auto grouped = group_unloaded<traits::member, typename traits::parent_keys, parent>(parents);
-                auto& keys = grouped.first;
-                auto& by_key = grouped.second;
-                auto order = child_key::order_items();
-                order.push_back({col<first_key_member<target>()>.to_expression().node(), {}, {}});
-                for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const auto batch = convert_keys<typename child_key::value_type>(batch_at(keys, start));
-                    // Children come ordered by their key: look each parent group up once, not per
-                    // child; and as each row loads, while the child is still in cache.
-                    const std::vector<parent*>* owners = nullptr;
-                    using group_key = typename std::remove_reference_t<decltype(by_key)>::key_type;
-                    const group_key* owners_key = nullptr;
-                    owner.query<target>()
-                        .filter(expression<bool>{child_key::in(batch, target_dialect)})
-                        .order_by_items(order)
-                        .with_options(nested_)
-                        .with_autoflush(false)
-                        .run([&](ref<target> child) {
-                            if (child_key::is_null(object_of(child))) return;
-                            if (owners_key == nullptr || !child_key::equals(object_of(child), *owners_key)) {
-                                const auto found = by_key.find(group_key{child_key::values(object_of(child))});
-                                if (found == by_key.end()) return;
-                                owners_key = &found->first;
-                                owners = &found->second;
-                            }
-                            for (auto* object : *owners) (object->*(traits::member)).append(child.state());
-                        });
-                }
+                // one non-template load over the relationship's description, which groups the
+                // children by the values their foreign-key columns bind
+                static_assert(same_storage_kinds<typename traits::foreign_keys, typename traits::parent_keys>(),
+                              "selectinload of a one-to-many needs each foreign-key column to be stored as the "
+                              "column it references is (both integers, both text, ...)");
+                selectin_load_children(collection_plan<Element>, *member_info_of<Element>(), owner, target_dialect,
+                                       parents, nested_);
             } else {
                 using foreign_key = key_operations<typename traits::foreign_keys>;
                 using target_key = key_operations<typename traits::target_keys>;

@@ -250,6 +250,12 @@ STRATA_COMPILED_LINKAGE void described_query::order_by(std::vector<sql::order_it
 
 STRATA_COMPILED_LINKAGE void described_query::load_each(
     model_objects& objects, strata::detail::function_ref<void(tracked_pointer)> each) const {
+    if (!loaders_.empty()) {
+        const auto hand_on = [&each](tracked_pointer&& object) { each(std::move(object)); };
+        strata::detail::function_ref<void(tracked_pointer &&)> handed{hand_on};
+        load_objects(objects, handed, nullptr);
+        return;
+    }
     const auto core = final_core();
     sql::compiled_statement compiled;  // outlives the rows: SQLite binds its values in place
     auto rows = execute(core, compiled);

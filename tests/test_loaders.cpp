@@ -2,7 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 
 #include "support/backends.hpp"
 #include "support/library.hpp"
@@ -321,5 +323,93 @@ TEST_CASE(
         CHECK(released.expired());
         CHECK_THROWS_AS(book_only->writer->name, strata::usage_error);
         CHECK_THROWS_WITH(book_only->writer->name, Catch::Contains("book.writer") && Catch::Contains("keep a handle"));
+    });
+}
+
+namespace by_code {
+
+struct shipment;
+
+/// A country known by its id, referenced by its unique ISO code.
+struct country {
+    std::int64_t id = 0;
+    std::string code;
+    std::string name;
+};
+
+/// A shipment pointing at its country through the code, not the id.
+struct shipment {
+    std::int64_t id = 0;
+    std::optional<std::string> country_code;
+    strata::one<country> destination{};
+};
+
+}  // namespace by_code
+
+template <>
+struct strata::mapping<by_code::country> {
+    static constexpr auto table =
+        strata::table("loader_countries", strata::column<&by_code::country::id>("id", strata::primary_key),
+                      strata::column<&by_code::country::code>("code", strata::unique),
+                      strata::column<&by_code::country::name>("name"));
+};
+
+template <>
+struct strata::mapping<by_code::shipment> {
+    static constexpr auto table = strata::table(
+        "loader_shipments", strata::column<&by_code::shipment::id>("id", strata::primary_key),
+        strata::column<&by_code::shipment::country_code>("country_code", strata::references<&by_code::country::code>()),
+        strata::many_to_one<&by_code::shipment::destination, &by_code::shipment::country_code>("shipment.destination"));
+};
+
+TEST_CASE("a many-to-one to a unique column that is not the key loads by that column, lazily or by selectinload") {
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<by_code::shipment, by_code::country>(engine);
+        strata::create_all<by_code::country, by_code::shipment>(engine);
+        {
+            strata::session session{engine};
+            session.add(by_code::country{.id = 1, .code = "NO", .name = "Norway"});
+            session.add(by_code::country{.id = 2, .code = "PE", .name = "Peru"});
+            session.commit();
+            session.add(by_code::shipment{.id = 10, .country_code = "PE"});
+            session.add(by_code::shipment{.id = 11, .country_code = "NO"});
+            session.add(by_code::shipment{.id = 12, .country_code = std::nullopt});
+            session.commit();
+        }
+        const bool postgresql = engine.sql_dialect() == strata::dialect::postgresql;
+        {
+            strata::session session{engine};
+            const auto shipments = session.query<by_code::shipment>().order_by(col<&by_code::shipment::id>).all();
+            strata::statement_counter counter{engine};
+            CHECK(shipments[0]->destination->name == "Peru");
+            REQUIRE(counter.count() == 1);
+            CHECK(counter.statements()[0] ==
+                  std::string{"SELECT loader_countries.id, loader_countries.code, loader_countries.name FROM "
+                              "loader_countries WHERE loader_countries.code = "} +
+                      (postgresql ? "$1 LIMIT $2" : "? LIMIT ?"));
+            CHECK(shipments[1]->destination->id == 1);
+            CHECK_FALSE(shipments[2]->destination.get());  // NULL key: no statement
+            CHECK(counter.count() == 2);
+            // the object loaded by its code is the identity map's, whatever way it is reached
+            CHECK(session.get<by_code::country>(std::int64_t{2}).get() == shipments[0]->destination.get().get());
+            CHECK(counter.count() == 2);
+        }
+        {
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            const auto shipments = session.query<by_code::shipment>()
+                                       .options(strata::selectinload(&by_code::shipment::destination))
+                                       .order_by(col<&by_code::shipment::id>)
+                                       .all();
+            REQUIRE(counter.count() == 2);
+            CHECK(counter.statements()[1].find(postgresql
+                                                   ? "WHERE loader_countries.code = ANY($1::TEXT[])"
+                                                   : "WHERE loader_countries.code IN (?, ?)") != std::string::npos);
+            CHECK(shipments[0]->destination->code == "PE");
+            CHECK(shipments[1]->destination->name == "Norway");
+            CHECK_FALSE(shipments[2]->destination.get());
+            CHECK(counter.count() == 2);
+        }
+        strata::drop_all<by_code::shipment, by_code::country>(engine);
     });
 }

@@ -10,7 +10,10 @@
 #include <memory>
 #include <span>
 #include <tuple>
+#include <utility>
 
+#include "strata/core/type_traits.hpp"
+#include "strata/core/value.hpp"
 #include "strata/detail/flat_map.hpp"
 #include "strata/detail/function_ref.hpp"
 #include "strata/orm/model.hpp"
@@ -57,6 +60,15 @@ protected:
 
 public:
     void reserve_objects(std::size_t additional) override { map_.reserve(map_.size() + additional); }
+    [[nodiscard]] tracked_pointer find_by_key(std::span<const parameter> key) override {
+        // Each value read back into its key element as it would be from a row of the database.
+        const auto typed = [&key]<std::size_t... Indexes>(std::index_sequence<Indexes...>) {
+            return Key{read_field<std::tuple_element_t<Indexes, Key>>(detail::parameter_reader{key[Indexes]}, 0)...};
+        }
+        (std::make_index_sequence<std::tuple_size_v<Key>>{});
+        const auto* found = map_.find(typed);
+        return found != nullptr ? *found : nullptr;
+    }
 
 protected:
     strata::detail::flat_map<Key, tracked_pointer, key_hash> map_;

@@ -116,6 +116,10 @@ public:
                                                    std::uint64_t mask, bool overwrite) = 0;
     /// Makes room for `additional` more objects in the identity map.
     virtual void reserve_objects(std::size_t additional) = 0;
+    /// The object the identity map holds under this primary key (`key`: one value per key column,
+    /// in mapping order, each of its column's storage kind), or null: the lookup of a caller that
+    /// knows the model only by its description (a many-to-one's load).
+    [[nodiscard]] virtual tracked_pointer find_by_key(std::span<const parameter> key) = 0;
 
 protected:
     /// The objects of the model `info` describes, in the session `owner` speaking `target`.

@@ -582,7 +582,10 @@ template <class T>
 ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush) {
     auto& objects = mapper_for<T>();
     auto found = strata::detail::apply_to_elements(
-        [&](const auto&... values) { return load_by_key(objects, {to_parameter(values)...}, overwrite, autoflush); },
+        [&](const auto&... values) {
+            const parameter values_bound[]{to_parameter(values)...};
+            return orm::described_query::load_by_key(*this, objects, values_bound, overwrite, autoflush);
+        },
         key);
     return ref<T>{std::static_pointer_cast<orm::object_state<T>>(std::move(found))};
 }

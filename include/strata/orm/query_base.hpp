@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -60,7 +61,7 @@ protected:
     /// Adds a WHERE condition (ANDed with those before).
     void add_filter(sql::node_ptr condition);
     /// Adds `primary key = key` (one value per key column, in mapping order).
-    void filter_by_key(std::initializer_list<parameter> key);
+    void filter_by_key(std::span<const parameter> key);
     /// Makes rows read overwrite the objects' values (populate_existing, locking reads).
     void lock_rows(lock_options options);
     /// Restricts the columns loaded to `mask` (and the primary key); usage_error for a plain
@@ -144,9 +145,17 @@ public:
     void set_autoflush(bool enabled) noexcept { autoflush_ = enabled; }
     /// Loader options for the loaded objects (those chained under a selectinload).
     void set_options(option_list options) { loaders_ = std::move(options); }
+    /// LIMIT count.
+    void set_limit(std::int64_t count);
     /// Runs the query, loading each row into `objects` (the model's identity map) and handing
     /// each object to `each` in row order (the loader options, if any, run as load_objects runs them).
     void load_each(model_objects& objects, strata::detail::function_ref<void(tracked_pointer)> each) const;
+
+    /// session::by_key() for any model: SELECT by primary key (`key`: one value per key column,
+    /// in mapping order) into `objects`; empty when no row has it. `overwrite`: a refresh (values
+    /// overwritten, no autoflush).
+    static tracked_pointer load_by_key(session& owner, model_objects& objects, std::span<const parameter> key,
+                                       bool overwrite, bool autoflush);
 };
 
 }  // namespace strata::orm

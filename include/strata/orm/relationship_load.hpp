@@ -32,6 +32,28 @@ struct collection_load_plan {
     model_objects& (*target_objects)(session&);  ///< the children's identity map in a session
 };
 
+/// What loading one many-to-one's target needs at run time (a constant per relationship).
+struct reference_load_plan {
+    /// The foreign key (its `child`: the model holding the many-to-one) and the target's columns it references.
+    const foreign_key_link* key = nullptr;
+    model_objects& (*target_objects)(session&);  ///< the targets' identity map in a session
+    /// The referenced columns are the target's primary key, in order: the identity map answers first.
+    bool references_primary_key = false;
+};
+
+/// The object the foreign key of `holder` (a `plan.key->child` object) names, if the session's
+/// identity map holds it (no SQL); null otherwise, and always when the key references other
+/// columns than the primary key.
+STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const reference_load_plan& plan, session& owner,
+                                                              const void* holder);
+
+/// A lazy load of a many-to-one: `reference` (of `holder`, a `plan.key->child` object) set to the
+/// object its foreign key names - from the identity map without SQL when it holds it (unless
+/// expired), else by one SELECT (`autoflush` false when the load serves a change); empty for a
+/// NULL key or a key no row has.
+STRATA_COMPILED_LINKAGE void lazy_load_reference(const reference_load_plan& plan, session& owner, const void* holder,
+                                                 reference_member& reference, bool autoflush);
+
 /// The children of `parent_object` (a `plan.key->parent` object): SELECT the child's columns WHERE the
 /// foreign key equals the parent's key, ordered by the child's primary key, loaded into the
 /// child's identity map; nullopt (no statement) when the parent's key is NULL.

@@ -19,6 +19,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <typeinfo>
@@ -332,10 +333,6 @@ private:
 
     template <class T>
     ref<T> by_key(const orm::key_type<T>& key, bool overwrite, bool autoflush = true);
-    /// by_key() for any model: SELECT by primary key (`key`: one value per key column) into
-    /// `objects`; empty when no row has it. `overwrite`: a refresh (values overwritten, no autoflush).
-    orm::tracked_pointer load_by_key(orm::model_objects& objects, std::initializer_list<parameter> key, bool overwrite,
-                                     bool autoflush);
     /// flush(), comparing only the objects used through a handle since the last flush when
     /// `touched_only` (an autoflush), every object otherwise.
     /// Writes the pending changes; with `then_commit`, commits the session's transaction too, in

@@ -82,23 +82,14 @@ constexpr bool is_inverse_of() {
     }
 }
 
-/// The object a many-to-one Element of `object` names by its foreign key, if the session's identity
-/// map holds it (no SQL); empty otherwise.
+/// The run-time description a many-to-one Element's load runs from: a constant.
 template <class Element>
-ref<typename relationship_traits<Element>::target> referenced_in_session(
-    session& owner, const typename relationship_traits<Element>::parent& object) {
-    using traits = relationship_traits<Element>;
-    using target = typename traits::target;
-    using foreign_key = key_operations<typename traits::foreign_keys>;
-    using target_key = key_operations<typename traits::target_keys>;
-    if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
-        if (foreign_key::is_null(object)) return {};
-        const typename target_key::value_type key{foreign_key::values(object)};
-        return ref<target>{owner.mapper_for<target>().find(key_type<target>{key})};
-    } else {
-        return {};
-    }
-}
+inline constexpr reference_load_plan reference_plan{
+    &foreign_key_link_of<typename relationship_traits<Element>::foreign_keys,
+                         typename relationship_traits<Element>::target_keys>,
+    [](session& owner) -> model_objects& { return owner.mapper_for<typename relationship_traits<Element>::target>(); },
+    std::is_same_v<typename relationship_traits<Element>::target_keys,
+                   primary_key_columns<typename relationship_traits<Element>::target>>};
 
 /// The description of relationship Element's member in its model's objects.
 template <class Element>
@@ -131,8 +122,7 @@ constexpr const relationship_member_info* inverse_member_info_of() {
 /// identity map holds it (no SQL); empty otherwise.
 template <class Inverse>
 tracked_pointer target_in_session(session& owner, tracked_object& item) {
-    return referenced_in_session<Inverse>(owner, state_of<typename relationship_traits<Inverse>::parent>(item).object)
-        .take_state();
+    return referenced_in_session(reference_plan<Inverse>, owner, reference_plan<Inverse>.key->child_object(item));
 }
 
 /// target_in_session of Element's inverse, when that is a many-to-one; null otherwise.
@@ -192,25 +182,12 @@ void lazy_load(session& owner, tracked_object& parent_state, void* member, bool 
         for (auto& item : targets) collection.append(std::move(item).take_state());
         if (!autoflush) follow_unflushed_changes(owner, behavior_of<Element>, parent_state, collection);
     } else {
-        using foreign_key = key_operations<typename traits::foreign_keys>;
-        using target_key = key_operations<typename traits::target_keys>;
-        auto& reference = *static_cast<reference_member*>(member);
-        if (foreign_key::is_null(object)) {
-            reference.assign({});
-            return;
-        }
-        const typename target_key::value_type key{foreign_key::values(object)};
-        if constexpr (std::is_same_v<typename traits::target_keys, primary_key_columns<target>>) {
-            // identity map first (often no SQL); the session's get, without autoflush for a change
-            reference.assign(owner.get_by_identity<target>(key_type<target>{key}, autoflush).take_state());
-        } else {
-            // the key references other (unique) columns than the primary key: ask the database
-            reference.assign(owner.query<target>()
-                                 .filter(expression<bool>{target_key::equals_values(key)})
-                                 .with_autoflush(autoflush)
-                                 .first()
-                                 .take_state());
-        }
+        // the target by the foreign key's values: one non-template load over the relationship's description
+        static_assert(same_storage_kinds<typename traits::foreign_keys, typename traits::target_keys>(),
+                      "a many-to-one needs each foreign-key column to be stored as the column it references is "
+                      "(both integers, both text, ...)");
+        lazy_load_reference(reference_plan<Element>, owner, &object, *static_cast<reference_member*>(member),
+                            autoflush);
     }
 }
 

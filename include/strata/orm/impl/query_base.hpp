@@ -43,7 +43,7 @@ STRATA_COMPILED_LINKAGE void query_base::add_filter(sql::node_ptr condition) {
                               : std::move(condition);
 }
 
-STRATA_COMPILED_LINKAGE void query_base::filter_by_key(std::initializer_list<parameter> key) {
+STRATA_COMPILED_LINKAGE void query_base::filter_by_key(std::span<const parameter> key) {
     std::size_t position = 0;
     for (const auto& value : key)
         add_filter(sql::make_operator(
@@ -241,6 +241,26 @@ STRATA_COMPILED_LINKAGE void query_base::load_rows(
     }
     rows = strata::result{nullptr};
     for (auto& item : run.runs) item->finish(*session_, parents);
+}
+
+STRATA_COMPILED_LINKAGE tracked_pointer described_query::load_by_key(session& owner, model_objects& objects,
+                                                                     std::span<const parameter> key, bool overwrite,
+                                                                     bool autoflush) {
+    described_query lookup{owner, objects.info()};
+    lookup.filter_by_key(key);
+    if (overwrite) lookup.overwrite_ = true;
+    if (overwrite || !autoflush) lookup.autoflush_ = false;
+    tracked_pointer found;
+    std::size_t count = 0;
+    lookup.load_each(objects, [&found, &count](tracked_pointer object) {
+        if (count++ == 0) found = std::move(object);
+    });
+    if (count > 1) throw_multiple_results(objects.info().table, count);
+    return found;
+}
+
+STRATA_COMPILED_LINKAGE void described_query::set_limit(std::int64_t count) {
+    core_.limit = sql::make_parameter(parameter::from_integer(count));
 }
 
 STRATA_COMPILED_LINKAGE void described_query::order_by(std::vector<sql::order_item> items) {

@@ -124,6 +124,67 @@ inline bool described_key_equals(const model_info& info, std::span<const std::si
 
 }  // namespace detail
 
+namespace detail {
+
+/// The values of `holder`'s foreign-key columns; empty when any is NULL (references nothing).
+inline std::vector<parameter> foreign_key_values(const foreign_key_link& key, const void* holder) {
+    std::vector<parameter> values;
+    values.reserve(key.foreign_key.size());
+    for (const auto column : key.foreign_key) {
+        auto value = key.child->columns[column].bind(holder);
+        if (value.is_null()) return {};
+        values.push_back(std::move(value));
+    }
+    return values;
+}
+
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const reference_load_plan& plan, session& owner,
+                                                              const void* holder) {
+    if (!plan.references_primary_key) return nullptr;
+    const auto key = detail::foreign_key_values(*plan.key, holder);
+    if (key.empty()) return nullptr;
+    return plan.target_objects(owner).find_by_key(key);
+}
+
+STRATA_COMPILED_LINKAGE void lazy_load_reference(const reference_load_plan& plan, session& owner, const void* holder,
+                                                 reference_member& reference, bool autoflush) {
+    const foreign_key_link& key = *plan.key;
+    const auto values = detail::foreign_key_values(key, holder);
+    if (values.empty()) {
+        reference.assign({});
+        return;
+    }
+    model_objects& targets = plan.target_objects(owner);
+    if (plan.references_primary_key) {
+        // identity map first (often no SQL); the session's get, without autoflush for a change
+        if (auto found = targets.find_by_key(values); found && !found->expired) {
+            if (found->status == object_status::deleted) found.reset();
+            reference.assign(std::move(found));
+            return;
+        }
+        reference.assign(described_query::load_by_key(owner, targets, values, false, autoflush));
+        return;
+    }
+    // the key references other (unique) columns than the primary key: ask the database
+    std::vector<sql::node_ptr> conditions;
+    conditions.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        conditions.push_back(
+            sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
+                               {key.parent->columns[key.referenced[i]].column_node(), sql::make_parameter(values[i])}));
+    described_query target{owner, *key.parent};
+    target.filter(all_of(std::move(conditions)));
+    target.set_autoflush(autoflush);
+    target.set_limit(1);
+    tracked_pointer found;
+    target.load_each(targets, [&found](tracked_pointer object) {
+        if (!found) found = std::move(object);
+    });
+    reference.assign(std::move(found));
+}
+
 STRATA_COMPILED_LINKAGE void selectin_load_children(const collection_load_plan& plan,
                                                     const relationship_member_info& member, session& owner,
                                                     dialect target_dialect, std::span<const tracked_pointer> parents,

@@ -169,22 +169,6 @@ STRATA_COMPILED_LINKAGE void session::autoflush() {
     if (options_.autoflush) flush_changes(true);
 }
 
-STRATA_COMPILED_LINKAGE orm::tracked_pointer session::load_by_key(orm::model_objects& objects,
-                                                                  std::initializer_list<parameter> key, bool overwrite,
-                                                                  bool autoflush) {
-    orm::described_query lookup{*this, objects.info()};
-    lookup.filter_by_key(key);
-    if (overwrite) lookup.overwrite_ = true;
-    if (overwrite || !autoflush) lookup.autoflush_ = false;
-    orm::tracked_pointer found;
-    std::size_t count = 0;
-    lookup.load_each(objects, [&found, &count](orm::tracked_pointer object) {
-        if (count++ == 0) found = std::move(object);
-    });
-    if (count > 1) orm::throw_multiple_results(objects.info().table, count);
-    return found;
-}
-
 STRATA_COMPILED_LINKAGE orm::model_objects& session::objects_of(
     const void* id, std::unique_ptr<orm::model_objects> (*create)(session*, dialect, relationship_mode)) {
     for (auto& [key, item] : mappers_)

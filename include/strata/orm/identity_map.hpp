@@ -60,7 +60,7 @@ protected:
 
 public:
     void reserve_objects(std::size_t additional) override { map_.reserve(map_.size() + additional); }
-    [[nodiscard]] tracked_pointer find_by_key(std::span<const parameter> key) override {
+    [[nodiscard]] tracked_pointer find_by_key(const key_values& key) override {
         // Each value read back into its key element as it would be from a row of the database.
         const auto typed = [&key]<std::size_t... Indexes>(std::index_sequence<Indexes...>) {
             return Key{read_field<std::tuple_element_t<Indexes, Key>>(detail::parameter_reader{key[Indexes]}, 0)...};

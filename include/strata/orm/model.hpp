@@ -59,6 +59,20 @@ namespace detail {
     return 0;
 }
 
+namespace detail {
+/// Whether two bound values are the same non-NULL value.
+inline bool same_value(const parameter& left, const parameter& right) noexcept {
+    if (left.is_null() || right.is_null() || left.kind() != right.kind()) return false;
+    switch (left.kind()) {
+        case value_kind::text:
+        case value_kind::blob:
+            return left.as_text() == right.as_text();
+        default:
+            return left.as_integer() == right.as_integer();  // integer, boolean, timestamp, a real's bits
+    }
+}
+}  // namespace detail
+
 /// The fingerprint an unloaded deferred column has (never equal to a value's).
 inline constexpr std::uint64_t unloaded_fingerprint = 0x756e6c6f61646564;  // "unloaded"
 
@@ -584,6 +598,68 @@ struct key_hash {
             key);
         return static_cast<std::size_t>(hash);
     }
+};
+
+/// A key's values as its columns bind them: a key known only by its model's description (a
+/// relationship's, loaded by the ORM's own non-template loads). One column, almost every key's,
+/// is held without an allocation.
+class key_values {
+public:
+    /// Reads `columns` (positions in `info`) of `object`; false when any is NULL (a partial key
+    /// references nothing). `owned`: text copied, for a key kept while objects change.
+    bool read(const model_info& info, std::span<const std::size_t> columns, const void* object, bool owned) {
+        rest_.clear();
+        size_ = 0;
+        for (const auto column : columns) {
+            auto value = info.columns[column].bind(object);
+            if (value.is_null()) return false;
+            if (owned) value = value.to_owned();
+            if (size_++ == 0)
+                first_ = std::move(value);
+            else
+                rest_.push_back(std::move(value));
+        }
+        return true;
+    }
+    /// Whether `columns` of `object` hold these values (none NULL).
+    [[nodiscard]] bool held_by(const model_info& info, std::span<const std::size_t> columns, const void* object) const {
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (!detail::same_value(info.columns[columns[i]].bind(object), (*this)[i])) return false;
+        return true;
+    }
+    /// Number of values.
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    /// Value `index`, in the columns' order.
+    [[nodiscard]] const parameter& operator[](std::size_t index) const noexcept {
+        return index == 0 ? first_ : rest_[index - 1];
+    }
+    /// The values in one vector (a statement's parameters).
+    [[nodiscard]] std::vector<parameter> to_vector() const {
+        std::vector<parameter> values;
+        values.reserve(size_);
+        for (std::size_t i = 0; i < size_; ++i) values.push_back((*this)[i]);
+        return values;
+    }
+    friend bool operator==(const key_values& left, const key_values& right) noexcept {
+        if (left.size_ != right.size_) return false;
+        for (std::size_t i = 0; i < left.size_; ++i)
+            if (!detail::same_value(left[i], right[i])) return false;
+        return true;
+    }
+
+    /// Hashes by the values' fingerprints, as key_hash hashes a typed key.
+    struct hash {
+        std::size_t operator()(const key_values& key) const noexcept {
+            std::uint64_t mixed = 0x1d;
+            for (std::size_t i = 0; i < key.size_; ++i) mixed = sql::detail::mix(mixed, fingerprint(key[i]));
+            return static_cast<std::size_t>(mixed);
+        }
+    };
+
+private:
+    parameter first_;
+    std::vector<parameter> rest_;  ///< the other columns of a composite key
+    std::size_t size_ = 0;
 };
 
 }  // namespace strata::orm

@@ -119,7 +119,7 @@ public:
     /// The object the identity map holds under this primary key (`key`: one value per key column,
     /// in mapping order, each of its column's storage kind), or null: the lookup of a caller that
     /// knows the model only by its description (a many-to-one's load).
-    [[nodiscard]] virtual tracked_pointer find_by_key(std::span<const parameter> key) = 0;
+    [[nodiscard]] virtual tracked_pointer find_by_key(const key_values& key) = 0;
 
 protected:
     /// The objects of the model `info` describes, in the session `owner` speaking `target`.

@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -60,8 +59,11 @@ protected:
 
     /// Adds a WHERE condition (ANDed with those before).
     void add_filter(sql::node_ptr condition);
+    /// Adds `column = value` for each of `columns` (positions in the model's description) and
+    /// the value at the same index.
+    void filter_by_columns(std::span<const std::size_t> columns, std::span<const parameter> values);
     /// Adds `primary key = key` (one value per key column, in mapping order).
-    void filter_by_key(std::span<const parameter> key);
+    void filter_by_key(std::span<const parameter> key) { filter_by_columns(info_->primary_key, key); }
     /// Makes rows read overwrite the objects' values (populate_existing, locking reads).
     void lock_rows(lock_options options);
     /// Restricts the columns loaded to `mask` (and the primary key); usage_error for a plain
@@ -139,6 +141,7 @@ public:
     described_query(session& owner, const model_info& info) : query_base(owner, info) {}
     /// Adds a WHERE condition (ANDed with those before).
     void filter(sql::node_ptr condition) { add_filter(std::move(condition)); }
+    using query_base::filter_by_columns;
     /// Appends ORDER BY items.
     void order_by(std::vector<sql::order_item> items);
     /// Whether to flush before running (the session's autoflush option still applies).

@@ -103,6 +103,11 @@ using primary_key_columns =
     decltype(primary_key_columns_of<Model>(std::make_index_sequence<primary_key_elements<Model>.size()>{}));
 /// The conditions ANDed (one function for every key).
 STRATA_COMPILED_LINKAGE sql::node_ptr all_of(std::vector<sql::node_ptr> conditions);
+/// `columns` IN the keys in `values` (row after row, columns.size() values each, at least one
+/// row): a IN ($1, ...) for one column; (a, b) IN (($1, $2), ...) - SQLite: IN (VALUES (?, ?), ...) -
+/// for several.
+STRATA_COMPILED_LINKAGE sql::node_ptr keys_in(std::vector<sql::node_ptr> columns, std::vector<sql::node_ptr> values,
+                                              dialect target);
 
 template <class Keys>
 struct key_operations;
@@ -161,27 +166,12 @@ struct key_operations<key_columns<First, Rest...>> {
     /// a IN ($1, ...) for one column; (a, b) IN (($1, $2), ...) - SQLite: IN (VALUES (?, ?), ...) -
     /// for several.
     static sql::node_ptr in(const std::vector<value_type>& batch, dialect target) {
-        if constexpr (size == 1) {
-            std::vector<std::tuple_element_t<0, value_type>> values;
-            values.reserve(batch.size());
-            for (const auto& key : batch) values.push_back(std::get<0>(key));
-            return col<First>.in_(values).node();
-        } else {
-            std::vector<sql::node_ptr> rows;
-            rows.reserve(batch.size());
-            for (const auto& key : batch)
-                rows.push_back(strata::detail::apply_to_elements(
-                    [](const auto&... values) {
-                        return sql::make_operator(sql::node_kind::list, "", sql::precedence::atom,
-                                                  {sql::to_node(values)...});
-                    },
-                    key));
-            auto columns = sql::make_operator(sql::node_kind::list, "", sql::precedence::atom, column_nodes());
-            auto list = sql::make_operator(sql::node_kind::list, target == dialect::sqlite ? "VALUES " : "",
-                                           sql::precedence::atom, std::move(rows));
-            return sql::make_operator(sql::node_kind::binary, " IN ", sql::precedence::comparison,
-                                      {std::move(columns), std::move(list)});
-        }
+        std::vector<sql::node_ptr> values;
+        values.reserve(batch.size() * size);
+        for (const auto& key : batch)
+            strata::detail::apply_to_elements(
+                [&values](const auto&... value) { (values.push_back(sql::to_node(value)), ...); }, key);
+        return keys_in(column_nodes(), std::move(values), target);
     }
     /// The columns as ORDER BY items, in order.
     static std::vector<sql::order_item> order_items() {

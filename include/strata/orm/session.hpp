@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>

@@ -15,20 +15,6 @@
 
 namespace strata::orm {
 
-namespace detail {
-/// Whether two bound values are the same non-NULL value.
-inline bool same_value(const parameter& left, const parameter& right) noexcept {
-    if (left.is_null() || right.is_null() || left.kind() != right.kind()) return false;
-    switch (left.kind()) {
-        case value_kind::text:
-        case value_kind::blob:
-            return left.as_text() == right.as_text();
-        default:
-            return left.as_integer() == right.as_integer();  // integer, boolean, timestamp, a real's bits
-    }
-}
-}  // namespace detail
-
 STRATA_COMPILED_LINKAGE void point_foreign_key(const foreign_key_link& link, void* child, const void* parent) {
     for (std::size_t i = 0; i < link.foreign_key.size(); ++i) {
         const parameter value = link.parent->columns[link.referenced[i]].bind(parent);

@@ -43,12 +43,11 @@ STRATA_COMPILED_LINKAGE void query_base::add_filter(sql::node_ptr condition) {
                               : std::move(condition);
 }
 
-STRATA_COMPILED_LINKAGE void query_base::filter_by_key(std::span<const parameter> key) {
-    std::size_t position = 0;
-    for (const auto& value : key)
-        add_filter(sql::make_operator(
-            sql::node_kind::binary, " = ", sql::precedence::comparison,
-            {info_->columns[info_->primary_key[position++]].column_node(), sql::make_parameter(value)}));
+STRATA_COMPILED_LINKAGE void query_base::filter_by_columns(std::span<const std::size_t> columns,
+                                                           std::span<const parameter> values) {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        add_filter(sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
+                                      {info_->columns[columns[i]].column_node(), sql::make_parameter(values[i])}));
 }
 
 STRATA_COMPILED_LINKAGE void query_base::lock_rows(lock_options options) {

@@ -4,6 +4,8 @@
 // src/strata.cpp, so they are compiled once per program.
 #pragma once
 
+#include <cstddef>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,25 @@ STRATA_COMPILED_LINKAGE sql::node_ptr all_of(std::vector<sql::node_ptr> conditio
         result = sql::make_operator(sql::node_kind::binary, " AND ", sql::precedence::and_,
                                     {std::move(result), std::move(conditions[i])});
     return result;
+}
+
+STRATA_COMPILED_LINKAGE sql::node_ptr keys_in(std::vector<sql::node_ptr> columns, std::vector<sql::node_ptr> values,
+                                              dialect target) {
+    if (columns.size() == 1)
+        return sql::make_operator(sql::node_kind::binary, " IN ", sql::precedence::comparison,
+                                  {std::move(columns.front()), sql::make_value_list(std::move(values))});
+    std::vector<sql::node_ptr> rows;
+    rows.reserve(values.size() / columns.size());
+    for (std::size_t start = 0; start < values.size(); start += columns.size())
+        rows.push_back(sql::make_operator(
+            sql::node_kind::list, "", sql::precedence::atom,
+            std::vector<sql::node_ptr>(
+                std::make_move_iterator(values.begin() + static_cast<std::ptrdiff_t>(start)),
+                std::make_move_iterator(values.begin() + static_cast<std::ptrdiff_t>(start + columns.size())))));
+    return sql::make_operator(sql::node_kind::binary, " IN ", sql::precedence::comparison,
+                              {sql::make_operator(sql::node_kind::list, "", sql::precedence::atom, std::move(columns)),
+                               sql::make_operator(sql::node_kind::list, target == dialect::sqlite ? "VALUES " : "",
+                                                  sql::precedence::atom, std::move(rows))});
 }
 
 }  // namespace strata::orm

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>

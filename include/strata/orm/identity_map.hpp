@@ -29,8 +29,9 @@ class identity_map : public model_objects {
 protected:
     /// The objects of the model `info` describes (see model_objects).
     identity_map(session* owner, dialect target, relationship_mode relationships, const model_info& info,
-                 std::span<const relationship_member_info> members, bool self_referential)
-        : model_objects(owner, target, relationships, info, members, self_referential) {}
+                 std::span<const relationship_member_info> members,
+                 std::span<const relationship_behavior* const> behaviors)
+        : model_objects(owner, target, relationships, info, members, behaviors) {}
 
     /// The key an object's primary-key members hold now.
     [[nodiscard]] virtual Key key_of_object(const tracked_object& item) const = 0;

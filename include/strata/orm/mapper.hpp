@@ -1,13 +1,15 @@
 // strata/orm/mapper.hpp - mapper<T>: what one model's objects in a session need of T itself.
 //
-// The unit of work's bookkeeping is model_objects (orm/model_objects.hpp, non-template) and the
-// identity map identity_map<Key> (orm/identity_map.hpp, one per key type); mapper<T> adds new
-// objects, loads rows into objects, and answers their per-model questions: change detection
-// over T's columns (orm/model.hpp's row_operations) and everything its relationships do.
+// The unit of work's bookkeeping is model_objects (orm/model_objects.hpp, non-template), which
+// follows relationships through their run-time behaviors, and the identity map identity_map<Key>
+// (orm/identity_map.hpp, one per key type); mapper<T> adds new objects, loads rows into objects,
+// and answers the questions that need T: its object's address, and change detection over its
+// columns (orm/model.hpp's row_operations).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -24,22 +26,20 @@
 #include "strata/orm/object_state.hpp"
 #include "strata/orm/ref.hpp"
 #include "strata/orm/relationship.hpp"
-#include "strata/orm/relationship_mapper.hpp"
 #include "strata/orm/relationship_traits.hpp"
 #include "strata/sql/compiler.hpp"
 
 namespace strata::orm {
 
-/// What mapper<T> derives from: the unit of work's relationship steps only for a model that
-/// declares relationships (a plain model's mapper instantiates none of them).
-template <class T>
-using mapper_base_for =
-    std::conditional_t<has_relationship_members<T>, relationship_mapper<T>, identity_map<key_type<T>>>;
+/// What each relationship of Model does, in mapping order (defined in orm/strategies.hpp, with
+/// the loader strategies the behaviors name).
+template <class Model>
+std::span<const relationship_behavior* const> relationship_behaviors_of() noexcept;
 
 /// The objects of one model in one session.
 template <class T>
-class mapper final : public mapper_base_for<T> {
-    using base = mapper_base_for<T>;
+class mapper final : public identity_map<key_type<T>> {
+    using base = identity_map<key_type<T>>;
 
 public:
     using state = object_state<T>;
@@ -47,7 +47,8 @@ public:
 
     /// A mapper for a session speaking `target`.
     mapper(session* owner, dialect target, relationship_mode relationships)
-        : base(owner, target, relationships, describe<T>(), relationship_members_of<T>, is_self_referential<T>()) {}
+        : base(owner, target, relationships, describe<T>(), relationship_members_of<T>,
+               relationship_behaviors_of<T>()) {}
 
     /// The object with this key, if loaded.
     [[nodiscard]] state_ptr find(const key_type<T>& key) {

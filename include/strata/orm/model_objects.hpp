@@ -20,6 +20,7 @@
 #include "strata/detail/function_ref.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/engine/connection.hpp"
+#include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object_graph.hpp"
 #include "strata/orm/object_state.hpp"
@@ -64,7 +65,7 @@ public:
     /// changed foreign keys since prepare_flush.
     void write_updates(connection& target, bool rescan);
     /// INSERTs and DELETEs association rows of changed many-to-many collections (and of deleted objects).
-    virtual void write_associations(connection& target);
+    void write_associations(connection& target);
     /// DELETEs removed objects.
     void write_deletes(connection& target);
     /// The flush succeeded: pending become persistent, snapshots move on, deleted go.
@@ -83,7 +84,7 @@ public:
     /// Whether any object of this model holds a loaded relationship target (cheap: no hashing).
     [[nodiscard]] bool has_loaded_relationships();
     /// The tables this model's relationships lead to.
-    [[nodiscard]] virtual std::vector<std::string_view> relationship_targets() const;
+    [[nodiscard]] std::vector<std::string_view> relationship_targets() const;
     /// Adds this model's objects, who holds them inside the session and what they reference to `graph`.
     void describe_graph(object_graph& graph);
     /// Breaks reference cycles before detaching: objects no outside handle reaches unload their
@@ -92,18 +93,9 @@ public:
 
     /// Tracks a new object (`item`, whose struct is at `object`) as pending: INSERTed at the next flush.
     void add_pending(const tracked_pointer& item, void* object);
-    /// What removing an object of a model does along its relationships (removal_of<T>()): given
-    /// by the typed remove() call sites rather than virtual members of mapper<T>, so that a
-    /// program that deletes nothing compiles neither step.
-    struct removal_steps {
-        /// Applies the cascades of its one-to-many relationships (null: it has none).
-        void (*cascade)(model_objects& objects, tracked_object& item) = nullptr;
-        /// Takes it out of every loaded relationship holding it (null: no relationships).
-        void (*unlink)(model_objects& objects, tracked_object& item) = nullptr;
-    };
     /// Marks an object for DELETE at the next flush (a pending object is simply dropped), with
     /// what its one-to-many relationships cascade to.
-    void remove(const tracked_pointer& target, removal_steps steps);
+    void remove(const tracked_pointer& target);
     /// Stops tracking an object.
     void expunge(const tracked_pointer& target);
     /// Forgets an object that a streaming query has finished with, unless it was changed; returns
@@ -123,9 +115,11 @@ public:
 
 protected:
     /// The objects of the model `info` describes, in the session `owner` speaking `target`.
-    /// `members`: the model's relationship members (none for a plain model).
+    /// `members`: the model's relationship members, and `behaviors` what each relationship does,
+    /// in the same order (none for a plain model).
     model_objects(session* owner, dialect target, relationship_mode relationships, const model_info& info,
-                  std::span<const relationship_member_info> members, bool self_referential);
+                  std::span<const relationship_member_info> members,
+                  std::span<const relationship_behavior* const> behaviors);
 
     // The identity map, keyed by the model's key type (identity_map<Key>).
 
@@ -152,17 +146,22 @@ protected:
     /// Reads the object's values into its snapshot.
     virtual void take_snapshot(tracked_object& item) const noexcept = 0;
 
-    // Relationships: called only for a model that declares some (has_relationships()), whose
-    // mapper derives from relationship_mapper<T>; the defaults here do nothing.
+    // The unit of work along relationships: walks over the model's relationship behaviors, the
+    // same for every model (so compiled once, not once per mapped model). Each does nothing for a
+    // model without relationships.
 
     /// Points the foreign key of each many-to-one the user set() at its target's key.
-    virtual void point_references(tracked_object& item);
+    void point_references(tracked_object& item);
     /// Points the foreign keys of the object's added (or nulls or deletes its removed) children.
-    virtual void point_children_of(tracked_object& item, bool additions);
+    void point_children_of(tracked_object& item, bool additions);
     /// Orders pending_ so that each object comes after the new parent it points at (self-referential).
-    virtual void order_parents_first();
+    void order_parents_first();
     /// Orders deleted_ so that a row referencing another deleted row goes first (self-referential).
-    virtual void order_children_first();
+    void order_children_first();
+    /// What deleting `item` does to its one-to-many children (the cascades; see remove()).
+    void cascade_removal(tracked_object& item);
+    /// Takes a dropped new object, or a deleted one, out of every loaded relationship holding it.
+    void unlink_everywhere(tracked_object& item);
 
     // Walks over an object's relationship members (relationship_members_, the model's description of
     // them): the same for every model, so not virtual.
@@ -239,13 +238,12 @@ private:
     };
 
     std::span<const relationship_member_info> relationship_members_;
-    bool self_referential_;
+    std::span<const relationship_behavior* const> relationship_behaviors_;
+    bool self_referential_;  ///< a relationship leads back to the model (a tree)
     std::vector<std::pair<tracked_pointer, std::uint64_t>> updates_;
     std::vector<inserted_object> inserted_;
     std::vector<tracked_pointer> inserted_in_transaction_;  ///< what a rollback detaches (their rows go)
     bool compare_all_ = false;                              ///< the next flush compares every object
-    removal_steps
-        removal_;  ///< remove()'s steps (the same on every call for a model): finish_flush unlinks deleted_ with them
 };
 
 }  // namespace strata::orm

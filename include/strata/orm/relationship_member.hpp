@@ -20,6 +20,7 @@
 
 namespace strata {
 
+class connection;
 class session;
 
 /// A lazy load was attempted on a relationship set to raise (raiseload): the N+1 guard.
@@ -34,8 +35,12 @@ enum class relationship_mode : std::uint8_t { lazy, raise };
 namespace orm {
 
 class model_objects;
+struct foreign_key_link;
 struct relationship_context;
 struct relationship_member_info;
+
+/// The three kinds of relationship.
+enum class relationship_kind : std::uint8_t { one_to_many, many_to_one, many_to_many };
 
 /// What one declared relationship does, whatever object holds it: one constant per mapping
 /// element, so that each relationship member carries a pointer to it, not three.
@@ -59,6 +64,28 @@ struct relationship_behavior {
     tracked_pointer (*inverse_target_in_session)(session&, tracked_object& item) = nullptr;
     /// The target's objects in a session.
     model_objects& (*target_objects)(session&) = nullptr;
+
+    // What the unit of work needs to follow the relationship at a flush or a delete, for every
+    // model by one non-template walk (orm/model_objects.hpp).
+
+    relationship_kind kind = relationship_kind::one_to_many;
+    /// The foreign key it follows: a one-to-many's children's, a many-to-one's own (null for a
+    /// many-to-many).
+    const foreign_key_link* link = nullptr;
+    /// A many-to-one referencing its target's primary key: the target its foreign key names in
+    /// the session's identity map (no SQL), or empty; null otherwise.
+    tracked_pointer (*target_in_session)(session&, tracked_object& item) = nullptr;
+    /// A many-to-many: writes the association rows of `item`'s changed collection (all of them
+    /// removed when `deleted`); null otherwise.
+    void (*write_association_rows)(connection&, tracked_object& item, bool deleted) = nullptr;
+    std::string_view target_table;  ///< the table of the target model
+    /// The relationship leads back to its own model through a foreign key (an adjacency list).
+    bool self_referential = false;
+    /// A one-to-many declared with strata::delete_orphan: removed children are deleted.
+    bool delete_orphan = false;
+    /// A one-to-many whose foreign key declares ON DELETE CASCADE or SET NULL: deleting the parent
+    /// leaves its unloaded children to the database.
+    bool database_handles_children = false;
 };
 
 /// What a relationship member needs to load itself: the session, the object owning it, and the

@@ -34,9 +34,6 @@ inline constexpr bool is_many_to_many<many_to_many_definition<C, L, R>> = true;
 template <class Element>
 inline constexpr bool is_relationship = is_one_to_many<Element> || is_many_to_one<Element> || is_many_to_many<Element>;
 
-/// The three kinds of relationship.
-enum class relationship_kind : std::uint8_t { one_to_many, many_to_one, many_to_many };
-
 /// The foreign-key columns a declaration names: one member, several, or one strata::keys<...>.
 template <auto ForeignKey, auto... MoreKeys>
 using declared_keys =

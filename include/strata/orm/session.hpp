@@ -144,7 +144,7 @@ public:
     void remove(const ref<T>& object) {
         if constexpr (orm::checked_model<T>()) {
             check_owned(object);
-            mapper_for<T>().remove(object.state(), orm::removal_of<T>());
+            mapper_for<T>().remove(object.state());
         }
     }
 
@@ -356,11 +356,6 @@ private:
     std::exception_ptr failed_flush_;  ///< the error of a flush that rolled the transaction back
     std::vector<std::pair<const void*, std::unique_ptr<orm::model_objects>>> mappers_;
 };
-
-template <class T>
-orm::mapper<T>& orm::mapper_in(session& owner) {
-    return owner.mapper_for<T>();
-}
 
 }  // namespace strata
 

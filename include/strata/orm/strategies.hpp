@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "strata/detail/tuple_elements.hpp"
+#include "strata/orm/association_rows.hpp"
 #include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/loader_option.hpp"
 #include "strata/orm/query.hpp"
@@ -138,16 +139,99 @@ constexpr auto inverse_lookup_of() {
     return found;
 }
 
+/// The foreign key a one-to-many or many-to-one Element follows; null for a many-to-many.
+template <class Element>
+constexpr const foreign_key_link* link_of() {
+    using traits = relationship_traits<Element>;
+    if constexpr (traits::kind == relationship_kind::one_to_many)
+        return &foreign_key_link_of<typename traits::foreign_keys, typename traits::parent_keys>;
+    else if constexpr (traits::kind == relationship_kind::many_to_one)
+        return &foreign_key_link_of<typename traits::foreign_keys, typename traits::target_keys>;
+    else
+        return nullptr;
+}
+
+/// Whether a one-to-many Element's children are deleted with their parent or set NULL by the
+/// database (ON DELETE CASCADE or SET NULL on their foreign key).
+template <class Element>
+constexpr bool database_handles_children() {
+    using traits = relationship_traits<Element>;
+    if constexpr (traits::kind == relationship_kind::one_to_many) {
+        const auto action =
+            column_of<key_operations<typename traits::foreign_keys>::first_member>().options.delete_action;
+        return action == on_delete::cascade || action == on_delete::set_null;
+    } else {
+        return false;
+    }
+}
+
+/// The mapping element Element of its parent model.
+template <class Element>
+constexpr const Element& declaration_of() {
+    return std::get<Element>(mapping<typename relationship_traits<Element>::parent>::table.elements);
+}
+
+/// Whether Element is a one-to-many declared with strata::delete_orphan.
+template <class Element>
+constexpr bool deletes_orphans() {
+    if constexpr (is_one_to_many<Element>)
+        return declaration_of<Element>().delete_orphan;
+    else
+        return false;
+}
+
+/// target_in_session for a many-to-one Element that references its target's primary key; null
+/// for any other relationship.
+template <class Element>
+constexpr auto target_lookup_of() {
+    tracked_pointer (*found)(session&, tracked_object&) = nullptr;
+    if constexpr (is_many_to_one<Element>)
+        if (reference_plan<Element>.references_primary_key) found = &target_in_session<Element>;
+    return found;
+}
+
+/// write_association_rows for a many-to-many Element; null for any other relationship.
+template <class Element>
+constexpr auto association_writer_of() {
+    void (*found)(connection&, tracked_object&, bool) = nullptr;
+    if constexpr (is_many_to_many<Element>) found = &write_association_rows<Element>;
+    return found;
+}
+
 /// The behavior of relationship Element (one constant per mapping element).
 template <class Element>
 inline constexpr relationship_behavior behavior_of{
-    &lazy_load<Element>,
-    std::get<Element>(mapping<typename relationship_traits<Element>::parent>::table.elements).name,
-    relationship_traits<Element>::kind == relationship_kind::one_to_many,
-    member_info_of<Element>(),
-    inverse_member_info_of<Element>(),
-    inverse_lookup_of<Element>(),
-    [](session& owner) -> model_objects& { return owner.mapper_for<typename relationship_traits<Element>::target>(); }};
+    .load = &lazy_load<Element>,
+    .name = declaration_of<Element>().name,
+    .items_hold_key = relationship_traits<Element>::kind == relationship_kind::one_to_many,
+    .member = member_info_of<Element>(),
+    .inverse = inverse_member_info_of<Element>(),
+    .inverse_target_in_session = inverse_lookup_of<Element>(),
+    .target_objects = [](session& owner) -> model_objects& {
+        return owner.mapper_for<typename relationship_traits<Element>::target>();
+    },
+    .kind = relationship_traits<Element>::kind,
+    .link = link_of<Element>(),
+    .target_in_session = target_lookup_of<Element>(),
+    .write_association_rows = association_writer_of<Element>(),
+    .target_table = mapping<typename relationship_traits<Element>::target>::table.name,
+    .self_referential = relationship_traits<Element>::kind !=
+                        relationship_kind::many_to_many&& std::is_same_v<typename relationship_traits<Element>::target,
+                                                                         typename relationship_traits<Element>::parent>,
+    .delete_orphan = deletes_orphans<Element>(),
+    .database_handles_children = database_handles_children<Element>()};
+
+template <class Model>
+std::span<const relationship_behavior* const> relationship_behaviors_of() noexcept {
+    static constexpr auto behaviors = [] {
+        std::array<const relationship_behavior*, relationship_members_of<Model>.size()> found{};
+        std::size_t next = 0;
+        for_each_relationship_element<Model>(
+            [&]<class Element>(const Element&) { found[next++] = &behavior_of<Element>; });
+        return found;
+    }();
+    return behaviors;
+}
 
 template <class Element>
 void lazy_load(session& owner, tracked_object& parent_state, void* member, bool autoflush) {

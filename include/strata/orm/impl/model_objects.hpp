@@ -8,27 +8,33 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/model_objects.hpp"
+#include "strata/orm/relationship_member.hpp"
 
 namespace strata::orm {
 
 STRATA_COMPILED_LINKAGE model_objects::model_objects(session* owner, dialect target, relationship_mode relationships,
                                                      const model_info& info,
                                                      std::span<const relationship_member_info> members,
-                                                     bool self_referential)
+                                                     std::span<const relationship_behavior* const> behaviors)
     : owner_(owner),
       dialect_(target),
       info_(info),
       statements_(info, target),
       relationships_(relationships),
       relationship_members_(members),
-      self_referential_(self_referential) {}
+      relationship_behaviors_(behaviors),
+      self_referential_(std::any_of(behaviors.begin(), behaviors.end(),
+                                    [](const relationship_behavior* each) { return each->self_referential; })) {}
 
 STRATA_COMPILED_LINKAGE model_objects::~model_objects() = default;
 
@@ -222,7 +228,7 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
     for (const auto& item : deleted_) {
         // Its row is gone: it leaves the loaded collections and references that held it (and
         // dropping its own links ends reference cycles).
-        if (removal_.unlink != nullptr) removal_.unlink(*this, *item);
+        if (has_relationships()) unlink_everywhere(*item);
         unmap_object(*item);
         leave_touch_list(*item);
         item->status = object_status::detached;
@@ -304,8 +310,7 @@ STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& i
     pending_.push_back(item);
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target, removal_steps steps) {
-    removal_ = steps;  // every object in deleted_ came through here
+STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target) {
     const auto status = target->status;
     if (status == object_status::pending) {
         std::erase(pending_, target);
@@ -319,14 +324,14 @@ STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target
     if (has_relationships()) {
         if (status == object_status::pending) target->status = object_status::pending;  // its collections are loaded
         try {
-            if (steps.cascade != nullptr) steps.cascade(*this, *target);
+            cascade_removal(*target);
         } catch (...) {
             restore_removed(target, status);
             throw;
         }
     }
     if (status == object_status::pending) {
-        if (steps.unlink != nullptr) steps.unlink(*this, *target);
+        if (has_relationships()) unlink_everywhere(*target);
         detach(*target);
     }
 }
@@ -399,14 +404,157 @@ STRATA_COMPILED_LINKAGE void model_objects::order_after(
     items = std::move(ordered);
 }
 
-// The relationship hooks of a model without relationships: never called (has_relationships() is
-// false), here so that a plain model's mapper overrides none of them.
-STRATA_COMPILED_LINKAGE void model_objects::write_associations(connection&) {}
-STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::relationship_targets() const { return {}; }
-STRATA_COMPILED_LINKAGE void model_objects::point_references(tracked_object&) {}
-STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object&, bool) {}
-STRATA_COMPILED_LINKAGE void model_objects::order_parents_first() {}
-STRATA_COMPILED_LINKAGE void model_objects::order_children_first() {}
+STRATA_COMPILED_LINKAGE void model_objects::write_associations(connection& target) {
+    for (const auto& item : relationship_changed_) {
+        if (item->status == object_status::deleted) continue;
+        for (const auto* behavior : relationship_behaviors_)
+            if (behavior->write_association_rows != nullptr) behavior->write_association_rows(target, *item, false);
+    }
+    for (const auto& item : deleted_)
+        for (const auto* behavior : relationship_behaviors_)
+            if (behavior->write_association_rows != nullptr) behavior->write_association_rows(target, *item, true);
+}
+
+STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::relationship_targets() const {
+    std::vector<std::string_view> tables;
+    tables.reserve(relationship_behaviors_.size());
+    for (const auto* behavior : relationship_behaviors_) tables.push_back(behavior->target_table);
+    return tables;
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::point_references(tracked_object& item) {
+    for (const auto* behavior : relationship_behaviors_) {
+        if (behavior->kind != relationship_kind::many_to_one) continue;
+        const foreign_key_link& link = *behavior->link;
+        point_reference(link, behavior->name, behavior->member->reference_of(item), link.child_object(item));
+    }
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& item, bool additions) {
+    for (const auto* behavior : relationship_behaviors_) {
+        if (behavior->kind != relationship_kind::one_to_many) continue;
+        const auto& collection = behavior->member->collection_of(item);
+        if (!collection.changed()) continue;
+        const foreign_key_link& link = *behavior->link;
+        const void* parent = link.parent_object(item);
+        if (additions) {
+            point_added_children(link, collection, parent);
+            continue;
+        }
+        for (const auto& removed : collection.removed()) {
+            // A child whose key names another parent moved there meanwhile - unless it only
+            // passed through here: moved in from its parent and removed again, its reference
+            // (set by both moves) says it now has none.
+            void* removed_object = link.child_object(*removed);
+            if (!foreign_key_points_at(link, removed_object, parent) && !left_without_parent(*behavior, *removed))
+                continue;
+            if (behavior->delete_orphan) {
+                behavior->target_objects(*owner_).remove(removed);
+            } else if (link.nullable) {
+                clear_foreign_key(link, removed_object);
+            } else {
+                throw usage_error("removed an object from '" + std::string{behavior->name} + "' but " +
+                                  describe_foreign_key(link) +
+                                  " is not nullable: declare the relationship with strata::delete_orphan, "
+                                  "or make the column std::optional");
+            }
+        }
+    }
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::order_parents_first() {
+    order_after(pending_, [this](const tracked_pointer& item, after_edge after) {
+        for (const auto* behavior : relationship_behaviors_) {
+            if (!behavior->self_referential) continue;
+            if (behavior->member->collection) {
+                for (const auto& added : behavior->member->collection_of(*item).added()) after(added.get(), item.get());
+            } else if (const auto& reference = behavior->member->reference_of(*item); reference.changed()) {
+                if (const auto referenced = reference.current_target()) after(item.get(), referenced.get());
+            }
+        }
+    });
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::order_children_first() {
+    order_after(deleted_, [this](const tracked_pointer& item, after_edge after) {
+        for (const auto* behavior : relationship_behaviors_) {
+            if (!behavior->self_referential || !behavior->member->collection) continue;
+            const auto& collection = behavior->member->collection_of(*item);
+            if (!collection.is_loaded()) continue;
+            for (const auto& child : collection.entries()) after(item.get(), child.get());
+            for (const auto& child : collection.removed()) after(item.get(), child.get());
+        }
+    });
+}
+
+// What deleting `item` does to its one-to-many children, as SQLAlchemy's cascades do: with
+// delete_orphan they are deleted too (before it, at the flush); otherwise a nullable foreign
+// key is set to NULL. An unloaded collection is loaded first, unless the foreign key declares
+// ON DELETE CASCADE or SET NULL and so the database does it. A foreign key that can be
+// neither is left: the DELETE fails with foreign_key_violation and the flush writes nothing.
+STRATA_COMPILED_LINKAGE void model_objects::cascade_removal(tracked_object& item) {
+    for (const auto* behavior : relationship_behaviors_) {
+        if (behavior->kind != relationship_kind::one_to_many) continue;
+        const foreign_key_link& link = *behavior->link;
+        auto& collection = behavior->member->collection_of(item);
+        if (!collection.is_loaded()) {
+            if (behavior->database_handles_children) continue;
+            if (!behavior->delete_orphan && !link.nullable) continue;
+            collection.load_for_change();
+        }
+        const std::vector<tracked_pointer> children = collection.entries();
+        for (const auto& each : children) {
+            // The collection (loaded and kept in step with unflushed moves) says who the
+            // children are; their foreign keys may not be pointed yet.
+            if (behavior->delete_orphan) {
+                behavior->target_objects(*owner_).remove(each);
+            } else if (link.nullable) {
+                collection.remove_entry(each.get());  // its many-to-one stops pointing here too
+                each->mark_touched();                 // the next autoflush compares it
+                clear_foreign_key(link, link.child_object(*each));
+            }
+        }
+        // Children taken out of the collection before, not flushed yet: the flush of a
+        // deleted parent does not point them, so the orphans go (or are nulled) now.
+        if (item.status == object_status::pending) continue;
+        const std::vector<tracked_pointer> orphans = collection.removed();
+        for (const auto& each : orphans) {
+            void* orphan = link.child_object(*each);
+            // moved to another parent meanwhile (or the parent's key is NULL: none points here)
+            if (!foreign_key_points_at(link, orphan, link.parent_object(item))) continue;
+            if (behavior->delete_orphan) {
+                behavior->target_objects(*owner_).remove(each);
+            } else if (link.nullable) {
+                each->mark_touched();
+                clear_foreign_key(link, orphan);
+            }
+        }
+    }
+}
+
+// A parent's collection would otherwise list a dropped or deleted object, and a flush write a
+// link to a row that does not exist.
+STRATA_COMPILED_LINKAGE void model_objects::unlink_everywhere(tracked_object& item) {
+    // A many-to-one not loaded still names its target by key: if the identity map holds that
+    // target, its loaded collection may hold this object (no SQL: an object not in the map is
+    // in no loaded collection).
+    for (const auto* behavior : relationship_behaviors_) {
+        if (behavior->target_in_session == nullptr || behavior->member->reference_of(item).is_loaded()) continue;
+        if (const auto found = behavior->target_in_session(*owner_, item))
+            link_other_side({owner_, &item, behavior, relationships_}, *found, false);
+    }
+    for (const auto& member : relationship_members_) {
+        if (!member.of(item).is_loaded()) continue;
+        if (member.collection) {
+            auto& collection = member.collection_of(item);
+            const auto linked = collection.loaded_entries();
+            for (const auto& other : linked) collection.remove_entry(other.get());
+        } else if (auto& reference = member.reference_of(item); reference.current_target()) {
+            reference.set_target({});
+        }
+    }
+    forget_relationships(item);
+}
 
 STRATA_COMPILED_LINKAGE bool model_objects::relationships_changed(tracked_object& item) const noexcept {
     return std::any_of(relationship_members_.begin(), relationship_members_.end(),

@@ -57,8 +57,6 @@ template <class Element>
 void lazy_load(session& owner, tracked_object& parent_state, void* member, bool autoflush);
 template <class Parent, class Member>
 std::vector<sql::join_clause> relationship_join(Member Parent::*member, sql::join_kind kind);
-template <class Model>
-void bind_relationships(object_state<Model>& state, session* owner, relationship_mode mode);
 
 }  // namespace orm
 }  // namespace strata

@@ -60,7 +60,7 @@ public:
     ref<T> add(T object) {
         auto created = new_state();
         created->object = std::move(object);
-        bind_relationships(*created, owner_, relationships_);
+        this->bind_relationships(*created);
         this->add_pending(created, &created->object);
         return ref<T>{std::move(created)};
     }
@@ -119,7 +119,7 @@ public:
         created->status = object_status::persistent;
         created->owner = owner_;
         created->touch_list = &touched_;
-        bind_relationships(*created, owner_, relationships_);
+        this->bind_relationships(*created);
         *slot = created;
         if (created_here) *created_here = true;
         return created;

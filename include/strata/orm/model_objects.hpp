@@ -188,6 +188,12 @@ protected:
     static void order_after(std::vector<tracked_pointer>& items,
                             strata::detail::function_ref<void(const tracked_pointer&, after_edge)> collect);
 
+    /// Binds the object's relationship members to this session, so that an unloaded one loads
+    /// itself when read. Inline: every new or loaded object of a model with relationships does it.
+    void bind_relationships(tracked_object& item) const noexcept {
+        for (const auto* behavior : relationship_behaviors_)
+            behavior->member->of(item).bind({owner_, &item, behavior, relationships_});
+    }
     /// Stops tracking an object; its unloaded relationships no longer reach the session.
     /// Inline: clearing a session detaches every object it holds.
     void detach(tracked_object& item) noexcept {

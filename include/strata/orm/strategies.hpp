@@ -289,13 +289,6 @@ void leave_target(session& owner, object_state<Parent>& item, tracked_object& ta
     link_other_side({&owner, &item, &behavior_of<Element>, mode}, target_state, false);
 }
 
-template <class Model>
-void bind_relationships(object_state<Model>& state, session* owner, relationship_mode mode) {
-    for_each_relationship_element<Model>([&]<class Element>(const Element&) {
-        (state.object.*(relationship_traits<Element>::member)).bind({owner, &state, &behavior_of<Element>, mode});
-    });
-}
-
 /// Reads the target of a joined relationship from the extra columns of the current row.
 template <class Target>
 ref<Target> load_joined(session& owner, const field_reader& row, const std::vector<int>& positions) {

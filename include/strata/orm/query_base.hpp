@@ -56,6 +56,13 @@ protected:
 
     /// A query over every row of the model `info` describes, in `owner`.
     query_base(session& owner, const model_info& info);
+    // Copied by every generative call (filter, order_by, options, ...) of every query<T>: defined
+    // once in the library, not inlined into each of them (a select's copy is most of their code).
+    query_base(const query_base& other);
+    query_base(query_base&& other) noexcept;
+    query_base& operator=(const query_base& other);
+    query_base& operator=(query_base&& other) noexcept;
+    ~query_base();
 
     /// Adds a WHERE condition (ANDed with those before).
     void add_filter(sql::node_ptr condition);

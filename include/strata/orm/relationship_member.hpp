@@ -139,6 +139,15 @@ protected:
 /// its detached parent's collection holds it.
 class reference_member : public relationship_member {
 public:
+    // Copied, moved and destroyed with every object of a model holding one: defined once in the
+    // library, not inlined into each model's object code.
+    reference_member() = default;
+    reference_member(const reference_member& other);
+    reference_member(reference_member&& other) noexcept;
+    reference_member& operator=(const reference_member& other);
+    reference_member& operator=(reference_member&& other) noexcept;
+    ~reference_member();
+
     /// Whether set() changed the reference since the last flush.
     [[nodiscard]] bool changed() const noexcept { return changed_; }
     /// The flush wrote the change.
@@ -200,6 +209,15 @@ private:
 /// the last flush.
 class collection_member : public relationship_member {
 public:
+    // Copied, moved and destroyed with every object of a model holding one: defined once in the
+    // library, not inlined into each model's object code.
+    collection_member() = default;
+    collection_member(const collection_member& other);
+    collection_member(collection_member&& other) noexcept;
+    collection_member& operator=(const collection_member& other);
+    collection_member& operator=(collection_member&& other) noexcept;
+    ~collection_member();
+
     /// The objects; loads them if needed.
     [[nodiscard]] const std::vector<tracked_pointer>& entries() const {
         if (!loaded_) load_now();

@@ -69,11 +69,7 @@ public:
     session(const session&) = delete;
     session& operator=(const session&) = delete;
     /// Rolls back what was not committed, returns the connection, detaches every object.
-    ~session() {
-        release_connection();
-        release_read_connection();
-        detach_all();
-    }
+    ~session();
 
     /// Adds a new object; it is INSERTed at the next flush. Returns its handle.
     template <class T>

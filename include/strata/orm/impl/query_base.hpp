@@ -43,6 +43,12 @@ STRATA_COMPILED_LINKAGE void query_base::add_filter(sql::node_ptr condition) {
                               : std::move(condition);
 }
 
+STRATA_COMPILED_LINKAGE query_base::query_base(const query_base& other) = default;
+STRATA_COMPILED_LINKAGE query_base::query_base(query_base&& other) noexcept = default;
+STRATA_COMPILED_LINKAGE query_base& query_base::operator=(const query_base& other) = default;
+STRATA_COMPILED_LINKAGE query_base& query_base::operator=(query_base&& other) noexcept = default;
+STRATA_COMPILED_LINKAGE query_base::~query_base() = default;
+
 STRATA_COMPILED_LINKAGE void query_base::filter_by_columns(std::span<const std::size_t> columns,
                                                            std::span<const parameter> values) {
     for (std::size_t i = 0; i < columns.size(); ++i)

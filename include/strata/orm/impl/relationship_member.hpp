@@ -58,6 +58,18 @@ STRATA_COMPILED_LINKAGE bool left_without_parent(const relationship_behavior& be
     return reference.is_loaded() && !reference.current_target();
 }
 
+STRATA_COMPILED_LINKAGE reference_member::reference_member(const reference_member& other) = default;
+STRATA_COMPILED_LINKAGE reference_member::reference_member(reference_member&& other) noexcept = default;
+STRATA_COMPILED_LINKAGE reference_member& reference_member::operator=(const reference_member& other) = default;
+STRATA_COMPILED_LINKAGE reference_member& reference_member::operator=(reference_member&& other) noexcept = default;
+STRATA_COMPILED_LINKAGE reference_member::~reference_member() = default;
+
+STRATA_COMPILED_LINKAGE collection_member::collection_member(const collection_member& other) = default;
+STRATA_COMPILED_LINKAGE collection_member::collection_member(collection_member&& other) noexcept = default;
+STRATA_COMPILED_LINKAGE collection_member& collection_member::operator=(const collection_member& other) = default;
+STRATA_COMPILED_LINKAGE collection_member& collection_member::operator=(collection_member&& other) noexcept = default;
+STRATA_COMPILED_LINKAGE collection_member::~collection_member() = default;
+
 STRATA_COMPILED_LINKAGE void reference_member::set_target(tracked_pointer target) {
     // The previous target's loaded collection must lose this object: find it (usually in the
     // identity map, without SQL) unless lazy loads are forbidden here.

@@ -178,6 +178,12 @@ STRATA_COMPILED_LINKAGE orm::model_objects& session::objects_of(
     return *mappers_.back().second;
 }
 
+STRATA_COMPILED_LINKAGE session::~session() {
+    release_connection();
+    release_read_connection();
+    detach_all();
+}
+
 STRATA_COMPILED_LINKAGE void session::detach_all() noexcept {
     try {
         if (!cycles_possible()) {

@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "strata/core/dialect.hpp"
@@ -61,6 +64,39 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
                                                                                   session& owner,
                                                                                   const void* parent_object,
                                                                                   bool autoflush);
+
+/// The columns of the model `info` describes appended to the select list, qualified by `table`
+/// (its name, or an alias); returns their positions in it.
+STRATA_COMPILED_LINKAGE std::vector<int> add_model_columns(sql::select_core& core, const model_info& info,
+                                                           const sql::table_ref& table);
+
+/// Fills relationship `behavior`'s members of a query's objects from the target's columns in the
+/// same rows (joinedload and contains_eager): one class for every relationship.
+class joined_run final : public option_run {
+public:
+    /// The target's columns are at `positions` of each row.
+    joined_run(const relationship_behavior& behavior, std::vector<int> positions)
+        : behavior_(&behavior), positions_(std::move(positions)) {}
+    void on_row(session& owner, const tracked_pointer& object, const field_reader& row) override;
+
+private:
+    const relationship_behavior* behavior_;
+    std::vector<int> positions_;
+    model_objects* targets_ = nullptr;  ///< the target's identity map, found at the first row
+    std::unordered_set<const void*> seen_;
+    const void* last_parent_ = nullptr;  ///< the previous row's parent
+};
+
+/// joinedload's part after its joins (the target under `target_table`): ORDER BY the target's key
+/// for a collection, the target's columns, and the run that reads them.
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select_core& core,
+                                                                     const relationship_behavior& behavior,
+                                                                     const sql::table_ref& target_table);
+
+/// contains_eager: the target's columns read from the query's own join of its table (usage_error
+/// when the query does not join it).
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::select_core& core,
+                                                                         const relationship_behavior& behavior);
 
 /// SQLAlchemy's default selectin batch: keys per IN statement.
 inline constexpr std::size_t selectin_batch_size = 500;

@@ -36,6 +36,7 @@ namespace orm {
 
 class model_objects;
 struct foreign_key_link;
+struct model_info;
 struct relationship_context;
 struct relationship_member_info;
 
@@ -78,7 +79,8 @@ struct relationship_behavior {
     /// A many-to-many: writes the association rows of `item`'s changed collection (all of them
     /// removed when `deleted`); null otherwise.
     void (*write_association_rows)(connection&, tracked_object& item, bool deleted) = nullptr;
-    std::string_view target_table;  ///< the table of the target model
+    const model_info* target_model = nullptr;  ///< the target model's description
+    std::string_view target_table;             ///< the table of the target model
     /// The relationship leads back to its own model through a foreign key (an adjacency list).
     bool self_referential = false;
     /// A one-to-many declared with strata::delete_orphan: removed children are deleted.

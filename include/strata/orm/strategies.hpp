@@ -214,6 +214,7 @@ inline constexpr relationship_behavior behavior_of{
     .link = link_of<Element>(),
     .target_in_session = target_lookup_of<Element>(),
     .write_association_rows = association_writer_of<Element>(),
+    .target_model = &detail::model_description<typename relationship_traits<Element>::target>::info,
     .target_table = mapping<typename relationship_traits<Element>::target>::table.name,
     .self_referential = relationship_traits<Element>::kind !=
                         relationship_kind::many_to_many&& std::is_same_v<typename relationship_traits<Element>::target,
@@ -289,28 +290,6 @@ void leave_target(session& owner, object_state<Parent>& item, tracked_object& ta
     link_other_side({&owner, &item, &behavior_of<Element>, mode}, target_state, false);
 }
 
-/// Reads the target of a joined relationship from the extra columns of the current row.
-template <class Target>
-ref<Target> load_joined(session& owner, const field_reader& row, const std::vector<int>& positions) {
-    const auto& info = describe<Target>();
-    if (row.is_null(static_cast<std::size_t>(positions[info.primary_key[0]]))) return {};  // no match
-    return owner.mapper_for<Target>().load(row, positions, info.all_columns_mask, false);
-}
-
-/// Appends Target's columns to the select list, qualified by `table` (its name or an alias);
-/// returns their positions.
-template <class Target>
-std::vector<int> add_columns(sql::select_core& core, sql::table_ref table = table_of<Target>()) {
-    const auto& info = describe<Target>();
-    std::vector<int> positions(info.columns.size());
-    for (std::size_t i = 0; i < info.columns.size(); ++i) {
-        positions[i] = static_cast<int>(core.columns.size());
-        core.columns.push_back(table.alias.empty() ? info.columns[i].column_node()
-                                                   : sql::make_column(table, info.columns[i].name));
-    }
-    return positions;
-}
-
 /// The tables a relationship's joins bring in: the target's, and a many-to-many's association's.
 struct joined_tables {
     sql::table_ref target;
@@ -361,36 +340,6 @@ inline sql::table_ref next_alias(const sql::select_core& core, sql::table_ref ta
     return {table.name, sql::numbered_alias(table.name, used + 1)};
 }
 
-/// Fills relationship members of parents from joined rows (joinedload and contains_eager).
-template <class Element>
-class joined_run final : public option_run {
-public:
-    using traits = relationship_traits<Element>;
-    using parent = typename traits::parent;
-    using target = typename traits::target;
-    explicit joined_run(std::vector<int> positions) : positions_(std::move(positions)) {}
-    void on_row(session& owner, const tracked_pointer& object, const field_reader& row) override {
-        auto loaded = load_joined<target>(owner, row, positions_);
-        auto& member = state_of<parent>(*object).object.*(traits::member);
-        if constexpr (traits::collection) {
-            // A parent's rows usually come together: only a change of parent asks the set.
-            const void* current = object.get();
-            if (current != last_parent_) {
-                last_parent_ = current;
-                if (seen_.insert(current).second) member.start_loading();  // first row of this parent
-            }
-            if (loaded) member.append_unique(std::move(loaded).take_state());
-        } else {
-            member.assign(std::move(loaded));
-        }
-    }
-
-private:
-    std::vector<int> positions_;
-    std::unordered_set<const void*> seen_;
-    const void* last_parent_ = nullptr;  ///< the previous row's parent
-};
-
 /// joinedload: LEFT OUTER JOIN the target and read it from the same rows; INNER JOIN when asked
 /// for a many-to-one whose foreign key is not nullable (where it cannot drop a parent).
 template <class Element>
@@ -410,11 +359,7 @@ public:
         if constexpr (traits::kind == relationship_kind::many_to_many)
             tables.association = next_alias(core, table_of<typename traits::association>());
         for (auto& join : relationship_joins<Element>(kind, tables)) core.joins.push_back(std::move(join));
-        if constexpr (traits::collection) {
-            const auto& info = describe<typename traits::target>();
-            core.order_by.push_back({sql::make_column(tables.target, info.columns[info.primary_key[0]].name), {}, {}});
-        }
-        return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core, tables.target));
+        return start_joined_run(core, behavior_of<Element>, tables.target);
     }
     [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
     [[nodiscard]] bool limits_parents() const noexcept override { return traits::collection; }
@@ -429,13 +374,7 @@ class contains_eager_option final : public relationship_option {
 public:
     using traits = relationship_traits<Element>;
     std::unique_ptr<option_run> start(sql::select_core& core) const override {
-        const auto table = table_of<typename traits::target>();
-        const bool joined = std::any_of(core.joins.begin(), core.joins.end(),
-                                        [&](const sql::join_clause& join) { return join.table == table; });
-        if (!joined)
-            throw usage_error("contains_eager needs the query to join " + std::string{table.name} +
-                              " (query.join(&Model::relationship) or join<Target>(on))");
-        return std::make_unique<joined_run<Element>>(add_columns<typename traits::target>(core));
+        return start_contains_eager(core, behavior_of<Element>);
     }
     [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
 };

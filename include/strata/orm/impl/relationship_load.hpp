@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/relationship_keys.hpp"
@@ -172,6 +175,59 @@ STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const rela
         if (names_self(other.added())) collection.follow(tracked, true);
         if (names_self(other.removed())) collection.follow(tracked, false);
     });
+}
+
+STRATA_COMPILED_LINKAGE std::vector<int> add_model_columns(sql::select_core& core, const model_info& info,
+                                                           const sql::table_ref& table) {
+    std::vector<int> positions(info.columns.size());
+    for (std::size_t i = 0; i < info.columns.size(); ++i) {
+        positions[i] = static_cast<int>(core.columns.size());
+        core.columns.push_back(table.alias.empty() ? info.columns[i].column_node()
+                                                   : sql::make_column(table, info.columns[i].name));
+    }
+    return positions;
+}
+
+STRATA_COMPILED_LINKAGE void joined_run::on_row(session& owner, const tracked_pointer& object,
+                                                const field_reader& row) {
+    if (targets_ == nullptr) targets_ = &behavior_->target_objects(owner);
+    const model_info& target = targets_->info();
+    tracked_pointer loaded;
+    if (!row.is_null(static_cast<std::size_t>(positions_[target.primary_key[0]])))  // else no match
+        loaded = targets_->load_row(row, positions_, target.all_columns_mask, false);
+    const relationship_member_info& member = *behavior_->member;
+    if (member.collection) {
+        auto& collection = member.collection_of(*object);
+        // A parent's rows usually come together: only a change of parent asks the set.
+        const void* current = object.get();
+        if (current != last_parent_) {
+            last_parent_ = current;
+            if (seen_.insert(current).second) collection.start_loading();  // first row of this parent
+        }
+        if (loaded) collection.append_unique(std::move(loaded));
+    } else {
+        member.reference_of(*object).assign(std::move(loaded));
+    }
+}
+
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select_core& core,
+                                                                     const relationship_behavior& behavior,
+                                                                     const sql::table_ref& target_table) {
+    const model_info& target = *behavior.target_model;
+    if (behavior.member->collection)
+        core.order_by.push_back({sql::make_column(target_table, target.columns[target.primary_key[0]].name), {}, {}});
+    return std::make_unique<joined_run>(behavior, add_model_columns(core, target, target_table));
+}
+
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::select_core& core,
+                                                                         const relationship_behavior& behavior) {
+    const sql::table_ref table{behavior.target_table, {}};
+    const bool joined = std::any_of(core.joins.begin(), core.joins.end(),
+                                    [&](const sql::join_clause& join) { return join.table == table; });
+    if (!joined)
+        throw usage_error("contains_eager needs the query to join " + std::string{table.name} +
+                          " (query.join(&Model::relationship) or join<Target>(on))");
+    return std::make_unique<joined_run>(behavior, add_model_columns(core, *behavior.target_model, table));
 }
 
 }  // namespace strata::orm

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -97,6 +98,65 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select
 /// when the query does not join it).
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::select_core& core,
                                                                          const relationship_behavior& behavior);
+
+/// The tables a relationship's joins bring in: the target's, and a many-to-many's association's.
+struct joined_tables {
+    sql::table_ref target;
+    sql::table_ref association;
+};
+
+/// `table` under the next free numbered alias of this select (books_1, books_2, ...).
+STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table);
+
+/// joinedload: LEFT OUTER JOIN the target and read it from the same rows; INNER JOIN when asked
+/// for a many-to-one whose foreign key is not nullable (where it cannot drop a parent). One class
+/// for every relationship: only its joins (`joins`, relationship_joins) are typed.
+class joined_option final : public relationship_option {
+public:
+    /// The joins that bring the relationship's targets next to its parents under `tables`.
+    using joins_builder = std::vector<sql::join_clause> (*)(sql::join_kind, const joined_tables&);
+    /// `association`: a many-to-many's association table (empty otherwise); `inner`: INNER JOIN.
+    joined_option(const relationship_behavior& behavior, joins_builder joins, std::string_view association,
+                  bool inner) noexcept
+        : behavior_(&behavior), joins_(joins), association_(association), inner_(inner) {}
+    std::unique_ptr<option_run> start(sql::select_core& core) const override;
+    [[nodiscard]] bool repeats_parents() const noexcept override { return behavior_->member->collection; }
+    [[nodiscard]] bool limits_parents() const noexcept override { return behavior_->member->collection; }
+
+private:
+    const relationship_behavior* behavior_;
+    joins_builder joins_;
+    std::string_view association_;
+    bool inner_;
+};
+
+/// contains_eager: the user's own join already brings the target's rows: read them from it.
+class contains_eager_option final : public relationship_option {
+public:
+    /// The option for the relationship `behavior` describes.
+    explicit contains_eager_option(const relationship_behavior& behavior) noexcept : behavior_(&behavior) {}
+    std::unique_ptr<option_run> start(sql::select_core& core) const override {
+        return start_contains_eager(core, *behavior_);
+    }
+    [[nodiscard]] bool repeats_parents() const noexcept override { return behavior_->member->collection; }
+
+private:
+    const relationship_behavior* behavior_;
+};
+
+/// raiseload (reading the relationship unloaded throws lazy_load_forbidden), or lazyload: the
+/// relationship's members of the loaded objects take `mode`.
+class raise_option final : public relationship_option {
+public:
+    /// The option for the relationship `behavior` describes.
+    raise_option(const relationship_behavior& behavior, relationship_mode mode) noexcept
+        : behavior_(&behavior), mode_(mode) {}
+    std::unique_ptr<option_run> start(sql::select_core& core) const override;
+
+private:
+    const relationship_behavior* behavior_;
+    relationship_mode mode_;
+};
 
 /// SQLAlchemy's default selectin batch: keys per IN statement.
 inline constexpr std::size_t selectin_batch_size = 500;

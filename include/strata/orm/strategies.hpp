@@ -290,12 +290,6 @@ void leave_target(session& owner, object_state<Parent>& item, tracked_object& ta
     link_other_side({&owner, &item, &behavior_of<Element>, mode}, target_state, false);
 }
 
-/// The tables a relationship's joins bring in: the target's, and a many-to-many's association's.
-struct joined_tables {
-    sql::table_ref target;
-    sql::table_ref association;
-};
-
 /// The joins that bring a relationship's targets next to its parents (two through an association),
 /// under the names in `tables` (aliases for a joined eager load).
 template <class Element>
@@ -332,51 +326,37 @@ std::vector<sql::join_clause> relationship_joins(sql::join_kind kind) {
         return relationship_joins<Element>(kind, {table_of<typename traits::target>(), {}});
 }
 
-/// `table` under the next free numbered alias of this select (books_1, books_2, ...).
-inline sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table) {
-    unsigned used = 0;
-    for (const auto& join : core.joins)
-        if (join.table.name == table.name && !join.table.alias.empty()) ++used;
-    return {table.name, sql::numbered_alias(table.name, used + 1)};
-}
-
-/// joinedload: LEFT OUTER JOIN the target and read it from the same rows; INNER JOIN when asked
-/// for a many-to-one whose foreign key is not nullable (where it cannot drop a parent).
+/// joinedload of relationship Element (joined_option, which only its joins need typed): `inner`
+/// asks for an INNER JOIN, taken for a many-to-one whose foreign key is not nullable.
 template <class Element>
-class joined_option final : public relationship_option {
-public:
-    using traits = relationship_traits<Element>;
-    /// `inner`: innerjoin was asked for.
-    explicit joined_option(bool inner = false) : inner_(inner) {}
-    std::unique_ptr<option_run> start(sql::select_core& core) const override {
-        auto kind = sql::join_kind::left_outer;
-        if constexpr (traits::kind == relationship_kind::many_to_one) {
-            if (inner_ && !key_operations<typename traits::foreign_keys>::nullable) kind = sql::join_kind::inner;
-        }
-        // Under aliases (SQLAlchemy's authors_1): the query's own join of the same table, or a
-        // model joined to itself (a tree's parent), stays apart from the eager load's.
-        joined_tables tables{next_alias(core, table_of<typename traits::target>()), {}};
+struct joined_option_for {
+    static std::shared_ptr<relationship_option> make(bool inner = false) {
+        using traits = relationship_traits<Element>;
+        bool inner_join = false;
+        if constexpr (traits::kind == relationship_kind::many_to_one)
+            inner_join = inner && !key_operations<typename traits::foreign_keys>::nullable;
+        std::string_view association;
         if constexpr (traits::kind == relationship_kind::many_to_many)
-            tables.association = next_alias(core, table_of<typename traits::association>());
-        for (auto& join : relationship_joins<Element>(kind, tables)) core.joins.push_back(std::move(join));
-        return start_joined_run(core, behavior_of<Element>, tables.target);
+            association = mapping<typename traits::association>::table.name;
+        std::vector<sql::join_clause> (*joins)(sql::join_kind, const joined_tables&) = &relationship_joins<Element>;
+        return std::make_shared<joined_option>(behavior_of<Element>, joins, association, inner_join);
     }
-    [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
-    [[nodiscard]] bool limits_parents() const noexcept override { return traits::collection; }
-
-private:
-    bool inner_;
 };
 
-/// contains_eager: the user's own join already brings the target's rows: read them from it.
+/// contains_eager of relationship Element.
 template <class Element>
-class contains_eager_option final : public relationship_option {
-public:
-    using traits = relationship_traits<Element>;
-    std::unique_ptr<option_run> start(sql::select_core& core) const override {
-        return start_contains_eager(core, behavior_of<Element>);
+struct contains_eager_option_for {
+    static std::shared_ptr<relationship_option> make() {
+        return std::make_shared<contains_eager_option>(behavior_of<Element>);
     }
-    [[nodiscard]] bool repeats_parents() const noexcept override { return traits::collection; }
+};
+
+/// raiseload (or lazyload: `mode`) of relationship Element.
+template <class Element>
+struct raise_option_for {
+    static std::shared_ptr<relationship_option> make(relationship_mode mode) {
+        return std::make_shared<raise_option>(behavior_of<Element>, mode);
+    }
 };
 
 /// Options chained under a strategy that runs its own query for the targets.
@@ -552,30 +532,13 @@ public:
     std::unique_ptr<option_run> start(sql::select_core&) const override { return std::make_unique<run>(this->nested); }
 };
 
-/// raiseload: reading the relationship unloaded throws lazy_load_forbidden.
+/// selectinload of relationship Element.
 template <class Element>
-class raise_option final : public relationship_option {
-public:
-    using traits = relationship_traits<Element>;
-    using parent = typename traits::parent;
-    class run final : public option_run {
-    public:
-        explicit run(relationship_mode mode) : mode_(mode) {}
-        void on_row(session&, const tracked_pointer& object, const field_reader&) override {
-            (state_of<parent>(*object).object.*(traits::member)).set_mode(mode_);
-        }
-
-    private:
-        relationship_mode mode_;
-    };
-    explicit raise_option(relationship_mode mode) : mode_(mode) {}
-    std::unique_ptr<option_run> start(sql::select_core&) const override { return std::make_unique<run>(mode_); }
-
-private:
-    relationship_mode mode_;
+struct selectin_option_for {
+    static std::shared_ptr<relationship_option> make() { return std::make_shared<selectin_option<Element>>(); }
 };
 
-/// Finds the mapping element of relationship `member` and builds Option<Element> for it.
+/// Finds the mapping element of relationship `member` and builds its option by Option<Element>::make().
 template <template <class> class Option, class Parent, class Member, class... Arguments>
 std::shared_ptr<relationship_option> make_option(Member Parent::*member, Arguments... arguments) {
     std::shared_ptr<relationship_option> built;
@@ -583,7 +546,7 @@ std::shared_ptr<relationship_option> make_option(Member Parent::*member, Argumen
         if constexpr (is_relationship<Element>) {
             constexpr auto declared = relationship_traits<Element>::member;
             if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
-                if (declared == member && !built) built = std::make_shared<Option<Element>>(arguments...);
+                if (declared == member && !built) built = Option<Element>::make(arguments...);
             }
         }
     });
@@ -622,19 +585,19 @@ public:
     /// Loads a relationship of the targets with selectinload too.
     template <class Member, class Next = typename Member::target_type>
     loader selectinload(Member Target::*member) const {
-        add(orm::make_option<orm::selectin_option>(member));
+        add(orm::make_option<orm::selectin_option_for>(member));
         return *this;
     }
     /// Loads a relationship of the targets with joinedload (in the targets' query).
     template <class Member>
     loader joinedload(Member Target::*member) const {
-        add(orm::make_option<orm::joined_option>(member));
+        add(orm::make_option<orm::joined_option_for>(member));
         return *this;
     }
     /// Forbids lazy loads of a relationship of the targets.
     template <class Member>
     loader raiseload(Member Target::*member) const {
-        add(orm::make_option<orm::raise_option>(member, relationship_mode::raise));
+        add(orm::make_option<orm::raise_option_for>(member, relationship_mode::raise));
         return *this;
     }
 
@@ -650,7 +613,7 @@ private:
 /// selectinload(&Author::books): a second statement WHERE fk IN (...) per 500 parents.
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> selectinload(Member Parent::*member) {
-    auto option = orm::make_option<orm::selectin_option>(member);
+    auto option = orm::make_option<orm::selectin_option_for>(member);
     auto* holder = dynamic_cast<orm::nested_options*>(option.get());
     return {option, holder ? &holder->nested : nullptr};
 }
@@ -658,7 +621,7 @@ loader<Parent, typename Member::target_type> selectinload(Member Parent::*member
 /// joinedload(&Book::author): LEFT OUTER JOIN in the same statement.
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> joinedload(Member Parent::*member) {
-    return {orm::make_option<orm::joined_option>(member), nullptr};
+    return {orm::make_option<orm::joined_option_for>(member), nullptr};
 }
 
 /// Tag for joinedload(member, strata::innerjoin): INNER JOIN instead of LEFT OUTER JOIN, used for a
@@ -673,25 +636,25 @@ inline constexpr innerjoin_t innerjoin{};
 /// joinedload(&Book::writer, strata::innerjoin): INNER JOIN where the key is not nullable.
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> joinedload(Member Parent::*member, innerjoin_t) {
-    return {orm::make_option<orm::joined_option>(member, true), nullptr};
+    return {orm::make_option<orm::joined_option_for>(member, true), nullptr};
 }
 
 /// contains_eager(&Book::author): fill the relationship from the query's own join.
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> contains_eager(Member Parent::*member) {
-    return {orm::make_option<orm::contains_eager_option>(member), nullptr};
+    return {orm::make_option<orm::contains_eager_option_for>(member), nullptr};
 }
 
 /// raiseload(&Author::books): reading the relationship unloaded throws lazy_load_forbidden.
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> raiseload(Member Parent::*member) {
-    return {orm::make_option<orm::raise_option>(member, relationship_mode::raise), nullptr};
+    return {orm::make_option<orm::raise_option_for>(member, relationship_mode::raise), nullptr};
 }
 
 /// lazyload(&Author::books): load on first access even when the session's default is raise.
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> lazyload(Member Parent::*member) {
-    return {orm::make_option<orm::raise_option>(member, relationship_mode::lazy), nullptr};
+    return {orm::make_option<orm::raise_option_for>(member, relationship_mode::lazy), nullptr};
 }
 
 }  // namespace strata

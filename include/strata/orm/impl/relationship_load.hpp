@@ -230,4 +230,41 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::se
     return std::make_unique<joined_run>(behavior, add_model_columns(core, *behavior.target_model, table));
 }
 
+STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table) {
+    unsigned used = 0;
+    for (const auto& join : core.joins)
+        if (join.table.name == table.name && !join.table.alias.empty()) ++used;
+    return {table.name, sql::numbered_alias(table.name, used + 1)};
+}
+
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::select_core& core) const {
+    // Under aliases (SQLAlchemy's authors_1): the query's own join of the same table, or a
+    // model joined to itself (a tree's parent), stays apart from the eager load's.
+    joined_tables tables{next_alias(core, {behavior_->target_table, {}}), {}};
+    if (!association_.empty()) tables.association = next_alias(core, {association_, {}});
+    for (auto& join : joins_(inner_ ? sql::join_kind::inner : sql::join_kind::left_outer, tables))
+        core.joins.push_back(std::move(join));
+    return start_joined_run(core, *behavior_, tables.target);
+}
+
+namespace detail {
+/// raise_option's run: sets the relationship's mode on every loaded object.
+class relationship_mode_run final : public option_run {
+public:
+    relationship_mode_run(const relationship_member_info& member, relationship_mode mode) noexcept
+        : member_(&member), mode_(mode) {}
+    void on_row(session&, const tracked_pointer& object, const field_reader&) override {
+        member_->of(*object).set_mode(mode_);
+    }
+
+private:
+    const relationship_member_info* member_;
+    relationship_mode mode_;
+};
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> raise_option::start(sql::select_core&) const {
+    return std::make_unique<detail::relationship_mode_run>(*behavior_->member, mode_);
+}
+
 }  // namespace strata::orm

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "strata/detail/linkage.hpp"
 #include "strata/detail/tuple_elements.hpp"
 #include "strata/orm/model.hpp"
 
@@ -140,6 +141,9 @@ template <class T>
 const object_state<T>& state_of(const tracked_object& item) noexcept {
     return static_cast<const object_state<T>&>(item);
 }
+
+/// Throws usage_error for a dereferenced empty strata::ref (one function for every model).
+[[noreturn]] STRATA_COMPILED_LINKAGE void throw_empty_ref();
 
 }  // namespace orm
 }  // namespace strata

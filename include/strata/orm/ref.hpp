@@ -13,7 +13,6 @@
 #include <type_traits>
 #include <vector>
 
-#include "strata/core/error.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object_state.hpp"
 
@@ -56,12 +55,9 @@ private:
     // Every access may write, so each one marks the object for the next autoflush's comparison.
     orm::object_state<T>& touched() const {
         if (!state_) [[unlikely]]
-            throw_empty();
+            orm::throw_empty_ref();
         state_->mark_touched();
         return *state_;
-    }
-    [[noreturn]] __attribute__((noinline)) static void throw_empty() {
-        throw usage_error("dereferenced an empty strata::ref (no row matched, or it was moved from)");
     }
     std::shared_ptr<orm::object_state<T>> state_;
 };

@@ -6,10 +6,15 @@
 
 #include <cstdint>
 
+#include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/orm/object_state.hpp"
 
 namespace strata::orm {
+
+STRATA_COMPILED_LINKAGE void throw_empty_ref() {
+    throw usage_error("dereferenced an empty strata::ref (no row matched, or it was moved from)");
+}
 
 STRATA_COMPILED_LINKAGE void touched_objects::add(tracked_object& item) noexcept {
     try {

@@ -361,11 +361,15 @@ struct model_description {
             if constexpr (requires { Item::referenced_table_name(); }) function(Item::referenced_table_name());
         });
     }
-    /// Number of referenced tables (with repeats).
-    static constexpr std::size_t reference_count = [] {
-        std::size_t references = 0;
-        for_each_reference([&](std::string_view) { ++references; });
-        return references;
+    /// The referenced tables (with repeats) in an array as long as the mapping has elements: one
+    /// visit of the mapping, where counting first and filling second instantiated two.
+    static constexpr auto reference_list = [] {
+        struct {
+            std::array<std::string_view, std::tuple_size_v<schema::elements_of<Model>>> names{};
+            std::size_t count = 0;
+        } found;
+        for_each_reference([&](std::string_view name) { found.names[found.count++] = name; });
+        return found;
     }();
 
     static constexpr std::array<column_accessor, count> columns = [] {
@@ -387,10 +391,9 @@ struct model_description {
             if (columns[index].primary_key) result[next++] = index;
         return result;
     }();
-    static constexpr std::array<std::string_view, reference_count> references = [] {
-        std::array<std::string_view, reference_count> result{};
-        std::size_t next = 0;
-        for_each_reference([&](std::string_view name) { result[next++] = name; });
+    static constexpr std::array<std::string_view, reference_list.count> references = [] {
+        std::array<std::string_view, reference_list.count> result{};
+        for (std::size_t index = 0; index < reference_list.count; ++index) result[index] = reference_list.names[index];
         return result;
     }();
     /// One bit per column, and the columns with a server default or an on_update.

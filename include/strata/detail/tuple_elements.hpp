@@ -29,6 +29,14 @@ constexpr decltype(auto) apply_to_elements(Function&& function, Tuple&& elements
     (std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<Tuple>>>{});
 }
 
+/// How many element types of Tuple satisfy Predicate (a class template with ::value): counted
+/// over the types alone, without instantiating a visitor per element.
+template <template <class> class Predicate, class Tuple>
+inline constexpr std::size_t count_tuple_elements = 0;
+template <template <class> class Predicate, class... Elements>
+inline constexpr std::size_t count_tuple_elements<Predicate, std::tuple<Elements...>> =
+    (std::size_t{0} + ... + (Predicate<Elements>::value ? 1 : 0));
+
 /// Whether any element type of Tuple satisfies Predicate (a class template with ::value).
 template <template <class> class Predicate, class Tuple>
 inline constexpr bool any_tuple_element = false;

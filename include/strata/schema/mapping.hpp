@@ -248,6 +248,9 @@ template <class Element>
 inline constexpr bool is_column = false;
 template <auto Member, auto Target>
 inline constexpr bool is_column<column_definition<Member, Target>> = true;
+/// is_column as a class template (for strata::detail::count_tuple_elements).
+template <class Element>
+struct column_element : std::bool_constant<is_column<Element>> {};
 
 inline constexpr std::size_t not_found = static_cast<std::size_t>(-1);
 
@@ -336,9 +339,7 @@ constexpr void for_each_column(Function&& function) {
 /// Number of mapped columns of Model (at compile time).
 template <class Model>
 constexpr std::size_t column_count() {
-    std::size_t count = 0;
-    for_each_column<Model>([&count](const auto&) { ++count; });
-    return count;
+    return strata::detail::count_tuple_elements<schema::column_element, schema::elements_of<Model>>;
 }
 
 namespace sql {

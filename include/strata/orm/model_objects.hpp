@@ -2,8 +2,9 @@
 // what is pending, changed and deleted, and the flush, commit and rollback of those objects.
 //
 // Nothing here depends on the model's C++ type: objects are tracked_objects (orm/object_state.hpp),
-// rows are written through model_info's column thunks (orm/write_statements.hpp), and what must
-// know T - reading its members, its relationships, its identity map's key - is asked of the
+// rows are written through model_info's column thunks (orm/write_statements.hpp), relationships
+// are followed through their relationship_behaviors (orm/relationship_member.hpp), and what must
+// know T - its object's address, its columns' changes, its identity map's key - is asked of the
 // derived identity_map<Key> (orm/identity_map.hpp) and mapper<T> (orm/mapper.hpp) through a
 // few virtual functions. So a program compiles this bookkeeping once (once per program under
 // STRATA_SEPARATE_COMPILATION), not once per mapped model.

@@ -1,9 +1,14 @@
-// strata/orm/relationship_load.hpp - loading a collection's objects from a run-time description
-// of its keys (collection_load_plan), by one non-template function for every relationship.
+// strata/orm/relationship_load.hpp - loading relationships from their run-time descriptions, by
+// one non-template function or class for every relationship: the lazy loads of a collection
+// (collection_load_plan) and of a many-to-one (reference_load_plan), selectinload of a
+// collection, and the joinedload, contains_eager and raiseload options with their runs (over a
+// relationship_behavior).
 //
 // A lazy load of a one-to-many was a query<Target> instantiated per relationship; the statement
 // only needs the parent's key values, the child's foreign-key columns and the child's identity
-// map, all of which a description carries (orm/model.hpp's model_info and column thunks).
+// map, all of which a description carries (orm/model.hpp's model_info and column thunks). The
+// typed strategies (orm/strategies.hpp) keep only what needs the types: a joinedload's joins,
+// and selectinload of a many-to-one or many-to-many.
 #pragma once
 
 #include <cstddef>

@@ -113,10 +113,4 @@ inline constexpr auto relationship_members_of = [] {
     return members;
 }();
 
-/// The first primary-key member of a model.
-template <class Model>
-constexpr auto first_key_member() {
-    return primary_key_member<Model, 0>;
-}
-
 }  // namespace strata::orm

@@ -1,7 +1,9 @@
 // strata/orm/strategies.hpp - the loader strategies, one family behind relationship_option
 // (SQLAlchemy's orm/strategies.py): lazy (the default; a one-to-many's runs from a run-time
 // description, orm/relationship_load.hpp), selectinload, joinedload, contains_eager, raiseload
-// and lazyload, with the in-memory bookkeeping each relationship shares (link, bind).
+// and lazyload, and each relationship's behavior (behavior_of<Element>): the constant that the
+// unit of work (orm/model_objects.hpp) and the loads over descriptions (orm/relationship_load.hpp)
+// follow.
 //
 //   session.query<Book>().options(strata::joinedload(&Book::author))           // 1 statement
 //   session.query<Author>().options(strata::selectinload(&Author::books))      // 2 statements
@@ -274,20 +276,6 @@ void lazy_load(session& owner, tracked_object& parent_state, void* member, bool 
         lazy_load_reference(reference_plan<Element>, owner, &object, *static_cast<reference_member*>(member),
                             autoflush);
     }
-}
-
-/// Whether a child of one-to-many Element holds its inverse many-to-one loaded and empty: taken
-/// out of a collection it had joined since the last flush, it belongs to no parent now.
-template <class Element, class Child>
-bool left_without_parent(object_state<Child>& child) {
-    return left_without_parent(behavior_of<Element>, child);
-}
-
-/// Takes `item` out of the inverse side of its relationship Element on `target_state` (a deleted
-/// object leaving its parent's loaded collection).
-template <class Element, class Parent>
-void leave_target(session& owner, object_state<Parent>& item, tracked_object& target_state, relationship_mode mode) {
-    link_other_side({&owner, &item, &behavior_of<Element>, mode}, target_state, false);
 }
 
 /// The joins that bring a relationship's targets next to its parents (two through an association),

@@ -23,9 +23,11 @@
 namespace strata::orm {
 
 /// Writes the association rows of the many-to-many collection Element of `item` (an object of its
-/// parent model): all of them removed when the object is being deleted.
+/// parent model): all of them removed when the object is being deleted. `parameters`: the flush's
+/// vector, reused for every row.
 template <class Element>
-void write_association_rows(connection& target, tracked_object& item, bool deleted) {
+void write_association_rows(connection& target, tracked_object& item, bool deleted,
+                            std::vector<parameter>& parameters) {
     using traits = relationship_traits<Element>;
     using parent = typename traits::parent;
     using other = typename traits::target;
@@ -66,7 +68,7 @@ void write_association_rows(connection& target, tracked_object& item, bool delet
     const auto& sql = target.sql_dialect() == dialect::postgresql ? for_postgresql : for_sqlite;
     const auto& object = state_of<parent>(item).object;
     const typename local_key::value_type key{parent_key::values(object)};
-    std::vector<parameter> parameters;
+    parameters.clear();
     strata::detail::apply_to_elements(
         [&parameters](const auto&... values) { (parameters.push_back(to_parameter(values)), ...); }, key);
     // Association rows read nothing back and cannot be refused: they wait for the flush's

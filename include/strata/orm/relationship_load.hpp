@@ -1,8 +1,7 @@
-// strata/orm/relationship_load.hpp - loading relationships from their run-time descriptions, by
-// one non-template function or class for every relationship: the lazy loads of a collection
-// (collection_load_plan) and of a many-to-one (reference_load_plan), selectinload of a
-// collection, and the joinedload, contains_eager and raiseload options with their runs (over a
-// relationship_behavior).
+// strata/orm/relationship_load.hpp - loading relationships from their run-time descriptions
+// (relationship_behavior), by one non-template function or class for every relationship: the
+// lazy loads of a collection and of a many-to-one, selectinload of a collection, and the
+// joinedload, contains_eager and raiseload options with their runs.
 //
 // A lazy load of a one-to-many was a query<Target> instantiated per relationship; the statement
 // only needs the parent's key values, the child's foreign-key columns and the child's identity
@@ -35,38 +34,23 @@ class session;
 
 namespace strata::orm {
 
-/// What loading one parent's children needs at run time (a constant per relationship).
-struct collection_load_plan {
-    const foreign_key_link* key = nullptr;       ///< the children's foreign key and the parent key it references
-    model_objects& (*target_objects)(session&);  ///< the children's identity map in a session
-};
-
-/// What loading one many-to-one's target needs at run time (a constant per relationship).
-struct reference_load_plan {
-    /// The foreign key (its `child`: the model holding the many-to-one) and the target's columns it references.
-    const foreign_key_link* key = nullptr;
-    model_objects& (*target_objects)(session&);  ///< the targets' identity map in a session
-    /// The referenced columns are the target's primary key, in order: the identity map answers first.
-    bool references_primary_key = false;
-};
-
-/// The object the foreign key of `holder` (a `plan.key->child` object) names, if the session's
-/// identity map holds it (no SQL); null otherwise, and always when the key references other
-/// columns than the primary key.
-STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const reference_load_plan& plan, session& owner,
+/// The object the foreign key of `holder` (a `behavior.link->child` object, holding the many-to-one
+/// `behavior`) names, if the session's identity map holds it (no SQL); null otherwise, and always
+/// when the key references other columns than the primary key.
+STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const relationship_behavior& behavior, session& owner,
                                                               const void* holder);
 
-/// A lazy load of a many-to-one: `reference` (of `holder`, a `plan.key->child` object) set to the
+/// A lazy load of the many-to-one `behavior`: `reference` (of `holder`, a `behavior.link->child` object) set to the
 /// object its foreign key names - from the identity map without SQL when it holds it (unless
 /// expired), else by one SELECT (`autoflush` false when the load serves a change); empty for a
 /// NULL key or a key no row has.
-STRATA_COMPILED_LINKAGE void lazy_load_reference(const reference_load_plan& plan, session& owner, const void* holder,
-                                                 reference_member& reference, bool autoflush);
+STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& behavior, session& owner,
+                                                 const void* holder, reference_member& reference, bool autoflush);
 
-/// The children of `parent_object` (a `plan.key->parent` object): SELECT the child's columns WHERE the
-/// foreign key equals the parent's key, ordered by the child's primary key, loaded into the
+/// The children of `parent_object` (a `behavior.link->parent` object, holding the one-to-many `behavior`): SELECT the
+/// child's columns WHERE the foreign key equals the parent's key, ordered by the child's primary key, loaded into the
 /// child's identity map; nullopt (no statement) when the parent's key is NULL.
-STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const collection_load_plan& plan,
+STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const relationship_behavior& behavior,
                                                                                   session& owner,
                                                                                   const void* parent_object,
                                                                                   bool autoflush);
@@ -166,15 +150,13 @@ private:
 /// SQLAlchemy's default selectin batch: keys per IN statement.
 inline constexpr std::size_t selectin_batch_size = 500;
 
-/// selectinload of a one-to-many: the children of every parent in `parents` (in a session speaking `target`) whose
-/// collection
-/// (`member`) is not loaded yet, by one `foreign key IN (...)` statement per selectin_batch_size
-/// distinct parent keys, ordered by the foreign key and then the child's primary key, each child
-/// appended to the collection of every parent with its key; `nested` are the options chained
-/// under it, run on the children. The statements do not autoflush: the parents' query flushed
+/// selectinload of the one-to-many `behavior`: the children of every parent in `parents` (in a
+/// session speaking `target`) whose collection is not loaded yet, by one `foreign key IN (...)`
+/// statement per selectin_batch_size distinct parent keys, ordered by the foreign key and then
+/// the child's primary key, each child appended to the collection of every parent with its key;
+/// `nested` are the options chained under it, run on the children. The statements do not autoflush: the parents' query flushed
 /// just before, and no user code ran since.
-STRATA_COMPILED_LINKAGE void selectin_load_children(const collection_load_plan& plan,
-                                                    const relationship_member_info& member, session& owner,
+STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior& behavior, session& owner,
                                                     dialect target, std::span<const tracked_pointer> parents,
                                                     const option_list& nested);
 
@@ -188,8 +170,8 @@ STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const rela
 /// A lazy load of a one-to-many collection: `collection` (of the `plan.key->parent` object held by
 /// `parent`) filled with load_children's objects, then, for a change (no autoflush), brought in
 /// step with the session's unflushed changes (follow_unflushed_changes over `behavior`).
-STRATA_COMPILED_LINKAGE void lazy_load_children(const collection_load_plan& plan, const relationship_behavior& behavior,
-                                                session& owner, tracked_object& parent, const void* parent_object,
+STRATA_COMPILED_LINKAGE void lazy_load_children(const relationship_behavior& behavior, session& owner,
+                                                tracked_object& parent, const void* parent_object,
                                                 collection_member& collection, bool autoflush);
 
 }  // namespace strata::orm

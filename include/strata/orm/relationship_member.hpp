@@ -21,6 +21,7 @@
 namespace strata {
 
 class connection;
+class parameter;
 class session;
 
 /// A lazy load was attempted on a relationship set to raise (raiseload): the N+1 guard.
@@ -50,11 +51,6 @@ struct relationship_behavior {
     /// remove, set): flushing then would write the object being linked before its key is pointed.
     void (*load)(session&, tracked_object& parent, void* member, bool autoflush) = nullptr;
     std::string_view name;  ///< for lazy_load_forbidden messages
-    /// A one-to-many (the items hold the foreign key): an item's last add or remove since the last
-    /// flush is its change (added and removed again, it is left without a parent - it may have left
-    /// another parent for this one, and SQLAlchemy sets its reference to None). A many-to-many's
-    /// add and remove cancel out.
-    bool items_hold_key = false;
     /// This relationship's member in its model's objects.
     const relationship_member_info* member = nullptr;
     /// The other side's member in the target's objects, when the target declares it (the inverse:
@@ -70,17 +66,25 @@ struct relationship_behavior {
     // model by one non-template walk (orm/model_objects.hpp).
 
     relationship_kind kind = relationship_kind::one_to_many;
+    /// A one-to-many (the items hold the foreign key): an item's last add or remove since the last
+    /// flush is its change (added and removed again, it is left without a parent - it may have left
+    /// another parent for this one, and SQLAlchemy sets its reference to None). A many-to-many's
+    /// add and remove cancel out.
+    [[nodiscard]] bool items_hold_key() const noexcept { return kind == relationship_kind::one_to_many; }
     /// The foreign key it follows: a one-to-many's children's, a many-to-one's own (null for a
     /// many-to-many).
     const foreign_key_link* link = nullptr;
-    /// A many-to-one referencing its target's primary key: the target its foreign key names in
-    /// the session's identity map (no SQL), or empty; null otherwise.
+    /// A many-to-one whose foreign key references its target's primary key, in order: the identity
+    /// map answers its loads first (referenced_in_session, orm/relationship_load.hpp).
+    bool references_primary_key = false;
+    /// For such a many-to-one: the target its foreign key names in the session's identity map (no
+    /// SQL), or empty; null for any other relationship.
     tracked_pointer (*target_in_session)(session&, tracked_object& item) = nullptr;
     /// A many-to-many: writes the association rows of `item`'s changed collection (all of them
-    /// removed when `deleted`); null otherwise.
-    void (*write_association_rows)(connection&, tracked_object& item, bool deleted) = nullptr;
+    /// removed when `deleted`), binding through `parameters` (the flush's, reused); null otherwise.
+    void (*write_association_rows)(connection&, tracked_object& item, bool deleted,
+                                   std::vector<parameter>& parameters) = nullptr;
     const model_info* target_model = nullptr;  ///< the target model's description
-    std::string_view target_table;             ///< the table of the target model
     /// The relationship leads back to its own model through a foreign key (an adjacency list).
     bool self_referential = false;
     /// A one-to-many declared with strata::delete_orphan: removed children are deleted.

@@ -52,13 +52,6 @@ constexpr bool same_storage_kinds() {
     }
 }
 
-/// The run-time description a one-to-many Element's lazy load runs from: a constant.
-template <class Element>
-inline constexpr collection_load_plan collection_plan{
-    &foreign_key_link_of<typename relationship_traits<Element>::foreign_keys,
-                         typename relationship_traits<Element>::parent_keys>,
-    [](session& owner) -> model_objects& { return owner.mapper_for<typename relationship_traits<Element>::target>(); }};
-
 /// Whether relationship Candidate (declared on Element's target) is the other side of Element:
 /// the same foreign key seen from the other model, or the same association keys swapped.
 template <class Element, class Candidate>
@@ -84,15 +77,6 @@ constexpr bool is_inverse_of() {
         }
     }
 }
-
-/// The run-time description a many-to-one Element's load runs from: a constant.
-template <class Element>
-inline constexpr reference_load_plan reference_plan{
-    &foreign_key_link_of<typename relationship_traits<Element>::foreign_keys,
-                         typename relationship_traits<Element>::target_keys>,
-    [](session& owner) -> model_objects& { return owner.mapper_for<typename relationship_traits<Element>::target>(); },
-    std::is_same_v<typename relationship_traits<Element>::target_keys,
-                   primary_key_columns<typename relationship_traits<Element>::target>>};
 
 /// The description of relationship Element's member in its model's objects.
 template <class Element>
@@ -124,9 +108,7 @@ constexpr const relationship_member_info* inverse_member_info_of() {
 /// The object the many-to-one Inverse of `item` names by its foreign key, if the session's
 /// identity map holds it (no SQL); empty otherwise.
 template <class Inverse>
-tracked_pointer target_in_session(session& owner, tracked_object& item) {
-    return referenced_in_session(reference_plan<Inverse>, owner, reference_plan<Inverse>.key->child_object(item));
-}
+tracked_pointer target_in_session(session& owner, tracked_object& item);  // defined after behavior_of
 
 /// target_in_session of Element's inverse, when that is a many-to-one; null otherwise.
 template <class Element>
@@ -182,20 +164,29 @@ constexpr bool deletes_orphans() {
         return false;
 }
 
+/// Whether Element is a many-to-one whose foreign key references its target's primary key, in order.
+template <class Element>
+constexpr bool references_primary_key() {
+    using traits = relationship_traits<Element>;
+    if constexpr (is_many_to_one<Element>)
+        return std::is_same_v<typename traits::target_keys, primary_key_columns<typename traits::target>>;
+    else
+        return false;
+}
+
 /// target_in_session for a many-to-one Element that references its target's primary key; null
 /// for any other relationship.
 template <class Element>
 constexpr auto target_lookup_of() {
     tracked_pointer (*found)(session&, tracked_object&) = nullptr;
-    if constexpr (is_many_to_one<Element>)
-        if (reference_plan<Element>.references_primary_key) found = &target_in_session<Element>;
+    if constexpr (references_primary_key<Element>()) found = &target_in_session<Element>;
     return found;
 }
 
 /// write_association_rows for a many-to-many Element; null for any other relationship.
 template <class Element>
 constexpr auto association_writer_of() {
-    void (*found)(connection&, tracked_object&, bool) = nullptr;
+    void (*found)(connection&, tracked_object&, bool, std::vector<parameter>&) = nullptr;
     if constexpr (is_many_to_many<Element>) found = &write_association_rows<Element>;
     return found;
 }
@@ -205,7 +196,6 @@ template <class Element>
 inline constexpr relationship_behavior behavior_of{
     .load = &lazy_load<Element>,
     .name = declaration_of<Element>().name,
-    .items_hold_key = relationship_traits<Element>::kind == relationship_kind::one_to_many,
     .member = member_info_of<Element>(),
     .inverse = inverse_member_info_of<Element>(),
     .inverse_target_in_session = inverse_lookup_of<Element>(),
@@ -214,15 +204,20 @@ inline constexpr relationship_behavior behavior_of{
     },
     .kind = relationship_traits<Element>::kind,
     .link = link_of<Element>(),
+    .references_primary_key = references_primary_key<Element>(),
     .target_in_session = target_lookup_of<Element>(),
     .write_association_rows = association_writer_of<Element>(),
     .target_model = &detail::model_description<typename relationship_traits<Element>::target>::info,
-    .target_table = mapping<typename relationship_traits<Element>::target>::table.name,
     .self_referential = relationship_traits<Element>::kind !=
                         relationship_kind::many_to_many&& std::is_same_v<typename relationship_traits<Element>::target,
                                                                          typename relationship_traits<Element>::parent>,
     .delete_orphan = deletes_orphans<Element>(),
     .database_handles_children = database_handles_children<Element>()};
+
+template <class Inverse>
+tracked_pointer target_in_session(session& owner, tracked_object& item) {
+    return referenced_in_session(behavior_of<Inverse>, owner, behavior_of<Inverse>.link->child_object(item));
+}
 
 template <class Model>
 std::span<const relationship_behavior* const> relationship_behaviors_of() noexcept {
@@ -245,8 +240,8 @@ void lazy_load(session& owner, tracked_object& parent_state, void* member, bool 
     if constexpr (traits::kind == relationship_kind::one_to_many) {
         // children WHERE child.fk = parent's referenced key, in primary-key order: one
         // non-template load over the relationship's description
-        lazy_load_children(collection_plan<Element>, behavior_of<Element>, owner, parent_state, &object,
-                           *static_cast<collection_member*>(member), autoflush);
+        lazy_load_children(behavior_of<Element>, owner, parent_state, &object, *static_cast<collection_member*>(member),
+                           autoflush);
     } else if constexpr (traits::kind == relationship_kind::many_to_many) {
         // targets JOIN association ON target key = remote key WHERE local key = parent's key
         using parent_key = key_operations<typename traits::parent_keys>;
@@ -273,8 +268,7 @@ void lazy_load(session& owner, tracked_object& parent_state, void* member, bool 
         static_assert(same_storage_kinds<typename traits::foreign_keys, typename traits::target_keys>(),
                       "a many-to-one needs each foreign-key column to be stored as the column it references is "
                       "(both integers, both text, ...)");
-        lazy_load_reference(reference_plan<Element>, owner, &object, *static_cast<reference_member*>(member),
-                            autoflush);
+        lazy_load_reference(behavior_of<Element>, owner, &object, *static_cast<reference_member*>(member), autoflush);
     }
 }
 
@@ -474,8 +468,7 @@ public:
                 static_assert(same_storage_kinds<typename traits::foreign_keys, typename traits::parent_keys>(),
                               "selectinload of a one-to-many needs each foreign-key column to be stored as the "
                               "column it references is (both integers, both text, ...)");
-                selectin_load_children(collection_plan<Element>, *member_info_of<Element>(), owner, target_dialect,
-                                       parents, nested_);
+                selectin_load_children(behavior_of<Element>, owner, target_dialect, parents, nested_);
             } else {
                 using foreign_key = key_operations<typename traits::foreign_keys>;
                 using target_key = key_operations<typename traits::target_keys>;

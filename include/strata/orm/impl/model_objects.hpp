@@ -408,17 +408,19 @@ STRATA_COMPILED_LINKAGE void model_objects::write_associations(connection& targe
     for (const auto& item : relationship_changed_) {
         if (item->status == object_status::deleted) continue;
         for (const auto* behavior : relationship_behaviors_)
-            if (behavior->write_association_rows != nullptr) behavior->write_association_rows(target, *item, false);
+            if (behavior->write_association_rows != nullptr)
+                behavior->write_association_rows(target, *item, false, parameters_);
     }
     for (const auto& item : deleted_)
         for (const auto* behavior : relationship_behaviors_)
-            if (behavior->write_association_rows != nullptr) behavior->write_association_rows(target, *item, true);
+            if (behavior->write_association_rows != nullptr)
+                behavior->write_association_rows(target, *item, true, parameters_);
 }
 
 STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::relationship_targets() const {
     std::vector<std::string_view> tables;
     tables.reserve(relationship_behaviors_.size());
-    for (const auto* behavior : relationship_behaviors_) tables.push_back(behavior->target_table);
+    for (const auto* behavior : relationship_behaviors_) tables.push_back(behavior->target_model->table);
     return tables;
 }
 

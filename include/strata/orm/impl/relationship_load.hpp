@@ -22,11 +22,11 @@
 
 namespace strata::orm {
 
-STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const collection_load_plan& plan,
+STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const relationship_behavior& behavior,
                                                                                   session& owner,
                                                                                   const void* parent_object,
                                                                                   bool autoflush) {
-    const foreign_key_link& key = *plan.key;
+    const foreign_key_link& key = *behavior.link;
     key_values parent_key;
     if (!parent_key.read(*key.parent, key.referenced, parent_object, false))
         return std::nullopt;  // no key, no children
@@ -35,29 +35,29 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
     children.order_by({{key.child->columns[key.child->primary_key[0]].column_node(), {}, {}}});
     children.set_autoflush(autoflush);
     std::vector<tracked_pointer> loaded;
-    children.load_each(plan.target_objects(owner),
+    children.load_each(behavior.target_objects(owner),
                        [&loaded](tracked_pointer child) { loaded.push_back(std::move(child)); });
     return loaded;
 }
 
-STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const reference_load_plan& plan, session& owner,
+STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const relationship_behavior& behavior, session& owner,
                                                               const void* holder) {
-    if (!plan.references_primary_key) return nullptr;
+    if (!behavior.references_primary_key) return nullptr;
     key_values key;
-    if (!key.read(*plan.key->child, plan.key->foreign_key, holder, false)) return nullptr;
-    return plan.target_objects(owner).find_by_key(key);
+    if (!key.read(*behavior.link->child, behavior.link->foreign_key, holder, false)) return nullptr;
+    return behavior.target_objects(owner).find_by_key(key);
 }
 
-STRATA_COMPILED_LINKAGE void lazy_load_reference(const reference_load_plan& plan, session& owner, const void* holder,
-                                                 reference_member& reference, bool autoflush) {
-    const foreign_key_link& key = *plan.key;
+STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& behavior, session& owner,
+                                                 const void* holder, reference_member& reference, bool autoflush) {
+    const foreign_key_link& key = *behavior.link;
     key_values values;
     if (!values.read(*key.child, key.foreign_key, holder, false)) {
         reference.assign({});
         return;
     }
-    model_objects& targets = plan.target_objects(owner);
-    if (plan.references_primary_key) {
+    model_objects& targets = behavior.target_objects(owner);
+    if (behavior.references_primary_key) {
         // identity map first (often no SQL); the session's get, without autoflush for a change
         if (auto found = targets.find_by_key(values); found && !found->expired) {
             if (found->status == object_status::deleted) found.reset();
@@ -79,11 +79,11 @@ STRATA_COMPILED_LINKAGE void lazy_load_reference(const reference_load_plan& plan
     reference.assign(std::move(found));
 }
 
-STRATA_COMPILED_LINKAGE void selectin_load_children(const collection_load_plan& plan,
-                                                    const relationship_member_info& member, session& owner,
+STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior& behavior, session& owner,
                                                     dialect target_dialect, std::span<const tracked_pointer> parents,
                                                     const option_list& nested) {
-    const foreign_key_link& key = *plan.key;
+    const foreign_key_link& key = *behavior.link;
+    const relationship_member_info& member = *behavior.member;
     // The unloaded parents grouped by their key (kept owned: the map outlives the reads); their
     // collections are marked loaded, to be filled below. `keys` points into the map, in order.
     std::unordered_map<key_values, std::vector<collection_member*>, key_values::hash> by_key;
@@ -105,7 +105,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const collection_load_plan& 
     std::vector<sql::order_item> order;
     for (const auto column : key.foreign_key) order.push_back({child.columns[column].column_node(), {}, {}});
     order.push_back({child.columns[child.primary_key[0]].column_node(), {}, {}});
-    model_objects& children_objects = plan.target_objects(owner);
+    model_objects& children_objects = behavior.target_objects(owner);
     for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
         const auto end = std::min(keys.size(), start + selectin_batch_size);
         std::vector<sql::node_ptr> columns;
@@ -139,10 +139,10 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const collection_load_plan& 
     }
 }
 
-STRATA_COMPILED_LINKAGE void lazy_load_children(const collection_load_plan& plan, const relationship_behavior& behavior,
-                                                session& owner, tracked_object& parent, const void* parent_object,
+STRATA_COMPILED_LINKAGE void lazy_load_children(const relationship_behavior& behavior, session& owner,
+                                                tracked_object& parent, const void* parent_object,
                                                 collection_member& collection, bool autoflush) {
-    auto children = load_children(plan, owner, parent_object, autoflush);
+    auto children = load_children(behavior, owner, parent_object, autoflush);
     collection.start_loading();
     if (!children) return;  // no key, no children
     for (auto& child : *children) collection.append(std::move(child));
@@ -221,7 +221,7 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select
 
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::select_core& core,
                                                                          const relationship_behavior& behavior) {
-    const sql::table_ref table{behavior.target_table, {}};
+    const sql::table_ref table{behavior.target_model->table, {}};
     const bool joined = std::any_of(core.joins.begin(), core.joins.end(),
                                     [&](const sql::join_clause& join) { return join.table == table; });
     if (!joined)
@@ -240,7 +240,7 @@ STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, 
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::select_core& core) const {
     // Under aliases (SQLAlchemy's authors_1): the query's own join of the same table, or a
     // model joined to itself (a tree's parent), stays apart from the eager load's.
-    joined_tables tables{next_alias(core, {behavior_->target_table, {}}), {}};
+    joined_tables tables{next_alias(core, {behavior_->target_model->table, {}}), {}};
     if (!association_.empty()) tables.association = next_alias(core, {association_, {}});
     for (auto& join : joins_(inner_ ? sql::join_kind::inner : sql::join_kind::left_outer, tables))
         core.joins.push_back(std::move(join));

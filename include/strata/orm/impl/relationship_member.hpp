@@ -151,7 +151,7 @@ STRATA_COMPILED_LINKAGE bool collection_member::follow(const tracked_pointer& it
     // A one-to-many's child records its own move (its reference writes the key): the
     // collection forgets its recorded change, and nothing is cancelled.
     const bool cancelled =
-        recorded != opposite.end() && (context_.behavior == nullptr || !context_.behavior->items_hold_key);
+        recorded != opposite.end() && (context_.behavior == nullptr || !context_.behavior->items_hold_key());
     if (recorded != opposite.end()) opposite.erase(recorded);
     if (!loaded_) return cancelled;  // an unloaded collection reads the database's truth when loaded
     const auto found = std::find(items_.begin(), items_.end(), item);
@@ -190,7 +190,7 @@ STRATA_COMPILED_LINKAGE void collection_member::record(const tracked_pointer& it
         // A many-to-many's add after remove (or the reverse) cancels out. A one-to-many's last
         // change is what counts: a child moved here and away again has no parent now (it may
         // have left another for this one), and one taken out and put back belongs here.
-        if (context_.behavior == nullptr || !context_.behavior->items_hold_key) return;
+        if (context_.behavior == nullptr || !context_.behavior->items_hold_key()) return;
     }
     (added ? added_ : removed_).push_back(item);
 }

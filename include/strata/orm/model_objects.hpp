@@ -66,7 +66,7 @@ public:
     /// changed foreign keys since prepare_flush.
     void write_updates(connection& target, bool rescan);
     /// INSERTs and DELETEs association rows of changed many-to-many collections (and of deleted objects).
-    void write_associations(connection& target);
+    void write_associations(connection& target) { walk(&relationship_walks::write_associations, target); }
     /// DELETEs removed objects.
     void write_deletes(connection& target);
     /// The flush succeeded: pending become persistent, snapshots move on, deleted go.
@@ -85,7 +85,9 @@ public:
     /// Whether any object of this model holds a loaded relationship target (cheap: no hashing).
     [[nodiscard]] bool has_loaded_relationships();
     /// The tables this model's relationships lead to.
-    [[nodiscard]] std::vector<std::string_view> relationship_targets() const;
+    [[nodiscard]] std::vector<std::string_view> relationship_targets() const {
+        return walks_ != nullptr ? (this->*walks_->relationship_targets)() : std::vector<std::string_view>{};
+    }
     /// Adds this model's objects, who holds them inside the session and what they reference to `graph`.
     void describe_graph(object_graph& graph);
     /// Breaks reference cycles before detaching: objects no outside handle reaches unload their
@@ -148,8 +150,39 @@ protected:
     virtual void take_snapshot(tracked_object& item) const noexcept = 0;
 
     // The unit of work along relationships: walks over the model's relationship behaviors, the
-    // same for every model (so compiled once, not once per mapped model). Each does nothing for a
-    // model without relationships.
+    // same for every model (so compiled once, not once per mapped model), reached through walks_:
+    // mapper<T> sets it only for a model that declares relationships, so that a program whose
+    // models declare none does not compile them (header-only, every translation unit would).
+
+    /// The walks, as members of this class.
+    struct relationship_walks {
+        void (model_objects::*point_references)(tracked_object&);
+        void (model_objects::*point_children_of)(tracked_object&, bool);
+        void (model_objects::*order_parents_first)();
+        void (model_objects::*order_children_first)();
+        void (model_objects::*cascade_removal)(tracked_object&);
+        void (model_objects::*unlink_everywhere)(tracked_object&);
+        void (model_objects::*write_associations)(connection&);
+        std::vector<std::string_view> (model_objects::*relationship_targets)() const;
+    };
+    /// The walks of a model with relationships (what mapper<T> sets walks_ to).
+    static const relationship_walks& along_relationships() noexcept {
+        static constexpr relationship_walks walks{&model_objects::point_references,
+                                                  &model_objects::point_children_of,
+                                                  &model_objects::order_parents_first,
+                                                  &model_objects::order_children_first,
+                                                  &model_objects::cascade_removal,
+                                                  &model_objects::unlink_everywhere,
+                                                  &model_objects::write_changed_associations,
+                                                  &model_objects::list_relationship_targets};
+        return walks;
+    }
+    /// Runs walk `step` with `arguments`; nothing for a model without relationships.
+    template <class Step, class... Arguments>
+    void walk(Step relationship_walks::*step, Arguments&&... arguments) {
+        if (walks_ != nullptr) (this->*(walks_->*step))(std::forward<Arguments>(arguments)...);
+    }
+    const relationship_walks* walks_ = nullptr;
 
     /// Points the foreign key of each many-to-one the user set() at its target's key.
     void point_references(tracked_object& item);
@@ -163,6 +196,10 @@ protected:
     void cascade_removal(tracked_object& item);
     /// Takes a dropped new object, or a deleted one, out of every loaded relationship holding it.
     void unlink_everywhere(tracked_object& item);
+    /// write_associations() of a model with relationships.
+    void write_changed_associations(connection& target);
+    /// relationship_targets() of a model with relationships.
+    [[nodiscard]] std::vector<std::string_view> list_relationship_targets() const;
 
     // Walks over an object's relationship members (relationship_members_, the model's description of
     // them): the same for every model, so not virtual.

@@ -67,7 +67,10 @@ public:
     /// The target's columns are at `positions` of each row.
     joined_run(const relationship_behavior& behavior, std::vector<int> positions)
         : behavior_(&behavior), positions_(std::move(positions)) {}
-    void on_row(session& owner, const tracked_pointer& object, const field_reader& row) override;
+    // STRATA_COMPILED_LINKAGE here too: header-only, an inline virtual member leaves the class no
+    // key function, so its vtable (and this body) is compiled only where the class is constructed.
+    STRATA_COMPILED_LINKAGE void on_row(session& owner, const tracked_pointer& object,
+                                        const field_reader& row) override;
 
 private:
     const relationship_behavior* behavior_;
@@ -108,7 +111,7 @@ public:
     joined_option(const relationship_behavior& behavior, joins_builder joins, std::string_view association,
                   bool inner) noexcept
         : behavior_(&behavior), joins_(joins), association_(association), inner_(inner) {}
-    std::unique_ptr<option_run> start(sql::select_core& core) const override;
+    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core) const override;
     [[nodiscard]] bool repeats_parents() const noexcept override { return behavior_->member->collection; }
     [[nodiscard]] bool limits_parents() const noexcept override { return behavior_->member->collection; }
 
@@ -140,7 +143,7 @@ public:
     /// The option for the relationship `behavior` describes.
     raise_option(const relationship_behavior& behavior, relationship_mode mode) noexcept
         : behavior_(&behavior), mode_(mode) {}
-    std::unique_ptr<option_run> start(sql::select_core& core) const override;
+    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core) const override;
 
 private:
     const relationship_behavior* behavior_;
@@ -154,8 +157,8 @@ inline constexpr std::size_t selectin_batch_size = 500;
 /// session speaking `target`) whose collection is not loaded yet, by one `foreign key IN (...)`
 /// statement per selectin_batch_size distinct parent keys, ordered by the foreign key and then
 /// the child's primary key, each child appended to the collection of every parent with its key;
-/// `nested` are the options chained under it, run on the children. The statements do not autoflush: the parents' query flushed
-/// just before, and no user code ran since.
+/// `nested` are the options chained under it, run on the children. The statements do not autoflush: the parents' query
+/// flushed just before, and no user code ran since.
 STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior& behavior, session& owner,
                                                     dialect target, std::span<const tracked_pointer> parents,
                                                     const option_list& nested);

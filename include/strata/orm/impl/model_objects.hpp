@@ -126,14 +126,14 @@ STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
         // Parents already in the database know their keys: their new children take them
         // before their own INSERTs (a pending parent points its children once inserted).
         point_children(additions_of_persistent);
-        if (self_referential_) order_parents_first();
+        if (self_referential_) walk(&relationship_walks::order_parents_first);
     }
     // The INSERTs of one model wait to go together, one round trip for the level; only a tree
     // (a model whose rows point at each other) needs each parent's key before the next INSERT.
     // The session sends what is held before a later model needs these keys.
     const bool hold = !self_referential_ && target.holds_statements();
     for (const auto& item : pending_) {
-        if (has_relationships()) point_references(*item);
+        walk(&relationship_walks::point_references, *item);
         auto* object = object_address(*item);
         const auto written =
             hold ? statements_.insert_row_held(target, object, parameters_,
@@ -145,12 +145,12 @@ STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
         take_snapshot(*item);
         item->row_written = true;
         inserted_.push_back({item, written});
-        if (has_relationships() && !hold) point_children_of(*item, true);
+        if (!hold) walk(&relationship_walks::point_children_of, *item, true);
     }
     if (has_relationships()) {
         if (hold && !pending_.empty()) {
             target.send_held();  // their new children take the generated keys now
-            for (const auto& item : pending_) point_children_of(*item, true);
+            for (const auto& item : pending_) walk(&relationship_walks::point_children_of, *item, true);
         }
         point_children(all_changes);
     }
@@ -159,10 +159,10 @@ STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
 STRATA_COMPILED_LINKAGE void model_objects::point_children(children_pass pass) {
     for (const auto& item : relationship_changed_) {
         if (pass == additions_of_persistent && item->status != object_status::persistent) continue;
-        point_children_of(*item, true);
+        walk(&relationship_walks::point_children_of, *item, true);
     }
     if (pass == all_changes)
-        for (const auto& item : relationship_changed_) point_children_of(*item, false);
+        for (const auto& item : relationship_changed_) walk(&relationship_walks::point_children_of, *item, false);
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::write_updates(connection& target, bool rescan) {
@@ -170,14 +170,14 @@ STRATA_COMPILED_LINKAGE void model_objects::write_updates(connection& target, bo
         updates_.clear();
         for_each_mapped([this](const tracked_pointer& item) {
             if (item->status != object_status::persistent) return;
-            if (has_relationships()) point_references(*item);
+            walk(&relationship_walks::point_references, *item);
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
         });
     }
     // Objects inserted in this flush whose columns changed after their INSERT: a foreign key
     // pointed only once its target's row existed (a cycle), written now (a post-update).
     for (const auto& [item, written] : inserted_) {
-        if (has_relationships()) point_references(*item);
+        walk(&relationship_walks::point_references, *item);
         if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
     }
     for (const auto& [item, changed] : updates_)
@@ -197,7 +197,7 @@ STRATA_COMPILED_LINKAGE void model_objects::write_deletes(connection& target) {
 STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& target) {
     // Rows on a cycle (each other's parent) or whose children are not loaded go in one statement,
     // which the database checks as a whole, where single DELETEs in any order would fail.
-    order_children_first();
+    walk(&relationship_walks::order_children_first);
     constexpr std::size_t rows_per_statement = 1000;  // a cycle longer than this still fails, loudly
     std::vector<const void*> objects;
     for (std::size_t first = 0; first < deleted_.size(); first += rows_per_statement) {
@@ -228,7 +228,7 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
     for (const auto& item : deleted_) {
         // Its row is gone: it leaves the loaded collections and references that held it (and
         // dropping its own links ends reference cycles).
-        if (has_relationships()) unlink_everywhere(*item);
+        walk(&relationship_walks::unlink_everywhere, *item);
         unmap_object(*item);
         leave_touch_list(*item);
         item->status = object_status::detached;
@@ -324,14 +324,14 @@ STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target
     if (has_relationships()) {
         if (status == object_status::pending) target->status = object_status::pending;  // its collections are loaded
         try {
-            cascade_removal(*target);
+            walk(&relationship_walks::cascade_removal, *target);
         } catch (...) {
             restore_removed(target, status);
             throw;
         }
     }
     if (status == object_status::pending) {
-        if (has_relationships()) unlink_everywhere(*target);
+        walk(&relationship_walks::unlink_everywhere, *target);
         detach(*target);
     }
 }
@@ -404,7 +404,7 @@ STRATA_COMPILED_LINKAGE void model_objects::order_after(
     items = std::move(ordered);
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::write_associations(connection& target) {
+STRATA_COMPILED_LINKAGE void model_objects::write_changed_associations(connection& target) {
     for (const auto& item : relationship_changed_) {
         if (item->status == object_status::deleted) continue;
         for (const auto* behavior : relationship_behaviors_)
@@ -417,7 +417,7 @@ STRATA_COMPILED_LINKAGE void model_objects::write_associations(connection& targe
                 behavior->write_association_rows(target, *item, true, parameters_);
 }
 
-STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::relationship_targets() const {
+STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::list_relationship_targets() const {
     std::vector<std::string_view> tables;
     tables.reserve(relationship_behaviors_.size());
     for (const auto* behavior : relationship_behaviors_) tables.push_back(behavior->target_model->table);

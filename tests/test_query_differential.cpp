@@ -421,11 +421,6 @@ struct query_case {
     std::function<std::vector<std::string>(strata::session&)> run;
 };
 
-std::uint64_t environment_number(const char* name, std::uint64_t fallback) {
-    const char* value = std::getenv(name);
-    return value != nullptr && *value != '\0' ? std::strtoull(value, nullptr, 10) : fallback;
-}
-
 template <class Statement>
 query_case core_case(const Statement& statement) {
     return {statement.compile(strata::dialect::postgresql).sql +
@@ -575,9 +570,9 @@ TEST_CASE("random queries return the same rows on SQLite, PostgreSQL and MariaDB
     strata::session postgresql{postgresql_engine};
     strata::session mariadb{mariadb_engine};
 
-    const auto queries = environment_number("STRATA_DIFFERENTIAL_QUERIES", 1500);
-    const auto only = environment_number("STRATA_DIFFERENTIAL_SEED", 0);
-    const bool progress = environment_number("STRATA_DIFFERENTIAL_PROGRESS", 0) != 0;
+    const auto queries = strata::testing::environment_number("STRATA_DIFFERENTIAL_QUERIES", 1500);
+    const auto only = strata::testing::environment_number("STRATA_DIFFERENTIAL_SEED", 0);
+    const bool progress = strata::testing::environment_number("STRATA_DIFFERENTIAL_PROGRESS", 0) != 0;
     std::uint64_t nonempty = 0;
     for (std::uint64_t seed = only ? only : 1; seed <= (only ? only : queries); ++seed) {
         generator make{seed};
@@ -590,7 +585,9 @@ TEST_CASE("random queries return the same rows on SQLite, PostgreSQL and MariaDB
             message << "seed " << seed << " (replay: STRATA_DIFFERENTIAL_SEED=" << seed
                     << ")\n  postgresql: " << item.description << "\n";
             for (const auto* side : {&on_sqlite, &on_postgresql, &on_mariadb}) {
-                message << (side == &on_sqlite ? "  sqlite" : side == &on_postgresql ? "  postgresql" : "  mariadb")
+                message << (side == &on_sqlite       ? "  sqlite"
+                            : side == &on_postgresql ? "  postgresql"
+                                                     : "  mariadb")
                         << " gave " << side->rows.size() << " rows"
                         << (side->error.empty() ? "" : ", error: " + side->error) << ":";
                 for (std::size_t i = 0; i < side->rows.size() && i < 12; ++i) message << " " << side->rows[i];

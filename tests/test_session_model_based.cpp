@@ -531,11 +531,6 @@ void reset_schema(const strata::engine& engine, bool first) {
         "DELETE FROM tags; DELETE FROM authors; DELETE FROM publishers");
 }
 
-std::uint64_t environment_number(const char* name, std::uint64_t fallback) {
-    const char* value = std::getenv(name);
-    return value != nullptr && *value != '\0' ? std::stoull(value) : fallback;
-}
-
 }  // namespace
 
 TEST_CASE("random sequences of session operations leave the database as a plain model says") {
@@ -543,9 +538,10 @@ TEST_CASE("random sequences of session operations leave the database as a plain 
     options.echo = std::getenv("STRATA_MODEL_ECHO") != nullptr;
     for_each_backend(
         [](strata::engine& engine) {
-            const auto sequences = environment_number("STRATA_MODEL_SEQUENCES", 300);
-            const auto only = environment_number("STRATA_MODEL_SEED", 0);
-            const bool progress = environment_number("STRATA_MODEL_PROGRESS", 0) != 0;  // the long run's pulse
+            const auto sequences = strata::testing::environment_number("STRATA_MODEL_SEQUENCES", 300);
+            const auto only = strata::testing::environment_number("STRATA_MODEL_SEED", 0);
+            const bool progress =
+                strata::testing::environment_number("STRATA_MODEL_PROGRESS", 0) != 0;  // the long run's pulse
             const std::uint64_t first_seed = only ? only : 1;
             for (std::uint64_t seed = first_seed; seed <= (only ? only : sequences); ++seed) {
                 reset_schema(engine, seed == first_seed);

@@ -37,6 +37,13 @@ inline std::string required_environment(const char* name, const char* started_by
     return value;
 }
 
+/// The number environment variable `name` holds (a randomized test's count or seed), or
+/// `fallback` when it is unset or empty.
+inline std::uint64_t environment_number(const char* name, std::uint64_t fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? std::stoull(value) : fallback;
+}
+
 /// The PostgreSQL server's URL from the environment; fails the test when it is not set.
 inline std::string server_url() { return required_environment("STRATA_TEST_POSTGRESQL_URL", "PostgreSQL"); }
 

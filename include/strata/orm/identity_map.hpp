@@ -1,8 +1,9 @@
 // strata/orm/identity_map.hpp - one model's identity map: its objects in a session by primary key.
 //
 // A template on the key's type only (std::tuple<std::int64_t> for most models), so models with
-// the same key type share one instantiation: the map's probing, growth and erasure are compiled
-// once for all of them, and mapper<T> (orm/mapper.hpp) adds only what must know T.
+// the same key type share one instantiation: the map's probing, growth and erasure, and the row
+// loop of every query (load_row), are compiled once for all of them; mapper<T> (orm/mapper.hpp)
+// adds only what must know T, among it the typed steps of that loop (row_loading).
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include <span>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "strata/core/type_traits.hpp"
 #include "strata/core/value.hpp"
@@ -22,16 +24,35 @@
 
 namespace strata::orm {
 
+/// What loading a row needs of the model itself: the typed steps of identity_map<Key>::load_row,
+/// one constant per model (row_loading_of<T>, orm/mapper.hpp), so that the row loop around them
+/// (key, identity-map probe, a known object's refill, the new object's bookkeeping) is compiled
+/// once per key type rather than once per model.
+struct row_loading {
+    /// A new, untracked object of the model (its memory recycled from earlier objects of its size).
+    tracked_pointer (*create)() = nullptr;
+    /// A new, untracked object loaded from the current row: key columns from `key` (the row's
+    /// key, read already), the other columns of `mask` at `positions`, each fingerprint into its
+    /// snapshot.
+    tracked_pointer (*load_new)(const void* key, const field_reader& row, const int* positions,
+                                std::uint64_t mask) = nullptr;
+    /// The columns of `mask` that the object has not loaded (its deferred ones).
+    std::uint64_t (*unloaded_columns)(const tracked_object& item, std::uint64_t mask) noexcept = nullptr;
+    /// The object's snapshot: one fingerprint per column.
+    std::uint64_t* (*snapshot)(tracked_object& item) noexcept = nullptr;
+};
+
 /// The objects of one model in one session by key (`Key`: the model's key_type), with the unit
 /// of work over them (model_objects).
 template <class Key>
 class identity_map : public model_objects {
 protected:
     /// The objects of the model `info` describes (see model_objects).
+    /// `loading`: the model's typed steps of load_row().
     identity_map(session* owner, dialect target, relationship_mode relationships, const model_info& info,
                  std::span<const relationship_member_info> members,
-                 std::span<const relationship_behavior* const> behaviors)
-        : model_objects(owner, target, relationships, info, members, behaviors) {}
+                 std::span<const relationship_behavior* const> behaviors, const row_loading& loading)
+        : model_objects(owner, target, relationships, info, members, behaviors), loading_(&loading) {}
 
     /// The key an object's primary-key members hold now.
     [[nodiscard]] virtual Key key_of_object(const tracked_object& item) const = 0;
@@ -60,6 +81,61 @@ protected:
     [[nodiscard]] std::size_t mapped_count() const noexcept override { return map_.size(); }
 
 public:
+    [[nodiscard]] tracked_pointer load_row(const field_reader& row, const std::vector<int>& positions,
+                                           std::uint64_t mask, bool overwrite) override {
+        return load_row_through(*loading_, row, positions, mask, overwrite);
+    }
+
+    /// load_row() through `steps`: a row_loading (the model's steps through pointers, for every
+    /// query's loop, compiled once per key type), or the typed steps themselves (a stream's loop,
+    /// where they inline: streaming pays no calls per row). `created_here`, when given, says
+    /// whether the row made a new object.
+    template <class Steps>
+    __attribute__((always_inline)) tracked_pointer load_row_through(const Steps& steps, const field_reader& row,
+                                                                    const std::vector<int>& positions,
+                                                                    std::uint64_t mask, bool overwrite,
+                                                                    bool* created_here = nullptr) {
+        if (created_here != nullptr) *created_here = false;
+        const auto key = [&]<std::size_t... Indexes>(std::index_sequence<Indexes...>) {
+            return Key{read_field<std::tuple_element_t<Indexes, Key>>(
+                row, static_cast<std::size_t>(positions[info_.primary_key[Indexes]]))...};
+        }
+        (std::make_index_sequence<std::tuple_size_v<Key>>{});
+        auto [slot, inserted] = map_.try_emplace(key);
+        if (!inserted) {
+            tracked_pointer existing = *slot;
+            if (existing->status == object_status::deleted) return existing;
+            std::uint64_t fill = 0;
+            if (existing->expired || overwrite) {
+                fill = mask;
+                existing->expired = false;
+            } else {
+                fill = steps.unloaded_columns(*existing, mask);
+            }
+            if (fill != 0) {
+                void* object = object_address(*existing);
+                std::uint64_t* snapshot = steps.snapshot(*existing);
+                for (std::size_t i = 0; i < info_.columns.size(); ++i)
+                    if (fill >> i & 1)
+                        snapshot[i] = info_.columns[i].read(object, row, static_cast<std::size_t>(positions[i]));
+            }
+            return existing;
+        }
+        tracked_pointer created;
+        try {
+            created = steps.load_new(&key, row, positions.data(), mask);
+        } catch (...) {
+            map_.erase(key);  // no memory, or a conversion failed: leave no empty or half-loaded entry
+            throw;
+        }
+        created->status = object_status::persistent;
+        created->owner = owner_;
+        created->touch_list = &touched_;
+        bind_relationships(*created);
+        *slot = created;
+        if (created_here != nullptr) *created_here = true;
+        return created;
+    }
     void reserve_objects(std::size_t additional) override { map_.reserve(map_.size() + additional); }
     [[nodiscard]] tracked_pointer find_by_key(const key_values& key) override {
         // Each value read back into its key element as it would be from a row of the database.
@@ -73,6 +149,7 @@ public:
 
 protected:
     strata::detail::flat_map<Key, tracked_pointer, key_hash> map_;
+    const row_loading* loading_;  ///< the model's typed steps of load_row()
 };
 
 template <class Key>

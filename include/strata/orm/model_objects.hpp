@@ -105,8 +105,12 @@ public:
     /// whether it did.
     bool release(tracked_object& target);
 
-    /// mapper<T>::load for a caller that knows the model only by its description (the ORM's own
-    /// loads over relationship descriptions): the identity-mapped object for the current row.
+    /// The identity-mapped object for the current row (identity_map<Key> defines it; every query's
+    /// row loop but a stream's runs it).
+    ///
+    /// `positions[i]` is the select-list index of column i (or -1 when not selected); `mask` has
+    /// the bits of the selected columns. An object already in the map keeps its values unless it
+    /// is expired or `overwrite` is set (a locking read); columns it lacks are filled in.
     [[nodiscard]] virtual tracked_pointer load_row(const field_reader& row, const std::vector<int>& positions,
                                                    std::uint64_t mask, bool overwrite) = 0;
     /// Makes room for `additional` more objects in the identity map.

@@ -467,6 +467,23 @@ public:
     iterator end() noexcept { return {}; }
 
 private:
+    /// The typed steps of a row, loading into a released object (`spare`) when there is one.
+    struct spare_loading : orm::row_loading_for<T> {
+        orm::tracked_pointer* spare = nullptr;  ///< the last spare (empty once taken), or null
+
+        [[nodiscard]] orm::tracked_pointer load_new(const void* key, const field_reader& row, const int* positions,
+                                                    std::uint64_t mask) const {
+            if (spare == nullptr || !*spare) return orm::row_loading_for<T>::load_new(key, row, positions, mask);
+            auto reused = std::move(*spare);
+            reused->expired = false;
+            // The members the mapping does not name go back to their defaults (moving from a new T
+            // keeps a string's buffer in libstdc++).
+            orm::state_of<T>(*reused).object = T{};
+            orm::row_loading_for<T>::read(*reused, key, row, positions, mask);
+            return reused;
+        }
+    };
+
     class state {
     public:
         state(strata::query<T> source, std::size_t batch)
@@ -508,8 +525,9 @@ private:
             while (batch_.size() < batch_size_ && rows_->next()) {
                 if (batch_.empty()) retired_.clear();
                 bool created = false;
-                auto object = map_->load(rows_->driver_result(), query_.positions_, query_.mask_, query_.overwrite_,
-                                         &created, spares_.empty() ? nullptr : &spares_.back());
+                ref<T> object{std::static_pointer_cast<orm::object_state<T>>(map_->load_row_through(
+                    spare_loading{{}, spares_.empty() ? nullptr : &spares_.back()}, rows_->driver_result(),
+                    query_.positions_, query_.mask_, query_.overwrite_, &created))};
                 if (!spares_.empty() && !spares_.back()) spares_.pop_back();
                 if (!runs_.empty()) {
                     const orm::tracked_pointer tracked = object.state();
@@ -564,9 +582,9 @@ private:
         std::optional<strata::result> rows_;
         orm::mapper<T>* map_ = nullptr;
         std::vector<ref<T>> batch_;
-        std::vector<ref<T>> retired_;       ///< the previous batch, until the next one's first row has arrived
-        std::vector<std::size_t> created_;  ///< positions in batch_ of the objects this stream loaded first
-        std::vector<std::shared_ptr<orm::object_state<T>>> spares_;  ///< released states for the next rows
+        std::vector<ref<T>> retired_;               ///< the previous batch, until the next one's first row has arrived
+        std::vector<std::size_t> created_;          ///< positions in batch_ of the objects this stream loaded first
+        std::vector<orm::tracked_pointer> spares_;  ///< released states for the next rows
     };
     std::unique_ptr<state> state_;
 };

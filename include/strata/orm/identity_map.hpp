@@ -24,24 +24,6 @@
 
 namespace strata::orm {
 
-/// What loading a row needs of the model itself: the typed steps of identity_map<Key>::load_row,
-/// one constant per model (row_loading_of<T>, orm/mapper.hpp), so that the row loop around them
-/// (key, identity-map probe, a known object's refill, the new object's bookkeeping) is compiled
-/// once per key type rather than once per model.
-struct row_loading {
-    /// A new, untracked object of the model (its memory recycled from earlier objects of its size).
-    tracked_pointer (*create)() = nullptr;
-    /// A new, untracked object loaded from the current row: key columns from `key` (the row's
-    /// key, read already), the other columns of `mask` at `positions`, each fingerprint into its
-    /// snapshot.
-    tracked_pointer (*load_new)(const void* key, const field_reader& row, const int* positions,
-                                std::uint64_t mask) = nullptr;
-    /// The columns of `mask` that the object has not loaded (its deferred ones).
-    std::uint64_t (*unloaded_columns)(const tracked_object& item, std::uint64_t mask) noexcept = nullptr;
-    /// The object's snapshot: one fingerprint per column.
-    std::uint64_t* (*snapshot)(tracked_object& item) noexcept = nullptr;
-};
-
 /// The objects of one model in one session by key (`Key`: the model's key_type), with the unit
 /// of work over them (model_objects).
 template <class Key>
@@ -52,7 +34,7 @@ protected:
     identity_map(session* owner, dialect target, relationship_mode relationships, const model_info& info,
                  std::span<const relationship_member_info> members,
                  std::span<const relationship_behavior* const> behaviors, const row_loading& loading)
-        : model_objects(owner, target, relationships, info, members, behaviors), loading_(&loading) {}
+        : model_objects(owner, target, relationships, info, members, behaviors, loading) {}
 
     /// The key an object's primary-key members hold now.
     [[nodiscard]] virtual Key key_of_object(const tracked_object& item) const = 0;
@@ -149,7 +131,6 @@ public:
 
 protected:
     strata::detail::flat_map<Key, tracked_pointer, key_hash> map_;
-    const row_loading* loading_;  ///< the model's typed steps of load_row()
 };
 
 template <class Key>

@@ -90,15 +90,7 @@ public:
     }
 
     /// Adds a new object (INSERTed at the next flush).
-    ref<T> add(T object) {
-        // Through the model's row_loading, which every mapper compiles already: add() itself
-        // then holds no allocation of its own.
-        auto created = std::static_pointer_cast<state>(this->loading_->create());
-        created->object = std::move(object);
-        this->bind_relationships(*created);
-        this->add_pending(created, &created->object);
-        return ref<T>{std::move(created)};
-    }
+    ref<T> add(T object) { return ref<T>{std::static_pointer_cast<state>(this->add_new(&object, &move_object))}; }
 
 private:
     using base::map_;
@@ -112,6 +104,10 @@ private:
     [[nodiscard]] std::uint64_t changed_columns(const tracked_object& item) const noexcept override {
         const auto& typed = state_of<T>(item);
         return detail::row_operations<T>::changed_columns(typed.object, typed.snapshot.data());
+    }
+    /// Moves the user's struct at `source` into a new object (add_new's typed step).
+    static void move_object(tracked_object& item, void* source) {
+        state_of<T>(item).object = std::move(*static_cast<T*>(source));
     }
     void take_snapshot(tracked_object& item) const noexcept override {
         auto& typed = state_of<T>(item);

@@ -4,9 +4,10 @@
 // Nothing here depends on the model's C++ type: objects are tracked_objects (orm/object_state.hpp),
 // rows are written through model_info's column thunks (orm/write_statements.hpp), relationships
 // are followed through their relationship_behaviors (orm/relationship_member.hpp), and what must
-// know T - its object's address, its columns' changes, its identity map's key - is asked of the
-// derived identity_map<Key> (orm/identity_map.hpp) and mapper<T> (orm/mapper.hpp) through a
-// few virtual functions. So a program compiles this bookkeeping once (once per program under
+// know T - making an object and reading a row into it (row_loading), its object's address, its
+// columns' changes, its identity map's key - is asked of the model's typed steps and of the
+// derived identity_map<Key> (orm/identity_map.hpp) and mapper<T> (orm/mapper.hpp) through a few
+// virtual functions. So a program compiles this bookkeeping once (once per program under
 // STRATA_SEPARATE_COMPILATION), not once per mapped model.
 #pragma once
 
@@ -33,6 +34,25 @@ class session;
 }
 
 namespace strata::orm {
+
+/// What making and loading an object needs of the model itself: the typed steps of
+/// identity_map<Key>::load_row and of add_new(), one constant per model (row_loading_of<T>,
+/// orm/mapper.hpp), so that the row loop around them (key, identity-map probe, a known object's
+/// refill, the new object's bookkeeping) is compiled once per key type and an add's bookkeeping
+/// once per program, rather than once per model.
+struct row_loading {
+    /// A new, untracked object of the model (its memory recycled from earlier objects of its size).
+    tracked_pointer (*create)() = nullptr;
+    /// A new, untracked object loaded from the current row: key columns from `key` (the row's
+    /// key, read already), the other columns of `mask` at `positions`, each fingerprint into its
+    /// snapshot.
+    tracked_pointer (*load_new)(const void* key, const field_reader& row, const int* positions,
+                                std::uint64_t mask) = nullptr;
+    /// The columns of `mask` that the object has not loaded (its deferred ones).
+    std::uint64_t (*unloaded_columns)(const tracked_object& item, std::uint64_t mask) noexcept = nullptr;
+    /// The object's snapshot: one fingerprint per column.
+    std::uint64_t* (*snapshot)(tracked_object& item) noexcept = nullptr;
+};
 
 /// The objects of one model in one session, and their unit of work (type-erased: the session
 /// holds one per model it has seen).
@@ -96,6 +116,9 @@ public:
 
     /// Tracks a new object (`item`, whose struct is at `object`) as pending: INSERTed at the next flush.
     void add_pending(const tracked_pointer& item, void* object);
+    /// Makes a new object from the user's struct at `source` (`move_from` moves it in) and tracks
+    /// it as pending (mapper<T>::add's bookkeeping, compiled once).
+    tracked_pointer add_new(void* source, void (*move_from)(tracked_object& item, void* source));
     /// Marks an object for DELETE at the next flush (a pending object is simply dropped), with
     /// what its one-to-many relationships cascade to.
     void remove(const tracked_pointer& target);
@@ -126,7 +149,7 @@ protected:
     /// in the same order (none for a plain model).
     model_objects(session* owner, dialect target, relationship_mode relationships, const model_info& info,
                   std::span<const relationship_member_info> members,
-                  std::span<const relationship_behavior* const> behaviors);
+                  std::span<const relationship_behavior* const> behaviors, const row_loading& loading);
 
     // The identity map, keyed by the model's key type (identity_map<Key>).
 
@@ -256,6 +279,7 @@ protected:
     session* owner_;
     dialect dialect_;
     const model_info& info_;
+    const row_loading* loading_;  ///< the model's typed steps of making and loading an object
     write_statements statements_;
     relationship_mode relationships_;
     std::vector<tracked_pointer> pending_;

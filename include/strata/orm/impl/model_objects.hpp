@@ -25,10 +25,12 @@ namespace strata::orm {
 STRATA_COMPILED_LINKAGE model_objects::model_objects(session* owner, dialect target, relationship_mode relationships,
                                                      const model_info& info,
                                                      std::span<const relationship_member_info> members,
-                                                     std::span<const relationship_behavior* const> behaviors)
+                                                     std::span<const relationship_behavior* const> behaviors,
+                                                     const row_loading& loading)
     : owner_(owner),
       dialect_(target),
       info_(info),
+      loading_(&loading),
       statements_(info, target),
       relationships_(relationships),
       relationship_members_(members),
@@ -308,6 +310,15 @@ STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& i
     for (const auto& member : relationship_members_)
         if (member.collection) member.collection_of(*item).mark_new();
     pending_.push_back(item);
+}
+
+STRATA_COMPILED_LINKAGE tracked_pointer model_objects::add_new(void* source,
+                                                               void (*move_from)(tracked_object& item, void* source)) {
+    auto created = loading_->create();
+    move_from(*created, source);
+    bind_relationships(*created);
+    add_pending(created, object_address(*created));
+    return created;
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target) {

@@ -30,7 +30,6 @@ template <class Key>
 class identity_map : public model_objects {
 protected:
     /// The objects of the model `info` describes (see model_objects).
-    /// `loading`: the model's typed steps of load_row().
     identity_map(session* owner, dialect target, relationship_mode relationships, const model_info& info,
                  std::span<const relationship_member_info> members,
                  std::span<const relationship_behavior* const> behaviors, const row_loading& loading)
@@ -63,6 +62,7 @@ protected:
     [[nodiscard]] std::size_t mapped_count() const noexcept override { return map_.size(); }
 
 public:
+    /// The identity-mapped object for the current row (see model_objects::load_row).
     [[nodiscard]] tracked_pointer load_row(const field_reader& row, const std::vector<int>& positions,
                                            std::uint64_t mask, bool overwrite) override {
         return load_row_through(*loading_, row, positions, mask, overwrite);

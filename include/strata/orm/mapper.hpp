@@ -40,6 +40,7 @@ std::span<const relationship_behavior* const> relationship_behaviors_of() noexce
 /// The typed steps of loading a row into an object of T (see row_loading).
 template <class T>
 struct row_loading_for {
+    /// A new, untracked object (see row_loading::create).
     static tracked_pointer create() {
         return std::allocate_shared<object_state<T>>(strata::detail::recycling_allocator<object_state<T>>{});
     }
@@ -50,15 +51,18 @@ struct row_loading_for {
         detail::row_operations<T>::read_new(state.object, *static_cast<const key_type<T>*>(key), row, positions, mask,
                                             state.snapshot.data());
     }
+    /// A new, untracked object loaded from the current row (see row_loading::load_new).
     static tracked_pointer load_new(const void* key, const field_reader& row, const int* positions,
                                     std::uint64_t mask) {
         auto created = create();
         read(*created, key, row, positions, mask);
         return created;
     }
+    /// The columns of `mask` that the object has not loaded.
     static std::uint64_t unloaded_columns(const tracked_object& item, std::uint64_t mask) noexcept {
         return detail::row_operations<T>::unloaded_columns(state_of<T>(item).object, mask);
     }
+    /// The object's snapshot.
     static std::uint64_t* snapshot(tracked_object& item) noexcept { return state_of<T>(item).snapshot.data(); }
 };
 /// T's typed steps of loading a row (identity_map<key_type<T>>::load_row runs them).

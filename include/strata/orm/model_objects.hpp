@@ -146,7 +146,8 @@ public:
 protected:
     /// The objects of the model `info` describes, in the session `owner` speaking `target`.
     /// `members`: the model's relationship members, and `behaviors` what each relationship does,
-    /// in the same order (none for a plain model).
+    /// in the same order (none for a plain model); `loading`: the model's typed steps of making and
+    /// loading an object.
     model_objects(session* owner, dialect target, relationship_mode relationships, const model_info& info,
                   std::span<const relationship_member_info> members,
                   std::span<const relationship_behavior* const> behaviors, const row_loading& loading);

@@ -11,24 +11,18 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <string>
-#include <string_view>
-#include <tuple>
 #include <utility>
-#include <vector>
 
 #include "strata/core/dialect.hpp"
+#include "strata/core/value.hpp"
 #include "strata/detail/recycling_allocator.hpp"
-#include "strata/engine/connection.hpp"
 #include "strata/orm/identity_map.hpp"
-#include "strata/orm/loader_option.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
 #include "strata/orm/object_state.hpp"
 #include "strata/orm/ref.hpp"
-#include "strata/orm/relationship.hpp"
+#include "strata/orm/relationship_member.hpp"
 #include "strata/orm/relationship_traits.hpp"
-#include "strata/sql/compiler.hpp"
 
 namespace strata::orm {
 

@@ -361,9 +361,10 @@ struct model_description {
             if constexpr (requires { Item::referenced_table_name(); }) function(Item::referenced_table_name());
         });
     }
-    /// The referenced tables (with repeats) in an array as long as the mapping has elements: one
-    /// visit of the mapping, where counting first and filling second instantiated two.
-    static constexpr auto reference_list = [] {
+    /// The referenced tables (with repeats): the first `count` of `names`, an array as long as the
+    /// mapping has elements (one visit of the mapping, where counting first and filling second
+    /// instantiated two). model_info::references spans them.
+    static constexpr auto references = [] {
         struct {
             std::array<std::string_view, std::tuple_size_v<schema::elements_of<Model>>> names{};
             std::size_t count = 0;
@@ -391,11 +392,6 @@ struct model_description {
             if (columns[index].primary_key) result[next++] = index;
         return result;
     }();
-    static constexpr std::array<std::string_view, reference_list.count> references = [] {
-        std::array<std::string_view, reference_list.count> result{};
-        for (std::size_t index = 0; index < reference_list.count; ++index) result[index] = reference_list.names[index];
-        return result;
-    }();
     /// One bit per column, and the columns with a server default or an on_update.
     static constexpr auto masks = [] {
         std::array<std::uint64_t, 3> result{};
@@ -409,7 +405,7 @@ struct model_description {
     static constexpr model_info info{.table = mapping<Model>::table.name,
                                      .columns = columns,
                                      .primary_key = primary_key,
-                                     .references = references,
+                                     .references = {references.names.data(), references.count},
                                      .all_columns_mask = masks[0],
                                      .server_default_columns = masks[1],
                                      .on_update_columns = masks[2]};

@@ -74,12 +74,13 @@ struct relationship_behavior {
     /// The foreign key it follows: a one-to-many's children's, a many-to-one's own (null for a
     /// many-to-many).
     const foreign_key_link* link = nullptr;
-    /// A many-to-one whose foreign key references its target's primary key, in order: the identity
-    /// map answers its loads first (referenced_in_session, orm/relationship_load.hpp).
-    bool references_primary_key = false;
-    /// For such a many-to-one: the target its foreign key names in the session's identity map (no
-    /// SQL), or empty; null for any other relationship.
+    /// A many-to-one whose foreign key references its target's primary key, in order: the target
+    /// its foreign key names in the session's identity map (no SQL), or empty; null for any other
+    /// relationship.
     tracked_pointer (*target_in_session)(session&, tracked_object& item) = nullptr;
+    /// Whether this is such a many-to-one: the identity map answers its loads first
+    /// (referenced_in_session, orm/relationship_load.hpp).
+    [[nodiscard]] bool references_primary_key() const noexcept { return target_in_session != nullptr; }
     /// A many-to-many: writes the association rows of `item`'s changed collection (all of them
     /// removed when `deleted`), binding through `parameters` (the flush's, reused); null otherwise.
     void (*write_association_rows)(connection&, tracked_object& item, bool deleted,

@@ -33,9 +33,6 @@ inline constexpr bool is_many_to_many<many_to_many_definition<C, L, R>> = true;
 /// Whether a mapping element declares a relationship.
 template <class Element>
 inline constexpr bool is_relationship = is_one_to_many<Element> || is_many_to_one<Element> || is_many_to_many<Element>;
-/// is_relationship as a class template (for strata::detail::count_tuple_elements).
-template <class Element>
-struct relationship_element : std::bool_constant<is_relationship<Element>> {};
 
 /// The foreign-key columns a declaration names: one member, several, or one strata::keys<...>.
 template <auto ForeignKey, auto... MoreKeys>
@@ -96,7 +93,7 @@ inline constexpr bool has_relationship_members = declares_relationships<Model>;
 template <class Model>
 inline constexpr auto relationship_members_of = [] {
     constexpr std::size_t count =
-        strata::detail::count_tuple_elements<relationship_element, schema::elements_of<Model>>;
+        strata::detail::count_tuple_elements<is_relationship_declaration, schema::elements_of<Model>>;
     std::array<relationship_member_info, count> members{};
     std::size_t next = 0;
     for_each_relationship_element<Model>([&]<class Element>(const Element&) {

@@ -204,7 +204,6 @@ inline constexpr relationship_behavior behavior_of{
     },
     .kind = relationship_traits<Element>::kind,
     .link = link_of<Element>(),
-    .references_primary_key = references_primary_key<Element>(),
     .target_in_session = target_lookup_of<Element>(),
     .write_association_rows = association_writer_of<Element>(),
     .target_model = &detail::model_description<typename relationship_traits<Element>::target>::info,
@@ -320,7 +319,7 @@ struct joined_option_for {
         std::string_view association;
         if constexpr (traits::kind == relationship_kind::many_to_many)
             association = mapping<typename traits::association>::table.name;
-        std::vector<sql::join_clause> (*joins)(sql::join_kind, const joined_tables&) = &relationship_joins<Element>;
+        const joined_option::joins_builder joins = &relationship_joins<Element>;  // the overload with tables
         return std::make_shared<joined_option>(behavior_of<Element>, joins, association, inner_join);
     }
 };

@@ -42,7 +42,7 @@ STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_childre
 
 STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const relationship_behavior& behavior, session& owner,
                                                               const void* holder) {
-    if (!behavior.references_primary_key) return nullptr;
+    if (!behavior.references_primary_key()) return nullptr;
     key_values key;
     if (!key.read(*behavior.link->child, behavior.link->foreign_key, holder, false)) return nullptr;
     return behavior.target_objects(owner).find_by_key(key);
@@ -57,7 +57,7 @@ STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& be
         return;
     }
     model_objects& targets = behavior.target_objects(owner);
-    if (behavior.references_primary_key) {
+    if (behavior.references_primary_key()) {
         // identity map first (often no SQL); the session's get, without autoflush for a change
         if (auto found = targets.find_by_key(values); found && !found->expired) {
             if (found->status == object_status::deleted) found.reset();

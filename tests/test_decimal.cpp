@@ -26,7 +26,38 @@ struct line {
     std::int64_t quantity = 1;
     std::optional<decimal> discount;
 };
+
+struct banded_item;
+/// A price band keyed by a decimal code, with the items priced in it.
+struct band {
+    decimal code;
+    std::string name;
+    strata::many<banded_item> items{};
+};
+/// An item pointing at its band by the band's decimal code, written with another scale.
+struct banded_item {
+    std::int64_t id = 0;
+    decimal band_code;
+    strata::one<band> in_band{};
+};
 }  // namespace priced
+
+template <>
+struct strata::mapping<priced::band> {
+    using band = priced::band;
+    static constexpr auto table = strata::table(
+        "decimal_bands", strata::column<&band::code>("code", strata::primary_key), strata::column<&band::name>("name"),
+        strata::one_to_many<&band::items, &priced::banded_item::band_code>("band.items"));
+};
+
+template <>
+struct strata::mapping<priced::banded_item> {
+    using item = priced::banded_item;
+    static constexpr auto table =
+        strata::table("decimal_banded_items", strata::column<&item::id>("id", strata::primary_key),
+                      strata::column<&item::band_code>("band_code", strata::references<&priced::band::code>()),
+                      strata::many_to_one<&item::in_band, &item::band_code>("banded_item.band"));
+};
 
 template <>
 struct strata::mapping<priced::line> {
@@ -246,5 +277,41 @@ TEST_CASE("the ORM writes, changes and reads decimal members exactly") {
         CHECK(session.execute(strata::select(col<&line::price> * col<&line::quantity> - col<&line::discount>)
                                   .where(col<&line::id> == id)) ==
               std::vector<std::tuple<std::optional<decimal>>>{{d("0.85")}});
+    });
+}
+
+TEST_CASE("a relationship keyed by a decimal joins by value: 1.5 finds the band 1.50") {
+    using priced::band;
+    using priced::banded_item;
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<band, banded_item>(engine);
+        {
+            strata::session session{engine};
+            session.add(band{d("1.50"), "low", {}});
+            session.add(band{d("2.5"), "high", {}});
+            session.flush();
+            session.add(banded_item{1, d("1.5"), {}});
+            session.add(banded_item{2, d("2.50"), {}});
+            session.commit();
+        }
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto items = session.query<banded_item>()
+                               .options(strata::joinedload(&banded_item::in_band))
+                               .order_by(col<&banded_item::id>)
+                               .all();
+        REQUIRE(items.size() == 2);
+        REQUIRE(items[0]->in_band.is_loaded());
+        CHECK(items[0]->in_band->name == "low");
+        CHECK(items[1]->in_band->name == "high");
+        const auto bands = session.query<band>().join(&band::items).filter(col<&banded_item::id> == 2).all();
+        REQUIRE(bands.size() == 1);
+        CHECK(bands[0]->name == "high");
+        REQUIRE(counter.count() == 2);
+        // The join's ON condition compares the codes as decimals: by the strata_decimal collation on
+        // SQLite, where the values are text.
+        const bool sqlite = engine.sql_dialect() == strata::dialect::sqlite;
+        CHECK((counter.statements()[0].find("COLLATE strata_decimal") != std::string::npos) == sqlite);
+        CHECK((counter.statements()[1].find("COLLATE strata_decimal") != std::string::npos) == sqlite);
     });
 }

@@ -23,7 +23,89 @@ std::map<std::int64_t, std::vector<std::int64_t>> graph_of(const std::vector<str
     return graph;
 }
 
+/// An edition names its author twice: as `writer`, a declared many-to-one, and as `editor`, a
+/// plain member its mapping declares no relationship for.
+struct edition {
+    std::int64_t id = 0;
+    std::int64_t author_id = 0;
+    strata::one<author> writer{};
+    strata::one<author> editor{};
+};
+
 }  // namespace
+
+template <>
+struct strata::mapping<edition> {
+    static constexpr auto table =
+        strata::table("editions", strata::column<&edition::id>("id", strata::primary_key),
+                      strata::column<&edition::author_id>("author_id", strata::references<&author::id>()),
+                      strata::many_to_one<&edition::writer, &edition::author_id>("edition.writer"));
+};
+
+TEST_CASE("a join or loader option on a member its mapping declares no relationship for is a usage_error") {
+    for_each_backend([](strata::engine& engine) {
+        // editions reference authors, which every other test here drops and creates again.
+        strata::drop_all<edition>(engine);
+        struct dropped_at_end {
+            strata::engine& engine;
+            ~dropped_at_end() {
+                try {
+                    strata::drop_all<edition>(engine);
+                } catch (const strata::error&) {  // the test's own failure is what to report
+                }
+            }
+        } cleanup{engine};
+        seed(engine, 2, 1);
+        strata::create_all<edition>(engine);
+        strata::session session{engine};
+        session.add(edition{.id = 1, .author_id = 2});
+        session.commit();
+        const auto refused = [](auto build) {
+            try {
+                build();
+            } catch (const strata::usage_error& error) {
+                return std::string{error.what()};
+            }
+            return std::string{"nothing thrown"};
+        };
+        const std::string expected =
+            "this member is not a relationship of editions: declare one_to_many/many_to_one/many_to_many in its "
+            "mapping";
+        CHECK(refused([&] { (void)session.query<edition>().join(&edition::editor); }) == expected);
+        CHECK(refused([&] { (void)session.query<edition>().outerjoin(&edition::editor); }) == expected);
+        CHECK(refused([] { (void)strata::joinedload(&edition::editor); }) == expected);
+        CHECK(refused([] { (void)strata::contains_eager(&edition::editor); }) == expected);
+        // The declared member of the same type joins, and its eager load fills it.
+        strata::statement_counter counter{engine};
+        const auto found = session.query<edition>()
+                               .join(&edition::writer)
+                               .options(strata::contains_eager(&edition::writer))
+                               .filter(col<&author::name> == "author 2")
+                               .all();
+        REQUIRE(found.size() == 1);
+        CHECK(found[0]->writer->name == "author 2");
+        CHECK(counter.count() == 1);
+        CHECK(counter.statements()[0].find("JOIN authors ON authors.id = editions.author_id") != std::string::npos);
+    });
+}
+
+TEST_CASE("a query's join along each kind of relationship writes its ON condition from the keys") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 3, 2);
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        // A one-to-many (the targets hold the foreign key), a many-to-one (the parents do), and a
+        // many-to-many through its association table.
+        CHECK(session.query<author>().join(&author::books).filter(col<&book::title> != "").count() == 6);
+        CHECK(session.query<book>().join(&book::writer).filter(col<&author::name> == "author 1").count() == 2);
+        CHECK(session.query<book>().outerjoin(&book::tags).count() == 12);
+        REQUIRE(counter.count() == 3);
+        CHECK(counter.statements()[0].find("JOIN books ON books.author_id = authors.id") != std::string::npos);
+        CHECK(counter.statements()[1].find("JOIN authors ON authors.id = books.author_id") != std::string::npos);
+        CHECK(counter.statements()[2].find("LEFT OUTER JOIN book_tags ON book_tags.book_id = books.id LEFT OUTER "
+                                           "JOIN tags ON tags.id = book_tags.tag_id") != std::string::npos);
+    });
+}
 
 TEST_CASE("lazy loading is the default: 1,000 books of 100 authors cost 1 + 100 statements") {
     for_each_backend([](strata::engine& engine) {

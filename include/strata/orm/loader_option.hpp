@@ -55,8 +55,10 @@ using option_list = std::vector<std::shared_ptr<const relationship_option>>;
 
 template <class Element>
 void lazy_load(session& owner, tracked_object& parent_state, void* member, bool autoflush);
+struct relationship_join;
+/// The relationship of Parent declared on `member`, for a query's join along it (orm/strategies.hpp).
 template <class Parent, class Member>
-std::vector<sql::join_clause> relationship_join(Member Parent::*member, sql::join_kind kind);
+relationship_join relationship_join_of(Member Parent::*member) noexcept;
 
 }  // namespace orm
 }  // namespace strata

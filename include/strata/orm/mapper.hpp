@@ -15,11 +15,11 @@
 
 #include "strata/core/dialect.hpp"
 #include "strata/core/value.hpp"
-#include "strata/detail/recycling_allocator.hpp"
 #include "strata/orm/identity_map.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
 #include "strata/orm/object_state.hpp"
+#include "strata/orm/object_storage.hpp"
 #include "strata/orm/ref.hpp"
 #include "strata/orm/relationship_member.hpp"
 #include "strata/orm/relationship_traits.hpp"
@@ -35,9 +35,7 @@ std::span<const relationship_behavior* const> relationship_behaviors_of() noexce
 template <class T>
 struct row_loading_for {
     /// A new, untracked object (see row_loading::create).
-    static tracked_pointer create() {
-        return std::allocate_shared<object_state<T>>(strata::detail::recycling_allocator<object_state<T>>{});
-    }
+    static tracked_pointer create() { return object_storage<T>::create(); }
     /// Loads the new object `item` from the current row (see row_loading::load_new).
     static void read(tracked_object& item, const void* key, const field_reader& row, const int* positions,
                      std::uint64_t mask) {

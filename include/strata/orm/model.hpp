@@ -84,6 +84,7 @@ struct column_accessor {
     bool deferrable = false;                 ///< a deferred<T> member: may be unloaded
     bool server_default = false;             ///< the server fills it in when an INSERT leaves it out
     bool nullable_self_reference = false;    ///< a nullable foreign key to its own table (a tree's parent)
+    bool decimal = false;                    ///< holds an exact decimal (compared through the decimal rules)
     std::string_view on_update;              ///< SQL every UPDATE sets it to (empty: none)
     const sql::column_slot* slot = nullptr;  ///< where the column's expression node is kept
     /// row -> member; returns the member's fingerprint (loading needs both: one call, not two).
@@ -272,6 +273,7 @@ constexpr column_accessor accessor_for(const Definition& definition, bool genera
     accessor.generated = generated;
     accessor.deferrable = operations::deferrable;
     accessor.server_default = !definition.options.server_default.empty();
+    accessor.decimal = sql::is_decimal_v<typename operations::value>;
     accessor.on_update = definition.options.on_update;
     if constexpr (!std::is_null_pointer_v<decltype(Definition::target)>)
         accessor.nullable_self_reference =

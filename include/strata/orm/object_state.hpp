@@ -116,17 +116,20 @@ inline constexpr bool declares_relationships =
     strata::detail::any_tuple_element<is_relationship_declaration,
                                       std::remove_cvref_t<decltype(mapping<Model>::table.elements)>>;
 
-/// What object_state<T> also derives from: shared_from_this only where relationships need it (a
-/// relationship reaches its owner's handle from the owner's state); other models save its 16 bytes.
-struct no_shared_from_this {};
+/// The bookkeeping of an object whose model declares relationships: a relationship reaches its
+/// owner's handle from the owner's state, through a weak handle to the object's own block
+/// (object_storage sets it). Other models' objects save its 16 bytes.
+struct linked_object : tracked_object {
+    std::weak_ptr<tracked_object> self;  ///< this object's own block
+};
+/// What object_state<T> derives from: linked_object where T declares relationships.
 template <class T>
-using shared_from_this_base =
-    std::conditional_t<declares_relationships<T>, std::enable_shared_from_this<object_state<T>>, no_shared_from_this>;
+using tracked_object_base = std::conditional_t<declares_relationships<T>, linked_object, tracked_object>;
 
-/// An object with the bookkeeping of its session. tracked_object is the first base, so a
+/// An object with the bookkeeping of its session. tracked_object is its first base, so a
 /// tracked_object* and its object_state<T>* are the same address.
 template <class T>
-struct object_state : tracked_object, shared_from_this_base<T> {
+struct object_state : tracked_object_base<T> {
     T object{};                                               ///< the user's struct
     std::array<std::uint64_t, column_count<T>()> snapshot{};  ///< fingerprints as last loaded or flushed
 };

@@ -30,6 +30,7 @@
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/ref.hpp"
 #include "strata/orm/relationship.hpp"
+#include "strata/orm/relationship_load.hpp"
 #include "strata/orm/relationship_traits.hpp"
 #include "strata/orm/session.hpp"
 #include "strata/sql/compiler.hpp"
@@ -169,8 +170,8 @@ public:
     requires requires { typename Member::target_type; }
     [[nodiscard]] query join(Member T::*relationship) const {
         query copy = *this;
-        for (auto& join : orm::relationship_join(relationship, sql::join_kind::inner))
-            copy.core_.joins.push_back(std::move(join));
+        orm::append_relationship_joins(copy.core_.joins, orm::relationship_join_of(relationship),
+                                       sql::join_kind::inner);
         return copy;
     }
     /// LEFT OUTER JOIN along a relationship of T.
@@ -178,8 +179,8 @@ public:
     requires requires { typename Member::target_type; }
     [[nodiscard]] query outerjoin(Member T::*relationship) const {
         query copy = *this;
-        for (auto& join : orm::relationship_join(relationship, sql::join_kind::left_outer))
-            copy.core_.joins.push_back(std::move(join));
+        orm::append_relationship_joins(copy.core_.joins, orm::relationship_join_of(relationship),
+                                       sql::join_kind::left_outer);
         return copy;
     }
     /// SELECT ... FOR UPDATE (or FOR SHARE with .read = true); rows read this way overwrite the

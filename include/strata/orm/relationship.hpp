@@ -140,7 +140,7 @@ inline constexpr delete_orphan_t delete_orphan{};
 /// column(s) ForeignKey, MoreKeys... (several for a composite key).
 template <auto Collection, auto ForeignKey, auto... MoreKeys>
 struct one_to_many_definition {
-    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
+    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps a self handle
     std::string_view name;                               ///< the relationship's name in messages
     bool delete_orphan = false;  ///< removed children are deleted (else their foreign key is nulled)
 };
@@ -163,7 +163,7 @@ constexpr one_to_many_definition<Collection, ForeignKey, MoreKeys...> one_to_man
 /// composite key).
 template <auto Collection, auto LocalKey, auto RemoteKey>
 struct many_to_many_definition {
-    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
+    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps a self handle
     std::string_view name;                               ///< the relationship's name in messages
 };
 /// Declares a many-to-many: many_to_many<&Book::tags, &BookTag::book_id, &BookTag::tag_id>("book.tags").
@@ -179,7 +179,7 @@ constexpr many_to_many_definition<Collection, LocalKey, RemoteKey> many_to_many(
 /// Mapping element: a many-to-one reference through the local foreign-key column(s).
 template <auto Reference, auto ForeignKey, auto... MoreKeys>
 struct many_to_one_definition {
-    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps shared_from_this
+    static constexpr bool declares_relationship = true;  ///< object_state<T> keeps a self handle
     std::string_view name;                               ///< the relationship's name in messages
 };
 /// Declares a many-to-one: many_to_one<&Book::author, &Book::author_id>("author"); a composite key

@@ -100,13 +100,40 @@ struct joined_tables {
 /// `table` under the next free numbered alias of this select (books_1, books_2, ...).
 STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table);
 
+/// The joins that bring a relationship's targets next to its parents, under the names in `tables`
+/// (aliases for a joined eager load): foreign_key_joins, or a many-to-many's association_joins.
+using joins_builder = std::vector<sql::join_clause> (*)(const relationship_behavior& behavior, sql::join_kind kind,
+                                                        const joined_tables& tables);
+
+/// The join of a one-to-many's or a many-to-one's targets to its parents along the foreign key
+/// (ON target.a = parent.x AND ...), built from the link's description: one function for every
+/// such relationship.
+STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const relationship_behavior& behavior,
+                                                                        sql::join_kind kind,
+                                                                        const joined_tables& tables);
+
+/// A relationship a query joins along (query.join(&Model::member)), found by its member: null
+/// `behavior` when the member is not a relationship of `parent_table`.
+struct relationship_join {
+    const relationship_behavior* behavior = nullptr;  ///< the relationship
+    joins_builder joins = nullptr;                    ///< its joins
+    joined_tables tables;                             ///< its tables under their own names
+    std::string_view parent_table;                    ///< the model the query loads (for the message)
+};
+
+/// Throws usage_error: a loader option or a join named a member of `table`'s model that its mapping
+/// does not declare a relationship (one function for every model).
+[[noreturn]] STRATA_COMPILED_LINKAGE void throw_not_a_relationship(std::string_view table);
+
+/// Appends the joins along `found` to `joins`; usage_error when it names no relationship.
+STRATA_COMPILED_LINKAGE void append_relationship_joins(std::vector<sql::join_clause>& joins,
+                                                       const relationship_join& found, sql::join_kind kind);
+
 /// joinedload: LEFT OUTER JOIN the target and read it from the same rows; INNER JOIN when asked
 /// for a many-to-one whose foreign key is not nullable (where it cannot drop a parent). One class
-/// for every relationship: only its joins (`joins`, relationship_joins) are typed.
+/// for every relationship; only a many-to-many's joins are typed (`joins`).
 class joined_option final : public relationship_option {
 public:
-    /// The joins that bring the relationship's targets next to its parents under `tables`.
-    using joins_builder = std::vector<sql::join_clause> (*)(sql::join_kind, const joined_tables&);
     /// `association`: a many-to-many's association table (empty otherwise); `inner`: INNER JOIN.
     joined_option(const relationship_behavior& behavior, joins_builder joins, std::string_view association,
                   bool inner) noexcept

@@ -84,7 +84,7 @@ constexpr void for_each_relationship_element(Visit&& visit) {
 }
 
 /// Whether a model declares any relationship (only such objects can be part of a reference cycle);
-/// the same question object_state asks when it decides on shared_from_this.
+/// the same question object_state asks when it decides on a self handle.
 template <class Model>
 inline constexpr bool has_relationship_members = declares_relationships<Model>;
 
@@ -101,9 +101,9 @@ inline constexpr auto relationship_members_of = [] {
                                return state_of<Model>(item).object.*(relationship_traits<Element>::member);
                            },
                            // Element's parent is Model, named through Element so that only a model
-                           // with relationships (which has shared_from_this) compiles it.
+                           // with relationships (which keeps a self handle) compiles it.
                            [](tracked_object& item) -> tracked_pointer {
-                               return state_of<typename relationship_traits<Element>::parent>(item).shared_from_this();
+                               return state_of<typename relationship_traits<Element>::parent>(item).self.lock();
                            },
                            relationship_traits<Element>::collection};
     });

@@ -271,41 +271,29 @@ void lazy_load(session& owner, tracked_object& parent_state, void* member, bool 
     }
 }
 
-/// The joins that bring a relationship's targets next to its parents (two through an association),
-/// under the names in `tables` (aliases for a joined eager load).
+/// A many-to-many's joins: its association table's rows next to the parents, then the targets
+/// next to those (the one typed joins_builder).
 template <class Element>
-std::vector<sql::join_clause> relationship_joins(sql::join_kind kind, const joined_tables& tables) {
+std::vector<sql::join_clause> association_joins(const relationship_behavior& /*behavior*/, sql::join_kind kind,
+                                                const joined_tables& tables) {
     using traits = relationship_traits<Element>;
-    const auto parent = table_of<typename traits::parent>();
-    if constexpr (traits::kind == relationship_kind::one_to_many) {
-        using child_key = key_operations<typename traits::foreign_keys>;
-        return {{kind, tables.target,
-                 child_key::template equals_columns_as<typename traits::parent_keys>(tables.target, parent)}};
-    } else if constexpr (traits::kind == relationship_kind::many_to_many) {
-        using local_key = key_operations<typename traits::local_keys>;
-        using target_key = key_operations<typename traits::target_keys>;
-        return {
-            {kind, tables.association,
-             local_key::template equals_columns_as<typename traits::parent_keys>(tables.association, parent)},
+    using local_key = key_operations<typename traits::local_keys>;
+    using target_key = key_operations<typename traits::target_keys>;
+    return {{kind, tables.association,
+             local_key::template equals_columns_as<typename traits::parent_keys>(tables.association,
+                                                                                 table_of<typename traits::parent>())},
             {kind, tables.target,
              target_key::template equals_columns_as<typename traits::remote_keys>(tables.target, tables.association)}};
-    } else {
-        using target_key = key_operations<typename traits::target_keys>;
-        return {{kind, tables.target,
-                 target_key::template equals_columns_as<typename traits::foreign_keys>(tables.target, parent)}};
-    }
 }
 
-/// relationship_joins() under the tables' own names (a query's join along a relationship).
+/// The joins of relationship Element: a many-to-many's typed ones, else along the foreign key's description.
 template <class Element>
-std::vector<sql::join_clause> relationship_joins(sql::join_kind kind) {
-    using traits = relationship_traits<Element>;
-    if constexpr (traits::kind == relationship_kind::many_to_many)
-        return relationship_joins<Element>(
-            kind, {table_of<typename traits::target>(), table_of<typename traits::association>()});
+inline constexpr joins_builder joins_of = [] {
+    if constexpr (relationship_traits<Element>::kind == relationship_kind::many_to_many)
+        return &association_joins<Element>;
     else
-        return relationship_joins<Element>(kind, {table_of<typename traits::target>(), {}});
-}
+        return &foreign_key_joins;
+}();
 
 /// joinedload of relationship Element (joined_option, which only its joins need typed): `inner`
 /// asks for an INNER JOIN, taken for a many-to-one whose foreign key is not nullable.
@@ -319,8 +307,7 @@ struct joined_option_for {
         std::string_view association;
         if constexpr (traits::kind == relationship_kind::many_to_many)
             association = mapping<typename traits::association>::table.name;
-        const joined_option::joins_builder joins = &relationship_joins<Element>;  // the overload with tables
-        return std::make_shared<joined_option>(behavior_of<Element>, joins, association, inner_join);
+        return std::make_shared<joined_option>(behavior_of<Element>, joins_of<Element>, association, inner_join);
     }
 };
 
@@ -530,24 +517,27 @@ std::shared_ptr<relationship_option> make_option(Member Parent::*member, Argumen
             }
         }
     });
-    if (!built)
-        throw usage_error("this member is not a relationship of " + std::string{mapping<Parent>::table.name} +
-                          ": declare one_to_many/many_to_one/many_to_many in its mapping");
+    if (!built) throw_not_a_relationship(mapping<Parent>::table.name);
     return built;
 }
 
 template <class Parent, class Member>
-std::vector<sql::join_clause> relationship_join(Member Parent::*member, sql::join_kind kind) {
-    std::optional<std::vector<sql::join_clause>> built;
+relationship_join relationship_join_of(Member Parent::*member) noexcept {
+    relationship_join found{nullptr, nullptr, {}, mapping<Parent>::table.name};
     for_each_relationship_element<Parent>([&]<class Element>(const Element&) {
         constexpr auto declared = relationship_traits<Element>::member;
         if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
-            if (declared == member && !built) built = relationship_joins<Element>(kind);
+            if (declared == member && found.behavior == nullptr) {
+                using traits = relationship_traits<Element>;
+                found.behavior = &behavior_of<Element>;
+                found.joins = joins_of<Element>;
+                found.tables.target = table_of<typename traits::target>();
+                if constexpr (traits::kind == relationship_kind::many_to_many)
+                    found.tables.association = table_of<typename traits::association>();
+            }
         }
     });
-    if (!built)
-        throw usage_error("join(): this member is not a relationship of " + std::string{mapping<Parent>::table.name});
-    return *built;
+    return found;
 }
 
 }  // namespace orm

@@ -237,12 +237,53 @@ STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, 
     return {table.name, sql::numbered_alias(table.name, used + 1)};
 }
 
+STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const relationship_behavior& behavior,
+                                                                        sql::join_kind kind,
+                                                                        const joined_tables& tables) {
+    const foreign_key_link& link = *behavior.link;
+    // The targets' columns on the left, as the typed comparisons wrote them: a one-to-many's
+    // targets hold the foreign key, a many-to-one's hold the referenced key.
+    const bool targets_hold_key = behavior.kind == relationship_kind::one_to_many;
+    const model_info& parent = targets_hold_key ? *link.parent : *link.child;
+    const auto target_columns = targets_hold_key ? link.foreign_key : link.referenced;
+    const auto parent_columns = targets_hold_key ? link.referenced : link.foreign_key;
+    const model_info& target = targets_hold_key ? *link.child : *link.parent;
+    const sql::table_ref parent_table{parent.table, {}};
+    std::vector<sql::node_ptr> conditions;
+    conditions.reserve(target_columns.size());
+    for (std::size_t i = 0; i < target_columns.size(); ++i) {
+        const column_accessor& target_column = target.columns[target_columns[i]];
+        const column_accessor& parent_column = parent.columns[parent_columns[i]];
+        auto left = sql::make_column(tables.target, target_column.name);
+        auto right = sql::make_column(parent_table, parent_column.name);
+        // Both columns hold one type (check_mapping): decimals compare by value on SQLite too.
+        conditions.push_back(target_column.decimal
+                                 ? sql::make_decimal_comparison(" = ", std::move(left), true, std::move(right), true)
+                                 : sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
+                                                      {std::move(left), std::move(right)}));
+    }
+    std::vector<sql::join_clause> joins;
+    joins.push_back({kind, tables.target, all_of(std::move(conditions))});
+    return joins;
+}
+
+[[noreturn]] STRATA_COMPILED_LINKAGE void throw_not_a_relationship(std::string_view table) {
+    throw usage_error("this member is not a relationship of " + std::string{table} +
+                      ": declare one_to_many/many_to_one/many_to_many in its mapping");
+}
+
+STRATA_COMPILED_LINKAGE void append_relationship_joins(std::vector<sql::join_clause>& joins,
+                                                       const relationship_join& found, sql::join_kind kind) {
+    if (found.behavior == nullptr) throw_not_a_relationship(found.parent_table);
+    for (auto& join : found.joins(*found.behavior, kind, found.tables)) joins.push_back(std::move(join));
+}
+
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::select_core& core) const {
     // Under aliases (SQLAlchemy's authors_1): the query's own join of the same table, or a
     // model joined to itself (a tree's parent), stays apart from the eager load's.
     joined_tables tables{next_alias(core, {behavior_->target_model->table, {}}), {}};
     if (!association_.empty()) tables.association = next_alias(core, {association_, {}});
-    for (auto& join : joins_(inner_ ? sql::join_kind::inner : sql::join_kind::left_outer, tables))
+    for (auto& join : joins_(*behavior_, inner_ ? sql::join_kind::inner : sql::join_kind::left_outer, tables))
         core.joins.push_back(std::move(join));
     return start_joined_run(core, *behavior_, tables.target);
 }

@@ -4,7 +4,10 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -548,6 +551,29 @@ TEST_CASE("refresh() overwrites local changes with the row; expunge and clear de
     });
 }
 
+TEST_CASE("remove(), refresh() and expunge() refuse another session's object, pending or persistent") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<account>(engine);
+        strata::session first{engine};
+        strata::session second{engine};
+        auto pending = first.add(account{1, 10});
+        using Catch::Matchers::Message;
+        const auto expected = Message("this object belongs to another session");
+        CHECK_THROWS_MATCHES(second.remove(pending), strata::usage_error, expected);
+        CHECK_THROWS_MATCHES(second.expunge(pending), strata::usage_error, expected);
+        first.commit();
+        auto persistent = first.get<account>(std::int64_t{1});
+        REQUIRE(persistent.status() == strata::object_status::persistent);
+        CHECK_THROWS_MATCHES(second.remove(persistent), strata::usage_error, expected);
+        CHECK_THROWS_MATCHES(second.refresh(persistent), strata::usage_error, expected);
+        CHECK_THROWS_MATCHES(second.expunge(persistent), strata::usage_error, expected);
+        // Its own session still acts on it; detached, the object belongs to none.
+        first.expunge(persistent);
+        CHECK(persistent.status() == strata::object_status::detached);
+        CHECK_NOTHROW(second.expunge(persistent));
+    });
+}
+
 TEST_CASE("after commit, objects are expired: the next load picks up changes made elsewhere") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<account>(engine);
@@ -776,6 +802,62 @@ TEST_CASE("a finished session's objects' memory is reused by the next session on
             std::sort(second.begin(), second.end());
             CHECK(first == second);
         }
+    });
+}
+
+namespace {
+/// A member whose construction throws while `refuse` is set (an allocation that fails, say).
+struct fragile_member {
+    static inline bool refuse = false;
+    std::int64_t value = 0;
+    fragile_member() {
+        if (refuse) throw std::runtime_error("refused");
+    }
+};
+struct fragile {
+    std::int64_t id = 0;
+    fragile_member extra;
+};
+}  // namespace
+
+template <>
+struct strata::mapping<fragile> {
+    static constexpr auto table =
+        strata::table("fragile_rows", strata::column<&fragile::id>("id", strata::primary_key));
+};
+
+TEST_CASE("objects of models of about the same size share one heap block type, as large as allocate_shared's") {
+    using strata::orm::object_size_class;
+    for (std::size_t bytes = 1; bytes < 1000; ++bytes) {
+        // The block fills its heap chunk: a 16-byte control block header, glibc's 8-byte header.
+        CHECK(object_size_class(bytes) >= bytes);
+        CHECK(object_size_class(bytes) < bytes + 16);
+        CHECK((16 + object_size_class(bytes) + 8) % 16 == 0);
+    }
+    // The bookkeeping stays 24 bytes: an account's state is 24 + 16 (its members) + 16 (its
+    // snapshot), and its block holds exactly that.
+    STATIC_REQUIRE(sizeof(strata::orm::tracked_object) == 24);
+    STATIC_REQUIRE(std::is_same_v<strata::orm::object_block_for<strata::orm::object_state<account>>,
+                                  strata::orm::object_block<56, 8>>);
+}
+
+TEST_CASE("an object whose construction throws while loading leaves no entry and no block behind") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<fragile>(engine);
+        {
+            strata::session session{engine};
+            session.add(fragile{1, {}});
+            session.add(fragile{2, {}});
+            session.commit();
+        }
+        strata::session session{engine};
+        fragile_member::refuse = true;
+        CHECK_THROWS_WITH(session.query<fragile>().all(), "refused");
+        fragile_member::refuse = false;
+        CHECK(session.identity_count() == 0);
+        const auto loaded = session.query<fragile>().order_by(col<&fragile::id>).all();
+        REQUIRE(loaded.size() == 2);
+        CHECK(loaded[1]->id == 2);
     });
 }
 

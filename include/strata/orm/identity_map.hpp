@@ -111,8 +111,8 @@ public:
             throw;
         }
         created->status = object_status::persistent;
-        created->owner = owner_;
         created->touch_list = &touched_;
+        created->listed = true;
         bind_relationships(*created);
         *slot = created;
         if (created_here != nullptr) *created_here = true;

@@ -265,16 +265,16 @@ protected:
     void detach(tracked_object& item) noexcept {
         leave_touch_list(item);
         item.status = object_status::detached;
-        item.owner = nullptr;
+        item.touch_list = nullptr;  // no session's any more
         for (const auto& member : relationship_members_) member.of(item).detach(relationships_);
     }
     /// Leaves the identity map (if it is this object under its key) and detaches.
     void untrack(tracked_object& target);
     /// Leaves the list of objects touched since the last flush.
     static void leave_touch_list(tracked_object& item) noexcept {
-        if (item.touch_list == nullptr) return;
+        if (!item.listed) return;
         item.touch_list->remove(item);
-        item.touch_list = nullptr;
+        item.listed = false;
     }
 
     session* owner_;

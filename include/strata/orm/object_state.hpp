@@ -31,20 +31,29 @@ namespace orm {
 
 class touched_objects;
 
+/// Destroys the model's state that object_storage<T> made in `storage` (its own step per model).
+using destroy_state = void (*)(void* storage) noexcept;
+
 /// The session's bookkeeping of one object, whatever its model (object_state<T>'s first base).
+/// 24 bytes: the flags share a byte, and the session is reached through the touch list, so that
+/// the step that destroys the object fits beside them (object_storage.hpp: one shared_ptr
+/// control block per size class of objects, not per model).
 struct tracked_object {
     object_status status = object_status::pending;
-    bool expired = false;                   ///< values may be stale (after commit/rollback)
-    bool touched = false;                   ///< reached through a handle since the last flush
-    bool row_written = false;               ///< pending, but the flush under way has INSERTed its row
-    std::uint32_t touched_index = 0;        ///< its place in touch_list while touched
-    const void* owner = nullptr;            ///< the session tracking it (compared, never dereferenced)
-    touched_objects* touch_list = nullptr;  ///< its model's list while persistent in a session
+    bool expired : 1 = false;         ///< values may be stale (after commit/rollback)
+    bool touched : 1 = false;         ///< reached through a handle since the last flush
+    bool row_written : 1 = false;     ///< pending, but the flush under way has INSERTed its row
+    bool listed : 1 = false;          ///< persistent in a session: its touches are recorded in touch_list
+    std::uint32_t touched_index = 0;  ///< its place in touch_list while touched
+    /// Its model's list in the session tracking it (pending or persistent), or null: none does.
+    touched_objects* touch_list = nullptr;
+    destroy_state destroy = nullptr;  ///< ends the object (set by object_storage<T>)
 
     /// Notes a use through a handle: any such use may change the object.
     void mark_touched() noexcept;
+    /// The session tracking it (compared, never dereferenced), or null.
+    [[nodiscard]] const void* owner() const noexcept;
 };
-
 /// A shared handle to any model's tracked object (the unit of work's lists hold these).
 using tracked_pointer = std::shared_ptr<tracked_object>;
 
@@ -54,6 +63,10 @@ using tracked_pointer = std::shared_ptr<tracked_object>;
 /// otherwise be quadratic). flush() and commit() still compare every object.
 class touched_objects {
 public:
+    /// The list of one model's objects in the session `owner`.
+    explicit touched_objects(const void* owner) noexcept : owner_(owner) {}
+    /// The session whose objects these are (compared, never dereferenced).
+    [[nodiscard]] const void* owner() const noexcept { return owner_; }
     /// Records a first touch; a full list (no memory) makes the next autoflush compare everything.
     /// Compiled once: every `handle->member` in a program reaches it (rarely: on a first touch).
     void add(tracked_object& item) noexcept;
@@ -92,14 +105,18 @@ public:
     }
 
 private:
+    const void* owner_;
     std::vector<tracked_object*> items_;
     std::size_t live_ = 0;
     bool overflowed_ = false;
 };
 
 inline void tracked_object::mark_touched() noexcept {
-    if (!touched && touch_list != nullptr) [[unlikely]]
+    if (!touched && listed) [[unlikely]]
         touch_list->add(*this);
+}
+inline const void* tracked_object::owner() const noexcept {
+    return touch_list != nullptr ? touch_list->owner() : nullptr;
 }
 
 template <class T>

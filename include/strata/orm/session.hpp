@@ -322,7 +322,7 @@ private:
     template <class T>
     void check_owned(const ref<T>& object) const {
         if (!object) throw usage_error("empty strata::ref passed to the session");
-        if (object.state()->owner != this && object.status() != object_status::detached)
+        if (object.state()->owner() != this && object.status() != object_status::detached)
             throw usage_error("this object belongs to another session");
     }
 

@@ -33,6 +33,7 @@ STRATA_COMPILED_LINKAGE model_objects::model_objects(session* owner, dialect tar
       loading_(&loading),
       statements_(info, target),
       relationships_(relationships),
+      touched_(owner),
       relationship_members_(members),
       relationship_behaviors_(behaviors),
       self_referential_(std::any_of(behaviors.begin(), behaviors.end(),
@@ -220,7 +221,7 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
         inserted_in_transaction_.push_back(item);
         item->status = object_status::persistent;
         item->row_written = false;
-        item->touch_list = &touched_;  // snapshot taken at its INSERT (or at its post-update)
+        item->listed = true;  // snapshot taken at its INSERT (or at its post-update)
         map_object(item);
     }
     pending_.clear();
@@ -234,7 +235,7 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
         unmap_object(*item);
         leave_touch_list(*item);
         item->status = object_status::detached;
-        item->owner = nullptr;
+        item->touch_list = nullptr;
     }
     deleted_.clear();
 }
@@ -300,7 +301,7 @@ STRATA_COMPILED_LINKAGE void model_objects::clear() noexcept {
 
 STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& item, void* object) {
     item->status = object_status::pending;
-    item->owner = owner_;
+    item->touch_list = &touched_;  // this session's, not yet listed: a pending object has no snapshot
     // A deferred member the new object leaves unset holds its type's default, which the INSERT
     // writes (an unloaded one would be left out: NULL, or a NOT NULL violation), unless the
     // column has a server default: then the server's value is read back.

@@ -64,6 +64,8 @@ public:
 
     /// The model's description.
     [[nodiscard]] const model_info& info() const noexcept { return info_; }
+    /// The SQL dialect of the session's database.
+    [[nodiscard]] dialect sql_dialect() const noexcept { return dialect_; }
     /// Objects held, pending ones included.
     [[nodiscard]] std::size_t size() const noexcept { return mapped_count() + pending_.size(); }
     /// Calls `visit` for every object held, pending ones included.

@@ -180,15 +180,32 @@ private:
 /// SQLAlchemy's default selectin batch: keys per IN statement.
 inline constexpr std::size_t selectin_batch_size = 500;
 
-/// selectinload of the one-to-many `behavior`: the children of every parent in `parents` (in a
-/// session speaking `target`) whose collection is not loaded yet, by one `foreign key IN (...)`
+/// selectinload of the one-to-many `behavior`: the children of every parent in `parents` whose
+/// collection is not loaded yet, by one `foreign key IN (...)`
 /// statement per selectin_batch_size distinct parent keys, ordered by the foreign key and then
 /// the child's primary key, each child appended to the collection of every parent with its key;
 /// `nested` are the options chained under it, run on the children. The statements do not autoflush: the parents' query
 /// flushed just before, and no user code ran since.
 STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior& behavior, session& owner,
-                                                    dialect target, std::span<const tracked_pointer> parents,
+                                                    std::span<const tracked_pointer> parents,
                                                     const option_list& nested);
+
+/// Options chained under a strategy that runs its own query for the targets.
+struct nested_options {
+    virtual ~nested_options() = default;
+    option_list nested;  ///< options for the loaded targets (chains)
+};
+
+/// selectinload of a one-to-many (selectin_load_children): one class for every such relationship.
+class selectin_children_option final : public relationship_option, public nested_options {
+public:
+    /// The option for the one-to-many `behavior` describes.
+    explicit selectin_children_option(const relationship_behavior& behavior) noexcept : behavior_(&behavior) {}
+    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core) const override;
+
+private:
+    const relationship_behavior* behavior_;
+};
 
 /// Brings `collection`, just loaded from the database for a change (without a flush), in step
 /// with the unflushed changes of its other side in the session: a child's many-to-one set to this

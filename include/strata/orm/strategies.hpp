@@ -327,12 +327,6 @@ struct raise_option_for {
     }
 };
 
-/// Options chained under a strategy that runs its own query for the targets.
-struct nested_options {
-    virtual ~nested_options() = default;
-    option_list nested;  ///< options for the loaded targets (chains)
-};
-
 /// Reads, for a many-to-many selectin query, the association's parent key next to each target.
 template <class Element>
 class association_reader final : public relationship_option {
@@ -404,9 +398,10 @@ std::vector<To> convert_keys(std::vector<From> keys) {
     }
 }
 
-/// selectinload: after the parents, one IN query per 500 keys loads every parent's targets.
-/// The IN queries do not autoflush: the parents' query flushed just before, and no user code ran
-/// since (flushing again would only rescan every object in the session, per batch).
+/// selectinload of a many-to-one or a many-to-many: after the parents, one IN query per 500 keys
+/// loads every parent's targets. The IN queries do not autoflush: the parents' query flushed just
+/// before, and no user code ran since (flushing again would only rescan every object in the
+/// session, per batch). A one-to-many's is selectin_children_option (orm/relationship_load.hpp).
 template <class Element>
 class selectin_option final : public relationship_option, public nested_options {
 public:
@@ -448,13 +443,6 @@ public:
                         for (auto* object : owners->second) (object->*(traits::member)).append(item.state());
                     }
                 }
-            } else if constexpr (traits::collection) {
-                // one non-template load over the relationship's description, which groups the
-                // children by the values their foreign-key columns bind
-                static_assert(same_storage_kinds<typename traits::foreign_keys, typename traits::parent_keys>(),
-                              "selectinload of a one-to-many needs each foreign-key column to be stored as the "
-                              "column it references is (both integers, both text, ...)");
-                selectin_load_children(behavior_of<Element>, owner, target_dialect, parents, nested_);
             } else {
                 using foreign_key = key_operations<typename traits::foreign_keys>;
                 using target_key = key_operations<typename traits::target_keys>;
@@ -499,10 +487,21 @@ public:
     std::unique_ptr<option_run> start(sql::select_core&) const override { return std::make_unique<run>(this->nested); }
 };
 
-/// selectinload of relationship Element.
+/// selectinload of relationship Element: a one-to-many's through selectin_children_option (one
+/// class for all), a many-to-one's or many-to-many's through selectin_option<Element>.
 template <class Element>
 struct selectin_option_for {
-    static std::shared_ptr<relationship_option> make() { return std::make_shared<selectin_option<Element>>(); }
+    static std::shared_ptr<relationship_option> make() {
+        using traits = relationship_traits<Element>;
+        if constexpr (traits::kind == relationship_kind::one_to_many) {
+            static_assert(same_storage_kinds<typename traits::foreign_keys, typename traits::parent_keys>(),
+                          "selectinload of a one-to-many needs each foreign-key column to be stored as the "
+                          "column it references is (both integers, both text, ...)");
+            return std::make_shared<selectin_children_option>(behavior_of<Element>);
+        } else {
+            return std::make_shared<selectin_option<Element>>();
+        }
+    }
 };
 
 /// Finds the mapping element of relationship `member` and builds its option by Option<Element>::make().

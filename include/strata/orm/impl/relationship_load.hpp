@@ -80,7 +80,7 @@ STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& be
 }
 
 STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior& behavior, session& owner,
-                                                    dialect target_dialect, std::span<const tracked_pointer> parents,
+                                                    std::span<const tracked_pointer> parents,
                                                     const option_list& nested) {
     const foreign_key_link& key = *behavior.link;
     const relationship_member_info& member = *behavior.member;
@@ -116,7 +116,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
             for (std::size_t column = 0; column < columns.size(); ++column)
                 values.push_back(sql::make_parameter((*keys[i])[column]));
         described_query children{owner, child};
-        children.filter(keys_in(std::move(columns), std::move(values), target_dialect));
+        children.filter(keys_in(std::move(columns), std::move(values), children_objects.sql_dialect()));
         children.order_by(order);
         children.set_autoflush(false);
         children.set_options(nested);
@@ -276,6 +276,26 @@ STRATA_COMPILED_LINKAGE void append_relationship_joins(std::vector<sql::join_cla
                                                        const relationship_join& found, sql::join_kind kind) {
     if (found.behavior == nullptr) throw_not_a_relationship(found.parent_table);
     for (auto& join : found.joins(*found.behavior, kind, found.tables)) joins.push_back(std::move(join));
+}
+
+namespace detail {
+/// selectin_children_option's run: loads the children once every parent is loaded.
+class selectin_children_run final : public option_run {
+public:
+    selectin_children_run(const relationship_behavior& behavior, const option_list& nested) noexcept
+        : behavior_(&behavior), nested_(&nested) {}
+    void finish(session& owner, std::span<const tracked_pointer> parents) override {
+        selectin_load_children(*behavior_, owner, parents, *nested_);
+    }
+
+private:
+    const relationship_behavior* behavior_;
+    const option_list* nested_;
+};
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> selectin_children_option::start(sql::select_core& /*core*/) const {
+    return std::make_unique<detail::selectin_children_run>(*behavior_, nested);
 }
 
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::select_core& core) const {

@@ -54,6 +54,7 @@ struct tracked_object {
     /// The session tracking it (compared, never dereferenced), or null.
     [[nodiscard]] const void* owner() const noexcept;
 };
+
 /// A shared handle to any model's tracked object (the unit of work's lists hold these).
 using tracked_pointer = std::shared_ptr<tracked_object>;
 

@@ -47,7 +47,7 @@ struct tracked_object {
     std::uint32_t touched_index = 0;  ///< its place in touch_list while touched
     /// Its model's list in the session tracking it (pending or persistent), or null: none does.
     touched_objects* touch_list = nullptr;
-    destroy_state destroy = nullptr;  ///< ends the object (set by object_storage<T>)
+    destroy_state destroy = nullptr;  ///< ends the object (set when its object_block constructs it)
 
     /// Notes a use through a handle: any such use may change the object.
     void mark_touched() noexcept;

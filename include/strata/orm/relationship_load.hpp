@@ -1,12 +1,12 @@
 // strata/orm/relationship_load.hpp - loading relationships from their run-time descriptions
 // (relationship_behavior), by one non-template function or class for every relationship: the
-// lazy loads of a collection and of a many-to-one, selectinload of a collection, and the
-// joinedload, contains_eager and raiseload options with their runs.
+// lazy loads of a collection and of a many-to-one, selectinload of a collection, the joins along
+// a foreign key, and the joinedload, contains_eager and raiseload options with their runs.
 //
 // A lazy load of a one-to-many was a query<Target> instantiated per relationship; the statement
 // only needs the parent's key values, the child's foreign-key columns and the child's identity
 // map, all of which a description carries (orm/model.hpp's model_info and column thunks). The
-// typed strategies (orm/strategies.hpp) keep only what needs the types: a joinedload's joins,
+// typed strategies (orm/strategies.hpp) keep only what needs the types: a many-to-many's joins,
 // and selectinload of a many-to-one or many-to-many.
 #pragma once
 

@@ -295,7 +295,7 @@ inline constexpr joins_builder joins_of = [] {
         return &foreign_key_joins;
 }();
 
-/// joinedload of relationship Element (joined_option, which only its joins need typed): `inner`
+/// joinedload of relationship Element (joined_option, with the joins of joins_of<Element>): `inner`
 /// asks for an INNER JOIN, taken for a many-to-one whose foreign key is not nullable.
 template <class Element>
 struct joined_option_for {

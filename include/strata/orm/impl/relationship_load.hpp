@@ -244,10 +244,10 @@ STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const re
     // The targets' columns on the left, as the typed comparisons wrote them: a one-to-many's
     // targets hold the foreign key, a many-to-one's hold the referenced key.
     const bool targets_hold_key = behavior.kind == relationship_kind::one_to_many;
+    const model_info& target = *behavior.target_model;
     const model_info& parent = targets_hold_key ? *link.parent : *link.child;
     const auto target_columns = targets_hold_key ? link.foreign_key : link.referenced;
     const auto parent_columns = targets_hold_key ? link.referenced : link.foreign_key;
-    const model_info& target = targets_hold_key ? *link.child : *link.parent;
     const sql::table_ref parent_table{parent.table, {}};
     std::vector<sql::node_ptr> conditions;
     conditions.reserve(target_columns.size());

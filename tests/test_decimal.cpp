@@ -315,3 +315,61 @@ TEST_CASE("a relationship keyed by a decimal joins by value: 1.5 finds the band 
         CHECK((counter.statements()[1].find("COLLATE strata_decimal") != std::string::npos) == sqlite);
     });
 }
+
+// A KNOWN DEFECT, recorded here until it is fixed (stop 40's note): selectinload along a
+// decimal key fails. On PostgreSQL the keys go as one TEXT[] array (`numeric = text` is refused);
+// on SQLite the rows come back, but the in-memory grouping compares the keys' text ("1.50" is not
+// "1.5": key_values and key_hash see a decimal by its text), so collections stay empty and
+// references null - silently. MariaDB passes (DECIMAL(65,30) writes one scale). Lazy loads pass.
+// The fix makes the keys compare by value; then this test fails as tagged and loses the tag.
+TEST_CASE("a relationship keyed by a decimal loads by value: lazily and by selectinload", "[!shouldfail]") {
+    using priced::band;
+    using priced::banded_item;
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<band, banded_item>(engine);
+        {
+            strata::session session{engine};
+            session.add(band{d("1.50"), "low", {}});
+            session.add(band{d("2.5"), "high", {}});
+            session.flush();
+            session.add(banded_item{1, d("1.5"), {}});
+            session.add(banded_item{2, d("2.50"), {}});
+            session.commit();
+        }
+        const auto names_of = [](const std::vector<strata::ref<band>>& bands) {
+            std::vector<std::string> names;
+            for (const auto& item : bands)
+                for (const auto& member : item->items) names.push_back(item->name + ":" + std::to_string(member->id));
+            return names;
+        };
+        const std::vector<std::string> expected{"high:2", "low:1"};
+        {
+            strata::session session{engine};
+            CHECK(names_of(session.query<band>().order_by(col<&band::name>).all()) == expected);
+        }
+        {
+            strata::session session{engine};
+            CHECK(names_of(session.query<band>()
+                               .order_by(col<&band::name>)
+                               .options(strata::selectinload(&band::items))
+                               .all()) == expected);
+        }
+        {
+            strata::session session{engine};
+            const auto items = session.query<banded_item>().order_by(col<&banded_item::id>).all();
+            REQUIRE(items.size() == 2);
+            CHECK(items[0]->in_band->name == "low");
+            CHECK(items[1]->in_band->name == "high");
+        }
+        {
+            strata::session session{engine};
+            const auto items = session.query<banded_item>()
+                                   .order_by(col<&banded_item::id>)
+                                   .options(strata::selectinload(&banded_item::in_band))
+                                   .all();
+            REQUIRE(items.size() == 2);
+            CHECK(items[0]->in_band->name == "low");
+            CHECK(items[1]->in_band->name == "high");
+        }
+    });
+}

@@ -316,13 +316,10 @@ TEST_CASE("a relationship keyed by a decimal joins by value: 1.5 finds the band 
     });
 }
 
-// A KNOWN DEFECT, recorded here until it is fixed (stop 40's note): selectinload along a
-// decimal key fails. On PostgreSQL the keys go as one TEXT[] array (`numeric = text` is refused);
-// on SQLite the rows come back, but the in-memory grouping compares the keys' text ("1.50" is not
-// "1.5": key_values and key_hash see a decimal by its text), so collections stay empty and
-// references null - silently. MariaDB passes (DECIMAL(65,30) writes one scale). Lazy loads pass.
-// The fix makes the keys compare by value; then this test fails as tagged and loses the tag.
-TEST_CASE("a relationship keyed by a decimal loads by value: lazily and by selectinload", "[!shouldfail]") {
+// Stop 40 found selectinload along a decimal key failing: PostgreSQL refused the keys as one
+// TEXT[] (numeric = text), and SQLite grouped the loaded rows by the keys' text, so 1.5 missed
+// 1.50 and collections stayed empty, silently. Keys now compare and hash decimals by value.
+TEST_CASE("a relationship keyed by a decimal loads by value: lazily and by selectinload") {
     using priced::band;
     using priced::banded_item;
     for_each_backend([](strata::engine& engine) {
@@ -346,6 +343,12 @@ TEST_CASE("a relationship keyed by a decimal loads by value: lazily and by selec
         {
             strata::session session{engine};
             CHECK(names_of(session.query<band>().order_by(col<&band::name>).all()) == expected);
+            // The identity map holds a decimal key by value: 1.5 is the band written as 1.50.
+            strata::statement_counter counter{engine};
+            const auto low = session.get<band>(d("1.5"));
+            REQUIRE(low);
+            CHECK(low->name == "low");
+            CHECK(counter.count() == 0);
         }
         {
             strata::session session{engine};

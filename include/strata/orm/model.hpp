@@ -60,6 +60,16 @@ namespace detail {
 }
 
 namespace detail {
+/// A decimal's text without the zeros its scale adds ("1.50" -> "1.5", "2.0" -> "2"), so that
+/// equal values have equal text: how a key holding a decimal is compared and hashed (1.5 finds
+/// the row written as 1.50, as Python's Decimal keys do in SQLAlchemy's identity map).
+constexpr std::string_view decimal_value_text(std::string_view text) noexcept {
+    if (text.find('.') == std::string_view::npos) return text;
+    auto last = text.find_last_not_of('0');
+    if (text[last] == '.') --last;
+    return text.substr(0, last + 1);
+}
+
 /// Whether two bound values are the same non-NULL value.
 inline bool same_value(const parameter& left, const parameter& right) noexcept {
     if (left.is_null() || right.is_null() || left.kind() != right.kind()) return false;
@@ -593,11 +603,21 @@ struct key_hash {
     std::size_t operator()(const std::tuple<Ts...>& key) const noexcept {
         std::uint64_t hash = 0x1d;
         strata::detail::apply_to_elements(
-            [&hash](const auto&... values) {
-                ((hash = sql::detail::mix(hash, fingerprint(to_parameter(values)))), ...);
-            },
+            [&hash](const auto&... values) { ((hash = sql::detail::mix(hash, element_fingerprint(values))), ...); },
             key);
         return static_cast<std::size_t>(hash);
+    }
+
+private:
+    // A decimal hashes by value, as it compares (decimal_value_text).
+    template <class Value>
+    static std::uint64_t element_fingerprint(const Value& value) {
+        const auto bound = to_parameter(value);
+        if constexpr (sql::is_decimal_v<Value>) {
+            if (!bound.is_null())
+                return fingerprint(parameter::from_text_view(detail::decimal_value_text(bound.as_text())));
+        }
+        return fingerprint(bound);
     }
 };
 
@@ -614,7 +634,10 @@ public:
         for (const auto column : columns) {
             auto value = info.columns[column].bind(object);
             if (value.is_null()) return false;
-            if (owned) value = value.to_owned();
+            if (info.columns[column].decimal)
+                value = parameter::from_text(detail::decimal_value_text(value.as_text()));  // owned
+            else if (owned)
+                value = value.to_owned();
             if (size_++ == 0)
                 first_ = std::move(value);
             else
@@ -624,8 +647,13 @@ public:
     }
     /// Whether `columns` of `object` hold these values (none NULL).
     [[nodiscard]] bool held_by(const model_info& info, std::span<const std::size_t> columns, const void* object) const {
-        for (std::size_t i = 0; i < columns.size(); ++i)
-            if (!detail::same_value(info.columns[columns[i]].bind(object), (*this)[i])) return false;
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            const auto& column = info.columns[columns[i]];
+            const auto value = column.bind(object);
+            if (column.decimal ? value.is_null() || detail::decimal_value_text(value.as_text()) != (*this)[i].as_text()
+                               : !detail::same_value(value, (*this)[i]))
+                return false;
+        }
         return true;
     }
     /// Number of values.

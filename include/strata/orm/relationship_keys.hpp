@@ -105,9 +105,10 @@ using primary_key_columns =
 STRATA_COMPILED_LINKAGE sql::node_ptr all_of(std::vector<sql::node_ptr> conditions);
 /// `columns` IN the keys in `values` (row after row, columns.size() values each, at least one
 /// row): a IN ($1, ...) for one column; (a, b) IN (($1, $2), ...) - SQLite: IN (VALUES (?, ?), ...) -
-/// for several.
+/// for several. `decimal`: a single column holding decimals, whose values stay a plain list (an
+/// array of them would be a TEXT[] on PostgreSQL, which a NUMERIC column cannot compare with).
 STRATA_COMPILED_LINKAGE sql::node_ptr keys_in(std::vector<sql::node_ptr> columns, std::vector<sql::node_ptr> values,
-                                              dialect target);
+                                              dialect target, bool decimal);
 
 template <class Keys>
 struct key_operations;
@@ -171,7 +172,8 @@ struct key_operations<key_columns<First, Rest...>> {
         for (const auto& key : batch)
             strata::detail::apply_to_elements(
                 [&values](const auto&... value) { (values.push_back(sql::to_node(value)), ...); }, key);
-        return keys_in(column_nodes(), std::move(values), target);
+        return keys_in(column_nodes(), std::move(values), target,
+                       size == 1 && sql::is_decimal_v<typename column_ref<First>::value_type>);
     }
     /// The columns as ORDER BY items, in order.
     static std::vector<sql::order_item> order_items() {

@@ -116,7 +116,8 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
             for (std::size_t column = 0; column < columns.size(); ++column)
                 values.push_back(sql::make_parameter((*keys[i])[column]));
         described_query children{owner, child};
-        children.filter(keys_in(std::move(columns), std::move(values), children_objects.sql_dialect()));
+        children.filter(keys_in(std::move(columns), std::move(values), children_objects.sql_dialect(),
+                                key.foreign_key.size() == 1 && child.columns[key.foreign_key[0]].decimal));
         children.order_by(order);
         children.set_autoflush(false);
         children.set_options(nested);

@@ -376,3 +376,26 @@ TEST_CASE("a relationship keyed by a decimal loads by value: lazily and by selec
         }
     });
 }
+
+TEST_CASE("removing a child from a decimal-keyed collection is seen whatever scale its key was written with") {
+    using priced::band;
+    using priced::banded_item;
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<band, banded_item>(engine);
+        {
+            strata::session session{engine};
+            session.add(band{d("1.50"), "low", {}});
+            session.flush();
+            session.add(banded_item{1, d("1.5"), {}});
+            session.commit();
+        }
+        strata::session session{engine};
+        auto low = session.get<band>(d("1.50"));
+        REQUIRE(low);
+        REQUIRE(low->items.size() == 1);
+        low->items.remove(low->items[0]);
+        // Its foreign key is not nullable: the flush refuses to orphan it rather than ignore the
+        // removal (before stop 40, 1.5 did not "point at" 1.50, and the removal was dropped).
+        CHECK_THROWS_AS(session.flush(), strata::usage_error);
+    });
+}

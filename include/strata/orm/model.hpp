@@ -621,6 +621,16 @@ private:
     }
 };
 
+namespace detail {
+/// Whether two values bound from `column` (or from columns of its type) are the same non-NULL
+/// value: a decimal by value (1.5 is 1.50), anything else as bound.
+inline bool same_column_value(const column_accessor& column, const parameter& left, const parameter& right) noexcept {
+    if (!column.decimal) return same_value(left, right);
+    return !left.is_null() && !right.is_null() &&
+           decimal_value_text(left.as_text()) == decimal_value_text(right.as_text());
+}
+}  // namespace detail
+
 /// A key's values as its columns bind them: a key known only by its model's description (a
 /// relationship's, loaded by the ORM's own non-template loads). One column, almost every key's,
 /// is held without an allocation.
@@ -649,10 +659,7 @@ public:
     [[nodiscard]] bool held_by(const model_info& info, std::span<const std::size_t> columns, const void* object) const {
         for (std::size_t i = 0; i < columns.size(); ++i) {
             const auto& column = info.columns[columns[i]];
-            const auto value = column.bind(object);
-            if (column.decimal ? value.is_null() || detail::decimal_value_text(value.as_text()) != (*this)[i].as_text()
-                               : !detail::same_value(value, (*this)[i]))
-                return false;
+            if (!detail::same_column_value(column, column.bind(object), (*this)[i])) return false;
         }
         return true;
     }

@@ -28,10 +28,12 @@ STRATA_COMPILED_LINKAGE void clear_foreign_key(const foreign_key_link& link, voi
 
 STRATA_COMPILED_LINKAGE bool foreign_key_points_at(const foreign_key_link& link, const void* child,
                                                    const void* parent) {
-    for (std::size_t i = 0; i < link.foreign_key.size(); ++i)
-        if (!detail::same_value(link.child->columns[link.foreign_key[i]].bind(child),
-                                link.parent->columns[link.referenced[i]].bind(parent)))
+    for (std::size_t i = 0; i < link.foreign_key.size(); ++i) {
+        const auto& column = link.child->columns[link.foreign_key[i]];  // of the referenced column's type
+        if (!detail::same_column_value(column, column.bind(child),
+                                       link.parent->columns[link.referenced[i]].bind(parent)))
             return false;
+    }
     return true;
 }
 

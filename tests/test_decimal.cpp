@@ -72,6 +72,19 @@ using priced::line;
 
 namespace {
 decimal d(const char* text) { return decimal::parse(text); }
+
+/// Bands 1.50 ("low") and 2.5 ("high"), with item 1 written as in band 1.5 and item 2 as in 2.50:
+/// each key at another scale than the one it references.
+void seed_bands(const strata::engine& engine) {
+    fresh_tables<priced::band, priced::banded_item>(engine);
+    strata::session session{engine};
+    session.add(priced::band{d("1.50"), "low", {}});
+    session.add(priced::band{d("2.5"), "high", {}});
+    session.flush();
+    session.add(priced::banded_item{1, d("1.5"), {}});
+    session.add(priced::banded_item{2, d("2.50"), {}});
+    session.commit();
+}
 }  // namespace
 
 TEST_CASE("decimal parses, prints, compares and computes exactly, at any size") {
@@ -284,16 +297,7 @@ TEST_CASE("a relationship keyed by a decimal joins by value: 1.5 finds the band 
     using priced::band;
     using priced::banded_item;
     for_each_backend([](strata::engine& engine) {
-        fresh_tables<band, banded_item>(engine);
-        {
-            strata::session session{engine};
-            session.add(band{d("1.50"), "low", {}});
-            session.add(band{d("2.5"), "high", {}});
-            session.flush();
-            session.add(banded_item{1, d("1.5"), {}});
-            session.add(banded_item{2, d("2.50"), {}});
-            session.commit();
-        }
+        seed_bands(engine);
         strata::session session{engine};
         strata::statement_counter counter{engine};
         const auto items = session.query<banded_item>()
@@ -323,16 +327,7 @@ TEST_CASE("a relationship keyed by a decimal loads by value: lazily and by selec
     using priced::band;
     using priced::banded_item;
     for_each_backend([](strata::engine& engine) {
-        fresh_tables<band, banded_item>(engine);
-        {
-            strata::session session{engine};
-            session.add(band{d("1.50"), "low", {}});
-            session.add(band{d("2.5"), "high", {}});
-            session.flush();
-            session.add(banded_item{1, d("1.5"), {}});
-            session.add(banded_item{2, d("2.50"), {}});
-            session.commit();
-        }
+        seed_bands(engine);
         const auto names_of = [](const std::vector<strata::ref<band>>& bands) {
             std::vector<std::string> names;
             for (const auto& item : bands)
@@ -381,18 +376,11 @@ TEST_CASE("removing a child from a decimal-keyed collection is seen whatever sca
     using priced::band;
     using priced::banded_item;
     for_each_backend([](strata::engine& engine) {
-        fresh_tables<band, banded_item>(engine);
-        {
-            strata::session session{engine};
-            session.add(band{d("1.50"), "low", {}});
-            session.flush();
-            session.add(banded_item{1, d("1.5"), {}});
-            session.commit();
-        }
+        seed_bands(engine);
         strata::session session{engine};
         auto low = session.get<band>(d("1.50"));
         REQUIRE(low);
-        REQUIRE(low->items.size() == 1);
+        REQUIRE(low->items.size() == 1);  // item 1, written with 1.5
         low->items.remove(low->items[0]);
         // Its foreign key is not nullable: the flush refuses to orphan it rather than ignore the
         // removal (before stop 40, 1.5 did not "point at" 1.50, and the removal was dropped).

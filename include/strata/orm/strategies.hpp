@@ -504,37 +504,42 @@ struct selectin_option_for {
     }
 };
 
+/// Calls `visit.template operator()<Element>()` for the mapping element of Parent that declares the
+/// relationship on `member`; false when none does (the one search behind options and joins).
+template <class Parent, class Member, class Visit>
+bool visit_relationship_of(Member Parent::*member, Visit&& visit) {
+    bool found = false;
+    for_each_relationship_element<Parent>([&]<class Element>(const Element&) {
+        constexpr auto declared = relationship_traits<Element>::member;
+        if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
+            if (declared == member && !found) {
+                found = true;
+                visit.template operator()<Element>();
+            }
+        }
+    });
+    return found;
+}
+
 /// Finds the mapping element of relationship `member` and builds its option by Option<Element>::make().
 template <template <class> class Option, class Parent, class Member, class... Arguments>
 std::shared_ptr<relationship_option> make_option(Member Parent::*member, Arguments... arguments) {
     std::shared_ptr<relationship_option> built;
-    strata::detail::for_each_tuple_element(mapping<Parent>::table.elements, [&]<class Element>(const Element&) {
-        if constexpr (is_relationship<Element>) {
-            constexpr auto declared = relationship_traits<Element>::member;
-            if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
-                if (declared == member && !built) built = Option<Element>::make(arguments...);
-            }
-        }
-    });
-    if (!built) throw_not_a_relationship(mapping<Parent>::table.name);
+    if (!visit_relationship_of(member, [&]<class Element>() { built = Option<Element>::make(arguments...); }))
+        throw_not_a_relationship(mapping<Parent>::table.name);
     return built;
 }
 
 template <class Parent, class Member>
 relationship_join relationship_join_of(Member Parent::*member) noexcept {
     relationship_join found{nullptr, nullptr, {}, mapping<Parent>::table.name};
-    for_each_relationship_element<Parent>([&]<class Element>(const Element&) {
-        constexpr auto declared = relationship_traits<Element>::member;
-        if constexpr (std::is_same_v<std::remove_cv_t<decltype(declared)>, Member Parent::*>) {
-            if (declared == member && found.behavior == nullptr) {
-                using traits = relationship_traits<Element>;
-                found.behavior = &behavior_of<Element>;
-                found.joins = joins_of<Element>;
-                found.tables.target = table_of<typename traits::target>();
-                if constexpr (traits::kind == relationship_kind::many_to_many)
-                    found.tables.association = table_of<typename traits::association>();
-            }
-        }
+    visit_relationship_of(member, [&found]<class Element>() {
+        using traits = relationship_traits<Element>;
+        found.behavior = &behavior_of<Element>;
+        found.joins = joins_of<Element>;
+        found.tables.target = table_of<typename traits::target>();
+        if constexpr (traits::kind == relationship_kind::many_to_many)
+            found.tables.association = table_of<typename traits::association>();
     });
     return found;
 }

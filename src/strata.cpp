@@ -13,6 +13,7 @@
 #include "strata/engine/impl/connection.hpp"
 #include "strata/engine/impl/engine.hpp"
 #include "strata/engine/impl/pool.hpp"
+#include "strata/orm/impl/association_rows.hpp"
 #include "strata/orm/impl/foreign_key_link.hpp"
 #include "strata/orm/impl/identity_map.hpp"
 #include "strata/orm/impl/model_objects.hpp"

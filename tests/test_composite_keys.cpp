@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -47,9 +48,60 @@ struct order_promotion {
     std::int64_t promotion_id = 0;
 };
 
+// An association whose columns come in another order than the keys its relationships declare:
+// (group_id, visit_number, visit_hall), where an exhibit's key is declared (hall, number).
+struct visitor_group;
+
+struct exhibit {
+    std::string hall;
+    std::int64_t number = 0;
+    strata::many<visitor_group> groups;
+};
+
+struct visitor_group {
+    std::int64_t id = 0;
+    strata::many<exhibit> exhibits;
+};
+
+struct group_visit {
+    std::int64_t group_id = 0;
+    std::int64_t visit_number = 0;
+    std::string visit_hall;
+};
+
 }  // namespace composite
 
 using namespace composite;
+
+template <>
+struct strata::mapping<exhibit> {
+    static constexpr auto table = strata::table(
+        "exhibits", strata::column<&exhibit::hall>("hall", strata::primary_key),
+        strata::column<&exhibit::number>("number", strata::primary_key),
+        strata::many_to_many<&exhibit::groups, strata::keys<&group_visit::visit_hall, &group_visit::visit_number>,
+                             &group_visit::group_id>("exhibit.groups"));
+};
+
+template <>
+struct strata::mapping<visitor_group> {
+    static constexpr auto table =
+        strata::table("visitor_groups", strata::column<&visitor_group::id>("id", strata::primary_key),
+                      strata::many_to_many<&visitor_group::exhibits, &group_visit::group_id,
+                                           strata::keys<&group_visit::visit_hall, &group_visit::visit_number>>(
+                          "visitor_group.exhibits"));
+};
+
+template <>
+struct strata::mapping<group_visit> {
+    static constexpr auto table =
+        strata::table("group_visits",
+                      strata::column<&group_visit::group_id>("group_id", strata::primary_key,
+                                                             strata::references<&visitor_group::id>()),
+                      strata::column<&group_visit::visit_number>("visit_number", strata::primary_key),
+                      strata::column<&group_visit::visit_hall>("visit_hall", strata::primary_key),
+                      strata::foreign_key(strata::keys<&group_visit::visit_hall, &group_visit::visit_number>,
+                                          strata::keys<&exhibit::hall, &exhibit::number>));
+};
 
 template <>
 struct strata::mapping<sales_order> {
@@ -159,6 +211,18 @@ std::vector<strata::ref<sales_order>> orders_by_key(strata::session& session, co
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// The statements, one per line (a failed check's message).
+std::string one_per_line(const std::vector<std::string>& statements) {
+    std::string lines;
+    for (const auto& sql : statements) lines += sql + "\n";
+    return lines;
+}
+
+/// Whether `statements` include `sql`.
+bool holds(const std::vector<std::string>& statements, const std::string& sql) {
+    return std::find(statements.begin(), statements.end(), sql) != statements.end();
+}
 
 std::string mark(const strata::engine& engine, int number) {
     return engine.sql_dialect() == strata::dialect::postgresql ? "$" + std::to_string(number) : "?";
@@ -368,12 +432,8 @@ TEST_CASE("writing through composite relationships sets every key column and ass
             west->promotions.add(session.get<promotion>(std::int64_t{2}));
             session.commit();
             const auto statements = counter.statements();
-            std::string written;
-            for (const auto& sql : statements) written += sql + "\n";
-            INFO(written);
-            const auto has = [&](const std::string& sql) {
-                return std::find(statements.begin(), statements.end(), sql) != statements.end();
-            };
+            INFO(one_per_line(statements));
+            const auto has = [&](const std::string& sql) { return holds(statements, sql); };
             CHECK(has("UPDATE order_lines SET order_region = " + mark(engine, 1) + ", order_no = " + mark(engine, 2) +
                       " WHERE id = " + mark(engine, 3)));
             CHECK(has("DELETE FROM order_promotions WHERE order_region = " + mark(engine, 1) +
@@ -399,5 +459,48 @@ TEST_CASE("writing through composite relationships sets every key column and ass
         for (const auto& item : session.get<sales_order>(std::string{"east"}, std::int64_t{1})->promotions)
             east_promotions.push_back(item->id);
         CHECK(east_promotions == std::vector<std::int64_t>{1});
+    });
+}
+
+TEST_CASE("association rows bind each key value to its column when the association orders its columns otherwise") {
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<group_visit, visitor_group, exhibit>(engine);
+        strata::create_all<group_visit, visitor_group, exhibit>(engine);
+        {
+            strata::session session{engine};
+            const auto east = session.add(exhibit{"east", 1, {}});
+            const auto west = session.add(exhibit{"west", 2, {}});
+            const auto group = session.add(visitor_group{7, {}});
+            group->exhibits.add(east);
+            group->exhibits.add(west);
+            session.commit();
+            strata::statement_counter counter{engine};
+            group->exhibits.remove(east);
+            west->groups.add(session.add(visitor_group{8, {}}));
+            session.commit();
+            const auto statements = counter.statements();
+            INFO(one_per_line(statements));
+            const auto has = [&](const std::string& sql) { return holds(statements, sql); };
+            // The columns in the association's order: the parent's, then the target's.
+            CHECK(has("DELETE FROM group_visits WHERE group_id = " + mark(engine, 1) +
+                      " AND visit_number = " + mark(engine, 2) + " AND visit_hall = " + mark(engine, 3)));
+            CHECK(has("INSERT INTO group_visits (visit_number, visit_hall, group_id) VALUES (" + mark(engine, 1) +
+                      ", " + mark(engine, 2) + ", " + mark(engine, 3) + ")"));
+        }
+        {
+            auto connection = engine.connect();
+            const auto rows =
+                connection.execute("SELECT group_id, visit_number, visit_hall FROM group_visits ORDER BY group_id")
+                    .all<std::int64_t, std::int64_t, std::string>();
+            CHECK(rows ==
+                  std::vector<std::tuple<std::int64_t, std::int64_t, std::string>>{{7, 2, "west"}, {8, 2, "west"}});
+        }
+        {
+            strata::session session{engine};
+            const auto west = session.get<exhibit>(std::string{"west"}, std::int64_t{2});
+            CHECK(west->groups.size() == 2);
+            CHECK(session.get<exhibit>(std::string{"east"}, std::int64_t{1})->groups.size() == 0);
+        }  // the session's transaction ends before the tables are dropped
+        strata::drop_all<group_visit, visitor_group, exhibit>(engine);
     });
 }

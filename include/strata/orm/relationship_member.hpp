@@ -81,10 +81,11 @@ struct relationship_behavior {
     /// Whether this is such a many-to-one: the identity map answers its loads first
     /// (referenced_in_session, orm/relationship_load.hpp).
     [[nodiscard]] bool references_primary_key() const noexcept { return target_in_session != nullptr; }
-    /// A many-to-many: writes the association rows of `item`'s changed collection (all of them
-    /// removed when `deleted`), binding through `parameters` (the flush's, reused); null otherwise.
-    void (*write_association_rows)(connection&, tracked_object& item, bool deleted,
-                                   std::vector<parameter>& parameters) = nullptr;
+    /// A many-to-many: its association table's columns referencing the parent's key (null for
+    /// any other relationship); what write_association_rows writes through.
+    const foreign_key_link* association_parent = nullptr;
+    /// A many-to-many: its association table's columns referencing the target's key.
+    const foreign_key_link* association_target = nullptr;
     const model_info* target_model = nullptr;  ///< the target model's description
     /// The relationship leads back to its own model through a foreign key (an adjacency list).
     bool self_referential = false;

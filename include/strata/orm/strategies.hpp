@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "strata/detail/tuple_elements.hpp"
-#include "strata/orm/association_rows.hpp"
 #include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/loader_option.hpp"
 #include "strata/orm/query.hpp"
@@ -183,12 +182,17 @@ constexpr auto target_lookup_of() {
     return found;
 }
 
-/// write_association_rows for a many-to-many Element; null for any other relationship.
-template <class Element>
-constexpr auto association_writer_of() {
-    void (*found)(connection&, tracked_object&, bool, std::vector<parameter>&) = nullptr;
-    if constexpr (is_many_to_many<Element>) found = &write_association_rows<Element>;
-    return found;
+/// A many-to-many Element's association columns referencing its parent (`to_target` false) or its
+/// target; null for any other relationship.
+template <class Element, bool to_target>
+constexpr const foreign_key_link* association_link_of() {
+    using traits = relationship_traits<Element>;
+    if constexpr (!is_many_to_many<Element>)
+        return nullptr;
+    else if constexpr (to_target)
+        return &foreign_key_link_of<typename traits::remote_keys, typename traits::target_keys>;
+    else
+        return &foreign_key_link_of<typename traits::local_keys, typename traits::parent_keys>;
 }
 
 /// The behavior of relationship Element (one constant per mapping element).
@@ -205,7 +209,8 @@ inline constexpr relationship_behavior behavior_of{
     .kind = relationship_traits<Element>::kind,
     .link = link_of<Element>(),
     .target_in_session = target_lookup_of<Element>(),
-    .write_association_rows = association_writer_of<Element>(),
+    .association_parent = association_link_of<Element, false>(),
+    .association_target = association_link_of<Element, true>(),
     .target_model = &detail::model_description<typename relationship_traits<Element>::target>::info,
     .self_referential = relationship_traits<Element>::kind !=
                         relationship_kind::many_to_many&& std::is_same_v<typename relationship_traits<Element>::target,

@@ -25,16 +25,28 @@
 
 namespace strata::orm {
 
-/// Which of the unit of work's statements a text is (shared_statement_text's key).
-enum class statement_text_kind : std::uint8_t { insert, update, update_returning, reread, remove };
+/// Which of the unit of work's statements a text is (shared_statement_text's key). The association
+/// kinds are a many-to-many's rows (orm/association_rows.hpp).
+enum class statement_text_kind : std::uint8_t {
+    insert,
+    update,
+    update_returning,
+    reread,
+    remove,
+    association_insert,
+    association_remove_one,
+    association_remove_all
+};
 
 /// A statement text of one model's flushes: the model, the dialect, the statement, its column masks.
 struct statement_text_key {
     const model_info* info = nullptr;  ///< a model's constant description (static storage)
     dialect target = dialect::sqlite;
     statement_text_kind kind = statement_text_kind::insert;
-    std::uint64_t columns = 0;   ///< the columns written (INSERT, UPDATE) or read (reread)
-    std::uint64_t returned = 0;  ///< the columns RETURNed (INSERT)
+    /// The columns written (INSERT, UPDATE) or read (reread); an association's columns referencing
+    /// the parent.
+    std::uint64_t columns = 0;
+    std::uint64_t returned = 0;  ///< the columns RETURNed (INSERT); an association's referencing the target
     friend bool operator==(const statement_text_key&, const statement_text_key&) = default;
 };
 

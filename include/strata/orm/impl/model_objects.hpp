@@ -16,6 +16,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/orm/association_rows.hpp"
 #include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/model_objects.hpp"
 #include "strata/orm/relationship_member.hpp"
@@ -420,13 +421,13 @@ STRATA_COMPILED_LINKAGE void model_objects::write_changed_associations(connectio
     for (const auto& item : relationship_changed_) {
         if (item->status == object_status::deleted) continue;
         for (const auto* behavior : relationship_behaviors_)
-            if (behavior->write_association_rows != nullptr)
-                behavior->write_association_rows(target, *item, false, parameters_);
+            if (behavior->kind == relationship_kind::many_to_many)
+                write_association_rows(*behavior, target, *item, false, parameters_);
     }
     for (const auto& item : deleted_)
         for (const auto* behavior : relationship_behaviors_)
-            if (behavior->write_association_rows != nullptr)
-                behavior->write_association_rows(target, *item, true, parameters_);
+            if (behavior->kind == relationship_kind::many_to_many)
+                write_association_rows(*behavior, target, *item, true, parameters_);
 }
 
 STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::list_relationship_targets() const {

@@ -101,7 +101,7 @@ struct joined_tables {
 STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table);
 
 /// The joins that bring a relationship's targets next to its parents, under the names in `tables`
-/// (aliases for a joined eager load): foreign_key_joins, or a many-to-many's association_joins.
+/// (aliases for a joined eager load): foreign_key_joins, or association_joins for a many-to-many.
 using joins_builder = std::vector<sql::join_clause> (*)(const relationship_behavior& behavior, sql::join_kind kind,
                                                         const joined_tables& tables);
 
@@ -109,6 +109,13 @@ using joins_builder = std::vector<sql::join_clause> (*)(const relationship_behav
 /// (ON target.a = parent.x AND ...), built from the link's description: one function for every
 /// such relationship.
 STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const relationship_behavior& behavior,
+                                                                        sql::join_kind kind,
+                                                                        const joined_tables& tables);
+
+/// A many-to-many's joins: its association table's rows next to the parents, then the targets
+/// next to those, built from its two links (behavior.association_parent / association_target):
+/// one function for every such relationship.
+STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> association_joins(const relationship_behavior& behavior,
                                                                         sql::join_kind kind,
                                                                         const joined_tables& tables);
 

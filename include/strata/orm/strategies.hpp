@@ -276,29 +276,11 @@ void lazy_load(session& owner, tracked_object& parent_state, void* member, bool 
     }
 }
 
-/// A many-to-many's joins: its association table's rows next to the parents, then the targets
-/// next to those (the one typed joins_builder).
+/// The joins of relationship Element: through its association table for a many-to-many, else
+/// along its foreign key (both built from the relationship's description).
 template <class Element>
-std::vector<sql::join_clause> association_joins(const relationship_behavior& /*behavior*/, sql::join_kind kind,
-                                                const joined_tables& tables) {
-    using traits = relationship_traits<Element>;
-    using local_key = key_operations<typename traits::local_keys>;
-    using target_key = key_operations<typename traits::target_keys>;
-    return {{kind, tables.association,
-             local_key::template equals_columns_as<typename traits::parent_keys>(tables.association,
-                                                                                 table_of<typename traits::parent>())},
-            {kind, tables.target,
-             target_key::template equals_columns_as<typename traits::remote_keys>(tables.target, tables.association)}};
-}
-
-/// The joins of relationship Element: a many-to-many's typed ones, else along the foreign key's description.
-template <class Element>
-inline constexpr joins_builder joins_of = [] {
-    if constexpr (relationship_traits<Element>::kind == relationship_kind::many_to_many)
-        return &association_joins<Element>;
-    else
-        return &foreign_key_joins;
-}();
+inline constexpr joins_builder joins_of =
+    relationship_traits<Element>::kind == relationship_kind::many_to_many ? &association_joins : &foreign_key_joins;
 
 /// joinedload of relationship Element (joined_option, with the joins of joins_of<Element>): `inner`
 /// asks for an INNER JOIN, taken for a many-to-one whose foreign key is not nullable.

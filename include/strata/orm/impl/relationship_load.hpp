@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -15,6 +16,8 @@
 
 #include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/orm/foreign_key_link.hpp"
+#include "strata/orm/model.hpp"
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/relationship_keys.hpp"
 #include "strata/orm/relationship_load.hpp"
@@ -238,6 +241,33 @@ STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, 
     return {table.name, sql::numbered_alias(table.name, used + 1)};
 }
 
+namespace detail {
+/// One side of a join condition: a model's columns under a table's name or alias.
+struct joined_columns {
+    sql::table_ref table;
+    const model_info* model = nullptr;
+    std::span<const std::size_t> columns;
+};
+
+/// left.a = right.x AND ... pairwise. Both columns of a pair hold one type (check_mapping):
+/// decimals compare by value, on SQLite too, as the typed == does.
+inline sql::node_ptr columns_equal(const joined_columns& left, const joined_columns& right) {
+    std::vector<sql::node_ptr> conditions;
+    conditions.reserve(left.columns.size());
+    for (std::size_t i = 0; i < left.columns.size(); ++i) {
+        const column_accessor& left_column = left.model->columns[left.columns[i]];
+        auto left_node = sql::make_column(left.table, left_column.name);
+        auto right_node = sql::make_column(right.table, right.model->columns[right.columns[i]].name);
+        conditions.push_back(
+            left_column.decimal
+                ? sql::make_decimal_comparison(" = ", std::move(left_node), true, std::move(right_node), true)
+                : sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
+                                     {std::move(left_node), std::move(right_node)}));
+    }
+    return all_of(std::move(conditions));
+}
+}  // namespace detail
+
 STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const relationship_behavior& behavior,
                                                                         sql::join_kind kind,
                                                                         const joined_tables& tables) {
@@ -245,26 +275,29 @@ STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const re
     // The targets' columns on the left, as the typed comparisons wrote them: a one-to-many's
     // targets hold the foreign key, a many-to-one's hold the referenced key.
     const bool targets_hold_key = behavior.kind == relationship_kind::one_to_many;
-    const model_info& target = *behavior.target_model;
     const model_info& parent = targets_hold_key ? *link.parent : *link.child;
-    const auto target_columns = targets_hold_key ? link.foreign_key : link.referenced;
-    const auto parent_columns = targets_hold_key ? link.referenced : link.foreign_key;
-    const sql::table_ref parent_table{parent.table, {}};
-    std::vector<sql::node_ptr> conditions;
-    conditions.reserve(target_columns.size());
-    for (std::size_t i = 0; i < target_columns.size(); ++i) {
-        const column_accessor& target_column = target.columns[target_columns[i]];
-        const column_accessor& parent_column = parent.columns[parent_columns[i]];
-        auto left = sql::make_column(tables.target, target_column.name);
-        auto right = sql::make_column(parent_table, parent_column.name);
-        // Both columns hold one type (check_mapping): decimals compare by value on SQLite too.
-        conditions.push_back(target_column.decimal
-                                 ? sql::make_decimal_comparison(" = ", std::move(left), true, std::move(right), true)
-                                 : sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
-                                                      {std::move(left), std::move(right)}));
-    }
+    const detail::joined_columns target{tables.target, behavior.target_model,
+                                        targets_hold_key ? link.foreign_key : link.referenced};
+    const detail::joined_columns parents{
+        {parent.table, {}}, &parent, targets_hold_key ? link.referenced : link.foreign_key};
     std::vector<sql::join_clause> joins;
-    joins.push_back({kind, tables.target, all_of(std::move(conditions))});
+    joins.push_back({kind, tables.target, detail::columns_equal(target, parents)});
+    return joins;
+}
+
+STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> association_joins(const relationship_behavior& behavior,
+                                                                        sql::join_kind kind,
+                                                                        const joined_tables& tables) {
+    const foreign_key_link& to_parent = *behavior.association_parent;
+    const foreign_key_link& to_target = *behavior.association_target;
+    // ON association.local = parent.key, then ON target.key = association.remote
+    const detail::joined_columns association_to_parent{tables.association, to_parent.child, to_parent.foreign_key};
+    const detail::joined_columns parents{{to_parent.parent->table, {}}, to_parent.parent, to_parent.referenced};
+    const detail::joined_columns targets{tables.target, to_target.parent, to_target.referenced};
+    const detail::joined_columns association_to_target{tables.association, to_target.child, to_target.foreign_key};
+    std::vector<sql::join_clause> joins;
+    joins.push_back({kind, tables.association, detail::columns_equal(association_to_parent, parents)});
+    joins.push_back({kind, tables.target, detail::columns_equal(targets, association_to_target)});
     return joins;
 }
 

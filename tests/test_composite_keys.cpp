@@ -481,10 +481,10 @@ TEST_CASE("association rows bind each key value to its column when the associati
             const auto statements = counter.statements();
             INFO(one_per_line(statements));
             const auto has = [&](const std::string& sql) { return holds(statements, sql); };
-            // The columns in the association's order: the parent's, then the target's.
+            // The columns in the association table's order, whichever side the row was written from.
             CHECK(has("DELETE FROM group_visits WHERE group_id = " + mark(engine, 1) +
                       " AND visit_number = " + mark(engine, 2) + " AND visit_hall = " + mark(engine, 3)));
-            CHECK(has("INSERT INTO group_visits (visit_number, visit_hall, group_id) VALUES (" + mark(engine, 1) +
+            CHECK(has("INSERT INTO group_visits (group_id, visit_number, visit_hall) VALUES (" + mark(engine, 1) +
                       ", " + mark(engine, 2) + ", " + mark(engine, 3) + ")"));
         }
         {

@@ -6,8 +6,8 @@
 // A lazy load of a one-to-many was a query<Target> instantiated per relationship; the statement
 // only needs the parent's key values, the child's foreign-key columns and the child's identity
 // map, all of which a description carries (orm/model.hpp's model_info and column thunks). The
-// typed strategies (orm/strategies.hpp) keep only what needs the types: a many-to-many's joins,
-// and selectinload of a many-to-one or many-to-many.
+// typed strategies (orm/strategies.hpp) keep only what needs the types: selectinload of a
+// many-to-one or many-to-many, and a many-to-many's lazy load.
 #pragma once
 
 #include <cstddef>
@@ -100,31 +100,17 @@ struct joined_tables {
 /// `table` under the next free numbered alias of this select (books_1, books_2, ...).
 STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table);
 
-/// The joins that bring a relationship's targets next to its parents, under the names in `tables`
-/// (aliases for a joined eager load): foreign_key_joins, or association_joins for a many-to-many.
-using joins_builder = std::vector<sql::join_clause> (*)(const relationship_behavior& behavior, sql::join_kind kind,
-                                                        const joined_tables& tables);
-
-/// The join of a one-to-many's or a many-to-one's targets to its parents along the foreign key
-/// (ON target.a = parent.x AND ...), built from the link's description: one function for every
-/// such relationship.
-STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const relationship_behavior& behavior,
-                                                                        sql::join_kind kind,
-                                                                        const joined_tables& tables);
-
-/// A many-to-many's joins: its association table's rows next to the parents, then the targets
-/// next to those, built from its two links (behavior.association_parent / association_target):
-/// one function for every such relationship.
-STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> association_joins(const relationship_behavior& behavior,
-                                                                        sql::join_kind kind,
-                                                                        const joined_tables& tables);
+/// The joins that bring the targets of the relationship `behavior` describes next to its parents,
+/// under the names in `tables` (aliases for a joined eager load): along its foreign key, or
+/// through its association table for a many-to-many. One function for every relationship.
+STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> relationship_joins(const relationship_behavior& behavior,
+                                                                         sql::join_kind kind,
+                                                                         const joined_tables& tables);
 
 /// A relationship a query joins along (query.join(&Model::member)), found by its member: null
 /// `behavior` when the member is not a relationship of `parent_table`.
 struct relationship_join {
     const relationship_behavior* behavior = nullptr;  ///< the relationship
-    joins_builder joins = nullptr;                    ///< its joins
-    joined_tables tables;                             ///< its tables under their own names
     std::string_view parent_table;                    ///< the model the query loads (for the message)
 };
 
@@ -138,21 +124,17 @@ STRATA_COMPILED_LINKAGE void append_relationship_joins(std::vector<sql::join_cla
 
 /// joinedload: LEFT OUTER JOIN the target and read it from the same rows; INNER JOIN when asked
 /// for a many-to-one whose foreign key is not nullable (where it cannot drop a parent). One class
-/// for every relationship; only a many-to-many's joins are typed (`joins`).
+/// for every relationship.
 class joined_option final : public relationship_option {
 public:
-    /// `association`: a many-to-many's association table (empty otherwise); `inner`: INNER JOIN.
-    joined_option(const relationship_behavior& behavior, joins_builder joins, std::string_view association,
-                  bool inner) noexcept
-        : behavior_(&behavior), joins_(joins), association_(association), inner_(inner) {}
+    /// The option for the relationship `behavior` describes; `inner`: INNER JOIN.
+    joined_option(const relationship_behavior& behavior, bool inner) noexcept : behavior_(&behavior), inner_(inner) {}
     STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core) const override;
     [[nodiscard]] bool repeats_parents() const noexcept override { return behavior_->member->collection; }
     [[nodiscard]] bool limits_parents() const noexcept override { return behavior_->member->collection; }
 
 private:
     const relationship_behavior* behavior_;
-    joins_builder joins_;
-    std::string_view association_;
     bool inner_;
 };
 

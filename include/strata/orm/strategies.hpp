@@ -276,13 +276,7 @@ void lazy_load(session& owner, tracked_object& parent_state, void* member, bool 
     }
 }
 
-/// The joins of relationship Element: through its association table for a many-to-many, else
-/// along its foreign key (both built from the relationship's description).
-template <class Element>
-inline constexpr joins_builder joins_of =
-    relationship_traits<Element>::kind == relationship_kind::many_to_many ? &association_joins : &foreign_key_joins;
-
-/// joinedload of relationship Element (joined_option, with the joins of joins_of<Element>): `inner`
+/// joinedload of relationship Element (joined_option): `inner`
 /// asks for an INNER JOIN, taken for a many-to-one whose foreign key is not nullable.
 template <class Element>
 struct joined_option_for {
@@ -291,10 +285,7 @@ struct joined_option_for {
         bool inner_join = false;
         if constexpr (traits::kind == relationship_kind::many_to_one)
             inner_join = inner && !key_operations<typename traits::foreign_keys>::nullable;
-        std::string_view association;
-        if constexpr (traits::kind == relationship_kind::many_to_many)
-            association = mapping<typename traits::association>::table.name;
-        return std::make_shared<joined_option>(behavior_of<Element>, joins_of<Element>, association, inner_join);
+        return std::make_shared<joined_option>(behavior_of<Element>, inner_join);
     }
 };
 
@@ -519,15 +510,8 @@ std::shared_ptr<relationship_option> make_option(Member Parent::*member, Argumen
 
 template <class Parent, class Member>
 relationship_join relationship_join_of(Member Parent::*member) noexcept {
-    relationship_join found{nullptr, nullptr, {}, mapping<Parent>::table.name};
-    visit_relationship_of(member, [&found]<class Element>() {
-        using traits = relationship_traits<Element>;
-        found.behavior = &behavior_of<Element>;
-        found.joins = joins_of<Element>;
-        found.tables.target = table_of<typename traits::target>();
-        if constexpr (traits::kind == relationship_kind::many_to_many)
-            found.tables.association = table_of<typename traits::association>();
-    });
+    relationship_join found{nullptr, mapping<Parent>::table.name};
+    visit_relationship_of(member, [&found]<class Element>() { found.behavior = &behavior_of<Element>; });
     return found;
 }
 

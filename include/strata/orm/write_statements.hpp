@@ -25,28 +25,16 @@
 
 namespace strata::orm {
 
-/// Which of the unit of work's statements a text is (shared_statement_text's key). The association
-/// kinds are a many-to-many's rows (orm/association_rows.hpp).
-enum class statement_text_kind : std::uint8_t {
-    insert,
-    update,
-    update_returning,
-    reread,
-    remove,
-    association_insert,
-    association_remove_one,
-    association_remove_all
-};
+/// Which of the unit of work's statements a text is (shared_statement_text's key).
+enum class statement_text_kind : std::uint8_t { insert, update, update_returning, reread, remove, remove_matching };
 
 /// A statement text of one model's flushes: the model, the dialect, the statement, its column masks.
 struct statement_text_key {
     const model_info* info = nullptr;  ///< a model's constant description (static storage)
     dialect target = dialect::sqlite;
     statement_text_kind kind = statement_text_kind::insert;
-    /// The columns written (INSERT, UPDATE) or read (reread); an association's columns referencing
-    /// the parent.
-    std::uint64_t columns = 0;
-    std::uint64_t returned = 0;  ///< the columns RETURNed (INSERT); an association's referencing the target
+    std::uint64_t columns = 0;   ///< the columns written (INSERT, UPDATE), read (reread) or matched (remove_matching)
+    std::uint64_t returned = 0;  ///< the columns RETURNed (INSERT)
     friend bool operator==(const statement_text_key&, const statement_text_key&) = default;
 };
 
@@ -79,6 +67,9 @@ public:
     /// `(a = .. AND b = ..)` per row for a composite key): foreign keys are checked when the
     /// statement ends, so rows of one table that reference each other in a cycle go together.
     [[nodiscard]] std::string remove_many(std::size_t rows) const;
+    /// DELETE of the rows whose columns in `columns` equal the parameters, given in column order
+    /// (a many-to-many's association rows, which need not have a primary key of their own).
+    [[nodiscard]] const std::string& remove_matching(std::uint64_t columns) const;
 
     /// No generated key column (inserted_row::generated).
     static constexpr std::size_t no_generated_key = static_cast<std::size_t>(-1);

@@ -18,7 +18,6 @@
 #include "strata/orm/object_state.hpp"
 #include "strata/orm/relationship_member.hpp"
 #include "strata/orm/write_statements.hpp"
-#include "strata/sql/compiler.hpp"
 
 namespace strata::orm {
 namespace detail {
@@ -29,15 +28,20 @@ inline std::uint64_t association_columns(const foreign_key_link& link) noexcept 
     return columns;
 }
 
-/// Appends the values of `object` (of the link's referenced model) that the link's association
-/// columns hold, in the association table's column order: the order every statement below names
-/// the columns in, so that a statement's text depends only on its columns.
-inline void bind_association_columns(const foreign_key_link& link, const void* object,
-                                     std::vector<parameter>& parameters) {
-    for (std::size_t column = 0; column < link.child->columns.size(); ++column)
-        for (std::size_t i = 0; i < link.foreign_key.size(); ++i)
-            if (link.foreign_key[i] == column)
-                parameters.push_back(link.parent->columns[link.referenced[i]].bind(object));
+/// Appends the values of an association row's `columns`, in column order (write_statements'
+/// order): each is the value of the column it references, of `parent` through `to_parent` or of
+/// `target` through `to_target`.
+inline void bind_association_row(std::uint64_t columns, const foreign_key_link& to_parent, const void* parent,
+                                 const foreign_key_link& to_target, const void* target,
+                                 std::vector<parameter>& parameters) {
+    for (std::size_t column = 0; column < to_parent.child->columns.size(); ++column) {
+        if (!(columns >> column & 1)) continue;
+        for (const auto* link : {&to_parent, &to_target})
+            for (std::size_t i = 0; i < link->foreign_key.size(); ++i)
+                if (link->foreign_key[i] == column)
+                    parameters.push_back(
+                        link->parent->columns[link->referenced[i]].bind(link == &to_parent ? parent : target));
+    }
 }
 }  // namespace detail
 
@@ -46,63 +50,34 @@ STRATA_COMPILED_LINKAGE void write_association_rows(const relationship_behavior&
                                                     std::vector<parameter>& parameters) {
     const foreign_key_link& to_parent = *behavior.association_parent;
     const foreign_key_link& to_target = *behavior.association_target;
-    const model_info& association = *to_parent.child;
+    const write_statements statements{*to_parent.child, target.sql_dialect()};
     const std::uint64_t parent_columns = detail::association_columns(to_parent);
-    const std::uint64_t target_columns = detail::association_columns(to_target);
-    const dialect target_dialect = target.sql_dialect();
-    // "a = $1 AND b = $2" over `columns`, numbering placeholders from `number`.
-    const auto matches = [&](std::uint64_t columns, std::size_t& number) {
-        std::string text;
-        for (std::size_t column = 0; column < association.columns.size(); ++column)
-            if (columns >> column & 1)
-                text += (text.empty() ? "" : " AND ") +
-                        sql::detail::quote_identifier(association.columns[column].name) + " = " +
-                        sql::detail::placeholder(target_dialect, ++number);
-        return text;
-    };
-    // The three statements of an association, built once per dialect for the program.
-    const auto statement = [&](statement_text_kind kind) -> const std::string& {
-        return shared_statement_text({&association, target_dialect, kind, parent_columns, target_columns}, [&] {
-            std::size_t number = 0;
-            const std::string table = sql::detail::quote_identifier(association.table);
-            if (kind == statement_text_kind::association_remove_all)
-                return "DELETE FROM " + table + " WHERE " + matches(parent_columns, number);
-            if (kind == statement_text_kind::association_remove_one) {
-                std::string text = "DELETE FROM " + table + " WHERE " + matches(parent_columns, number);
-                return text + " AND " + matches(target_columns, number);
-            }
-            std::string names;
-            std::string values;
-            for (const std::uint64_t columns : {parent_columns, target_columns})
-                for (std::size_t column = 0; column < association.columns.size(); ++column)
-                    if (columns >> column & 1) {
-                        names += (names.empty() ? "" : ", ") +
-                                 sql::detail::quote_identifier(association.columns[column].name);
-                        values += (values.empty() ? "" : ", ") + sql::detail::placeholder(target_dialect, ++number);
-                    }
-            return "INSERT INTO " + table + " (" + names + ") VALUES (" + values + ")";
-        });
-    };
-    parameters.clear();
-    detail::bind_association_columns(to_parent, to_parent.parent_object(item), parameters);
+    const std::uint64_t row_columns = parent_columns | detail::association_columns(to_target);
+    const void* parent = to_parent.parent_object(item);
     // Association rows read nothing back and cannot be refused: they wait for the flush's
     // round trip (an error still names the statement and its values).
+    const auto write = [&](const std::string& text, std::uint64_t columns, const void* linked) {
+        parameters.clear();
+        detail::bind_association_row(columns, to_parent, parent, to_target, linked, parameters);
+        target.execute_held(text, parameters, {}, false);
+    };
     if (deleted) {
-        target.execute_held(statement(statement_text_kind::association_remove_all), parameters, {}, false);
+        write(statements.remove_matching(parent_columns), parent_columns, nullptr);
         return;
     }
-    const auto parent_count = parameters.size();
     const auto& collection = static_cast<const collection_member&>(behavior.member->of(item));
-    const auto write = [&](statement_text_kind kind, const tracked_pointer& linked) {
-        parameters.erase(parameters.begin() + static_cast<std::ptrdiff_t>(parent_count), parameters.end());
-        detail::bind_association_columns(to_target, to_target.parent_object(*linked), parameters);
-        target.execute_held(statement(kind), parameters, {}, false);
-    };
-    // A target being deleted takes all its rows with it (its own mapper deletes them)
-    for (const auto& removed : collection.removed())
-        if (removed->status != object_status::deleted) write(statement_text_kind::association_remove_one, removed);
-    for (const auto& added : collection.added())
-        if (added->status != object_status::deleted) write(statement_text_kind::association_insert, added);
+    // A target being deleted takes all its rows with it (its own mapper deletes them). Each text
+    // is looked up once per collection, not per row.
+    if (!collection.removed().empty()) {
+        const std::string& text = statements.remove_matching(row_columns);
+        for (const auto& removed : collection.removed())
+            if (removed->status != object_status::deleted) write(text, row_columns, to_target.parent_object(*removed));
+    }
+    if (!collection.added().empty()) {
+        const std::string& text = statements.insert(row_columns, 0);
+        for (const auto& added : collection.added())
+            if (added->status != object_status::deleted) write(text, row_columns, to_target.parent_object(*added));
+    }
 }
 
 }  // namespace strata::orm

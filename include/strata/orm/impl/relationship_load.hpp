@@ -266,11 +266,10 @@ inline sql::node_ptr columns_equal(const joined_columns& left, const joined_colu
     }
     return all_of(std::move(conditions));
 }
-}  // namespace detail
 
-STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const relationship_behavior& behavior,
-                                                                        sql::join_kind kind,
-                                                                        const joined_tables& tables) {
+/// A one-to-many's or many-to-one's join: ON target.a = parent.x AND ... along the foreign key.
+inline std::vector<sql::join_clause> foreign_key_joins(const relationship_behavior& behavior, sql::join_kind kind,
+                                                       const joined_tables& tables) {
     const foreign_key_link& link = *behavior.link;
     // The targets' columns on the left, as the typed comparisons wrote them: a one-to-many's
     // targets hold the foreign key, a many-to-one's hold the referenced key.
@@ -285,9 +284,10 @@ STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> foreign_key_joins(const re
     return joins;
 }
 
-STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> association_joins(const relationship_behavior& behavior,
-                                                                        sql::join_kind kind,
-                                                                        const joined_tables& tables) {
+/// A many-to-many's joins: the association table's rows next to the parents, then the targets
+/// next to those.
+inline std::vector<sql::join_clause> association_joins(const relationship_behavior& behavior, sql::join_kind kind,
+                                                       const joined_tables& tables) {
     const foreign_key_link& to_parent = *behavior.association_parent;
     const foreign_key_link& to_target = *behavior.association_target;
     // ON association.local = parent.key, then ON target.key = association.remote
@@ -300,6 +300,14 @@ STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> association_joins(const re
     joins.push_back({kind, tables.target, detail::columns_equal(targets, association_to_target)});
     return joins;
 }
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> relationship_joins(const relationship_behavior& behavior,
+                                                                         sql::join_kind kind,
+                                                                         const joined_tables& tables) {
+    return behavior.kind == relationship_kind::many_to_many ? detail::association_joins(behavior, kind, tables)
+                                                            : detail::foreign_key_joins(behavior, kind, tables);
+}
 
 [[noreturn]] STRATA_COMPILED_LINKAGE void throw_not_a_relationship(std::string_view table) {
     throw usage_error("this member is not a relationship of " + std::string{table} +
@@ -309,7 +317,10 @@ STRATA_COMPILED_LINKAGE std::vector<sql::join_clause> association_joins(const re
 STRATA_COMPILED_LINKAGE void append_relationship_joins(std::vector<sql::join_clause>& joins,
                                                        const relationship_join& found, sql::join_kind kind) {
     if (found.behavior == nullptr) throw_not_a_relationship(found.parent_table);
-    for (auto& join : found.joins(*found.behavior, kind, found.tables)) joins.push_back(std::move(join));
+    const relationship_behavior& behavior = *found.behavior;
+    joined_tables tables{{behavior.target_model->table, {}}, {}};  // under their own names
+    if (behavior.association_parent != nullptr) tables.association = {behavior.association_parent->child->table, {}};
+    for (auto& join : relationship_joins(behavior, kind, tables)) joins.push_back(std::move(join));
 }
 
 namespace detail {
@@ -336,8 +347,10 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::se
     // Under aliases (SQLAlchemy's authors_1): the query's own join of the same table, or a
     // model joined to itself (a tree's parent), stays apart from the eager load's.
     joined_tables tables{next_alias(core, {behavior_->target_model->table, {}}), {}};
-    if (!association_.empty()) tables.association = next_alias(core, {association_, {}});
-    for (auto& join : joins_(*behavior_, inner_ ? sql::join_kind::inner : sql::join_kind::left_outer, tables))
+    if (behavior_->association_parent != nullptr)
+        tables.association = next_alias(core, {behavior_->association_parent->child->table, {}});
+    for (auto& join :
+         relationship_joins(*behavior_, inner_ ? sql::join_kind::inner : sql::join_kind::left_outer, tables))
         core.joins.push_back(std::move(join));
     return start_joined_run(core, *behavior_, tables.target);
 }

@@ -121,6 +121,19 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() const {
                   [&] { return "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0); });
 }
 
+STRATA_COMPILED_LINKAGE const std::string& write_statements::remove_matching(std::uint64_t columns) const {
+    return shared(statement_text_kind::remove_matching, columns, 0, [&] {
+        std::string text = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + " WHERE ";
+        std::size_t number = 0;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
+            if (!(columns >> i & 1)) continue;
+            text += (number ? " AND " : "") + sql::detail::quote_identifier(info_.columns[i].name) + " = ";
+            text += sql::detail::placeholder(dialect_, ++number);
+        }
+        return text;
+    });
+}
+
 STRATA_COMPILED_LINKAGE std::string write_statements::remove_many(std::size_t rows) const {
     return "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_keys(rows);
 }

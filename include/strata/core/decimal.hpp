@@ -82,6 +82,8 @@ struct type_traits<decimal> {
     static constexpr value_kind kind = value_kind::text;
     static constexpr type_family family = type_family::decimal;     ///< exact arithmetic, by-value comparison
     static constexpr std::string_view postgresql_type = "NUMERIC";  ///< CREATE TABLE type
+    /// The array an IN list travels as on PostgreSQL (TEXT[] would not compare with a NUMERIC column).
+    static constexpr std::string_view postgresql_array_type = "NUMERIC[]";
     static constexpr std::string_view sqlite_type = "TEXT COLLATE strata_decimal";  ///< CREATE TABLE type
     /// MariaDB's widest DECIMAL: 35 digits before the point, 30 after (it keeps no scale per value).
     static constexpr std::string_view mariadb_type = "DECIMAL(65,30)";

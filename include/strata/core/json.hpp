@@ -56,7 +56,9 @@ template <>
 struct type_traits<json> {
     static constexpr value_kind kind = value_kind::text;
     static constexpr std::string_view postgresql_type = "JSONB";  ///< CREATE TABLE type
-    static constexpr std::string_view mariadb_type = "JSON";      ///< LONGTEXT checked by JSON_VALID
+    /// The array an IN list travels as on PostgreSQL (TEXT[] would not compare with a JSONB column).
+    static constexpr std::string_view postgresql_array_type = "JSONB[]";
+    static constexpr std::string_view mariadb_type = "JSON";  ///< LONGTEXT checked by JSON_VALID
     static parameter to_parameter(const json& value) { return parameter::from_text_view(value.text()); }
     static json read(const field_reader& reader, std::size_t column) {
         return json::parse(std::string{reader.read_text(column)});

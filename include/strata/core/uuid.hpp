@@ -104,7 +104,9 @@ template <>
 struct type_traits<uuid> {
     static constexpr value_kind kind = value_kind::text;
     static constexpr std::string_view postgresql_type = "UUID";  ///< CREATE TABLE type
-    static constexpr std::string_view mariadb_type = "UUID";     ///< CREATE TABLE type (MariaDB 10.7+)
+    /// The array an IN list travels as on PostgreSQL (TEXT[] would not compare with a uuid column).
+    static constexpr std::string_view postgresql_array_type = "UUID[]";
+    static constexpr std::string_view mariadb_type = "UUID";  ///< CREATE TABLE type (MariaDB 10.7+)
     static parameter to_parameter(const uuid& value) { return parameter::from_text(value.to_string()); }
     static uuid read(const field_reader& reader, std::size_t column) { return uuid::parse(reader.read_text(column)); }
 };

@@ -50,13 +50,13 @@ struct foreign_key_link {
 /// The link of foreign-key columns ForeignKeys (of their model) to Referenced (of theirs).
 template <class ForeignKeys, class Referenced>
 inline constexpr foreign_key_link foreign_key_link_of{
-    &detail::model_description<typename key_operations<ForeignKeys>::model>::info,
+    &detail::model_description<typename key_traits<ForeignKeys>::model>::info,
     key_column_positions<ForeignKeys>::value,
-    &detail::model_description<typename key_operations<Referenced>::model>::info,
+    &detail::model_description<typename key_traits<Referenced>::model>::info,
     key_column_positions<Referenced>::value,
-    &object_in_state<typename key_operations<ForeignKeys>::model>,
-    &object_in_state<typename key_operations<Referenced>::model>,
-    key_operations<ForeignKeys>::all_nullable};
+    &object_in_state<typename key_traits<ForeignKeys>::model>,
+    &object_in_state<typename key_traits<Referenced>::model>,
+    key_traits<ForeignKeys>::all_nullable};
 
 /// Sets `child`'s foreign key to `parent`'s referenced key values.
 STRATA_COMPILED_LINKAGE void point_foreign_key(const foreign_key_link& link, void* child, const void* parent);

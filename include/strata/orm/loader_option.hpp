@@ -53,8 +53,6 @@ public:
 /// A query's loader options, shared between copies of the query.
 using option_list = std::vector<std::shared_ptr<const relationship_option>>;
 
-template <class Element>
-void lazy_load(session& owner, tracked_object& parent_state, void* member, bool autoflush);
 struct relationship_join;
 /// The relationship of Parent declared on `member`, for a query's join along it (orm/strategies.hpp).
 template <class Parent, class Member>

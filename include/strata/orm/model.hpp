@@ -95,6 +95,8 @@ struct column_accessor {
     bool server_default = false;             ///< the server fills it in when an INSERT leaves it out
     bool nullable_self_reference = false;    ///< a nullable foreign key to its own table (a tree's parent)
     bool decimal = false;                    ///< holds an exact decimal (compared through the decimal rules)
+    value_kind kind = value_kind::null;      ///< how its values travel (read from a row no object takes)
+    std::string_view array_type;             ///< PostgreSQL's array for a list of its values (empty: the kind's)
     std::string_view on_update;              ///< SQL every UPDATE sets it to (empty: none)
     const sql::column_slot* slot = nullptr;  ///< where the column's expression node is kept
     /// row -> member; returns the member's fingerprint (loading needs both: one call, not two).
@@ -284,6 +286,8 @@ constexpr column_accessor accessor_for(const Definition& definition, bool genera
     accessor.deferrable = operations::deferrable;
     accessor.server_default = !definition.options.server_default.empty();
     accessor.decimal = sql::is_decimal_v<typename operations::value>;
+    accessor.kind = type_traits<sql::strip_optional_t<typename operations::value>>::kind;
+    accessor.array_type = sql::array_type_of<typename operations::value>();
     accessor.on_update = definition.options.on_update;
     if constexpr (!std::is_null_pointer_v<decltype(Definition::target)>)
         accessor.nullable_self_reference =
@@ -629,6 +633,29 @@ inline bool same_column_value(const column_accessor& column, const parameter& le
     return !left.is_null() && !right.is_null() &&
            decimal_value_text(left.as_text()) == decimal_value_text(right.as_text());
 }
+
+/// Field `index` of `row` as an owned value of `kind`, as a member of that kind binds it (NULL:
+/// a NULL value).
+inline parameter read_parameter(const field_reader& row, std::size_t index, value_kind kind) {
+    if (row.is_null(index)) return parameter::null_of(kind);
+    switch (kind) {
+        case value_kind::boolean:
+            return parameter::from_bool(row.read_bool(index));
+        case value_kind::integer:
+            return parameter::from_integer(row.read_integer(index));
+        case value_kind::real:
+            return parameter::from_real(row.read_real(index));
+        case value_kind::text:
+            return parameter::from_text(row.read_text(index));
+        case value_kind::blob:
+            return parameter::from_blob(row.read_blob(index));
+        case value_kind::timestamp:
+            return parameter::from_timestamp(row.read_timestamp(index));
+        case value_kind::null:
+            break;
+    }
+    return parameter::null_of(kind);
+}
 }  // namespace detail
 
 /// A key's values as its columns bind them: a key known only by its model's description (a
@@ -639,19 +666,25 @@ public:
     /// Reads `columns` (positions in `info`) of `object`; false when any is NULL (a partial key
     /// references nothing). `owned`: text copied, for a key kept while objects change.
     bool read(const model_info& info, std::span<const std::size_t> columns, const void* object, bool owned) {
-        rest_.clear();
-        size_ = 0;
+        clear();
         for (const auto column : columns) {
             auto value = info.columns[column].bind(object);
             if (value.is_null()) return false;
-            if (info.columns[column].decimal)
-                value = parameter::from_text(detail::decimal_value_text(value.as_text()));  // owned
-            else if (owned)
-                value = value.to_owned();
-            if (size_++ == 0)
-                first_ = std::move(value);
-            else
-                rest_.push_back(std::move(value));
+            append(info.columns[column], std::move(value), owned);
+        }
+        return true;
+    }
+    /// Reads `columns` (positions in `info`) from `row`, the first at select-list position `first`,
+    /// each as its column's kind: a key no object holds (a many-to-many's association columns, read
+    /// next to each target). False when any is NULL. Text is copied.
+    bool read_row(const model_info& info, std::span<const std::size_t> columns, const field_reader& row,
+                  std::size_t first) {
+        clear();
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            const auto& column = info.columns[columns[i]];
+            auto value = detail::read_parameter(row, first + i, column.kind);
+            if (value.is_null()) return false;
+            append(column, std::move(value), false);  // read_parameter's text is owned
         }
         return true;
     }
@@ -693,6 +726,23 @@ public:
     };
 
 private:
+    void clear() noexcept {
+        rest_.clear();
+        size_ = 0;
+    }
+    /// Appends `value` of `column`: a decimal as its value's text (1.50 as 1.5, owned), other text
+    /// copied when `owned`.
+    void append(const column_accessor& column, parameter value, bool owned) {
+        if (column.decimal)
+            value = parameter::from_text(detail::decimal_value_text(value.as_text()));
+        else if (owned)
+            value = value.to_owned();
+        if (size_++ == 0)
+            first_ = std::move(value);
+        else
+            rest_.push_back(std::move(value));
+    }
+
     parameter first_;
     std::vector<parameter> rest_;  ///< the other columns of a composite key
     std::size_t size_ = 0;

@@ -149,6 +149,8 @@ public:
     /// Adds a WHERE condition (ANDed with those before).
     void filter(sql::node_ptr condition) { add_filter(std::move(condition)); }
     using query_base::filter_by_columns;
+    /// Adds a join after those before.
+    void join(sql::join_clause clause) { core_.joins.push_back(std::move(clause)); }
     /// Appends ORDER BY items.
     void order_by(std::vector<sql::order_item> items);
     /// Whether to flush before running (the session's autoflush option still applies).

@@ -170,8 +170,8 @@ struct many_to_many_definition {
 template <auto Collection, auto LocalKey, auto RemoteKey>
 constexpr many_to_many_definition<Collection, LocalKey, RemoteKey> many_to_many(
     std::string_view name = "many_to_many") {
-    static_assert(std::is_same_v<typename orm::key_operations<orm::keys_of<LocalKey>>::model,
-                                 typename orm::key_operations<orm::keys_of<RemoteKey>>::model>,
+    static_assert(std::is_same_v<typename orm::key_traits<orm::keys_of<LocalKey>>::model,
+                                 typename orm::key_traits<orm::keys_of<RemoteKey>>::model>,
                   "many_to_many<Collection, LocalKey, RemoteKey>: both keys must be members of the association model");
     return {name};
 }

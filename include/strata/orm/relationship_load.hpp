@@ -1,13 +1,13 @@
 // strata/orm/relationship_load.hpp - loading relationships from their run-time descriptions
 // (relationship_behavior), by one non-template function or class for every relationship: the
-// lazy loads of a collection and of a many-to-one, selectinload of a collection, the joins along
-// a foreign key, and the joinedload, contains_eager and raiseload options with their runs.
+// lazy loads, selectinload, the joins along a foreign key or through an association table, and
+// the joinedload, contains_eager and raiseload options with their runs.
 //
 // A lazy load of a one-to-many was a query<Target> instantiated per relationship; the statement
 // only needs the parent's key values, the child's foreign-key columns and the child's identity
 // map, all of which a description carries (orm/model.hpp's model_info and column thunks). The
-// typed strategies (orm/strategies.hpp) keep only what needs the types: selectinload of a
-// many-to-one or many-to-many, and a many-to-many's lazy load.
+// typed strategies (orm/strategies.hpp) keep only what needs the types: finding a relationship's
+// description from its member, and the compile-time checks of its keys.
 #pragma once
 
 #include <cstddef>
@@ -179,18 +179,32 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
                                                     std::span<const tracked_pointer> parents,
                                                     const option_list& nested);
 
-/// Options chained under a strategy that runs its own query for the targets.
-struct nested_options {
-    virtual ~nested_options() = default;
-    option_list nested;  ///< options for the loaded targets (chains)
-};
+/// selectinload of the many-to-one `behavior`: the targets the foreign keys of `parents` (those
+/// whose reference is not loaded yet) name, by one `key IN (...)` statement per
+/// selectin_batch_size distinct keys, each parent's reference set to its target (empty for a NULL
+/// key or a key no row has); `nested` run on the targets. No autoflush, as above.
+STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavior& behavior, session& owner,
+                                                      std::span<const tracked_pointer> parents,
+                                                      const option_list& nested);
 
-/// selectinload of a one-to-many (selectin_load_children): one class for every such relationship.
-class selectin_children_option final : public relationship_option, public nested_options {
+/// selectinload of the many-to-many `behavior`: the targets of every parent whose collection is
+/// not loaded yet, joined to their association rows, by one `association.local IN (...)` statement
+/// per selectin_batch_size distinct parent keys, ordered by the association's local key and then
+/// the target's key; the association's local key is read next to each target, which is appended
+/// to the collection of every parent with that key. `nested` run on the targets. No autoflush.
+STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behavior& behavior, session& owner,
+                                                        std::span<const tracked_pointer> parents,
+                                                        const option_list& nested);
+
+/// selectinload: after the parents, their targets by the statements of selectin_load_children,
+/// selectin_load_references or selectin_load_associations. One class for every relationship.
+class selectin_option final : public relationship_option {
 public:
-    /// The option for the one-to-many `behavior` describes.
-    explicit selectin_children_option(const relationship_behavior& behavior) noexcept : behavior_(&behavior) {}
+    /// The option for the relationship `behavior` describes.
+    explicit selectin_option(const relationship_behavior& behavior) noexcept : behavior_(&behavior) {}
     STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core) const override;
+
+    option_list nested;  ///< options for the loaded targets (chained: selectinload(...).joinedload(...))
 
 private:
     const relationship_behavior* behavior_;
@@ -202,6 +216,20 @@ private:
 /// this parent joins (leaves) it. `behavior` is the collection's relationship.
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
                                                       const tracked_object& parent, collection_member& collection);
+
+/// The lazy load of relationship `behavior`'s `member` of `parent` (every relationship's
+/// relationship_behavior::load): lazy_load_children, lazy_load_reference or lazy_load_association.
+/// `autoflush` false when the load serves a change.
+STRATA_COMPILED_LINKAGE void lazy_load(const relationship_behavior& behavior, session& owner, tracked_object& parent,
+                                       void* member, bool autoflush);
+
+/// A lazy load of a many-to-many collection: `collection` (of `parent`, whose object is
+/// `parent_object`) filled with the targets joined to the association rows that hold the parent's
+/// key, in the target's key order; then, for a change (no autoflush), in step with the session's
+/// unflushed changes (follow_unflushed_changes). Empty, without a statement, for a NULL key.
+STRATA_COMPILED_LINKAGE void lazy_load_association(const relationship_behavior& behavior, session& owner,
+                                                   tracked_object& parent, const void* parent_object,
+                                                   collection_member& collection, bool autoflush);
 
 /// A lazy load of a one-to-many collection: `collection` (of the `plan.key->parent` object held by
 /// `parent`) filled with load_children's objects, then, for a change (no autoflush), brought in

@@ -49,7 +49,10 @@ enum class relationship_kind : std::uint8_t { one_to_many, many_to_one, many_to_
 struct relationship_behavior {
     /// Fills `member` of the object `parent`; `autoflush` false when the load serves a change (add,
     /// remove, set): flushing then would write the object being linked before its key is pointed.
-    void (*load)(session&, tracked_object& parent, void* member, bool autoflush) = nullptr;
+    /// (orm/relationship_load.hpp's lazy_load, one function for every relationship: a pointer, so
+    /// that this header does not include the loads.)
+    void (*load)(const relationship_behavior&, session&, tracked_object& parent, void* member,
+                 bool autoflush) = nullptr;
     std::string_view name;  ///< for lazy_load_forbidden messages
     /// This relationship's member in its model's objects.
     const relationship_member_info* member = nullptr;
@@ -109,7 +112,7 @@ struct relationship_context {
     /// Whether a load can run (a session and a loader).
     [[nodiscard]] bool can_load() const noexcept { return owner != nullptr && behavior != nullptr; }
     /// Loads `member` through the session (check can_load() first).
-    void load(void* member, bool autoflush) const { behavior->load(*owner, *parent, member, autoflush); }
+    void load(void* member, bool autoflush) const { behavior->load(*behavior, *owner, *parent, member, autoflush); }
     /// Marks the parent used since the last flush, so the next autoflush compares it: a change made
     /// through a member reached before a query (`a->books.add(session.get<Book>(1))`, whose get
     /// flushes after `a->` was evaluated) would otherwise wait for commit.

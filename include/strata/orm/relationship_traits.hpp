@@ -47,7 +47,7 @@ struct relationship_traits<one_to_many_definition<Collection, ForeignKey, MoreKe
     static constexpr auto member = Collection;
     using foreign_keys = declared_keys<ForeignKey, MoreKeys...>;  ///< the child's columns
     using parent = schema::model_of<Collection>;
-    using target = typename key_operations<foreign_keys>::model;  // the child holds the key
+    using target = typename key_traits<foreign_keys>::model;      // the child holds the key
     using parent_keys = referenced_keys_t<foreign_keys, parent>;  ///< the parent's columns they reference
     static constexpr bool collection = true;
 };
@@ -69,7 +69,7 @@ struct relationship_traits<many_to_many_definition<Collection, LocalKey, RemoteK
     using remote_keys = keys_of<RemoteKey>;  ///< association columns referencing the target
     using parent = schema::model_of<Collection>;
     using target = typename schema::member_value_t<Collection>::target_type;
-    using association = typename key_operations<local_keys>::model;
+    using association = typename key_traits<local_keys>::model;
     using parent_keys = referenced_keys_t<local_keys, parent>;
     using target_keys = referenced_keys_t<remote_keys, target>;
     static constexpr bool collection = true;

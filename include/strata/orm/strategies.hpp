@@ -14,16 +14,12 @@
 // Includes session and query<T>; <strata/orm.hpp> brings it in with them.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
-#include "strata/detail/tuple_elements.hpp"
 #include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/loader_option.hpp"
 #include "strata/orm/query.hpp"
@@ -33,23 +29,6 @@
 
 namespace strata {
 namespace orm {
-
-/// Whether key columns Keys and Other, column by column, travel as one storage kind (value_kind).
-template <class Keys, class Other>
-constexpr bool same_storage_kinds() {
-    using keys = typename key_operations<Keys>::value_type;
-    using other = typename key_operations<Other>::value_type;
-    if constexpr (std::tuple_size_v<keys> != std::tuple_size_v<other>) {
-        return false;
-    } else {
-        return []<std::size_t... Indexes>(std::index_sequence<Indexes...>) {
-            return ((type_traits<std::tuple_element_t<Indexes, keys>>::kind ==
-                     type_traits<std::tuple_element_t<Indexes, other>>::kind) &&
-                    ...);
-        }
-        (std::make_index_sequence<std::tuple_size_v<keys>>{});
-    }
-}
 
 /// Whether relationship Candidate (declared on Element's target) is the other side of Element:
 /// the same foreign key seen from the other model, or the same association keys swapped.
@@ -140,8 +119,7 @@ template <class Element>
 constexpr bool database_handles_children() {
     using traits = relationship_traits<Element>;
     if constexpr (traits::kind == relationship_kind::one_to_many) {
-        const auto action =
-            column_of<key_operations<typename traits::foreign_keys>::first_member>().options.delete_action;
+        const auto action = column_of<key_traits<typename traits::foreign_keys>::first_member>().options.delete_action;
         return action == on_delete::cascade || action == on_delete::set_null;
     } else {
         return false;
@@ -198,7 +176,7 @@ constexpr const foreign_key_link* association_link_of() {
 /// The behavior of relationship Element (one constant per mapping element).
 template <class Element>
 inline constexpr relationship_behavior behavior_of{
-    .load = &lazy_load<Element>,
+    .load = &lazy_load,
     .name = declaration_of<Element>().name,
     .member = member_info_of<Element>(),
     .inverse = inverse_member_info_of<Element>(),
@@ -235,47 +213,6 @@ std::span<const relationship_behavior* const> relationship_behaviors_of() noexce
     return behaviors;
 }
 
-template <class Element>
-void lazy_load(session& owner, tracked_object& parent_state, void* member, bool autoflush) {
-    using traits = relationship_traits<Element>;
-    using parent = typename traits::parent;
-    using target = typename traits::target;
-    const auto& object = state_of<parent>(parent_state).object;
-    if constexpr (traits::kind == relationship_kind::one_to_many) {
-        // children WHERE child.fk = parent's referenced key, in primary-key order: one
-        // non-template load over the relationship's description
-        lazy_load_children(behavior_of<Element>, owner, parent_state, &object, *static_cast<collection_member*>(member),
-                           autoflush);
-    } else if constexpr (traits::kind == relationship_kind::many_to_many) {
-        // targets JOIN association ON target key = remote key WHERE local key = parent's key
-        using parent_key = key_operations<typename traits::parent_keys>;
-        using local_key = key_operations<typename traits::local_keys>;
-        using target_key = key_operations<typename traits::target_keys>;
-        auto& collection = *static_cast<collection_member*>(member);
-        if (parent_key::is_null(object)) {
-            collection.start_loading();
-            return;
-        }
-        auto targets = owner.query<target>()
-                           .template join<typename traits::association>(
-                               expression<bool>{target_key::template equals_columns<typename traits::remote_keys>()})
-                           .filter(expression<bool>{
-                               local_key::equals_values(typename local_key::value_type{parent_key::values(object)})})
-                           .order_by_items(target_key::order_items())
-                           .with_autoflush(autoflush)
-                           .all();
-        collection.start_loading();
-        for (auto& item : targets) collection.append(std::move(item).take_state());
-        if (!autoflush) follow_unflushed_changes(owner, behavior_of<Element>, parent_state, collection);
-    } else {
-        // the target by the foreign key's values: one non-template load over the relationship's description
-        static_assert(same_storage_kinds<typename traits::foreign_keys, typename traits::target_keys>(),
-                      "a many-to-one needs each foreign-key column to be stored as the column it references is "
-                      "(both integers, both text, ...)");
-        lazy_load_reference(behavior_of<Element>, owner, &object, *static_cast<reference_member*>(member), autoflush);
-    }
-}
-
 /// joinedload of relationship Element (joined_option): `inner`
 /// asks for an INNER JOIN, taken for a many-to-one whose foreign key is not nullable.
 template <class Element>
@@ -284,7 +221,7 @@ struct joined_option_for {
         using traits = relationship_traits<Element>;
         bool inner_join = false;
         if constexpr (traits::kind == relationship_kind::many_to_one)
-            inner_join = inner && !key_operations<typename traits::foreign_keys>::nullable;
+            inner_join = inner && !key_traits<typename traits::foreign_keys>::nullable;
         return std::make_shared<joined_option>(behavior_of<Element>, inner_join);
     }
 };
@@ -305,180 +242,12 @@ struct raise_option_for {
     }
 };
 
-/// Reads, for a many-to-many selectin query, the association's parent key next to each target.
-template <class Element>
-class association_reader final : public relationship_option {
-public:
-    using traits = relationship_traits<Element>;
-    using target = typename traits::target;
-    using local_key = key_operations<typename traits::local_keys>;
-    using pairs = std::vector<std::pair<typename local_key::value_type, ref<target>>>;
-    explicit association_reader(pairs* found) : found_(found) {}
-
-    class run final : public option_run {
-    public:
-        run(pairs* found, std::size_t position) : found_(found), position_(position) {}
-        void on_row(session&, const tracked_pointer& object, const field_reader& row) override {
-            found_->emplace_back(local_key::read(row, position_),
-                                 ref<target>{std::static_pointer_cast<object_state<target>>(object)});
-        }
-
-    private:
-        pairs* found_;
-        std::size_t position_;
-    };
-    std::unique_ptr<option_run> start(sql::select_core& core) const override {
-        const auto first = core.columns.size();
-        for (auto& column : local_key::column_nodes()) core.columns.push_back(std::move(column));
-        return std::make_unique<run>(found_, first);
-    }
-
-private:
-    pairs* found_;
-};
-
-/// The parents whose collection Member is not loaded yet, grouped by their key (ParentKeys: the
-/// columns their targets point at); their collections are marked loaded, to be filled by the caller.
-template <auto Member, class ParentKeys, class Parent>
-auto group_unloaded(std::span<const tracked_pointer> parents) {
-    using parent_key = key_operations<ParentKeys>;
-    using key_value = typename parent_key::value_type;
-    std::pair<std::vector<key_value>, std::unordered_map<key_value, std::vector<Parent*>, key_hash>> grouped;
-    auto& [keys, by_key] = grouped;
-    for (const auto& tracked : parents) {
-        auto& object = state_of<Parent>(*tracked).object;
-        auto& member = object.*Member;
-        if (member.is_loaded()) continue;
-        member.start_loading();
-        if (parent_key::is_null(object)) continue;  // no key, no targets
-        auto key = parent_key::values(object);
-        auto& owners = by_key[key];
-        if (owners.empty()) keys.push_back(std::move(key));
-        owners.push_back(&object);
-    }
-    return grouped;
-}
-
-/// The keys of one selectin statement: at most selectin_batch_size from `start`.
-template <class Key>
-std::vector<Key> batch_at(const std::vector<Key>& keys, std::size_t start) {
-    const auto end = std::min(keys.size(), start + selectin_batch_size);
-    return {keys.begin() + static_cast<std::ptrdiff_t>(start), keys.begin() + static_cast<std::ptrdiff_t>(end)};
-}
-
-/// Converts a batch of one key's values to another's (a foreign key's types from the referenced key's).
-template <class To, class From>
-std::vector<To> convert_keys(std::vector<From> keys) {
-    if constexpr (std::is_same_v<To, From>) {
-        return keys;
-    } else {
-        return std::vector<To>(keys.begin(), keys.end());
-    }
-}
-
-/// selectinload of a many-to-one or a many-to-many: after the parents, one IN query per 500 keys
-/// loads every parent's targets. The IN queries do not autoflush: the parents' query flushed just
-/// before, and no user code ran since (flushing again would only rescan every object in the
-/// session, per batch). A one-to-many's is selectin_children_option (orm/relationship_load.hpp).
-template <class Element>
-class selectin_option final : public relationship_option, public nested_options {
-public:
-    using traits = relationship_traits<Element>;
-    using parent = typename traits::parent;
-    using target = typename traits::target;
-
-    class run final : public option_run {
-    public:
-        explicit run(const option_list& nested) : nested_(nested) {}
-        void finish(session& owner, std::span<const tracked_pointer> parents) override {
-            const auto target_dialect = owner.bound_engine().sql_dialect();
-            if constexpr (traits::kind == relationship_kind::many_to_many) {
-                using local_key = key_operations<typename traits::local_keys>;
-                using target_key = key_operations<typename traits::target_keys>;
-                // named members, not a structured binding: clang 14 cannot capture one in a lambda
-                auto grouped = group_unloaded<traits::member, typename traits::parent_keys, parent>(parents);
-                auto& keys = grouped.first;
-                auto& by_key = grouped.second;
-                typename association_reader<Element>::pairs found;
-                option_list options = nested_;
-                options.push_back(std::make_shared<association_reader<Element>>(&found));
-                auto order = local_key::order_items();
-                for (auto& item : target_key::order_items()) order.push_back(std::move(item));
-                for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const auto batch = convert_keys<typename local_key::value_type>(batch_at(keys, start));
-                    found.clear();
-                    owner.query<target>()
-                        .template join<typename traits::association>(
-                            expression<bool>{target_key::template equals_columns<typename traits::remote_keys>()})
-                        .filter(expression<bool>{local_key::in(batch, target_dialect)})
-                        .order_by_items(order)
-                        .with_options(options)
-                        .with_autoflush(false)
-                        .run([](const ref<target>&) {});
-                    for (const auto& [owner_key, item] : found) {
-                        const auto owners = by_key.find(owner_key);
-                        if (owners == by_key.end()) continue;
-                        for (auto* object : owners->second) (object->*(traits::member)).append(item.state());
-                    }
-                }
-            } else {
-                using foreign_key = key_operations<typename traits::foreign_keys>;
-                using target_key = key_operations<typename traits::target_keys>;
-                using key_value = typename target_key::value_type;
-                std::vector<key_value> keys;
-                std::unordered_set<key_value, key_hash> wanted;
-                for (const auto& tracked : parents) {
-                    const auto& object = state_of<parent>(*tracked).object;
-                    if ((object.*(traits::member)).is_loaded() || foreign_key::is_null(object)) continue;
-                    key_value key{foreign_key::values(object)};
-                    if (wanted.insert(key).second) keys.push_back(std::move(key));
-                }
-                std::unordered_map<key_value, ref<target>, key_hash> found;
-                for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-                    const auto batch = batch_at(keys, start);
-                    owner.query<target>()
-                        .filter(expression<bool>{target_key::in(batch, target_dialect)})
-                        .with_options(nested_)
-                        .with_autoflush(false)
-                        .run([&found](ref<target> item) {
-                            found.emplace(target_key::values(object_of(item)), std::move(item));
-                        });
-                }
-                for (const auto& tracked : parents) {
-                    auto& object = state_of<parent>(*tracked).object;
-                    auto& member = object.*(traits::member);
-                    if (member.is_loaded()) continue;
-                    if (foreign_key::is_null(object)) {
-                        member.assign({});
-                        continue;
-                    }
-                    const auto hit = found.find(key_value{foreign_key::values(object)});
-                    member.assign(hit == found.end() ? ref<target>{} : hit->second);
-                }
-            }
-        }
-
-    private:
-        const option_list& nested_;
-    };
-
-    std::unique_ptr<option_run> start(sql::select_core&) const override { return std::make_unique<run>(this->nested); }
-};
-
-/// selectinload of relationship Element: a one-to-many's through selectin_children_option (one
-/// class for all), a many-to-one's or many-to-many's through selectin_option<Element>.
+/// selectinload of relationship Element: one class for every relationship (selectin_option). Its
+/// keys' types match what they reference (checked_model), so their values compare as bound.
 template <class Element>
 struct selectin_option_for {
     static std::shared_ptr<relationship_option> make() {
-        using traits = relationship_traits<Element>;
-        if constexpr (traits::kind == relationship_kind::one_to_many) {
-            static_assert(same_storage_kinds<typename traits::foreign_keys, typename traits::parent_keys>(),
-                          "selectinload of a one-to-many needs each foreign-key column to be stored as the "
-                          "column it references is (both integers, both text, ...)");
-            return std::make_shared<selectin_children_option>(behavior_of<Element>);
-        } else {
-            return std::make_shared<selectin_option<Element>>();
-        }
+        return std::make_shared<selectin_option>(behavior_of<Element>);
     }
 };
 
@@ -559,8 +328,8 @@ private:
 template <class Parent, class Member>
 loader<Parent, typename Member::target_type> selectinload(Member Parent::*member) {
     auto option = orm::make_option<orm::selectin_option_for>(member);
-    auto* holder = dynamic_cast<orm::nested_options*>(option.get());
-    return {option, holder ? &holder->nested : nullptr};
+    auto* nested = &static_cast<orm::selectin_option&>(*option).nested;  // what selectin_option_for builds
+    return {std::move(option), nested};
 }
 
 /// joinedload(&Book::author): LEFT OUTER JOIN in the same statement.

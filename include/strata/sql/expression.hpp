@@ -48,6 +48,18 @@ inline constexpr bool is_optional_v = !std::is_same_v<T, strip_optional_t<T>>;
 template <class T>
 using nullable_t = std::optional<strip_optional_t<T>>;
 
+/// PostgreSQL's array type for an IN list compared with values of T (optional stripped): its
+/// type's own where it declares one (type_traits<U>::postgresql_array_type: UUID[], NUMERIC[],
+/// JSONB[], which TEXT[] would not compare with), else empty: the array of the values' kind.
+template <class T>
+constexpr std::string_view array_type_of() noexcept {
+    using U = std::remove_cvref_t<strip_optional_t<std::remove_cvref_t<T>>>;
+    if constexpr (requires { type_traits<U>::postgresql_array_type; })
+        return type_traits<U>::postgresql_array_type;
+    else
+        return {};
+}
+
 /// Families of values SQL can compare with each other.
 using type_family = strata::type_family;
 
@@ -434,7 +446,7 @@ expression<bool> expression_methods<Derived, T>::in_list(const Range& values, bo
         item->flag = negated;
         return expression<bool>{sql::finish(std::move(item))};
     }
-    auto list = sql::make_value_list(std::move(items));
+    auto list = sql::make_value_list(std::move(items), sql::array_type_of<T>());
     return expression<bool>{sql::make_operator(sql::node_kind::binary, negated ? " NOT IN " : " IN ",
                                                sql::precedence::comparison, {self_node(), std::move(list)})};
 }

@@ -190,8 +190,9 @@ STRATA_COMPILED_LINKAGE bool selects(const std::vector<node_ptr>& columns, const
 }
 
 /// The list of an IN: a value_list when every item is a bound value of one kind (the compiler
-/// may send it as one array), else a plain list of expressions.
-STRATA_COMPILED_LINKAGE node_ptr make_value_list(std::vector<node_ptr> items);
+/// may send it as one array, of `array_type` on PostgreSQL: static text, by default the values'
+/// kind's, array_type_name), else a plain list of expressions.
+STRATA_COMPILED_LINKAGE node_ptr make_value_list(std::vector<node_ptr> items, std::string_view array_type = {});
 
 }  // namespace strata::sql
 

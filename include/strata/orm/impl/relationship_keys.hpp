@@ -23,13 +23,10 @@ STRATA_COMPILED_LINKAGE sql::node_ptr all_of(std::vector<sql::node_ptr> conditio
 }
 
 STRATA_COMPILED_LINKAGE sql::node_ptr keys_in(std::vector<sql::node_ptr> columns, std::vector<sql::node_ptr> values,
-                                              dialect target, bool decimal) {
+                                              dialect target, std::string_view array_type) {
     if (columns.size() == 1)
-        return sql::make_operator(
-            sql::node_kind::binary, " IN ", sql::precedence::comparison,
-            {std::move(columns.front()),
-             decimal ? sql::make_operator(sql::node_kind::list, "", sql::precedence::atom, std::move(values))
-                     : sql::make_value_list(std::move(values))});
+        return sql::make_operator(sql::node_kind::binary, " IN ", sql::precedence::comparison,
+                                  {std::move(columns.front()), sql::make_value_list(std::move(values), array_type)});
     std::vector<sql::node_ptr> rows;
     rows.reserve(values.size() / columns.size());
     for (std::size_t start = 0; start < values.size(); start += columns.size())

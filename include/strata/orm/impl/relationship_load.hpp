@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -21,9 +22,57 @@
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/relationship_keys.hpp"
 #include "strata/orm/relationship_load.hpp"
+#include "strata/sql/expression.hpp"
 #include "strata/sql/node.hpp"
 
 namespace strata::orm {
+
+namespace detail {
+/// `columns` of `model` IN `keys` (keys_in: one row of values per key).
+inline sql::node_ptr columns_in(const model_info& model, std::span<const std::size_t> columns,
+                                std::span<const key_values* const> keys, dialect target) {
+    std::vector<sql::node_ptr> column_nodes;
+    for (const auto column : columns) column_nodes.push_back(model.columns[column].column_node());
+    std::vector<sql::node_ptr> values;
+    values.reserve(keys.size() * columns.size());
+    for (const auto* key : keys)
+        for (std::size_t column = 0; column < key->size(); ++column)
+            values.push_back(sql::make_parameter((*key)[column]));
+    return keys_in(std::move(column_nodes), std::move(values), target, model.columns[columns[0]].array_type);
+}
+
+/// The collections of a selectinload, grouped by their parents' key.
+struct collections_by_key {
+    /// Each key's collections (the keys owned: the map outlives the parents' reads).
+    std::unordered_map<key_values, std::vector<collection_member*>, key_values::hash> by_key;
+    std::vector<const key_values*> keys;  ///< into by_key, in the parents' order
+};
+
+/// The collections `member` of `parents` not loaded yet, grouped by the parents' key (the columns
+/// `link` references; a NULL key has no targets); each is marked loaded, to be filled by the caller.
+inline collections_by_key unloaded_collections(const relationship_member_info& member, const foreign_key_link& link,
+                                               std::span<const tracked_pointer> parents) {
+    collections_by_key grouped;
+    key_values parent_key;
+    for (const auto& tracked : parents) {
+        auto& collection = member.collection_of(*tracked);
+        if (collection.is_loaded()) continue;
+        collection.start_loading();
+        if (!parent_key.read(*link.parent, link.referenced, link.parent_object(*tracked), true)) continue;
+        const auto [group, added] = grouped.by_key.try_emplace(parent_key);
+        if (added) grouped.keys.push_back(&group->first);
+        group->second.push_back(&collection);
+    }
+    return grouped;
+}
+
+/// ORDER BY `columns` of `model`, in order.
+inline void append_order(std::vector<sql::order_item>& order, const model_info& model,
+                         std::span<const std::size_t> columns) {
+    for (const auto column : columns) order.push_back({model.columns[column].column_node(), {}, {}});
+}
+
+}  // namespace detail
 
 STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const relationship_behavior& behavior,
                                                                                   session& owner,
@@ -86,41 +135,21 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
                                                     std::span<const tracked_pointer> parents,
                                                     const option_list& nested) {
     const foreign_key_link& key = *behavior.link;
-    const relationship_member_info& member = *behavior.member;
-    // The unloaded parents grouped by their key (kept owned: the map outlives the reads); their
-    // collections are marked loaded, to be filled below. `keys` points into the map, in order.
-    std::unordered_map<key_values, std::vector<collection_member*>, key_values::hash> by_key;
-    std::vector<const key_values*> keys;
-    key_values parent_key;
-    for (const auto& tracked : parents) {
-        auto& collection = member.collection_of(*tracked);
-        if (collection.is_loaded()) continue;
-        collection.start_loading();
-        if (!parent_key.read(*key.parent, key.referenced, key.parent_object(*tracked), true))
-            continue;  // no key, no children
-        const auto [group, added] = by_key.try_emplace(parent_key);
-        if (added) keys.push_back(&group->first);
-        group->second.push_back(&collection);
-    }
+    auto grouped = detail::unloaded_collections(*behavior.member, key, parents);
+    const auto& by_key = grouped.by_key;  // named, not bound: clang 14 cannot capture a binding
+    const auto& keys = grouped.keys;
     if (keys.empty()) return;
 
     const auto& child = *key.child;
     std::vector<sql::order_item> order;
-    for (const auto column : key.foreign_key) order.push_back({child.columns[column].column_node(), {}, {}});
-    order.push_back({child.columns[child.primary_key[0]].column_node(), {}, {}});
+    detail::append_order(order, child, key.foreign_key);
+    detail::append_order(order, child, child.primary_key.first(1));
     model_objects& children_objects = behavior.target_objects(owner);
     for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
         const auto end = std::min(keys.size(), start + selectin_batch_size);
-        std::vector<sql::node_ptr> columns;
-        for (const auto column : key.foreign_key) columns.push_back(child.columns[column].column_node());
-        std::vector<sql::node_ptr> values;
-        values.reserve((end - start) * columns.size());
-        for (std::size_t i = start; i < end; ++i)
-            for (std::size_t column = 0; column < columns.size(); ++column)
-                values.push_back(sql::make_parameter((*keys[i])[column]));
         described_query children{owner, child};
-        children.filter(keys_in(std::move(columns), std::move(values), children_objects.sql_dialect(),
-                                key.foreign_key.size() == 1 && child.columns[key.foreign_key[0]].decimal));
+        children.filter(detail::columns_in(child, key.foreign_key, std::span{keys}.subspan(start, end - start),
+                                           children_objects.sql_dialect()));
         children.order_by(order);
         children.set_autoflush(false);
         children.set_options(nested);
@@ -267,6 +296,14 @@ inline sql::node_ptr columns_equal(const joined_columns& left, const joined_colu
     return all_of(std::move(conditions));
 }
 
+/// ON target.key = association.remote: a many-to-many's targets next to its association rows,
+/// under the names in `tables`.
+inline sql::node_ptr targets_on_association(const relationship_behavior& behavior, const joined_tables& tables) {
+    const foreign_key_link& to_target = *behavior.association_target;
+    return columns_equal({tables.target, to_target.parent, to_target.referenced},
+                         {tables.association, to_target.child, to_target.foreign_key});
+}
+
 /// A one-to-many's or many-to-one's join: ON target.a = parent.x AND ... along the foreign key.
 inline std::vector<sql::join_clause> foreign_key_joins(const relationship_behavior& behavior, sql::join_kind kind,
                                                        const joined_tables& tables) {
@@ -289,15 +326,12 @@ inline std::vector<sql::join_clause> foreign_key_joins(const relationship_behavi
 inline std::vector<sql::join_clause> association_joins(const relationship_behavior& behavior, sql::join_kind kind,
                                                        const joined_tables& tables) {
     const foreign_key_link& to_parent = *behavior.association_parent;
-    const foreign_key_link& to_target = *behavior.association_target;
     // ON association.local = parent.key, then ON target.key = association.remote
     const detail::joined_columns association_to_parent{tables.association, to_parent.child, to_parent.foreign_key};
     const detail::joined_columns parents{{to_parent.parent->table, {}}, to_parent.parent, to_parent.referenced};
-    const detail::joined_columns targets{tables.target, to_target.parent, to_target.referenced};
-    const detail::joined_columns association_to_target{tables.association, to_target.child, to_target.foreign_key};
     std::vector<sql::join_clause> joins;
     joins.push_back({kind, tables.association, detail::columns_equal(association_to_parent, parents)});
-    joins.push_back({kind, tables.target, detail::columns_equal(targets, association_to_target)});
+    joins.push_back({kind, tables.target, targets_on_association(behavior, tables)});
     return joins;
 }
 }  // namespace detail
@@ -324,13 +358,205 @@ STRATA_COMPILED_LINKAGE void append_relationship_joins(std::vector<sql::join_cla
 }
 
 namespace detail {
-/// selectin_children_option's run: loads the children once every parent is loaded.
-class selectin_children_run final : public option_run {
+/// The selects of a many-to-many's lazy load and selectinload: its targets, INNER JOIN its
+/// association ON target.key = association.remote.
+inline described_query association_targets(const relationship_behavior& behavior, session& owner) {
+    const model_info& association = *behavior.association_target->child;
+    const joined_tables tables{{behavior.target_model->table, {}}, {association.table, {}}};
+    described_query targets{owner, *behavior.target_model};
+    targets.join({sql::join_kind::inner, tables.association, targets_on_association(behavior, tables)});
+    return targets;
+}
+
+/// Reads, for selectin_load_associations, the association's parent key next to each target.
+class association_key_reader final : public relationship_option {
 public:
-    selectin_children_run(const relationship_behavior& behavior, const option_list& nested) noexcept
+    /// Each target and the key read next to it go to `found`.
+    association_key_reader(const foreign_key_link& to_parent,
+                           std::vector<std::pair<key_values, tracked_pointer>>& found) noexcept
+        : to_parent_(&to_parent), found_(&found) {}
+
+    class run final : public option_run {
+    public:
+        run(const foreign_key_link& to_parent, std::vector<std::pair<key_values, tracked_pointer>>& found,
+            std::size_t first) noexcept
+            : to_parent_(&to_parent), found_(&found), first_(first) {}
+        void on_row(session&, const tracked_pointer& object, const field_reader& row) override {
+            key_values key;
+            if (key.read_row(*to_parent_->child, to_parent_->foreign_key, row, first_))
+                found_->emplace_back(std::move(key), object);
+        }
+
+    private:
+        const foreign_key_link* to_parent_;
+        std::vector<std::pair<key_values, tracked_pointer>>* found_;
+        std::size_t first_;
+    };
+
+    std::unique_ptr<option_run> start(sql::select_core& core) const override {
+        const auto first = core.columns.size();
+        for (const auto column : to_parent_->foreign_key)
+            core.columns.push_back(to_parent_->child->columns[column].column_node());
+        return std::make_unique<run>(*to_parent_, *found_, first);
+    }
+
+private:
+    const foreign_key_link* to_parent_;
+    std::vector<std::pair<key_values, tracked_pointer>>* found_;
+};
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavior& behavior, session& owner,
+                                                      std::span<const tracked_pointer> parents,
+                                                      const option_list& nested) {
+    // link->child holds the foreign key (the parents), link->parent is the target
+    const foreign_key_link& key = *behavior.link;
+    const relationship_member_info& member = *behavior.member;
+    // The distinct keys of the unloaded references, in the parents' order (`keys` points into the set).
+    std::unordered_set<key_values, key_values::hash> wanted;
+    std::vector<const key_values*> keys;
+    key_values foreign_key;
+    for (const auto& tracked : parents) {
+        if (member.reference_of(*tracked).is_loaded()) continue;
+        if (!foreign_key.read(*key.child, key.foreign_key, key.child_object(*tracked), true)) continue;
+        const auto [entry, added] = wanted.insert(foreign_key);
+        if (added) keys.push_back(&*entry);
+    }
+
+    const model_info& target = *key.parent;
+    model_objects& targets = behavior.target_objects(owner);
+    std::unordered_map<key_values, tracked_pointer, key_values::hash> found;
+    key_values target_key;
+    for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
+        const auto end = std::min(keys.size(), start + selectin_batch_size);
+        described_query query{owner, target};
+        query.filter(detail::columns_in(target, key.referenced, std::span{keys}.subspan(start, end - start),
+                                        targets.sql_dialect()));
+        query.set_autoflush(false);
+        query.set_options(nested);
+        query.load_each(targets, [&](const tracked_pointer& loaded) {
+            if (target_key.read(target, key.referenced, key.parent_object(*loaded), true))
+                found.try_emplace(target_key, loaded);
+        });
+    }
+    for (const auto& tracked : parents) {
+        auto& reference = member.reference_of(*tracked);
+        if (reference.is_loaded()) continue;
+        if (!foreign_key.read(*key.child, key.foreign_key, key.child_object(*tracked), false)) {
+            reference.assign({});
+            continue;
+        }
+        const auto hit = found.find(foreign_key);
+        reference.assign(hit == found.end() ? tracked_pointer{} : hit->second);
+    }
+}
+
+STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behavior& behavior, session& owner,
+                                                        std::span<const tracked_pointer> parents,
+                                                        const option_list& nested) {
+    const foreign_key_link& to_parent = *behavior.association_parent;
+    const foreign_key_link& to_target = *behavior.association_target;
+    auto grouped = detail::unloaded_collections(*behavior.member, to_parent, parents);
+    const auto& by_key = grouped.by_key;  // named, not bound: clang 14 cannot capture a binding
+    const auto& keys = grouped.keys;
+    if (keys.empty()) return;
+
+    const model_info& association = *to_parent.child;
+    std::vector<sql::order_item> order;
+    detail::append_order(order, association, to_parent.foreign_key);
+    detail::append_order(order, *to_target.parent, to_target.referenced);
+    model_objects& targets = behavior.target_objects(owner);
+    std::vector<std::pair<key_values, tracked_pointer>> found;
+    option_list options = nested;
+    options.push_back(std::make_shared<detail::association_key_reader>(to_parent, found));
+    for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
+        const auto end = std::min(keys.size(), start + selectin_batch_size);
+        found.clear();
+        auto query = detail::association_targets(behavior, owner);
+        query.filter(detail::columns_in(association, to_parent.foreign_key, std::span{keys}.subspan(start, end - start),
+                                        targets.sql_dialect()));
+        query.order_by(order);
+        query.set_autoflush(false);
+        query.set_options(options);
+        query.load_each(targets, [](const tracked_pointer&) {});
+        for (const auto& [owner_key, target] : found) {
+            const auto owners = by_key.find(owner_key);
+            if (owners == by_key.end()) continue;
+            for (auto* collection : owners->second) collection->append(target);
+        }
+    }
+}
+
+STRATA_COMPILED_LINKAGE void lazy_load_association(const relationship_behavior& behavior, session& owner,
+                                                   tracked_object& parent, const void* parent_object,
+                                                   collection_member& collection, bool autoflush) {
+    const foreign_key_link& to_parent = *behavior.association_parent;
+    const foreign_key_link& to_target = *behavior.association_target;
+    key_values parent_key;
+    if (!parent_key.read(*to_parent.parent, to_parent.referenced, parent_object, false)) {
+        collection.start_loading();  // no key, no targets
+        return;
+    }
+    auto query = detail::association_targets(behavior, owner);
+    const model_info& association = *to_parent.child;
+    std::vector<sql::node_ptr> conditions;
+    for (std::size_t i = 0; i < to_parent.foreign_key.size(); ++i) {
+        const column_accessor& column = association.columns[to_parent.foreign_key[i]];
+        auto value = sql::make_parameter(parent_key[i]);
+        conditions.push_back(
+            column.decimal ? sql::make_decimal_comparison(" = ", column.column_node(), true, std::move(value), true)
+                           : sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
+                                                {column.column_node(), std::move(value)}));
+    }
+    query.filter(all_of(std::move(conditions)));
+    std::vector<sql::order_item> order;
+    detail::append_order(order, *to_target.parent, to_target.referenced);
+    query.order_by(std::move(order));
+    query.set_autoflush(autoflush);
+    std::vector<tracked_pointer> targets;
+    query.load_each(behavior.target_objects(owner),
+                    [&targets](tracked_pointer target) { targets.push_back(std::move(target)); });
+    collection.start_loading();
+    for (auto& target : targets) collection.append(std::move(target));
+    if (!autoflush) follow_unflushed_changes(owner, behavior, parent, collection);
+}
+
+STRATA_COMPILED_LINKAGE void lazy_load(const relationship_behavior& behavior, session& owner, tracked_object& parent,
+                                       void* member, bool autoflush) {
+    switch (behavior.kind) {
+        case relationship_kind::one_to_many:
+            lazy_load_children(behavior, owner, parent, behavior.link->parent_object(parent),
+                               *static_cast<collection_member*>(member), autoflush);
+            break;
+        case relationship_kind::many_to_one:
+            lazy_load_reference(behavior, owner, behavior.link->child_object(parent),
+                                *static_cast<reference_member*>(member), autoflush);
+            break;
+        case relationship_kind::many_to_many:
+            lazy_load_association(behavior, owner, parent, behavior.association_parent->parent_object(parent),
+                                  *static_cast<collection_member*>(member), autoflush);
+            break;
+    }
+}
+
+namespace detail {
+/// selectin_option's run: loads the targets once every parent is loaded.
+class selectin_run final : public option_run {
+public:
+    selectin_run(const relationship_behavior& behavior, const option_list& nested) noexcept
         : behavior_(&behavior), nested_(&nested) {}
     void finish(session& owner, std::span<const tracked_pointer> parents) override {
-        selectin_load_children(*behavior_, owner, parents, *nested_);
+        switch (behavior_->kind) {
+            case relationship_kind::one_to_many:
+                selectin_load_children(*behavior_, owner, parents, *nested_);
+                break;
+            case relationship_kind::many_to_one:
+                selectin_load_references(*behavior_, owner, parents, *nested_);
+                break;
+            case relationship_kind::many_to_many:
+                selectin_load_associations(*behavior_, owner, parents, *nested_);
+                break;
+        }
     }
 
 private:
@@ -339,8 +565,8 @@ private:
 };
 }  // namespace detail
 
-STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> selectin_children_option::start(sql::select_core& /*core*/) const {
-    return std::make_unique<detail::selectin_children_run>(*behavior_, nested);
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> selectin_option::start(sql::select_core& /*core*/) const {
+    return std::make_unique<detail::selectin_run>(*behavior_, nested);
 }
 
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::select_core& core) const {

@@ -179,7 +179,7 @@ STRATA_COMPILED_LINKAGE bool selects(const std::vector<node_ptr>& columns, const
     return false;
 }
 
-STRATA_COMPILED_LINKAGE node_ptr make_value_list(std::vector<node_ptr> items) {
+STRATA_COMPILED_LINKAGE node_ptr make_value_list(std::vector<node_ptr> items, std::string_view array_type) {
     value_kind kind = value_kind::null;
     bool values_only = !items.empty();
     for (const auto& item : items) {
@@ -194,7 +194,8 @@ STRATA_COMPILED_LINKAGE node_ptr make_value_list(std::vector<node_ptr> items) {
         }
     }
     if (!values_only) return make_operator(node_kind::list, "", precedence::atom, std::move(items));
-    return make_operator(node_kind::value_list, array_type_name(kind), precedence::atom, std::move(items));
+    return make_operator(node_kind::value_list, array_type.empty() ? array_type_name(kind) : array_type,
+                         precedence::atom, std::move(items));
 }
 
 }  // namespace strata::sql

@@ -40,6 +40,13 @@ struct person {
     strata::one<team> on_team;
 };
 
+/// A badge issued for a team, by the team's UUID: no FOREIGN KEY, so the team may be gone.
+struct badge {
+    std::int64_t id = 0;
+    strata::uuid team_id;
+    strata::one<team> for_team;
+};
+
 /// A sprint keyed by the day it starts.
 struct sprint {
     std::chrono::year_month_day start{};
@@ -92,6 +99,14 @@ struct strata::mapping<typed_keys::person> {
         strata::column<&typed_keys::person::team_id>("team_id", strata::references<&typed_keys::team::id>()),
         strata::column<&typed_keys::person::name>("name"),
         strata::many_to_one<&typed_keys::person::on_team, &typed_keys::person::team_id>("person.team"));
+};
+
+template <>
+struct strata::mapping<typed_keys::badge> {
+    static constexpr auto table =
+        strata::table("key_badges", strata::column<&typed_keys::badge::id>("id", strata::primary_key),
+                      strata::column<&typed_keys::badge::team_id>("team_id"),
+                      strata::many_to_one<&typed_keys::badge::for_team, &typed_keys::badge::team_id>("badge.team"));
 };
 
 template <>
@@ -159,8 +174,8 @@ strata::decimal decimal_of(const char* text) { return strata::decimal::parse(tex
 /// association rows written through the ORM. Tiers 1.5 (silver: wifi) and 2 (gold: lounge, wifi,
 /// meal), their association rows written as 1.50, 2.0, 2.00 and 2.
 void seed_typed_keys(const strata::engine& engine) {
-    strata::drop_all<tier_perk, perk, tier, team_sprint, sprint, person, team>(engine);
-    strata::create_all<team, person, sprint, team_sprint, tier, perk, tier_perk>(engine);
+    strata::drop_all<tier_perk, perk, tier, team_sprint, sprint, badge, person, team>(engine);
+    strata::create_all<team, person, badge, sprint, team_sprint, tier, perk, tier_perk>(engine);
     {
         strata::session session{engine};
         auto first = session.add(sprint{january_5, "ship", {}});
@@ -176,6 +191,8 @@ void seed_typed_keys(const strata::engine& engine) {
         session.add(person{2, beta_id, "bob", {}});
         session.add(person{3, alpha_id, "cy", {}});
         session.add(person{4, std::nullopt, "dee", {}});
+        session.add(badge{1, beta_id, {}});
+        session.add(badge{2, strata::uuid::parse("00000000-0000-4000-8000-000000000000"), {}});  // no such team
         session.add(tier{decimal_of("1.5"), "silver", {}});
         session.add(tier{decimal_of("2"), "gold", {}});
         for (const auto& [id, name] : {std::pair{1, "lounge"}, std::pair{2, "wifi"}, std::pair{3, "meal"}})
@@ -275,6 +292,20 @@ TEST_CASE("relationships keyed by a UUID and a date load the same objects lazily
             CHECK(teams_of(session.query<person>().options(strata::joinedload(&person::on_team)).all()) == teams);
         }
 
+        {
+            // A badge whose team is gone: selectinload finds no row for its key and says so; reading
+            // it then asks nothing more.
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            const auto badges = session.query<badge>()
+                                    .options(strata::selectinload(&badge::for_team))
+                                    .order_by(strata::col<&badge::id>)
+                                    .all();
+            REQUIRE(badges.size() == 2);
+            CHECK(badges[0]->for_team->name == "beta");
+            CHECK(!badges[1]->for_team.get());
+            CHECK(counter.count() == 2);
+        }
         {
             // A user's IN list on a UUID column: the same array type.
             strata::session session{engine};

@@ -11,7 +11,6 @@
 #include <span>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -41,27 +40,35 @@ inline sql::node_ptr columns_in(const model_info& model, std::span<const std::si
     return keys_in(std::move(column_nodes), std::move(values), target, model.columns[columns[0]].array_type);
 }
 
-/// The collections of a selectinload, grouped by their parents' key.
-struct collections_by_key {
-    /// Each key's collections (the keys owned: the map outlives the parents' reads).
-    std::unordered_map<key_values, std::vector<collection_member*>, key_values::hash> by_key;
+/// The relationship members of a selectinload's parents, grouped by a key of the parents. One
+/// type for the three kinds of relationship: header-only, each hash table type costs every
+/// translation unit its instantiation (about 15 MB of the compiler's memory).
+struct members_by_key {
+    /// Each key's members (the keys owned: the map outlives the parents' reads).
+    std::unordered_map<key_values, std::vector<relationship_member*>, key_values::hash> by_key;
     std::vector<const key_values*> keys;  ///< into by_key, in the parents' order
 };
 
-/// The collections `member` of `parents` not loaded yet, grouped by the parents' key (the columns
-/// `link` references; a NULL key has no targets); each is marked loaded, to be filled by the caller.
-inline collections_by_key unloaded_collections(const relationship_member_info& member, const foreign_key_link& link,
-                                               std::span<const tracked_pointer> parents) {
-    collections_by_key grouped;
-    key_values parent_key;
+/// The members `member` of `parents` not loaded yet, grouped by the parents' `columns` (of
+/// `model`, their objects found by `object_of`). A collection is marked loaded, to be filled by
+/// the caller; a NULL key has no targets (a reference with one is set to none).
+inline members_by_key unloaded_members(const relationship_member_info& member, const model_info& model,
+                                       std::span<const std::size_t> columns, void* (*object_of)(tracked_object&),
+                                       std::span<const tracked_pointer> parents) {
+    members_by_key grouped;
+    key_values key;
     for (const auto& tracked : parents) {
-        auto& collection = member.collection_of(*tracked);
-        if (collection.is_loaded()) continue;
-        collection.start_loading();
-        if (!parent_key.read(*link.parent, link.referenced, link.parent_object(*tracked), true)) continue;
-        const auto [group, added] = grouped.by_key.try_emplace(parent_key);
+        relationship_member& held = member.of(*tracked);
+        if (held.is_loaded()) continue;
+        const bool has_key = key.read(model, columns, object_of(*tracked), true);
+        if (member.collection)
+            static_cast<collection_member&>(held).start_loading();
+        else if (!has_key)
+            static_cast<reference_member&>(held).assign({});
+        if (!has_key) continue;
+        const auto [group, added] = grouped.by_key.try_emplace(key);
         if (added) grouped.keys.push_back(&group->first);
-        group->second.push_back(&collection);
+        group->second.push_back(&held);
     }
     return grouped;
 }
@@ -135,7 +142,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
                                                     std::span<const tracked_pointer> parents,
                                                     const option_list& nested) {
     const foreign_key_link& key = *behavior.link;
-    auto grouped = detail::unloaded_collections(*behavior.member, key, parents);
+    auto grouped = detail::unloaded_members(*behavior.member, *key.parent, key.referenced, key.parent_object, parents);
     const auto& by_key = grouped.by_key;  // named, not bound: clang 14 cannot capture a binding
     const auto& keys = grouped.keys;
     if (keys.empty()) return;
@@ -155,7 +162,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
         children.set_options(nested);
         // Children come ordered by their key: look each parent group up once, not per child;
         // and as each row loads, while the child is still in cache.
-        const std::vector<collection_member*>* owners = nullptr;
+        const std::vector<relationship_member*>* owners = nullptr;
         const key_values* owners_key = nullptr;
         key_values child_key;
         children.load_each(children_objects, [&](const tracked_pointer& loaded) {
@@ -167,7 +174,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
                 owners_key = &found->first;
                 owners = &found->second;
             }
-            for (auto* collection : *owners) collection->append(loaded);
+            for (auto* collection : *owners) static_cast<collection_member*>(collection)->append(loaded);
         });
     }
 }
@@ -368,41 +375,42 @@ inline described_query association_targets(const relationship_behavior& behavior
     return targets;
 }
 
-/// Reads, for selectin_load_associations, the association's parent key next to each target.
+/// selectin_load_associations' reader of the association's parent key next to each target: the
+/// target joins the collections of the parents with that key.
 class association_key_reader final : public relationship_option {
 public:
-    /// Each target and the key read next to it go to `found`.
-    association_key_reader(const foreign_key_link& to_parent,
-                           std::vector<std::pair<key_values, tracked_pointer>>& found) noexcept
-        : to_parent_(&to_parent), found_(&found) {}
+    /// The collections to fill, by their parents' key (the columns `to_parent` references).
+    association_key_reader(const foreign_key_link& to_parent, const members_by_key& collections) noexcept
+        : to_parent_(&to_parent), collections_(&collections) {}
 
     class run final : public option_run {
     public:
-        run(const foreign_key_link& to_parent, std::vector<std::pair<key_values, tracked_pointer>>& found,
-            std::size_t first) noexcept
-            : to_parent_(&to_parent), found_(&found), first_(first) {}
+        run(const foreign_key_link& to_parent, const members_by_key& collections, std::size_t first) noexcept
+            : to_parent_(&to_parent), collections_(&collections), first_(first) {}
         void on_row(session&, const tracked_pointer& object, const field_reader& row) override {
-            key_values key;
-            if (key.read_row(*to_parent_->child, to_parent_->foreign_key, row, first_))
-                found_->emplace_back(std::move(key), object);
+            if (!key_.read_row(*to_parent_->child, to_parent_->foreign_key, row, first_)) return;
+            const auto owners = collections_->by_key.find(key_);
+            if (owners == collections_->by_key.end()) return;
+            for (auto* collection : owners->second) static_cast<collection_member*>(collection)->append(object);
         }
 
     private:
         const foreign_key_link* to_parent_;
-        std::vector<std::pair<key_values, tracked_pointer>>* found_;
+        const members_by_key* collections_;
         std::size_t first_;
+        key_values key_;  ///< the current row's (kept: a composite key's values reuse its storage)
     };
 
     std::unique_ptr<option_run> start(sql::select_core& core) const override {
         const auto first = core.columns.size();
         for (const auto column : to_parent_->foreign_key)
             core.columns.push_back(to_parent_->child->columns[column].column_node());
-        return std::make_unique<run>(*to_parent_, *found_, first);
+        return std::make_unique<run>(*to_parent_, *collections_, first);
     }
 
 private:
     const foreign_key_link* to_parent_;
-    std::vector<std::pair<key_values, tracked_pointer>>* found_;
+    const members_by_key* collections_;
 };
 }  // namespace detail
 
@@ -411,21 +419,11 @@ STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavio
                                                       const option_list& nested) {
     // link->child holds the foreign key (the parents), link->parent is the target
     const foreign_key_link& key = *behavior.link;
-    const relationship_member_info& member = *behavior.member;
-    // The distinct keys of the unloaded references, in the parents' order (`keys` points into the set).
-    std::unordered_set<key_values, key_values::hash> wanted;
-    std::vector<const key_values*> keys;
-    key_values foreign_key;
-    for (const auto& tracked : parents) {
-        if (member.reference_of(*tracked).is_loaded()) continue;
-        if (!foreign_key.read(*key.child, key.foreign_key, key.child_object(*tracked), true)) continue;
-        const auto [entry, added] = wanted.insert(foreign_key);
-        if (added) keys.push_back(&*entry);
-    }
-
+    auto grouped = detail::unloaded_members(*behavior.member, *key.child, key.foreign_key, key.child_object, parents);
+    const auto& by_key = grouped.by_key;  // named, not bound: clang 14 cannot capture a binding
+    const auto& keys = grouped.keys;
     const model_info& target = *key.parent;
     model_objects& targets = behavior.target_objects(owner);
-    std::unordered_map<key_values, tracked_pointer, key_values::hash> found;
     key_values target_key;
     for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
         const auto end = std::min(keys.size(), start + selectin_batch_size);
@@ -435,20 +433,16 @@ STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavio
         query.set_autoflush(false);
         query.set_options(nested);
         query.load_each(targets, [&](const tracked_pointer& loaded) {
-            if (target_key.read(target, key.referenced, key.parent_object(*loaded), true))
-                found.try_emplace(target_key, loaded);
+            if (!target_key.read(target, key.referenced, key.parent_object(*loaded), false)) return;
+            const auto owners = by_key.find(target_key);
+            if (owners == by_key.end()) return;
+            for (auto* reference : owners->second) static_cast<reference_member*>(reference)->assign(loaded);
         });
     }
-    for (const auto& tracked : parents) {
-        auto& reference = member.reference_of(*tracked);
-        if (reference.is_loaded()) continue;
-        if (!foreign_key.read(*key.child, key.foreign_key, key.child_object(*tracked), false)) {
-            reference.assign({});
-            continue;
-        }
-        const auto hit = found.find(foreign_key);
-        reference.assign(hit == found.end() ? tracked_pointer{} : hit->second);
-    }
+    // A key no row has: no target.
+    for (const auto& [unused, held] : by_key)
+        for (auto* reference : held)
+            if (!reference->is_loaded()) static_cast<reference_member*>(reference)->assign({});
 }
 
 STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behavior& behavior, session& owner,
@@ -456,8 +450,8 @@ STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behav
                                                         const option_list& nested) {
     const foreign_key_link& to_parent = *behavior.association_parent;
     const foreign_key_link& to_target = *behavior.association_target;
-    auto grouped = detail::unloaded_collections(*behavior.member, to_parent, parents);
-    const auto& by_key = grouped.by_key;  // named, not bound: clang 14 cannot capture a binding
+    const auto grouped = detail::unloaded_members(*behavior.member, *to_parent.parent, to_parent.referenced,
+                                                  to_parent.parent_object, parents);
     const auto& keys = grouped.keys;
     if (keys.empty()) return;
 
@@ -466,24 +460,17 @@ STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behav
     detail::append_order(order, association, to_parent.foreign_key);
     detail::append_order(order, *to_target.parent, to_target.referenced);
     model_objects& targets = behavior.target_objects(owner);
-    std::vector<std::pair<key_values, tracked_pointer>> found;
     option_list options = nested;
-    options.push_back(std::make_shared<detail::association_key_reader>(to_parent, found));
+    options.push_back(std::make_shared<detail::association_key_reader>(to_parent, grouped));
     for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
         const auto end = std::min(keys.size(), start + selectin_batch_size);
-        found.clear();
         auto query = detail::association_targets(behavior, owner);
         query.filter(detail::columns_in(association, to_parent.foreign_key, std::span{keys}.subspan(start, end - start),
                                         targets.sql_dialect()));
         query.order_by(order);
         query.set_autoflush(false);
         query.set_options(options);
-        query.load_each(targets, [](const tracked_pointer&) {});
-        for (const auto& [owner_key, target] : found) {
-            const auto owners = by_key.find(owner_key);
-            if (owners == by_key.end()) continue;
-            for (auto* collection : owners->second) collection->append(target);
-        }
+        query.load_each(targets, [](const tracked_pointer&) {});  // the reader fills the collections
     }
 }
 

@@ -314,22 +314,38 @@ TEST_CASE("relationships keyed by a UUID and a date load the same objects lazily
         }
 
         // The other side of the many-to-many: sprints to teams, by the association's date column.
-        strata::session session{engine};
-        strata::statement_counter counter{engine};
-        const auto sprints = session.query<sprint>().options(strata::selectinload(&sprint::teams)).all();
-        REQUIRE(counter.count() == 2);
-        CHECK(counter.statements()[1].find(engine.sql_dialect() == strata::dialect::postgresql
-                                               ? "WHERE key_team_sprints.sprint_start = ANY($1::TIMESTAMP[])"
-                                               : "WHERE key_team_sprints.sprint_start IN (?, ?, ?)") !=
-              std::string::npos);
-        // Sorted by name: the collection comes in its key's order, and MariaDB orders UUIDs otherwise
-        // than their text (it compares their groups in another order).
-        std::map<std::string, std::set<std::string>> taken;
-        for (const auto& item : sprints)
-            for (const auto& member : item->teams) taken[item->goal].insert(member->name);
-        CHECK(taken ==
-              std::map<std::string, std::set<std::string>>{{"ship", {"alpha"}}, {"polish", {"alpha", "beta"}}});
-        CHECK(counter.count() == 2);
+        using teams_by_sprint = std::map<std::string, std::multiset<std::string>>;
+        {
+            strata::session session{engine};
+            strata::statement_counter counter{engine};
+            const auto sprints = session.query<sprint>().options(strata::selectinload(&sprint::teams)).all();
+            REQUIRE(counter.count() == 2);
+            CHECK(counter.statements()[1].find(engine.sql_dialect() == strata::dialect::postgresql
+                                                   ? "WHERE key_team_sprints.sprint_start = ANY($1::TIMESTAMP[])"
+                                                   : "WHERE key_team_sprints.sprint_start IN (?, ?, ?)") !=
+                  std::string::npos);
+            // Sorted by name (a multiset: a team listed twice shows): the collection comes in its key's
+            // order, and MariaDB orders UUIDs otherwise than their text (it compares their groups in
+            // another order).
+            teams_by_sprint taken;
+            for (const auto& item : sprints)
+                for (const auto& member : item->teams) taken[item->goal].insert(member->name);
+            CHECK(taken == teams_by_sprint{{"ship", {"alpha"}}, {"polish", {"alpha", "beta"}}});
+            CHECK(counter.count() == 2);
+        }
+        // With the teams' people joined, the rows repeat a team once per person: it still joins
+        // each sprint's collection once, and its people come with it.
+        strata::session joined_session{engine};
+        strata::statement_counter joined_counter{engine};
+        const auto with_people = joined_session.query<sprint>()
+                                     .options(strata::selectinload(&sprint::teams).joinedload(&team::people))
+                                     .all();
+        teams_by_sprint staffed;
+        for (const auto& item : with_people)
+            for (const auto& member : item->teams)
+                staffed[item->goal].insert(member->name + ":" + std::to_string(member->people.size()));
+        CHECK(staffed == teams_by_sprint{{"ship", {"alpha:2"}}, {"polish", {"alpha:2", "beta:1"}}});
+        CHECK(joined_counter.count() == 2);
     });
 }
 

@@ -389,7 +389,13 @@ public:
             : to_parent_(&to_parent), collections_(&collections), first_(first) {}
         void on_row(session&, const tracked_pointer& object, const field_reader& row) override {
             if (!key_.read_row(*to_parent_->child, to_parent_->foreign_key, row, first_)) return;
-            const auto owners = collections_->by_key.find(key_);
+            // A joined collection under this selectinload repeats a target's row once per item;
+            // ordered by parent key and target, the repeats come together: the target joins once.
+            const bool repeated = object.get() == last_object_ && key_ == last_key_;
+            last_object_ = object.get();
+            std::swap(key_, last_key_);  // no copy: the next row reads into the older storage
+            if (repeated) return;
+            const auto owners = collections_->by_key.find(last_key_);
             if (owners == collections_->by_key.end()) return;
             for (auto* collection : owners->second) static_cast<collection_member*>(collection)->append(object);
         }
@@ -398,7 +404,9 @@ public:
         const foreign_key_link* to_parent_;
         const members_by_key* collections_;
         std::size_t first_;
-        key_values key_;  ///< the current row's (kept: a composite key's values reuse its storage)
+        key_values key_;                               ///< the current row's key
+        key_values last_key_;                          ///< the previous row's
+        const tracked_object* last_object_ = nullptr;  ///< the previous row's target
     };
 
     std::unique_ptr<option_run> start(sql::select_core& core) const override {

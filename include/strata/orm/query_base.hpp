@@ -66,11 +66,12 @@ protected:
 
     /// Adds a WHERE condition (ANDed with those before).
     void add_filter(sql::node_ptr condition);
-    /// Adds `column = value` for each of `columns` (positions in the model's description) and
-    /// the value at the same index.
-    void filter_by_columns(std::span<const std::size_t> columns, std::span<const parameter> values);
+    /// Adds `column = value` for each of `columns` (positions in `model`'s description: the
+    /// query's model, or a table it joins) and the value at the same index.
+    void filter_by_columns(const model_info& model, std::span<const std::size_t> columns,
+                           std::span<const parameter> values);
     /// Adds `primary key = key` (one value per key column, in mapping order).
-    void filter_by_key(std::span<const parameter> key) { filter_by_columns(info_->primary_key, key); }
+    void filter_by_key(std::span<const parameter> key) { filter_by_columns(*info_, info_->primary_key, key); }
     /// Makes rows read overwrite the objects' values (populate_existing, locking reads).
     void lock_rows(lock_options options);
     /// Restricts the columns loaded to `mask` (and the primary key); usage_error for a plain

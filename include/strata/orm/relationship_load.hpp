@@ -12,7 +12,6 @@
 
 #include <cstddef>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string_view>
 #include <unordered_set>
@@ -46,14 +45,6 @@ STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const relationship
 /// NULL key or a key no row has.
 STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& behavior, session& owner,
                                                  const void* holder, reference_member& reference, bool autoflush);
-
-/// The children of `parent_object` (a `behavior.link->parent` object, holding the one-to-many `behavior`): SELECT the
-/// child's columns WHERE the foreign key equals the parent's key, ordered by the child's primary key, loaded into the
-/// child's identity map; nullopt (no statement) when the parent's key is NULL.
-STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const relationship_behavior& behavior,
-                                                                                  session& owner,
-                                                                                  const void* parent_object,
-                                                                                  bool autoflush);
 
 /// The columns of the model `info` describes appended to the select list, qualified by `table`
 /// (its name, or an alias); returns their positions in it.
@@ -218,25 +209,12 @@ STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const rela
                                                       const tracked_object& parent, collection_member& collection);
 
 /// The lazy load of relationship `behavior`'s `member` of `parent` (every relationship's
-/// relationship_behavior::load): lazy_load_children, lazy_load_reference or lazy_load_association.
-/// `autoflush` false when the load serves a change.
+/// relationship_behavior::load): a many-to-one's by lazy_load_reference; a collection's by one
+/// statement (a one-to-many's children by their foreign key, a many-to-many's targets joined to
+/// its association rows), then, for a change, follow_unflushed_changes. `autoflush` false when the
+/// load serves a change.
 STRATA_COMPILED_LINKAGE void lazy_load(const relationship_behavior& behavior, session& owner, tracked_object& parent,
                                        void* member, bool autoflush);
-
-/// A lazy load of a many-to-many collection: `collection` (of `parent`, whose object is
-/// `parent_object`) filled with the targets joined to the association rows that hold the parent's
-/// key, in the target's key order; then, for a change (no autoflush), in step with the session's
-/// unflushed changes (follow_unflushed_changes). Empty, without a statement, for a NULL key.
-STRATA_COMPILED_LINKAGE void lazy_load_association(const relationship_behavior& behavior, session& owner,
-                                                   tracked_object& parent, const void* parent_object,
-                                                   collection_member& collection, bool autoflush);
-
-/// A lazy load of a one-to-many collection: `collection` (of the `plan.key->parent` object held by
-/// `parent`) filled with load_children's objects, then, for a change (no autoflush), brought in
-/// step with the session's unflushed changes (follow_unflushed_changes over `behavior`).
-STRATA_COMPILED_LINKAGE void lazy_load_children(const relationship_behavior& behavior, session& owner,
-                                                tracked_object& parent, const void* parent_object,
-                                                collection_member& collection, bool autoflush);
 
 }  // namespace strata::orm
 

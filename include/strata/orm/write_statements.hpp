@@ -105,7 +105,10 @@ private:
     std::uint64_t insert_columns(void* object, inserted_row& written, std::vector<parameter>& scratch) const;
     /// Reads the columns of `returned` (in column order) from a RETURNING row into `object`.
     void read_returned(result& rows, void* object, std::uint64_t returned, std::string_view statement) const;
-    [[nodiscard]] std::string where_key(std::size_t used) const;
+    /// WHERE `columns` (positions, in that order) = the placeholders after the first `used`.
+    [[nodiscard]] std::string where_columns(std::span<const std::size_t> columns, std::size_t used) const;
+    /// WHERE the primary key = the placeholders after the first `used`.
+    [[nodiscard]] std::string where_key(std::size_t used) const { return where_columns(info_.primary_key, used); }
     [[nodiscard]] std::string returning(std::uint64_t columns) const;
     /// WHERE the primary key is one of `rows` keys (placeholders from 1).
     [[nodiscard]] std::string where_keys(std::size_t rows) const;

@@ -49,11 +49,13 @@ STRATA_COMPILED_LINKAGE query_base& query_base::operator=(const query_base& othe
 STRATA_COMPILED_LINKAGE query_base& query_base::operator=(query_base&& other) noexcept = default;
 STRATA_COMPILED_LINKAGE query_base::~query_base() = default;
 
-STRATA_COMPILED_LINKAGE void query_base::filter_by_columns(std::span<const std::size_t> columns,
+STRATA_COMPILED_LINKAGE void query_base::filter_by_columns(const model_info& model,
+                                                           std::span<const std::size_t> columns,
                                                            std::span<const parameter> values) {
+    // A column on the left compares by its own collation: a decimal by value on SQLite too.
     for (std::size_t i = 0; i < columns.size(); ++i)
         add_filter(sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
-                                      {info_->columns[columns[i]].column_node(), sql::make_parameter(values[i])}));
+                                      {model.columns[columns[i]].column_node(), sql::make_parameter(values[i])}));
 }
 
 STRATA_COMPILED_LINKAGE void query_base::lock_rows(lock_options options) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "strata/core/error.hpp"
+#include "strata/detail/function_ref.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/model.hpp"
@@ -38,6 +39,22 @@ inline sql::node_ptr columns_in(const model_info& model, std::span<const std::si
         for (std::size_t column = 0; column < key->size(); ++column)
             values.push_back(sql::make_parameter((*key)[column]));
     return keys_in(std::move(column_nodes), std::move(values), target, model.columns[columns[0]].array_type);
+}
+
+/// selectinload's statements: `base` once per selectin_batch_size of `keys`, restricted to
+/// `columns` (of `model`) IN the batch, with `options`, without autoflush (the parents' query
+/// flushed just before, and no user code ran since); `each` takes every object loaded.
+inline void load_in_batches(const described_query& base, const model_info& model, std::span<const std::size_t> columns,
+                            std::span<const key_values* const> keys, const option_list& options, model_objects& objects,
+                            strata::detail::function_ref<void(tracked_pointer)> each) {
+    for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
+        described_query batch = base;
+        batch.filter(columns_in(model, columns, keys.subspan(start, std::min(selectin_batch_size, keys.size() - start)),
+                                objects.sql_dialect()));
+        batch.set_autoflush(false);
+        batch.set_options(options);
+        batch.load_each(objects, each);
+    }
 }
 
 /// The relationship members of a selectinload's parents, grouped by a key of the parents. One
@@ -81,24 +98,6 @@ inline void append_order(std::vector<sql::order_item>& order, const model_info& 
 
 }  // namespace detail
 
-STRATA_COMPILED_LINKAGE std::optional<std::vector<tracked_pointer>> load_children(const relationship_behavior& behavior,
-                                                                                  session& owner,
-                                                                                  const void* parent_object,
-                                                                                  bool autoflush) {
-    const foreign_key_link& key = *behavior.link;
-    key_values parent_key;
-    if (!parent_key.read(*key.parent, key.referenced, parent_object, false))
-        return std::nullopt;  // no key, no children
-    described_query children{owner, *key.child};
-    children.filter_by_columns(key.foreign_key, parent_key.to_vector());
-    children.order_by({{key.child->columns[key.child->primary_key[0]].column_node(), {}, {}}});
-    children.set_autoflush(autoflush);
-    std::vector<tracked_pointer> loaded;
-    children.load_each(behavior.target_objects(owner),
-                       [&loaded](tracked_pointer child) { loaded.push_back(std::move(child)); });
-    return loaded;
-}
-
 STRATA_COMPILED_LINKAGE tracked_pointer referenced_in_session(const relationship_behavior& behavior, session& owner,
                                                               const void* holder) {
     if (!behavior.references_primary_key()) return nullptr;
@@ -128,7 +127,7 @@ STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& be
     }
     // the key references other (unique) columns than the primary key: ask the database
     described_query target{owner, *key.parent};
-    target.filter_by_columns(key.referenced, values.to_vector());
+    target.filter_by_columns(*key.parent, key.referenced, values.to_vector());
     target.set_autoflush(autoflush);
     target.set_limit(1);
     tracked_pointer found;
@@ -148,47 +147,29 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
     if (keys.empty()) return;
 
     const auto& child = *key.child;
+    described_query children{owner, child};
     std::vector<sql::order_item> order;
     detail::append_order(order, child, key.foreign_key);
     detail::append_order(order, child, child.primary_key.first(1));
-    model_objects& children_objects = behavior.target_objects(owner);
-    for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-        const auto end = std::min(keys.size(), start + selectin_batch_size);
-        described_query children{owner, child};
-        children.filter(detail::columns_in(child, key.foreign_key, std::span{keys}.subspan(start, end - start),
-                                           children_objects.sql_dialect()));
-        children.order_by(order);
-        children.set_autoflush(false);
-        children.set_options(nested);
-        // Children come ordered by their key: look each parent group up once, not per child;
-        // and as each row loads, while the child is still in cache.
-        const std::vector<relationship_member*>* owners = nullptr;
-        const key_values* owners_key = nullptr;
-        key_values child_key;
-        children.load_each(children_objects, [&](const tracked_pointer& loaded) {
-            const void* object = key.child_object(*loaded);
-            if (owners_key == nullptr || !owners_key->held_by(child, key.foreign_key, object)) {
-                if (!child_key.read(child, key.foreign_key, object, false)) return;
-                const auto found = by_key.find(child_key);
-                if (found == by_key.end()) return;
-                owners_key = &found->first;
-                owners = &found->second;
-            }
-            for (auto* collection : *owners) static_cast<collection_member*>(collection)->append(loaded);
-        });
-    }
-}
-
-STRATA_COMPILED_LINKAGE void lazy_load_children(const relationship_behavior& behavior, session& owner,
-                                                tracked_object& parent, const void* parent_object,
-                                                collection_member& collection, bool autoflush) {
-    auto children = load_children(behavior, owner, parent_object, autoflush);
-    collection.start_loading();
-    if (!children) return;  // no key, no children
-    for (auto& child : *children) collection.append(std::move(child));
-    // Loaded for a change, without a flush: the database does not know the children pointed
-    // here (or away) through their many-to-one since the last flush; the session does.
-    if (!autoflush) follow_unflushed_changes(owner, behavior, parent, collection);
+    children.order_by(std::move(order));
+    // Children come ordered by their key: look each parent group up once, not per child;
+    // and as each row loads, while the child is still in cache.
+    const std::vector<relationship_member*>* owners = nullptr;
+    const key_values* owners_key = nullptr;
+    key_values child_key;
+    detail::load_in_batches(children, child, key.foreign_key, keys, nested, behavior.target_objects(owner),
+                            [&](const tracked_pointer& loaded) {
+                                const void* object = key.child_object(*loaded);
+                                if (owners_key == nullptr || !owners_key->held_by(child, key.foreign_key, object)) {
+                                    if (!child_key.read(child, key.foreign_key, object, false)) return;
+                                    const auto found = by_key.find(child_key);
+                                    if (found == by_key.end()) return;
+                                    owners_key = &found->first;
+                                    owners = &found->second;
+                                }
+                                for (auto* collection : *owners)
+                                    static_cast<collection_member*>(collection)->append(loaded);
+                            });
 }
 
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
@@ -431,22 +412,15 @@ STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavio
     const auto& by_key = grouped.by_key;  // named, not bound: clang 14 cannot capture a binding
     const auto& keys = grouped.keys;
     const model_info& target = *key.parent;
-    model_objects& targets = behavior.target_objects(owner);
     key_values target_key;
-    for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-        const auto end = std::min(keys.size(), start + selectin_batch_size);
-        described_query query{owner, target};
-        query.filter(detail::columns_in(target, key.referenced, std::span{keys}.subspan(start, end - start),
-                                        targets.sql_dialect()));
-        query.set_autoflush(false);
-        query.set_options(nested);
-        query.load_each(targets, [&](const tracked_pointer& loaded) {
-            if (!target_key.read(target, key.referenced, key.parent_object(*loaded), false)) return;
-            const auto owners = by_key.find(target_key);
-            if (owners == by_key.end()) return;
-            for (auto* reference : owners->second) static_cast<reference_member*>(reference)->assign(loaded);
-        });
-    }
+    detail::load_in_batches(described_query{owner, target}, target, key.referenced, keys, nested,
+                            behavior.target_objects(owner), [&](const tracked_pointer& loaded) {
+                                if (!target_key.read(target, key.referenced, key.parent_object(*loaded), false)) return;
+                                const auto owners = by_key.find(target_key);
+                                if (owners == by_key.end()) return;
+                                for (auto* reference : owners->second)
+                                    static_cast<reference_member*>(reference)->assign(loaded);
+                            });
     // A key no row has: no target.
     for (const auto& [unused, held] : by_key)
         for (auto* reference : held)
@@ -463,75 +437,81 @@ STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behav
     const auto& keys = grouped.keys;
     if (keys.empty()) return;
 
-    const model_info& association = *to_parent.child;
+    auto targets = detail::association_targets(behavior, owner);
     std::vector<sql::order_item> order;
-    detail::append_order(order, association, to_parent.foreign_key);
+    detail::append_order(order, *to_parent.child, to_parent.foreign_key);
     detail::append_order(order, *to_target.parent, to_target.referenced);
-    model_objects& targets = behavior.target_objects(owner);
+    targets.order_by(std::move(order));
     option_list options = nested;
     options.push_back(std::make_shared<detail::association_key_reader>(to_parent, grouped));
-    for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
-        const auto end = std::min(keys.size(), start + selectin_batch_size);
-        auto query = detail::association_targets(behavior, owner);
-        query.filter(detail::columns_in(association, to_parent.foreign_key, std::span{keys}.subspan(start, end - start),
-                                        targets.sql_dialect()));
-        query.order_by(order);
-        query.set_autoflush(false);
-        query.set_options(options);
-        query.load_each(targets, [](const tracked_pointer&) {});  // the reader fills the collections
-    }
+    detail::load_in_batches(targets, *to_parent.child, to_parent.foreign_key, keys, options,
+                            behavior.target_objects(owner),
+                            [](const tracked_pointer&) {});  // the reader fills the collections
 }
 
-STRATA_COMPILED_LINKAGE void lazy_load_association(const relationship_behavior& behavior, session& owner,
-                                                   tracked_object& parent, const void* parent_object,
-                                                   collection_member& collection, bool autoflush) {
+namespace detail {
+/// A one-to-many's lazy load: the children of `parent_object` WHERE their foreign key = its key,
+/// in primary-key order; nullopt (no statement) when its key is NULL.
+inline std::optional<described_query> children_query(const relationship_behavior& behavior, session& owner,
+                                                     const void* parent_object) {
+    const foreign_key_link& key = *behavior.link;
+    key_values parent_key;
+    if (!parent_key.read(*key.parent, key.referenced, parent_object, false)) return std::nullopt;
+    std::optional<described_query> children{std::in_place, owner, *key.child};
+    children->filter_by_columns(*key.child, key.foreign_key, parent_key.to_vector());
+    std::vector<sql::order_item> order;
+    append_order(order, *key.child, key.child->primary_key.first(1));
+    children->order_by(std::move(order));
+    return children;
+}
+
+/// A many-to-many's lazy load: the targets joined to the association rows that hold
+/// `parent_object`'s key, in the target's key order; nullopt (no statement) when its key is NULL.
+inline std::optional<described_query> association_query(const relationship_behavior& behavior, session& owner,
+                                                        const void* parent_object) {
     const foreign_key_link& to_parent = *behavior.association_parent;
     const foreign_key_link& to_target = *behavior.association_target;
     key_values parent_key;
-    if (!parent_key.read(*to_parent.parent, to_parent.referenced, parent_object, false)) {
-        collection.start_loading();  // no key, no targets
-        return;
-    }
-    auto query = detail::association_targets(behavior, owner);
-    const model_info& association = *to_parent.child;
-    std::vector<sql::node_ptr> conditions;
-    for (std::size_t i = 0; i < to_parent.foreign_key.size(); ++i) {
-        const column_accessor& column = association.columns[to_parent.foreign_key[i]];
-        auto value = sql::make_parameter(parent_key[i]);
-        conditions.push_back(
-            column.decimal ? sql::make_decimal_comparison(" = ", column.column_node(), true, std::move(value), true)
-                           : sql::make_operator(sql::node_kind::binary, " = ", sql::precedence::comparison,
-                                                {column.column_node(), std::move(value)}));
-    }
-    query.filter(all_of(std::move(conditions)));
+    if (!parent_key.read(*to_parent.parent, to_parent.referenced, parent_object, false)) return std::nullopt;
+    std::optional<described_query> targets{association_targets(behavior, owner)};
+    targets->filter_by_columns(*to_parent.child, to_parent.foreign_key, parent_key.to_vector());
     std::vector<sql::order_item> order;
-    detail::append_order(order, *to_target.parent, to_target.referenced);
-    query.order_by(std::move(order));
-    query.set_autoflush(autoflush);
-    std::vector<tracked_pointer> targets;
-    query.load_each(behavior.target_objects(owner),
-                    [&targets](tracked_pointer target) { targets.push_back(std::move(target)); });
+    append_order(order, *to_target.parent, to_target.referenced);
+    targets->order_by(std::move(order));
+    return targets;
+}
+
+/// A collection's lazy load: `collection` (of `parent`) filled with what `query` loads (nothing
+/// for a NULL key: no query), then, loaded for a change (no autoflush), brought in step with the
+/// session's unflushed changes (follow_unflushed_changes).
+inline void load_collection(const relationship_behavior& behavior, session& owner, tracked_object& parent,
+                            collection_member& collection, std::optional<described_query>& query, bool autoflush) {
+    std::vector<tracked_pointer> loaded;  // the collection stays as it was if the query fails
+    if (query) {
+        query->set_autoflush(autoflush);
+        query->load_each(behavior.target_objects(owner),
+                         [&loaded](tracked_pointer item) { loaded.push_back(std::move(item)); });
+    }
     collection.start_loading();
-    for (auto& target : targets) collection.append(std::move(target));
+    if (!query) return;  // no key, no targets
+    for (auto& item : loaded) collection.append(std::move(item));
+    // Loaded for a change, without a flush: the database does not know the links made (or
+    // unmade) since the last flush; the session does.
     if (!autoflush) follow_unflushed_changes(owner, behavior, parent, collection);
 }
+}  // namespace detail
 
 STRATA_COMPILED_LINKAGE void lazy_load(const relationship_behavior& behavior, session& owner, tracked_object& parent,
                                        void* member, bool autoflush) {
-    switch (behavior.kind) {
-        case relationship_kind::one_to_many:
-            lazy_load_children(behavior, owner, parent, behavior.link->parent_object(parent),
-                               *static_cast<collection_member*>(member), autoflush);
-            break;
-        case relationship_kind::many_to_one:
-            lazy_load_reference(behavior, owner, behavior.link->child_object(parent),
-                                *static_cast<reference_member*>(member), autoflush);
-            break;
-        case relationship_kind::many_to_many:
-            lazy_load_association(behavior, owner, parent, behavior.association_parent->parent_object(parent),
-                                  *static_cast<collection_member*>(member), autoflush);
-            break;
+    if (behavior.kind == relationship_kind::many_to_one) {
+        lazy_load_reference(behavior, owner, behavior.link->child_object(parent),
+                            *static_cast<reference_member*>(member), autoflush);
+        return;
     }
+    auto query = behavior.kind == relationship_kind::one_to_many
+                     ? detail::children_query(behavior, owner, behavior.link->parent_object(parent))
+                     : detail::association_query(behavior, owner, behavior.association_parent->parent_object(parent));
+    detail::load_collection(behavior, owner, parent, *static_cast<collection_member*>(member), query, autoflush);
 }
 
 namespace detail {

@@ -123,14 +123,10 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() const {
 
 STRATA_COMPILED_LINKAGE const std::string& write_statements::remove_matching(std::uint64_t columns) const {
     return shared(statement_text_kind::remove_matching, columns, 0, [&] {
-        std::string text = "DELETE FROM " + sql::detail::quote_identifier(info_.table) + " WHERE ";
-        std::size_t number = 0;
-        for (std::size_t i = 0; i < info_.columns.size(); ++i) {
-            if (!(columns >> i & 1)) continue;
-            text += (number ? " AND " : "") + sql::detail::quote_identifier(info_.columns[i].name) + " = ";
-            text += sql::detail::placeholder(dialect_, ++number);
-        }
-        return text;
+        std::vector<std::size_t> positions;
+        for (std::size_t i = 0; i < info_.columns.size(); ++i)
+            if (columns >> i & 1) positions.push_back(i);
+        return "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_columns(positions, 0);
     });
 }
 
@@ -157,10 +153,11 @@ STRATA_COMPILED_LINKAGE std::string write_statements::where_keys(std::size_t row
     return text;
 }
 
-STRATA_COMPILED_LINKAGE std::string write_statements::where_key(std::size_t used) const {
+STRATA_COMPILED_LINKAGE std::string write_statements::where_columns(std::span<const std::size_t> columns,
+                                                                    std::size_t used) const {
     std::string text = " WHERE ";
-    for (std::size_t k = 0; k < info_.primary_key.size(); ++k)
-        text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[info_.primary_key[k]].name) + " = " +
+    for (std::size_t k = 0; k < columns.size(); ++k)
+        text += (k ? " AND " : "") + sql::detail::quote_identifier(info_.columns[columns[k]].name) + " = " +
                 sql::detail::placeholder(dialect_, used + k + 1);
     return text;
 }

@@ -5,9 +5,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support/backends.hpp"
 #include "support/library.hpp"
+#include "support/tree.hpp"
 
 using namespace library;
 using strata::col;
@@ -304,6 +307,74 @@ TEST_CASE("a two-level selectin chain over at most 500 keys per level is 3 state
             for (const auto& written : item->books) reviews += written->reviews.size();
         CHECK(reviews == 500);
         CHECK(counter.count() == 3);
+    });
+}
+
+TEST_CASE("selectinload's chained options reach the books of a collection the session loaded before") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 3, 4);
+        strata::session session{engine};
+        const auto first = session.get<author>(std::int64_t{1});
+        REQUIRE(first->books.size() == 4);  // loaded lazily, before the query
+        strata::statement_counter counter{engine};
+        const auto authors =
+            session.query<author>().options(strata::selectinload(&author::books).selectinload(&book::reviews)).all();
+        // authors, every author's books (author 1's again, for the option chained under them), reviews
+        CHECK(counter.count() == 3);
+        std::size_t reviews = 0;
+        for (const auto& item : authors)
+            for (const auto& written : item->books) reviews += written->reviews.size();
+        CHECK(reviews == 12);
+        CHECK(counter.count() == 3);      // no review loaded lazily
+        CHECK(first->books.size() == 4);  // the loaded collection kept, not appended to again
+    });
+}
+
+TEST_CASE("selectinload of a tree's children with joinedload of theirs under it lists each child once") {
+    for_each_backend([](strata::engine& engine) {
+        strata::testing::fresh_tables<tree::category>(engine);
+        {
+            strata::session session{engine};
+            // 1 -> (2, 3), 2 -> (4, 5), 3 -> (6): the children's rows are also parents' rows.
+            for (const auto& [id, parent] : std::vector<std::pair<std::int64_t, std::optional<std::int64_t>>>{
+                     {1, std::nullopt}, {2, 1}, {3, 1}, {4, 2}, {5, 2}, {6, 3}}) {
+                session.add(tree::make("category " + std::to_string(id), id, parent));
+                session.flush();
+            }
+            session.commit();
+        }
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto categories =
+            session.query<tree::category>()
+                .order_by(col<&tree::category::id>)
+                .options(strata::selectinload(&tree::category::children).joinedload(&tree::category::children))
+                .all();
+        CHECK(counter.count() == 2);
+        std::map<std::int64_t, std::vector<std::int64_t>> children;
+        for (const auto& item : categories)
+            for (const auto& child : item->children) children[item->id].push_back(child->id);
+        const std::map<std::int64_t, std::vector<std::int64_t>> expected{{1, {2, 3}}, {2, {4, 5}}, {3, {6}}};
+        CHECK(children == expected);
+        CHECK(counter.count() == 2);
+    });
+}
+
+TEST_CASE("joinedload leaves a collection the session loaded before as it is; populate_existing loads it again") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 3);
+        // Without autoflush, a change the database has not seen yet stays in the session only.
+        strata::session session{engine, {.autoflush = false}};
+        const auto first = session.get<author>(std::int64_t{1});
+        const auto moved = session.get<book>(std::int64_t{4});  // author 2's
+        first->books.add(moved);
+        REQUIRE(first->books.size() == 4);
+        auto authors = session.query<author>().options(strata::joinedload(&author::books)).all();
+        CHECK(first->books.size() == 4);  // the session's picture, with the unflushed change
+        CHECK(first->books.contains(moved));
+        authors = session.query<author>().populate_existing().options(strata::joinedload(&author::books)).all();
+        CHECK(first->books.size() == 3);  // the rows' picture
+        session.rollback();
     });
 }
 

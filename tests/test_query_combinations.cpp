@@ -1,5 +1,6 @@
 // Query combinations that gave wrong rows or failed on one database (issue 24): count() of a
-// distinct or limited query, DISTINCT ordered by another table's column, yield_per with joined loads.
+// distinct or limited query, DISTINCT ordered by another table's column, yield_per with joined loads, a
+// limited query with a joined collection ordered by, or eagerly loading, a table it joins itself.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -166,5 +167,60 @@ TEST_CASE("joinedload beside the query's own join of the same table: the eager l
         REQUIRE(authors.size() == 1);
         CHECK(authors[0]->id == 3);
         CHECK(ids_of(authors[0]->books) == std::vector<std::int64_t>{7, 8, 9});
+    });
+}
+
+TEST_CASE(
+    "a limited query with a joined collection, ordered by a joined table's column, orders by it through the "
+    "subquery") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 4, 3);  // author n wrote books 3n-2 .. 3n
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto books = session.query<book>()
+                               .join(&book::writer)
+                               .order_by(col<&author::name>.desc(), col<&book::id>)
+                               .limit(4)
+                               .options(strata::joinedload(&book::reviews))
+                               .all();
+        CHECK(ids_of(books) == std::vector<std::int64_t>{10, 11, 12, 7});
+        for (const auto& item : books) CHECK(item->reviews.size() == 1);
+        REQUIRE(counter.count() == 1);
+        // The subquery selects the author's name under a label, and only it is named outside.
+        CHECK(any_statement_has(counter,
+                                "authors.name AS strata_1 FROM books JOIN authors ON authors.id = "
+                                "books.author_id ORDER BY authors.name DESC, books.id LIMIT "));
+        CHECK(any_statement_has(counter,
+                                ") AS books LEFT OUTER JOIN reviews AS reviews_1 ON reviews_1.book_id = "
+                                "books.id ORDER BY books.strata_1 DESC, books.id, reviews_1.id"));
+    });
+}
+
+TEST_CASE("contains_eager beside a joined collection under LIMIT reads its target through the subquery") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 4, 3);  // book n's publisher is n % 5 + 1
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto books =
+            session.query<book>()
+                .outerjoin(&book::publisher_ref)
+                .order_by(col<&book::id>)
+                .limit(4)
+                .offset(1)
+                .options(strata::joinedload(&book::reviews), strata::contains_eager(&book::publisher_ref))
+                .all();
+        REQUIRE(ids_of(books) == std::vector<std::int64_t>{2, 3, 4, 5});
+        for (const auto& item : books) {
+            CHECK(item->publisher_ref->id == item->id % 5 + 1);
+            CHECK(item->publisher_ref->name == "publisher " + std::to_string(item->id % 5 + 1));
+            CHECK(item->reviews.size() == 1);
+        }
+        REQUIRE(counter.count() == 1);
+        CHECK(any_statement_has(counter,
+                                "publishers.id AS strata_1, publishers.name AS strata_2 FROM books LEFT OUTER "
+                                "JOIN publishers ON publishers.id = books.publisher_id ORDER BY books.id"));
+        CHECK(any_statement_has(counter,
+                                "SELECT books.id, books.title, books.author_id, books.publisher_id, "
+                                "books.strata_1, books.strata_2, reviews_1.id"));
     });
 }

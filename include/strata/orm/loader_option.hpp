@@ -41,13 +41,19 @@ public:
 class relationship_option {
 public:
     virtual ~relationship_option() = default;
-    /// Adjusts the query (joins, extra columns) and returns the run's state.
-    virtual std::unique_ptr<option_run> start(sql::select_core& core) const = 0;
+    /// Adjusts the query (joins, extra columns) and returns the run's state. A member loaded
+    /// before is left as it is unless `populate_existing` (SQLAlchemy's rule): the session's
+    /// copy may hold changes the rows do not, and another option of the same query may be
+    /// filling it.
+    virtual std::unique_ptr<option_run> start(sql::select_core& core, bool populate_existing) const = 0;
     /// Whether the query's rows repeat parents (a joined collection): the result lists each once.
     [[nodiscard]] virtual bool repeats_parents() const noexcept { return false; }
     /// Whether a LIMIT/OFFSET must count parents, not joined rows: the query then selects the
     /// limited parents in a subquery and joins to it (joinedload of a collection).
     [[nodiscard]] virtual bool limits_parents() const noexcept { return false; }
+    /// Whether the option reads the query's own joins (contains_eager): it then starts on the
+    /// parents' select, before a LIMIT moves that into a subquery.
+    [[nodiscard]] virtual bool reads_query_joins() const noexcept { return false; }
 };
 
 /// A query's loader options, shared between copies of the query.

@@ -86,7 +86,9 @@ protected:
     /// How many of final_core()'s columns are the model's own.
     [[nodiscard]] std::size_t selected_columns() const;
     /// Wraps the parents' select in a subquery named like their table, joins around it: what a
-    /// LIMIT/OFFSET with a joined collection needs, so that it counts parents.
+    /// LIMIT/OFFSET with a joined collection needs, so that it counts parents. The subquery's
+    /// columns of other tables (a contains_eager's target) pass through it under labels, and so
+    /// does an ORDER BY of another table's column: the outer query names the subquery only.
     void limit_parents_in_subquery(sql::select_core& core) const;
     /// Autoflushes (unless turned off), then runs `statement` on the session's connection;
     /// `compiled` keeps its text and parameters, which a SQLite result still reads as it steps.
@@ -156,6 +158,8 @@ public:
     void order_by(std::vector<sql::order_item> items);
     /// Whether to flush before running (the session's autoflush option still applies).
     void set_autoflush(bool enabled) noexcept { autoflush_ = enabled; }
+    /// Whether rows overwrite the objects' values and loaded relationships (populate_existing).
+    void set_populate_existing(bool enabled) noexcept { overwrite_ = enabled; }
     /// Loader options for the loaded objects (those chained under a selectinload).
     void set_options(option_list options) { loaders_ = std::move(options); }
     /// LIMIT count.

@@ -55,9 +55,10 @@ STRATA_COMPILED_LINKAGE std::vector<int> add_model_columns(sql::select_core& cor
 /// same rows (joinedload and contains_eager): one class for every relationship.
 class joined_run final : public option_run {
 public:
-    /// The target's columns are at `positions` of each row.
-    joined_run(const relationship_behavior& behavior, std::vector<int> positions)
-        : behavior_(&behavior), positions_(std::move(positions)) {}
+    /// The target's columns are at `positions` of each row; `refill`: members loaded before are
+    /// loaded again (populate_existing), not left as they are.
+    joined_run(const relationship_behavior& behavior, std::vector<int> positions, bool refill)
+        : behavior_(&behavior), positions_(std::move(positions)), refill_(refill) {}
     // STRATA_COMPILED_LINKAGE here too: header-only, an inline virtual member leaves the class no
     // key function, so its vtable (and this body) is compiled only where the class is constructed.
     STRATA_COMPILED_LINKAGE void on_row(session& owner, const tracked_pointer& object,
@@ -66,21 +67,25 @@ public:
 private:
     const relationship_behavior* behavior_;
     std::vector<int> positions_;
+    bool refill_;
     model_objects* targets_ = nullptr;  ///< the target's identity map, found at the first row
     std::unordered_set<const void*> seen_;
-    const void* last_parent_ = nullptr;  ///< the previous row's parent
+    std::unordered_set<const void*> left_alone_;  ///< parents whose collection was loaded before
+    const void* last_parent_ = nullptr;           ///< the previous row's parent
+    bool filling_ = false;                        ///< whether this run fills the previous row's parent
 };
 
 /// joinedload's part after its joins (the target under `target_table`): ORDER BY the target's key
 /// for a collection, the target's columns, and the run that reads them.
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select_core& core,
                                                                      const relationship_behavior& behavior,
-                                                                     const sql::table_ref& target_table);
+                                                                     const sql::table_ref& target_table, bool refill);
 
 /// contains_eager: the target's columns read from the query's own join of its table (usage_error
 /// when the query does not join it).
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::select_core& core,
-                                                                         const relationship_behavior& behavior);
+                                                                         const relationship_behavior& behavior,
+                                                                         bool refill);
 
 /// The tables a relationship's joins bring in: the target's, and a many-to-many's association's.
 struct joined_tables {
@@ -120,7 +125,8 @@ class joined_option final : public relationship_option {
 public:
     /// The option for the relationship `behavior` describes; `inner`: INNER JOIN.
     joined_option(const relationship_behavior& behavior, bool inner) noexcept : behavior_(&behavior), inner_(inner) {}
-    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core) const override;
+    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core,
+                                                              bool populate_existing) const override;
     [[nodiscard]] bool repeats_parents() const noexcept override { return behavior_->member->collection; }
     [[nodiscard]] bool limits_parents() const noexcept override { return behavior_->member->collection; }
 
@@ -134,10 +140,11 @@ class contains_eager_option final : public relationship_option {
 public:
     /// The option for the relationship `behavior` describes.
     explicit contains_eager_option(const relationship_behavior& behavior) noexcept : behavior_(&behavior) {}
-    std::unique_ptr<option_run> start(sql::select_core& core) const override {
-        return start_contains_eager(core, *behavior_);
+    std::unique_ptr<option_run> start(sql::select_core& core, bool populate_existing) const override {
+        return start_contains_eager(core, *behavior_, populate_existing);
     }
     [[nodiscard]] bool repeats_parents() const noexcept override { return behavior_->member->collection; }
+    [[nodiscard]] bool reads_query_joins() const noexcept override { return true; }
 
 private:
     const relationship_behavior* behavior_;
@@ -150,7 +157,8 @@ public:
     /// The option for the relationship `behavior` describes.
     raise_option(const relationship_behavior& behavior, relationship_mode mode) noexcept
         : behavior_(&behavior), mode_(mode) {}
-    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core) const override;
+    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core,
+                                                              bool populate_existing) const override;
 
 private:
     const relationship_behavior* behavior_;
@@ -164,11 +172,12 @@ inline constexpr std::size_t selectin_batch_size = 500;
 /// collection is not loaded yet, by one `foreign key IN (...)`
 /// statement per selectin_batch_size distinct parent keys, ordered by the foreign key and then
 /// the child's primary key, each child appended to the collection of every parent with its key;
-/// `nested` are the options chained under it, run on the children. The statements do not autoflush: the parents' query
-/// flushed just before, and no user code ran since.
+/// `nested` are the options chained under it, run on the children (those of collections loaded
+/// before too); `refill` (populate_existing) loads the loaded collections again. The statements
+/// do not autoflush: the parents' query flushed just before, and no user code ran since.
 STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior& behavior, session& owner,
-                                                    std::span<const tracked_pointer> parents,
-                                                    const option_list& nested);
+                                                    std::span<const tracked_pointer> parents, const option_list& nested,
+                                                    bool refill);
 
 /// selectinload of the many-to-one `behavior`: the targets the foreign keys of `parents` (those
 /// whose reference is not loaded yet) name, by one `key IN (...)` statement per
@@ -176,7 +185,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
 /// key or a key no row has); `nested` run on the targets. No autoflush, as above.
 STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavior& behavior, session& owner,
                                                       std::span<const tracked_pointer> parents,
-                                                      const option_list& nested);
+                                                      const option_list& nested, bool refill);
 
 /// selectinload of the many-to-many `behavior`: the targets of every parent whose collection is
 /// not loaded yet, joined to their association rows, by one `association.local IN (...)` statement
@@ -185,7 +194,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavio
 /// to the collection of every parent with that key. `nested` run on the targets. No autoflush.
 STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behavior& behavior, session& owner,
                                                         std::span<const tracked_pointer> parents,
-                                                        const option_list& nested);
+                                                        const option_list& nested, bool refill);
 
 /// selectinload: after the parents, their targets by the statements of selectin_load_children,
 /// selectin_load_references or selectin_load_associations. One class for every relationship.
@@ -193,7 +202,8 @@ class selectin_option final : public relationship_option {
 public:
     /// The option for the relationship `behavior` describes.
     explicit selectin_option(const relationship_behavior& behavior) noexcept : behavior_(&behavior) {}
-    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core) const override;
+    STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start(sql::select_core& core,
+                                                              bool populate_existing) const override;
 
     option_list nested;  ///< options for the loaded targets (chained: selectinload(...).joinedload(...))
 

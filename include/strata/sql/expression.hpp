@@ -281,7 +281,7 @@ public:
     /// this IS NOT NULL.
     [[nodiscard]] expression<bool> is_not_null() const;
     /// this AS name.
-    [[nodiscard]] expression<T> label(std::string name) const;
+    [[nodiscard]] expression<T> label(std::string_view name) const;
     /// this aggregate OVER a window (strata/sql/window.hpp): sum(x).over(partition_by(y)).
     [[nodiscard]] expression<T> over(const window& frame) const;
     /// this aggregate OVER (): over all rows of the result.
@@ -379,12 +379,8 @@ expression<bool> expression_methods<Derived, T>::is_not_null() const {
 }
 
 template <class Derived, class T>
-expression<T> expression_methods<Derived, T>::label(std::string name) const {
-    auto item = std::make_shared<sql::node>();
-    item->kind = sql::node_kind::label;
-    item->owned_text = std::move(name);
-    item->children = {self_node()};
-    return expression<T>{sql::finish(std::move(item))};
+expression<T> expression_methods<Derived, T>::label(std::string_view name) const {
+    return expression<T>{sql::make_label(self_node(), name)};
 }
 
 template <class Derived, class T>

@@ -140,6 +140,9 @@ inline const node_ptr& column_node(const column_slot& slot) {
 /// Builds a bound-parameter node owning its value.
 STRATA_COMPILED_LINKAGE node_ptr make_parameter(const parameter& value);
 
+/// Builds `expression AS name`.
+STRATA_COMPILED_LINKAGE node_ptr make_label(node_ptr expression, std::string_view name);
+
 /// Builds a keyword node (static SQL text such as NULL or *).
 STRATA_COMPILED_LINKAGE node_ptr make_keyword(std::string_view text);
 /// CAST(operand AS type): `postgresql_type` and `sqlite_type` are static SQL type names.

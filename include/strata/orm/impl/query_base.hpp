@@ -146,10 +146,40 @@ STRATA_COMPILED_LINKAGE std::size_t query_base::selected_columns() const {
 }
 
 STRATA_COMPILED_LINKAGE void query_base::limit_parents_in_subquery(sql::select_core& core) const {
+    const sql::table_ref subquery{info_->table, {}};  // the subquery takes the parents' table's name
+    const auto parents_column = [&subquery](const sql::node& column) {
+        return column.kind == sql::node_kind::column && column.table == subquery;
+    };
     auto parents = std::make_shared<sql::select_core>(std::move(core));
     core = sql::select_core{};
-    core.columns = parents->columns;
-    core.order_by = parents->order_by;
+    // Labelled: two tables' columns may share a name (books.id, publishers.id).
+    std::size_t labels = 0;
+    const auto pass_through = [&](sql::node_ptr& column) {
+        const auto name = sql::permanent_name("strata_" + std::to_string(++labels));
+        column = sql::make_label(std::move(column), name);
+        return sql::make_column(subquery, name);
+    };
+    for (auto& column : parents->columns)
+        core.columns.push_back(parents_column(*column) ? column : pass_through(column));
+    const auto selected = std::ssize(parents->columns);
+    for (const auto& item : parents->order_by) {
+        sql::order_item outer = item;
+        if (!parents_column(*item.expression)) {
+            const auto found = std::find_if(parents->columns.begin(), parents->columns.begin() + selected,
+                                            [&item](const sql::node_ptr& column) {
+                                                return column->kind == sql::node_kind::label &&
+                                                       sql::same_expression(*column->children[0], *item.expression);
+                                            });
+            if (found != parents->columns.begin() + selected) {
+                outer.expression = core.columns[static_cast<std::size_t>(found - parents->columns.begin())];
+            } else {
+                auto column = item.expression;
+                outer.expression = pass_through(column);  // selected for the ORDER BY only
+                parents->columns.push_back(std::move(column));
+            }
+        }
+        core.order_by.push_back(std::move(outer));
+    }
     core.derived = {std::move(parents), info_->table};
 }
 
@@ -177,11 +207,18 @@ STRATA_COMPILED_LINKAGE strata::result query_base::execute(const sql::select_cor
 
 STRATA_COMPILED_LINKAGE void query_base::start_options(sql::select_core& core,
                                                        std::vector<std::unique_ptr<option_run>>& runs) const {
+    runs.clear();
+    runs.resize(loaders_.size());
     const bool limited = core.limit || core.offset;
     if (limited &&
-        std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->limits_parents(); }))
+        std::any_of(loaders_.begin(), loaders_.end(), [](const auto& option) { return option->limits_parents(); })) {
+        // An option reading the query's own joins starts inside the subquery, where they stay.
+        for (std::size_t i = 0; i < loaders_.size(); ++i)
+            if (loaders_[i]->reads_query_joins()) runs[i] = loaders_[i]->start(core, overwrite_);
         limit_parents_in_subquery(core);
-    for (const auto& option : loaders_) runs.push_back(option->start(core));
+    }
+    for (std::size_t i = 0; i < loaders_.size(); ++i)
+        if (!runs[i]) runs[i] = loaders_[i]->start(core, overwrite_);
 }
 
 STRATA_COMPILED_LINKAGE void query_base::add_group_by(std::vector<sql::node_ptr> items) {

@@ -43,15 +43,17 @@ inline sql::node_ptr columns_in(const model_info& model, std::span<const std::si
 
 /// selectinload's statements: `base` once per selectin_batch_size of `keys`, restricted to
 /// `columns` (of `model`) IN the batch, with `options`, without autoflush (the parents' query
-/// flushed just before, and no user code ran since); `each` takes every object loaded.
+/// flushed just before, and no user code ran since), populate_existing with `refill`; `each`
+/// takes every object loaded.
 inline void load_in_batches(const described_query& base, const model_info& model, std::span<const std::size_t> columns,
-                            std::span<const key_values* const> keys, const option_list& options, model_objects& objects,
-                            strata::detail::function_ref<void(tracked_pointer)> each) {
+                            std::span<const key_values* const> keys, const option_list& options, bool refill,
+                            model_objects& objects, strata::detail::function_ref<void(tracked_pointer)> each) {
     for (std::size_t start = 0; start < keys.size(); start += selectin_batch_size) {
         described_query batch = base;
         batch.filter(columns_in(model, columns, keys.subspan(start, std::min(selectin_batch_size, keys.size() - start)),
                                 objects.sql_dialect()));
         batch.set_autoflush(false);
+        batch.set_populate_existing(refill);
         batch.set_options(options);
         batch.load_each(objects, each);
     }
@@ -68,24 +70,30 @@ struct members_by_key {
 
 /// The members `member` of `parents` not loaded yet, grouped by the parents' `columns` (of
 /// `model`, their objects found by `object_of`). A collection is marked loaded, to be filled by
-/// the caller; a NULL key has no targets (a reference with one is set to none).
-inline members_by_key unloaded_members(const relationship_member_info& member, const model_info& model,
-                                       std::span<const std::size_t> columns, void* (*object_of)(tracked_object&),
-                                       std::span<const tracked_pointer> parents) {
+/// the caller; a reference is set to none, for the caller to point at its target if a row has
+/// its key. Options chained under the load (`chained`) must reach the targets of members loaded
+/// before too, as SQLAlchemy's selectinload does: their parents' keys are selected as well, with
+/// no member to fill. `refill` (populate_existing) takes the loaded members as unloaded.
+inline members_by_key members_to_load(const relationship_member_info& member, const model_info& model,
+                                      std::span<const std::size_t> columns, void* (*object_of)(tracked_object&),
+                                      std::span<const tracked_pointer> parents, bool chained, bool refill) {
     members_by_key grouped;
     key_values key;
     for (const auto& tracked : parents) {
         relationship_member& held = member.of(*tracked);
-        if (held.is_loaded()) continue;
+        const bool loaded = held.is_loaded() && !refill;
+        if (loaded && !chained) continue;
         const bool has_key = key.read(model, columns, object_of(*tracked), true);
-        if (member.collection)
-            static_cast<collection_member&>(held).start_loading();
-        else if (!has_key)
-            static_cast<reference_member&>(held).assign({});
+        if (!loaded) {
+            if (member.collection)
+                static_cast<collection_member&>(held).start_loading();
+            else
+                static_cast<reference_member&>(held).assign({});
+        }
         if (!has_key) continue;
         const auto [group, added] = grouped.by_key.try_emplace(key);
         if (added) grouped.keys.push_back(&group->first);
-        group->second.push_back(&held);
+        if (!loaded) group->second.push_back(&held);
     }
     return grouped;
 }
@@ -138,10 +146,11 @@ STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& be
 }
 
 STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior& behavior, session& owner,
-                                                    std::span<const tracked_pointer> parents,
-                                                    const option_list& nested) {
+                                                    std::span<const tracked_pointer> parents, const option_list& nested,
+                                                    bool refill) {
     const foreign_key_link& key = *behavior.link;
-    auto grouped = detail::unloaded_members(*behavior.member, *key.parent, key.referenced, key.parent_object, parents);
+    auto grouped = detail::members_to_load(*behavior.member, *key.parent, key.referenced, key.parent_object, parents,
+                                           !nested.empty(), refill);
     const auto& by_key = grouped.by_key;  // named, not bound: clang 14 cannot capture a binding
     const auto& keys = grouped.keys;
     if (keys.empty()) return;
@@ -157,7 +166,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
     const std::vector<relationship_member*>* owners = nullptr;
     const key_values* owners_key = nullptr;
     key_values child_key;
-    detail::load_in_batches(children, child, key.foreign_key, keys, nested, behavior.target_objects(owner),
+    detail::load_in_batches(children, child, key.foreign_key, keys, nested, refill, behavior.target_objects(owner),
                             [&](const tracked_pointer& loaded) {
                                 const void* object = key.child_object(*loaded);
                                 if (owners_key == nullptr || !owners_key->held_by(child, key.foreign_key, object)) {
@@ -219,36 +228,43 @@ STRATA_COMPILED_LINKAGE void joined_run::on_row(session& owner, const tracked_po
     const relationship_member_info& member = *behavior_->member;
     if (member.collection) {
         auto& collection = member.collection_of(*object);
-        // A parent's rows usually come together: only a change of parent asks the set.
+        // A parent's rows usually come together: only a change of parent asks the sets.
         const void* current = object.get();
         if (current != last_parent_) {
             last_parent_ = current;
-            if (seen_.insert(current).second) collection.start_loading();  // first row of this parent
+            if (seen_.insert(current).second) {  // first row of this parent
+                if (refill_ || !collection.is_loaded())
+                    collection.start_loading();
+                else
+                    left_alone_.insert(current);
+            }
+            filling_ = left_alone_.empty() || left_alone_.count(current) == 0;
         }
-        if (loaded) collection.append_unique(std::move(loaded));
-    } else {
-        member.reference_of(*object).assign(std::move(loaded));
+        if (loaded && filling_) collection.append_unique(std::move(loaded));
+    } else if (auto& reference = member.reference_of(*object); refill_ || !reference.is_loaded()) {
+        reference.assign(std::move(loaded));
     }
 }
 
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select_core& core,
                                                                      const relationship_behavior& behavior,
-                                                                     const sql::table_ref& target_table) {
+                                                                     const sql::table_ref& target_table, bool refill) {
     const model_info& target = *behavior.target_model;
     if (behavior.member->collection)
         core.order_by.push_back({sql::make_column(target_table, target.columns[target.primary_key[0]].name), {}, {}});
-    return std::make_unique<joined_run>(behavior, add_model_columns(core, target, target_table));
+    return std::make_unique<joined_run>(behavior, add_model_columns(core, target, target_table), refill);
 }
 
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::select_core& core,
-                                                                         const relationship_behavior& behavior) {
+                                                                         const relationship_behavior& behavior,
+                                                                         bool refill) {
     const sql::table_ref table{behavior.target_model->table, {}};
     const bool joined = std::any_of(core.joins.begin(), core.joins.end(),
                                     [&](const sql::join_clause& join) { return join.table == table; });
     if (!joined)
         throw usage_error("contains_eager needs the query to join " + std::string{table.name} +
                           " (query.join(&Model::relationship) or join<Target>(on))");
-    return std::make_unique<joined_run>(behavior, add_model_columns(core, *behavior.target_model, table));
+    return std::make_unique<joined_run>(behavior, add_model_columns(core, *behavior.target_model, table), refill);
 }
 
 STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table) {
@@ -390,7 +406,7 @@ public:
         const tracked_object* last_object_ = nullptr;  ///< the previous row's target
     };
 
-    std::unique_ptr<option_run> start(sql::select_core& core) const override {
+    std::unique_ptr<option_run> start(sql::select_core& core, bool /*populate_existing*/) const override {
         const auto first = core.columns.size();
         for (const auto column : to_parent_->foreign_key)
             core.columns.push_back(to_parent_->child->columns[column].column_node());
@@ -405,15 +421,16 @@ private:
 
 STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavior& behavior, session& owner,
                                                       std::span<const tracked_pointer> parents,
-                                                      const option_list& nested) {
+                                                      const option_list& nested, bool refill) {
     // link->child holds the foreign key (the parents), link->parent is the target
     const foreign_key_link& key = *behavior.link;
-    auto grouped = detail::unloaded_members(*behavior.member, *key.child, key.foreign_key, key.child_object, parents);
+    auto grouped = detail::members_to_load(*behavior.member, *key.child, key.foreign_key, key.child_object, parents,
+                                           !nested.empty(), refill);
     const auto& by_key = grouped.by_key;  // named, not bound: clang 14 cannot capture a binding
     const auto& keys = grouped.keys;
     const model_info& target = *key.parent;
     key_values target_key;
-    detail::load_in_batches(described_query{owner, target}, target, key.referenced, keys, nested,
+    detail::load_in_batches(described_query{owner, target}, target, key.referenced, keys, nested, refill,
                             behavior.target_objects(owner), [&](const tracked_pointer& loaded) {
                                 if (!target_key.read(target, key.referenced, key.parent_object(*loaded), false)) return;
                                 const auto owners = by_key.find(target_key);
@@ -421,19 +438,15 @@ STRATA_COMPILED_LINKAGE void selectin_load_references(const relationship_behavio
                                 for (auto* reference : owners->second)
                                     static_cast<reference_member*>(reference)->assign(loaded);
                             });
-    // A key no row has: no target.
-    for (const auto& [unused, held] : by_key)
-        for (auto* reference : held)
-            if (!reference->is_loaded()) static_cast<reference_member*>(reference)->assign({});
 }
 
 STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behavior& behavior, session& owner,
                                                         std::span<const tracked_pointer> parents,
-                                                        const option_list& nested) {
+                                                        const option_list& nested, bool refill) {
     const foreign_key_link& to_parent = *behavior.association_parent;
     const foreign_key_link& to_target = *behavior.association_target;
-    const auto grouped = detail::unloaded_members(*behavior.member, *to_parent.parent, to_parent.referenced,
-                                                  to_parent.parent_object, parents);
+    const auto grouped = detail::members_to_load(*behavior.member, *to_parent.parent, to_parent.referenced,
+                                                 to_parent.parent_object, parents, !nested.empty(), refill);
     const auto& keys = grouped.keys;
     if (keys.empty()) return;
 
@@ -444,7 +457,7 @@ STRATA_COMPILED_LINKAGE void selectin_load_associations(const relationship_behav
     targets.order_by(std::move(order));
     option_list options = nested;
     options.push_back(std::make_shared<detail::association_key_reader>(to_parent, grouped));
-    detail::load_in_batches(targets, *to_parent.child, to_parent.foreign_key, keys, options,
+    detail::load_in_batches(targets, *to_parent.child, to_parent.foreign_key, keys, options, refill,
                             behavior.target_objects(owner),
                             [](const tracked_pointer&) {});  // the reader fills the collections
 }
@@ -518,18 +531,18 @@ namespace detail {
 /// selectin_option's run: loads the targets once every parent is loaded.
 class selectin_run final : public option_run {
 public:
-    selectin_run(const relationship_behavior& behavior, const option_list& nested) noexcept
-        : behavior_(&behavior), nested_(&nested) {}
+    selectin_run(const relationship_behavior& behavior, const option_list& nested, bool refill) noexcept
+        : behavior_(&behavior), nested_(&nested), refill_(refill) {}
     void finish(session& owner, std::span<const tracked_pointer> parents) override {
         switch (behavior_->kind) {
             case relationship_kind::one_to_many:
-                selectin_load_children(*behavior_, owner, parents, *nested_);
+                selectin_load_children(*behavior_, owner, parents, *nested_, refill_);
                 break;
             case relationship_kind::many_to_one:
-                selectin_load_references(*behavior_, owner, parents, *nested_);
+                selectin_load_references(*behavior_, owner, parents, *nested_, refill_);
                 break;
             case relationship_kind::many_to_many:
-                selectin_load_associations(*behavior_, owner, parents, *nested_);
+                selectin_load_associations(*behavior_, owner, parents, *nested_, refill_);
                 break;
         }
     }
@@ -537,14 +550,17 @@ public:
 private:
     const relationship_behavior* behavior_;
     const option_list* nested_;
+    bool refill_;
 };
 }  // namespace detail
 
-STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> selectin_option::start(sql::select_core& /*core*/) const {
-    return std::make_unique<detail::selectin_run>(*behavior_, nested);
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> selectin_option::start(sql::select_core& /*core*/,
+                                                                           bool populate_existing) const {
+    return std::make_unique<detail::selectin_run>(*behavior_, nested, populate_existing);
 }
 
-STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::select_core& core) const {
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::select_core& core,
+                                                                         bool populate_existing) const {
     // Under aliases (SQLAlchemy's authors_1): the query's own join of the same table, or a
     // model joined to itself (a tree's parent), stays apart from the eager load's.
     joined_tables tables{next_alias(core, {behavior_->target_model->table, {}}), {}};
@@ -553,7 +569,7 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> joined_option::start(sql::se
     for (auto& join :
          relationship_joins(*behavior_, inner_ ? sql::join_kind::inner : sql::join_kind::left_outer, tables))
         core.joins.push_back(std::move(join));
-    return start_joined_run(core, *behavior_, tables.target);
+    return start_joined_run(core, *behavior_, tables.target, populate_existing);
 }
 
 namespace detail {
@@ -572,7 +588,7 @@ private:
 };
 }  // namespace detail
 
-STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> raise_option::start(sql::select_core&) const {
+STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> raise_option::start(sql::select_core&, bool) const {
     return std::make_unique<detail::relationship_mode_run>(*behavior_->member, mode_);
 }
 

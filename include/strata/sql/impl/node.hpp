@@ -71,6 +71,14 @@ STRATA_COMPILED_LINKAGE node_ptr make_parameter(const parameter& value) {
     return finish(std::move(result));
 }
 
+STRATA_COMPILED_LINKAGE node_ptr make_label(node_ptr expression, std::string_view name) {
+    auto item = std::make_shared<node>();
+    item->kind = node_kind::label;
+    item->owned_text = std::string{name};
+    item->children = {std::move(expression)};
+    return finish(std::move(item));
+}
+
 STRATA_COMPILED_LINKAGE node_ptr make_keyword(std::string_view text) {
     auto result = std::make_shared<node>();
     result->kind = node_kind::keyword;

@@ -230,6 +230,51 @@ TEST_CASE("setting book.writer moves the book between loaded collections and wri
     });
 }
 
+TEST_CASE("setting a book's writer that a raiseload left unloaded takes it out of its previous author's loaded books") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);  // author 1: books 1, 2; author 2: books 3, 4
+        strata::session session{engine};
+        auto first = session.get<author>(1);
+        auto second = session.get<author>(2);
+        REQUIRE(first->books.size() == 2);
+        const auto books = session.query<book>().options(strata::raiseload(&book::writer)).all();
+        auto moved = session.get<book>(2);
+        strata::statement_counter counter{engine};
+        moved->writer = second;  // its previous writer found in the identity map: no SQL, no raise
+        CHECK(counter.count() == 0);
+        CHECK(first->books.size() == 1);
+        CHECK_FALSE(first->books.contains(moved));
+        CHECK(second->books.contains(moved));
+        session.commit();
+        strata::session check{engine};
+        CHECK(check.get<book>(2)->author_id == 2);
+        CHECK(check.get<author>(2)->books.size() == 3);
+    });
+}
+
+TEST_CASE("a deleted review or tag leaves the loaded collections that held it, though its side declares no way back") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto item = session.get<book>(1);
+        REQUIRE(item->reviews.size() == 1);  // a review declares no many-to-one back to its book
+        REQUIRE(item->tags.size() == 2);     // the tags' own books are not loaded
+        const auto review_gone = item->reviews[0];
+        const auto tag_gone = item->tags[0];
+        const auto tag_kept = item->tags[1];
+        session.remove(review_gone);
+        session.remove(tag_gone);
+        strata::statement_counter counter{engine};
+        session.flush();
+        CHECK(item->reviews.size() == 0);
+        CHECK(item->tags.size() == 1);
+        CHECK(item->tags.contains(tag_kept));
+        CHECK_FALSE(item->tags.contains(tag_gone));
+        CHECK(counter.count() == 3);  // the association rows, the review, the tag: the collections read nothing
+        session.commit();
+    });
+}
+
 TEST_CASE("removing from a collection deletes the orphan with delete_orphan, else nulls an optional key") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 2, 5);  // 10 books, 10 reviews, publishers 1-5

@@ -91,6 +91,13 @@ public:
     void write_associations(connection& target) { walk(&relationship_walks::write_associations, target); }
     /// DELETEs removed objects.
     void write_deletes(connection& target);
+    /// Whether the flush deletes objects of this model.
+    [[nodiscard]] bool has_deleted() const noexcept { return !deleted_.empty(); }
+    /// The flush deleted `targets`' deleted objects: they leave this model's loaded collections.
+    /// Their own relationships reach only the collections their model declares a way back to (a
+    /// many-to-one, or a loaded many-to-many); a one-to-many's parent is found by the child's
+    /// foreign key in the identity map, a many-to-many's parents by looking at each one held.
+    void forget_deleted_targets(const model_objects& targets);
     /// The flush succeeded: pending become persistent, snapshots move on, deleted go.
     void finish_flush();
     /// The flush failed and was rolled back: undo generated keys, keep everything as before.

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "strata/detail/linkage.hpp"
 #include "strata/orm/association_rows.hpp"
 #include "strata/orm/foreign_key_link.hpp"
+#include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
 #include "strata/orm/relationship_member.hpp"
 
@@ -210,6 +212,34 @@ STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& t
         objects.reserve(rows);
         for (std::size_t row = first; row < first + rows; ++row) objects.push_back(object_address(*deleted_[row]));
         statements_.delete_rows(target, objects, parameters_, target.sql_dialect() == dialect::mariadb);
+    }
+}
+
+STRATA_COMPILED_LINKAGE void model_objects::forget_deleted_targets(const model_objects& targets) {
+    for (const auto* behavior : relationship_behaviors_) {
+        if (!behavior->member->collection || behavior->target_model != &targets.info()) continue;
+        const relationship_member_info& member = *behavior->member;
+        const foreign_key_link* link = behavior->link;
+        if (link != nullptr && std::equal(link->referenced.begin(), link->referenced.end(), info_.primary_key.begin(),
+                                          info_.primary_key.end())) {
+            key_values key;
+            for (const auto& item : targets.deleted_) {
+                if (!key.read(*link->child, link->foreign_key, link->child_object(*item), false)) continue;
+                if (const auto parent = find_by_key(key); parent && member.collection_of(*parent).is_loaded())
+                    member.collection_of(*parent).follow(item, false);
+            }
+            continue;
+        }
+        std::unordered_set<const void*> deleted;
+        for (const auto& item : targets.deleted_) deleted.insert(item.get());
+        for_each_object([&](const tracked_pointer& parent) {
+            auto& collection = member.collection_of(*parent);
+            if (!collection.is_loaded()) return;
+            std::vector<tracked_pointer> gone;
+            for (const auto& entry : collection.loaded_entries())
+                if (deleted.contains(entry.get())) gone.push_back(entry);
+            for (const auto& entry : gone) collection.follow(entry, false);
+        });
     }
 }
 

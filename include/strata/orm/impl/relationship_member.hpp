@@ -72,9 +72,17 @@ STRATA_COMPILED_LINKAGE collection_member::~collection_member() = default;
 
 STRATA_COMPILED_LINKAGE void reference_member::set_target(tracked_pointer target) {
     // The previous target's loaded collection must lose this object: find it (usually in the
-    // identity map, without SQL) unless lazy loads are forbidden here.
-    if (!loaded_ && context_.can_load() && context_.mode == relationship_mode::lazy)
-        context_.load(static_cast<reference_member*>(this), false);
+    // identity map, without SQL). Where lazy loads are forbidden (raiseload), in the identity map
+    // only: a target not there holds no loaded collection.
+    if (!loaded_ && context_.can_load()) {
+        if (context_.mode == relationship_mode::lazy) {
+            context_.load(static_cast<reference_member*>(this), false);
+        } else if (context_.behavior->target_in_session != nullptr) {
+            if (const auto previous = context_.behavior->target_in_session(*context_.owner, *context_.parent);
+                previous && previous != target)
+                context_.link(*previous, false);
+        }
+    }
     if (loaded_ && !weak_ && target_ == target) return;
     if (loaded_ && !weak_ && target_) context_.link(*target_, false);
     target_ = std::move(target);

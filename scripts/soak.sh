@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# The long run of the session's model-based test: STRATA_MODEL_SEQUENCES random sequences (default
-# 20000) per backend on SQLite and a throwaway PostgreSQL server; a failure prints its seed, which
-# replays alone with STRATA_MODEL_SEED=<seed> (add STRATA_MODEL_ECHO=1 to see its SQL).
+# The long run of the model-based tests on SQLite, PostgreSQL and MariaDB (throwaway servers unless
+# the STRATA_TEST_* URLs name running ones): STRATA_MODEL_SEQUENCES random session sequences
+# (default 20000) and STRATA_LOADER_SEQUENCES random datasets of loader queries (default 20000)
+# per backend. A failure prints its seed, which replays alone with STRATA_MODEL_SEED=<seed> or
+# STRATA_LOADER_SEED=<seed> (add STRATA_MODEL_ECHO=1 to see a session sequence's SQL).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$strata_root"
 ensure_packages
 cmake --preset developer -DSTRATA_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build --preset developer --target strata_tests
+trap 'stop_postgresql; stop_mariadb' EXIT
+if [ -z "${STRATA_TEST_MARIADB_URL:-}" ]; then
+    start_mariadb
+fi
 if [ -z "${STRATA_TEST_POSTGRESQL_URL:-}" ]; then
-    trap stop_postgresql EXIT
     start_postgresql
 fi
 STRATA_MODEL_PROGRESS=1 STRATA_MODEL_SEQUENCES=${STRATA_MODEL_SEQUENCES:-20000} build/developer/tests/strata_tests "random sequences*"
+STRATA_LOADER_SEQUENCES=${STRATA_LOADER_SEQUENCES:-20000} build/developer/tests/strata_tests "random loader options*"

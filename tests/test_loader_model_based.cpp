@@ -7,11 +7,12 @@
 // included, on every backend; walking what the options loaded must run no statement, and a query
 // runs at most one statement per selectinload on top of its own. Fixed seeds here;
 // STRATA_LOADER_SEQUENCES=<n> runs n datasets per backend, STRATA_LOADER_SEED=<seed> replays one
-// (each failure names its seed and the query).
+// (each failure names its seed and the query; STRATA_LOADER_ECHO=1 prints the SQL).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <random>
@@ -436,7 +437,7 @@ public:
             return ids[static_cast<std::size_t>(pick(0, std::ssize(ids) - 1))];
         };
         const auto book_id = any_of(rows_.ids_of(model_kind::book));
-        switch (pick(0, 5)) {
+        switch (pick(0, 8)) {
             case 0:  // a book to another author
                 if (const auto author_id = any_of(rows_.authors); book_id && author_id) {
                     changes_ << " book " << *book_id << ".writer = " << *author_id << ";";
@@ -493,6 +494,39 @@ public:
                     fresh.author_id = *author_id;
                     session.get<author>(*author_id)->books.add(session.add(std::move(fresh)));
                     rows_.books[id] = {*author_id, std::nullopt};
+                }
+                break;
+            case 6:  // a book into or out of a publisher's collection
+                if (const auto publisher_id = any_of(rows_.publishers);
+                    book_id && publisher_id && !raised_.contains(link::publisher_books)) {
+                    auto& row = rows_.books.at(*book_id);
+                    const bool listed = row.publisher_id == publisher_id;
+                    changes_ << " publisher " << *publisher_id << ".books " << (listed ? "remove " : "add ") << *book_id
+                             << ";";
+                    const auto owner = session.get<publisher>(*publisher_id);
+                    const auto item = session.get<book>(*book_id);
+                    if (listed)
+                        owner->books.remove(item);
+                    else
+                        owner->books.add(item);
+                    row.publisher_id = listed ? std::nullopt : publisher_id;
+                }
+                break;
+            case 7:  // a book removed: its reviews go with it (delete_orphan), and its tags' rows
+                if (book_id && !raised_.contains(link::book_reviews) && !raised_.contains(link::book_tags)) {
+                    changes_ << " remove book " << *book_id << ";";
+                    session.remove(session.get<book>(*book_id));
+                    rows_.books.erase(*book_id);
+                    std::erase_if(rows_.reviews, [&](const auto& review_row) { return review_row.second == *book_id; });
+                    std::erase_if(rows_.book_tags, [&](const auto& pair) { return pair.first == *book_id; });
+                }
+                break;
+            case 8:  // a tag removed, with its association rows
+                if (const auto tag_id = any_of(rows_.tags); tag_id && !raised_.contains(link::tag_books)) {
+                    changes_ << " remove tag " << *tag_id << ";";
+                    session.remove(session.get<tag>(*tag_id));
+                    std::erase(rows_.tags, *tag_id);
+                    std::erase_if(rows_.book_tags, [&](const auto& pair) { return pair.second == *tag_id; });
                 }
                 break;
             default:  // a category under an earlier one, or a root (parents keep smaller ids: no cycle)
@@ -781,30 +815,34 @@ private:
 }  // namespace loader_model
 
 TEST_CASE("random loader options over random data load the graph the rows say, on every backend") {
-    strata::testing::for_each_backend([](strata::engine& engine) {
-        strata::testing::fresh_tables<tree::category, library::book_tag, library::tag, library::review, library::book,
-                                      library::author, library::publisher>(engine);
-        const auto sequences = strata::testing::environment_number("STRATA_LOADER_SEQUENCES", 40);
-        const auto only = strata::testing::environment_number("STRATA_LOADER_SEED", 0);
-        for (std::uint64_t seed = only ? only : 1; seed <= (only ? only : sequences); ++seed) {
-            INFO("seed " << seed << " (replay: STRATA_LOADER_SEED=" << seed << ")");
-            std::mt19937_64 random{seed};
-            auto rows = loader_model::random_dataset(random);
-            loader_model::write_dataset(engine, rows);
-            loader_model::query_run queries{random, rows};
-            std::optional<strata::session> session;
-            for (int step = 0; step < 8; ++step) {
-                // Half the queries start from an empty identity map, the others find what the
-                // previous queries loaded (and the collections they filled).
-                if (!session || random() % 2 == 0) {
-                    if (session) session->commit();
-                    queries.committed();
-                    session.emplace(engine);
+    strata::engine_options options;
+    options.echo = std::getenv("STRATA_LOADER_ECHO") != nullptr;
+    strata::testing::for_each_backend(
+        [](strata::engine& engine) {
+            strata::testing::fresh_tables<tree::category, library::book_tag, library::tag, library::review,
+                                          library::book, library::author, library::publisher>(engine);
+            const auto sequences = strata::testing::environment_number("STRATA_LOADER_SEQUENCES", 40);
+            const auto only = strata::testing::environment_number("STRATA_LOADER_SEED", 0);
+            for (std::uint64_t seed = only ? only : 1; seed <= (only ? only : sequences); ++seed) {
+                INFO("seed " << seed << " (replay: STRATA_LOADER_SEED=" << seed << ")");
+                std::mt19937_64 random{seed};
+                auto rows = loader_model::random_dataset(random);
+                loader_model::write_dataset(engine, rows);
+                loader_model::query_run queries{random, rows};
+                std::optional<strata::session> session;
+                for (int step = 0; step < 8; ++step) {
+                    // Half the queries start from an empty identity map, the others find what the
+                    // previous queries loaded (and the collections they filled).
+                    if (!session || random() % 2 == 0) {
+                        if (session) session->commit();
+                        queries.committed();
+                        session.emplace(engine);
+                    }
+                    for (auto count = random() % 3; count > 0; --count) queries.change(*session);
+                    INFO("step " << step << ", changes since the last commit:" << queries.changes());
+                    queries.run(engine, *session);
                 }
-                for (auto count = random() % 3; count > 0; --count) queries.change(*session);
-                INFO("step " << step << ", changes since the last commit:" << queries.changes());
-                queries.run(engine, *session);
             }
-        }
-    });
+        },
+        options);
 }

@@ -1,6 +1,7 @@
 // yield_per and Core streaming: bounded memory, batches released, early exits leave things usable.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -89,7 +90,9 @@ TEST_CASE("yield_per reuses a finished batch's objects for the next batch and fr
     });
 }
 
-TEST_CASE("a streamed object the loop keeps a handle to is never reused, and keeps its row's values") {
+TEST_CASE(
+    "a streamed object the loop keeps a handle to is never reused, keeps its row's values and stays in the "
+    "session") {
     for_each_backend([](strata::engine& engine) {
         seed_profiles(engine, 1000);
         strata::session session{engine};
@@ -101,10 +104,13 @@ TEST_CASE("a streamed object the loop keeps a handle to is never reused, and kee
         for (const auto& item : kept) {
             if (item->email != "u" + std::to_string(item->id) + "@example.com") ++wrong;
             if (item->name != "name " + std::to_string(item->id)) ++wrong;
-            if (item.status() != strata::object_status::detached) ++wrong;
+            // Still the session's object for its row: a later get() finds it, and its changes flush.
+            if (item.status() != strata::object_status::persistent) ++wrong;
         }
         CHECK(wrong == 0);
         CHECK(kept.back()->id == 994);
+        CHECK(session.identity_count() == 142);
+        CHECK(session.get<models::profile>(kept.front()->id).state() == kept.front().state());
     });
 }
 
@@ -196,6 +202,37 @@ TEST_CASE("yield_per combines with load_only, and selectinload issues one IN sta
             books += item->books.size();
         CHECK(books == 1000);
         CHECK(counter.count() == 1 + 3);  // the stream, then one IN per batch of 100 authors
+    });
+}
+
+TEST_CASE("a streamed object another object's loaded collection holds stays the session's one object for its row") {
+    for_each_backend([](strata::engine& engine) {
+        library::seed(engine, 2, 2);  // 4 books, 6 tags, each book tagged twice
+        strata::session session{engine};
+        std::map<std::int64_t, const void*> streamed;
+        // The tags' books, and those books' tags: the books stay in the session and hold the tags.
+        for (const auto& item :
+             session.query<library::tag>()
+                 .order_by(col<&library::tag::id>)
+                 .options(strata::selectinload(&library::tag::books).selectinload(&library::book::tags))
+                 .yield_per(1))
+            streamed[item->id] = item.state().get();
+        REQUIRE(streamed.size() == 6);
+        for (const auto& [id, address] : streamed) {
+            const auto again = session.get<library::tag>(id);
+            CHECK(again.state().get() == address);
+            CHECK(again.status() == strata::object_status::persistent);
+            for (const auto& tagged : again->books)
+                for (const auto& other : tagged->tags)
+                    CHECK(session.get<library::tag>(other->id).state() == other.state());
+        }
+        // A change through a book's collection reaches the row: the tag it holds is not detached.
+        const auto first = session.get<library::book>(1);
+        first->tags[0]->label = "renamed";
+        const auto renamed_id = first->tags[0]->id;
+        session.commit();
+        strata::session check{engine};
+        CHECK(check.get<library::tag>(renamed_id)->label == "renamed");
     });
 }
 

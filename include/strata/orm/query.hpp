@@ -295,9 +295,10 @@ public:
     /// Streams the objects in batches of `batch` rows (a server-side cursor on PostgreSQL, stepping
     /// on SQLite): `for (auto& user : session.query<User>().yield_per(1000))`. The identity map
     /// holds at most the current batch of the objects the stream itself loaded: each finished batch
-    /// is expunged (unless modified, so changes still flush). selectinload runs once per batch.
-    /// A finished object no handle holds any more is reused for a later row (models without
-    /// relationships): keep the ref, not a T* or T&, to keep an object past its batch.
+    /// is expunged, unless modified (changes still flush) or held by something else (a ref you kept,
+    /// another object's loaded relationship: the session keeps one object per row). selectinload
+    /// runs once per batch. A finished object nothing holds any more is reused for a later row
+    /// (models without relationships): keep the ref, not a T* or T&, to keep an object past its batch.
     /// Refused (usage_error) with a joined or contains_eager collection, whose parents repeat over
     /// rows that batches would cut, and with distinct ordered by columns T does not have.
     [[nodiscard]] streamed<T> yield_per(std::size_t batch) const {
@@ -554,6 +555,10 @@ private:
             // its slot run, so nothing moves (oldest first would shift every later entry back).
             for (auto index = created_.rbegin(); index != created_.rend(); ++index) {
                 auto& item = batch_[*index];
+                // Held by more than this batch and the identity map - another object's loaded
+                // relationship, a handle the caller kept - it stays: released, the holder would
+                // keep a second object for its row once the session loads that row again.
+                if (item.state_.use_count() > 2) continue;
                 try {
                     if (!map_->release(*item.state())) continue;
                 } catch (...) {

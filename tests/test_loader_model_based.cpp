@@ -821,7 +821,7 @@ TEST_CASE("random loader options over random data load the graph the rows say, o
         [](strata::engine& engine) {
             strata::testing::fresh_tables<tree::category, library::book_tag, library::tag, library::review,
                                           library::book, library::author, library::publisher>(engine);
-            const auto sequences = strata::testing::environment_number("STRATA_LOADER_SEQUENCES", 40);
+            const auto sequences = strata::testing::environment_number("STRATA_LOADER_SEQUENCES", 100);
             const auto only = strata::testing::environment_number("STRATA_LOADER_SEED", 0);
             for (std::uint64_t seed = only ? only : 1; seed <= (only ? only : sequences); ++seed) {
                 INFO("seed " << seed << " (replay: STRATA_LOADER_SEED=" << seed << ")");

@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -230,14 +229,13 @@ STRATA_COMPILED_LINKAGE void model_objects::forget_deleted_targets(const model_o
             }
             continue;
         }
-        std::unordered_set<const void*> deleted;
-        for (const auto& item : targets.deleted_) deleted.insert(item.get());
-        for_each_object([&](const tracked_pointer& parent) {
+        // Until finish_flush, the flush's deleted objects are the ones whose status says so.
+        for_each_object([&member](const tracked_pointer& parent) {
             auto& collection = member.collection_of(*parent);
             if (!collection.is_loaded()) return;
             std::vector<tracked_pointer> gone;
             for (const auto& entry : collection.loaded_entries())
-                if (deleted.contains(entry.get())) gone.push_back(entry);
+                if (entry->status == object_status::deleted) gone.push_back(entry);
             for (const auto& entry : gone) collection.follow(entry, false);
         });
     }

@@ -583,8 +583,8 @@ private:
     }
 
     /// Random options for Model's relationships: each once at most, a selectinload with up to two
-    /// options of its targets chained under it; contains_eager only along a many-to-one (a joined
-    /// collection repeats its parent's rows, which a LIMIT would cut).
+    /// options of its targets chained under it; contains_eager of a collection only without a LIMIT
+    /// (its rows repeat the parent, and a LIMIT would count them).
     std::vector<load_node> random_options(model_kind root, bool limited) {
         std::vector<load_node> nodes;
         for (const auto& candidate : links) {
@@ -606,10 +606,12 @@ private:
                     node.how = strategy::joined;
                     break;
                 default:
-                    // contains_eager of a category's parent would join categories to itself unaliased.
-                    node.how = !candidate.collection && root != model_kind::category ? strategy::contains_eager
-                               : limited                                             ? strategy::selectin
-                                                                                     : strategy::lazy_default;
+                    // contains_eager of a category's parent would join categories to itself
+                    // unaliased; of a collection, a LIMIT would count its joined rows.
+                    node.how = root != model_kind::category && (!candidate.collection || !limited)
+                                   ? strategy::contains_eager
+                               : limited ? strategy::selectin
+                                         : strategy::lazy_default;
                     break;
             }
             if (node.how == strategy::selectin)

@@ -247,6 +247,32 @@ TEST_CASE("contains_eager with a filtered join fills collections with the matchi
     });
 }
 
+TEST_CASE("contains_eager of a collection lists each parent's targets in key order, after the query's own order") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 3, 4);
+        {
+            // Rows written out of key order: a table scan returns them so.
+            strata::session session{engine};
+            for (const auto& item : session.query<book>().filter(col<&book::author_id> == 2).all())
+                item->title = "retitled";
+            session.commit();
+        }
+        strata::session session{engine};
+        strata::statement_counter counter{engine};
+        const auto authors = session.query<author>()
+                                 .outerjoin(&author::books)
+                                 .order_by(col<&author::id>.desc())
+                                 .options(strata::contains_eager(&author::books))
+                                 .all();
+        REQUIRE(authors.size() == 3);
+        CHECK(graph_of(authors) == std::map<std::int64_t, std::vector<std::int64_t>>{
+                                       {1, {1, 2, 3, 4}}, {2, {5, 6, 7, 8}}, {3, {9, 10, 11, 12}}});
+        CHECK(authors.front()->id == 3);
+        REQUIRE(counter.count() == 1);
+        CHECK(counter.statements()[0].ends_with("ORDER BY authors.id DESC, books.id"));
+    });
+}
+
 TEST_CASE("raiseload makes a lazy load throw lazy_load_forbidden naming the relationship") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 3, 2);

@@ -82,7 +82,7 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select
                                                                      const sql::table_ref& target_table, bool refill);
 
 /// contains_eager: the target's columns read from the query's own join of its table (usage_error
-/// when the query does not join it).
+/// when the query does not join it); a collection's rows ordered by the target's key last.
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::select_core& core,
                                                                          const relationship_behavior& behavior,
                                                                          bool refill);

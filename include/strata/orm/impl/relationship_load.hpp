@@ -264,6 +264,12 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::se
     if (!joined)
         throw usage_error("contains_eager needs the query to join " + std::string{table.name} +
                           " (query.join(&Model::relationship) or join<Target>(on))");
+    // A collection lists its targets in key order, as every other load fills it: after the
+    // query's own ORDER BY, which still decides the parents' order.
+    if (behavior.member->collection) {
+        const model_info& target = *behavior.target_model;
+        core.order_by.push_back({sql::make_column(table, target.columns[target.primary_key[0]].name), {}, {}});
+    }
     return std::make_unique<joined_run>(behavior, add_model_columns(core, *behavior.target_model, table), refill);
 }
 

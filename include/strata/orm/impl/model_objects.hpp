@@ -75,6 +75,11 @@ STRATA_COMPILED_LINKAGE void model_objects::describe_graph(object_graph& graph) 
     for_each_mapped(add);
     for (const auto& item : pending_) add(item);
     for (const auto& item : deleted_) add(item);
+    // An object this transaction inserted is held once more, by the list a rollback detaches it
+    // from: not a handle from outside (counted as one, it kept its cycles alive past the session).
+    for (const auto& item : inserted_in_transaction_)
+        if (const auto found = graph.nodes.find(item.get()); found != graph.nodes.end() && found->second.use_count != 0)
+            found->second.internal += 1;
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::release_unreachable(const object_graph& graph) noexcept {

@@ -68,11 +68,10 @@ private:
     const relationship_behavior* behavior_;
     std::vector<int> positions_;
     bool refill_;
-    model_objects* targets_ = nullptr;  ///< the target's identity map, found at the first row
-    std::unordered_set<const void*> seen_;
-    std::unordered_set<const void*> left_alone_;  ///< parents whose collection was loaded before
-    const void* last_parent_ = nullptr;           ///< the previous row's parent
-    bool filling_ = false;                        ///< whether this run fills the previous row's parent
+    model_objects* targets_ = nullptr;      ///< the target's identity map, found at the first row
+    std::unordered_set<const void*> seen_;  ///< parents whose collection this run fills
+    const void* last_parent_ = nullptr;     ///< the previous row's parent
+    bool filling_ = false;                  ///< whether this run fills the previous row's parent
 };
 
 /// joinedload's part after its joins (the target under `target_table`): ORDER BY the target's key
@@ -82,7 +81,7 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select
                                                                      const sql::table_ref& target_table, bool refill);
 
 /// contains_eager: the target's columns read from the query's own join of its table (usage_error
-/// when the query does not join it); a collection's rows ordered by the target's key last.
+/// when the query does not join it), then start_joined_run's ORDER BY, columns and run.
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::select_core& core,
                                                                          const relationship_behavior& behavior,
                                                                          bool refill);

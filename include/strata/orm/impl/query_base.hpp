@@ -161,22 +161,14 @@ STRATA_COMPILED_LINKAGE void query_base::limit_parents_in_subquery(sql::select_c
     };
     for (auto& column : parents->columns)
         core.columns.push_back(parents_column(*column) ? column : pass_through(column));
-    const auto selected = std::ssize(parents->columns);
     for (const auto& item : parents->order_by) {
         sql::order_item outer = item;
         if (!parents_column(*item.expression)) {
-            const auto found = std::find_if(parents->columns.begin(), parents->columns.begin() + selected,
-                                            [&item](const sql::node_ptr& column) {
-                                                return column->kind == sql::node_kind::label &&
-                                                       sql::same_expression(*column->children[0], *item.expression);
-                                            });
-            if (found != parents->columns.begin() + selected) {
-                outer.expression = core.columns[static_cast<std::size_t>(found - parents->columns.begin())];
-            } else {
-                auto column = item.expression;
-                outer.expression = pass_through(column);  // selected for the ORDER BY only
-                parents->columns.push_back(std::move(column));
-            }
+            // Selected under its own label for the outer ORDER BY only (after the columns the
+            // outer query reads, so their positions stay).
+            auto column = item.expression;
+            outer.expression = pass_through(column);
+            parents->columns.push_back(std::move(column));
         }
         core.order_by.push_back(std::move(outer));
     }

@@ -232,13 +232,21 @@ STRATA_COMPILED_LINKAGE void joined_run::on_row(session& owner, const tracked_po
         const void* current = object.get();
         if (current != last_parent_) {
             last_parent_ = current;
-            if (seen_.insert(current).second) {  // first row of this parent
-                if (refill_ || !collection.is_loaded())
+            if (!collection.is_loaded()) {
+                collection.start_loading();  // the first row of a parent not loaded before
+                seen_.insert(current);
+                filling_ = true;
+            } else if (seen_.count(current) != 0) {
+                filling_ = true;  // started by this run, its rows apart
+            } else {
+                // Loaded before this run saw it (by the session, or by another option of this
+                // query): left as it is, unless populate_existing.
+                filling_ = refill_;
+                if (refill_) {
                     collection.start_loading();
-                else
-                    left_alone_.insert(current);
+                    seen_.insert(current);
+                }
             }
-            filling_ = left_alone_.empty() || left_alone_.count(current) == 0;
         }
         if (loaded && filling_) collection.append_unique(std::move(loaded));
     } else if (auto& reference = member.reference_of(*object); refill_ || !reference.is_loaded()) {
@@ -264,13 +272,9 @@ STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_contains_eager(sql::se
     if (!joined)
         throw usage_error("contains_eager needs the query to join " + std::string{table.name} +
                           " (query.join(&Model::relationship) or join<Target>(on))");
-    // A collection lists its targets in key order, as every other load fills it: after the
-    // query's own ORDER BY, which still decides the parents' order.
-    if (behavior.member->collection) {
-        const model_info& target = *behavior.target_model;
-        core.order_by.push_back({sql::make_column(table, target.columns[target.primary_key[0]].name), {}, {}});
-    }
-    return std::make_unique<joined_run>(behavior, add_model_columns(core, *behavior.target_model, table), refill);
+    // Read as joinedload reads its own join: a collection in key order, after the query's own
+    // ORDER BY, which still decides the parents' order.
+    return start_joined_run(core, behavior, table, refill);
 }
 
 STRATA_COMPILED_LINKAGE sql::table_ref next_alias(const sql::select_core& core, sql::table_ref table) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "support/backends.hpp"
@@ -39,6 +40,18 @@ book new_book(std::int64_t id, std::string title, std::int64_t author_id = 0) {
     made.title = std::move(title);
     made.author_id = author_id;
     return made;
+}
+
+/// The message of the usage_error `body` throws; empty (and a failed check) when it throws none.
+template <class Body>
+std::string usage_error_of(Body&& body) {
+    try {
+        body();
+    } catch (const strata::usage_error& error) {
+        return error.what();
+    }
+    FAIL_CHECK("no usage_error");
+    return {};
 }
 
 }  // namespace
@@ -275,6 +288,144 @@ TEST_CASE("a deleted review or tag leaves the loaded collections that held it, t
     });
 }
 
+namespace {
+/// A volume's shelf is a many-to-one whose target declares no way back (no shelf.volumes).
+struct shelf {
+    std::int64_t id = 0;
+};
+struct volume {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> shelf_id;
+    strata::one<shelf> on_shelf;
+};
+}  // namespace
+
+template <>
+struct strata::mapping<shelf> {
+    static constexpr auto table = strata::table("shelves", strata::column<&shelf::id>("id", strata::primary_key));
+};
+
+template <>
+struct strata::mapping<volume> {
+    static constexpr auto table =
+        strata::table("volumes", strata::column<&volume::id>("id", strata::primary_key),
+                      strata::column<&volume::shelf_id>("shelf_id", strata::references<&shelf::id>()),
+                      strata::many_to_one<&volume::on_shelf, &volume::shelf_id>("volume.shelf"));
+};
+
+TEST_CASE(
+    "a new review, book or shelf removed before its flush leaves the relationships that held it; none is written") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::drop_all<volume, shelf>(engine);
+        strata::create_all<volume, shelf>(engine);
+        {
+            strata::session setup{engine};
+            setup.add(shelf{.id = 1});
+            setup.add(volume{.id = 1, .shelf_id = 1, .on_shelf = {}});
+            setup.commit();
+        }
+        strata::session session{engine};
+        auto item = session.get<book>(1);
+        auto first = session.get<author>(1);
+        auto shelved = session.get<volume>(1);
+        REQUIRE(item->reviews.size() == 1);   // a review declares no many-to-one back to its book
+        REQUIRE(first->books.size() == 2);    // a book does: book.writer
+        REQUIRE(shelved->on_shelf->id == 1);  // a shelf declares no collection of volumes
+        auto new_review = session.add(review{.id = 100, .book_id = 0, .stars = 3});
+        item->reviews.add(new_review);
+        auto added_book = session.add(new_book(100, "new"));
+        first->books.add(added_book);
+        auto new_shelf = session.add(shelf{.id = 2});
+        shelved->on_shelf = new_shelf;
+        session.remove(new_review);
+        session.remove(added_book);
+        session.remove(new_shelf);
+        CHECK(item->reviews.size() == 1);
+        CHECK_FALSE(item->reviews.contains(new_review));
+        CHECK(first->books.size() == 2);
+        CHECK_FALSE(first->books.contains(added_book));
+        CHECK(shelved->on_shelf.current() == strata::ref<shelf>{});
+        strata::statement_counter counter{engine};
+        session.commit();
+        const auto statements = counter.statements();
+        REQUIRE(statements.size() == 1);  // the volume leaves its shelf; nothing else was written
+        CHECK(statements[0] == "UPDATE volumes SET shelf_id = " + placeholder_of(engine, 1) +
+                                   " WHERE id = " + placeholder_of(engine, 2));
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews") == 4);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books") == 4);
+        CHECK(count_rows(engine, "SELECT count(*) FROM volumes WHERE shelf_id IS NULL") == 1);
+        CHECK(item->reviews.size() == 1);  // still loaded after the commit, without the dropped review
+        strata::drop_all<volume, shelf>(engine);
+    });
+}
+
+TEST_CASE("an object expunged after its add to a one-to-many collection stops the flush with usage_error") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto item = session.get<book>(1);
+        auto first = session.get<author>(1);
+        REQUIRE(item->reviews.size() == 1);
+        REQUIRE(first->books.size() == 2);
+        auto moved = session.get<book>(3);  // author 2's (before the add: get() autoflushes)
+        auto new_review = session.add(review{.id = 100, .book_id = 0, .stars = 3});
+        item->reviews.add(new_review);
+        first->books.add(moved);
+        item->title = "changed in the same flush";
+        session.expunge(new_review);
+        CHECK(usage_error_of([&] {
+                  session.flush();
+              }).starts_with("'book.reviews' holds an object of reviews that left the session (expunge())"));
+        session.rollback();
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews") == 4);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE author_id = 1") == 2);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE title LIKE 'changed%'") == 0);
+
+        // The same for a book expunged after it moved through author.books: its author_id would
+        // stay 2 while the collection listed it.
+        auto again = session.get<author>(1);
+        auto book_three = session.get<book>(3);
+        again->books.add(book_three);
+        session.expunge(book_three);
+        CHECK(usage_error_of([&] {
+                  session.flush();
+              }).starts_with("'author.books' holds an object of books that left the session (expunge())"));
+        session.rollback();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE author_id = 1") == 2);
+    });
+}
+
+TEST_CASE("many::add() of an object the session does not track throws usage_error at once for a one-to-many") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto second = session.get<author>(2);
+        auto item = session.get<book>(1);
+        session.expunge(item);
+        const std::string expected =
+            "many<T>::add(): 'author.books' was given an object its session does not track (expunged, dropped, or "
+            "another session's)";
+        CHECK(usage_error_of([&] { second->books.add(item); }).starts_with(expected));
+        if (engine.sql_dialect() != strata::dialect::sqlite) {  // SQLite's pool has one connection
+            strata::session other{engine};
+            auto elsewhere = other.get<book>(2);
+            CHECK(usage_error_of([&] { second->books.add(elsewhere); }).starts_with(expected));
+        }
+        CHECK(second->books.size() == 2);  // books 3 and 4, unchanged
+        // A many-to-many's target holds no key: a detached tag is linked by its own key, as a
+        // many-to-one's detached target is.
+        auto label = session.get<tag>(6);
+        session.expunge(label);
+        auto third = session.get<book>(3);
+        third->tags.add(label);
+        third->writer = session.get<author>(2);
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM book_tags WHERE book_id = 3 AND tag_id = 6") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE author_id = 1") == 2);
+    });
+}
+
 TEST_CASE("removing from a collection deletes the orphan with delete_orphan, else nulls an optional key") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 2, 5);  // 10 books, 10 reviews, publishers 1-5
@@ -303,20 +454,6 @@ TEST_CASE("removing from a collection deletes the orphan with delete_orphan, els
         CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE publisher_id IS NULL") == 1);
     });
 }
-
-namespace {
-/// The message of the usage_error `body` throws; empty (and a failed check) when it throws none.
-template <class Body>
-std::string usage_error_of(Body&& body) {
-    try {
-        body();
-    } catch (const strata::usage_error& error) {
-        return error.what();
-    }
-    FAIL_CHECK("no usage_error");
-    return {};
-}
-}  // namespace
 
 TEST_CASE("removing from a collection whose foreign key is not nullable throws usage_error and writes nothing") {
     for_each_backend([](strata::engine& engine) {

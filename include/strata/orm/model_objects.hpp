@@ -98,6 +98,14 @@ public:
     /// many-to-one, or a loaded many-to-many); a one-to-many's parent is found by the child's
     /// foreign key in the identity map, a many-to-many's parents by looking at each one held.
     void forget_deleted_targets(const model_objects& targets);
+    /// Whether remove() dropped new objects of this model that loaded relationships may still hold.
+    [[nodiscard]] bool has_dropped() const noexcept { return !dropped_.empty(); }
+    /// remove() dropped `targets`' new objects before their INSERT: they leave this model's loaded
+    /// collections and references (found by looking at each one held: a new child's foreign key
+    /// is not pointed yet), as if never added, so that no relationship lists a row never written.
+    void forget_dropped_targets(const model_objects& targets);
+    /// The dropped objects were forgotten everywhere.
+    void clear_dropped() noexcept { dropped_.clear(); }
     /// The flush succeeded: pending become persistent, snapshots move on, deleted go.
     void finish_flush();
     /// The flush failed and was rolled back: undo generated keys, keep everything as before.
@@ -294,7 +302,8 @@ protected:
     relationship_mode relationships_;
     std::vector<tracked_pointer> pending_;
     std::vector<tracked_pointer> deleted_;
-    std::vector<parameter> parameters_;                  ///< statement parameters, reused across rows
+    std::vector<tracked_pointer> dropped_;  ///< new objects remove() dropped, until every model forgot them
+    std::vector<parameter> parameters_;     ///< statement parameters, reused across rows
     std::vector<tracked_pointer> relationship_changed_;  ///< objects whose relationships changed (prepare_flush)
     touched_objects touched_;                            ///< what an autoflush compares
 

@@ -141,6 +141,7 @@ public:
         if constexpr (orm::checked_model<T>()) {
             check_owned(object);
             mapper_for<T>().remove(object.state());
+            forget_dropped();
         }
     }
 
@@ -273,6 +274,8 @@ private:
     /// through loaded relationships, first drop their relationships: a pair loaded both ways
     /// (author.books and book.writer) would otherwise keep itself alive forever.
     void detach_all() noexcept;
+    /// Takes the new objects remove() dropped out of the loaded relationships of every model's objects.
+    void forget_dropped();
 
     /// Whether loaded relationships could form a reference cycle: only if the models whose objects
     /// hold loaded targets lead to each other in a loop (author.books and book.writer both loaded).

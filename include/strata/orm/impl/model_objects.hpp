@@ -246,6 +246,30 @@ STRATA_COMPILED_LINKAGE void model_objects::forget_deleted_targets(const model_o
     }
 }
 
+STRATA_COMPILED_LINKAGE void model_objects::forget_dropped_targets(const model_objects& targets) {
+    const auto dropped = [&targets](const tracked_pointer& item) {
+        return item && std::find(targets.dropped_.begin(), targets.dropped_.end(), item) != targets.dropped_.end();
+    };
+    for (const auto* behavior : relationship_behaviors_) {
+        if (behavior->target_model != &targets.info()) continue;
+        const relationship_member_info& member = *behavior->member;
+        for_each_object([&](const tracked_pointer& holder) {
+            if (!member.of(*holder).is_loaded()) return;
+            if (!member.collection) {
+                // Pointing at no object: a foreign key that cannot be NULL then stops the flush.
+                if (auto& reference = member.reference_of(*holder); dropped(reference.current_target()))
+                    reference.set_target({});
+                return;
+            }
+            auto& collection = member.collection_of(*holder);
+            std::vector<tracked_pointer> gone;
+            for (const auto& entry : collection.loaded_entries())
+                if (dropped(entry)) gone.push_back(entry);
+            for (const auto& entry : gone) collection.follow(entry, false);
+        });
+    }
+}
+
 STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
     if (has_relationships()) {
         for (const auto& item : relationship_changed_) clear_relationship_changes(*item);
@@ -379,6 +403,7 @@ STRATA_COMPILED_LINKAGE void model_objects::remove(const tracked_pointer& target
     if (status == object_status::pending) {
         walk(&relationship_walks::unlink_everywhere, *target);
         detach(*target);
+        dropped_.push_back(target);
     }
 }
 
@@ -486,6 +511,14 @@ STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& it
         const foreign_key_link& link = *behavior->link;
         const void* parent = link.parent_object(item);
         if (additions) {
+            // An added child expunged since holds a foreign key no flush of this session writes.
+            for (const auto& added : collection.added())
+                if (added->owner() != static_cast<const void*>(owner_))
+                    throw usage_error("'" + std::string{behavior->name} + "' holds an object of " +
+                                      std::string{behavior->target_model->table} +
+                                      " that left the session (expunge()) before its foreign key was written: "
+                                      "take it out of the collection, or merge() it and add the object merge() "
+                                      "returns");
             point_added_children(link, collection, parent);
             continue;
         }

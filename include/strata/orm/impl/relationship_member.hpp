@@ -135,6 +135,14 @@ STRATA_COMPILED_LINKAGE bool collection_member::contains_entry(const tracked_obj
 
 STRATA_COMPILED_LINKAGE void collection_member::add_entry(tracked_pointer item) {
     if (!item) throw usage_error("many<T>::add() of an empty strata::ref");
+    // A child holds a one-to-many's foreign key, so only the parent's session can write it: a
+    // child it does not track would stay in the collection with its row unchanged.
+    if (context_.owner != nullptr && context_.behavior != nullptr && context_.behavior->items_hold_key() &&
+        item->owner() != static_cast<const void*>(context_.owner))
+        throw usage_error("many<T>::add(): '" + std::string{context_.name()} +
+                          "' was given an object its session does not track (expunged, dropped, or another "
+                          "session's), whose foreign key that session could never write: merge() it into the "
+                          "session and add the object merge() returns");
     prepare_change();
     if (std::any_of(items_.begin(), items_.end(), [&item](const tracked_pointer& each) { return each == item; }))
         return;

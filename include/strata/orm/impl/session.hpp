@@ -81,6 +81,14 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then
     if (then_commit && !commit_with_writes) target.commit();
 }
 
+STRATA_COMPILED_LINKAGE void session::forget_dropped() {
+    for (const auto& dropped : mappers_) {
+        if (!dropped.second->has_dropped()) continue;
+        for (auto& holders : mappers_) holders.second->forget_dropped_targets(*dropped.second);
+        dropped.second->clear_dropped();
+    }
+}
+
 STRATA_COMPILED_LINKAGE void session::send_held() {
     if (connection_) connection_->send_held();
     if (read_connection_) read_connection_->send_held();

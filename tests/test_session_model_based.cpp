@@ -119,7 +119,7 @@ public:
     /// Runs `steps` random operations, then commits and checks.
     void run(int steps) {
         for (int step = 0; step < steps; ++step) {
-            const auto operation = pick(0, 21);
+            const auto operation = pick(0, 22);
             log_ << '\n' << operation << ' ';
             INFO("operations so far: " << log_.str());
             const auto logged = log_.str().size();
@@ -200,6 +200,9 @@ private:
                 break;
             case 21:
                 rollback();
+                break;
+            case 22:
+                add_and_drop();
                 break;
             default:
                 break;
@@ -386,6 +389,68 @@ private:
         state_.books.erase(*id);
         std::erase_if(state_.reviews, [&](const auto& item) { return item.second.first == *id; });
         std::erase_if(state_.book_tags, [&](const auto& link) { return link.first == *id; });
+    }
+    // A new object linked through a relationship and removed before any flush: dropped, it is
+    // never written and leaves the relationships that held it (the picture does not change).
+    void add_and_drop() {
+        const auto id = next_id_++;
+        switch (pick(0, 3)) {
+            case 0: {
+                const auto owner = any_key(state_.books);
+                if (!owner) return;
+                auto parent = session_.get<book>(*owner);  // before the add: a SELECT autoflushes
+                review made;
+                made.id = id;
+                auto dropped = session_.add(std::move(made));
+                parent->reviews.add(dropped);
+                session_.remove(dropped);
+                CHECK_FALSE(parent->reviews.contains(dropped));
+                log_ << "review " << id << " -> book " << *owner << ", dropped";
+                break;
+            }
+            case 1: {
+                const auto owner = any_key(state_.authors);
+                if (!owner) return;
+                auto parent = session_.get<author>(*owner);
+                auto dropped = session_.add(new_book(id));
+                parent->books.add(dropped);
+                session_.remove(dropped);
+                CHECK_FALSE(parent->books.contains(dropped));
+                log_ << "book " << id << " -> author " << *owner << ", dropped";
+                break;
+            }
+            case 2: {
+                const auto owner = any_key(state_.books);
+                if (!owner) return;
+                auto parent = session_.get<book>(*owner);
+                tag made;
+                made.id = id;
+                made.label = text();
+                auto dropped = session_.add(std::move(made));
+                if (chance(50))
+                    parent->tags.add(dropped);
+                else
+                    dropped->books.add(parent);
+                session_.remove(dropped);
+                CHECK_FALSE(parent->tags.contains(dropped));
+                log_ << "tag " << id << " -> book " << *owner << ", dropped";
+                break;
+            }
+            default: {
+                const auto owner = any_key(state_.categories);
+                if (!owner) return;
+                auto parent = session_.get<category>(*owner);
+                auto dropped = session_.add(tree::make(text(), id));
+                if (chance(50))
+                    parent->children.add(dropped);
+                else
+                    dropped->parent = parent;
+                session_.remove(dropped);
+                CHECK_FALSE(parent->children.contains(dropped));
+                log_ << "category " << id << " -> parent " << *owner << ", dropped";
+                break;
+            }
+        }
     }
     void remove_publisher_or_author() {
         if (chance(50)) {

@@ -326,6 +326,7 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
         detach(*item);
     }
     pending_.clear();
+    dropped_.clear();  // every loaded relationship is forgotten below
     // Objects this transaction inserted have no row any more: detached, as pending ones are
     // (kept persistent, a change to one would UPDATE nothing).
     for (auto& item : inserted_in_transaction_) {
@@ -355,6 +356,7 @@ STRATA_COMPILED_LINKAGE void model_objects::clear() noexcept {
     for (auto& item : pending_) detach(*item);
     pending_.clear();
     deleted_.clear();
+    dropped_.clear();
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& item, void* object) {

@@ -77,6 +77,7 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then
     for (const auto& deleted : mappers_)
         if (deleted.second->has_deleted())
             for (auto& parents : mappers_) parents.second->forget_deleted_targets(*deleted.second);
+    forget_dropped();  // new orphans a delete_orphan dropped in this flush
     for (auto* item : order) item->finish_flush();
     if (then_commit && !commit_with_writes) target.commit();
 }

@@ -531,16 +531,83 @@ public:
                 break;
             default:  // a category under an earlier one, or a root (parents keep smaller ids: no cycle)
                 if (const auto id = any_of(rows_.ids_of(model_kind::category))) {
-                    std::vector<std::int64_t> earlier;
-                    for (const auto& [other, parent] : rows_.categories)
-                        if (other < *id) earlier.push_back(other);
-                    const auto parent = pick(0, 2) == 0 ? std::nullopt : any_of(earlier);
+                    const auto parent = pick(0, 2) == 0 ? std::nullopt : any_of(categories_before(*id));
                     changes_ << " category " << *id << ".parent = " << parent.value_or(0) << ";";
                     const auto item = session.get<category>(*id);
                     if (parent)
                         item->parent = session.get<category>(*parent);
                     else
                         item->parent = nullptr;
+                    rows_.categories.at(*id) = parent;
+                }
+                break;
+        }
+    }
+
+    /// A change another transaction commits (raw SQL on a connection of its own), after `session`
+    /// committed and kept its objects: the next query must see it in what it loads again.
+    void change_elsewhere(strata::session& session, const strata::engine& engine) {
+        session.commit();
+        const auto any_of = [this](const std::vector<std::int64_t>& ids) -> std::optional<std::int64_t> {
+            if (ids.empty()) return std::nullopt;
+            return ids[static_cast<std::size_t>(pick(0, std::ssize(ids) - 1))];
+        };
+        auto connection = engine.connect();
+        const auto book_id = any_of(rows_.ids_of(model_kind::book));
+        switch (pick(0, 5)) {
+            case 0:  // a book to another author
+                if (const auto author_id = any_of(rows_.authors); book_id && author_id) {
+                    changes_ << " commit; elsewhere book " << *book_id << ".author_id = " << *author_id << ";";
+                    connection.execute("UPDATE books SET author_id = $1 WHERE id = $2", *author_id, *book_id);
+                    rows_.books.at(*book_id).author_id = *author_id;
+                }
+                break;
+            case 1:  // a book's publisher set or cleared
+                if (book_id) {
+                    const auto publisher_id = pick(0, 2) == 0 ? std::nullopt : any_of(rows_.publishers);
+                    changes_ << " commit; elsewhere book " << *book_id << ".publisher_id = " << publisher_id.value_or(0)
+                             << ";";
+                    connection.execute("UPDATE books SET publisher_id = $1 WHERE id = $2", publisher_id, *book_id);
+                    rows_.books.at(*book_id).publisher_id = publisher_id;
+                }
+                break;
+            case 2:  // a new book
+                if (const auto author_id = any_of(rows_.authors)) {
+                    const auto id = 10'000 + next_book_++;
+                    changes_ << " commit; elsewhere new book " << id << " of author " << *author_id << ";";
+                    connection.execute("INSERT INTO books (id, title, author_id) VALUES ($1, 'elsewhere', $2)", id,
+                                       *author_id);
+                    rows_.books[id] = {*author_id, std::nullopt};
+                }
+                break;
+            case 3:  // a review deleted
+                if (const auto review_id = any_of(rows_.ids_of(model_kind::review))) {
+                    changes_ << " commit; elsewhere delete review " << *review_id << ";";
+                    connection.execute("DELETE FROM reviews WHERE id = $1", *review_id);
+                    rows_.reviews.erase(*review_id);
+                }
+                break;
+            case 4:  // a tag on or off a book
+                if (const auto tag_id = any_of(rows_.tags); book_id && tag_id) {
+                    const bool tagged = rows_.book_tags.contains({*book_id, *tag_id});
+                    changes_ << " commit; elsewhere book " << *book_id << (tagged ? " untag " : " tag ") << *tag_id
+                             << ";";
+                    if (tagged) {
+                        connection.execute("DELETE FROM book_tags WHERE book_id = $1 AND tag_id = $2", *book_id,
+                                           *tag_id);
+                        rows_.book_tags.erase({*book_id, *tag_id});
+                    } else {
+                        connection.execute("INSERT INTO book_tags (book_id, tag_id) VALUES ($1, $2)", *book_id,
+                                           *tag_id);
+                        rows_.book_tags.emplace(*book_id, *tag_id);
+                    }
+                }
+                break;
+            default:  // a category under an earlier one, or a root
+                if (const auto id = any_of(rows_.ids_of(model_kind::category))) {
+                    const auto parent = pick(0, 2) == 0 ? std::nullopt : any_of(categories_before(*id));
+                    changes_ << " commit; elsewhere category " << *id << ".parent_id = " << parent.value_or(0) << ";";
+                    connection.execute("UPDATE categories SET parent_id = $1 WHERE id = $2", parent, *id);
                     rows_.categories.at(*id) = parent;
                 }
                 break;
@@ -578,6 +645,13 @@ public:
     }
 
 private:
+    /// The categories with smaller ids than `id`: a parent among them makes no cycle.
+    [[nodiscard]] std::vector<std::int64_t> categories_before(std::int64_t id) const {
+        std::vector<std::int64_t> earlier;
+        for (const auto& [other, parent] : rows_.categories)
+            if (other < id) earlier.push_back(other);
+        return earlier;
+    }
     std::int64_t pick(std::int64_t low, std::int64_t high) {
         return low + static_cast<std::int64_t>(random_() % static_cast<std::uint64_t>(high - low + 1));
     }
@@ -839,6 +913,10 @@ TEST_CASE("random loader options over random data load the graph the rows say, o
                         if (session) session->commit();
                         queries.committed();
                         session.emplace(engine);
+                    } else if (random() % 3 == 0) {
+                        // The same session after its commit: what it loaded is expired, and must
+                        // load again with what another transaction changed meanwhile.
+                        queries.change_elsewhere(*session, engine);
                     }
                     for (auto count = random() % 3; count > 0; --count) queries.change(*session);
                     INFO("step " << step << ", changes since the last commit:" << queries.changes());

@@ -15,6 +15,7 @@
 
 using namespace library;
 using strata::col;
+using strata::testing::count_rows;
 using strata::testing::for_each_backend;
 
 namespace {
@@ -602,5 +603,81 @@ TEST_CASE("a many-to-one to a unique column that is not the key loads by that co
             CHECK(counter.count() == 2);
         }
         strata::drop_all<by_code::shipment, by_code::country>(engine);
+    });
+}
+
+TEST_CASE("after commit a query's eager options load collections again, with the rows committed since") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);  // author 1 has books 1 and 2
+        strata::session session{engine};
+        const auto by_id = [&session](auto option) {
+            return session.query<author>().options(option).order_by(col<&author::id>).all();
+        };
+        const auto first = by_id(strata::selectinload(&author::books));
+        REQUIRE(first[0]->books.size() == 2);
+        session.commit();
+        // A worker's next round: another transaction added a book and moved one meanwhile.
+        {
+            auto connection = engine.connect();
+            connection.execute("INSERT INTO books (id, title, author_id) VALUES (100, 'new', 1)");
+            connection.execute("UPDATE books SET author_id = 2 WHERE id = 2");
+        }
+        strata::statement_counter counter{engine};
+        const auto second = by_id(strata::selectinload(&author::books));
+        CHECK(counter.count() == 2);
+        std::vector<std::int64_t> ids;
+        for (const auto& written : second[0]->books) ids.push_back(written->id);
+        CHECK(ids == std::vector<std::int64_t>{1, 100});
+        CHECK(second[1]->books.size() == 3);  // books 2, 3 and 4
+        CHECK(counter.count() == 2);          // filled by the selectinload, not lazily
+        session.commit();
+        {
+            auto connection = engine.connect();
+            connection.execute("UPDATE books SET author_id = 2 WHERE id = 100");
+        }
+        const auto third = by_id(strata::joinedload(&author::books));
+        CHECK(third[0]->books.size() == 1);
+        CHECK(third[1]->books.size() == 4);
+    });
+}
+
+TEST_CASE("after commit a query that meets a book loads its writer again, by the key it read") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto item = session.get<book>(1);
+        REQUIRE(item->writer->id == 1);
+        session.commit();
+        {
+            auto connection = engine.connect();
+            connection.execute("UPDATE books SET author_id = 2 WHERE id = 1");
+        }
+        const auto found = session.query<book>().filter(col<&book::id> == 1).one();
+        CHECK(found->author_id == 2);
+        CHECK(found->writer->id == 2);  // not the author 1 it held before the commit
+        session.close();
+        // A relationship with a change not flushed yet stays as it is (no autoflush here).
+        strata::session manual{engine, strata::session_options{.autoflush = false}};
+        auto kept = manual.get<book>(1);
+        auto other = manual.get<author>(1);
+        kept->writer = other;
+        manual.commit();  // writes author_id = 1 back
+        kept->writer = manual.get<author>(2);
+        const auto again = manual.query<book>().filter(col<&book::id> == 1).one();
+        CHECK(again->writer->id == 2);  // the change, not the row's author_id = 1
+        manual.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 1 AND author_id = 2") == 1);
+    });
+}
+
+TEST_CASE("refresh() loads the object's relationships again, as SQLAlchemy's refresh does") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);
+        strata::session session{engine};
+        auto first = session.get<author>(1);
+        REQUIRE(first->books.size() == 2);
+        session.connection().execute("INSERT INTO books (id, title, author_id) VALUES (100, 'new', 1)");
+        session.refresh(first);
+        CHECK(first->books.size() == 3);
     });
 }

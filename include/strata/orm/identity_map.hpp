@@ -90,6 +90,9 @@ public:
             std::uint64_t fill = 0;
             if (existing->expired || overwrite) {
                 fill = mask;
+                // Its loaded relationships are as stale as its columns (expire_on_commit expires
+                // both): they load again, through this query's options or when next read.
+                if (existing->expired && has_relationships()) expire_relationships(*existing);
                 existing->expired = false;
             } else {
                 fill = steps.unloaded_columns(*existing, mask);

@@ -257,6 +257,9 @@ protected:
     void clear_relationship_changes(tracked_object& item) const noexcept;
     /// Calls `visit(target, by_collection)` for each loaded relationship target held strongly.
     void visit_loaded_targets(tracked_object& item, strata::detail::function_ref<void(const void*, bool)> visit) const;
+    /// Unloads the object's loaded relationships that hold no unflushed change (a query refreshing
+    /// an expired object: what they hold may have changed with its row).
+    void expire_relationships(tracked_object& item) const noexcept;
     /// Unloads every relationship of the object (it is garbage: this ends its reference cycles).
     void unload_relationships(tracked_object& item) const noexcept;
     /// Turns weak each loaded many-to-one whose target `holds(target)` in its loaded collection.

@@ -151,6 +151,7 @@ public:
     void refresh(const ref<T>& object) {
         check_owned(object);
         if (object.status() != object_status::persistent) throw usage_error("refresh() needs a persistent object");
+        object.state()->expired = true;  // its loaded relationships load again too, as SQLAlchemy's refresh does
         if (!by_key<T>(orm::key_of(*object), true))
             throw no_result_found("refresh(): the row of this object no longer exists in " +
                                   std::string{orm::describe<T>().table});

@@ -668,6 +668,11 @@ STRATA_COMPILED_LINKAGE void model_objects::visit_loaded_targets(
     }
 }
 
+STRATA_COMPILED_LINKAGE void model_objects::expire_relationships(tracked_object& item) const noexcept {
+    for (const auto& member : relationship_members_)
+        if (!member.changed(item)) member.unload(item);
+}
+
 STRATA_COMPILED_LINKAGE void model_objects::unload_relationships(tracked_object& item) const noexcept {
     for (const auto& member : relationship_members_) member.unload(item);
 }

@@ -551,6 +551,34 @@ TEST_CASE("refresh() overwrites local changes with the row; expunge and clear de
     });
 }
 
+TEST_CASE("a column changed after commit survives the next query that reads the expired object") {
+    for_each_backend([](strata::engine& engine) {
+        for (const bool autoflush : {false, true}) {
+            INFO("autoflush " << autoflush);
+            fresh_tables<account>(engine);
+            strata::session session{engine, strata::session_options{.autoflush = autoflush}};
+            auto item = session.add(account{1, 10});
+            auto other = session.add(account{2, 20});
+            account& held = *other;  // a plain reference: a change through it marks nothing touched
+            session.commit();
+            item->balance = 500;
+            held.balance = 700;
+            const auto all = session.query<account>().order_by(col<&account::id>).all();
+            REQUIRE(all.size() == 2);
+            CHECK(all[0]->balance == 500);
+            CHECK(all[1]->balance == 700);
+            session.commit();
+            CHECK(strata::testing::count_rows(engine, "SELECT balance FROM accounts WHERE id = 1") == 500);
+            CHECK(strata::testing::count_rows(engine, "SELECT balance FROM accounts WHERE id = 2") == 700);
+            // A requested overwrite (a locking read, refresh) still discards the change.
+            item->balance = 1;
+            const auto locked = session.query<account>().with_for_update().filter(col<&account::id> == 1).one();
+            CHECK(locked->balance == (autoflush ? 1 : 500));
+            session.rollback();
+        }
+    });
+}
+
 TEST_CASE("remove(), refresh() and expunge() refuse another session's object, pending or persistent") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<account>(engine);

@@ -90,6 +90,10 @@ public:
             std::uint64_t fill = 0;
             if (existing->expired || overwrite) {
                 fill = mask;
+                // A column changed since the commit that expired it is kept for the next flush,
+                // as SQLAlchemy keeps an attribute set on an expired object (without autoflush,
+                // this query did not write it first); only a requested overwrite discards it.
+                if (!overwrite) fill &= ~changed_columns(*existing);
                 // Its loaded relationships are as stale as its columns (expire_on_commit expires
                 // both): they load again, through this query's options or when next read.
                 if (existing->expired && has_relationships()) expire_relationships(*existing);

@@ -550,3 +550,51 @@ TEST_CASE("raiseload and relationship writes: add() on a raise collection throws
         CHECK(!fresh->writer.is_loaded());
     });
 }
+
+TEST_CASE("a loop over a collection that loses entries meanwhile throws usage_error instead of skipping them") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);  // author 1: books 1 and 2; author 2: books 3 and 4
+        strata::session session{engine};
+        auto first = session.get<author>(1);
+        auto second = session.get<author>(2);
+        REQUIRE(first->books.size() == 2);
+        REQUIRE(second->books.size() == 2);
+        const std::string expected = "relationship 'author.books' lost or reloaded entries while it was being iterated";
+        // Each move takes the book out of first->books: the next step would skip book 2.
+        std::vector<std::int64_t> moved;
+        CHECK(usage_error_of([&] {
+                  for (const auto item : first->books) {
+                      moved.push_back(item->id);
+                      item->writer = second;
+                  }
+              }).starts_with(expected));
+        CHECK(moved == std::vector<std::int64_t>{1});
+        // Over a copy, every book moves.
+        for (const auto& item : std::vector<strata::ref<book>>(first->books.begin(), first->books.end()))
+            item->writer = second;
+        CHECK(first->books.empty());
+        CHECK(second->books.size() == 4);
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE author_id = 2") == 4);
+
+        // After the commit, a query that refreshes author 2 loads its books again: a loop over the
+        // collection it held stops rather than read the entries that load dropped.
+        std::vector<std::int64_t> seen;
+        CHECK(usage_error_of([&] {
+                  for (const auto item : second->books) {
+                      seen.push_back(item->id);
+                      (void)session.query<author>().filter(col<&author::id> == 2).one();
+                  }
+              }).starts_with(expected));
+        CHECK(seen == std::vector<std::int64_t>{3});  // its own books first, then the two it was given
+        CHECK(second->books.size() == 4);             // loaded again
+        // Objects added during a loop are after its end; the loop goes on.
+        std::size_t visited = 0;
+        for (const auto item : second->books) {
+            ++visited;
+            if (visited == 1) second->books.add(session.add(new_book(50, "added in the loop")));
+        }
+        CHECK(visited == 4);
+        CHECK(second->books.size() == 5);
+    });
+}

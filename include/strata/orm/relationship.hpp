@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <memory>
 #include <string_view>
@@ -82,10 +83,14 @@ public:
         using pointer = void;
 
         iterator() = default;
-        /// At `at` in the collection's entries.
-        explicit iterator(std::vector<orm::tracked_pointer>::const_iterator at) : at_(at) {}
-        /// The object here.
-        ref<T> operator*() const { return ref<T>{std::static_pointer_cast<orm::object_state<T>>(*at_)}; }
+        /// At entry `at` of `collection`, whose entries are as they were at `version`.
+        iterator(const orm::collection_member* collection, std::size_t at, std::uint32_t version)
+            : collection_(collection), at_(at), version_(version) {}
+        /// The object here; usage_error when the collection lost or reloaded entries since the
+        /// iteration began (by position, not by address: such a change cannot leave it dangling).
+        ref<T> operator*() const {
+            return ref<T>{std::static_pointer_cast<orm::object_state<T>>(collection_->entry_at(at_, version_))};
+        }
         /// To the next object.
         iterator& operator++() {
             ++at_;
@@ -101,13 +106,18 @@ public:
         friend bool operator==(const iterator&, const iterator&) = default;
 
     private:
-        std::vector<orm::tracked_pointer>::const_iterator at_;
+        const orm::collection_member* collection_ = nullptr;
+        std::size_t at_ = 0;
+        std::uint32_t version_ = 0;
     };
 
     /// Iteration over the objects (loads them if needed).
-    [[nodiscard]] iterator begin() const { return iterator{entries().begin()}; }
-    /// End of iteration.
-    [[nodiscard]] iterator end() const { return iterator{entries().end()}; }
+    [[nodiscard]] iterator begin() const {
+        (void)entries();
+        return iterator{this, 0, version()};
+    }
+    /// End of iteration (objects added during the iteration are after it).
+    [[nodiscard]] iterator end() const { return iterator{this, entries().size(), version()}; }
     /// Number of objects (loads them if needed).
     [[nodiscard]] std::size_t size() const { return entries().size(); }
     /// Whether the collection has no objects (loads it if needed).

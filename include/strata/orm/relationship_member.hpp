@@ -236,6 +236,18 @@ public:
     }
     /// The objects as loaded, without loading (empty when unloaded).
     [[nodiscard]] const std::vector<tracked_pointer>& loaded_entries() const noexcept { return items_; }
+    /// Counts the changes that move or drop entries (a removal, an unload, a load again): an
+    /// iteration started at another count would read shifted or freed entries.
+    [[nodiscard]] std::uint32_t version() const noexcept { return version_; }
+    /// Entry `index` for an iteration started at `version`; usage_error when the collection lost
+    /// or moved entries since (the iteration would skip objects or read freed memory).
+    [[nodiscard]] const tracked_pointer& entry_at(std::size_t index, std::uint32_t version) const {
+        // Entries only leave with a new version: at the same version, an index below the size
+        // the iteration began with is still in range.
+        if (version != version_) [[unlikely]]
+            changed_while_iterated();
+        return items_[index];
+    }
     /// Whether `item` is in the collection (loads it if needed).
     [[nodiscard]] bool contains_entry(const tracked_object* item) const;
     /// Adds an object; see many<T>::add.
@@ -263,6 +275,7 @@ public:
     bool follow(const tracked_pointer& item, bool added);
     /// Forgets the loaded objects (how the session breaks a reference cycle at its end).
     void unload() noexcept {
+        ++version_;
         items_.clear();
         added_.clear();
         removed_.clear();
@@ -272,6 +285,7 @@ public:
     void mark_new() noexcept { loaded_ = true; }
     /// Marks the collection loaded with no objects yet (loaders call this before appending).
     void start_loading() noexcept {
+        ++version_;
         items_.clear();
         loaded_ = true;
     }
@@ -284,7 +298,14 @@ private:
     void load_now() const;
     void prepare_change();
     void record(const tracked_pointer& item, bool added);
+    [[noreturn, gnu::cold]] void changed_while_iterated() const;
+    /// Removes the entry at `at`: the entries after it move.
+    void erase_entry(std::vector<tracked_pointer>::const_iterator at) {
+        ++version_;
+        items_.erase(at);
+    }
 
+    std::uint32_t version_ = 0;
     std::vector<tracked_pointer> items_;
     std::vector<tracked_pointer> added_;
     std::vector<tracked_pointer> removed_;

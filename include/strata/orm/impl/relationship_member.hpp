@@ -156,7 +156,7 @@ STRATA_COMPILED_LINKAGE bool collection_member::remove_entry(const tracked_objec
         std::find_if(items_.begin(), items_.end(), [item](const tracked_pointer& each) { return each.get() == item; });
     if (found == items_.end()) return false;
     const tracked_pointer removed = std::move(*found);
-    items_.erase(found);
+    erase_entry(found);
     if (!context_.link(*removed, false)) record(removed, false);
     return true;
 }
@@ -172,7 +172,7 @@ STRATA_COMPILED_LINKAGE bool collection_member::follow(const tracked_pointer& it
     if (!loaded_) return cancelled;  // an unloaded collection reads the database's truth when loaded
     const auto found = std::find(items_.begin(), items_.end(), item);
     if (added && found == items_.end()) items_.push_back(item);
-    if (!added && found != items_.end()) items_.erase(found);
+    if (!added && found != items_.end()) erase_entry(found);
     return cancelled;
 }
 
@@ -180,6 +180,13 @@ STRATA_COMPILED_LINKAGE void collection_member::append_unique(tracked_pointer it
     for (const auto& existing : items_)
         if (existing == item) return;
     items_.push_back(std::move(item));
+}
+
+STRATA_COMPILED_LINKAGE void collection_member::changed_while_iterated() const {
+    throw usage_error("relationship '" + std::string{context_.name()} +
+                      "' lost or reloaded entries while it was being iterated (an object removed from it or "
+                      "moved to another parent, or the collection loaded again by a query that refreshed its "
+                      "parent after a commit): iterate over a copy, std::vector<strata::ref<T>>(c.begin(), c.end())");
 }
 
 STRATA_COMPILED_LINKAGE void collection_member::load_now() const {

@@ -257,6 +257,10 @@ protected:
     void clear_relationship_changes(tracked_object& item) const noexcept;
     /// Calls `visit(target, by_collection)` for each loaded relationship target held strongly.
     void visit_loaded_targets(tracked_object& item, strata::detail::function_ref<void(const void*, bool)> visit) const;
+    /// Takes the entries `gone` says out of a loaded collection, recording no change (their rows
+    /// are gone or were never written).
+    static void forget_entries(collection_member& collection,
+                               strata::detail::function_ref<bool(const tracked_pointer&)> gone);
     /// Unloads the object's loaded relationships that hold no unflushed change (a query refreshing
     /// an expired object: what they hold may have changed with its row).
     void expire_relationships(tracked_object& item) const noexcept;

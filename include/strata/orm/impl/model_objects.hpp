@@ -219,6 +219,14 @@ STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& t
     }
 }
 
+STRATA_COMPILED_LINKAGE void model_objects::forget_entries(
+    collection_member& collection, strata::detail::function_ref<bool(const tracked_pointer&)> gone) {
+    std::vector<tracked_pointer> leaving;
+    for (const auto& entry : collection.loaded_entries())
+        if (gone(entry)) leaving.push_back(entry);
+    for (const auto& entry : leaving) collection.follow(entry, false);
+}
+
 STRATA_COMPILED_LINKAGE void model_objects::forget_deleted_targets(const model_objects& targets) {
     for (const auto* behavior : relationship_behaviors_) {
         if (!behavior->member->collection || behavior->target_model != &targets.info()) continue;
@@ -237,11 +245,9 @@ STRATA_COMPILED_LINKAGE void model_objects::forget_deleted_targets(const model_o
         // Until finish_flush, the flush's deleted objects are the ones whose status says so.
         for_each_object([&member](const tracked_pointer& parent) {
             auto& collection = member.collection_of(*parent);
-            if (!collection.is_loaded()) return;
-            std::vector<tracked_pointer> gone;
-            for (const auto& entry : collection.loaded_entries())
-                if (entry->status == object_status::deleted) gone.push_back(entry);
-            for (const auto& entry : gone) collection.follow(entry, false);
+            if (collection.is_loaded())
+                forget_entries(collection,
+                               [](const tracked_pointer& entry) { return entry->status == object_status::deleted; });
         });
     }
 }
@@ -261,11 +267,7 @@ STRATA_COMPILED_LINKAGE void model_objects::forget_dropped_targets(const model_o
                     reference.set_target({});
                 return;
             }
-            auto& collection = member.collection_of(*holder);
-            std::vector<tracked_pointer> gone;
-            for (const auto& entry : collection.loaded_entries())
-                if (dropped(entry)) gone.push_back(entry);
-            for (const auto& entry : gone) collection.follow(entry, false);
+            forget_entries(member.collection_of(*holder), dropped);
         });
     }
 }

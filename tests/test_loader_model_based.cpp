@@ -432,10 +432,6 @@ public:
     /// A change through the relationships (or a removal) in `session`, applied to the rows too;
     /// the next query's autoflush writes it.
     void change(strata::session& session) {
-        const auto any_of = [this](const std::vector<std::int64_t>& ids) -> std::optional<std::int64_t> {
-            if (ids.empty()) return std::nullopt;
-            return ids[static_cast<std::size_t>(pick(0, std::ssize(ids) - 1))];
-        };
         const auto book_id = any_of(rows_.ids_of(model_kind::book));
         switch (pick(0, 8)) {
             case 0:  // a book to another author
@@ -548,10 +544,6 @@ public:
     /// committed and kept its objects: the next query must see it in what it loads again.
     void change_elsewhere(strata::session& session, const strata::engine& engine) {
         session.commit();
-        const auto any_of = [this](const std::vector<std::int64_t>& ids) -> std::optional<std::int64_t> {
-            if (ids.empty()) return std::nullopt;
-            return ids[static_cast<std::size_t>(pick(0, std::ssize(ids) - 1))];
-        };
         auto connection = engine.connect();
         const auto book_id = any_of(rows_.ids_of(model_kind::book));
         switch (pick(0, 5)) {
@@ -645,6 +637,11 @@ public:
     }
 
 private:
+    /// One of `ids` at random, or nothing when there is none.
+    std::optional<std::int64_t> any_of(const std::vector<std::int64_t>& ids) {
+        if (ids.empty()) return std::nullopt;
+        return ids[static_cast<std::size_t>(pick(0, std::ssize(ids) - 1))];
+    }
     /// The categories with smaller ids than `id`: a parent among them makes no cycle.
     [[nodiscard]] std::vector<std::int64_t> categories_before(std::int64_t id) const {
         std::vector<std::int64_t> earlier;

@@ -396,61 +396,53 @@ private:
         const auto id = next_id_++;
         switch (pick(0, 3)) {
             case 0: {
-                const auto owner = any_key(state_.books);
-                if (!owner) return;
-                auto parent = session_.get<book>(*owner);  // before the add: a SELECT autoflushes
                 review made;
                 made.id = id;
-                auto dropped = session_.add(std::move(made));
-                parent->reviews.add(dropped);
-                session_.remove(dropped);
-                CHECK_FALSE(parent->reviews.contains(dropped));
-                log_ << "review " << id << " -> book " << *owner << ", dropped";
+                link_and_drop(state_.books, std::move(made), &book::reviews,
+                              [](const auto& parent, const auto& dropped) { parent->reviews.add(dropped); });
                 break;
             }
-            case 1: {
-                const auto owner = any_key(state_.authors);
-                if (!owner) return;
-                auto parent = session_.get<author>(*owner);
-                auto dropped = session_.add(new_book(id));
-                parent->books.add(dropped);
-                session_.remove(dropped);
-                CHECK_FALSE(parent->books.contains(dropped));
-                log_ << "book " << id << " -> author " << *owner << ", dropped";
+            case 1:
+                link_and_drop(state_.authors, new_book(id), &author::books,
+                              [](const auto& parent, const auto& dropped) { parent->books.add(dropped); });
                 break;
-            }
             case 2: {
-                const auto owner = any_key(state_.books);
-                if (!owner) return;
-                auto parent = session_.get<book>(*owner);
                 tag made;
                 made.id = id;
                 made.label = text();
-                auto dropped = session_.add(std::move(made));
-                if (chance(50))
-                    parent->tags.add(dropped);
-                else
-                    dropped->books.add(parent);
-                session_.remove(dropped);
-                CHECK_FALSE(parent->tags.contains(dropped));
-                log_ << "tag " << id << " -> book " << *owner << ", dropped";
+                link_and_drop(state_.books, std::move(made), &book::tags,
+                              [this](const auto& parent, const auto& dropped) {
+                                  if (chance(50))
+                                      parent->tags.add(dropped);
+                                  else
+                                      dropped->books.add(parent);
+                              });
                 break;
             }
-            default: {
-                const auto owner = any_key(state_.categories);
-                if (!owner) return;
-                auto parent = session_.get<category>(*owner);
-                auto dropped = session_.add(tree::make(text(), id));
-                if (chance(50))
-                    parent->children.add(dropped);
-                else
-                    dropped->parent = parent;
-                session_.remove(dropped);
-                CHECK_FALSE(parent->children.contains(dropped));
-                log_ << "category " << id << " -> parent " << *owner << ", dropped";
+            default:
+                link_and_drop(state_.categories, tree::make(text(), id), &category::children,
+                              [this](const auto& parent, const auto& dropped) {
+                                  if (chance(50))
+                                      parent->children.add(dropped);
+                                  else
+                                      dropped->parent = parent;
+                              });
                 break;
-            }
         }
+    }
+    /// add_and_drop() of `made` under a random one of `parents`: `link(parent, dropped)` links it
+    /// (from either side), then it is removed, and the parent's `collection` must have let it go.
+    template <class Rows, class Parent, class Child, class Link>
+    void link_and_drop(const Rows& parents, Child made, strata::many<Child> Parent::*collection, Link link) {
+        const auto owner = any_key(parents);
+        if (!owner) return;
+        auto parent = session_.get<Parent>(*owner);  // before the add: a SELECT autoflushes
+        const auto id = made.id;
+        auto dropped = session_.add(std::move(made));
+        link(parent, dropped);
+        session_.remove(dropped);
+        CHECK_FALSE(((*parent).*collection).contains(dropped));
+        log_ << strata::mapping<Child>::table.name << ' ' << id << " -> " << *owner << ", dropped";
     }
     void remove_publisher_or_author() {
         if (chance(50)) {

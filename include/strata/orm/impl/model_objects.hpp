@@ -259,8 +259,11 @@ STRATA_COMPILED_LINKAGE void model_objects::forget_dropped_targets(const model_o
     for (const auto* behavior : relationship_behaviors_) {
         if (behavior->target_model != &targets.info()) continue;
         const relationship_member_info& member = *behavior->member;
+        // A new object reaches a relationship of another object by a change there since the last
+        // flush (the flush writes what came before), or through its own side, which remove()
+        // already unlinked: holders without an unflushed change in the member are passed over.
         for_each_object([&](const tracked_pointer& holder) {
-            if (!member.of(*holder).is_loaded()) return;
+            if (!member.changed(*holder)) return;
             if (!member.collection) {
                 // Pointing at no object: a foreign key that cannot be NULL then stops the flush.
                 if (auto& reference = member.reference_of(*holder); dropped(reference.current_target()))

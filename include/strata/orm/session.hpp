@@ -8,9 +8,10 @@
 //
 // The session checks a connection out at its first statement (and begins a transaction there),
 // and gives it back at commit, rollback or destruction (rolling back what was not committed).
-// Before every query it flushes (autoflush). A flush runs inside a savepoint: if any statement
-// fails, the database is as it was before the flush, the session is too (pending objects stay
-// pending, changes stay unflushed), and the typed error propagates.
+// Before every query it flushes (autoflush). If a statement of a flush fails, the objects are as
+// they were before it (pending objects stay pending, changes stay unflushed) and the typed error
+// propagates; the transaction is lost, so the session refuses work until rollback(), unless
+// session_options::flush_savepoint wrapped the flush in a savepoint that undoes it alone.
 #pragma once
 
 #include <algorithm>

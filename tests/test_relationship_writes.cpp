@@ -396,6 +396,43 @@ TEST_CASE("an object expunged after its add to a one-to-many collection stops th
     });
 }
 
+TEST_CASE("a failed flush gives back the foreign keys it pointed at keys it generated") {
+    for_each_backend([](strata::engine& engine) {
+        strata::drop_all<book_tag, tag, review, book, author, publisher>(engine);
+        strata::create_all<book_tag, tag, review, book, author, publisher>(engine);
+        strata::session session{engine, {.flush_savepoint = true}};
+        auto first_author = session.add(author{.id = 0, .name = "first", .books = {}});  // keys generated
+        auto first_publisher = session.add(publisher{.id = 0, .name = "first", .books = {}});
+        auto written = session.add(new_book(0, "new"));
+        first_author->books.add(written);
+        first_publisher->books.add(written);
+        review bad;
+        bad.book_id = 1'000'000;  // no such book: the last INSERT of the flush fails
+        auto failing = session.add(std::move(bad));
+        CHECK_THROWS_AS(session.flush(), strata::integrity_error);
+        // The flush inserted the author and the publisher, pointed the book at their keys and
+        // inserted it before the review failed; the savepoint took the rows away, so their keys
+        // go back, and so do the foreign keys pointed at them.
+        CHECK(first_author->id == 0);
+        CHECK(first_publisher->id == 0);
+        CHECK(written->id == 0);
+        CHECK(written->author_id == 0);
+        CHECK_FALSE(written->publisher_id.has_value());
+
+        // Both parents leave before any row of theirs exists, and others take their place (SQLite
+        // hands them the same keys again): the book must not end up under them.
+        session.expunge(failing);
+        session.remove(first_author);
+        session.remove(first_publisher);
+        session.add(author{.id = 0, .name = "second", .books = {}});
+        session.add(publisher{.id = 0, .name = "second", .books = {}});
+        CHECK_THROWS_AS(session.commit(), strata::integrity_error);  // the book names no author
+        session.rollback();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books") == 0);
+        CHECK(count_rows(engine, "SELECT count(*) FROM authors") == 0);
+    });
+}
+
 TEST_CASE("many::add() of an object the session does not track throws usage_error at once for a one-to-many") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 2, 2);

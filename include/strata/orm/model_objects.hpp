@@ -82,11 +82,12 @@ public:
     /// Whether the model declares relationships: its INSERTs point keys, so they cannot wait.
     [[nodiscard]] bool has_relationships() const noexcept { return !relationship_members_.empty(); }
     /// INSERTs pending objects (pointing their changed many-to-ones' foreign keys first), then
-    /// points the foreign keys of children added to or removed from this model's collections.
-    void write_inserts(connection& target);
+    /// points the foreign keys of children added to or removed from this model's collections;
+    /// `journal` keeps what each foreign key held before.
+    void write_inserts(connection& target, foreign_key_journal& journal);
     /// UPDATEs changed columns of persistent objects; `rescan`: relationship changes may have
-    /// changed foreign keys since prepare_flush.
-    void write_updates(connection& target, bool rescan);
+    /// changed foreign keys since prepare_flush (`journal` keeps what each held before).
+    void write_updates(connection& target, bool rescan, foreign_key_journal& journal);
     /// INSERTs and DELETEs association rows of changed many-to-many collections (and of deleted objects).
     void write_associations(connection& target) { walk(&relationship_walks::write_associations, target); }
     /// DELETEs removed objects.
@@ -201,8 +202,8 @@ protected:
 
     /// The walks, as members of this class.
     struct relationship_walks {
-        void (model_objects::*point_references)(tracked_object&);
-        void (model_objects::*point_children_of)(tracked_object&, bool);
+        void (model_objects::*point_references)(tracked_object&, foreign_key_journal&);
+        void (model_objects::*point_children_of)(tracked_object&, bool, foreign_key_journal&);
         void (model_objects::*order_parents_first)();
         void (model_objects::*order_children_first)();
         void (model_objects::*cascade_removal)(tracked_object&);
@@ -230,9 +231,9 @@ protected:
     const relationship_walks* walks_ = nullptr;
 
     /// Points the foreign key of each many-to-one the user set() at its target's key.
-    void point_references(tracked_object& item);
+    void point_references(tracked_object& item, foreign_key_journal& journal);
     /// Points the foreign keys of the object's added (or nulls or deletes its removed) children.
-    void point_children_of(tracked_object& item, bool additions);
+    void point_children_of(tracked_object& item, bool additions, foreign_key_journal& journal);
     /// Orders pending_ so that each object comes after the new parent it points at (self-referential).
     void order_parents_first();
     /// Orders deleted_ so that a row referencing another deleted row goes first (self-referential).
@@ -324,7 +325,7 @@ private:
     /// Points the foreign keys of children added to this model's one-to-many collections at their
     /// parent, then (all_changes) nulls or, with delete_orphan, deletes removed children.
     /// additions_of_persistent: only the additions of parents whose rows exist before the flush.
-    void point_children(children_pass pass);
+    void point_children(children_pass pass, foreign_key_journal& journal);
     /// Deletes the rows of a self-referential model in statements of many rows, children first.
     void write_deletes_together(connection& target);
     /// Undoes remove()'s own step when its cascade failed (a lazy load, say).

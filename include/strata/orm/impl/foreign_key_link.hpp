@@ -15,6 +15,28 @@
 
 namespace strata::orm {
 
+STRATA_COMPILED_LINKAGE void foreign_key_journal::save(const foreign_key_link& link, void* child) {
+    keys_.push_back({&link, child, values_.size()});
+    for (const std::size_t column : link.foreign_key)
+        values_.push_back(link.child->columns[column].bind(child).to_owned());
+}
+
+STRATA_COMPILED_LINKAGE void foreign_key_journal::give_back() {
+    for (auto saved = keys_.rbegin(); saved != keys_.rend(); ++saved) {
+        const foreign_key_link& link = *saved->link;
+        for (std::size_t i = 0; i < link.foreign_key.size(); ++i) {
+            const auto& column = link.child->columns[link.foreign_key[i]];
+            const parameter& value = values_[saved->first_value + i];
+            if (value.is_null())
+                column.unset(saved->child);
+            else
+                column.read(saved->child, detail::parameter_reader{value}, 0);
+        }
+    }
+    keys_.clear();
+    values_.clear();
+}
+
 STRATA_COMPILED_LINKAGE void point_foreign_key(const foreign_key_link& link, void* child, const void* parent) {
     for (std::size_t i = 0; i < link.foreign_key.size(); ++i) {
         const parameter value = link.parent->columns[link.referenced[i]].bind(parent);
@@ -49,9 +71,11 @@ STRATA_COMPILED_LINKAGE std::string describe_foreign_key(const foreign_key_link&
 }
 
 STRATA_COMPILED_LINKAGE void point_reference(const foreign_key_link& link, std::string_view name,
-                                             const reference_member& member, void* child) {
+                                             const reference_member& member, void* child,
+                                             foreign_key_journal& journal) {
     if (!member.changed()) return;
     const auto referenced = member.current_target();
+    journal.save(link, child);  // what the user's object held, should the flush fail
     if (referenced && referenced->status == object_status::pending && !referenced->row_written) {
         // Its target is new and not inserted yet (a cycle of new objects): this row goes in with
         // NULL and write_updates points it once the target's row exists.
@@ -75,8 +99,12 @@ STRATA_COMPILED_LINKAGE void point_reference(const foreign_key_link& link, std::
 }
 
 STRATA_COMPILED_LINKAGE void point_added_children(const foreign_key_link& link, const collection_member& collection,
-                                                  const void* parent) {
-    for (const auto& added : collection.added()) point_foreign_key(link, link.child_object(*added), parent);
+                                                  const void* parent, foreign_key_journal& journal) {
+    for (const auto& added : collection.added()) {
+        void* child = link.child_object(*added);
+        journal.save(link, child);
+        point_foreign_key(link, child, parent);
+    }
 }
 
 }  // namespace strata::orm

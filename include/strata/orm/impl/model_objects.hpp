@@ -131,11 +131,11 @@ STRATA_COMPILED_LINKAGE bool model_objects::compare_touched() {
     return true;
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
+STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target, foreign_key_journal& journal) {
     if (has_relationships()) {
         // Parents already in the database know their keys: their new children take them
         // before their own INSERTs (a pending parent points its children once inserted).
-        point_children(additions_of_persistent);
+        point_children(additions_of_persistent, journal);
         if (self_referential_) walk(&relationship_walks::order_parents_first);
     }
     // The INSERTs of one model wait to go together, one round trip for the level; only a tree
@@ -143,7 +143,7 @@ STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
     // The session sends what is held before a later model needs these keys.
     const bool hold = !self_referential_ && target.holds_statements();
     for (const auto& item : pending_) {
-        walk(&relationship_walks::point_references, *item);
+        walk(&relationship_walks::point_references, *item, journal);
         auto* object = object_address(*item);
         const auto written =
             hold ? statements_.insert_row_held(target, object, parameters_,
@@ -155,39 +155,41 @@ STRATA_COMPILED_LINKAGE void model_objects::write_inserts(connection& target) {
         take_snapshot(*item);
         item->row_written = true;
         inserted_.push_back({item, written});
-        if (!hold) walk(&relationship_walks::point_children_of, *item, true);
+        if (!hold) walk(&relationship_walks::point_children_of, *item, true, journal);
     }
     if (has_relationships()) {
         if (hold && !pending_.empty()) {
             target.send_held();  // their new children take the generated keys now
-            for (const auto& item : pending_) walk(&relationship_walks::point_children_of, *item, true);
+            for (const auto& item : pending_) walk(&relationship_walks::point_children_of, *item, true, journal);
         }
-        point_children(all_changes);
+        point_children(all_changes, journal);
     }
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::point_children(children_pass pass) {
+STRATA_COMPILED_LINKAGE void model_objects::point_children(children_pass pass, foreign_key_journal& journal) {
     for (const auto& item : relationship_changed_) {
         if (pass == additions_of_persistent && item->status != object_status::persistent) continue;
-        walk(&relationship_walks::point_children_of, *item, true);
+        walk(&relationship_walks::point_children_of, *item, true, journal);
     }
     if (pass == all_changes)
-        for (const auto& item : relationship_changed_) walk(&relationship_walks::point_children_of, *item, false);
+        for (const auto& item : relationship_changed_)
+            walk(&relationship_walks::point_children_of, *item, false, journal);
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::write_updates(connection& target, bool rescan) {
+STRATA_COMPILED_LINKAGE void model_objects::write_updates(connection& target, bool rescan,
+                                                          foreign_key_journal& journal) {
     if (rescan) {
         updates_.clear();
-        for_each_mapped([this](const tracked_pointer& item) {
+        for_each_mapped([this, &journal](const tracked_pointer& item) {
             if (item->status != object_status::persistent) return;
-            walk(&relationship_walks::point_references, *item);
+            walk(&relationship_walks::point_references, *item, journal);
             if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
         });
     }
     // Objects inserted in this flush whose columns changed after their INSERT: a foreign key
     // pointed only once its target's row existed (a cycle), written now (a post-update).
     for (const auto& [item, written] : inserted_) {
-        walk(&relationship_walks::point_references, *item);
+        walk(&relationship_walks::point_references, *item, journal);
         if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
     }
     for (const auto& [item, changed] : updates_)
@@ -502,15 +504,16 @@ STRATA_COMPILED_LINKAGE std::vector<std::string_view> model_objects::list_relati
     return tables;
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::point_references(tracked_object& item) {
+STRATA_COMPILED_LINKAGE void model_objects::point_references(tracked_object& item, foreign_key_journal& journal) {
     for (const auto* behavior : relationship_behaviors_) {
         if (behavior->kind != relationship_kind::many_to_one) continue;
         const foreign_key_link& link = *behavior->link;
-        point_reference(link, behavior->name, behavior->member->reference_of(item), link.child_object(item));
+        point_reference(link, behavior->name, behavior->member->reference_of(item), link.child_object(item), journal);
     }
 }
 
-STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& item, bool additions) {
+STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& item, bool additions,
+                                                              foreign_key_journal& journal) {
     for (const auto* behavior : relationship_behaviors_) {
         if (behavior->kind != relationship_kind::one_to_many) continue;
         const auto& collection = behavior->member->collection_of(item);
@@ -526,7 +529,7 @@ STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& it
                                       " that left the session (expunge()) before its foreign key was written: "
                                       "take it out of the collection, or merge() it and add the object merge() "
                                       "returns");
-            point_added_children(link, collection, parent);
+            point_added_children(link, collection, parent, journal);
             continue;
         }
         for (const auto& removed : collection.removed()) {
@@ -539,6 +542,7 @@ STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& it
             if (behavior->delete_orphan) {
                 behavior->target_objects(*owner_).remove(removed);
             } else if (link.nullable) {
+                journal.save(link, removed_object);
                 clear_foreign_key(link, removed_object);
             } else {
                 throw usage_error("removed an object from '" + std::string{behavior->name} + "' but " +

@@ -38,6 +38,7 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then
     const bool any_relationships = std::any_of(
         order.begin(), order.end(), [](const orm::model_objects* item) { return item->has_relationships(); });
     const bool commit_with_writes = then_commit && !options_.flush_savepoint;
+    orm::foreign_key_journal journal;  // what the flush points in objects, given back should it fail
     const auto write = [&] {
         try {
             // Held statements go in one round trip per dependency level: before a model whose
@@ -45,10 +46,10 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then
             // that point keys known only now (a cycle's post-update, association rows).
             for (auto* item : order) {
                 if (item->has_relationships()) target.send_held();
-                item->write_inserts(target);
+                item->write_inserts(target, journal);
             }
             if (any_relationships) target.send_held();
-            for (auto* item : order) item->write_updates(target, relationship_changes);
+            for (auto* item : order) item->write_updates(target, relationship_changes, journal);
             for (auto* item : order) item->write_associations(target);
             for (auto item = order.rbegin(); item != order.rend(); ++item) (*item)->write_deletes(target);
             if (commit_with_writes)
@@ -56,6 +57,7 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then
             else
                 target.send_held();  // what nothing read back before: one round trip
         } catch (...) {
+            journal.give_back();
             for (auto* item : order) item->abandon_flush();
             throw;
         }

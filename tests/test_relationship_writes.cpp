@@ -494,6 +494,30 @@ TEST_CASE("removing from a collection deletes the orphan with delete_orphan, els
     });
 }
 
+TEST_CASE("a new child taken out of a delete_orphan collection before its flush is never written") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 1, 2);
+        strata::session session{engine};
+        auto first = session.get<book>(1);
+        auto second = session.get<book>(2);
+        review orphan;
+        orphan.id = 100;
+        auto dropped = session.add(std::move(orphan));
+        first->reviews.add(dropped);
+        CHECK(first->reviews.remove(dropped));  // no parent now: an orphan, as SQLAlchemy expunges it
+        review moving;
+        moving.id = 101;
+        auto moved = session.add(std::move(moving));
+        first->reviews.add(moved);
+        CHECK(first->reviews.remove(moved));
+        second->reviews.add(moved);  // a parent again before the flush: written under it
+        session.commit();
+        CHECK(dropped.status() == strata::object_status::detached);
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id = 100") == 0);
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id = 101 AND book_id = 2") == 1);
+    });
+}
+
 TEST_CASE("removing from a collection whose foreign key is not nullable throws usage_error and writes nothing") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 2, 2);

@@ -234,6 +234,9 @@ protected:
     void point_references(tracked_object& item, foreign_key_journal& journal);
     /// Points the foreign keys of the object's added (or nulls or deletes its removed) children.
     void point_children_of(tracked_object& item, bool additions, foreign_key_journal& journal);
+    /// Whether new `child` is in the additions of a collection of one-to-many `behavior` since the
+    /// last flush (among the parents prepare_flush found changed).
+    [[nodiscard]] bool added_to_a_parent(const relationship_behavior& behavior, const tracked_pointer& child) const;
     /// Orders pending_ so that each object comes after the new parent it points at (self-referential).
     void order_parents_first();
     /// Orders deleted_ so that a row referencing another deleted row goes first (self-referential).

@@ -537,7 +537,11 @@ STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& it
             // passed through here: moved in from its parent and removed again, its reference
             // (set by both moves) says it now has none.
             void* removed_object = link.child_object(*removed);
-            if (!foreign_key_points_at(link, removed_object, parent) && !left_without_parent(*behavior, *removed))
+            // A new child's key points nowhere yet: unless another parent added it (and this flush
+            // pointed it there), it belongs to none, as if its inverse said so.
+            const bool new_orphan = removed->status == object_status::pending && !added_to_a_parent(*behavior, removed);
+            if (!foreign_key_points_at(link, removed_object, parent) && !left_without_parent(*behavior, *removed) &&
+                !new_orphan)
                 continue;
             if (behavior->delete_orphan) {
                 behavior->target_objects(*owner_).remove(removed);
@@ -552,6 +556,17 @@ STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& it
             }
         }
     }
+}
+
+STRATA_COMPILED_LINKAGE bool model_objects::added_to_a_parent(const relationship_behavior& behavior,
+                                                              const tracked_pointer& child) const {
+    for (const auto& parent : relationship_changed_) {
+        const auto& collection = behavior.member->collection_of(*parent);
+        if (!collection.changed()) continue;
+        if (std::find(collection.added().begin(), collection.added().end(), child) != collection.added().end())
+            return true;
+    }
+    return false;
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::order_parents_first() {

@@ -511,10 +511,18 @@ TEST_CASE("a new child taken out of a delete_orphan collection before its flush 
         first->reviews.add(moved);
         CHECK(first->reviews.remove(moved));
         second->reviews.add(moved);  // a parent again before the flush: written under it
+        review leaving;
+        leaving.id = 102;
+        auto left = session.add(std::move(leaving));
+        first->reviews.add(left);
+        CHECK(first->reviews.remove(left));
+        session.remove(first);  // a deleted parent's flush points no child: still an orphan
         session.commit();
         CHECK(dropped.status() == strata::object_status::detached);
-        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id = 100") == 0);
+        CHECK(left.status() == strata::object_status::detached);
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id IN (100, 102)") == 0);
         CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id = 101 AND book_id = 2") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 1") == 0);
     });
 }
 

@@ -333,6 +333,34 @@ TEST_CASE("with flush_savepoint, a failed flush leaves database and session as b
     });
 }
 
+TEST_CASE("a rollback brings back an object whose DELETE it undid, so a change through its handle is written") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<order, user>(engine);
+        strata::session session{engine};
+        session.add(make_user("ada"));
+        session.commit();
+        auto ada = session.query<user>().one();
+        session.remove(ada);
+        session.flush();  // DELETE sent
+        CHECK(ada.status() == strata::object_status::detached);
+        session.rollback();  // the row is back, and so is the object (SQLAlchemy's rollback does the same)
+        CHECK(ada.status() == strata::object_status::persistent);
+        CHECK(session.get<user>(ada->id) == ada);
+        ada->name = "changed after the rollback";
+        session.commit();
+        CHECK(strata::testing::count_rows(engine,
+                                          "SELECT count(*) FROM users WHERE name = 'changed after the rollback'") == 1);
+
+        // Removed and flushed again, then committed: gone for good, and a later rollback brings
+        // nothing back.
+        session.remove(ada);
+        session.commit();
+        session.rollback();
+        CHECK(ada.status() == strata::object_status::detached);
+        CHECK(strata::testing::count_rows(engine, "SELECT count(*) FROM users") == 0);
+    });
+}
+
 TEST_CASE("with flush_savepoint, fixing the object after a failed flush lets the next flush succeed") {
     for_each_backend([](strata::engine& engine) {
         fresh_tables<order, user>(engine);

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -234,9 +235,6 @@ protected:
     void point_references(tracked_object& item, foreign_key_journal& journal);
     /// Points the foreign keys of the object's added (or nulls or deletes its removed) children.
     void point_children_of(tracked_object& item, bool additions, foreign_key_journal& journal);
-    /// Whether new `child` is in the additions of a collection of one-to-many `behavior` since the
-    /// last flush (among the parents prepare_flush found changed).
-    [[nodiscard]] bool added_to_a_parent(const relationship_behavior& behavior, const tracked_pointer& child) const;
     /// Orders pending_ so that each object comes after the new parent it points at (self-referential).
     void order_parents_first();
     /// Orders deleted_ so that a row referencing another deleted row goes first (self-referential).
@@ -345,7 +343,11 @@ private:
     std::vector<std::pair<tracked_pointer, std::uint64_t>> updates_;
     std::vector<inserted_object> inserted_;
     std::vector<tracked_pointer> inserted_in_transaction_;  ///< what a rollback detaches (their rows go)
-    bool compare_all_ = false;                              ///< the next flush compares every object
+    /// What a flush of this transaction deleted: a rollback makes those still held persistent again
+    /// (their rows come back). Held weakly, as SQLAlchemy's transaction does: an object no one
+    /// holds cannot be written through.
+    std::vector<std::weak_ptr<tracked_object>> deleted_in_transaction_;
+    bool compare_all_ = false;  ///< the next flush compares every object
 };
 
 }  // namespace strata::orm

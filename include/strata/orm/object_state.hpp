@@ -44,6 +44,7 @@ struct tracked_object {
     bool touched : 1 = false;         ///< reached through a handle since the last flush
     bool row_written : 1 = false;     ///< pending, but the flush under way has INSERTed its row
     bool listed : 1 = false;          ///< persistent in a session: its touches are recorded in touch_list
+    bool orphaned : 1 = false;        ///< pending, taken out of a delete_orphan collection, in none since
     std::uint32_t touched_index = 0;  ///< its place in touch_list while touched
     /// Its model's list in the session tracking it (pending or persistent), or null: none does.
     touched_objects* touch_list = nullptr;

@@ -98,6 +98,11 @@ STRATA_COMPILED_LINKAGE void model_objects::release_unreachable(const object_gra
 }
 
 STRATA_COMPILED_LINKAGE std::size_t model_objects::prepare_flush(bool touched_only) {
+    // New children taken out of a delete_orphan collection and added to no other since: orphans
+    // that never had a row, dropped (SQLAlchemy expunges them) rather than written with a
+    // foreign key that names no parent.
+    for (std::size_t i = pending_.size(); i-- > 0;)
+        if (pending_[i]->orphaned) remove(tracked_pointer{pending_[i]});
     updates_.clear();
     relationship_changed_.clear();
     inserted_.clear();
@@ -301,6 +306,7 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
         leave_touch_list(*item);
         item->status = object_status::detached;
         item->touch_list = nullptr;
+        deleted_in_transaction_.push_back(item);
     }
     deleted_.clear();
 }
@@ -317,6 +323,7 @@ STRATA_COMPILED_LINKAGE void model_objects::abandon_flush() noexcept {
 
 STRATA_COMPILED_LINKAGE void model_objects::commit() noexcept {
     inserted_in_transaction_.clear();  // their rows are here to stay
+    deleted_in_transaction_.clear();   // and these rows are gone
     expire_all();
 }
 
@@ -346,6 +353,22 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
         }
     }
     inserted_in_transaction_.clear();
+    // Objects whose DELETE this transaction flushed have their rows back: persistent again, as
+    // SQLAlchemy's rollback restores them (left detached, a change through a handle kept would
+    // be written nowhere, without an error). Their relationships load again, as everyone's.
+    for (const auto& deleted : deleted_in_transaction_) {
+        const auto item = deleted.lock();
+        if (!item || item->status != object_status::detached || find_mapped(*item) != nullptr) continue;
+        item->status = object_status::persistent;
+        item->touch_list = &touched_;
+        bind_relationships(*item);
+        try {
+            map_object(item);
+        } catch (...) {  // out of memory: it stays detached, as before
+            detach(*item);
+        }
+    }
+    deleted_in_transaction_.clear();
     // Unflushed changes are discarded, as SQLAlchemy's rollback does: each object's snapshot
     // becomes what it holds now, so no flush writes it; expired, its next load overwrites it.
     for_each_mapped([this](const tracked_pointer& item) {
@@ -364,10 +387,12 @@ STRATA_COMPILED_LINKAGE void model_objects::clear() noexcept {
     pending_.clear();
     deleted_.clear();
     dropped_.clear();
+    deleted_in_transaction_.clear();  // detached by the user: a rollback brings none back
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& item, void* object) {
     item->status = object_status::pending;
+    item->orphaned = false;
     item->touch_list = &touched_;  // this session's, not yet listed: a pending object has no snapshot
     // A deferred member the new object leaves unset holds its type's default, which the INSERT
     // writes (an unloaded one would be left out: NULL, or a NOT NULL violation), unless the
@@ -537,11 +562,7 @@ STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& it
             // passed through here: moved in from its parent and removed again, its reference
             // (set by both moves) says it now has none.
             void* removed_object = link.child_object(*removed);
-            // A new child's key points nowhere yet: unless another parent added it (and this flush
-            // pointed it there), it belongs to none, as if its inverse said so.
-            const bool new_orphan = removed->status == object_status::pending && !added_to_a_parent(*behavior, removed);
-            if (!foreign_key_points_at(link, removed_object, parent) && !left_without_parent(*behavior, *removed) &&
-                !new_orphan)
+            if (!foreign_key_points_at(link, removed_object, parent) && !left_without_parent(*behavior, *removed))
                 continue;
             if (behavior->delete_orphan) {
                 behavior->target_objects(*owner_).remove(removed);
@@ -556,17 +577,6 @@ STRATA_COMPILED_LINKAGE void model_objects::point_children_of(tracked_object& it
             }
         }
     }
-}
-
-STRATA_COMPILED_LINKAGE bool model_objects::added_to_a_parent(const relationship_behavior& behavior,
-                                                              const tracked_pointer& child) const {
-    for (const auto& parent : relationship_changed_) {
-        const auto& collection = behavior.member->collection_of(*parent);
-        if (!collection.changed()) continue;
-        if (std::find(collection.added().begin(), collection.added().end(), child) != collection.added().end())
-            return true;
-    }
-    return false;
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::order_parents_first() {

@@ -144,6 +144,7 @@ STRATA_COMPILED_LINKAGE void collection_member::add_entry(tracked_pointer item) 
                           "session's), whose foreign key that session could never write: merge() it into the "
                           "session and add the object merge() returns");
     prepare_change();
+    if (context_.behavior != nullptr && context_.behavior->items_hold_key()) item->orphaned = false;  // a parent again
     if (std::any_of(items_.begin(), items_.end(), [&item](const tracked_pointer& each) { return each == item; }))
         return;
     items_.push_back(item);
@@ -158,6 +159,13 @@ STRATA_COMPILED_LINKAGE bool collection_member::remove_entry(const tracked_objec
     const tracked_pointer removed = std::move(*found);
     erase_entry(found);
     if (!context_.link(*removed, false)) record(removed, false);
+    // A new child of a delete_orphan collection has no parent now. With a many-to-one back, the
+    // flush sees that in it (left_without_parent); without one, only this says so until a
+    // collection adds it again: the flush drops it instead of writing a key that names no row.
+    if (const auto* behavior = context_.behavior;
+        behavior != nullptr && behavior->items_hold_key() && behavior->delete_orphan &&
+        removed->status == object_status::pending && (behavior->inverse == nullptr || behavior->inverse->collection))
+        removed->orphaned = true;
     return true;
 }
 

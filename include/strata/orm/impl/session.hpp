@@ -26,6 +26,7 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then
     check_no_failed_flush();
     std::size_t work = 0;
     for (auto& entry : mappers_) work += entry.second->prepare_flush(touched_only);
+    forget_dropped();  // new orphans prepare_flush dropped
     if (work == 0) {
         if (then_commit && connection_) connection_->commit();
         return;

@@ -4,7 +4,8 @@
 // by a savepoint) are applied to a session and to a plain in-memory picture of what the database must
 // hold. After every commit and rollback the whole database is read back with raw SQL and compared
 // with the picture, and every object the session holds is compared with its row; a query with a
-// loader compares the collections it finds. Fixed seeds here; STRATA_MODEL_SEQUENCES=<n> runs n
+// loader compares the collections it finds. Reviews and tags get keys the database generates.
+// Fixed seeds here; STRATA_MODEL_SEQUENCES=<n> runs n
 // sequences per backend (scripts/soak.sh), and a failure names its seed so it replays alone
 // (STRATA_MODEL_SEED=<seed>); STRATA_MODEL_PROGRESS=1 reports every 1,000 clean sequences.
 #include <catch2/catch.hpp>
@@ -298,7 +299,7 @@ private:
                 break;
             case 2:
                 if (const auto id = any_key(state_.reviews))
-                    session_.get<review>(*id)->stars = state_.reviews[*id].second = pick(1, 5);
+                    review_refs_.at(*id)->stars = state_.reviews[*id].second = pick(1, 5);
                 break;
             default:
                 if (const auto id = any_key(state_.categories))
@@ -349,19 +350,20 @@ private:
         const auto owner = any_key(state_.books);
         if (!owner) return;
         const auto id = next_id_++;
-        review made;
-        made.id = id;
+        review made;  // id 0: the database generates it (`id` names the review in the picture)
         made.stars = static_cast<std::int32_t>(pick(1, 5));
         const auto stars = made.stars;
         auto parent = session_.get<book>(*owner);
-        parent->reviews.add(session_.add(std::move(made)));
+        auto added = session_.add(std::move(made));
+        parent->reviews.add(added);
+        review_refs_[id] = added;
         state_.reviews[id] = {*owner, stars};
     }
     void remove_review() {
         const auto id = any_key(state_.reviews);
         if (!id) return;
         const auto owner = state_.reviews[*id].first;
-        CHECK(session_.get<book>(owner)->reviews.remove(session_.get<review>(*id)));  // delete_orphan: DELETE
+        CHECK(session_.get<book>(owner)->reviews.remove(review_refs_.at(*id)));  // delete_orphan: DELETE
         state_.reviews.erase(*id);
     }
     void tag_book() {
@@ -370,19 +372,18 @@ private:
         std::int64_t tag_id = 0;
         if (state_.tags.empty() || chance(30)) {
             tag_id = next_id_++;
-            tag made;
-            made.id = tag_id;
+            tag made;  // id 0: generated, as a review's
             made.label = text();
             state_.tags[tag_id] = made.label;
-            session_.add(std::move(made));
+            tag_refs_[tag_id] = session_.add(std::move(made));
         } else {
             tag_id = *any_key(state_.tags);
         }
         if (state_.book_tags.contains({*book_id, tag_id})) return;
         if (chance(50))
-            session_.get<book>(*book_id)->tags.add(session_.get<tag>(tag_id));
+            session_.get<book>(*book_id)->tags.add(tag_refs_.at(tag_id));
         else
-            session_.get<tag>(tag_id)->books.add(session_.get<book>(*book_id));
+            tag_refs_.at(tag_id)->books.add(session_.get<book>(*book_id));
         state_.book_tags.emplace(*book_id, tag_id);
     }
     void untag_book() {
@@ -390,9 +391,9 @@ private:
         if (!link) return;
         const auto [book_id, tag_id] = *link;
         if (chance(50))
-            CHECK(session_.get<book>(book_id)->tags.remove(session_.get<tag>(tag_id)));
+            CHECK(session_.get<book>(book_id)->tags.remove(tag_refs_.at(tag_id)));
         else
-            CHECK(session_.get<tag>(tag_id)->books.remove(session_.get<book>(book_id)));
+            CHECK(tag_refs_.at(tag_id)->books.remove(session_.get<book>(book_id)));
         state_.book_tags.erase(*link);
     }
     void remove_book() {
@@ -410,8 +411,7 @@ private:
         const auto id = next_id_++;
         switch (pick(0, 3)) {
             case 0: {
-                review made;
-                made.id = id;
+                review made;  // its key generated, were it ever written
                 link_and_drop(state_.books, std::move(made), &book::reviews,
                               [](const auto& parent, const auto& dropped) { parent->reviews.add(dropped); });
                 break;
@@ -422,7 +422,6 @@ private:
                 break;
             case 2: {
                 tag made;
-                made.id = id;
                 made.label = text();
                 link_and_drop(state_.books, std::move(made), &book::tags,
                               [this](const auto& parent, const auto& dropped) {
@@ -501,7 +500,6 @@ private:
         } else {
             const auto id = next_id_++;
             review made;
-            made.id = id;
             made.book_id = missing;
             made.stars = 1;
             auto bad = session_.add(std::move(made));
@@ -633,7 +631,7 @@ private:
     /// looks for among touched objects too.
     void check_transaction() {
         session_.autoflush();
-        const auto found = read_tables(session_.connection());
+        const auto found = in_picture_ids(read_tables(session_.connection()), state_);
         INFO("expected:\n" << state_.describe() << "\nfound in the transaction:\n" << found.describe());
         REQUIRE(found == state_);
     }
@@ -651,7 +649,7 @@ private:
 
     /// The database equals the picture, and every object the session holds equals its row.
     void check_database() {
-        const auto found = read_database(engine_);
+        const auto found = in_picture_ids(read_database(engine_), committed_);
         INFO("expected:\n" << committed_.describe() << "\nfound:\n" << found.describe());
         REQUIRE(found == committed_);
         for (const auto& item : session_.query<book>().all()) {
@@ -670,7 +668,40 @@ private:
     const strata::engine& engine_;
     std::mt19937_64 random_;
     strata::session session_;
-    bool savepoint_;     // session_options::flush_savepoint: a failed flush is undone alone
+    /// `found` (read from the database) with the generated keys of reviews and tags replaced by
+    /// the ids that name them in `expected` (a row no object of `expected` has: its key, negated).
+    picture in_picture_ids(const picture& found, const picture& expected) const {
+        const auto reviews = picture_ids(review_refs_, expected.reviews);
+        const auto tags = picture_ids(tag_refs_, expected.tags);
+        const auto named = [](const std::map<std::int64_t, std::int64_t>& ids, std::int64_t key) {
+            const auto at = ids.find(key);
+            return at == ids.end() ? -key : at->second;
+        };
+        picture result = found;
+        result.reviews.clear();
+        result.tags.clear();
+        result.book_tags.clear();
+        for (const auto& [key, row] : found.reviews) result.reviews[named(reviews, key)] = row;
+        for (const auto& [key, label] : found.tags) result.tags[named(tags, key)] = label;
+        for (const auto& [book_id, key] : found.book_tags) result.book_tags.emplace(book_id, named(tags, key));
+        return result;
+    }
+    /// Generated key -> picture id, for the rows of `expected` (a row deleted since may have left
+    /// its key to a new one: SQLite reuses the largest).
+    template <class Model, class Rows>
+    static std::map<std::int64_t, std::int64_t> picture_ids(const std::map<std::int64_t, strata::ref<Model>>& objects,
+                                                            const Rows& expected) {
+        std::map<std::int64_t, std::int64_t> ids;
+        for (const auto& [id, row] : expected)
+            if (const auto at = objects.find(id); at != objects.end()) ids[at->second->id] = id;
+        return ids;
+    }
+
+    bool savepoint_;  // session_options::flush_savepoint: a failed flush is undone alone
+    // Reviews and tags get their keys from the database: the picture names them by ids of its
+    // own, and keeps each object to learn its key.
+    std::map<std::int64_t, strata::ref<review>> review_refs_;
+    std::map<std::int64_t, strata::ref<tag>> tag_refs_;
     picture state_;      // what the session's transaction holds once flushed
     picture committed_;  // what the database holds
     std::int64_t next_id_ = 1;

@@ -358,6 +358,14 @@ TEST_CASE("a rollback brings back an object whose DELETE it undid, so a change t
         session.rollback();
         CHECK(ada.status() == strata::object_status::detached);
         CHECK(strata::testing::count_rows(engine, "SELECT count(*) FROM users") == 0);
+
+        // Inserted and deleted by the transaction rolled back: it had no row before, so none now.
+        auto bob = session.add(make_user("bob"));
+        session.flush();
+        session.remove(bob);
+        session.flush();
+        session.rollback();
+        CHECK(bob.status() == strata::object_status::detached);
     });
 }
 

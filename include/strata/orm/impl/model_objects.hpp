@@ -341,6 +341,18 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
     }
     pending_.clear();
     dropped_.clear();  // every loaded relationship is forgotten below
+    // A row this transaction both inserted and deleted does not come back (sorted, to be searched).
+    std::vector<const tracked_object*> inserted_here;
+    bool restore_deleted = !deleted_in_transaction_.empty();
+    if (restore_deleted) {
+        try {
+            inserted_here.reserve(inserted_in_transaction_.size());
+        } catch (...) {  // out of memory: the deleted objects stay detached, as they are
+            restore_deleted = false;
+        }
+        for (const auto& item : inserted_in_transaction_) inserted_here.push_back(item.get());
+        std::sort(inserted_here.begin(), inserted_here.end());
+    }
     // Objects this transaction inserted have no row any more: detached, as pending ones are
     // (kept persistent, a change to one would UPDATE nothing).
     for (auto& item : inserted_in_transaction_) {
@@ -357,8 +369,10 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
     // SQLAlchemy's rollback restores them (left detached, a change through a handle kept would
     // be written nowhere, without an error). Their relationships load again, as everyone's.
     for (const auto& deleted : deleted_in_transaction_) {
-        const auto item = deleted.lock();
-        if (!item || item->status != object_status::detached || find_mapped(*item) != nullptr) continue;
+        const auto item = restore_deleted ? deleted.lock() : nullptr;
+        if (!item || item->status != object_status::detached ||
+            std::binary_search(inserted_here.begin(), inserted_here.end(), item.get()) || find_mapped(*item) != nullptr)
+            continue;
         item->status = object_status::persistent;
         item->touch_list = &touched_;
         bind_relationships(*item);

@@ -346,7 +346,10 @@ TEST_CASE("a rollback brings back an object whose DELETE it undid, so a change t
         session.rollback();  // the row is back, and so is the object (SQLAlchemy's rollback does the same)
         CHECK(ada.status() == strata::object_status::persistent);
         CHECK(session.get<user>(ada->id) == ada);
+        CHECK(session.query<user>().count() == 1);  // this autoflush compares every object
         ada->name = "changed after the rollback";
+        // the next compares the objects touched since: ada must be among them
+        CHECK(session.query<user>().filter(col<&user::name> == "changed after the rollback").count() == 1);
         session.commit();
         CHECK(strata::testing::count_rows(engine,
                                           "SELECT count(*) FROM users WHERE name = 'changed after the rollback'") == 1);

@@ -241,6 +241,27 @@ private:
             return *at;
     }
     std::string text() { return "t" + std::to_string(pick(0, 999)); }
+    /// The object of row `id`: half the time a handle kept from before (across flushes, commits
+    /// and rollbacks), else get(), which must return that same object (one object per row).
+    template <class T>
+    strata::ref<T> object(std::int64_t id) {
+        auto& kept = held<T>()[id];
+        if (kept && chance(50)) return kept;
+        auto found = session_.get<T>(id);
+        if (kept) CHECK(found == kept);
+        kept = found;
+        return found;
+    }
+    /// Keeps the handle of a new object.
+    template <class T>
+    strata::ref<T> keep(strata::ref<T> added) {
+        held<T>()[added->id] = added;
+        return added;
+    }
+    template <class T>
+    std::map<std::int64_t, strata::ref<T>>& held() {
+        return std::get<std::map<std::int64_t, strata::ref<T>>>(held_);
+    }
 
     void add_author() {
         const auto id = next_id_++;
@@ -248,7 +269,7 @@ private:
         made.id = id;
         made.name = text();
         state_.authors[id] = made.name;
-        session_.add(std::move(made));
+        keep(session_.add(std::move(made)));
     }
     void add_publisher() {
         const auto id = next_id_++;
@@ -256,7 +277,7 @@ private:
         made.id = id;
         made.name = text();
         const auto name = made.name;
-        session_.add(std::move(made));
+        keep(session_.add(std::move(made)));
         state_.publishers[id] = name;
     }
     book new_book(std::int64_t id) {
@@ -271,8 +292,8 @@ private:
         const auto id = next_id_++;
         // the parent first: a get() that runs a SELECT autoflushes, and a book without its
         // author cannot be written
-        auto parent = session_.get<author>(*owner);
-        auto made = session_.add(new_book(id));
+        auto parent = object<author>(*owner);
+        auto made = keep(session_.add(new_book(id)));
         parent->books.add(made);
         state_.books[id] = {made->title, *owner, std::nullopt};
         log_ << "book " << id << " -> author " << *owner;
@@ -281,8 +302,8 @@ private:
         const auto owner = any_key(state_.authors);
         if (!owner) return;
         const auto id = next_id_++;
-        auto parent = session_.get<author>(*owner);
-        auto made = session_.add(new_book(id));
+        auto parent = object<author>(*owner);
+        auto made = keep(session_.add(new_book(id)));
         made->writer = parent;
         state_.books[id] = {made->title, *owner, std::nullopt};
         log_ << "book " << id << " -> author " << *owner;
@@ -290,12 +311,10 @@ private:
     void rename() {
         switch (pick(0, 3)) {
             case 0:
-                if (const auto id = any_key(state_.authors))
-                    session_.get<author>(*id)->name = state_.authors[*id] = text();
+                if (const auto id = any_key(state_.authors)) object<author>(*id)->name = state_.authors[*id] = text();
                 break;
             case 1:
-                if (const auto id = any_key(state_.books))
-                    session_.get<book>(*id)->title = state_.books[*id].title = text();
+                if (const auto id = any_key(state_.books)) object<book>(*id)->title = state_.books[*id].title = text();
                 break;
             case 2:
                 if (const auto id = any_key(state_.reviews))
@@ -303,7 +322,7 @@ private:
                 break;
             default:
                 if (const auto id = any_key(state_.categories))
-                    session_.get<category>(*id)->name = state_.categories[*id].name = text();
+                    object<category>(*id)->name = state_.categories[*id].name = text();
                 break;
         }
     }
@@ -311,7 +330,7 @@ private:
         const auto id = any_key(state_.books);
         const auto owner = any_key(state_.authors);
         if (!id || !owner) return;
-        session_.get<author>(*owner)->books.add(session_.get<book>(*id));
+        object<author>(*owner)->books.add(object<book>(*id));
         state_.books[*id].author_id = *owner;
         log_ << "book " << *id << " -> author " << *owner;
     }
@@ -319,7 +338,7 @@ private:
         const auto id = any_key(state_.books);
         const auto owner = any_key(state_.authors);
         if (!id || !owner) return;
-        session_.get<book>(*id)->writer = session_.get<author>(*owner);
+        object<book>(*id)->writer = object<author>(*owner);
         state_.books[*id].author_id = *owner;
         log_ << "book " << *id << " -> author " << *owner;
     }
@@ -330,9 +349,9 @@ private:
         const bool through_reference = chance(50);
         log_ << "book " << *id << " -> publisher " << *owner << (through_reference ? " (reference)" : " (collection)");
         if (through_reference)
-            session_.get<book>(*id)->publisher_ref = session_.get<publisher>(*owner);
+            object<book>(*id)->publisher_ref = object<publisher>(*owner);
         else
-            session_.get<publisher>(*owner)->books.add(session_.get<book>(*id));
+            object<publisher>(*owner)->books.add(object<book>(*id));
         state_.books[*id].publisher_id = *owner;
     }
     void clear_publisher() {
@@ -341,9 +360,9 @@ private:
         const bool through_reference = chance(50);
         log_ << "book " << *id << " -> no publisher" << (through_reference ? " (reference)" : " (collection)");
         if (through_reference)
-            session_.get<book>(*id)->publisher_ref = nullptr;
+            object<book>(*id)->publisher_ref = nullptr;
         else
-            session_.get<publisher>(*state_.books[*id].publisher_id)->books.remove(session_.get<book>(*id));
+            object<publisher>(*state_.books[*id].publisher_id)->books.remove(object<book>(*id));
         state_.books[*id].publisher_id.reset();
     }
     void add_review() {
@@ -353,7 +372,7 @@ private:
         review made;  // id 0: the database generates it (`id` names the review in the picture)
         made.stars = static_cast<std::int32_t>(pick(1, 5));
         const auto stars = made.stars;
-        auto parent = session_.get<book>(*owner);
+        auto parent = object<book>(*owner);
         auto added = session_.add(std::move(made));
         parent->reviews.add(added);
         review_refs_[id] = added;
@@ -363,7 +382,7 @@ private:
         const auto id = any_key(state_.reviews);
         if (!id) return;
         const auto owner = state_.reviews[*id].first;
-        CHECK(session_.get<book>(owner)->reviews.remove(review_refs_.at(*id)));  // delete_orphan: DELETE
+        CHECK(object<book>(owner)->reviews.remove(review_refs_.at(*id)));  // delete_orphan: DELETE
         state_.reviews.erase(*id);
     }
     void tag_book() {
@@ -381,9 +400,9 @@ private:
         }
         if (state_.book_tags.contains({*book_id, tag_id})) return;
         if (chance(50))
-            session_.get<book>(*book_id)->tags.add(tag_refs_.at(tag_id));
+            object<book>(*book_id)->tags.add(tag_refs_.at(tag_id));
         else
-            tag_refs_.at(tag_id)->books.add(session_.get<book>(*book_id));
+            tag_refs_.at(tag_id)->books.add(object<book>(*book_id));
         state_.book_tags.emplace(*book_id, tag_id);
     }
     void untag_book() {
@@ -391,16 +410,16 @@ private:
         if (!link) return;
         const auto [book_id, tag_id] = *link;
         if (chance(50))
-            CHECK(session_.get<book>(book_id)->tags.remove(tag_refs_.at(tag_id)));
+            CHECK(object<book>(book_id)->tags.remove(tag_refs_.at(tag_id)));
         else
-            CHECK(tag_refs_.at(tag_id)->books.remove(session_.get<book>(book_id)));
+            CHECK(tag_refs_.at(tag_id)->books.remove(object<book>(book_id)));
         state_.book_tags.erase(*link);
     }
     void remove_book() {
         const auto id = any_key(state_.books);
         if (!id) return;
         log_ << "remove book " << *id;
-        session_.remove(session_.get<book>(*id));  // its reviews (delete_orphan) and tag links go with it
+        session_.remove(object<book>(*id));  // its reviews (delete_orphan) and tag links go with it
         state_.books.erase(*id);
         std::erase_if(state_.reviews, [&](const auto& item) { return item.second.first == *id; });
         std::erase_if(state_.book_tags, [&](const auto& link) { return link.first == *id; });
@@ -449,7 +468,7 @@ private:
     void link_and_drop(const Rows& parents, Child made, strata::many<Child> Parent::*collection, Link link) {
         const auto owner = any_key(parents);
         if (!owner) return;
-        auto parent = session_.get<Parent>(*owner);  // before the add: a SELECT autoflushes
+        auto parent = object<Parent>(*owner);  // before the add: a SELECT autoflushes
         const auto id = made.id;
         auto dropped = session_.add(std::move(made));
         link(parent, dropped);
@@ -469,7 +488,7 @@ private:
         if (kind == 0 || (kind == 1 && state_.books.empty())) {
             // The author that may mend it is loaded first: a get() then would autoflush the bad book.
             const auto owner = any_key(state_.authors);
-            auto parent = owner ? session_.get<author>(*owner) : strata::ref<author>{};
+            auto parent = owner ? object<author>(*owner) : strata::ref<author>{};
             const auto id = next_id_++;
             auto made = new_book(id);
             made.author_id = missing;
@@ -490,7 +509,7 @@ private:
             // would set the column again (the relationship wins, as in SQLAlchemy).
             session_.flush();
             const auto id = *any_key(state_.books);
-            auto changed = session_.get<book>(id);
+            auto changed = object<book>(id);
             changed->publisher_id = missing;  // the column itself, not the relationship
             log_ << "book " << id << " -> missing publisher";
             mend = [this, changed, id] {
@@ -539,7 +558,7 @@ private:
             const auto id = any_key(state_.publishers);
             if (!id) return;
             log_ << "remove publisher " << *id;
-            session_.remove(session_.get<publisher>(*id));  // its books' publisher_id becomes NULL
+            session_.remove(object<publisher>(*id));  // its books' publisher_id becomes NULL
             state_.publishers.erase(*id);
             for (auto& [book_id, row] : state_.books)
                 if (row.publisher_id == *id) row.publisher_id.reset();
@@ -550,7 +569,7 @@ private:
         for (const auto& [book_id, row] : state_.books)
             if (row.author_id == *id) return;  // books.author_id cannot be NULL: only an author without books
         log_ << "remove author " << *id;
-        session_.remove(session_.get<author>(*id));
+        session_.remove(object<author>(*id));
         state_.authors.erase(*id);
     }
     void add_category() {
@@ -559,9 +578,9 @@ private:
         strata::ref<category> parent_object;
         if (!state_.categories.empty() && chance(70)) {
             parent = any_key(state_.categories);
-            parent_object = session_.get<category>(*parent);
+            parent_object = object<category>(*parent);
         }
-        auto made = session_.add(tree::make(text(), id));
+        auto made = keep(session_.add(tree::make(text(), id)));
         if (parent) {
             if (chance(50))
                 parent_object->children.add(made);
@@ -575,13 +594,13 @@ private:
         const auto id = any_key(state_.categories);
         if (!id) return;
         const auto parent = chance(20) ? std::nullopt : any_key(state_.categories);
-        auto child = session_.get<category>(*id);
+        auto child = object<category>(*id);
         if (!parent) {
             child->parent = nullptr;
         } else if (chance(50)) {
-            session_.get<category>(*parent)->children.add(child);
+            object<category>(*parent)->children.add(child);
         } else {
-            child->parent = session_.get<category>(*parent);
+            child->parent = object<category>(*parent);
         }
         state_.categories[*id].parent_id = parent;
         log_ << "category " << *id << " -> " << (parent ? std::to_string(*parent) : "none");
@@ -590,7 +609,7 @@ private:
         const auto id = any_key(state_.categories);
         if (!id) return;
         log_ << "remove category " << *id;
-        session_.remove(session_.get<category>(*id));  // its children's parent_id becomes NULL
+        session_.remove(object<category>(*id));  // its children's parent_id becomes NULL
         state_.categories.erase(*id);
         for (auto& [child, row] : state_.categories)
             if (row.parent_id == *id) row.parent_id.reset();
@@ -698,6 +717,10 @@ private:
     }
 
     bool savepoint_;  // session_options::flush_savepoint: a failed flush is undone alone
+    // Handles kept of the objects with ids the test chooses, by id.
+    std::tuple<std::map<std::int64_t, strata::ref<author>>, std::map<std::int64_t, strata::ref<publisher>>,
+               std::map<std::int64_t, strata::ref<book>>, std::map<std::int64_t, strata::ref<category>>>
+        held_;
     // Reviews and tags get their keys from the database: the picture names them by ids of its
     // own, and keeps each object to learn its key.
     std::map<std::int64_t, strata::ref<review>> review_refs_;

@@ -375,6 +375,7 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
             continue;
         item->status = object_status::persistent;
         item->touch_list = &touched_;
+        item->listed = true;  // its touches count again: an autoflush must see a change through it
         bind_relationships(*item);
         try {
             map_object(item);

@@ -40,12 +40,13 @@ using destroy_state = void (*)(void* storage) noexcept;
 /// control block per size class of objects, not per model).
 struct tracked_object {
     object_status status = object_status::pending;
-    bool expired : 1 = false;         ///< values may be stale (after commit/rollback)
-    bool touched : 1 = false;         ///< reached through a handle since the last flush
-    bool row_written : 1 = false;     ///< pending, but the flush under way has INSERTed its row
-    bool listed : 1 = false;          ///< persistent in a session: its touches are recorded in touch_list
-    bool orphaned : 1 = false;        ///< pending, taken out of a delete_orphan collection, in none since
-    std::uint32_t touched_index = 0;  ///< its place in touch_list while touched
+    bool expired : 1 = false;                  ///< values may be stale (after commit/rollback)
+    bool touched : 1 = false;                  ///< reached through a handle since the last flush
+    bool row_written : 1 = false;              ///< pending, but the flush under way has INSERTed its row
+    bool listed : 1 = false;                   ///< persistent in a session: its touches are recorded in touch_list
+    bool orphaned : 1 = false;                 ///< pending, taken out of a delete_orphan collection, in none since
+    bool inserted_by_transaction : 1 = false;  ///< its row was inserted by the session's open transaction
+    std::uint32_t touched_index = 0;           ///< its place in touch_list while touched
     /// Its model's list in the session tracking it (pending or persistent), or null: none does.
     touched_objects* touch_list = nullptr;
     destroy_state destroy = nullptr;  ///< ends the object (set when its object_block constructs it)

@@ -289,6 +289,7 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
     }
     for (const auto& [item, written] : inserted_) {
         inserted_in_transaction_.push_back(item);
+        item->inserted_by_transaction = true;
         item->status = object_status::persistent;
         item->row_written = false;
         item->listed = true;  // snapshot taken at its INSERT (or at its post-update)
@@ -306,7 +307,8 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
         leave_touch_list(*item);
         item->status = object_status::detached;
         item->touch_list = nullptr;
-        deleted_in_transaction_.push_back(item);
+        // A row this transaction inserted does not come back with a rollback: it had none before.
+        if (!item->inserted_by_transaction) deleted_in_transaction_.push_back(item);
     }
     deleted_.clear();
 }
@@ -322,6 +324,7 @@ STRATA_COMPILED_LINKAGE void model_objects::abandon_flush() noexcept {
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::commit() noexcept {
+    for (const auto& item : inserted_in_transaction_) item->inserted_by_transaction = false;
     inserted_in_transaction_.clear();  // their rows are here to stay
     deleted_in_transaction_.clear();   // and these rows are gone
     expire_all();
@@ -341,18 +344,6 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
     }
     pending_.clear();
     dropped_.clear();  // every loaded relationship is forgotten below
-    // A row this transaction both inserted and deleted does not come back (sorted, to be searched).
-    std::vector<const tracked_object*> inserted_here;
-    bool restore_deleted = !deleted_in_transaction_.empty();
-    if (restore_deleted) {
-        try {
-            inserted_here.reserve(inserted_in_transaction_.size());
-        } catch (...) {  // out of memory: the deleted objects stay detached, as they are
-            restore_deleted = false;
-        }
-        for (const auto& item : inserted_in_transaction_) inserted_here.push_back(item.get());
-        std::sort(inserted_here.begin(), inserted_here.end());
-    }
     // Objects this transaction inserted have no row any more: detached, as pending ones are
     // (kept persistent, a change to one would UPDATE nothing).
     for (auto& item : inserted_in_transaction_) {
@@ -369,10 +360,8 @@ STRATA_COMPILED_LINKAGE void model_objects::rollback() noexcept {
     // SQLAlchemy's rollback restores them (left detached, a change through a handle kept would
     // be written nowhere, without an error). Their relationships load again, as everyone's.
     for (const auto& deleted : deleted_in_transaction_) {
-        const auto item = restore_deleted ? deleted.lock() : nullptr;
-        if (!item || item->status != object_status::detached ||
-            std::binary_search(inserted_here.begin(), inserted_here.end(), item.get()) || find_mapped(*item) != nullptr)
-            continue;
+        const auto item = deleted.lock();
+        if (!item || item->status != object_status::detached || find_mapped(*item) != nullptr) continue;
         item->status = object_status::persistent;
         item->touch_list = &touched_;
         item->listed = true;  // its touches count again: an autoflush must see a change through it
@@ -408,6 +397,7 @@ STRATA_COMPILED_LINKAGE void model_objects::clear() noexcept {
 STRATA_COMPILED_LINKAGE void model_objects::add_pending(const tracked_pointer& item, void* object) {
     item->status = object_status::pending;
     item->orphaned = false;
+    item->inserted_by_transaction = false;
     item->touch_list = &touched_;  // this session's, not yet listed: a pending object has no snapshot
     // A deferred member the new object leaves unset holds its type's default, which the INSERT
     // writes (an unloaded one would be left out: NULL, or a NOT NULL violation), unless the

@@ -212,6 +212,24 @@ TEST_CASE("adding a book to author.books sets book.writer at once and author_id 
     });
 }
 
+TEST_CASE("without autoflush, a collection loaded lazily follows the links made since the last flush") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);  // author 1: books 1 and 2; author 2: books 3 and 4
+        strata::session session{engine, {.autoflush = false}};
+        auto first = session.get<author>(1);
+        auto moved = session.get<book>(3);
+        auto fresh = session.add(new_book(50, "new"));
+        fresh->writer = first;  // first->books is not loaded: nothing to keep in step yet
+        moved->writer = first;
+        std::vector<std::int64_t> ids;
+        for (const auto& item : first->books) ids.push_back(item->id);  // loaded now, without a flush
+        std::sort(ids.begin(), ids.end());
+        CHECK(ids == std::vector<std::int64_t>{1, 2, 3, 50});
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE author_id = 1") == 4);
+    });
+}
+
 TEST_CASE("setting book.writer moves the book between loaded collections and writes author_id at flush") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 2, 2);

@@ -623,10 +623,13 @@ private:
     void query_with_loader() {
         // Without autoflush, half the queries run before the flush: they refresh expired objects
         // from rows that lack the unflushed changes, which must survive (the next commit writes
-        // them), and what they find is not compared.
+        // them), and they load collections lazily, which must follow the unflushed links (later
+        // comparisons read them). What they find now is not compared. (An eager load there does
+        // not follow them: see docs/design.md, stop 45.)
         const bool flushed = autoflush_ || chance(50);
         if (!autoflush_ && flushed) session_.flush();
-        const auto strategy = pick(0, 3);
+        auto strategy = pick(0, 3);
+        if (!flushed) strategy = 0;
         auto authors = session_.query<author>();
         if (strategy == 1) authors = authors.options(strata::selectinload(&author::books));
         if (strategy == 2) authors = authors.options(strata::joinedload(&author::books));

@@ -239,6 +239,8 @@ public:
     /// (PostgreSQL; elsewhere nothing is held).
     void send_held();
 
+    /// The options the session was made with.
+    [[nodiscard]] const session_options& options() const noexcept { return options_; }
     /// Whether a failed flush rolled the transaction back and rollback() has not been called yet.
     [[nodiscard]] bool needs_rollback() const noexcept { return failed_flush_ != nullptr; }
     /// Whether the session holds a connection now.

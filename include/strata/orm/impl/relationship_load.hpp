@@ -22,6 +22,7 @@
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/relationship_keys.hpp"
 #include "strata/orm/relationship_load.hpp"
+#include "strata/orm/session.hpp"
 #include "strata/sql/expression.hpp"
 #include "strata/sql/node.hpp"
 
@@ -505,8 +506,8 @@ inline std::optional<described_query> association_query(const relationship_behav
 }
 
 /// A collection's lazy load: `collection` (of `parent`) filled with what `query` loads (nothing
-/// for a NULL key: no query), then, loaded for a change (no autoflush), brought in step with the
-/// session's unflushed changes (follow_unflushed_changes).
+/// for a NULL key: no query), then, loaded without a flush (for a change, or autoflush off),
+/// brought in step with the session's unflushed changes (follow_unflushed_changes).
 inline void load_collection(const relationship_behavior& behavior, session& owner, tracked_object& parent,
                             collection_member& collection, std::optional<described_query>& query, bool autoflush) {
     std::vector<tracked_pointer> loaded;  // the collection stays as it was if the query fails
@@ -518,9 +519,9 @@ inline void load_collection(const relationship_behavior& behavior, session& owne
     collection.start_loading();
     if (!query) return;  // no key, no targets
     for (auto& item : loaded) collection.append(std::move(item));
-    // Loaded for a change, without a flush: the database does not know the links made (or
-    // unmade) since the last flush; the session does.
-    if (!autoflush) follow_unflushed_changes(owner, behavior, parent, collection);
+    // Loaded without a flush (for a change, or in a session without autoflush): the database
+    // does not know the links made (or unmade) since the last flush; the session does.
+    if (!autoflush || !owner.options().autoflush) follow_unflushed_changes(owner, behavior, parent, collection);
 }
 }  // namespace detail
 

@@ -101,8 +101,12 @@ STRATA_COMPILED_LINKAGE std::size_t model_objects::prepare_flush(bool touched_on
     // New children taken out of a delete_orphan collection and added to no other since: orphans
     // that never had a row, dropped (SQLAlchemy expunges them) rather than written with a
     // foreign key that names no parent.
-    for (std::size_t i = pending_.size(); i-- > 0;)
-        if (pending_[i]->orphaned) remove(tracked_pointer{pending_[i]});
+    // Listed first: a removal's cascade may drop other new objects of this model (a tree's).
+    std::vector<tracked_pointer> orphans;
+    for (const auto& item : pending_)
+        if (item->orphaned) orphans.push_back(item);
+    for (const auto& item : orphans)
+        if (item->status == object_status::pending) remove(item);
     updates_.clear();
     relationship_changed_.clear();
     inserted_.clear();

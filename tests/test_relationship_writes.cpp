@@ -42,6 +42,13 @@ book new_book(std::int64_t id, std::string title, std::int64_t author_id = 0) {
     return made;
 }
 
+review new_review(std::int64_t id, std::int64_t book_id = 0) {
+    review made;
+    made.id = id;
+    made.book_id = book_id;
+    return made;
+}
+
 /// The message of the usage_error `body` throws; empty (and a failed check) when it throws none.
 template <class Body>
 std::string usage_error_of(Body&& body) {
@@ -424,9 +431,7 @@ TEST_CASE("a failed flush gives back the foreign keys it pointed at keys it gene
         auto written = session.add(new_book(0, "new"));
         first_author->books.add(written);
         first_publisher->books.add(written);
-        review bad;
-        bad.book_id = 1'000'000;  // no such book: the last INSERT of the flush fails
-        auto failing = session.add(std::move(bad));
+        auto failing = session.add(new_review(0, 1'000'000));  // no such book: the flush's last INSERT fails
         CHECK_THROWS_AS(session.flush(), strata::integrity_error);
         // The flush inserted the author and the publisher, pointed the book at their keys and
         // inserted it before the review failed; the savepoint took the rows away, so their keys
@@ -518,20 +523,14 @@ TEST_CASE("a new child taken out of a delete_orphan collection before its flush 
         strata::session session{engine};
         auto first = session.get<book>(1);
         auto second = session.get<book>(2);
-        review orphan;
-        orphan.id = 100;
-        auto dropped = session.add(std::move(orphan));
+        auto dropped = session.add(new_review(100));
         first->reviews.add(dropped);
         CHECK(first->reviews.remove(dropped));  // no parent now: an orphan, as SQLAlchemy expunges it
-        review moving;
-        moving.id = 101;
-        auto moved = session.add(std::move(moving));
+        auto moved = session.add(new_review(101));
         first->reviews.add(moved);
         CHECK(first->reviews.remove(moved));
         second->reviews.add(moved);  // a parent again before the flush: written under it
-        review leaving;
-        leaving.id = 102;
-        auto left = session.add(std::move(leaving));
+        auto left = session.add(new_review(102));
         first->reviews.add(left);
         CHECK(first->reviews.remove(left));
         session.remove(first);  // a deleted parent's flush points no child: still an orphan

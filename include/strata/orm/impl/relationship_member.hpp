@@ -160,11 +160,12 @@ STRATA_COMPILED_LINKAGE bool collection_member::remove_entry(const tracked_objec
     erase_entry(found);
     if (!context_.link(*removed, false)) record(removed, false);
     // A new child of a delete_orphan collection has no parent now. With a many-to-one back, the
-    // flush sees that in it (left_without_parent); without one, only this says so until a
-    // collection adds it again: the flush drops it instead of writing a key that names no row.
-    if (const auto* behavior = context_.behavior;
-        behavior != nullptr && behavior->items_hold_key() && behavior->delete_orphan &&
-        removed->status == object_status::pending && (behavior->inverse == nullptr || behavior->inverse->collection))
+    // flush sees that in it (left_without_parent), and a move through that reference adds no
+    // entry; without one, only this says so until a collection adds it again: the flush drops it
+    // instead of writing a key that names no row.
+    if (const auto* behavior = context_.behavior; behavior != nullptr && behavior->items_hold_key() &&
+                                                  behavior->delete_orphan && behavior->inverse == nullptr &&
+                                                  removed->status == object_status::pending)
         removed->orphaned = true;
     return true;
 }

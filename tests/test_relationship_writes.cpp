@@ -237,6 +237,28 @@ TEST_CASE("without autoflush, a collection loaded lazily follows the links made 
     });
 }
 
+TEST_CASE(
+    "setting a new book's writer to the author its author_id already names adds it to that author's loaded books") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 1, 2);  // author 1: books 1 and 2
+        strata::session session{engine};
+        auto first = session.get<author>(1);
+        CHECK(first->books.size() == 2);  // loaded
+        // As merge() of a copy that came with its key columns makes it: author_id set, writer not.
+        auto copied = session.merge(new_book(50, "copied", 1));
+        auto added = session.add(new_book(51, "added", 1));
+        copied->writer = first;
+        added->writer = first;
+        std::vector<std::int64_t> ids;
+        for (const auto& item : first->books) ids.push_back(item->id);
+        std::sort(ids.begin(), ids.end());
+        CHECK(ids == std::vector<std::int64_t>{1, 2, 50, 51});
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE author_id = 1") == 4);
+        CHECK(first->books.size() == 4);  // expired by the commit: loaded again
+    });
+}
+
 TEST_CASE("setting book.writer moves the book between loaded collections and writes author_id at flush") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 2, 2);

@@ -1,7 +1,8 @@
 // The session checked against a model: random sequences of operations (add, modify, link and unlink
 // through either side, remove with its cascades, flush, commit, rollback, queries with each loader
 // strategy, flushes that fail on a foreign key, undone whole or, in a third of the sequences, alone
-// by a savepoint; a fifth of the sequences run without autoflush) are applied to a session and to a plain in-memory
+// by a savepoint; merge() of plain copies; refresh() after a raw UPDATE; a fifth of the sequences run
+// without autoflush) are applied to a session and to a plain in-memory
 // picture of what the database must hold. After every commit and rollback the whole database is read back with raw SQL
 // and compared with the picture, and every object the session holds is compared with its row; a query with a loader
 // compares the collections it finds. Reviews and tags get keys the database generates. Fixed seeds here;
@@ -131,7 +132,7 @@ public:
     /// Runs `steps` random operations, then commits and checks.
     void run(int steps) {
         for (int step = 0; step < steps; ++step) {
-            const auto operation = pick(0, 24);
+            const auto operation = pick(0, 26);
             log_ << '\n' << operation << ' ';
             INFO("operations so far: " << log_.str());
             const auto logged = log_.str().size();
@@ -221,6 +222,12 @@ private:
                 break;
             case 24:
                 check_transaction();
+                break;
+            case 25:
+                merge_copy();
+                break;
+            case 26:
+                refresh_after_raw_update();
                 break;
             default:
                 break;
@@ -618,6 +625,122 @@ private:
         state_.categories.erase(*id);
         for (auto& [child, row] : state_.categories)
             if (row.parent_id == *id) row.parent_id.reset();
+    }
+
+    /// merge() of a plain copy, as a user merges an object that came from elsewhere: a copy of a row
+    /// with a new name (foreign keys as the picture has them) must come back as the session's one
+    /// object for that row, with the name to be written; a copy with a new key comes back pending
+    /// (a new book is then linked through either side, as merge() leaves relationships to the
+    /// returned handle).
+    void merge_copy() {
+        // Without autoflush, merge()'s SELECT would not see a new object's row, and the copy would
+        // be a second object for it (an INSERT that fails on the key, as in SQLAlchemy).
+        if (!autoflush_) session_.flush();
+        const bool existing = chance(60);
+        switch (pick(0, 3)) {
+            case 0:
+                merge_named<author>(state_.authors, existing, "author");
+                break;
+            case 1:
+                merge_named<publisher>(state_.publishers, existing, "publisher");
+                break;
+            case 2: {
+                if (existing) {
+                    const auto id = any_key(state_.books);
+                    if (!id) return;
+                    auto& row = state_.books[*id];
+                    book copy;
+                    copy.id = *id;
+                    copy.title = row.title = text();
+                    copy.author_id = row.author_id;
+                    copy.publisher_id = row.publisher_id;
+                    log_ << "merge book " << *id;
+                    merged(*id, session_.merge(copy));
+                    return;
+                }
+                const auto owner = any_key(state_.authors);
+                if (!owner) return;
+                const auto id = next_id_++;
+                auto parent = object<author>(*owner);  // first: its SELECT may autoflush
+                book copy = new_book(id);
+                copy.author_id = *owner;
+                auto made = merged(id, session_.merge(copy));
+                const bool through_collection = chance(50);
+                if (through_collection)
+                    parent->books.add(made);
+                else
+                    made->writer = parent;
+                state_.books[id] = {made->title, *owner, std::nullopt};
+                log_ << "merge new book " << id << " -> author " << *owner
+                     << (through_collection ? " (collection)" : " (reference)");
+                break;
+            }
+            default: {
+                const auto id = existing ? any_key(state_.categories) : std::optional{next_id_++};
+                if (!id) return;
+                category copy;
+                copy.id = *id;
+                copy.name = text();
+                if (existing) copy.parent_id = state_.categories[*id].parent_id;
+                state_.categories[*id] = {copy.name, copy.parent_id};
+                log_ << "merge category " << *id;
+                merged(*id, session_.merge(copy));
+                break;
+            }
+        }
+    }
+    /// merge() of a copy of an author or a publisher (a row of `rows`, or a new one) with a new name.
+    template <class T>
+    void merge_named(std::map<std::int64_t, std::string>& rows, bool existing, const char* what) {
+        const auto id = existing ? any_key(rows) : std::optional{next_id_++};
+        if (!id) return;
+        T copy;
+        copy.id = *id;
+        copy.name = rows[*id] = text();
+        log_ << "merge " << what << ' ' << *id;
+        merged(*id, session_.merge(copy));
+    }
+    /// The object merge() returned for row `id`: the handle kept for that row when there is one.
+    template <class T>
+    strata::ref<T> merged(std::int64_t id, strata::ref<T> found) {
+        REQUIRE(found);
+        auto& kept = held<T>()[id];
+        if (kept) CHECK(found == kept);
+        kept = found;
+        return found;
+    }
+
+    /// A row changed by raw SQL in the session's own transaction, then refresh() of its object: the
+    /// object must hold the new value, and no later flush may write the old one back.
+    void refresh_after_raw_update() {
+        flush_for_query();  // the rows exist in the transaction before the UPDATE names them
+        switch (pick(0, 2)) {
+            case 0:
+                if (const auto id = any_key(state_.authors))
+                    refresh_changed("authors", "name", *id, &author::name, state_.authors[*id]);
+                break;
+            case 1:
+                if (const auto id = any_key(state_.books))
+                    refresh_changed("books", "title", *id, &book::title, state_.books[*id].title);
+                break;
+            default:
+                if (const auto id = any_key(state_.categories))
+                    refresh_changed("categories", "name", *id, &category::name, state_.categories[*id].name);
+                break;
+        }
+    }
+    /// Sets `column` of row `id` by raw SQL (and `in_picture` with it), then refreshes its object.
+    template <class T>
+    void refresh_changed(const std::string& table, const std::string& column, std::int64_t id, std::string T::*member,
+                         std::string& in_picture) {
+        const auto value = "r" + std::to_string(pick(0, 999));
+        session_.connection().execute("UPDATE " + table + " SET " + column + " = '" + value +
+                                      "' WHERE id = " + std::to_string(id));
+        in_picture = value;
+        auto found = object<T>(id);
+        session_.refresh(found);
+        CHECK(*found.*member == value);
+        log_ << "refresh " << table << ' ' << id;
     }
 
     /// A query with one loader strategy; what it finds (after its autoflush) must be the picture.

@@ -83,7 +83,13 @@ STRATA_COMPILED_LINKAGE void reference_member::set_target(tracked_pointer target
                 context_.link(*previous, false);
         }
     }
-    if (loaded_ && !weak_ && target_ == target) return;
+    if (loaded_ && !weak_ && target_ == target) {
+        // Loaded from a foreign key the user set (a new object's key column, a merge()d copy),
+        // the target's loaded collection may never have held this object: it gains it now, as
+        // the contract says (adding is idempotent; already there, nothing changes).
+        if (target_) context_.link(*target_, true);
+        return;
+    }
     if (loaded_ && !weak_ && target_) context_.link(*target_, false);
     target_ = std::move(target);
     weak_target_.reset();

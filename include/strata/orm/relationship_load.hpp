@@ -51,6 +51,9 @@ STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& be
 STRATA_COMPILED_LINKAGE std::vector<int> add_model_columns(sql::select_core& core, const model_info& info,
                                                            const sql::table_ref& table);
 
+/// A parent and its collection that a load just filled from the database.
+using filled_collection = std::pair<const tracked_object*, collection_member*>;
+
 /// Fills relationship `behavior`'s members of a query's objects from the target's columns in the
 /// same rows (joinedload and contains_eager): one class for every relationship.
 class joined_run final : public option_run {
@@ -63,15 +66,18 @@ public:
     // key function, so its vtable (and this body) is compiled only where the class is constructed.
     STRATA_COMPILED_LINKAGE void on_row(session& owner, const tracked_pointer& object,
                                         const field_reader& row) override;
+    /// In a session without autoflush: the filled collections follow the unflushed changes.
+    STRATA_COMPILED_LINKAGE void finish(session& owner, std::span<const tracked_pointer> parents) override;
 
 private:
     const relationship_behavior* behavior_;
     std::vector<int> positions_;
     bool refill_;
-    model_objects* targets_ = nullptr;      ///< the target's identity map, found at the first row
-    std::unordered_set<const void*> seen_;  ///< parents whose collection this run fills
-    const void* last_parent_ = nullptr;     ///< the previous row's parent
-    bool filling_ = false;                  ///< whether this run fills the previous row's parent
+    model_objects* targets_ = nullptr;       ///< the target's identity map, found at the first row
+    std::unordered_set<const void*> seen_;   ///< parents whose collection this run fills
+    std::vector<filled_collection> filled_;  ///< of those, the ones not loaded before (not refilled)
+    const void* last_parent_ = nullptr;      ///< the previous row's parent
+    bool filling_ = false;                   ///< whether this run fills the previous row's parent
 };
 
 /// joinedload's part after its joins (the target under `target_table`): ORDER BY the target's key
@@ -216,6 +222,12 @@ private:
 /// this parent joins (leaves) it. `behavior` is the collection's relationship.
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
                                                       const tracked_object& parent, collection_member& collection);
+
+/// follow_unflushed_changes for every collection an eager load filled (in a session without
+/// autoflush, whose query wrote nothing first): one pass over the target's objects, not one per
+/// parent.
+STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
+                                                      std::span<const filled_collection> filled);
 
 /// The lazy load of relationship `behavior`'s `member` of `parent` (every relationship's
 /// relationship_behavior::load): a many-to-one's by lazy_load_reference; a collection's by one

@@ -184,27 +184,51 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
 
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
                                                       const tracked_object& parent, collection_member& collection) {
-    if (behavior.inverse == nullptr) return;  // the target does not declare the other side
+    const filled_collection filled[] = {{&parent, &collection}};
+    follow_unflushed_changes(owner, behavior, filled);
+}
+
+STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
+                                                      std::span<const filled_collection> filled) {
+    if (behavior.inverse == nullptr || filled.empty()) return;  // the target does not declare the other side
     const auto& inverse = *behavior.inverse;
-    const tracked_object* self = &parent;
-    const auto names_self = [self](const std::vector<tracked_pointer>& items) {
-        return std::any_of(items.begin(), items.end(),
-                           [self](const tracked_pointer& item) { return item.get() == self; });
+    std::unordered_map<const tracked_object*, collection_member*> by_parent;
+    for (const auto& [parent, collection] : filled) by_parent.emplace(parent, collection);
+    const auto collection_of = [&by_parent](const tracked_object* parent) -> collection_member* {
+        const auto found = by_parent.find(parent);
+        return found == by_parent.end() ? nullptr : found->second;
     };
+    if (inverse.collection) {
+        // A target whose many-to-many collection added (removed) a parent joins (leaves) it.
+        behavior.target_objects(owner).for_each_object([&](const tracked_pointer& tracked) {
+            const auto& other = inverse.collection_of(*tracked);
+            if (!other.changed()) return;
+            for (const auto& parent : other.added())
+                if (auto* collection = collection_of(parent.get())) collection->follow(tracked, true);
+            for (const auto& parent : other.removed())
+                if (auto* collection = collection_of(parent.get())) collection->follow(tracked, false);
+        });
+        return;
+    }
+    // A loaded reference is the session's truth: set by the user, or moved by a collection's add
+    // or remove (another parent's, whose change is not flushed yet). The target joins the
+    // collection of the parent it names, and leaves every other filled collection that holds it
+    // (its rows' parent's) or recorded its addition: the collections where following can change
+    // anything.
+    std::unordered_multimap<const tracked_object*, collection_member*> holders;
+    for (const auto& [parent, collection] : filled) {
+        for (const auto& item : collection->loaded_entries()) holders.emplace(item.get(), collection);
+        for (const auto& item : collection->added()) holders.emplace(item.get(), collection);
+    }
     behavior.target_objects(owner).for_each_object([&](const tracked_pointer& tracked) {
-        if (!inverse.collection) {
-            // A loaded reference is the session's truth: set by the user, or moved by a
-            // collection's add or remove (another parent's, whose change is not flushed yet).
-            const auto& reference = inverse.reference_of(*tracked);
-            if (!reference.is_loaded()) return;
-            const auto current = reference.current_target();
-            collection.follow(tracked, current && current.get() == self);
-            return;
-        }
-        const auto& other = inverse.collection_of(*tracked);
-        if (!other.changed()) return;
-        if (names_self(other.added())) collection.follow(tracked, true);
-        if (names_self(other.removed())) collection.follow(tracked, false);
+        const auto& reference = inverse.reference_of(*tracked);
+        if (!reference.is_loaded()) return;
+        const auto current = reference.current_target();
+        auto* joined = current ? collection_of(current.get()) : nullptr;
+        if (joined != nullptr) joined->follow(tracked, true);
+        const auto [first, last] = holders.equal_range(tracked.get());
+        for (auto at = first; at != last; ++at)
+            if (at->second != joined) at->second->follow(tracked, false);
     });
 }
 
@@ -236,6 +260,7 @@ STRATA_COMPILED_LINKAGE void joined_run::on_row(session& owner, const tracked_po
             if (!collection.is_loaded()) {
                 collection.start_loading();  // the first row of a parent not loaded before
                 seen_.insert(current);
+                filled_.emplace_back(object.get(), &collection);
                 filling_ = true;
             } else if (seen_.count(current) != 0) {
                 filling_ = true;  // started by this run, its rows apart
@@ -253,6 +278,12 @@ STRATA_COMPILED_LINKAGE void joined_run::on_row(session& owner, const tracked_po
     } else if (auto& reference = member.reference_of(*object); refill_ || !reference.is_loaded()) {
         reference.assign(std::move(loaded));
     }
+}
+
+STRATA_COMPILED_LINKAGE void joined_run::finish(session& owner, std::span<const tracked_pointer> /*parents*/) {
+    // Without autoflush the query wrote nothing first: the rows lack the links made since the
+    // last flush, which the session holds (a lazy load follows them the same way).
+    if (!owner.options().autoflush) follow_unflushed_changes(owner, *behavior_, filled_);
 }
 
 STRATA_COMPILED_LINKAGE std::unique_ptr<option_run> start_joined_run(sql::select_core& core,
@@ -545,6 +576,23 @@ public:
     selectin_run(const relationship_behavior& behavior, const option_list& nested, bool refill) noexcept
         : behavior_(&behavior), nested_(&nested), refill_(refill) {}
     void finish(session& owner, std::span<const tracked_pointer> parents) override {
+        // Without autoflush the query wrote nothing first: the collections it fills follow the
+        // links made since the last flush, as a lazy load's do. Not those populate_existing
+        // loads again: a loaded collection held the session's changes, which it replaces with
+        // the rows' picture (SQLAlchemy applies only the changes an unloaded collection queued).
+        std::vector<filled_collection> filled;
+        if (!owner.options().autoflush && behavior_->member->collection) {
+            for (const auto& parent : parents) {
+                auto& collection = behavior_->member->collection_of(*parent);
+                if (!collection.is_loaded()) filled.emplace_back(parent.get(), &collection);
+            }
+        }
+        load(owner, parents);
+        follow_unflushed_changes(owner, *behavior_, filled);
+    }
+
+private:
+    void load(session& owner, std::span<const tracked_pointer> parents) {
         switch (behavior_->kind) {
             case relationship_kind::one_to_many:
                 selectin_load_children(*behavior_, owner, parents, *nested_, refill_);
@@ -558,7 +606,6 @@ public:
         }
     }
 
-private:
     const relationship_behavior* behavior_;
     const option_list* nested_;
     bool refill_;

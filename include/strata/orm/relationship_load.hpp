@@ -51,9 +51,6 @@ STRATA_COMPILED_LINKAGE void lazy_load_reference(const relationship_behavior& be
 STRATA_COMPILED_LINKAGE std::vector<int> add_model_columns(sql::select_core& core, const model_info& info,
                                                            const sql::table_ref& table);
 
-/// A parent and its collection that a load just filled from the database.
-using filled_collection = std::pair<const tracked_object*, collection_member*>;
-
 /// Fills relationship `behavior`'s members of a query's objects from the target's columns in the
 /// same rows (joinedload and contains_eager): one class for every relationship.
 class joined_run final : public option_run {
@@ -73,11 +70,11 @@ private:
     const relationship_behavior* behavior_;
     std::vector<int> positions_;
     bool refill_;
-    model_objects* targets_ = nullptr;       ///< the target's identity map, found at the first row
-    std::unordered_set<const void*> seen_;   ///< parents whose collection this run fills
-    std::vector<filled_collection> filled_;  ///< of those, the ones not loaded before (not refilled)
-    const void* last_parent_ = nullptr;      ///< the previous row's parent
-    bool filling_ = false;                   ///< whether this run fills the previous row's parent
+    model_objects* targets_ = nullptr;      ///< the target's identity map, found at the first row
+    std::unordered_set<const void*> seen_;  ///< parents whose collection this run fills
+    std::vector<tracked_pointer> filled_;   ///< of those, the ones not loaded before (not refilled)
+    const void* last_parent_ = nullptr;     ///< the previous row's parent
+    bool filling_ = false;                  ///< whether this run fills the previous row's parent
 };
 
 /// joinedload's part after its joins (the target under `target_table`): ORDER BY the target's key
@@ -216,18 +213,14 @@ private:
     const relationship_behavior* behavior_;
 };
 
-/// Brings `collection`, just loaded from the database for a change (without a flush), in step
-/// with the unflushed changes of its other side in the session: a child's many-to-one set to this
-/// parent joins it (set away: leaves it); a target whose many-to-many collection added (removed)
-/// this parent joins (leaves) it. `behavior` is the collection's relationship.
+/// Brings the collections of relationship `behavior` of `filled` (parents whose collection a load
+/// just filled from rows that lack the session's unflushed changes: a lazy load for a change, or
+/// any load in a session without autoflush) in step with the unflushed changes of their other
+/// side: a child's many-to-one set to one of these parents joins its collection (set away: leaves
+/// it); a target whose many-to-many collection added (removed) one of them joins (leaves) its
+/// collection. One pass over the target's objects, however many parents.
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
-                                                      const tracked_object& parent, collection_member& collection);
-
-/// follow_unflushed_changes for every collection an eager load filled (in a session without
-/// autoflush, whose query wrote nothing first): one pass over the target's objects, not one per
-/// parent.
-STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
-                                                      std::span<const filled_collection> filled);
+                                                      std::span<const tracked_pointer> filled);
 
 /// The lazy load of relationship `behavior`'s `member` of `parent` (every relationship's
 /// relationship_behavior::load): a many-to-one's by lazy_load_reference; a collection's by one

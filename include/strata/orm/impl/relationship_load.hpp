@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -183,52 +184,48 @@ STRATA_COMPILED_LINKAGE void selectin_load_children(const relationship_behavior&
 }
 
 STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
-                                                      const tracked_object& parent, collection_member& collection) {
-    const filled_collection filled[] = {{&parent, &collection}};
-    follow_unflushed_changes(owner, behavior, filled);
-}
-
-STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const relationship_behavior& behavior,
-                                                      std::span<const filled_collection> filled) {
+                                                      std::span<const tracked_pointer> filled) {
     if (behavior.inverse == nullptr || filled.empty()) return;  // the target does not declare the other side
     const auto& inverse = *behavior.inverse;
-    std::unordered_map<const tracked_object*, collection_member*> by_parent;
-    for (const auto& [parent, collection] : filled) by_parent.emplace(parent, collection);
-    const auto collection_of = [&by_parent](const tracked_object* parent) -> collection_member* {
-        const auto found = by_parent.find(parent);
-        return found == by_parent.end() ? nullptr : found->second;
+    const auto& member = *behavior.member;
+    // Sets and lists of types the loaders use anyway: header-only, a hash map of a type of its
+    // own here cost every program 13 MiB of compiler memory (minimal.cpp), these 1 MiB.
+    std::unordered_set<const void*> parents;
+    for (const auto& parent : filled) parents.insert(parent.get());
+    const auto filled_collection_of = [&](const tracked_pointer& parent) -> collection_member* {
+        return parent && parents.count(parent.get()) != 0 ? &member.collection_of(*parent) : nullptr;
     };
     if (inverse.collection) {
-        // A target whose many-to-many collection added (removed) a parent joins (leaves) it.
         behavior.target_objects(owner).for_each_object([&](const tracked_pointer& tracked) {
             const auto& other = inverse.collection_of(*tracked);
             if (!other.changed()) return;
             for (const auto& parent : other.added())
-                if (auto* collection = collection_of(parent.get())) collection->follow(tracked, true);
+                if (auto* collection = filled_collection_of(parent)) collection->follow(tracked, true);
             for (const auto& parent : other.removed())
-                if (auto* collection = collection_of(parent.get())) collection->follow(tracked, false);
+                if (auto* collection = filled_collection_of(parent)) collection->follow(tracked, false);
         });
         return;
     }
     // A loaded reference is the session's truth: set by the user, or moved by a collection's add
-    // or remove (another parent's, whose change is not flushed yet). The target joins the
-    // collection of the parent it names, and leaves every other filled collection that holds it
-    // (its rows' parent's) or recorded its addition: the collections where following can change
-    // anything.
-    std::unordered_multimap<const tracked_object*, collection_member*> holders;
-    for (const auto& [parent, collection] : filled) {
-        for (const auto& item : collection->loaded_entries()) holders.emplace(item.get(), collection);
-        for (const auto& item : collection->added()) holders.emplace(item.get(), collection);
+    // or remove (another parent's, whose change is not flushed yet). A child leaves a filled
+    // collection that holds it (its rows put it there) or recorded its addition when its
+    // reference names another parent, and joins the filled collection of the parent it names.
+    std::vector<tracked_pointer> leaving;
+    for (const auto& parent : filled) {
+        auto& collection = member.collection_of(*parent);
+        leaving.clear();
+        const auto check = [&](const tracked_pointer& item) {
+            const auto& reference = inverse.reference_of(*item);
+            if (reference.is_loaded() && reference.current_target() != parent) leaving.push_back(item);
+        };
+        for (const auto& item : collection.loaded_entries()) check(item);
+        for (const auto& item : collection.added()) check(item);
+        for (const auto& item : leaving) collection.follow(item, false);
     }
     behavior.target_objects(owner).for_each_object([&](const tracked_pointer& tracked) {
         const auto& reference = inverse.reference_of(*tracked);
         if (!reference.is_loaded()) return;
-        const auto current = reference.current_target();
-        auto* joined = current ? collection_of(current.get()) : nullptr;
-        if (joined != nullptr) joined->follow(tracked, true);
-        const auto [first, last] = holders.equal_range(tracked.get());
-        for (auto at = first; at != last; ++at)
-            if (at->second != joined) at->second->follow(tracked, false);
+        if (auto* collection = filled_collection_of(reference.current_target())) collection->follow(tracked, true);
     });
 }
 
@@ -260,7 +257,7 @@ STRATA_COMPILED_LINKAGE void joined_run::on_row(session& owner, const tracked_po
             if (!collection.is_loaded()) {
                 collection.start_loading();  // the first row of a parent not loaded before
                 seen_.insert(current);
-                filled_.emplace_back(object.get(), &collection);
+                filled_.push_back(object);
                 filling_ = true;
             } else if (seen_.count(current) != 0) {
                 filling_ = true;  // started by this run, its rows apart
@@ -552,7 +549,10 @@ inline void load_collection(const relationship_behavior& behavior, session& owne
     for (auto& item : loaded) collection.append(std::move(item));
     // Loaded without a flush (for a change, or in a session without autoflush): the database
     // does not know the links made (or unmade) since the last flush; the session does.
-    if (!autoflush || !owner.options().autoflush) follow_unflushed_changes(owner, behavior, parent, collection);
+    if (!autoflush || !owner.options().autoflush) {
+        const tracked_pointer filled[] = {behavior.member->handle(parent)};
+        follow_unflushed_changes(owner, behavior, filled);
+    }
 }
 }  // namespace detail
 
@@ -580,11 +580,11 @@ public:
         // links made since the last flush, as a lazy load's do. Not those populate_existing
         // loads again: a loaded collection held the session's changes, which it replaces with
         // the rows' picture (SQLAlchemy applies only the changes an unloaded collection queued).
-        std::vector<filled_collection> filled;
+        std::vector<tracked_pointer> filled;
         if (!owner.options().autoflush && behavior_->member->collection) {
             for (const auto& parent : parents) {
                 auto& collection = behavior_->member->collection_of(*parent);
-                if (!collection.is_loaded()) filled.emplace_back(parent.get(), &collection);
+                if (!collection.is_loaded()) filled.push_back(parent);
             }
         }
         load(owner, parents);

@@ -257,7 +257,7 @@ STRATA_COMPILED_LINKAGE void joined_run::on_row(session& owner, const tracked_po
             if (!collection.is_loaded()) {
                 collection.start_loading();  // the first row of a parent not loaded before
                 seen_.insert(current);
-                filled_.push_back(object);
+                if (!owner.options().autoflush) filled_.push_back(object);  // for finish()
                 filling_ = true;
             } else if (seen_.count(current) != 0) {
                 filling_ = true;  // started by this run, its rows apart

@@ -92,22 +92,20 @@ std::string describe_links(const std::map<std::int64_t, std::set<std::int64_t>>&
     return out.str();
 }
 
-/// `links` without the parents `kept` does not have.
-std::map<std::int64_t, std::set<std::int64_t>> only_keys_of(const std::map<std::int64_t, std::set<std::int64_t>>& kept,
-                                                            std::map<std::int64_t, std::set<std::int64_t>> links) {
-    std::erase_if(links, [&kept](const auto& item) { return !kept.contains(item.first); });
-    return links;
-}
-
-/// `found` without the parents `links` lacks and the children `rows` lack (removed, not flushed).
+/// The collections a query found (`found`, parent -> children) equal `expected`. Before a flush
+/// (`flushed` false) only the parents both have and the children still in `rows` count: the rows
+/// lack the objects not flushed yet and still hold those removed since, which stay in what they
+/// load until the flush, as in SQLAlchemy.
 template <class Rows>
-std::map<std::int64_t, std::set<std::int64_t>> only_known(const std::map<std::int64_t, std::set<std::int64_t>>& links,
-                                                          std::map<std::int64_t, std::set<std::int64_t>> found,
-                                                          const Rows& rows) {
-    found = only_keys_of(links, std::move(found));
-    for (auto& [parent, children] : found)
-        std::erase_if(children, [&rows](std::int64_t child) { return !rows.contains(child); });
-    return found;
+void check_links(std::map<std::int64_t, std::set<std::int64_t>> found,
+                 std::map<std::int64_t, std::set<std::int64_t>> expected, const Rows& rows, bool flushed) {
+    if (!flushed) {
+        std::erase_if(found, [&expected](const auto& item) { return !expected.contains(item.first); });
+        std::erase_if(expected, [&found](const auto& item) { return !found.contains(item.first); });
+        for (auto& [parent, children] : found)
+            std::erase_if(children, [&rows](std::int64_t child) { return !rows.contains(child); });
+    }
+    CHECK(describe_links(found) == describe_links(expected));
 }
 
 /// The rows `connection` sees, read with raw SQL.
@@ -276,7 +274,14 @@ private:
         auto& kept = held<T>()[id];
         // Without autoflush, get() of a new object would not find it (its SELECT flushes nothing).
         if (kept && (!autoflush_ || chance(50))) return kept;
-        auto found = session_.get<T>(id);
+        return same_as_kept(id, session_.get<T>(id));
+    }
+    /// `found` (by get() or merge()) for row `id`: the handle kept for that row when there is one
+    /// (one object per row), and kept from now on.
+    template <class T>
+    strata::ref<T> same_as_kept(std::int64_t id, strata::ref<T> found) {
+        REQUIRE(found);
+        auto& kept = held<T>()[id];
         if (kept) CHECK(found == kept);
         kept = found;
         return found;
@@ -673,7 +678,7 @@ private:
                     copy.author_id = row.author_id;
                     copy.publisher_id = row.publisher_id;
                     log_ << "merge book " << *id;
-                    merged(*id, session_.merge(copy));
+                    same_as_kept(*id, session_.merge(copy));
                     return;
                 }
                 const auto owner = any_key(state_.authors);
@@ -682,7 +687,7 @@ private:
                 auto parent = object<author>(*owner);  // first: its SELECT may autoflush
                 book copy = new_book(id);
                 copy.author_id = *owner;
-                auto made = merged(id, session_.merge(copy));
+                auto made = same_as_kept(id, session_.merge(copy));
                 const bool through_collection = chance(50);
                 if (through_collection)
                     parent->books.add(made);
@@ -702,7 +707,7 @@ private:
                 if (existing) copy.parent_id = state_.categories[*id].parent_id;
                 state_.categories[*id] = {copy.name, copy.parent_id};
                 log_ << "merge category " << *id;
-                merged(*id, session_.merge(copy));
+                same_as_kept(*id, session_.merge(copy));
                 break;
             }
         }
@@ -716,16 +721,7 @@ private:
         copy.id = *id;
         copy.name = rows[*id] = text();
         log_ << "merge " << what << ' ' << *id;
-        merged(*id, session_.merge(copy));
-    }
-    /// The object merge() returned for row `id`: the handle kept for that row when there is one.
-    template <class T>
-    strata::ref<T> merged(std::int64_t id, strata::ref<T> found) {
-        REQUIRE(found);
-        auto& kept = held<T>()[id];
-        if (kept) CHECK(found == kept);
-        kept = found;
-        return found;
+        same_as_kept(*id, session_.merge(copy));
     }
 
     /// A row changed by raw SQL in the session's own transaction, then refresh() of its object: the
@@ -765,10 +761,8 @@ private:
     void query_with_loader() {
         // Without autoflush, half the queries run before the flush: they refresh expired objects
         // from rows that lack the unflushed changes, which must survive (the next commit writes
-        // them), and the collections they load, lazily or eagerly, must follow the unflushed links.
-        // Their rows lack the objects not flushed yet and still hold those removed since, which
-        // stay in what they load until the flush, as in SQLAlchemy: only the objects both the
-        // picture and the rows have are compared.
+        // them), and the collections they load, lazily or eagerly, must follow the unflushed links
+        // (compared as check_links says).
         const bool flushed = autoflush_ || chance(50);
         if (!autoflush_ && flushed) session_.flush();
         const auto strategy = pick(0, 3);
@@ -784,8 +778,7 @@ private:
         for (const auto& [id, name] : state_.authors) expected[id];
         for (const auto& [id, row] : state_.books) expected[row.author_id].insert(id);
         INFO("strategy " << strategy);
-        if (!flushed) found = only_known(expected, found, state_.books);
-        CHECK(describe_links(found) == describe_links(flushed ? expected : only_keys_of(found, expected)));
+        check_links(found, expected, state_.books, flushed);
         if (strategy == 3) {
             auto categories = session_.query<category>().options(strata::selectinload(&category::children)).all();
             std::map<std::int64_t, std::set<std::int64_t>> children, wanted;
@@ -796,8 +789,7 @@ private:
             for (const auto& [id, row] : state_.categories) wanted[id];
             for (const auto& [id, row] : state_.categories)
                 if (row.parent_id) wanted[*row.parent_id].insert(id);
-            if (!flushed) children = only_known(wanted, children, state_.categories);
-            CHECK(describe_links(children) == describe_links(flushed ? wanted : only_keys_of(children, wanted)));
+            check_links(children, wanted, state_.categories, flushed);
         }
     }
 

@@ -84,10 +84,12 @@ STRATA_COMPILED_LINKAGE void reference_member::set_target(tracked_pointer target
         }
     }
     if (loaded_ && !weak_ && target_ == target) {
-        // Loaded from a foreign key the user set (a new object's key column, a merge()d copy),
-        // the target's loaded collection may never have held this object: it gains it now, as
-        // the contract says (adding is idempotent; already there, nothing changes).
-        if (target_) context_.link(*target_, true);
+        // A new object's reference loaded from a key column the user set (a merge()d copy): the
+        // target's loaded collection never held it, and gains it now, as the contract says. A
+        // persistent object's rows put it there already; the search is skipped for it, so that
+        // setting the same parent again in a loop stays constant time.
+        if (target_ && context_.parent != nullptr && context_.parent->status == object_status::pending)
+            context_.link(*target_, true);
         return;
     }
     if (loaded_ && !weak_ && target_) context_.link(*target_, false);

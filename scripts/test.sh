@@ -81,8 +81,6 @@ checks_pid=$!
 if [ -z "${STRATA_SKIP_ASAN:-}" ]; then
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1" \
         build/asan/tests/strata_tests
-    ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1" \
-        build/asan/tests/strata_mariadb_tests
 fi
 checks_status=0
 wait "$checks_pid" || checks_status=$?

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The long run of the model-based tests on SQLite, PostgreSQL and MariaDB (throwaway servers unless
 # the STRATA_TEST_* URLs name running ones): STRATA_MODEL_SEQUENCES random session sequences
-# (default 20000) and STRATA_LOADER_SEQUENCES random datasets of loader queries (default 20000)
-# per backend. A failure prints its seed, which replays alone with STRATA_MODEL_SEED=<seed> or
-# STRATA_LOADER_SEED=<seed> (add STRATA_MODEL_ECHO=1 to see a session sequence's SQL).
+# (default 20000), STRATA_LOADER_SEQUENCES random datasets of loader queries (default 20000) and
+# STRATA_WRITE_SEQUENCES random sequences of Core and bulk writes (default 5000) per backend. A
+# failure prints its seed, which replays alone with STRATA_MODEL_SEED=<seed>, STRATA_LOADER_SEED=<seed>
+# or STRATA_WRITE_SEED=<seed> (add STRATA_MODEL_ECHO=1 to see a session sequence's SQL).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$strata_root"
@@ -19,3 +20,4 @@ if [ -z "${STRATA_TEST_POSTGRESQL_URL:-}" ]; then
 fi
 STRATA_MODEL_PROGRESS=1 STRATA_MODEL_SEQUENCES=${STRATA_MODEL_SEQUENCES:-20000} build/developer/tests/strata_tests "random sequences*"
 STRATA_LOADER_SEQUENCES=${STRATA_LOADER_SEQUENCES:-20000} build/developer/tests/strata_tests "random loader options*"
+STRATA_WRITE_SEQUENCES=${STRATA_WRITE_SEQUENCES:-5000} build/developer/tests/strata_tests "random Core writes*"

@@ -8,11 +8,12 @@
 // and compared after every operation, and every row count is compared too (MariaDB's upsert
 // counts as README documents them). Thirty fixed seeds here; STRATA_WRITE_SEQUENCES=<n> runs n per
 // backend (scripts/soak.sh), and a failure names its seed so it replays alone
-// (STRATA_WRITE_SEED=<seed>).
+// (STRATA_WRITE_SEED=<seed>; STRATA_WRITE_ECHO=1 prints its SQL).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -521,16 +522,18 @@ void run_sequences(strata::engine& engine) {
 }  // namespace write_model
 
 TEST_CASE("random Core writes, upserts and bulk writes leave each database's table as a plain model says") {
+    // STRATA_WRITE_ECHO=1 prints every statement (for a replayed seed).
+    const strata::engine_options options{.echo = std::getenv("STRATA_WRITE_ECHO") != nullptr};
     DYNAMIC_SECTION("on sqlite") {
-        auto engine = strata::create_engine(strata::testing::sqlite_file_url("write_model"));
+        auto engine = strata::create_engine(strata::testing::sqlite_file_url("write_model"), options);
         write_model::run_sequences(engine);
     }
     DYNAMIC_SECTION("on postgresql") {
-        auto engine = strata::create_engine(strata::testing::postgresql_url());
+        auto engine = strata::create_engine(strata::testing::postgresql_url(), options);
         write_model::run_sequences(engine);
     }
     DYNAMIC_SECTION("on mariadb") {
-        auto engine = strata::create_engine(strata::testing::mariadb_url());
+        auto engine = strata::create_engine(strata::testing::mariadb_url(), options);
         write_model::run_sequences(engine);
     }
 }

@@ -139,10 +139,13 @@ public:
     /// `cached` (or closes it, a transient copy); `sql` (the connection's cached text) names it in errors.
     /// `unbuffered`: the connection's slot naming a statement whose rows are still on the wire
     /// (cleared when this result ends), when this result reads its rows as they arrive.
-    mariadb_result(MYSQL_STMT* statement, cached_statement* cached, std::string_view sql,
+    /// `rows_sent`: false when the server answered a statement with result columns by an OK packet
+    /// alone (see found_statement::rows_sent): the result has its columns and no row.
+    mariadb_result(MYSQL_STMT* statement, cached_statement* cached, std::string_view sql, bool rows_sent,
                    MYSQL_STMT** unbuffered = nullptr, MYSQL* connection = nullptr)
         : statement_(statement),
           cached_(cached),
+          rows_sent_(rows_sent),
           unbuffered_(unbuffered),
           connection_(connection),
           owned_sql_(cached == nullptr ? std::string{sql} : std::string{}),
@@ -210,6 +213,10 @@ public:
 
     bool next() override {
         if (statement_ == nullptr || columns_.empty()) return false;
+        if (!rows_sent_) {
+            finish();
+            return false;
+        }
         const int status = mysql_stmt_fetch(statement_);
         if (status == MYSQL_NO_DATA) {
             finish();
@@ -361,6 +368,7 @@ private:
 
     MYSQL_STMT* statement_;
     cached_statement* cached_;
+    bool rows_sent_;
     MYSQL_STMT** unbuffered_;
     MYSQL* connection_;      ///< where an error reading unbuffered rows is reported
     std::string owned_sql_;  ///< a transient statement's text (the cache may drop its entry meanwhile)
@@ -424,9 +432,9 @@ public:
     [[nodiscard]] dialect sql_dialect() const noexcept override { return dialect::mariadb; }
 
     std::unique_ptr<result> execute(std::string_view sql, std::span<const parameter> parameters) override {
-        const auto [statement, cached, kept] = run_prepared(
+        const auto [statement, cached, kept, rows_sent] = run_prepared(
             sql, [&](const found_statement& found) { bind(found.statement, parameters, found.kept, sql); }, true);
-        auto answer = std::make_unique<mariadb_result>(statement, cached, kept.sql);
+        auto answer = std::make_unique<mariadb_result>(statement, cached, kept.sql, rows_sent);
         answer->set_row_count(static_cast<std::size_t>(mysql_stmt_num_rows(statement)));
         return answer;
     }
@@ -437,7 +445,7 @@ public:
     /// array per parameter, which the server executes as a batch (one round trip).
     std::unique_ptr<result> execute_batch(std::string_view sql, std::span<const parameter> values,
                                           std::size_t rows) override {
-        const auto [statement, cached, kept] = run_prepared(
+        const auto [statement, cached, kept, rows_sent] = run_prepared(
             sql,
             [&](const found_statement& found) {
                 const std::size_t columns = mysql_stmt_param_count(found.statement);
@@ -449,7 +457,7 @@ public:
                 bind_batch(found.statement, values, rows, columns, sql);
             },
             true);
-        return std::make_unique<mariadb_result>(statement, cached, kept.sql);
+        return std::make_unique<mariadb_result>(statement, cached, kept.sql, rows_sent);
     }
 
     /// Reads the rows as the server sends them, without storing them first (flat memory, and
@@ -460,10 +468,10 @@ public:
     std::unique_ptr<result> execute_streaming(std::string_view sql, std::span<const parameter> parameters,
                                               std::size_t batch_rows) override {
         (void)batch_rows;
-        const auto [statement, cached, kept] = run_prepared(
+        const auto [statement, cached, kept, rows_sent] = run_prepared(
             sql, [&](const found_statement& found) { bind(found.statement, parameters, found.kept, sql); }, false);
-        auto answer = std::make_unique<mariadb_result>(statement, cached, kept.sql, &unbuffered_, handle_);
-        if (mysql_stmt_field_count(statement) > 0) unbuffered_ = statement;
+        auto answer = std::make_unique<mariadb_result>(statement, cached, kept.sql, rows_sent, &unbuffered_, handle_);
+        if (rows_sent) unbuffered_ = statement;
         return answer;
     }
 
@@ -616,6 +624,13 @@ private:
         MYSQL_STMT* statement;
         cached_statement* cached;  ///< null: a transient copy, closed with its result
         statement_shape kept;
+        /// After execution: the server sent a result set. MariaDB 10.11 answers a prepared
+        /// DELETE/INSERT ... RETURNING it finds no row for by plan (an impossible WHERE, such as
+        /// `code = ? AND code = ?` with two values) with an OK packet on executions after the
+        /// first, not with an empty result set (jOOQ #16977, MariaDB CONJ-1192): storing or
+        /// fetching the rows then fails with "Commands out of sync" (2014), so such an answer is
+        /// a result with its columns and no row.
+        bool rows_sent = false;
     };
     /// The prepared statement of `sql`: the cached one, prepared now when new, or a transient
     /// copy while the cached one is still being read (a query run inside another's loop).
@@ -649,14 +664,15 @@ private:
     template <class Bind>
     found_statement run_prepared(std::string_view sql, Bind&& bind_values, bool store_rows) {
         start_pending_transaction();
-        const auto found = statement_for(sql);
+        auto found = statement_for(sql);
         try {
             bind_values(found);
             ++statistics_.statements_executed;
             ++statistics_.round_trips;
             if (mysql_stmt_execute(found.statement) != 0) statement_failed(found.statement, sql);
+            found.rows_sent = mysql_stmt_field_count(found.statement) > 0 && mysql_field_count(handle_) > 0;
             if (store_rows) {
-                if (mysql_stmt_field_count(found.statement) > 0 && mysql_stmt_store_result(found.statement) != 0)
+                if (found.rows_sent && mysql_stmt_store_result(found.statement) != 0)
                     statement_failed(found.statement, sql);
                 if (mysql_warning_count(handle_) > 0) refuse_truncation(sql);
             }

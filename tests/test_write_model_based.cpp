@@ -149,14 +149,20 @@ private:
         return false;
     }
 
+    std::int64_t some_amount() { return below(2001) - 1000; }
+    /// A quarter in [-1000, 1000]: exact in binary, on every database.
+    double some_weight() { return (below(8001) - 4000) / 4.0; }
+    std::string some_note() {
+        return awkward_notes[static_cast<std::size_t>(below(static_cast<int>(awkward_notes.size())))];
+    }
+
     entry random_entry(std::int64_t id, std::string code) {
         entry row;
         row.id = id;
         row.code = std::move(code);
-        row.amount = below(2001) - 1000;
-        if (chance(75))
-            row.note = awkward_notes[static_cast<std::size_t>(below(static_cast<int>(awkward_notes.size())))];
-        if (chance(70)) row.weight = (below(8001) - 4000) / 4.0;  // exact in binary, on every database
+        row.amount = some_amount();
+        if (chance(75)) row.note = some_note();
+        if (chance(70)) row.weight = some_weight();
         row.flag = chance(50);
         return row;
     }
@@ -237,13 +243,13 @@ private:
         const int pick = below(depth < 2 ? 11 : 8);
         switch (pick) {
             case 0: {
-                const std::int64_t bound = below(2001) - 1000;
+                const std::int64_t bound = some_amount();
                 return {col<&entry::amount> > bound,
                         [bound](const entry& row) { return std::optional<bool>{row.amount > bound}; },
                         "amount > " + std::to_string(bound)};
             }
             case 1: {
-                const std::int64_t bound = below(2001) - 1000;
+                const std::int64_t bound = some_amount();
                 return {col<&entry::amount> <= bound,
                         [bound](const entry& row) { return std::optional<bool>{row.amount <= bound}; },
                         "amount <= " + std::to_string(bound)};
@@ -256,7 +262,7 @@ private:
                         [](const entry& row) { return std::optional<bool>{row.weight.has_value()}; },
                         "weight IS NOT NULL"};
             case 4: {
-                const double bound = (below(8001) - 4000) / 4.0;
+                const double bound = some_weight();
                 return {col<&entry::weight> > bound,
                         [bound](const entry& row) {
                             return row.weight ? std::optional<bool>{*row.weight > bound} : std::nullopt;
@@ -334,8 +340,7 @@ private:
             }
         } else if (pick == 1) {
             std::optional<std::string> note;
-            if (chance(60))
-                note = awkward_notes[static_cast<std::size_t>(below(static_cast<int>(awkward_notes.size())))];
+            if (chance(60)) note = some_note();
             count = connection_.execute(strata::update<entry>().set(col<&entry::note>, note).where(where.sql));
             for (const auto id : ids) rows_[id].note = note;
         } else {
@@ -411,18 +416,8 @@ private:
                 expect_failure = true;
             }
         }
-        const bool commit = chance(80);
-        std::string what = "bulk_insert of " + std::to_string(size) + (expect_failure ? " (one clashes)" : "") +
-                           (commit ? ", committed" : ", rolled back");
-        INFO(what);
-        strata::session session{engine_};
-        if (expect_failure) {
-            CHECK_THROWS_AS(session.bulk_insert<entry>(batch), strata::unique_violation);
-        } else {
-            CHECK(session.bulk_insert<entry>(batch) == size);
-        }
-        end_bulk_write(session, commit, expect_failure, batch);
-        return what;
+        return bulk_write("bulk_insert", batch, expect_failure ? " (one clashes)" : "",
+                          [](auto& session, const auto& rows) { return session.template bulk_insert<entry>(rows); });
     }
 
     /// bulk_update of some existing rows with new values, sometimes with a code two rows share.
@@ -432,29 +427,34 @@ private:
             if (chance(40)) batch.push_back(random_entry(id, row.code));
         const bool clash = batch.size() > 1 && chance(25);
         if (clash) batch.back().code = batch.front().code;
+        return bulk_write("bulk_update", batch, clash ? " (two share a code)" : "",
+                          [](auto& session, const auto& rows) { return session.template bulk_update<entry>(rows); });
+    }
+
+    /// Runs one bulk write of `batch` in a session of its own: `clash` (its description) not
+    /// empty, it must raise unique_violation and write nothing; else it writes every row. The
+    /// session then commits (the model keeps the batch unless it failed) or rolls back.
+    template <class Write>
+    std::string bulk_write(const char* name, const std::vector<entry>& batch, const char* clash, Write&& write) {
+        const bool fails = *clash != '\0';
         const bool commit = chance(80);
-        std::string what = "bulk_update of " + std::to_string(batch.size()) + (clash ? " (two share a code)" : "") +
+        std::string what = std::string{name} + " of " + std::to_string(batch.size()) + clash +
                            (commit ? ", committed" : ", rolled back");
         INFO(what);
         strata::session session{engine_};
-        if (clash) {
-            CHECK_THROWS_AS(session.bulk_update<entry>(batch), strata::unique_violation);
+        if (fails) {
+            CHECK_THROWS_AS(write(session, batch), strata::unique_violation);
         } else {
-            CHECK(session.bulk_update<entry>(batch) == static_cast<std::int64_t>(batch.size()));
+            CHECK(write(session, batch) == static_cast<std::int64_t>(batch.size()));
         }
-        end_bulk_write(session, commit, clash, batch);
-        return what;
-    }
-
-    /// Commits or rolls back a bulk write's session; a commit keeps the batch unless it failed.
-    void end_bulk_write(strata::session& session, bool commit, bool failed, const std::vector<entry>& batch) {
         if (!commit) {
             session.rollback();
-            return;
+        } else {
+            session.commit();
+            if (!fails)
+                for (const auto& row : batch) rows_[row.id] = row;
         }
-        session.commit();
-        if (!failed)
-            for (const auto& row : batch) rows_[row.id] = row;
+        return what;
     }
 
     /// Two to four writes that cannot fail, in one transaction that commits or rolls back.

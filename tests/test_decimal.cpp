@@ -196,6 +196,93 @@ TEST_CASE("decimal columns are NUMERIC on PostgreSQL, collated text on SQLite an
     });
 }
 
+// MariaDB rounds such a value with a note, after writing it; strata refuses it with data_error.
+// Stop 48 found the row stayed written: committed outside a transaction, kept by a transaction
+// whose owner caught the error, and in bulk_insert re-inserted by the search for the failing row
+// (so the error was a unique_violation on the given key).
+TEST_CASE(
+    "a value MariaDB would round is refused and leaves nothing written, in autocommit, a transaction and "
+    "bulk_insert; the others keep it exactly") {
+    const auto precise = d("0.0000000000000000000000000000001");  // 31 digits after the point
+    const auto insert_line = [](std::int64_t id, const decimal& price) {
+        return strata::insert<line>()
+            .value(col<&line::id>, id)
+            .value(col<&line::label>, std::string{"precise"})
+            .value(col<&line::price>, price)
+            .value(col<&line::quantity>, std::int64_t{1});
+    };
+    for_each_backend([&](strata::engine& engine) {
+        const bool mariadb = engine.sql_dialect() == strata::dialect::mariadb;
+        fresh_tables<line>(engine);
+        {  // outside a transaction
+            auto connection = engine.connect();
+            if (mariadb) {
+                CHECK_THROWS_AS(connection.execute(insert_line(1, precise)), strata::data_error);
+                CHECK_FALSE(connection.in_transaction());
+                CHECK(connection.scalar(strata::select(strata::count()).from<line>()) == 0);
+            } else {
+                connection.execute(insert_line(1, precise));
+            }
+        }
+        {  // in a transaction: its commit rolls it back and says so, as on PostgreSQL after any error
+            auto connection = engine.connect();
+            strata::transaction transaction{connection};
+            connection.execute(insert_line(2, d("2.5")));  // no rounding anywhere
+            if (mariadb) {
+                CHECK_THROWS_AS(connection.execute(insert_line(3, precise)), strata::data_error);
+                CHECK_THROWS_AS(connection.execute(strata::select(strata::count()).from<line>()),
+                                strata::internal_error);
+                try {
+                    transaction.commit();
+                    FAIL("expected operational_error");
+                } catch (const strata::operational_error& error) {
+                    CHECK(error.code() == "25P02");
+                }
+            } else {
+                connection.execute(insert_line(3, precise));
+                transaction.commit();
+            }
+        }
+        {  // in a transaction, a rollback to a savepoint taken before recovers it
+            auto connection = engine.connect();
+            strata::transaction transaction{connection};
+            connection.execute(insert_line(4, d("4")));
+            connection.savepoint("before_update");
+            if (mariadb) {
+                CHECK_THROWS_AS(connection.execute(strata::update<line>().set(col<&line::price>, precise)),
+                                strata::data_error);
+            }
+            connection.rollback_to_savepoint("before_update");
+            connection.execute(strata::update<line>().set(col<&line::quantity>, std::int64_t{2}));
+            transaction.commit();
+        }
+        // bulk_insert with given keys: the failing batch's rows are not inserted twice
+        std::vector<line> rows{{10, "a", d("1.5"), 1, std::nullopt}, {11, "b", precise, 1, std::nullopt}};
+        strata::session session{engine};
+        if (mariadb) {
+            try {
+                session.bulk_insert<line>(rows);
+                FAIL("expected data_error");
+            } catch (const strata::data_error& error) {
+                CHECK_THAT(error.what(), Catch::Contains("at row 2") && Catch::Contains("bulk_insert rows 0 to 1"));
+            }
+            session.commit();
+            const auto kept = session.query<line>().all();  // what the savepoint kept, and no more
+            REQUIRE(kept.size() == 1);
+            CHECK(kept[0]->price == d("4"));
+            CHECK(kept[0]->quantity == 2);
+        } else {
+            CHECK(session.bulk_insert<line>(rows) == 2);
+            session.commit();
+            const auto read = session.query<line>().order_by(col<&line::id>).all();
+            REQUIRE(read.size() == 6);
+            CHECK(read[0]->price == precise);
+            CHECK(read[0]->quantity == 2);
+            CHECK(read[5]->price.to_string() == precise.to_string());
+        }
+    });
+}
+
 TEST_CASE("decimal arithmetic, sums, comparisons, ordering and grouping are exact and by value on both databases") {
     const auto total = strata::select(strata::sum(col<&line::price> * col<&line::quantity>));
     CHECK(total.compile(strata::dialect::postgresql).sql ==

@@ -487,8 +487,24 @@ public:
         in_transaction_ = true;
         start_pending_ = true;
     }
-    void commit() override { end_transaction("COMMIT"); }
-    void rollback() override { end_transaction("ROLLBACK"); }
+    void commit() override {
+        if (!std::exchange(refused_in_transaction_, false)) return end_transaction("COMMIT");
+        end_transaction("ROLLBACK");
+        throw operational_error(
+            "the transaction had failed (a value MariaDB rounded was refused), so COMMIT rolled it back", "25P02",
+            "COMMIT", error_source::mariadb);
+    }
+    void rollback() override {
+        refused_in_transaction_ = false;
+        end_transaction("ROLLBACK");
+    }
+    void rollback_to_savepoint(std::string_view name) override {
+        // Every savepoint predates the refused statement (nothing else ran after it), so this
+        // undoes what it wrote.
+        buffer_open_result();
+        send_script("ROLLBACK TO SAVEPOINT " + std::string{name});
+        refused_in_transaction_ = false;
+    }
     [[nodiscard]] bool in_transaction() const override { return in_transaction_; }
 
     bool ping() noexcept override {
@@ -514,6 +530,11 @@ private:
     /// stored (the server answers one statement at a time), then a held START TRANSACTION is sent.
     void start_pending_transaction() {
         buffer_open_result();
+        if (refused_in_transaction_)
+            throw internal_error(
+                "current transaction is aborted: a statement in it was refused after MariaDB had written a rounded "
+                "value; roll back, or roll back to a savepoint",
+                "25P02", "", error_source::mariadb);
         if (!start_pending_) return;
         start_pending_ = false;
         send_script("START TRANSACTION");
@@ -661,9 +682,16 @@ private:
     /// it, then it executes; `store_rows`: its rows are stored client-side and a truncation note
     /// is refused. Any failure resets the statement (or its next execution would wait for an
     /// answer that never comes) and gives it back.
+    ///
+    /// A refused rounding must not stay written, yet MariaDB has written it by then: outside a
+    /// transaction a writing statement runs in one of its own, rolled back on a refusal (two round
+    /// trips more); inside one, the refusal fails the transaction as any error does on PostgreSQL
+    /// (commit() rolls it back and says so; a rollback to a savepoint recovers).
     template <class Bind>
     found_statement run_prepared(std::string_view sql, Bind&& bind_values, bool store_rows) {
         start_pending_transaction();
+        const bool own_transaction = store_rows && !in_transaction_ && writes_rows(sql);
+        if (own_transaction) send_script("START TRANSACTION");
         auto found = statement_for(sql);
         try {
             bind_values(found);
@@ -676,12 +704,43 @@ private:
                     statement_failed(found.statement, sql);
                 if (mysql_warning_count(handle_) > 0) refuse_truncation(sql);
             }
+            if (own_transaction) send_script("COMMIT");
+        } catch (const data_error&) {
+            if (!broken_) mysql_stmt_reset(found.statement);
+            give_back(found.statement, found.cached);
+            end_refused_statement(own_transaction);
+            throw;
         } catch (...) {
             if (!broken_) mysql_stmt_reset(found.statement);
             give_back(found.statement, found.cached);
+            if (own_transaction && !broken_) send_script("ROLLBACK");
             throw;
         }
         return found;
+    }
+    /// After a data_error (refused by refuse_truncation, or by the server, which wrote nothing):
+    /// ends the statement's own transaction, or marks the caller's as failed.
+    void end_refused_statement(bool own_transaction) {
+        if (broken_) return;
+        if (own_transaction)
+            send_script("ROLLBACK");
+        else if (in_transaction_ && refused_after_writing_)
+            refused_in_transaction_ = true;
+        refused_after_writing_ = false;
+    }
+    /// Whether `sql` writes rows (and so can be refused after writing them): an INSERT, UPDATE,
+    /// DELETE or REPLACE, in any case (MariaDB puts no WITH before those).
+    static bool writes_rows(std::string_view sql) noexcept {
+        const auto start = sql.find_first_not_of(" \t\r\n(");
+        if (start == std::string_view::npos) return false;
+        const auto word = sql.substr(start, 7);
+        const auto is = [word](std::string_view keyword) {
+            if (word.size() < keyword.size()) return false;
+            for (std::size_t i = 0; i < keyword.size(); ++i)
+                if ((word[i] | 0x20) != (keyword[i] | 0x20)) return false;
+            return true;
+        };
+        return is("insert") || is("update") || is("delete") || is("replace");
     }
 
     /// Prepares `text` (`sql` as written, for errors), its results stored with exact lengths.
@@ -891,6 +950,7 @@ private:
         }
         mysql_free_result(rows);
         if (message.empty()) return;
+        refused_after_writing_ = true;
         throw data_error(message + " (MariaDB would have rounded or cut the value)", "1265", std::string{sql},
                          error_source::mariadb);
     }
@@ -924,6 +984,8 @@ private:
     bool in_transaction_ = false;
     bool start_pending_ = false;  ///< begin() was called; START TRANSACTION goes with the next statement
     bool broken_ = false;
+    bool refused_after_writing_ = false;   ///< refuse_truncation threw: the statement had written its rows
+    bool refused_in_transaction_ = false;  ///< so the transaction failed: only a rollback ends it
 };
 
 }  // namespace strata::driver::mariadb_detail

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "strata/core/decimal.hpp"
 #include "strata/core/uuid.hpp"
 #include "strata/orm.hpp"
 #include "support/backends.hpp"
@@ -490,6 +491,109 @@ TEST_CASE("UUIDs MariaDB cannot store round-trip on PostgreSQL and SQLite, and a
             }
         }
         strata::drop_all<device>(engine);
+    });
+}
+
+namespace far_times {
+/// Times at the edges of what each database stores; the decimal member makes PostgreSQL's
+/// bulk_insert a text COPY, which writes a year before 1 as "... BC".
+struct event {
+    std::int64_t id = 0;
+    std::optional<strata::timestamp> at;
+    std::optional<std::chrono::year_month_day> day;
+    std::optional<strata::decimal> weight;
+};
+}  // namespace far_times
+
+template <>
+struct strata::mapping<far_times::event> {
+    using event = far_times::event;
+    static constexpr auto table = strata::table("far_events", strata::column<&event::id>("id", strata::primary_key),
+                                                strata::column<&event::at>("at"), strata::column<&event::day>("day"),
+                                                strata::column<&event::weight>("weight"));
+};
+
+// Stop 48: SQLite stored 10000-01-01 as 0000-01-01 and timestamp::max() as another time, without an
+// error, since the text form wrote a year's last four digits; years before 0 became unreadable
+// text. PostgreSQL's text COPY and array literals wrote such years the same way.
+TEST_CASE(
+    "timestamps outside 0000-9999 round-trip on PostgreSQL and are a data_error on SQLite and MariaDB, "
+    "never another time") {
+    using far_times::event;
+    using namespace std::chrono;
+    const std::vector<strata::timestamp> far{sys_days{year{10000} / 1 / 1},
+                                             sys_days{year{-1} / 6 / 1} + hours{13} + microseconds{5},  // 2 BC
+                                             sys_days{year{-4000} / 3 / 1}, strata::timestamp::max()};
+    const strata::timestamp year_zero = sys_days{year{0} / 6 / 1} + microseconds{1};  // 1 BC on PostgreSQL
+    const auto date_of = [](strata::timestamp at) {  // year_month_day's years end at 32767
+        return year_month_day{std::min(floor<days>(at), sys_days{year{32767} / December / 31})};
+    };
+    const auto row = [&](std::int64_t id, strata::timestamp at) {
+        return event{id, at, date_of(at), strata::decimal::parse("1.5")};
+    };
+    for_each_backend([&](strata::engine& engine) {
+        const bool postgresql = engine.sql_dialect() == strata::dialect::postgresql;
+        strata::testing::fresh_tables<event>(engine);
+        strata::session session{engine};
+        session.add(row(1, year_zero));  // every database stores the year 0
+        session.commit();
+        CHECK(session.query<event>().filter(strata::col<&event::at> == year_zero).one()->day ==
+              year_month_day{year{0} / 6 / 1});
+        std::vector<event> bulk;
+        std::vector<strata::timestamp> many{year_zero};  // an IN list past 1,000 values: one array or JSON text
+        for (std::size_t i = 0; i < far.size(); ++i) {
+            INFO("value " << i);
+            const auto id = static_cast<std::int64_t>(10 + i);
+            session.add(row(id, far[i]));
+            bulk.push_back(row(id + 10, far[i]));
+            if (postgresql) {
+                session.commit();
+                session.clear();
+                const auto read = session.query<event>().filter(strata::col<&event::at> == far[i]).one();
+                CHECK(read->id == id);
+                CHECK(read->day == date_of(far[i]));
+            } else {
+                CHECK_THROWS_AS(session.commit(), strata::data_error);
+                session.rollback();
+                CHECK_THROWS_AS(session.query<event>().filter(strata::col<&event::at> == far[i]).count(),
+                                strata::data_error);
+            }
+        }
+        for (int i = 0; i < 1000; ++i) many.push_back(far[static_cast<std::size_t>(i) % far.size()]);
+        if (postgresql) {
+            CHECK(session.bulk_insert<event>(bulk) == std::ssize(bulk));
+            session.commit();
+            session.clear();
+            const auto read =
+                session.query<event>().filter(strata::col<&event::id> >= 20).order_by(strata::col<&event::id>).all();
+            REQUIRE(read.size() == far.size());
+            for (std::size_t i = 0; i < far.size(); ++i) {
+                CHECK(read[i]->at == far[i]);
+                CHECK(read[i]->day == date_of(far[i]));
+            }
+            CHECK(session.query<event>().filter(strata::col<&event::at>.in_(many)).count() == 9);
+            // Before PostgreSQL's first time the binary subtraction would have wrapped into its range.
+            session.add(event{90, strata::timestamp::min(), std::nullopt, std::nullopt});
+            CHECK_THROWS_AS(session.commit(), strata::data_error);
+            session.rollback();
+            // What PostgreSQL stores past strata::timestamp's or year_month_day's last year reads as a
+            // conversion_error, not as a wrapped-around time.
+            session.connection().execute_script(
+                "INSERT INTO far_events (id, at) VALUES (91, '294270-01-01'); "
+                "INSERT INTO far_events (id, day) VALUES (92, '40000-01-01'), (93, 'infinity')");
+            session.commit();
+            for (const std::int64_t id : {91, 92, 93}) {
+                INFO("row " << id);
+                CHECK_THROWS_AS(session.query<event>().filter(strata::col<&event::id> == id).one(),
+                                strata::conversion_error);
+            }
+        } else {
+            CHECK_THROWS_AS(session.bulk_insert<event>(bulk), strata::data_error);
+            session.rollback();
+            CHECK_THROWS_AS(session.query<event>().filter(strata::col<&event::at>.in_(many)).count(),
+                            strata::data_error);
+            CHECK(session.query<event>().count() == 1);
+        }
     });
 }
 

@@ -6,17 +6,18 @@
 // (subnormals, the largest, -0.0; NaN and infinities where the database stores them), floats
 // likewise, decimals of up to 40 digits on each side of the point (35 and 30 on MariaDB), JSON in
 // PostgreSQL's spelling, UUIDs of any bits (but those MariaDB refuses), an enum, dates and microsecond timestamps from
-// year 1 to 9999, text of every UTF-8 length with quotes, backslashes and LIKE's wildcards (70,000 characters at
-// times), and blobs of every byte. A row is written by the session's INSERT, by bulk_insert, by the session's UPDATE of
-// a row written with other values, or by bulk_update. Then every row is read by query().all(), by yield_per and by a
-// Core select, and each value is found again by a filter on its column. Stop 48 wrote this test: its first probe found
-// MariaDB's rounded decimals left written (tests/test_decimal.cpp), and its first run MariaDB's
-// refusal of some UUIDs (tests/test_types.cpp).
+// year 0 to 9999 (4700 BC to 294000 AD on PostgreSQL), text of every UTF-8 length with quotes, backslashes and LIKE's
+// wildcards (70,000 characters at times), and blobs of every byte. A row is written by the session's INSERT, by
+// bulk_insert, by the session's UPDATE of a row written with other values, or by bulk_update. Then every row is read by
+// query().all(), by yield_per and by a Core select, and each value is found again by a filter on its column. Stop 48
+// wrote this test: its first probe found MariaDB's rounded decimals left written (tests/test_decimal.cpp), and its
+// first run MariaDB's refusal of some UUIDs (tests/test_types.cpp).
 //
 // STRATA_VALUE_SEQUENCES=<n> runs n sequences per backend (default 40; scripts/soak.sh runs 20,000),
 // STRATA_VALUE_SEED=<seed> replays one.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <chrono>
@@ -85,7 +86,10 @@ using strata::col;
 /// and 30 digits).
 class values {
 public:
-    values(std::uint64_t seed, bool mariadb) : random_(seed), mariadb_(mariadb) {}
+    values(std::uint64_t seed, strata::dialect database)
+        : random_(seed),
+          mariadb_(database == strata::dialect::mariadb),
+          postgresql_(database == strata::dialect::postgresql) {}
 
     /// Whether a one-in-`n` chance came up.
     bool one_in(int n) { return pick(0, n - 1) == 0; }
@@ -107,7 +111,7 @@ public:
         maybe(made.document, [&] { return strata::json::parse(document(2)); });
         maybe(made.identifier, [&] { return identifier(); });
         maybe(made.tone, [&] { return static_cast<shade>(pick(0, 2)); });
-        maybe(made.day, [&] { return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(at())}; });
+        maybe(made.day, [&] { return day(); });
         maybe(made.at, [&] { return at(); });
         maybe(made.text, [&] { return text(); });
         maybe(made.bytes, [&] { return bytes(); });
@@ -232,18 +236,35 @@ private:
             bytes[8] = static_cast<std::uint8_t>(0x81 + bytes[8] % 0x7f);
         return strata::uuid{bytes};
     }
-    /// From 0001-01-01 to 9999-12-31 23:59:59.999999, the range every database stores.
+    /// From 0000-01-01 to 9999-12-31 23:59:59.999999, the years SQLite and MariaDB store; on
+    /// PostgreSQL from 4700 BC to 294000 AD (it stores 4713 BC to 294276 AD).
     strata::timestamp at() {
-        constexpr std::int64_t first = -62'135'596'800'000'000;
-        constexpr std::int64_t last = 253'402'300'799'999'999;
-        switch (pick(0, 5)) {
+        constexpr std::int64_t year_0 = -62'167'219'200'000'000;      // 0000-01-01, PostgreSQL's 1 BC
+        constexpr std::int64_t year_10000 = 253'402'300'800'000'000;  // 10000-01-01
+        constexpr std::int64_t thirty_years = 946'080'000'000'000;
+        const std::int64_t first = postgresql_ ? -210'453'379'200'000'000 : year_0;
+        const std::int64_t last = postgresql_ ? 9'215'576'668'799'999'999 : year_10000 - 1;
+        std::int64_t micros = 0;
+        switch (pick(0, 6)) {
             case 0:
-                return strata::timestamp{std::chrono::microseconds{one_in(2) ? first : last}};
+                micros = one_in(2) ? first : last;
+                break;
             case 1:
-                return strata::timestamp{std::chrono::microseconds{pick(-3'000'000, 3'000'000)}};
+                micros = pick(-3'000'000, 3'000'000);
+                break;
+            case 2:
+                micros = (one_in(2) ? year_0 : year_10000) + pick(-thirty_years, thirty_years);
+                break;
             default:
-                return strata::timestamp{std::chrono::microseconds{pick(first, last)}};
+                micros = pick(first, last);
         }
+        return strata::timestamp{std::chrono::microseconds{std::clamp(micros, first, last)}};
+    }
+    /// A date of at()'s range, within year_month_day's years (to 32767).
+    std::chrono::year_month_day day() {
+        using namespace std::chrono;
+        const auto last = sys_days{year{32767} / December / 31};
+        return year_month_day{std::min(floor<days>(at()), last)};
     }
     std::string text() {
         static constexpr std::array<std::string_view, 22> pieces{
@@ -262,6 +283,7 @@ private:
 
     std::mt19937_64 random_;
     bool mariadb_;
+    bool postgresql_;
 };
 
 /// Doubles and floats alike when both are NaN or equal (SQLite and MariaDB keep no -0.0).
@@ -332,7 +354,7 @@ constexpr std::array filters{&found_by<&sample::flag>,   &found_by<&sample::smal
 void run_sequence(strata::engine& engine, std::uint64_t seed) {
     const bool mariadb = engine.sql_dialect() == strata::dialect::mariadb;
     strata::testing::fresh_tables<sample>(engine);
-    values make{seed, mariadb};
+    values make{seed, engine.sql_dialect()};
     std::vector<sample> written;
     std::vector<sample> bulk_inserted;
     std::vector<sample> bulk_updated;

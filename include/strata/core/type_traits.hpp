@@ -112,7 +112,13 @@ struct type_traits<std::chrono::year_month_day> {
         if (at != day)
             throw conversion_error("column " + std::to_string(column) +
                                    " holds a time of day, which a std::chrono::year_month_day cannot keep");
-        return std::chrono::year_month_day{day};
+        // Its years run from -32767 to 32767 (PostgreSQL's dates to 5874897): past them it would wrap.
+        using namespace std::chrono;
+        if (day < sys_days{year::min() / January / 1} || day > sys_days{year::max() / December / 31})
+            throw conversion_error("column " + std::to_string(column) +
+                                   " holds a date outside the years a std::chrono::year_month_day holds (-32767 to "
+                                   "32767)");
+        return year_month_day{day};
     }
 };
 

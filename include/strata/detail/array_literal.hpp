@@ -51,7 +51,7 @@ inline void append_array_element(std::string& out, const parameter& value) {
 /// Appends one value as an element of a JSON array that SQLite's json_each reads back as the value
 /// SQLite's driver would have bound (booleans as 0/1, NaN as the text 'NaN', timestamps as text).
 /// Throws data_error for what JSON text cannot carry to SQLite: a NUL byte (json_each cuts the
-/// text there) and blobs.
+/// text there) and blobs; and for a timestamp neither database stores (outside 0000-9999).
 inline void append_json_element(std::string& out, const parameter& value, std::string_view sql) {
     if (value.is_null()) {
         out += "null";
@@ -99,6 +99,9 @@ inline void append_json_element(std::string& out, const parameter& value, std::s
             return;
         }
         case value_kind::timestamp:
+            if (!in_four_digit_years(value.as_timestamp()))  // as the drivers' own binding refuses it
+                throw data_error(outside_four_digit_years(value.as_timestamp(), "SQLite and MariaDB"), "",
+                                 std::string{sql}, error_source::none);
             out += '"';
             out += timestamp_to_text(value.as_timestamp());
             out += '"';

@@ -22,7 +22,7 @@ inline void append_shortest_real(std::string& out, double value) {
 }
 
 /// Appends a boolean (t/f), integer, real (NaN, Infinity, -Infinity, else shortest) or timestamp
-/// ("YYYY-MM-DD HH:MM:SS.ffffff") as PostgreSQL reads it; false, appending nothing, for a NULL,
+/// ("YYYY-MM-DD HH:MM:SS.ffffff", "... BC" before year 1) as PostgreSQL reads it; false, appending nothing, for a NULL,
 /// text or a blob.
 inline bool append_postgresql_scalar(std::string& out, const parameter& value) {
     if (value.is_null()) return false;
@@ -48,7 +48,7 @@ inline bool append_postgresql_scalar(std::string& out, const parameter& value) {
         }
         case value_kind::timestamp: {
             char buffer[32];
-            out.append(buffer, format_timestamp(value.as_timestamp(), buffer));
+            out.append(buffer, format_timestamp(value.as_timestamp(), buffer, year_style::postgresql));
             return true;
         }
         case value_kind::text:

@@ -14,12 +14,37 @@
 
 namespace strata::detail {
 
-/// Writes a timestamp as "YYYY-MM-DD HH:MM:SS.ffffff" into `out` (26 characters) and returns its length.
-inline std::size_t format_timestamp(timestamp value, char* out) noexcept {
+/// Whether `value` falls in the years 0000-9999, the ones "YYYY-MM-DD ..." text holds: SQLite's date
+/// functions and its text order need four digits, and MariaDB's DATETIME stops there too.
+inline bool in_four_digit_years(timestamp value) noexcept {
+    using namespace std::chrono;
+    constexpr auto first = sys_days{year{0} / January / 1};
+    constexpr auto end = sys_days{year{10000} / January / 1};
+    return value >= first && value < end;
+}
+
+/// How format_timestamp writes a year outside 0000-9999: ISO 8601's expanded years (-0001,
+/// 10000), or PostgreSQL's (a year 0 or before as the year before Christ it is, "0002-... BC").
+enum class year_style { iso, postgresql };
+
+/// Writes a timestamp as "YYYY-MM-DD HH:MM:SS.ffffff" into `out` (at most 32 characters: a year of
+/// more digits or a sign outside 0000-9999, see year_style) and returns its length.
+inline std::size_t format_timestamp(timestamp value, char* out, year_style style = year_style::iso) noexcept {
     using namespace std::chrono;
     const auto day = floor<days>(value);
-    const year_month_day date{day};
     const auto micros = (value - day).count();
+    // The civil date by Howard Hinnant's days_from_civil inverse, in 64 bits: year_month_day's
+    // year stops at 32767, and a timestamp reaches 294247.
+    const std::int64_t shifted = day.time_since_epoch().count() + 719'468;
+    const std::int64_t era = (shifted >= 0 ? shifted : shifted - 146'096) / 146'097;
+    const std::int64_t day_of_era = shifted - era * 146'097;
+    const std::int64_t year_of_era =
+        (day_of_era - day_of_era / 1'460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
+    const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    const std::int64_t month_index = (5 * day_of_year + 2) / 153;  // March is 0
+    const std::int64_t day_of_month = day_of_year - (153 * month_index + 2) / 5 + 1;
+    const std::int64_t month_number = month_index < 10 ? month_index + 3 : month_index - 9;
+    std::int64_t year_number = year_of_era + era * 400 + (month_number <= 2 ? 1 : 0);
     auto put = [&out](std::int64_t number, int width) {
         for (int i = width - 1; i >= 0; --i) {
             out[i] = static_cast<char>('0' + number % 10);
@@ -28,11 +53,20 @@ inline std::size_t format_timestamp(timestamp value, char* out) noexcept {
         out += width;
     };
     char* const start = out;
-    put(static_cast<int>(date.year()), 4);
+    const bool before_christ = style == year_style::postgresql && year_number <= 0;
+    if (before_christ) {
+        year_number = 1 - year_number;  // astronomical year 0 is 1 BC
+    } else if (year_number < 0) {
+        *out++ = '-';
+        year_number = -year_number;
+    }
+    int width = 4;
+    for (std::int64_t limit = 10'000; year_number >= limit; limit *= 10) ++width;
+    put(year_number, width);
     *out++ = '-';
-    put(static_cast<unsigned>(date.month()), 2);
+    put(month_number, 2);
     *out++ = '-';
-    put(static_cast<unsigned>(date.day()), 2);
+    put(day_of_month, 2);
     *out++ = ' ';
     put(micros / 3'600'000'000LL, 2);
     *out++ = ':';
@@ -41,7 +75,18 @@ inline std::size_t format_timestamp(timestamp value, char* out) noexcept {
     put(micros / 1'000'000LL % 60, 2);
     *out++ = '.';
     put(micros % 1'000'000LL, 6);
+    if (before_christ) {
+        for (const char c : std::string_view{" BC"}) *out++ = c;
+    }
     return static_cast<std::size_t>(out - start);
+}
+
+/// The message of the data_error SQLite's and MariaDB's drivers raise for a timestamp or date
+/// outside 0000-9999 (PostgreSQL stores 4713 BC to 294276 AD, and refuses the rest itself).
+inline std::string outside_four_digit_years(timestamp value, std::string_view database) {
+    char buffer[32];
+    return "the timestamp " + std::string(buffer, format_timestamp(value, buffer)) + " is outside the years " +
+           std::string{database} + " stores (0000-9999); it is refused rather than stored as another time";
 }
 
 /// The timestamp as text.

@@ -29,6 +29,7 @@
 #include "strata/core/url.hpp"
 #include "strata/core/value.hpp"
 #include "strata/detail/string_hash.hpp"
+#include "strata/detail/timestamp_text.hpp"
 #include "strata/driver/connection.hpp"
 #include "strata/driver/mariadb/errors.hpp"
 
@@ -42,9 +43,13 @@ namespace strata::driver::mariadb_detail {
            microseconds{time.second_part};
 }
 
-/// A MYSQL_TIME holding `value` (a DATETIME(6)).
-[[nodiscard]] inline MYSQL_TIME to_mysql_time(timestamp value) {
+/// A MYSQL_TIME holding `value` (a DATETIME(6)); data_error outside 0000-9999, which DATETIME
+/// does not hold (MariaDB's own refusal would name a zero date instead).
+[[nodiscard]] inline MYSQL_TIME to_mysql_time(timestamp value, std::string_view sql) {
     using namespace std::chrono;
+    if (!strata::detail::in_four_digit_years(value))
+        throw data_error(strata::detail::outside_four_digit_years(value, "MariaDB"), "1292", std::string{sql},
+                         error_source::mariadb);
     const auto day = floor<days>(value);
     const year_month_day date{day};
     const hh_mm_ss<microseconds> clock{value - day};
@@ -532,7 +537,8 @@ private:
         buffer_open_result();
         if (refused_in_transaction_)
             throw internal_error(
-                "current transaction is aborted: a statement in it was refused after MariaDB had written a rounded "
+                "current transaction is aborted: a statement in it was refused after MariaDB had written a rounded or "
+                "cut "
                 "value; roll back, or roll back to a savepoint",
                 "25P02", "", error_source::mariadb);
         if (!start_pending_) return;
@@ -832,7 +838,7 @@ private:
                     break;
                 }
                 case value_kind::timestamp:
-                    times_[i] = to_mysql_time(value.as_timestamp());
+                    times_[i] = to_mysql_time(value.as_timestamp(), sql);
                     target.buffer_type = MYSQL_TYPE_DATETIME;
                     target.buffer = &times_[i];
                     break;
@@ -896,7 +902,7 @@ private:
                         break;
                     }
                     case value_kind::timestamp:
-                        times_[slot] = to_mysql_time(value.as_timestamp());
+                        times_[slot] = to_mysql_time(value.as_timestamp(), sql);
                         pointers_[slot] = reinterpret_cast<const char*>(&times_[slot]);
                         break;
                     case value_kind::null:

@@ -9,6 +9,10 @@
 #include <string>
 #include <type_traits>
 
+#include "strata/core/error.hpp"
+#include "strata/core/value.hpp"
+#include "strata/detail/timestamp_text.hpp"
+
 namespace strata::driver::postgresql_detail {
 
 /// Type OIDs from pg_type.h (stable across server versions).
@@ -21,6 +25,28 @@ inline constexpr unsigned boolean = 16, bytea = 17, name = 19, int8 = 20, int2 =
 
 /// Microseconds between 1970-01-01 (Unix) and 2000-01-01 (PostgreSQL's epoch).
 inline constexpr std::int64_t postgres_epoch_offset_microseconds = 946'684'800'000'000LL;
+
+/// `value` as PostgreSQL's binary timestamp (microseconds since 2000-01-01). Before PostgreSQL's
+/// first timestamp (4714-11-24 BC) a data_error: there the subtraction would wrap around to a time
+/// in year 294000 that PostgreSQL stores. (Its last, 294276 AD, is past strata::timestamp's.)
+[[nodiscard]] inline std::int64_t to_postgres_microseconds(timestamp value) {
+    constexpr std::int64_t first = -210'866'803'200'000'000LL;  // 4714-11-24 BC, in Unix microseconds
+    const std::int64_t micros = value.time_since_epoch().count();
+    if (micros < first)
+        throw data_error("the timestamp " + strata::detail::timestamp_to_text(value) +
+                             " is before the first PostgreSQL stores (4714-11-24 BC)",
+                         "22008", "", error_source::postgresql);
+    return micros - postgres_epoch_offset_microseconds;
+}
+
+/// PostgreSQL's binary timestamp (or a date's days, as microseconds) as a strata::timestamp; false
+/// where strata::timestamp ends first (after 294247-01-10), which the caller reports.
+[[nodiscard]] inline bool from_postgres_microseconds(std::int64_t since_2000, timestamp& value) noexcept {
+    std::int64_t micros = 0;
+    if (__builtin_add_overflow(since_2000, postgres_epoch_offset_microseconds, &micros)) return false;
+    value = timestamp{std::chrono::microseconds{micros}};
+    return true;
+}
 
 /// Swaps between host and network (big-endian) byte order; the swap is its own inverse.
 template <class Unsigned>

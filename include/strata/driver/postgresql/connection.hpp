@@ -202,18 +202,30 @@ public:
         return {reinterpret_cast<const std::byte*>(scratch_.data()), scratch_.size()};
     }
 
+    [[noreturn]] void throw_past_timestamp(std::size_t column) const {
+        throw conversion_error(describe(column) +
+                               " holds a time after the last a strata::timestamp holds (294247-01-10)");
+    }
     [[nodiscard]] timestamp read_timestamp(std::size_t column) const override {
         const auto [bytes, type, size] = value(column);
         if (binary_) {
             if (type == oid::timestamp || type == oid::timestamptz) {
                 const auto micros = read_big_endian<std::int64_t>(bytes);
                 if (micros == INT64_MAX || micros == INT64_MIN) return timestamp{std::chrono::microseconds{micros}};
-                return timestamp{std::chrono::microseconds{micros + postgres_epoch_offset_microseconds}};
+                timestamp read{};
+                if (!from_postgres_microseconds(micros, read)) throw_past_timestamp(column);
+                return read;
             }
             if (type == oid::date) {
                 const auto days = read_big_endian<std::int32_t>(bytes);
-                return timestamp{
-                    std::chrono::microseconds{days * 86'400'000'000LL + postgres_epoch_offset_microseconds}};
+                if (days == INT32_MAX || days == INT32_MIN)  // 'infinity' and '-infinity', as for timestamps
+                    return days > 0 ? timestamp::max() : timestamp::min();
+                std::int64_t micros = 0;
+                timestamp read{};
+                if (__builtin_mul_overflow(std::int64_t{days}, 86'400'000'000LL, &micros) ||
+                    !from_postgres_microseconds(micros, read))
+                    throw_past_timestamp(column);
+                return read;
             }
             if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a timestamp");
         }
@@ -871,9 +883,7 @@ private:
                     lengths_[i] = 8;
                     break;
                 case value_kind::timestamp:
-                    write_big_endian(
-                        static_cast<std::uint64_t>(value.as_epoch_microseconds() - postgres_epoch_offset_microseconds),
-                        slot);
+                    write_big_endian(static_cast<std::uint64_t>(to_postgres_microseconds(value.as_timestamp())), slot);
                     values_[i] = slot;
                     lengths_[i] = 8;
                     break;

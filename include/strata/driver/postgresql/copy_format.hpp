@@ -155,7 +155,7 @@ inline void append_copy_binary(std::string& out, const parameter& value, unsigne
             return;
         case value_kind::timestamp:
             append_big_endian<std::int32_t>(out, 8);
-            append_big_endian<std::int64_t>(out, value.as_epoch_microseconds() - postgres_epoch_offset_microseconds);
+            append_big_endian<std::int64_t>(out, to_postgres_microseconds(value.as_timestamp()));
             return;
         case value_kind::blob: {
             const auto bytes = value.as_text();

@@ -360,6 +360,9 @@ private:
                         break;
                     }
                     case value_kind::timestamp: {
+                        if (!strata::detail::in_four_digit_years(value.as_timestamp()))
+                            throw data_error(strata::detail::outside_four_digit_years(value.as_timestamp(), "SQLite"),
+                                             "", std::string{sql}, error_source::sqlite);
                         char buffer[32];
                         const auto length = strata::detail::format_timestamp(value.as_timestamp(), buffer);
                         code = sqlite3_bind_text(statement, index, buffer, static_cast<int>(length), SQLITE_TRANSIENT);

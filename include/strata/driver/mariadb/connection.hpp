@@ -45,7 +45,7 @@ namespace strata::driver::mariadb_detail {
 
 /// A MYSQL_TIME holding `value` (a DATETIME(6)); data_error outside 0000-9999, which DATETIME
 /// does not hold (MariaDB's own refusal would name a zero date instead).
-[[nodiscard]] inline MYSQL_TIME to_mysql_time(timestamp value, std::string_view sql) {
+[[nodiscard]] inline MYSQL_TIME to_mysql_time(timestamp value, std::string_view sql = {}) {
     using namespace std::chrono;
     if (!strata::detail::in_four_digit_years(value))
         throw data_error(strata::detail::outside_four_digit_years(value, "MariaDB"), "1292", std::string{sql},

@@ -107,17 +107,20 @@ struct type_traits<std::chrono::year_month_day> {
         return parameter::from_timestamp(timestamp{std::chrono::sys_days{value}});
     }
     static std::chrono::year_month_day read(const field_reader& reader, std::size_t column) {
-        const timestamp at = reader.read_timestamp(column);
-        const auto day = std::chrono::floor<std::chrono::days>(at);
-        if (at != day)
-            throw conversion_error("column " + std::to_string(column) +
-                                   " holds a time of day, which a std::chrono::year_month_day cannot keep");
-        // Its years run from -32767 to 32767 (PostgreSQL's dates to 5874897): past them it would wrap.
         using namespace std::chrono;
-        if (day < sys_days{year::min() / January / 1} || day > sys_days{year::max() / December / 31})
+        const timestamp at = reader.read_timestamp(column);
+        // Its years run from -32767 to 32767 (PostgreSQL's dates to 5874897): past them it would
+        // wrap. Checked first, as a microsecond count: floor<days> of timestamp::min() overflows.
+        constexpr timestamp first = sys_days{year::min() / January / 1};
+        constexpr timestamp last = sys_days{year::max() / December / 31};
+        if (at < first || at > last)
             throw conversion_error("column " + std::to_string(column) +
                                    " holds a date outside the years a std::chrono::year_month_day holds (-32767 to "
                                    "32767)");
+        const auto day = floor<days>(at);
+        if (at != day)
+            throw conversion_error("column " + std::to_string(column) +
+                                   " holds a time of day, which a std::chrono::year_month_day cannot keep");
         return year_month_day{day};
     }
 };

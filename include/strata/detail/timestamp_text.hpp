@@ -31,11 +31,18 @@ enum class year_style { iso, postgresql };
 /// more digits or a sign outside 0000-9999, see year_style) and returns its length.
 inline std::size_t format_timestamp(timestamp value, char* out, year_style style = year_style::iso) noexcept {
     using namespace std::chrono;
-    const auto day = floor<days>(value);
-    const auto micros = (value - day).count();
+    // In integers: near timestamp::min() the day's start is before the first microsecond a
+    // timestamp holds, so chrono's floor<days> and the subtraction would overflow.
+    constexpr std::int64_t per_day = 86'400'000'000;
+    std::int64_t day_number = value.time_since_epoch().count() / per_day;
+    std::int64_t micros = value.time_since_epoch().count() % per_day;
+    if (micros < 0) {
+        micros += per_day;
+        --day_number;
+    }
     // The civil date by Howard Hinnant's days_from_civil inverse, in 64 bits: year_month_day's
     // year stops at 32767, and a timestamp reaches 294247.
-    const std::int64_t shifted = day.time_since_epoch().count() + 719'468;
+    const std::int64_t shifted = day_number + 719'468;
     const std::int64_t era = (shifted >= 0 ? shifted : shifted - 146'096) / 146'097;
     const std::int64_t day_of_era = shifted - era * 146'097;
     const std::int64_t year_of_era =

@@ -539,6 +539,18 @@ TEST_CASE(
         session.commit();
         CHECK(session.query<event>().filter(strata::col<&event::at> == year_zero).one()->day ==
               year_month_day{year{0} / 6 / 1});
+        // The proleptic calendar's year 0 is a leap year; MariaDB's has no February 29.
+        const strata::timestamp leap_day = sys_days{year{0} / 2 / 29};
+        session.add(row(2, leap_day));
+        if (engine.sql_dialect() == strata::dialect::mariadb) {
+            CHECK_THROWS_AS(session.commit(), strata::data_error);
+            session.rollback();
+        } else {
+            session.commit();
+            CHECK(session.get<event>(std::int64_t{2})->at == leap_day);
+            session.remove(session.get<event>(std::int64_t{2}));
+            session.commit();
+        }
         std::vector<event> bulk;
         std::vector<strata::timestamp> many{year_zero};  // an IN list past 1,000 values: one array or JSON text
         for (std::size_t i = 0; i < far.size(); ++i) {

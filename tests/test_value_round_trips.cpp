@@ -268,13 +268,15 @@ private:
             bytes[8] = static_cast<std::uint8_t>(0x81 + bytes[8] % 0x7f);
         return strata::uuid{bytes};
     }
-    /// From 0000-01-01 to 9999-12-31 23:59:59.999999, the years SQLite and MariaDB store; on
-    /// PostgreSQL from 4700 BC to 294000 AD (it stores 4713 BC to 294276 AD).
+    /// From 0000-01-01 (0001-01-01 on MariaDB) to 9999-12-31 23:59:59.999999, the years SQLite and
+    /// MariaDB store; on PostgreSQL from 4700 BC to 294000 AD (it stores 4713 BC to 294276 AD).
     strata::timestamp at() {
         constexpr std::int64_t year_0 = -62'167'219'200'000'000;      // 0000-01-01, PostgreSQL's 1 BC
+        constexpr std::int64_t year_1 = -62'135'596'800'000'000;      // 0001-01-01
         constexpr std::int64_t year_10000 = 253'402'300'800'000'000;  // 10000-01-01
         constexpr std::int64_t thirty_years = 946'080'000'000'000;
-        const std::int64_t first = postgresql_ ? -210'453'379'200'000'000 : year_0;
+        // (MariaDB refuses 0000-02-29, its year 0 having no leap day: it starts at year 1 here)
+        const std::int64_t first = postgresql_ ? -210'453'379'200'000'000 : mariadb_ ? year_1 : year_0;
         const std::int64_t last = postgresql_ ? 9'215'576'668'799'999'999 : year_10000 - 1;
         std::int64_t micros = 0;
         switch (pick(0, 6)) {

@@ -506,9 +506,8 @@ public:
     void rollback_to_savepoint(std::string_view name) override {
         // Every savepoint predates the refused statement (nothing else ran after it), so this
         // undoes what it wrote.
-        buffer_open_result();
-        send_script("ROLLBACK TO SAVEPOINT " + std::string{name});
         refused_in_transaction_ = false;
+        connection::rollback_to_savepoint(name);
     }
     [[nodiscard]] bool in_transaction() const override { return in_transaction_; }
 
@@ -711,11 +710,6 @@ private:
                 if (mysql_warning_count(handle_) > 0) refuse_truncation(sql);
             }
             if (own_transaction) send_script("COMMIT");
-        } catch (const data_error&) {
-            if (!broken_) mysql_stmt_reset(found.statement);
-            give_back(found.statement, found.cached);
-            end_refused_statement(own_transaction);
-            throw;
         } catch (...) {
             if (!broken_) mysql_stmt_reset(found.statement);
             give_back(found.statement, found.cached);
@@ -723,16 +717,6 @@ private:
             throw;
         }
         return found;
-    }
-    /// After a data_error (refused by refuse_truncation, or by the server, which wrote nothing):
-    /// ends the statement's own transaction, or marks the caller's as failed.
-    void end_refused_statement(bool own_transaction) {
-        if (broken_) return;
-        if (own_transaction)
-            send_script("ROLLBACK");
-        else if (in_transaction_ && refused_after_writing_)
-            refused_in_transaction_ = true;
-        refused_after_writing_ = false;
     }
     /// Whether `sql` writes rows (and so can be refused after writing them): an INSERT, UPDATE,
     /// DELETE or REPLACE, in any case (MariaDB puts no WITH before those).
@@ -956,7 +940,9 @@ private:
         }
         mysql_free_result(rows);
         if (message.empty()) return;
-        refused_after_writing_ = true;
+        // The statement wrote its rows: a caller's transaction has failed (run_prepared rolls
+        // back a transaction of the statement's own, in which in_transaction_ stays false).
+        if (in_transaction_) refused_in_transaction_ = true;
         throw data_error(message + " (MariaDB would have rounded or cut the value)", "1265", std::string{sql},
                          error_source::mariadb);
     }
@@ -990,8 +976,7 @@ private:
     bool in_transaction_ = false;
     bool start_pending_ = false;  ///< begin() was called; START TRANSACTION goes with the next statement
     bool broken_ = false;
-    bool refused_after_writing_ = false;   ///< refuse_truncation threw: the statement had written its rows
-    bool refused_in_transaction_ = false;  ///< so the transaction failed: only a rollback ends it
+    bool refused_in_transaction_ = false;  ///< refuse_truncation failed the transaction: only a rollback ends it
 };
 
 }  // namespace strata::driver::mariadb_detail

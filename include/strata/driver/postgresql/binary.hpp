@@ -39,13 +39,12 @@ inline constexpr std::int64_t postgres_epoch_offset_microseconds = 946'684'800'0
     return micros - postgres_epoch_offset_microseconds;
 }
 
-/// PostgreSQL's binary timestamp (or a date's days, as microseconds) as a strata::timestamp; false
-/// where strata::timestamp ends first (after 294247-01-10), which the caller reports.
-[[nodiscard]] inline bool from_postgres_microseconds(std::int64_t since_2000, timestamp& value) noexcept {
+/// PostgreSQL's binary timestamp (or a date's days, as microseconds) as a strata::timestamp;
+/// nullopt where strata::timestamp ends first (after 294247-01-10), which the caller reports.
+[[nodiscard]] inline std::optional<timestamp> from_postgres_microseconds(std::int64_t since_2000) noexcept {
     std::int64_t micros = 0;
-    if (__builtin_add_overflow(since_2000, postgres_epoch_offset_microseconds, &micros)) return false;
-    value = timestamp{std::chrono::microseconds{micros}};
-    return true;
+    if (__builtin_add_overflow(since_2000, postgres_epoch_offset_microseconds, &micros)) return std::nullopt;
+    return timestamp{std::chrono::microseconds{micros}};
 }
 
 /// Swaps between host and network (big-endian) byte order; the swap is its own inverse.

@@ -212,20 +212,17 @@ public:
             if (type == oid::timestamp || type == oid::timestamptz) {
                 const auto micros = read_big_endian<std::int64_t>(bytes);
                 if (micros == INT64_MAX || micros == INT64_MIN) return timestamp{std::chrono::microseconds{micros}};
-                timestamp read{};
-                if (!from_postgres_microseconds(micros, read)) throw_past_timestamp(column);
-                return read;
+                if (const auto read = from_postgres_microseconds(micros)) return *read;
+                throw_past_timestamp(column);
             }
             if (type == oid::date) {
                 const auto days = read_big_endian<std::int32_t>(bytes);
                 if (days == INT32_MAX || days == INT32_MIN)  // 'infinity' and '-infinity', as for timestamps
                     return days > 0 ? timestamp::max() : timestamp::min();
                 std::int64_t micros = 0;
-                timestamp read{};
-                if (__builtin_mul_overflow(std::int64_t{days}, 86'400'000'000LL, &micros) ||
-                    !from_postgres_microseconds(micros, read))
-                    throw_past_timestamp(column);
-                return read;
+                if (!__builtin_mul_overflow(std::int64_t{days}, 86'400'000'000LL, &micros))
+                    if (const auto read = from_postgres_microseconds(micros)) return *read;
+                throw_past_timestamp(column);
             }
             if (!is_textual(type)) throw conversion_error(describe(column) + " does not hold a timestamp");
         }

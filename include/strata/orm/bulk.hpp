@@ -34,6 +34,14 @@ std::size_t generated_key_column() {
     return static_cast<std::size_t>(-1);
 }
 
+/// `column`'s value in `object` as a bulk insert writes it: a version counter left at 0 as 1
+/// (a new row's first version, as the session's INSERT writes it).
+inline parameter bind_for_insert(const column_accessor& column, const void* object) {
+    auto value = column.bind(object);
+    if (column.version_counter && value.as_integer() == 0) return parameter::from_integer(1);
+    return value;
+}
+
 /// How many objects leave the generated key column `column` unset (0).
 template <class Range>
 std::size_t count_unset_keys(const Range& objects, const column_accessor& column) {
@@ -101,7 +109,7 @@ std::int64_t insert_multi_row(connection& target, std::string_view table, std::s
         parameters.resize(batch.size() * columns.size());  // assigned in place: no reallocation per batch
         auto slot = parameters.begin();
         for (const auto* object : batch)
-            for (const auto column : columns) *slot++ = info.columns[column].bind(object);
+            for (const auto column : columns) *slot++ = bind_for_insert(info.columns[column], object);
         try {
             // Only the last, shorter batch builds its own text (a conditional expression mixing
             // full_batch with a temporary would copy full_batch for every batch).
@@ -171,7 +179,8 @@ std::int64_t session::bulk_insert(const Range& objects) {
             std::vector<parameter> row(columns.size());
             written = target.copy_in(table, names, kinds, [&](const auto& send_row) {
                 for (const auto& object : objects) {
-                    for (std::size_t i = 0; i < columns.size(); ++i) row[i] = info.columns[columns[i]].bind(&object);
+                    for (std::size_t i = 0; i < columns.size(); ++i)
+                        row[i] = orm::bind_for_insert(info.columns[columns[i]], &object);
                     send_row(row);
                 }
             });
@@ -242,7 +251,8 @@ std::int64_t session::bulk_insert(Range& objects, return_keys_t) {
             std::vector<parameter> parameters;
             for (auto& object : objects) {
                 parameters.clear();
-                for (const auto column : columns) parameters.push_back(info.columns[column].bind(&object));
+                for (const auto column : columns)
+                    parameters.push_back(orm::bind_for_insert(info.columns[column], &object));
                 const bool choose_key = key.is_unset_key(&object);
                 if (!choose_key) parameters.push_back(key.bind(&object));
                 try {
@@ -273,7 +283,7 @@ std::int64_t session::bulk_update(const Range& objects) {
     autoflush();
     const auto& info = orm::describe<T>();
     auto& target = connection();
-    std::vector<std::size_t> order;  // SET columns, then the key columns for WHERE
+    std::vector<std::size_t> order;  // SET columns, then the key columns (and the version) for WHERE
     std::uint64_t set_columns = 0;
     for (std::size_t i = 0; i < info.columns.size(); ++i) {
         // on_update columns are left to their SQL, as in a flush
@@ -282,11 +292,14 @@ std::int64_t session::bulk_update(const Range& objects) {
         order.push_back(i);
     }
     order.insert(order.end(), info.primary_key.begin(), info.primary_key.end());
-    // The unit of work's UPDATE of those columns, by primary key.
+    if (info.versioned()) order.push_back(info.version_column);
+    // The unit of work's UPDATE of those columns, by primary key (and version).
     const std::string& text =
         orm::write_statements{info, target.sql_dialect()}.update(set_columns);  // kept for the run
+    const std::size_t set_count = order.size() - info.primary_key.size() - (info.versioned() ? 1 : 0);
     std::int64_t updated = 0;
     std::int64_t failed_row = -1;
+    std::int64_t stale_row = -1;  // a versioned row its UPDATE did not match
     within_savepoint(target, "strata_bulk", [&] {
         // The UPDATEs wait to go in one round trip per batch on PostgreSQL (bounded memory for
         // the values held); SQLite runs each at once.
@@ -296,9 +309,20 @@ std::int64_t session::bulk_update(const Range& objects) {
         try {
             for (const auto& object : objects) {
                 for (std::size_t i = 0; i < order.size(); ++i) parameters[i] = info.columns[order[i]].bind(&object);
+                if (info.versioned()) {
+                    // SET version = the object's + 1 ... WHERE key AND version = the object's
+                    const auto version = parameters.back().as_integer();
+                    for (std::size_t i = 0; i < set_count; ++i)
+                        if (order[i] == info.version_column) parameters[i] = parameter::from_integer(version + 1);
+                }
                 target.execute_held(
-                    text, parameters, [&updated](result& answer) { updated += answer.affected_rows(); }, false,
-                    [&failed_row, row](const database_error&) { failed_row = row; });
+                    text, parameters,
+                    [&updated, &stale_row, row, versioned = info.versioned()](result& answer) {
+                        const auto matched = answer.affected_rows();
+                        updated += matched;
+                        if (versioned && matched != 1 && stale_row < 0) stale_row = row;
+                    },
+                    false, [&failed_row, row](const database_error&) { failed_row = row; });
                 if (++row % rows_per_round_trip == 0) target.send_held();
             }
             target.send_held();
@@ -306,6 +330,10 @@ std::int64_t session::bulk_update(const Range& objects) {
             if (failed_row < 0) throw;
             rethrow_with_context(error, "bulk_update row " + std::to_string(failed_row));
         }
+        if (stale_row >= 0)
+            throw stale_data_error("bulk_update row " + std::to_string(stale_row) + " of " + std::string{info.table} +
+                                   " matched no row: another transaction changed or deleted it since the version "
+                                   "the object holds, or its key changed; no row of the batch was written");
     });
     return updated;
 }

@@ -95,6 +95,7 @@ struct column_accessor {
     bool server_default = false;             ///< the server fills it in when an INSERT leaves it out
     bool nullable_self_reference = false;    ///< a nullable foreign key to its own table (a tree's parent)
     bool decimal = false;                    ///< holds an exact decimal (compared through the decimal rules)
+    bool version_counter = false;            ///< the row's version (strata::version_counter)
     value_kind kind = value_kind::null;      ///< how its values travel (read from a row no object takes)
     std::string_view array_type;             ///< PostgreSQL's array for a list of its values (empty: the kind's)
     std::string_view on_update;              ///< SQL every UPDATE sets it to (empty: none)
@@ -141,12 +142,18 @@ private:
 
 }  // namespace detail
 
+/// Writes `value` into an integer column's member through its accessor (a generated key, a
+/// version counter): read back as a row of one column, so any integer member type takes it.
+/// conversion_error when the member's type cannot hold it.
+inline void assign_integer(const column_accessor& column, void* object, std::int64_t value) {
+    column.read(object, detail::parameter_reader{parameter::from_integer(value)}, 0);
+}
+
 /// Sets a generated key column back to 0 ("unset": the database chooses it at the next INSERT),
 /// after a failed INSERT had written a key into the object.
 inline void reset_key(const column_accessor& column, void* object) noexcept {
-    // A generated key is an integer: reading 0 back through the accessor restores "unset".
     try {
-        column.read(object, detail::parameter_reader{parameter::from_integer(0)}, 0);
+        assign_integer(column, object, 0);  // 0 fits every integer type
     } catch (...) {
     }
 }
@@ -286,6 +293,7 @@ constexpr column_accessor accessor_for(const Definition& definition, bool genera
     accessor.deferrable = operations::deferrable;
     accessor.server_default = !definition.options.server_default.empty();
     accessor.decimal = sql::is_decimal_v<typename operations::value>;
+    accessor.version_counter = definition.options.version_counter;
     accessor.kind = type_traits<sql::strip_optional_t<typename operations::value>>::kind;
     accessor.array_type = sql::array_type_of<typename operations::value>();
     accessor.on_update = definition.options.on_update;
@@ -315,6 +323,13 @@ struct model_info {
     std::uint64_t all_columns_mask = 0;            ///< one bit per column
     std::uint64_t server_default_columns = 0;      ///< columns with a server default
     std::uint64_t on_update_columns = 0;           ///< columns every UPDATE sets (on_update)
+    /// The index of the version_counter column, or no_version_column.
+    std::size_t version_column = static_cast<std::size_t>(-1);
+
+    /// model_info::version_column of a model without one.
+    static constexpr std::size_t no_version_column = static_cast<std::size_t>(-1);
+    /// Whether UPDATEs and DELETEs match the row's version as well as its key.
+    [[nodiscard]] constexpr bool versioned() const noexcept { return version_column != no_version_column; }
 };
 
 namespace detail {
@@ -329,6 +344,13 @@ constexpr bool check_server_defaults() {
             plain_with_default = true;
     });
     return !plain_with_default;
+}
+/// Fails to compile when a model declares more than one strata::version_counter.
+template <class Model>
+constexpr bool check_version_counters() {
+    int counters = 0;
+    for_each_column<Model>([&](const auto& definition) { counters += definition.options.version_counter ? 1 : 0; });
+    return counters <= 1;
 }
 }  // namespace detail
 
@@ -418,13 +440,19 @@ struct model_description {
         }
         return result;
     }();
+    static constexpr std::size_t version_column = [] {
+        for (std::size_t index = 0; index < count; ++index)
+            if (columns[index].version_counter) return index;
+        return model_info::no_version_column;
+    }();
     static constexpr model_info info{.table = mapping<Model>::table.name,
                                      .columns = columns,
                                      .primary_key = primary_key,
                                      .references = {references.names.data(), references.count},
                                      .all_columns_mask = masks[0],
                                      .server_default_columns = masks[1],
-                                     .on_update_columns = masks[2]};
+                                     .on_update_columns = masks[2],
+                                     .version_column = version_column};
 };
 }  // namespace detail
 
@@ -447,6 +475,8 @@ const model_info& describe() {
                   "strata::server_default on a plain member: the session would always send its value, so the "
                   "default could never fire; declare the member std::optional<T> or strata::deferred<T> (left "
                   "unset, the INSERT leaves the column to the server and reads the value back)");
+    static_assert(detail::check_version_counters<Model>(),
+                  "strata::version_counter on more than one column: a row has one version");
     return detail::model_description<Model>::info;
 }
 

@@ -317,6 +317,11 @@ protected:
     touched_objects touched_;                            ///< what an autoflush compares
 
 private:
+    /// The version counter `item` held when last loaded or flushed (its snapshot: a plain integer
+    /// member is its own fingerprint); 0 for a model without one.
+    [[nodiscard]] std::int64_t loaded_version(tracked_object& item) const noexcept {
+        return info_.versioned() ? static_cast<std::int64_t>(loading_->snapshot(item)[info_.version_column]) : 0;
+    }
     /// Finds the changes among the touched objects; false when every object must be compared
     /// instead (an incomplete list, a failed flush or rollback since, a changed relationship,
     /// or a touched object no longer found under its key).

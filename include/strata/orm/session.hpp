@@ -87,7 +87,9 @@ public:
     /// is a generated one left unset, a new pending object holding a copy of the columns
     /// (INSERTed at the next flush). `object` itself stays untracked; its relationship members are
     /// not merged (set them on the returned handle), nor are deferred members it never loaded.
-    /// usage_error when this session removed the object with that key.
+    /// usage_error when this session removed the object with that key. For a model with a
+    /// strata::version_counter, `object`'s version must be the session's object's (or 0, left
+    /// unset): a copy made from an older version is a stale_data_error, as in SQLAlchemy.
     template <class T>
     ref<T> merge(const T& object) {
         if constexpr (orm::checked_model<T>()) {
@@ -101,6 +103,7 @@ public:
                     throw usage_error("merge(): this session removed the " + std::string{info.table} +
                                       " object with this key; flush or roll back before merging it again");
                 if (auto existing = get_by_identity<T>(key)) {
+                    if (info.versioned()) check_merged_version(info, &object, &*existing);
                     copy_columns(object, *existing, false);  // through the handle: the next flush compares it
                     return existing;
                 }
@@ -306,7 +309,8 @@ private:
     }
 
     /// Copies `from`'s mapped columns to `to` (merge()): deferred members only where `from` loaded
-    /// them; the primary key only when `with_key` (the columns that found `to` are equal anyway).
+    /// them; the primary key and the version counter only when `with_key` (the key columns that
+    /// found `to` are equal anyway, and the session counts the version).
     template <class T>
     static void copy_columns(const T& from, T& to, bool with_key) {
         const auto& info = orm::describe<T>();
@@ -314,9 +318,12 @@ private:
         for_each_column<T>([&](const auto& definition) {
             constexpr auto member = std::remove_cvref_t<decltype(definition)>::member;
             const auto& column = info.columns[index++];
-            if ((with_key || !column.primary_key) && column.is_loaded(&from)) to.*member = from.*member;
+            if ((with_key || (!column.primary_key && !column.version_counter)) && column.is_loaded(&from))
+                to.*member = from.*member;
         });
     }
+    /// merge(): stale_data_error unless `given`'s version counter is 0 or `existing`'s.
+    static void check_merged_version(const orm::model_info& info, const void* given, const void* existing);
 
     template <class T>
     static constexpr char type_id = 0;

@@ -54,18 +54,20 @@ public:
     /// INSERT of the columns set in `columns` (one bit per column), RETURNING the columns set in
     /// `returned` (a generated key, server defaults), in column order.
     [[nodiscard]] const std::string& insert(std::uint64_t columns, std::uint64_t returned) const;
-    /// UPDATE of the columns set in `changed`, by primary key (the key's placeholders come last);
-    /// on_update columns not in `changed` are set to their SQL, and RETURNed when `returning`.
+    /// UPDATE of the columns set in `changed`, by primary key (the key's placeholders come last,
+    /// then the version's for a versioned model); on_update columns not in `changed` are set to
+    /// their SQL, and RETURNed when `returning`.
     [[nodiscard]] const std::string& update(std::uint64_t changed, bool returning = false) const;
     /// The on_update columns an UPDATE of `changed` sets to their SQL (and returns, in column order).
     [[nodiscard]] std::uint64_t updated_by_server(std::uint64_t changed) const noexcept {
         return info_.on_update_columns & ~changed;
     }
-    /// DELETE by primary key.
+    /// DELETE by primary key (and version, for a versioned model).
     [[nodiscard]] const std::string& remove() const;
     /// DELETE of `rows` rows by primary key in one statement (`id IN (...)`, or one
-    /// `(a = .. AND b = ..)` per row for a composite key): foreign keys are checked when the
-    /// statement ends, so rows of one table that reference each other in a cycle go together.
+    /// `(a = .. AND b = ..)` per row for a composite key or a versioned model): foreign keys are
+    /// checked when the statement ends, so rows of one table that reference each other in a
+    /// cycle go together.
     [[nodiscard]] std::string remove_many(std::size_t rows) const;
     /// DELETE of the rows whose columns in `columns` equal the parameters, given in column order
     /// (a many-to-many's association rows, which need not have a primary key of their own).
@@ -77,6 +79,7 @@ public:
     struct inserted_row {
         std::size_t generated = no_generated_key;  ///< the generated key column, if the database chose it
         std::uint64_t returned = 0;                ///< columns read back (the generated key, server defaults)
+        bool version_assigned = false;             ///< the INSERT set a version counter left at 0 to 1
     };
     /// INSERTs `object`'s row (the columns it holds), reading a generated key and the server
     /// defaults it left unset back into it. `scratch` holds the parameters (reused across rows).
@@ -86,29 +89,44 @@ public:
     inserted_row insert_row_held(connection& target, void* object, std::vector<parameter>& scratch,
                                  std::function<void()> written_back);
     /// UPDATEs the columns of `changed` by primary key and reads on_update columns back;
+    /// stale_data_error when no row matched. A versioned model's UPDATE also matches `version`
+    /// (the one last loaded) and sets the object's version counter to `version + 1`, unless
+    /// `changed` holds the counter (then the value set in the object is written).
+    void update_row(connection& target, void* object, std::uint64_t changed, std::int64_t version,
+                    std::vector<parameter>& scratch);
+    /// DELETEs `object`'s row by primary key (and `version`, for a versioned model);
     /// stale_data_error when no row matched.
-    void update_row(connection& target, void* object, std::uint64_t changed, std::vector<parameter>& scratch);
-    /// DELETEs `object`'s row by primary key; stale_data_error when no row matched.
-    void delete_row(connection& target, const void* object, std::vector<parameter>& scratch);
-    /// DELETEs the rows of `objects` in one statement; stale_data_error unless every one matched.
-    /// `clear_self_references`: their nullable foreign keys to their own table are set to NULL
-    /// first (MariaDB, whose InnoDB checks a foreign key per row, not per statement).
-    void delete_rows(connection& target, std::span<const void* const> objects, std::vector<parameter>& scratch,
-                     bool clear_self_references = false);
-    /// Undoes in `object` what an INSERT rolled back had set: the generated key and the server's values.
+    void delete_row(connection& target, const void* object, std::int64_t version, std::vector<parameter>& scratch);
+    /// DELETEs the rows of `objects` in one statement (each matching its entry of `versions`, for
+    /// a versioned model); stale_data_error unless every one matched. `clear_self_references`:
+    /// their nullable foreign keys to their own table are set to NULL first (MariaDB, whose
+    /// InnoDB checks a foreign key per row, not per statement).
+    void delete_rows(connection& target, std::span<const void* const> objects, std::span<const std::int64_t> versions,
+                     std::vector<parameter>& scratch, bool clear_self_references = false);
+    /// Undoes in `object` what an INSERT rolled back had set: the generated key, the server's
+    /// values and a version counter it set to 1.
     void forget_insert(void* object, const inserted_row& written) const noexcept;
-    /// Throws stale_data_error naming the statement, the table and `object`'s key.
-    [[noreturn]] void throw_stale(std::string_view statement, const void* object) const;
+    /// Throws stale_data_error naming the statement, the table, `object`'s key and, for a
+    /// versioned model, the `version` the statement expected.
+    [[noreturn]] void throw_stale(std::string_view statement, const void* object, std::int64_t version) const;
+    /// Why rows a statement expected were not matched (": some were deleted, ...").
+    [[nodiscard]] std::string_view stale_rows_reason() const noexcept;
 
 private:
     /// The columns `object`'s INSERT writes (and binds into `scratch`), and what it reads back.
     std::uint64_t insert_columns(void* object, inserted_row& written, std::vector<parameter>& scratch) const;
-    /// Reads the columns of `returned` (in column order) from a RETURNING row into `object`.
-    void read_returned(result& rows, void* object, std::uint64_t returned, std::string_view statement) const;
+    /// Reads the columns of `returned` (in column order) from a RETURNING row into `object`;
+    /// throw_stale (with `version`) when the statement matched no row.
+    void read_returned(result& rows, void* object, std::uint64_t returned, std::string_view statement,
+                       std::int64_t version = 0) const;
     /// WHERE `columns` (positions, in that order) = the placeholders after the first `used`.
     [[nodiscard]] std::string where_columns(std::span<const std::size_t> columns, std::size_t used) const;
     /// WHERE the primary key = the placeholders after the first `used`.
     [[nodiscard]] std::string where_key(std::size_t used) const { return where_columns(info_.primary_key, used); }
+    /// The columns an UPDATE or DELETE matches its row by: the primary key, then the version.
+    [[nodiscard]] std::vector<std::size_t> row_match_columns() const;
+    /// Binds into `scratch` what row_match_columns() names: `object`'s key, and `version`.
+    void bind_row_match(const void* object, std::int64_t version, std::vector<parameter>& scratch) const;
     [[nodiscard]] std::string returning(std::uint64_t columns) const;
     /// WHERE the primary key is one of `rows` keys (placeholders from 1).
     [[nodiscard]] std::string where_keys(std::size_t rows) const;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -57,6 +58,12 @@ inline constexpr unique_t unique{};
 /// Column option: an index on this column.
 struct index_t {};
 inline constexpr index_t index{};
+/// Column option: the row's version counter (SQLAlchemy's version_id_col), on a std::int64_t or
+/// std::int32_t member. The session's INSERT writes 1 where the member holds 0; each UPDATE sets it
+/// to the version last loaded plus one and each DELETE matches it, `WHERE id = $k AND version = $v`,
+/// so a change another transaction committed since the load is a stale_data_error, not lost.
+struct version_counter_t {};
+inline constexpr version_counter_t version_counter{};
 /// Column option: DEFAULT <sql> evaluated by the server (e.g. "CURRENT_TIMESTAMP").
 struct server_default {
     std::string_view sql;
@@ -97,6 +104,7 @@ struct column_options {
     int autoincrement = -1;  ///< -1: automatic (single integer primary key), 0: no, 1: yes
     bool unique = false;
     bool index = false;
+    bool version_counter = false;  ///< the row's version (version_counter)
     std::string_view server_default;
     std::string_view on_update;  ///< SQL the session's UPDATEs set the column to
     on_delete delete_action = on_delete::no_action;
@@ -138,6 +146,7 @@ constexpr void apply_option(column_options& options, primary_key_t) { options.pr
 constexpr void apply_option(column_options& options, autoincrement_t value) { options.autoincrement = value.enabled; }
 constexpr void apply_option(column_options& options, unique_t) { options.unique = true; }
 constexpr void apply_option(column_options& options, index_t) { options.index = true; }
+constexpr void apply_option(column_options& options, version_counter_t) { options.version_counter = true; }
 constexpr void apply_option(column_options& options, server_default value) { options.server_default = value.sql; }
 constexpr void apply_option(column_options& options, on_update value) { options.on_update = value.sql; }
 constexpr void apply_option(column_options& options, sql_type value) {
@@ -171,6 +180,17 @@ constexpr auto column(std::string_view name, Options... options) {
                   "strata::column<&T::member>: the template argument must be a pointer to a data member");
     static_assert(database_type<schema::column_value_t<schema::member_value_t<Member>>>,
                   "this member's type has no database conversion: specialize strata::type_traits<T> for it");
+    if constexpr ((std::is_same_v<Options, version_counter_t> || ...)) {
+        using member = schema::member_value_t<Member>;
+        static_assert(std::is_same_v<member, std::int64_t> || std::is_same_v<member, std::int32_t>,
+                      "strata::version_counter: the member must be a plain std::int64_t or std::int32_t (not "
+                      "optional or deferred): the session counts it up from 1");
+        static_assert(!(std::is_same_v<Options, primary_key_t> || ...) &&
+                          !(std::is_same_v<Options, server_default> || ...) &&
+                          !(std::is_same_v<Options, on_update> || ...),
+                      "strata::version_counter: a version column cannot also be the primary key, a "
+                      "server_default or an on_update; the session alone sets it");
+    }
     constexpr auto target = schema::find_reference<Options...>::value;
     column_definition<Member, target> definition{name, {}};
     (schema::apply_option(definition.options, options), ...);

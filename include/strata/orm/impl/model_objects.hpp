@@ -202,7 +202,7 @@ STRATA_COMPILED_LINKAGE void model_objects::write_updates(connection& target, bo
         if (const auto changed = changed_columns(*item)) updates_.emplace_back(item, changed);
     }
     for (const auto& [item, changed] : updates_)
-        statements_.update_row(target, object_address(*item), changed, parameters_);
+        statements_.update_row(target, object_address(*item), changed, loaded_version(*item), parameters_);
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::write_deletes(connection& target) {
@@ -212,7 +212,8 @@ STRATA_COMPILED_LINKAGE void model_objects::write_deletes(connection& target) {
         write_deletes_together(target);
         return;
     }
-    for (const auto& item : deleted_) statements_.delete_row(target, object_address(*item), parameters_);
+    for (const auto& item : deleted_)
+        statements_.delete_row(target, object_address(*item), loaded_version(*item), parameters_);
 }
 
 STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& target) {
@@ -221,12 +222,17 @@ STRATA_COMPILED_LINKAGE void model_objects::write_deletes_together(connection& t
     walk(&relationship_walks::order_children_first);
     constexpr std::size_t rows_per_statement = 1000;  // a cycle longer than this still fails, loudly
     std::vector<const void*> objects;
+    std::vector<std::int64_t> versions;
     for (std::size_t first = 0; first < deleted_.size(); first += rows_per_statement) {
         const std::size_t rows = std::min(rows_per_statement, deleted_.size() - first);
         objects.clear();
+        versions.clear();
         objects.reserve(rows);
-        for (std::size_t row = first; row < first + rows; ++row) objects.push_back(object_address(*deleted_[row]));
-        statements_.delete_rows(target, objects, parameters_, target.sql_dialect() == dialect::mariadb);
+        for (std::size_t row = first; row < first + rows; ++row) {
+            objects.push_back(object_address(*deleted_[row]));
+            if (info_.versioned()) versions.push_back(loaded_version(*deleted_[row]));
+        }
+        statements_.delete_rows(target, objects, versions, parameters_, target.sql_dialect() == dialect::mariadb);
     }
 }
 
@@ -319,6 +325,16 @@ STRATA_COMPILED_LINKAGE void model_objects::finish_flush() {
 
 STRATA_COMPILED_LINKAGE void model_objects::abandon_flush() noexcept {
     compare_all_ = true;  // the changes found stay unflushed, and no longer count as touched
+    // Version counters the flush counted up go back to the version loaded (a counter the user
+    // set stays as set); before forget_insert, which takes a new row's back to 0.
+    if (info_.versioned())
+        for (const auto& [item, changed] : updates_)
+            if (!(changed >> info_.version_column & 1)) {
+                try {
+                    assign_integer(info_.columns[info_.version_column], object_address(*item), loaded_version(*item));
+                } catch (...) {  // the value came from this member: it fits
+                }
+            }
     for (const auto& [item, written] : inserted_) {
         item->row_written = false;
         statements_.forget_insert(object_address(*item), written);

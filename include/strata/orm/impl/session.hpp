@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/session.hpp"
@@ -83,6 +84,19 @@ STRATA_COMPILED_LINKAGE void session::flush_changes(bool touched_only, bool then
     forget_dropped();  // new orphans a delete_orphan dropped in this flush
     for (auto* item : order) item->finish_flush();
     if (then_commit && !commit_with_writes) target.commit();
+}
+
+STRATA_COMPILED_LINKAGE void session::check_merged_version(const orm::model_info& info, const void* given,
+                                                           const void* existing) {
+    const auto& column = info.columns[info.version_column];
+    const auto given_version = column.bind(given).as_integer();
+    const auto existing_version = column.bind(existing).as_integer();
+    if (given_version == 0 || given_version == existing_version) return;
+    throw stale_data_error("merge() of " + std::string{info.table} + " with " + std::string{column.name} + " = " +
+                           std::to_string(given_version) + ": the session's object is at " +
+                           std::to_string(existing_version) +
+                           "; the copy was made from an older version (leave the version at 0 to merge onto the "
+                           "latest one)");
 }
 
 STRATA_COMPILED_LINKAGE void session::forget_dropped() {

@@ -92,7 +92,7 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::update(std::uint64_
                     std::string{info_.columns[i].on_update};
             first = false;
         }
-        text += where_key(number);
+        text += where_columns(row_match_columns(), number);
         if (returns) text += returning(by_server);
         return text;
     });
@@ -117,8 +117,9 @@ STRATA_COMPILED_LINKAGE const std::string& write_statements::reread(std::uint64_
 }
 
 STRATA_COMPILED_LINKAGE const std::string& write_statements::remove() const {
-    return shared(statement_text_kind::remove, 0, 0,
-                  [&] { return "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_key(0); });
+    return shared(statement_text_kind::remove, 0, 0, [&] {
+        return "DELETE FROM " + sql::detail::quote_identifier(info_.table) + where_columns(row_match_columns(), 0);
+    });
 }
 
 STRATA_COMPILED_LINKAGE const std::string& write_statements::remove_matching(std::uint64_t columns) const {
@@ -136,7 +137,7 @@ STRATA_COMPILED_LINKAGE std::string write_statements::remove_many(std::size_t ro
 
 STRATA_COMPILED_LINKAGE std::string write_statements::where_keys(std::size_t rows) const {
     std::string text = " WHERE ";
-    const auto& key = info_.primary_key;
+    const auto key = row_match_columns();
     if (key.size() == 1) {
         text += sql::detail::quote_identifier(info_.columns[key[0]].name) + " IN (";
         for (std::size_t row = 0; row < rows; ++row)
@@ -153,6 +154,18 @@ STRATA_COMPILED_LINKAGE std::string write_statements::where_keys(std::size_t row
     return text;
 }
 
+STRATA_COMPILED_LINKAGE std::vector<std::size_t> write_statements::row_match_columns() const {
+    std::vector<std::size_t> columns{info_.primary_key.begin(), info_.primary_key.end()};
+    if (info_.versioned()) columns.push_back(info_.version_column);
+    return columns;
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::bind_row_match(const void* object, std::int64_t version,
+                                                              std::vector<parameter>& scratch) const {
+    for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
+    if (info_.versioned()) scratch.push_back(parameter::from_integer(version));
+}
+
 STRATA_COMPILED_LINKAGE std::string write_statements::where_columns(std::span<const std::size_t> columns,
                                                                     std::size_t used) const {
     std::string text = " WHERE ";
@@ -166,8 +179,13 @@ STRATA_COMPILED_LINKAGE write_statements::inserted_row write_statements::insert_
                                                                                     std::vector<parameter>& scratch) {
     inserted_row written;
     const auto columns = insert_columns(object, written, scratch);
-    auto rows = target.execute_parameters(insert(columns, written.returned), scratch);
-    if (written.returned != 0) read_returned(rows, object, written.returned, "INSERT");
+    try {
+        auto rows = target.execute_parameters(insert(columns, written.returned), scratch);
+        if (written.returned != 0) read_returned(rows, object, written.returned, "INSERT");
+    } catch (...) {
+        forget_insert(object, written);  // a failed INSERT leaves the object as it was
+        throw;
+    }
     return written;
 }
 
@@ -188,6 +206,13 @@ STRATA_COMPILED_LINKAGE write_statements::inserted_row write_statements::insert_
 
 STRATA_COMPILED_LINKAGE std::uint64_t write_statements::insert_columns(void* object, inserted_row& written,
                                                                        std::vector<parameter>& scratch) const {
+    if (info_.versioned()) {
+        const auto& version = info_.columns[info_.version_column];
+        if (version.bind(object).as_integer() == 0) {  // a new row's first version
+            assign_integer(version, object, 1);
+            written.version_assigned = true;
+        }
+    }
     std::uint64_t columns = 0;
     for (std::size_t i = 0; i < info_.columns.size(); ++i) {
         const auto& column = info_.columns[i];
@@ -207,45 +232,71 @@ STRATA_COMPILED_LINKAGE std::uint64_t write_statements::insert_columns(void* obj
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::update_row(connection& target, void* object, std::uint64_t changed,
-                                                          std::vector<parameter>& scratch) {
+                                                          std::int64_t version, std::vector<parameter>& scratch) {
+    if (info_.versioned() && !(changed >> info_.version_column & 1)) {
+        // The flush's caller restores the counter if the flush fails (model_objects::abandon_flush).
+        assign_integer(info_.columns[info_.version_column], object, version + 1);
+        changed |= 1ULL << info_.version_column;
+    }
     scratch.clear();
+    std::size_t set_count = 0;
     for (std::size_t i = 0; i < info_.columns.size(); ++i)
-        if (changed >> i & 1) scratch.push_back(info_.columns[i].bind(object));
-    for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
+        if (changed >> i & 1) {
+            scratch.push_back(info_.columns[i].bind(object));
+            ++set_count;
+        }
+    bind_row_match(object, version, scratch);
     // on_update columns the server set: read back, so the object and its snapshot agree
     if (const auto by_server = updated_by_server(changed)) {
         if (dialect_ != dialect::mariadb) {
             auto rows = target.execute_parameters(update(changed, true), scratch);
-            read_returned(rows, object, by_server, "UPDATE");
+            read_returned(rows, object, by_server, "UPDATE", version);
             return;
         }
         // MariaDB has no UPDATE ... RETURNING: the row is read again by its key, in the same
         // transaction, so it is the row this UPDATE wrote.
         if (target.execute_parameters(update(changed, false), scratch).affected_rows() != 1)
-            throw_stale("UPDATE", object);
-        const auto key_values = std::span<const parameter>{scratch}.last(info_.primary_key.size());
+            throw_stale("UPDATE", object, version);
+        const auto key_values = std::span<const parameter>{scratch}.subspan(set_count, info_.primary_key.size());
         auto rows = target.execute_parameters(reread(by_server), key_values);
-        read_returned(rows, object, by_server, "UPDATE");
+        read_returned(rows, object, by_server, "UPDATE", version);
         return;
     }
     // Nothing to read back: held, to go with the flush's other such statements in one round trip.
     target.execute_checked(update(changed, true), scratch, 1,
-                           [this, object](std::int64_t) { throw_stale("UPDATE", object); });
+                           [this, object, version](std::int64_t) { throw_stale("UPDATE", object, version); });
 }
 
-STRATA_COMPILED_LINKAGE void write_statements::delete_row(connection& target, const void* object,
+STRATA_COMPILED_LINKAGE void write_statements::delete_row(connection& target, const void* object, std::int64_t version,
                                                           std::vector<parameter>& scratch) {
     scratch.clear();
-    for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
-    target.execute_checked(remove(), scratch, 1, [this, object](std::int64_t) { throw_stale("DELETE", object); });
+    bind_row_match(object, version, scratch);
+    target.execute_checked(remove(), scratch, 1,
+                           [this, object, version](std::int64_t) { throw_stale("DELETE", object, version); });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, std::span<const void* const> objects,
+                                                           std::span<const std::int64_t> versions,
                                                            std::vector<parameter>& scratch,
                                                            bool clear_self_references) {
     scratch.clear();
-    for (const void* object : objects)
-        for (const auto index : info_.primary_key) scratch.push_back(info_.columns[index].bind(object));
+    for (std::size_t row = 0; row < objects.size(); ++row)
+        bind_row_match(objects[row], row < versions.size() ? versions[row] : 0, scratch);
+    if (info_.versioned() && !clear_self_references) {
+        // A stale row left out of the DELETE would still hold its children's rows to their
+        // parents, so the database would report a foreign key before strata could count the
+        // rows: they are counted first (and locked, where rows lock).
+        auto matched = target.execute_parameters("SELECT 1 FROM " + sql::detail::quote_identifier(info_.table) +
+                                                     where_keys(objects.size()) +
+                                                     (dialect_ == dialect::sqlite ? "" : " FOR UPDATE"),
+                                                 scratch);
+        std::size_t found = 0;
+        while (matched.next()) ++found;
+        if (found != objects.size())
+            throw stale_data_error("DELETE of " + std::to_string(objects.size()) + " rows of " +
+                                   std::string{info_.table} + " found " + std::to_string(found) +
+                                   std::string{stale_rows_reason()});
+    }
     if (clear_self_references) {
         // MariaDB's InnoDB checks a foreign key row by row: rows on a cycle, or a row that is its
         // own parent, let go of each other first (same keys, so the same values).
@@ -263,28 +314,32 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, s
             if (matched != static_cast<std::int64_t>(objects.size()))
                 throw stale_data_error("UPDATE of " + std::to_string(objects.size()) + " rows of " +
                                        std::string{info_.table} + " before their DELETE matched " +
-                                       std::to_string(matched) +
-                                       ": some were deleted, or their keys changed, outside this session");
+                                       std::to_string(matched) + std::string{stale_rows_reason()});
         }
     }
     const auto expected = static_cast<std::int64_t>(objects.size());
-    target.execute_checked(remove_many(objects.size()), scratch, expected,
-                           [table = info_.table, expected](std::int64_t matched) {
-                               throw stale_data_error("DELETE of " + std::to_string(expected) + " rows of " +
-                                                      std::string{table} + " matched " + std::to_string(matched) +
-                                                      ": some were deleted, or their keys changed, outside this "
-                                                      "session");
-                           });
+    target.execute_checked(remove_many(objects.size()), scratch, expected, [this, expected](std::int64_t matched) {
+        throw stale_data_error("DELETE of " + std::to_string(expected) + " rows of " + std::string{info_.table} +
+                               " matched " + std::to_string(matched) + std::string{stale_rows_reason()});
+    });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::forget_insert(void* object, const inserted_row& written) const noexcept {
     if (written.generated != no_generated_key) reset_key(info_.columns[written.generated], object);
+    if (written.version_assigned) reset_key(info_.columns[info_.version_column], object);  // back to 0
     // values the server filled in go back to unset: the next flush leaves them to it again
     for (std::size_t i = 0; i < info_.columns.size(); ++i)
         if ((written.returned >> i & 1) && i != written.generated) info_.columns[i].unset(object);
 }
 
-STRATA_COMPILED_LINKAGE void write_statements::throw_stale(std::string_view statement, const void* object) const {
+STRATA_COMPILED_LINKAGE std::string_view write_statements::stale_rows_reason() const noexcept {
+    return info_.versioned() ? ": some were changed or deleted since they were loaded, or their keys changed, "
+                               "outside this session"
+                             : ": some were deleted, or their keys changed, outside this session";
+}
+
+STRATA_COMPILED_LINKAGE void write_statements::throw_stale(std::string_view statement, const void* object,
+                                                           std::int64_t version) const {
     std::string key;
     for (const auto index : info_.primary_key) {
         const auto value = info_.columns[index].bind(object);
@@ -293,13 +348,18 @@ STRATA_COMPILED_LINKAGE void write_statements::throw_stale(std::string_view stat
                 : value.kind() == value_kind::text  ? "'" + std::string{value.as_text()} + "'"
                                                     : std::string{"..."});
     }
+    if (info_.versioned())
+        throw stale_data_error(std::string{statement} + " of " + std::string{info_.table} + " (" + key + ", " +
+                               std::string{info_.columns[info_.version_column].name} + " = " + std::to_string(version) +
+                               ") matched no row: another transaction changed or deleted it since it was loaded, "
+                               "or its key changed outside this session");
     throw stale_data_error(std::string{statement} + " of " + std::string{info_.table} + " (" + key +
                            ") matched no row: it was deleted, or its key changed, outside this session");
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::read_returned(result& rows, void* object, std::uint64_t returned,
-                                                             std::string_view statement) const {
-    if (!rows.next()) throw_stale(statement, object);
+                                                             std::string_view statement, std::int64_t version) const {
+    if (!rows.next()) throw_stale(statement, object, version);
     std::size_t position = 0;
     for (std::size_t i = 0; i < info_.columns.size(); ++i)
         if (returned >> i & 1) info_.columns[i].read(object, rows.driver_result(), position++);

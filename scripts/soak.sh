@@ -26,4 +26,5 @@ STRATA_MODEL_PROGRESS=1 STRATA_MODEL_SEQUENCES=${STRATA_MODEL_SEQUENCES:-20000} 
 STRATA_LOADER_SEQUENCES=${STRATA_LOADER_SEQUENCES:-20000} build/developer/tests/strata_tests "random loader options*"
 STRATA_WRITE_SEQUENCES=${STRATA_WRITE_SEQUENCES:-5000} build/developer/tests/strata_tests "random Core writes*"
 STRATA_VALUE_SEQUENCES=${STRATA_VALUE_SEQUENCES:-20000} build/developer/tests/strata_tests "random values of every type*"
+STRATA_VERSION_SEQUENCES=${STRATA_VERSION_SEQUENCES:-20000} build/developer/tests/strata_tests "three sessions editing versioned rows*"
 STRATA_DIFFERENTIAL_PROGRESS=1 STRATA_DIFFERENTIAL_QUERIES=${STRATA_DIFFERENTIAL_QUERIES:-60000} build/developer/tests/strata_tests "random queries return the same rows*"

@@ -97,11 +97,11 @@ public:
     /// DELETEs `object`'s row by primary key (and `version`, for a versioned model);
     /// stale_data_error when no row matched.
     void delete_row(connection& target, const void* object, std::int64_t version, std::vector<parameter>& scratch);
-    /// DELETEs the rows of `objects` in one statement (each matching its entry of `versions`, for
-    /// a versioned model); stale_data_error unless every one matched. `clear_self_references`:
-    /// their nullable foreign keys to their own table are set to NULL first (MariaDB, whose
-    /// InnoDB checks a foreign key per row, not per statement).
-    void delete_rows(connection& target, std::span<const void* const> objects, std::span<const std::int64_t> versions,
+    /// DELETEs the rows of `objects` in one statement (for a versioned model, each matching its
+    /// entry of `versions`: the version's bits, as a snapshot holds them); stale_data_error unless
+    /// every one matched. `clear_self_references`: their nullable foreign keys to their own table
+    /// are set to NULL first (MariaDB, whose InnoDB checks a foreign key per row, not per statement).
+    void delete_rows(connection& target, std::span<const void* const> objects, std::span<const std::uint64_t> versions,
                      std::vector<parameter>& scratch, bool clear_self_references = false);
     /// Undoes in `object` what an INSERT rolled back had set: the generated key, the server's
     /// values and a version counter it set to 1.
@@ -109,8 +109,9 @@ public:
     /// Throws stale_data_error naming the statement, the table, `object`'s key and, for a
     /// versioned model, the `version` the statement expected.
     [[noreturn]] void throw_stale(std::string_view statement, const void* object, std::int64_t version) const;
-    /// Why rows a statement expected were not matched (": some were deleted, ...").
-    [[nodiscard]] std::string_view stale_rows_reason() const noexcept;
+    /// Throws stale_data_error: "`statement` of `rows` rows of <table>`after_table` matched `matched`".
+    [[noreturn]] void throw_stale_rows(std::string_view statement, std::size_t rows, std::int64_t matched,
+                                       std::string_view after_table = {}) const;
 
 private:
     /// The columns `object`'s INSERT writes (and binds into `scratch`), and what it reads back.

@@ -276,12 +276,12 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_row(connection& target, co
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, std::span<const void* const> objects,
-                                                           std::span<const std::int64_t> versions,
+                                                           std::span<const std::uint64_t> versions,
                                                            std::vector<parameter>& scratch,
                                                            bool clear_self_references) {
     scratch.clear();
     for (std::size_t row = 0; row < objects.size(); ++row)
-        bind_row_match(objects[row], row < versions.size() ? versions[row] : 0, scratch);
+        bind_row_match(objects[row], row < versions.size() ? static_cast<std::int64_t>(versions[row]) : 0, scratch);
     if (info_.versioned() && !clear_self_references) {
         // A stale row left out of the DELETE would still hold its children's rows to their
         // parents, so the database would report a foreign key before strata could count the
@@ -293,9 +293,7 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, s
         std::size_t found = 0;
         while (matched.next()) ++found;
         if (found != objects.size())
-            throw stale_data_error("DELETE of " + std::to_string(objects.size()) + " rows of " +
-                                   std::string{info_.table} + " found " + std::to_string(found) +
-                                   std::string{stale_rows_reason()});
+            throw_stale_rows("SELECT", objects.size(), static_cast<std::int64_t>(found), " before their DELETE");
     }
     if (clear_self_references) {
         // MariaDB's InnoDB checks a foreign key row by row: rows on a cycle, or a row that is its
@@ -312,16 +310,12 @@ STRATA_COMPILED_LINKAGE void write_statements::delete_rows(connection& target, s
                                                          scratch)
                                      .affected_rows();
             if (matched != static_cast<std::int64_t>(objects.size()))
-                throw stale_data_error("UPDATE of " + std::to_string(objects.size()) + " rows of " +
-                                       std::string{info_.table} + " before their DELETE matched " +
-                                       std::to_string(matched) + std::string{stale_rows_reason()});
+                throw_stale_rows("UPDATE", objects.size(), matched, " before their DELETE");
         }
     }
-    const auto expected = static_cast<std::int64_t>(objects.size());
-    target.execute_checked(remove_many(objects.size()), scratch, expected, [this, expected](std::int64_t matched) {
-        throw stale_data_error("DELETE of " + std::to_string(expected) + " rows of " + std::string{info_.table} +
-                               " matched " + std::to_string(matched) + std::string{stale_rows_reason()});
-    });
+    target.execute_checked(
+        remove_many(objects.size()), scratch, static_cast<std::int64_t>(objects.size()),
+        [this, rows = objects.size()](std::int64_t matched) { throw_stale_rows("DELETE", rows, matched); });
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::forget_insert(void* object, const inserted_row& written) const noexcept {
@@ -332,29 +326,43 @@ STRATA_COMPILED_LINKAGE void write_statements::forget_insert(void* object, const
         if ((written.returned >> i & 1) && i != written.generated) info_.columns[i].unset(object);
 }
 
-STRATA_COMPILED_LINKAGE std::string_view write_statements::stale_rows_reason() const noexcept {
-    return info_.versioned() ? ": some were changed or deleted since they were loaded, or their keys changed, "
-                               "outside this session"
-                             : ": some were deleted, or their keys changed, outside this session";
+STRATA_COMPILED_LINKAGE void write_statements::throw_stale_rows(std::string_view statement, std::size_t rows,
+                                                                std::int64_t matched,
+                                                                std::string_view after_table) const {
+    std::string message{statement};
+    message += " of ";
+    message += std::to_string(rows);
+    message += " rows of ";
+    message += info_.table;
+    message += after_table;
+    message += " matched ";
+    message += std::to_string(matched);
+    message += info_.versioned() ? ": some were changed or deleted since they were loaded, or their keys changed, "
+                                   "outside this session"
+                                 : ": some were deleted, or their keys changed, outside this session";
+    throw stale_data_error(message);
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::throw_stale(std::string_view statement, const void* object,
                                                            std::int64_t version) const {
-    std::string key;
-    for (const auto index : info_.primary_key) {
-        const auto value = info_.columns[index].bind(object);
-        key += (key.empty() ? "" : ", ") + std::string{info_.columns[index].name} + " = " +
-               (value.kind() == value_kind::integer ? std::to_string(value.as_integer())
-                : value.kind() == value_kind::text  ? "'" + std::string{value.as_text()} + "'"
-                                                    : std::string{"..."});
-    }
-    if (info_.versioned())
-        throw stale_data_error(std::string{statement} + " of " + std::string{info_.table} + " (" + key + ", " +
-                               std::string{info_.columns[info_.version_column].name} + " = " + std::to_string(version) +
-                               ") matched no row: another transaction changed or deleted it since it was loaded, "
-                               "or its key changed outside this session");
-    throw stale_data_error(std::string{statement} + " of " + std::string{info_.table} + " (" + key +
-                           ") matched no row: it was deleted, or its key changed, outside this session");
+    std::string message{statement};
+    message += " of ";
+    message += info_.table;
+    message += " (";
+    const auto name_value = [&message](std::string_view name, const parameter& value) {
+        if (message.back() != '(') message += ", ";
+        message += name;
+        message += " = ";
+        message += value.kind() == value_kind::integer ? std::to_string(value.as_integer())
+                   : value.kind() == value_kind::text  ? "'" + std::string{value.as_text()} + "'"
+                                                       : std::string{"..."};
+    };
+    for (const auto index : info_.primary_key) name_value(info_.columns[index].name, info_.columns[index].bind(object));
+    if (info_.versioned()) name_value(info_.columns[info_.version_column].name, parameter::from_integer(version));
+    message += info_.versioned() ? ") matched no row: another transaction changed or deleted it since it was loaded, "
+                                   "or its key changed outside this session"
+                                 : ") matched no row: it was deleted, or its key changed, outside this session";
+    throw stale_data_error(message);
 }
 
 STRATA_COMPILED_LINKAGE void write_statements::read_returned(result& rows, void* object, std::uint64_t returned,

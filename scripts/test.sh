@@ -99,7 +99,7 @@ if [ -z "${STRATA_SKIP_TSAN:-}" ]; then
     cmake --preset tsan >/dev/null
     cmake --build --preset tsan --target strata_concurrency_tests
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/tests/strata_concurrency_tests \
-        "64 threads*,8 threads*,2 threads*,SKIP LOCKED*,60 sessions*"
+        "64 threads*,8 threads*,4 threads*,2 threads*,SKIP LOCKED*,60 sessions*"
 fi
 
 # Last, so that its summary line closes the output.

@@ -141,7 +141,7 @@ void increment_concurrently(const strata::engine& engine, int workers, int incre
 }  // namespace optimistic
 
 TEST_CASE(
-    "4 threads incrementing one versioned row without row locks lose no increment: every conflict is a "
+    "4 threads incrementing one versioned row without row locks lose no increment, each conflict a "
     "stale_data_error that a retry resolves") {
     DYNAMIC_SECTION("on sqlite") {
         // SQLite has one writer: BEGIN IMMEDIATE makes the read and the write one turn.

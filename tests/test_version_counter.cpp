@@ -649,8 +649,8 @@ void run_sequences(strata::engine& engine) {
 }  // namespace version_model
 
 TEST_CASE(
-    "three sessions editing versioned rows in random interleavings: a commit fails exactly when a row it "
-    "changes moved on since its load, and then writes nothing") {
+    "three sessions editing versioned rows in random interleavings fail a commit exactly when a row it "
+    "changes moved on since its load, and then write nothing") {
     DYNAMIC_SECTION("on sqlite") {
         auto engine = strata::create_engine(strata::testing::sqlite_file_url("version_model"));
         version_model::run_sequences(engine);

@@ -50,7 +50,25 @@ struct folder {
     strata::many<folder> children;
 };
 
+/// A versioned row with a column every UPDATE sets on the server (read back by RETURNING, or on
+/// MariaDB by a SELECT after the UPDATE).
+struct stamped {
+    std::int64_t id = 0;
+    std::string title;
+    std::optional<std::int64_t> stamp;
+    std::int64_t version = 0;
+};
+
 }  // namespace version_counting
+
+template <>
+struct strata::mapping<version_counting::stamped> {
+    using stamped = version_counting::stamped;
+    static constexpr auto table = strata::table("stamped_rows", strata::column<&stamped::id>("id", strata::primary_key),
+                                                strata::column<&stamped::title>("title"),
+                                                strata::column<&stamped::stamp>("stamp", strata::on_update{"100"}),
+                                                strata::column<&stamped::version>("version", strata::version_counter));
+};
 
 template <>
 struct strata::mapping<version_counting::document> {
@@ -320,6 +338,38 @@ TEST_CASE(
         session.commit();
         CHECK(count_rows(engine, "SELECT count(*) FROM documents WHERE body = 'again'") == 0);
         CHECK(stored(engine, 1)->version == 2);
+    });
+}
+
+TEST_CASE("an UPDATE that reads on_update columns back matches the version too, and a stale one reads nothing") {
+    for_each_backend([](strata::engine& engine) {
+        fresh_tables<stamped>(engine);
+        strata::session session{engine};
+        auto row = session.add(stamped{.id = 5, .title = "first", .stamp = std::nullopt});  // no key equals a version
+        session.commit();
+        row->title = "second";
+        strata::statement_counter counter{engine};
+        session.commit();
+        const auto p = [&](int n) { return placeholder_of(engine, n); };
+        REQUIRE(counter.statements().size() >= 1);
+        const std::string update = "UPDATE stamped_rows SET title = " + p(1) + ", version = " + p(2) +
+                                   ", stamp = 100 WHERE id = " + p(3) + " AND version = " + p(4);
+        CHECK(counter.statements().front() ==
+              (engine.sql_dialect() == strata::dialect::mariadb ? update : update + " RETURNING stamp"));
+        CHECK(row->stamp == 100);
+        CHECK(row->version == 2);
+
+        {
+            strata::session other{engine};
+            other.get<stamped>(std::int64_t{5})->title = "theirs";
+            other.commit();
+        }
+        row->title = "mine";
+        CHECK_THROWS_AS(session.commit(), strata::stale_data_error);
+        CHECK(row->version == 2);
+        session.rollback();
+        CHECK(count_rows(engine, "SELECT version FROM stamped_rows WHERE title = 'theirs'") == 3);
+        CHECK(count_rows(engine, "SELECT count(*) FROM stamped_rows") == 1);
     });
 }
 

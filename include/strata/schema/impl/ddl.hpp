@@ -16,11 +16,55 @@
 
 namespace strata::schema {
 
-STRATA_COMPILED_LINKAGE table_schema describe_columns(std::string_view table, std::span<const column_schema> columns) {
-    table_schema result;
-    result.name = table;
-    result.columns.assign(columns.begin(), columns.end());
+namespace detail {
+/// The names of a constant list as the vector table_schema keeps.
+inline std::vector<std::string_view> names_of(std::span<const std::string_view> names) {
+    std::vector<std::string_view> result;
+    result.reserve(names.size());
+    for (const auto name : names) result.push_back(name);
     return result;
+}
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE table_schema describe(const table_description& table) {
+    table_schema result;
+    result.name = table.name;
+    result.columns.reserve(table.columns.size());
+    for (const auto& column : table.columns) result.columns.push_back(column);
+    for (const auto& key : table.foreign_keys)
+        result.foreign_keys.push_back({detail::names_of(key.columns), key.referenced_table,
+                                       detail::names_of(key.referenced_columns), key.delete_action});
+    for (const auto& columns : table.unique_constraints) result.unique_constraints.push_back(detail::names_of(columns));
+    for (const auto& index : table.indexes) result.indexes.emplace_back(index.name, detail::names_of(index.columns));
+    return result;
+}
+
+namespace detail {
+/// The table_schemas of `tables`, each referenced table before the tables referencing it.
+inline std::vector<table_schema> describe_in_order(std::span<const table_description* const> tables) {
+    std::vector<table_schema> described;
+    described.reserve(tables.size());
+    for (const auto* table : tables) described.push_back(describe(*table));
+    return dependency_order(std::move(described));
+}
+}  // namespace detail
+
+STRATA_COMPILED_LINKAGE std::vector<std::string> create_all_sql(std::span<const table_description* const> tables,
+                                                                dialect target, const ddl_options& options) {
+    std::vector<std::string> statements;
+    for (const auto& table : detail::describe_in_order(tables))
+        for (auto& statement : create_statements(table, target, options)) statements.push_back(std::move(statement));
+    return statements;
+}
+
+STRATA_COMPILED_LINKAGE std::vector<std::string> drop_all_sql(std::span<const table_description* const> tables,
+                                                              const ddl_options& options) {
+    const auto ordered = detail::describe_in_order(tables);
+    std::vector<std::string> statements;
+    for (std::size_t left = ordered.size(); left > 0; --left)
+        statements.push_back(std::string{"DROP TABLE "} + (options.if_exists ? "IF EXISTS " : "") +
+                             quote(ordered[left - 1].name));
+    return statements;
 }
 
 STRATA_COMPILED_LINKAGE std::string join_names(const std::vector<std::string_view>& names) {

@@ -17,63 +17,37 @@
 namespace strata::schema {
 
 namespace detail {
-/// The names of a constant list as the vector table_schema keeps.
-inline std::vector<std::string_view> names_of(std::span<const std::string_view> names) {
-    std::vector<std::string_view> result;
-    result.reserve(names.size());
-    for (const auto name : names) result.push_back(name);
-    return result;
-}
-}  // namespace detail
-
-STRATA_COMPILED_LINKAGE table_schema describe(const table_description& table) {
-    table_schema result;
-    result.name = table.name;
-    result.columns.reserve(table.columns.size());
-    for (const auto& column : table.columns) result.columns.push_back(column);
-    for (const auto& key : table.foreign_keys)
-        result.foreign_keys.push_back({detail::names_of(key.columns), key.referenced_table,
-                                       detail::names_of(key.referenced_columns), key.delete_action});
-    for (const auto& columns : table.unique_constraints) result.unique_constraints.push_back(detail::names_of(columns));
-    for (const auto& index : table.indexes) result.indexes.emplace_back(index.name, detail::names_of(index.columns));
-    return result;
-}
-
-namespace detail {
-/// The table_schemas of `tables`, each referenced table before the tables referencing it.
-inline std::vector<table_schema> describe_in_order(std::span<const table_description* const> tables) {
-    std::vector<table_schema> described;
-    described.reserve(tables.size());
-    for (const auto* table : tables) described.push_back(describe(*table));
-    return dependency_order(std::move(described));
+/// `tables` in dependency order: each referenced table before the tables referencing it.
+inline std::vector<const table_description*> in_order(std::span<const table_description* const> tables) {
+    return dependency_order({tables.begin(), tables.end()});
 }
 }  // namespace detail
 
 STRATA_COMPILED_LINKAGE std::vector<std::string> create_all_sql(std::span<const table_description* const> tables,
                                                                 dialect target, const ddl_options& options) {
     std::vector<std::string> statements;
-    for (const auto& table : detail::describe_in_order(tables))
-        for (auto& statement : create_statements(table, target, options)) statements.push_back(std::move(statement));
+    for (const auto* table : detail::in_order(tables))
+        for (auto& statement : create_statements(*table, target, options)) statements.push_back(std::move(statement));
     return statements;
 }
 
 STRATA_COMPILED_LINKAGE std::vector<std::string> drop_all_sql(std::span<const table_description* const> tables,
                                                               const ddl_options& options) {
-    const auto ordered = detail::describe_in_order(tables);
+    const auto ordered = detail::in_order(tables);
     std::vector<std::string> statements;
     for (std::size_t left = ordered.size(); left > 0; --left)
         statements.push_back(std::string{"DROP TABLE "} + (options.if_exists ? "IF EXISTS " : "") +
-                             quote(ordered[left - 1].name));
+                             quote(ordered[left - 1]->name));
     return statements;
 }
 
-STRATA_COMPILED_LINKAGE std::string join_names(const std::vector<std::string_view>& names) {
+STRATA_COMPILED_LINKAGE std::string join_names(std::span<const std::string_view> names) {
     std::string text;
     for (std::size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + quote(names[i]);
     return text;
 }
 
-STRATA_COMPILED_LINKAGE bool is_generated(const table_schema& table, const column_schema& column) {
+STRATA_COMPILED_LINKAGE bool is_generated(const table_description& table, const column_schema& column) {
     const auto keys = std::count_if(table.columns.begin(), table.columns.end(),
                                     [](const column_schema& item) { return item.options.primary_key; });
     if (column.options.autoincrement == 0 || !column.options.primary_key) return false;
@@ -81,18 +55,18 @@ STRATA_COMPILED_LINKAGE bool is_generated(const table_schema& table, const colum
     return keys == 1 && column.kind == value_kind::integer;
 }
 
-STRATA_COMPILED_LINKAGE bool is_keyed(const table_schema& table, const column_schema& column) {
+STRATA_COMPILED_LINKAGE bool is_keyed(const table_description& table, const column_schema& column) {
     if (column.options.primary_key || column.options.unique || !column.referenced_table.empty()) return true;
-    const auto names_it = [&column](const std::vector<std::string_view>& names) {
+    const auto names_it = [&column](std::span<const std::string_view> names) {
         return std::find(names.begin(), names.end(), column.name) != names.end();
     };
     return std::any_of(table.unique_constraints.begin(), table.unique_constraints.end(), names_it) ||
            std::any_of(table.foreign_keys.begin(), table.foreign_keys.end(),
-                       [&](const foreign_key_schema& key) { return names_it(key.columns); });
+                       [&](const foreign_key_description& key) { return names_it(key.columns); });
 }
 
-STRATA_COMPILED_LINKAGE std::string index_columns(const table_schema& table, const std::vector<std::string_view>& names,
-                                                  dialect target) {
+STRATA_COMPILED_LINKAGE std::string index_columns(const table_description& table,
+                                                  std::span<const std::string_view> names, dialect target) {
     std::string text;
     for (const auto name : names) {
         text += (text.empty() ? "" : ", ") + quote(name);
@@ -157,7 +131,7 @@ STRATA_COMPILED_LINKAGE std::string_view action_sql(on_delete action) {
     return "";
 }
 
-STRATA_COMPILED_LINKAGE std::vector<std::string> create_statements(const table_schema& table, dialect target,
+STRATA_COMPILED_LINKAGE std::vector<std::string> create_statements(const table_description& table, dialect target,
                                                                    const ddl_options& options) {
     const bool postgresql = target == dialect::postgresql;
     std::vector<std::string_view> keys;
@@ -214,32 +188,33 @@ STRATA_COMPILED_LINKAGE std::vector<std::string> create_statements(const table_s
         if (!column.options.index) continue;
         statements.push_back("CREATE INDEX " + exists +
                              quote("ix_" + std::string{table.name} + "_" + std::string{column.name}) + " ON " +
-                             quote(table.name) + " (" + index_columns(table, {column.name}, target) + ")");
+                             quote(table.name) + " (" + index_columns(table, {&column.name, 1}, target) + ")");
     }
-    for (const auto& [name, columns] : table.indexes)
-        statements.push_back("CREATE INDEX " + exists + quote(name) + " ON " + quote(table.name) + " (" +
-                             index_columns(table, columns, target) + ")");
+    for (const auto& index : table.indexes)
+        statements.push_back("CREATE INDEX " + exists + quote(index.name) + " ON " + quote(table.name) + " (" +
+                             index_columns(table, index.columns, target) + ")");
     return statements;
 }
 
-STRATA_COMPILED_LINKAGE std::vector<table_schema> dependency_order(std::vector<table_schema> tables) {
-    std::vector<table_schema> ordered;
+STRATA_COMPILED_LINKAGE std::vector<const table_description*> dependency_order(
+    std::vector<const table_description*> tables) {
+    std::vector<const table_description*> ordered;
     while (!tables.empty()) {
-        const auto ready = std::find_if(tables.begin(), tables.end(), [&tables](const table_schema& table) {
+        const auto ready = std::find_if(tables.begin(), tables.end(), [&tables](const table_description* table) {
             const auto waits_for = [&](std::string_view referenced) {
-                return referenced != table.name &&
+                return referenced != table->name &&
                        std::any_of(tables.begin(), tables.end(),
-                                   [&](const table_schema& other) { return other.name == referenced; });
+                                   [&](const table_description* other) { return other->name == referenced; });
             };
-            return std::none_of(table.columns.begin(), table.columns.end(),
+            return std::none_of(table->columns.begin(), table->columns.end(),
                                 [&](const column_schema& column) { return waits_for(column.referenced_table); }) &&
-                   std::none_of(table.foreign_keys.begin(), table.foreign_keys.end(),
-                                [&](const foreign_key_schema& key) { return waits_for(key.referenced_table); });
+                   std::none_of(table->foreign_keys.begin(), table->foreign_keys.end(),
+                                [&](const foreign_key_description& key) { return waits_for(key.referenced_table); });
         });
         if (ready == tables.end())
             throw usage_error("create_all: the foreign keys between these tables form a cycle (" +
-                              std::string{tables.front().name} + ", ...)");
-        ordered.push_back(std::move(*ready));
+                              std::string{tables.front()->name} + ", ...)");
+        ordered.push_back(*ready);
         tables.erase(ready);
     }
     return ordered;

@@ -296,7 +296,11 @@ std::int64_t session::bulk_update(const Range& objects) {
     // The unit of work's UPDATE of those columns, by primary key (and version).
     const std::string& text =
         orm::write_statements{info, target.sql_dialect()}.update(set_columns);  // kept for the run
-    const std::size_t set_count = order.size() - info.primary_key.size() - (info.versioned() ? 1 : 0);
+    // Where the SET binds the version counter (found once, not per row); order.size(): none.
+    const std::size_t version_slot = static_cast<std::size_t>(
+        std::find(order.begin(), order.end() - static_cast<std::ptrdiff_t>(info.primary_key.size()),
+                  info.version_column) -
+        order.begin());
     std::int64_t updated = 0;
     std::int64_t failed_row = -1;
     std::int64_t stale_row = -1;  // a versioned row its UPDATE did not match
@@ -309,12 +313,9 @@ std::int64_t session::bulk_update(const Range& objects) {
         try {
             for (const auto& object : objects) {
                 for (std::size_t i = 0; i < order.size(); ++i) parameters[i] = info.columns[order[i]].bind(&object);
-                if (info.versioned()) {
-                    // SET version = the object's + 1 ... WHERE key AND version = the object's
-                    const auto version = parameters.back().as_integer();
-                    for (std::size_t i = 0; i < set_count; ++i)
-                        if (order[i] == info.version_column) parameters[i] = parameter::from_integer(version + 1);
-                }
+                // SET version = the object's + 1 ... WHERE key AND version = the object's
+                if (info.versioned())
+                    parameters[version_slot] = parameter::from_integer(parameters.back().as_integer() + 1);
                 target.execute_held(
                     text, parameters,
                     [&updated, &stale_row, row, versioned = info.versioned()](result& answer) {

@@ -1,4 +1,4 @@
-// strata/detail/tuple_elements.hpp - visiting each element of a tuple (a mapping's declarations).
+// strata/detail/tuple_elements.hpp - visiting the elements of a tuple (a mapping's declarations).
 //
 // std::apply would do, but its noexcept specification asks is_nothrow_invocable of the visitor
 // over every element type, and a mapping's visitors are generic lambdas instantiated per model:
@@ -6,19 +6,13 @@
 // template instantiation. An index sequence expands the same calls without them.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
 namespace strata::detail {
-
-/// Calls `visit(element)` for each element of `elements`, in order.
-template <class Tuple, class Visit>
-constexpr void for_each_tuple_element(Tuple& elements, Visit&& visit) {
-    [&]<std::size_t... Index>(std::index_sequence<Index...>) { (visit(std::get<Index>(elements)), ...); }
-    (std::make_index_sequence<std::tuple_size_v<std::remove_const_t<Tuple>>>{});
-}
 
 /// std::apply without its noexcept specification (see above): `function(elements...)`.
 template <class Function, class Tuple>
@@ -36,6 +30,28 @@ inline constexpr std::size_t count_tuple_elements = 0;
 template <template <class> class Predicate, class... Elements>
 inline constexpr std::size_t count_tuple_elements<Predicate, std::tuple<Elements...>> =
     (std::size_t{0} + ... + (Predicate<Elements>::value ? 1 : 0));
+
+/// The positions of Tuple's element types that satisfy Predicate, in order.
+template <template <class> class Predicate, class Tuple>
+inline constexpr std::array<std::size_t, 0> matching_element_positions{};
+template <template <class> class Predicate, class... Elements>
+inline constexpr auto matching_element_positions<Predicate, std::tuple<Elements...>> = [] {
+    std::array<std::size_t, count_tuple_elements<Predicate, std::tuple<Elements...>>> positions{};
+    std::size_t next = 0;
+    std::size_t position = 0;
+    ((Predicate<Elements>::value ? (positions[next++] = position++) : position++), ...);
+    return positions;
+}();
+
+/// Calls `visit(element)` for each element of `elements` whose type satisfies Predicate, in order.
+/// The positions are found over the types alone: a mapping's visitors were generic lambdas that
+/// every element instantiated, only to skip most of them with `if constexpr`.
+template <template <class> class Predicate, class Tuple, class Visit>
+constexpr void for_each_matching_element(Tuple& elements, Visit&& visit) {
+    constexpr auto& positions = matching_element_positions<Predicate, std::remove_const_t<Tuple>>;
+    [&]<std::size_t... Index>(std::index_sequence<Index...>) { (visit(std::get<positions[Index]>(elements)), ...); }
+    (std::make_index_sequence<positions.size()>{});
+}
 
 /// Whether any element type of Tuple satisfies Predicate (a class template with ::value).
 template <template <class> class Predicate, class Tuple>

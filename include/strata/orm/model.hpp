@@ -379,6 +379,12 @@ inline constexpr auto primary_key_elements =
     detail::primary_key_positions<Model>(std::make_index_sequence<std::tuple_size_v<schema::elements_of<Model>>>{});
 
 namespace detail {
+/// Whether a mapping element names a table it references (a table-level foreign key).
+template <class Item>
+    struct names_referenced_table : std::bool_constant < requires {
+    Item::referenced_table_name();
+} > {};
+
 /// Model's description as constants: the tables a model_info points into are built by the compiler
 /// (no code runs, nothing is allocated), so a model's description costs no object code of its own.
 template <class Model>
@@ -395,9 +401,8 @@ struct model_description {
             if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(definition_type::target)>>)
                 function(mapping<schema::model_of<definition_type::target>>::table.name);
         });
-        strata::detail::for_each_tuple_element(mapping<Model>::table.elements, [&]<class Item>(const Item&) {
-            if constexpr (requires { Item::referenced_table_name(); }) function(Item::referenced_table_name());
-        });
+        strata::detail::for_each_matching_element<names_referenced_table>(
+            mapping<Model>::table.elements, [&]<class Item>(const Item&) { function(Item::referenced_table_name()); });
     }
     /// The referenced tables (with repeats): the first `count` of `names`, an array as long as the
     /// mapping has elements (one visit of the mapping, where counting first and filling second
@@ -446,8 +451,10 @@ struct model_description {
         return model_info::no_version_column;
     }();
     static constexpr model_info info{.table = mapping<Model>::table.name,
-                                     .columns = columns,
-                                     .primary_key = primary_key,
+                                     // Spans from pointer and size: span's array constructor is a
+                                     // template per array length, instantiated again per model.
+                                     .columns = {columns.data(), columns.size()},
+                                     .primary_key = {primary_key.data(), primary_key.size()},
                                      .references = {references.names.data(), references.count},
                                      .all_columns_mask = masks[0],
                                      .server_default_columns = masks[1],

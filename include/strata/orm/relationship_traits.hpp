@@ -75,12 +75,10 @@ struct relationship_traits<many_to_many_definition<Collection, LocalKey, RemoteK
     static constexpr bool collection = true;
 };
 
-/// Calls `visit.template operator()<Element>(element)` for each relationship element of Model's mapping.
+/// Calls `visit(element)` for each relationship element of Model's mapping.
 template <class Model, class Visit>
 constexpr void for_each_relationship_element(Visit&& visit) {
-    strata::detail::for_each_tuple_element(mapping<Model>::table.elements, [&]<class Element>(const Element& element) {
-        if constexpr (is_relationship<Element>) visit.template operator()<Element>(element);
-    });
+    strata::detail::for_each_matching_element<is_relationship_declaration>(mapping<Model>::table.elements, visit);
 }
 
 /// Whether a model declares any relationship (only such objects can be part of a reference cycle);

@@ -136,16 +136,14 @@ struct table_constraints {
     static constexpr auto foreign_keys = [] {
         std::array<foreign_key_description, strata::detail::count_tuple_elements<is_foreign_key, elements>> result{};
         std::size_t next = 0;
-        strata::detail::for_each_tuple_element(
-            mapping<Model>::table.elements, [&]<class Element>(const Element& element) {
-                if constexpr (is_foreign_key<Element>::value) {
-                    [&]<auto... Columns, auto... Referenced>(
-                        const foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>& key) {
-                        result[next++] = {column_names_of<Columns...>, Element::referenced_table_name(),
-                                          column_names_of<Referenced...>, key.delete_action};
-                    }
-                    (element);
-                }
+        strata::detail::for_each_matching_element<is_foreign_key>(
+            mapping<Model>::table.elements, [&]<auto... Columns, auto... Referenced>(
+                                                const foreign_key_definition<key_columns<Columns...>,
+                                                                             key_columns<Referenced...>>& key) {
+                result[next++] = {{column_names_of<Columns...>.data(), sizeof...(Columns)},
+                                  std::remove_cvref_t<decltype(key)>::referenced_table_name(),
+                                  {column_names_of<Referenced...>.data(), sizeof...(Referenced)},
+                                  key.delete_action};
             });
         return result;
     }();
@@ -154,28 +152,19 @@ struct table_constraints {
                    strata::detail::count_tuple_elements<is_unique_constraint, elements>>
             result{};
         std::size_t next = 0;
-        strata::detail::for_each_tuple_element(mapping<Model>::table.elements, [&]<class Element>(const Element&) {
-            if constexpr (is_unique_constraint<Element>::value) {
-                [&]<auto... Members>(const unique_constraint_definition<Members...>*) {
-                    result[next++] = column_names_of<Members...>;
-                }
-                (static_cast<const Element*>(nullptr));
-            }
-        });
+        strata::detail::for_each_matching_element<is_unique_constraint>(
+            mapping<Model>::table.elements, [&]<auto... Members>(const unique_constraint_definition<Members...>&) {
+                result[next++] = {column_names_of<Members...>.data(), sizeof...(Members)};
+            });
         return result;
     }();
     static constexpr auto indexes = [] {
         std::array<index_description, strata::detail::count_tuple_elements<is_index, elements>> result{};
         std::size_t next = 0;
-        strata::detail::for_each_tuple_element(mapping<Model>::table.elements,
-                                               [&]<class Element>(const Element& element) {
-                                                   if constexpr (is_index<Element>::value) {
-                                                       [&]<auto... Members>(const index_definition<Members...>& index) {
-                                                           result[next++] = {index.name, column_names_of<Members...>};
-                                                       }
-                                                       (element);
-                                                   }
-                                               });
+        strata::detail::for_each_matching_element<is_index>(
+            mapping<Model>::table.elements, [&]<auto... Members>(const index_definition<Members...>& index) {
+                result[next++] = {index.name, {column_names_of<Members...>.data(), sizeof...(Members)}};
+            });
         return result;
     }();
 };
@@ -183,8 +172,12 @@ struct table_constraints {
 /// Model's DDL facts: constants, no code.
 template <class Model>
 inline constexpr table_description table_description_of{
-    mapping<Model>::table.name, column_descriptions<Model>, table_constraints<Model>::foreign_keys,
-    table_constraints<Model>::unique_constraints, table_constraints<Model>::indexes};
+    mapping<Model>::table.name,
+    // Spans from pointer and size: span's array constructor is a template per array length.
+    {column_descriptions<Model>.data(), column_descriptions<Model>.size()},
+    {table_constraints<Model>::foreign_keys.data(), table_constraints<Model>::foreign_keys.size()},
+    {table_constraints<Model>::unique_constraints.data(), table_constraints<Model>::unique_constraints.size()},
+    {table_constraints<Model>::indexes.data(), table_constraints<Model>::indexes.size()}};
 
 /// Model's DDL facts.
 template <class Model>

@@ -351,9 +351,7 @@ constexpr const auto& column_of() {
 /// Calls f(column_definition) for every column of Model, in declaration order.
 template <class Model, class Function>
 constexpr void for_each_column(Function&& function) {
-    strata::detail::for_each_tuple_element(mapping<Model>::table.elements, [&function](const auto& element) {
-        if constexpr (schema::is_column<std::remove_cvref_t<decltype(element)>>) function(element);
-    });
+    strata::detail::for_each_matching_element<schema::column_element>(mapping<Model>::table.elements, function);
 }
 
 /// Number of mapped columns of Model (at compile time).

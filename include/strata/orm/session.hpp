@@ -270,7 +270,8 @@ private:
     /// Makes the mapper of T (what objects_of calls the first time a session meets T).
     template <class T>
     static std::unique_ptr<orm::model_objects> create_mapper(session* owner, dialect target, relationship_mode mode) {
-        return std::make_unique<orm::mapper<T>>(owner, target, mode);
+        // Not make_unique<mapper<T>>: that instantiates unique_ptr<mapper<T>> and its machinery per model.
+        return std::unique_ptr<orm::model_objects>(new orm::mapper<T>(owner, target, mode));
     }
     /// The objects of the model whose type_id is `id`, made by `create` the first time (one
     /// function for every model: only the creation is T's own).

@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "strata/detail/element_list.hpp"
+
 namespace strata::detail {
 
 /// std::apply without its noexcept specification (see above): `function(elements...)`.
@@ -46,10 +48,10 @@ inline constexpr auto matching_element_positions<Predicate, std::tuple<Elements.
 /// Calls `visit(element)` for each element of `elements` whose type satisfies Predicate, in order.
 /// The positions are found over the types alone: a mapping's visitors were generic lambdas that
 /// every element instantiated, only to skip most of them with `if constexpr`.
-template <template <class> class Predicate, class Tuple, class Visit>
-constexpr void for_each_matching_element(Tuple& elements, Visit&& visit) {
-    constexpr auto& positions = matching_element_positions<Predicate, std::remove_const_t<Tuple>>;
-    [&]<std::size_t... Index>(std::index_sequence<Index...>) { (visit(std::get<positions[Index]>(elements)), ...); }
+template <template <class> class Predicate, class... Elements, class Visit>
+constexpr void for_each_matching_element(const element_list<Elements...>& elements, Visit&& visit) {
+    constexpr auto& positions = matching_element_positions<Predicate, std::tuple<Elements...>>;
+    [&]<std::size_t... Index>(std::index_sequence<Index...>) { (visit(element_at<positions[Index]>(elements)), ...); }
     (std::make_index_sequence<positions.size()>{});
 }
 

@@ -361,7 +361,7 @@ constexpr auto primary_key_positions(std::index_sequence<Indexes...>) {
     constexpr auto is_key = []<std::size_t Index>() {
         using element = std::tuple_element_t<Index, elements>;
         if constexpr (schema::is_column<element>)
-            return std::get<Index>(mapping<Model>::table.elements).options.primary_key;
+            return strata::detail::element_at<Index>(mapping<Model>::table.elements).options.primary_key;
         else
             return false;
     };

@@ -134,7 +134,7 @@ struct is_relationship_declaration {
 template <class Model>
 inline constexpr bool declares_relationships =
     strata::detail::any_tuple_element<is_relationship_declaration,
-                                      std::remove_cvref_t<decltype(mapping<Model>::table.elements)>>;
+                                      typename std::remove_cvref_t<decltype(mapping<Model>::table.elements)>::types>;
 
 /// The bookkeeping of an object whose model declares relationships: a relationship reaches its
 /// owner's handle from the owner's state, through a weak handle to the object's own block

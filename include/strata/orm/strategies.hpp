@@ -129,7 +129,8 @@ constexpr bool database_handles_children() {
 /// The mapping element Element of its parent model.
 template <class Element>
 constexpr const Element& declaration_of() {
-    return std::get<Element>(mapping<typename relationship_traits<Element>::parent>::table.elements);
+    return strata::detail::element_of_type<Element>(
+        mapping<typename relationship_traits<Element>::parent>::table.elements);
 }
 
 /// Whether Element is a one-to-many declared with strata::delete_orphan.

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "strata/core/type_traits.hpp"
+#include "strata/detail/element_list.hpp"
 #include "strata/detail/tuple_elements.hpp"
 #include "strata/schema/deferred.hpp"
 #include "strata/sql/expression.hpp"
@@ -251,14 +252,14 @@ constexpr foreign_key_definition<key_columns<Columns...>, key_columns<Referenced
 /// A mapped table: its name and its elements (columns, constraints, relationships).
 template <class... Elements>
 struct table_definition {
-    std::string_view name;             ///< table name
-    std::tuple<Elements...> elements;  ///< columns and the rest, in declaration order
+    std::string_view name;                               ///< table name
+    strata::detail::element_list<Elements...> elements;  ///< columns and the rest, in declaration order
 };
 
 /// Declares a table: strata::table("name", strata::column<...>(...), ...).
 template <class... Elements>
 constexpr table_definition<Elements...> table(std::string_view name, Elements... elements) {
-    return {name, {elements...}};
+    return {name, strata::detail::element_list<Elements...>{elements...}};
 }
 
 namespace schema {
@@ -293,9 +294,9 @@ constexpr std::size_t find_column(const std::tuple<Elements...>*, std::index_seq
     return found;
 }
 
-/// The elements tuple type of Model's table.
+/// The element types of Model's table, as a std::tuple type (a type list: never instantiated).
 template <class Model>
-using elements_of = std::remove_cvref_t<decltype(mapping<Model>::table.elements)>;
+using elements_of = typename std::remove_cvref_t<decltype(mapping<Model>::table.elements)>::types;
 
 /// Index of Member's column among its model's table elements.
 template <auto Member>
@@ -344,7 +345,8 @@ constexpr const auto& column_of() {
                       "this member is not mapped: add strata::column<&T::member>(\"name\") to strata::mapping<T>");
         return schema::unmapped_column<Member>;  // keeps the error to the one line above
     } else {
-        return std::get<schema::column_index<Member>()>(mapping<schema::model_of<Member>>::table.elements);
+        return strata::detail::element_at<schema::column_index<Member>()>(
+            mapping<schema::model_of<Member>>::table.elements);
     }
 }
 

@@ -449,8 +449,8 @@ TEST_CASE("every strategy builds the same object graph") {
 TEST_CASE("a graph loaded one way is freed without the cycle check, and a kept parent keeps its children") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 3, 2);
-        std::weak_ptr<strata::orm::object_state<author>> dropped_author;
-        std::weak_ptr<strata::orm::object_state<book>> dropped_book;
+        std::weak_ptr<strata::orm::tracked_object> dropped_author;
+        std::weak_ptr<strata::orm::tracked_object> dropped_book;
         strata::ref<author> kept;
         {
             strata::session session{engine};
@@ -471,8 +471,8 @@ TEST_CASE(
     "objects loaded both ways (author.books and book.writer) are freed at the session's end when nobody holds them") {
     for_each_backend([](strata::engine& engine) {
         seed(engine, 3, 2);
-        std::weak_ptr<strata::orm::object_state<author>> author_state;
-        std::weak_ptr<strata::orm::object_state<book>> book_state;
+        std::weak_ptr<strata::orm::tracked_object> author_state;
+        std::weak_ptr<strata::orm::tracked_object> book_state;
         {
             strata::session session{engine};
             const auto books = session.query<book>().options(strata::joinedload(&book::writer)).all();
@@ -491,7 +491,7 @@ TEST_CASE(
     for_each_backend([](strata::engine& engine) {
         seed(engine, 3, 2);
         strata::ref<author> kept;
-        std::weak_ptr<strata::orm::object_state<author>> other_author;
+        std::weak_ptr<strata::orm::tracked_object> other_author;
         {
             strata::session session{engine};
             auto authors = session.query<author>().options(strata::selectinload(&author::books)).all();
@@ -509,7 +509,7 @@ TEST_CASE(
         CHECK_THROWS_WITH(kept->books[0]->reviews.size(), Catch::Contains("not attached to a session"));
         // The detached pair is held one way (author -> books): dropping the author frees it even
         // though a book still points back; a book kept alone says so instead of dangling.
-        std::weak_ptr<strata::orm::object_state<author>> released = kept.state();
+        std::weak_ptr<strata::orm::tracked_object> released = kept.state();
         const auto book_only = kept->books[0];
         kept = {};
         CHECK(released.expired());

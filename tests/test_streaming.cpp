@@ -70,7 +70,7 @@ TEST_CASE("yield_per reuses a finished batch's objects for the next batch and fr
     for_each_backend([](strata::engine& engine) {
         seed_profiles(engine, 1000);
         strata::session session{engine};
-        std::vector<std::weak_ptr<strata::orm::object_state<models::profile>>> seen;
+        std::vector<std::weak_ptr<strata::orm::tracked_object>> seen;
         std::set<const void*> first_batch;
         std::set<const void*> distinct;
         std::size_t rows = 0;

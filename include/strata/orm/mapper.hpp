@@ -69,7 +69,6 @@ class mapper final : public identity_map<key_type<T>> {
 
 public:
     using state = object_state<T>;
-    using state_ptr = std::shared_ptr<state>;
 
     /// A mapper for a session speaking `target`.
     mapper(session* owner, dialect target, relationship_mode relationships)
@@ -80,14 +79,14 @@ public:
         if constexpr (has_relationship_members<T>) this->walks_ = &model_objects::along_relationships();
     }
 
-    /// The object with this key, if loaded.
-    [[nodiscard]] state_ptr find(const key_type<T>& key) {
+    /// The object with this key, if loaded (an object_state<T>).
+    [[nodiscard]] tracked_pointer find(const key_type<T>& key) {
         const auto* found = map_.find(key);
-        return found ? std::static_pointer_cast<state>(*found) : nullptr;
+        return found ? *found : nullptr;
     }
 
     /// Adds a new object (INSERTed at the next flush).
-    ref<T> add(T object) { return ref<T>{std::static_pointer_cast<state>(this->add_new(&object, &move_object))}; }
+    ref<T> add(T object) { return ref<T>{this->add_new(&object, &move_object)}; }
 
 private:
     using base::map_;

@@ -99,9 +99,7 @@ public:
 
 private:
     /// The handle to an object the load put in T's identity map.
-    static ref<T> handle_of(const orm::tracked_pointer& object) {
-        return ref<T>{std::static_pointer_cast<orm::object_state<T>>(object)};
-    }
+    static ref<T> handle_of(const orm::tracked_pointer& object) { return ref<T>{object}; }
 
     std::unique_ptr<orm::pipelined_load> load_;
 };

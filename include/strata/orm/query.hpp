@@ -337,9 +337,7 @@ private:
     void apply(const load_only_option<T>& option) { load_only_columns(option.mask); }
 
     /// The handle to an object of T that the row loop loaded.
-    static ref<T> typed(orm::tracked_pointer&& object) noexcept {
-        return ref<T>{std::static_pointer_cast<orm::object_state<T>>(std::move(object))};
-    }
+    static ref<T> typed(orm::tracked_pointer&& object) noexcept { return ref<T>{std::move(object)}; }
     /// Every object the query loads, in row order (all(), first(), one_or_none()).
     std::vector<ref<T>> collect() const {
         std::vector<ref<T>> objects;
@@ -527,9 +525,9 @@ private:
             while (batch_.size() < batch_size_ && rows_->next()) {
                 if (batch_.empty()) retired_.clear();
                 bool created = false;
-                ref<T> object{std::static_pointer_cast<orm::object_state<T>>(map_->load_row_through(
-                    spare_loading{{}, spares_.empty() ? nullptr : &spares_.back()}, rows_->driver_result(),
-                    query_.positions_, query_.mask_, query_.overwrite_, &created))};
+                ref<T> object{map_->load_row_through(spare_loading{{}, spares_.empty() ? nullptr : &spares_.back()},
+                                                     rows_->driver_result(), query_.positions_, query_.mask_,
+                                                     query_.overwrite_, &created)};
                 if (!spares_.empty() && !spares_.back()) spares_.pop_back();
                 if (!runs_.empty()) {
                     const orm::tracked_pointer tracked = object.state();
@@ -611,7 +609,7 @@ ref<T> session::by_key(const orm::key_type<T>& key, bool overwrite, bool autoflu
             return orm::described_query::load_by_key(*this, objects, values_bound, overwrite, autoflush);
         },
         key);
-    return ref<T>{std::static_pointer_cast<orm::object_state<T>>(std::move(found))};
+    return ref<T>{std::move(found)};
 }
 
 }  // namespace strata

@@ -24,8 +24,8 @@ class ref {
 public:
     /// An empty handle (what get() returns when no row matches).
     ref() noexcept = default;
-    /// Wraps an object state (the session creates handles).
-    explicit ref(std::shared_ptr<orm::object_state<T>> state) noexcept : state_(std::move(state)) {}
+    /// Wraps an object state of T (the session creates handles).
+    explicit ref(orm::tracked_pointer state) noexcept : state_(std::move(state)) {}
 
     /// The object; throws usage_error on an empty handle.
     T* operator->() const { return &touched().object; }
@@ -35,7 +35,7 @@ public:
     [[nodiscard]] T* get() const noexcept {
         if (!state_) return nullptr;
         state_->mark_touched();
-        return &state_->object;
+        return &orm::state_of<T>(*state_).object;
     }
     /// Whether the handle refers to an object.
     explicit operator bool() const noexcept { return state_ != nullptr; }
@@ -43,10 +43,10 @@ public:
     friend bool operator==(const ref& left, const ref& right) noexcept { return left.state_ == right.state_; }
     /// Where the object stands with its session.
     [[nodiscard]] object_status status() const noexcept { return state_ ? state_->status : object_status::detached; }
-    /// The state behind the handle (for the session).
-    [[nodiscard]] const std::shared_ptr<orm::object_state<T>>& state() const noexcept { return state_; }
+    /// The state behind the handle, an object_state<T> (for the session).
+    [[nodiscard]] const orm::tracked_pointer& state() const noexcept { return state_; }
     /// Moves the state out of the handle, leaving it empty (for the session's loaders).
-    [[nodiscard]] std::shared_ptr<orm::object_state<T>> take_state() && noexcept { return std::move(state_); }
+    [[nodiscard]] orm::tracked_pointer take_state() && noexcept { return std::move(state_); }
 
 private:
     template <class>
@@ -57,9 +57,12 @@ private:
         if (!state_) [[unlikely]]
             orm::throw_empty_ref();
         state_->mark_touched();
-        return *state_;
+        return orm::state_of<T>(*state_);
     }
-    std::shared_ptr<orm::object_state<T>> state_;
+    // The untyped handle: a std::shared_ptr<object_state<T>> instantiated shared_ptr's class, its
+    // converting constructors and static_pointer_cast once per model, and converted back at every
+    // call into the session's untyped code.
+    orm::tracked_pointer state_;
 };
 
 namespace orm {
@@ -68,7 +71,7 @@ namespace orm {
 /// 10,000 children marked every child and its parent through `*handle`).
 template <class T>
 T& object_of(const ref<T>& handle) noexcept {
-    return handle.state()->object;
+    return state_of<T>(*handle.state()).object;
 }
 }  // namespace orm
 

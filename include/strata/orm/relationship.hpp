@@ -60,9 +60,7 @@ public:
     void assign(ref<T> target) noexcept { reference_member::assign(std::move(target).take_state()); }
 
 private:
-    static ref<T> handle(orm::tracked_pointer target) noexcept {
-        return ref<T>{std::static_pointer_cast<orm::object_state<T>>(std::move(target))};
-    }
+    static ref<T> handle(orm::tracked_pointer target) noexcept { return ref<T>{std::move(target)}; }
 };
 
 /// A collection: one-to-many (author->books) or many-to-many, ordered by the targets' primary key.
@@ -88,9 +86,7 @@ public:
             : collection_(collection), at_(at), version_(version) {}
         /// The object here; usage_error when the collection lost or reloaded entries since the
         /// iteration began (by position, not by address: such a change cannot leave it dangling).
-        ref<T> operator*() const {
-            return ref<T>{std::static_pointer_cast<orm::object_state<T>>(collection_->entry_at(at_, version_))};
-        }
+        ref<T> operator*() const { return ref<T>{collection_->entry_at(at_, version_)}; }
         /// To the next object.
         iterator& operator++() {
             ++at_;
@@ -123,9 +119,7 @@ public:
     /// Whether the collection has no objects (loads it if needed).
     [[nodiscard]] bool empty() const { return entries().empty(); }
     /// Object i (loads them if needed).
-    [[nodiscard]] ref<T> operator[](std::size_t index) const {
-        return ref<T>{std::static_pointer_cast<orm::object_state<T>>(entries()[index])};
-    }
+    [[nodiscard]] ref<T> operator[](std::size_t index) const { return ref<T>{entries()[index]}; }
     /// Whether `item` is in the collection (loads it if needed).
     [[nodiscard]] bool contains(const ref<T>& item) const { return contains_entry(item.state().get()); }
 

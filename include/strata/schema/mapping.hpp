@@ -303,8 +303,10 @@ template <auto Member>
 constexpr std::size_t column_index() {
     using model = model_of<Member>;
     using elements = elements_of<model>;
-    return find_column<Member>(static_cast<const elements*>(nullptr),
-                               std::make_index_sequence<std::tuple_size_v<elements>>{});
+    // Qualified: an unqualified call would look for find_column by argument-dependent lookup,
+    // which completes (instantiates) the std::tuple type that only lists the element types.
+    return schema::find_column<Member>(static_cast<const elements*>(nullptr),
+                                       std::make_index_sequence<std::tuple_size_v<elements>>{});
 }
 
 /// Whether a table element is not a column, or a column of Model's own members.

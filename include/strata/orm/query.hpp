@@ -530,7 +530,7 @@ private:
                                                      query_.overwrite_, &created)};
                 if (!spares_.empty() && !spares_.back()) spares_.pop_back();
                 if (!runs_.empty()) {
-                    const orm::tracked_pointer tracked = object.state();
+                    const orm::tracked_pointer& tracked = object.state();
                     for (auto& item : runs_) item->on_row(*query_.session_, tracked, rows_->driver_result());
                 }
                 if (created) created_.push_back(batch_.size());

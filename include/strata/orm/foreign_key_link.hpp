@@ -54,9 +54,9 @@ struct foreign_key_link {
 template <class ForeignKeys, class Referenced>
 inline constexpr foreign_key_link foreign_key_link_of{
     &detail::model_description<typename key_traits<ForeignKeys>::model>::info,
-    {key_column_positions<ForeignKeys>::value.data(), key_column_positions<ForeignKeys>::value.size()},
+    key_column_positions<ForeignKeys>::value,
     &detail::model_description<typename key_traits<Referenced>::model>::info,
-    {key_column_positions<Referenced>::value.data(), key_column_positions<Referenced>::value.size()},
+    key_column_positions<Referenced>::value,
     &object_in_state<typename key_traits<ForeignKeys>::model>,
     &object_in_state<typename key_traits<Referenced>::model>,
     key_traits<ForeignKeys>::all_nullable};

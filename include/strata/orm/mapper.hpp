@@ -72,8 +72,7 @@ public:
 
     /// A mapper for a session speaking `target`.
     mapper(session* owner, dialect target, relationship_mode relationships)
-        : base(owner, target, relationships, describe<T>(),
-               {relationship_members_of<T>.data(), relationship_members_of<T>.size()}, relationship_behaviors_of<T>(),
+        : base(owner, target, relationships, describe<T>(), relationship_members_of<T>, relationship_behaviors_of<T>(),
                row_loading_of<T>) {
         // Only a model with relationships reaches (and so compiles) the unit of work's walks along them.
         if constexpr (has_relationship_members<T>) this->walks_ = &model_objects::along_relationships();

@@ -379,11 +379,14 @@ inline constexpr auto primary_key_elements =
     detail::primary_key_positions<Model>(std::make_index_sequence<std::tuple_size_v<schema::elements_of<Model>>>{});
 
 namespace detail {
-/// Whether a mapping element names a table it references (a table-level foreign key).
+/// A mapping element that names a table it references (a table-level foreign key).
 template <class Item>
-    struct names_referenced_table : std::bool_constant < requires {
+concept table_reference = requires {
     Item::referenced_table_name();
-} > {};
+};
+/// table_reference as a class template (for strata::detail::for_each_matching_element).
+template <class Item>
+struct names_referenced_table : std::bool_constant<table_reference<Item>> {};
 
 /// Model's description as constants: the tables a model_info points into are built by the compiler
 /// (no code runs, nothing is allocated), so a model's description costs no object code of its own.
@@ -451,10 +454,8 @@ struct model_description {
         return model_info::no_version_column;
     }();
     static constexpr model_info info{.table = mapping<Model>::table.name,
-                                     // Spans from pointer and size: span's array constructor is a
-                                     // template per array length, instantiated again per model.
-                                     .columns = {columns.data(), columns.size()},
-                                     .primary_key = {primary_key.data(), primary_key.size()},
+                                     .columns = columns,
+                                     .primary_key = primary_key,
                                      .references = {references.names.data(), references.count},
                                      .all_columns_mask = masks[0],
                                      .server_default_columns = masks[1],

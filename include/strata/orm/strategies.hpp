@@ -211,7 +211,7 @@ std::span<const relationship_behavior* const> relationship_behaviors_of() noexce
             [&]<class Element>(const Element&) { found[next++] = &behavior_of<Element>; });
         return found;
     }();
-    return {behaviors.data(), behaviors.size()};
+    return behaviors;
 }
 
 /// joinedload of relationship Element (joined_option): `inner`

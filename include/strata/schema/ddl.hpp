@@ -140,10 +140,9 @@ struct table_constraints {
             mapping<Model>::table.elements, [&]<auto... Columns, auto... Referenced>(
                                                 const foreign_key_definition<key_columns<Columns...>,
                                                                              key_columns<Referenced...>>& key) {
-                result[next++] = {{column_names_of<Columns...>.data(), sizeof...(Columns)},
+                result[next++] = {column_names_of<Columns...>,
                                   std::remove_cvref_t<decltype(key)>::referenced_table_name(),
-                                  {column_names_of<Referenced...>.data(), sizeof...(Referenced)},
-                                  key.delete_action};
+                                  column_names_of<Referenced...>, key.delete_action};
             });
         return result;
     }();
@@ -154,7 +153,7 @@ struct table_constraints {
         std::size_t next = 0;
         strata::detail::for_each_matching_element<is_unique_constraint>(
             mapping<Model>::table.elements, [&]<auto... Members>(const unique_constraint_definition<Members...>&) {
-                result[next++] = {column_names_of<Members...>.data(), sizeof...(Members)};
+                result[next++] = column_names_of<Members...>;
             });
         return result;
     }();
@@ -163,7 +162,7 @@ struct table_constraints {
         std::size_t next = 0;
         strata::detail::for_each_matching_element<is_index>(
             mapping<Model>::table.elements, [&]<auto... Members>(const index_definition<Members...>& index) {
-                result[next++] = {index.name, {column_names_of<Members...>.data(), sizeof...(Members)}};
+                result[next++] = {index.name, column_names_of<Members...>};
             });
         return result;
     }();
@@ -172,12 +171,8 @@ struct table_constraints {
 /// Model's DDL facts: constants, no code.
 template <class Model>
 inline constexpr table_description table_description_of{
-    mapping<Model>::table.name,
-    // Spans from pointer and size: span's array constructor is a template per array length.
-    {column_descriptions<Model>.data(), column_descriptions<Model>.size()},
-    {table_constraints<Model>::foreign_keys.data(), table_constraints<Model>::foreign_keys.size()},
-    {table_constraints<Model>::unique_constraints.data(), table_constraints<Model>::unique_constraints.size()},
-    {table_constraints<Model>::indexes.data(), table_constraints<Model>::indexes.size()}};
+    mapping<Model>::table.name, column_descriptions<Model>, table_constraints<Model>::foreign_keys,
+    table_constraints<Model>::unique_constraints, table_constraints<Model>::indexes};
 
 /// Model's DDL facts.
 template <class Model>

@@ -296,7 +296,7 @@ std::int64_t session::bulk_update(const Range& objects) {
     // The unit of work's UPDATE of those columns, by primary key (and version).
     const std::string& text =
         orm::write_statements{info, target.sql_dialect()}.update(set_columns);  // kept for the run
-    // Where the SET binds the version counter (found once, not per row); order.size(): none.
+    // Where the SET binds the version counter, found once, not per row (read only when versioned).
     const std::size_t version_slot = static_cast<std::size_t>(
         std::find(order.begin(), order.end() - static_cast<std::ptrdiff_t>(info.primary_key.size()),
                   info.version_column) -

@@ -379,15 +379,6 @@ inline constexpr auto primary_key_elements =
     detail::primary_key_positions<Model>(std::make_index_sequence<std::tuple_size_v<schema::elements_of<Model>>>{});
 
 namespace detail {
-/// A mapping element that names a table it references (a table-level foreign key).
-template <class Item>
-concept table_reference = requires {
-    Item::referenced_table_name();
-};
-/// table_reference as a class template (for strata::detail::for_each_matching_element).
-template <class Item>
-struct names_referenced_table : std::bool_constant<table_reference<Item>> {};
-
 /// Model's description as constants: the tables a model_info points into are built by the compiler
 /// (no code runs, nothing is allocated), so a model's description costs no object code of its own.
 template <class Model>
@@ -404,7 +395,7 @@ struct model_description {
             if constexpr (!std::is_null_pointer_v<std::remove_cv_t<decltype(definition_type::target)>>)
                 function(mapping<schema::model_of<definition_type::target>>::table.name);
         });
-        strata::detail::for_each_matching_element<names_referenced_table>(
+        strata::detail::for_each_matching_element<schema::is_foreign_key>(
             mapping<Model>::table.elements, [&]<class Item>(const Item&) { function(Item::referenced_table_name()); });
     }
     /// The referenced tables (with repeats): the first `count` of `names`, an array as long as the

@@ -81,7 +81,7 @@ public:
         const auto& objects = load_->objects();
         std::vector<ref<T>> typed;
         typed.reserve(objects.size());
-        for (const auto& object : objects) typed.push_back(handle_of(object));
+        for (const auto& object : objects) typed.emplace_back(object);
         return typed;
     }
     /// Exactly one object; throws no_result_found or multiple_results_found.
@@ -94,13 +94,10 @@ public:
     [[nodiscard]] ref<T> one_or_none() {
         const auto& objects = load_->objects();
         if (objects.size() > 1) orm::throw_multiple_results(load_->table(), objects.size());
-        return objects.empty() ? ref<T>{} : handle_of(objects.front());
+        return objects.empty() ? ref<T>{} : ref<T>{objects.front()};
     }
 
 private:
-    /// The handle to an object the load put in T's identity map.
-    static ref<T> handle_of(const orm::tracked_pointer& object) { return ref<T>{object}; }
-
     std::unique_ptr<orm::pipelined_load> load_;
 };
 

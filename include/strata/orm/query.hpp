@@ -321,7 +321,7 @@ public:
     /// options see every row, then (selectinload) all parents before run() returns.
     template <class Sink>
     void run(Sink&& sink) const {
-        auto each = [&sink](orm::tracked_pointer&& object) { sink(typed(std::move(object))); };
+        auto each = [&sink](orm::tracked_pointer&& object) { sink(ref<T>{std::move(object)}); };
         load_objects(session_->mapper_for<T>(), each, nullptr);
     }
 
@@ -336,12 +336,10 @@ private:
     }
     void apply(const load_only_option<T>& option) { load_only_columns(option.mask); }
 
-    /// The handle to an object of T that the row loop loaded.
-    static ref<T> typed(orm::tracked_pointer&& object) noexcept { return ref<T>{std::move(object)}; }
     /// Every object the query loads, in row order (all(), first(), one_or_none()).
     std::vector<ref<T>> collect() const {
         std::vector<ref<T>> objects;
-        auto append = [&objects](orm::tracked_pointer&& object) { objects.push_back(typed(std::move(object))); };
+        auto append = [&objects](orm::tracked_pointer&& object) { objects.emplace_back(std::move(object)); };
         auto grow = [&objects](std::size_t count) { objects.reserve(objects.size() + count); };
         strata::detail::function_ref<void(std::size_t)> expect{grow};
         load_objects(session_->mapper_for<T>(), append, &expect);
@@ -395,7 +393,7 @@ public:
             values.emplace(read_columns(row, first, std::index_sequence_for<Columns...>{}));
         };
         auto append = [&rows, &values](orm::tracked_pointer&& object) {
-            rows.push_back(std::tuple_cat(std::make_tuple(query<T>::typed(std::move(object))), std::move(*values)));
+            rows.push_back(std::tuple_cat(std::make_tuple(ref<T>{std::move(object)}), std::move(*values)));
         };
         auto grow = [&rows](std::size_t count) { rows.reserve(count); };
         strata::detail::function_ref<void(std::size_t)> expect{grow};

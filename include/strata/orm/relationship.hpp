@@ -35,7 +35,7 @@ public:
     /// The referenced model.
     using target_type = T;
     /// The referenced object (empty ref for a NULL foreign key); loads it if needed.
-    [[nodiscard]] ref<T> get() const { return handle(target_for_get()); }
+    [[nodiscard]] ref<T> get() const { return ref<T>{target_for_get()}; }
     /// The referenced object; throws usage_error for a NULL reference.
     T* operator->() const { return &**this; }
     /// The referenced object; throws usage_error for a NULL reference.
@@ -55,12 +55,9 @@ public:
         return *this;
     }
     /// The loaded target without loading (empty when unloaded or NULL).
-    [[nodiscard]] ref<T> current() const noexcept { return handle(current_target()); }
+    [[nodiscard]] ref<T> current() const noexcept { return ref<T>{current_target()}; }
     /// Sets the loaded target (loaders call this).
     void assign(ref<T> target) noexcept { reference_member::assign(std::move(target).take_state()); }
-
-private:
-    static ref<T> handle(orm::tracked_pointer target) noexcept { return ref<T>{std::move(target)}; }
 };
 
 /// A collection: one-to-many (author->books) or many-to-many, ordered by the targets' primary key.

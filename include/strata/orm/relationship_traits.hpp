@@ -30,9 +30,10 @@ template <class Element>
 inline constexpr bool is_many_to_many = false;
 template <auto C, auto L, auto R>
 inline constexpr bool is_many_to_many<many_to_many_definition<C, L, R>> = true;
-/// Whether a mapping element declares a relationship.
+/// Whether a mapping element declares a relationship (the elements say so themselves:
+/// is_relationship_declaration, which object_state asks too).
 template <class Element>
-inline constexpr bool is_relationship = is_one_to_many<Element> || is_many_to_one<Element> || is_many_to_many<Element>;
+inline constexpr bool is_relationship = is_relationship_declaration<Element>::value;
 
 /// The foreign-key columns a declaration names: one member, several, or one strata::keys<...>.
 template <auto ForeignKey, auto... MoreKeys>

@@ -82,10 +82,6 @@ struct is_index : std::false_type {};
 template <auto... Members>
 struct is_index<index_definition<Members...>> : std::true_type {};
 template <class Element>
-struct is_foreign_key : std::false_type {};
-template <auto... Columns, auto... Referenced>
-struct is_foreign_key<foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>> : std::true_type {};
-template <class Element>
 struct is_unique_constraint : std::false_type {};
 template <auto... Members>
 struct is_unique_constraint<unique_constraint_definition<Members...>> : std::true_type {};
@@ -206,7 +202,7 @@ STRATA_COMPILED_LINKAGE std::vector<std::string> create_statements(const table_d
 
 /// Orders tables so that a referenced table comes before the tables referencing it.
 STRATA_COMPILED_LINKAGE std::vector<const table_description*> dependency_order(
-    std::vector<const table_description*> tables);
+    std::span<const table_description* const> tables);
 
 /// The CREATE statements for `tables` in foreign-key order, for a dialect.
 STRATA_COMPILED_LINKAGE std::vector<std::string> create_all_sql(std::span<const table_description* const> tables,
@@ -221,16 +217,14 @@ STRATA_COMPILED_LINKAGE std::vector<std::string> drop_all_sql(std::span<const ta
 /// The CREATE statements for Models in foreign-key order, for a dialect (what create_all runs).
 template <class... Models>
 std::vector<std::string> create_all_sql(dialect target, const ddl_options& options = {}) {
-    (static_cast<void>(schema::check_mapping<Models>()), ...);
-    const schema::table_description* tables[] = {&schema::table_description_of<Models>...};
+    const schema::table_description* tables[] = {&schema::describe<Models>()...};
     return schema::create_all_sql(tables, target, options);
 }
 
 /// The DROP statements for Models, referencing tables first.
 template <class... Models>
 std::vector<std::string> drop_all_sql(const ddl_options& options = {}) {
-    (static_cast<void>(schema::check_mapping<Models>()), ...);
-    const schema::table_description* tables[] = {&schema::table_description_of<Models>...};
+    const schema::table_description* tables[] = {&schema::describe<Models>()...};
     return schema::drop_all_sql(tables, options);
 }
 

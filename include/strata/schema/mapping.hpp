@@ -239,6 +239,13 @@ struct foreign_key_definition<key_columns<Columns...>, key_columns<FirstReferenc
         return mapping<schema::model_of<FirstReferenced>>::table.name;
     }
 };
+namespace schema {
+/// Whether a mapping element is a table-level foreign key.
+template <class Element>
+struct is_foreign_key : std::false_type {};
+template <auto... Columns, auto... Referenced>
+struct is_foreign_key<foreign_key_definition<key_columns<Columns...>, key_columns<Referenced...>>> : std::true_type {};
+}  // namespace schema
 /// Declares FOREIGN KEY (a, b) REFERENCES other (x, y):
 /// strata::foreign_key(strata::keys<&Line::region, &Line::number>, strata::keys<&Order::region, &Order::number>).
 template <auto... Columns, auto... Referenced>

@@ -16,24 +16,17 @@
 
 namespace strata::schema {
 
-namespace detail {
-/// `tables` in dependency order: each referenced table before the tables referencing it.
-inline std::vector<const table_description*> in_order(std::span<const table_description* const> tables) {
-    return dependency_order({tables.begin(), tables.end()});
-}
-}  // namespace detail
-
 STRATA_COMPILED_LINKAGE std::vector<std::string> create_all_sql(std::span<const table_description* const> tables,
                                                                 dialect target, const ddl_options& options) {
     std::vector<std::string> statements;
-    for (const auto* table : detail::in_order(tables))
+    for (const auto* table : dependency_order(tables))
         for (auto& statement : create_statements(*table, target, options)) statements.push_back(std::move(statement));
     return statements;
 }
 
 STRATA_COMPILED_LINKAGE std::vector<std::string> drop_all_sql(std::span<const table_description* const> tables,
                                                               const ddl_options& options) {
-    const auto ordered = detail::in_order(tables);
+    const auto ordered = dependency_order(tables);
     std::vector<std::string> statements;
     for (std::size_t left = ordered.size(); left > 0; --left)
         statements.push_back(std::string{"DROP TABLE "} + (options.if_exists ? "IF EXISTS " : "") +
@@ -197,7 +190,8 @@ STRATA_COMPILED_LINKAGE std::vector<std::string> create_statements(const table_d
 }
 
 STRATA_COMPILED_LINKAGE std::vector<const table_description*> dependency_order(
-    std::vector<const table_description*> tables) {
+    std::span<const table_description* const> unordered) {
+    std::vector<const table_description*> tables{unordered.begin(), unordered.end()};
     std::vector<const table_description*> ordered;
     while (!tables.empty()) {
         const auto ready = std::find_if(tables.begin(), tables.end(), [&tables](const table_description* table) {

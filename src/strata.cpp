@@ -12,7 +12,7 @@
 #include "strata/driver/impl/registry.hpp"
 #include "strata/engine/impl/connection.hpp"
 #include "strata/engine/impl/engine.hpp"
-#include "strata/engine/impl/pool.hpp"
+#include "strata/engine/impl/connection_pool.hpp"
 #include "strata/orm/impl/association_rows.hpp"
 #include "strata/orm/impl/foreign_key_link.hpp"
 #include "strata/orm/impl/identity_map.hpp"

@@ -24,11 +24,15 @@
 #include "strata/detail/linkage.hpp"
 #include "strata/detail/tuple_elements.hpp"
 #include "strata/driver/connection.hpp"
-#include "strata/engine/engine_state.hpp"
 #include "strata/engine/pending.hpp"
+#include "strata/engine/pool.hpp"
 #include "strata/engine/result.hpp"
 
 namespace strata {
+
+namespace detail {
+struct engine_state;  // strata/engine/engine_state.hpp: read only by the compiled code
+}  // namespace detail
 
 /// A statement of strata's SQL layer (select, insert, update, delete): compiles for a dialect and
 /// says what its rows are.
@@ -198,9 +202,7 @@ public:
     }
 
     /// Starts a transaction (BEGIN IMMEDIATE on SQLite when the engine's begin_immediate is set).
-    void begin() {
-        native().begin(state_->options.begin_immediate ? driver::begin_mode::immediate : driver::begin_mode::deferred);
-    }
+    STRATA_COMPILED_LINKAGE void begin();
     /// Starts a transaction in the given mode.
     void begin(driver::begin_mode mode) { native().begin(mode); }
     /// Commits the open transaction.
@@ -226,13 +228,10 @@ public:
     /// Whether this handle still holds a connection.
     [[nodiscard]] bool is_open() const noexcept { return pooled_.connection != nullptr; }
     /// Which server it reaches: "primary", or "replica <n>" (as statement events say).
-    [[nodiscard]] std::string_view server() const noexcept { return state_ ? std::string_view{state_->server} : ""; }
+    [[nodiscard]] STRATA_COMPILED_LINKAGE std::string_view server() const noexcept;
 
     /// Returns the connection to the pool now (rolled back if a transaction is open).
-    void close() noexcept {
-        if (pooled_.connection && state_) state_->pool.checkin(std::move(pooled_));
-        pooled_.connection.reset();
-    }
+    STRATA_COMPILED_LINKAGE void close() noexcept;
 
 private:
     /// execute_held() and execute_checked(): `expected_rows` (-1: none) tells the driver that

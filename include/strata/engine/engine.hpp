@@ -1,18 +1,14 @@
 // strata/engine/engine.hpp - create_engine(url, options): a driver, a pool and events behind one handle.
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "strata/core/url.hpp"
+#include "strata/core/dialect.hpp"
+#include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
-#include "strata/detail/timestamp_text.hpp"
-#include "strata/driver/registry.hpp"
 #include "strata/engine/connection.hpp"
-#include "strata/engine/engine_state.hpp"
 #include "strata/engine/events.hpp"
 #include "strata/engine/options.hpp"
 #include "strata/engine/pool.hpp"
@@ -27,34 +23,32 @@ public:
     explicit engine(std::shared_ptr<detail::engine_state> state) noexcept : state_(std::move(state)) {}
 
     /// Checks a connection out of the pool (waiting up to pool_timeout); on the primary.
-    [[nodiscard]] connection connect() const { return connection{state_, state_->pool.checkout()}; }
+    [[nodiscard]] STRATA_COMPILED_LINKAGE connection connect() const;
     /// A connection for reads: a read replica's, taken in turn among those that are up and within
     /// max_replica_lag, else the primary's (no replicas configured, or none usable).
     [[nodiscard]] STRATA_COMPILED_LINKAGE connection connect_for_read() const;
     /// Whether the engine has read replicas.
-    [[nodiscard]] bool has_replicas() const noexcept { return !state_->replicas.empty(); }
+    [[nodiscard]] STRATA_COMPILED_LINKAGE bool has_replicas() const noexcept;
     /// Leaves the replica `server` (a connection's or an event's server name) out for
     /// replica_retry_interval, closing its idle connections; the primary is never left out.
     STRATA_COMPILED_LINKAGE void replica_failed(std::string_view server) const;
 
     /// The dialect of this engine's driver.
-    [[nodiscard]] driver::dialect sql_dialect() const noexcept { return state_->entry.sql_dialect; }
+    [[nodiscard]] STRATA_COMPILED_LINKAGE dialect sql_dialect() const noexcept;
     /// The URL with its password hidden.
-    [[nodiscard]] std::string url() const { return state_->address.redacted(); }
+    [[nodiscard]] STRATA_COMPILED_LINKAGE std::string url() const;
     /// The options the engine was created with (after adjustments such as SQLite memory databases).
-    [[nodiscard]] const engine_options& options() const noexcept { return state_->options; }
+    [[nodiscard]] STRATA_COMPILED_LINKAGE const engine_options& options() const noexcept;
 
     /// Registers a listener; returns its id for remove_listener().
-    listener_id listen(event_kind kind, execute_listener listener) const {
-        return state_->events->listen(kind, std::move(listener));
-    }
+    STRATA_COMPILED_LINKAGE listener_id listen(event_kind kind, execute_listener listener) const;
     /// Removes a listener.
-    void remove_listener(listener_id id) const { state_->events->remove(id); }
+    STRATA_COMPILED_LINKAGE void remove_listener(listener_id id) const;
 
     /// Pool counters: idle, in use, overflow.
-    [[nodiscard]] strata::pool_status pool_status() const { return state_->pool.status(); }
+    [[nodiscard]] STRATA_COMPILED_LINKAGE strata::pool_status pool_status() const;
     /// Closes idle connections (those in use close when returned).
-    void dispose() const { state_->pool.dispose(); }
+    STRATA_COMPILED_LINKAGE void dispose() const;
 
 private:
     std::shared_ptr<detail::engine_state> state_;

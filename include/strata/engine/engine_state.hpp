@@ -1,4 +1,8 @@
 // strata/engine/engine_state.hpp - what an engine shares with its connections (internal).
+//
+// Only the compiled parts of engine and connection (their impl headers) read it, so that a
+// separately compiled program's translation units parse none of the pool's and the listeners'
+// machinery: engine.hpp and connection.hpp hold it through a declared, incomplete type.
 #pragma once
 
 #include <atomic>
@@ -11,9 +15,9 @@
 #include "strata/core/url.hpp"
 #include "strata/driver/connection.hpp"
 #include "strata/driver/registry.hpp"
-#include "strata/engine/events.hpp"
+#include "strata/engine/connection_pool.hpp"
+#include "strata/engine/event_dispatcher.hpp"
 #include "strata/engine/options.hpp"
-#include "strata/engine/pool.hpp"
 
 namespace strata::detail {
 

@@ -18,8 +18,22 @@
 #include "strata/detail/linkage.hpp"
 #include "strata/detail/parameter_text.hpp"
 #include "strata/engine/connection.hpp"
+#include "strata/engine/engine_state.hpp"
 
 namespace strata {
+
+STRATA_COMPILED_LINKAGE void connection::begin() {
+    native().begin(state_->options.begin_immediate ? driver::begin_mode::immediate : driver::begin_mode::deferred);
+}
+
+STRATA_COMPILED_LINKAGE std::string_view connection::server() const noexcept {
+    return state_ ? std::string_view{state_->server} : "";
+}
+
+STRATA_COMPILED_LINKAGE void connection::close() noexcept {
+    if (pooled_.connection && state_) state_->pool.checkin(std::move(pooled_));
+    pooled_.connection.reset();
+}
 
 STRATA_COMPILED_LINKAGE result connection::execute_parameters(std::string_view sql,
                                                               std::span<const parameter> parameters) {

@@ -13,7 +13,10 @@
 
 #include "strata/detail/linkage.hpp"
 #include "strata/detail/parameter_text.hpp"
+#include "strata/detail/timestamp_text.hpp"
+#include "strata/driver/registry.hpp"
 #include "strata/engine/engine.hpp"
+#include "strata/engine/engine_state.hpp"
 
 namespace strata {
 
@@ -44,6 +47,26 @@ inline double replica_lag_milliseconds(connection& replica) {
     return lag->next() ? lag->read_real(0) : 0.0;
 }
 }  // namespace detail
+
+STRATA_COMPILED_LINKAGE connection engine::connect() const { return connection{state_, state_->pool.checkout()}; }
+
+STRATA_COMPILED_LINKAGE bool engine::has_replicas() const noexcept { return !state_->replicas.empty(); }
+
+STRATA_COMPILED_LINKAGE dialect engine::sql_dialect() const noexcept { return state_->entry.sql_dialect; }
+
+STRATA_COMPILED_LINKAGE std::string engine::url() const { return state_->address.redacted(); }
+
+STRATA_COMPILED_LINKAGE const engine_options& engine::options() const noexcept { return state_->options; }
+
+STRATA_COMPILED_LINKAGE listener_id engine::listen(event_kind kind, execute_listener listener) const {
+    return state_->events->listen(kind, std::move(listener));
+}
+
+STRATA_COMPILED_LINKAGE void engine::remove_listener(listener_id id) const { state_->events->remove(id); }
+
+STRATA_COMPILED_LINKAGE strata::pool_status engine::pool_status() const { return state_->pool.status(); }
+
+STRATA_COMPILED_LINKAGE void engine::dispose() const { state_->pool.dispose(); }
 
 STRATA_COMPILED_LINKAGE connection engine::connect_for_read() const {
     const auto count = state_->replicas.size();

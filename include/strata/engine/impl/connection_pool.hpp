@@ -1,4 +1,4 @@
-// strata/engine/impl/pool.hpp - the definitions behind strata/engine/pool.hpp (the connection pool).
+// strata/engine/impl/connection_pool.hpp - the definitions behind strata/engine/connection_pool.hpp.
 //
 // Included by that header in header-only builds; under STRATA_SEPARATE_COMPILATION only by
 // src/strata.cpp, so they are compiled once per program.
@@ -13,9 +13,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
-#include "strata/engine/pool.hpp"
+#include "strata/engine/connection_pool.hpp"
 
 namespace strata {
 

@@ -25,7 +25,6 @@
 #include "strata/engine/connection.hpp"
 #include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/model.hpp"
-#include "strata/orm/object_graph.hpp"
 #include "strata/orm/object_state.hpp"
 #include "strata/orm/relationship_member.hpp"
 #include "strata/orm/write_statements.hpp"
@@ -35,6 +34,8 @@ class session;
 }
 
 namespace strata::orm {
+
+struct object_graph;  // orm/object_graph.hpp: built and read by the compiled session only
 
 /// What making and loading an object needs of the model itself: the typed steps of
 /// identity_map<Key>::load_row and of add_new(), one constant per model (row_loading_of<T>,

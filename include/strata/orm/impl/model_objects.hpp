@@ -20,6 +20,7 @@
 #include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/model_objects.hpp"
+#include "strata/orm/object_graph.hpp"
 #include "strata/orm/relationship_member.hpp"
 
 namespace strata::orm {

@@ -16,6 +16,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/detail/linkage.hpp"
+#include "strata/orm/object_graph.hpp"
 #include "strata/orm/query_base.hpp"
 #include "strata/orm/session.hpp"
 

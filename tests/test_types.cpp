@@ -635,6 +635,26 @@ TEST_CASE("reading a value too wide for the C++ integer is a conversion_error") 
     });
 }
 
+TEST_CASE("reading a finite double beyond float's range into a float is a conversion_error, an infinity stays one") {
+    for_each_backend([](strata::engine& engine) {
+        auto connection = engine.connect();
+        create_values_table(connection);
+        connection.execute("INSERT INTO typed_values (id, real_value) VALUES (1, $1), (2, $2), (3, $3)", 1e39, -1e39,
+                           static_cast<double>(std::numeric_limits<float>::max()));
+        CHECK_THROWS_AS(connection.execute("SELECT real_value FROM typed_values WHERE id = 1").scalar<float>(),
+                        strata::conversion_error);
+        CHECK_THROWS_AS(connection.execute("SELECT real_value FROM typed_values WHERE id = 2").scalar<float>(),
+                        strata::conversion_error);
+        CHECK(connection.execute("SELECT real_value FROM typed_values WHERE id = 3").scalar<float>() ==
+              std::numeric_limits<float>::max());
+        if (engine.sql_dialect() == strata::dialect::mariadb) return;  // its DOUBLE has no infinities
+        connection.execute("INSERT INTO typed_values (id, real_value) VALUES (4, $1)",
+                           -std::numeric_limits<double>::infinity());
+        CHECK(connection.execute("SELECT real_value FROM typed_values WHERE id = 4").scalar<float>() ==
+              -std::numeric_limits<float>::infinity());
+    });
+}
+
 TEST_CASE("doubles round-trip including NaN and infinities") {
     for_each_backend([](strata::engine& engine) {
         auto connection = engine.connect();

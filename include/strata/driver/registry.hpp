@@ -6,9 +6,7 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -24,17 +22,9 @@ using factory = std::function<std::unique_ptr<connection>(const url&, const conn
 
 /// What a registered driver provides.
 struct driver_entry {
-    factory connect;            ///< opens one connection
-    dialect sql_dialect;        ///< the dialect its connections speak
+    factory connect;      ///< opens one connection
+    dialect sql_dialect;  ///< the dialect its connections speak
 };
-
-namespace detail {
-struct registry_state {
-    std::mutex mutex;
-    std::map<std::string, driver_entry, std::less<>> drivers;
-};
-STRATA_COMPILED_LINKAGE registry_state& registry();
-}  // namespace detail
 
 /// Registers (or replaces) the driver for a URL scheme; returns true so it can initialize a variable.
 STRATA_COMPILED_LINKAGE bool register_driver(std::string scheme, dialect sql_dialect, factory connect);

@@ -16,7 +16,14 @@
 
 namespace strata::driver::detail {
 
-STRATA_COMPILED_LINKAGE registry_state& registry() {
+/// The registered drivers by scheme (internal: read through register_driver and find_driver).
+struct registry_state {
+    std::mutex mutex;
+    std::map<std::string, driver_entry, std::less<>> drivers;
+};
+
+/// The one registry of the program.
+inline registry_state& registry() {
     static registry_state state;  // function-local: safe from static-initialization order
     return state;
 }

@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "strata/detail/timestamp_text.hpp"
+#include "strata/driver/mariadb/connection.hpp"
 #include "strata/driver/postgresql/binary.hpp"
+#include "strata/driver/postgresql/connection.hpp"
 #include "strata/driver/postgresql/copy_format.hpp"
 #include "strata/mariadb.hpp"
 #include "strata/orm.hpp"

@@ -12,7 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "strata/driver/mariadb/connection.hpp"
 #include "strata/driver/postgresql/binary.hpp"
+#include "strata/driver/postgresql/connection.hpp"
 #include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"

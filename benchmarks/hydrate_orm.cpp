@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "strata/detail/timestamp_text.hpp"
+#include "strata/driver/mariadb/connection.hpp"
 #include "strata/driver/postgresql/binary.hpp"
+#include "strata/driver/postgresql/connection.hpp"
 #include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"

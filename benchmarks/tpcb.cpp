@@ -35,6 +35,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "strata/driver/mariadb/connection.hpp"
 #include "strata/mariadb.hpp"
 #include "strata/orm.hpp"
 #include "strata/postgresql.hpp"
@@ -412,7 +413,7 @@ void postgresql_lines(const std::string& url) {
         std::vector<round_result> rounds;
         for (int round = 0; round < (variant == "orm" ? 3 : 1); ++round) {
             measure_pgbench();
-            round_result result{.pgbench_tps = pgbench_tps};
+            round_result result{.pgbench_tps = pgbench_tps, .cpu = {}};
             result.tps = run_clients(
                 clients, seconds,
                 [&](int, std::mt19937_64& random) {

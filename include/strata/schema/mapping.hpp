@@ -294,12 +294,17 @@ constexpr bool column_matches() {
     }
 }
 
-template <auto Member, class... Elements, std::size_t... Indexes>
-constexpr std::size_t find_column(const std::tuple<Elements...>*, std::index_sequence<Indexes...>) {
+/// The position of Member's column among the element types of a type list (not_found if none):
+/// counted over the types alone, as a variable, so no function call can bring the list's class in.
+template <auto Member, class Elements>
+inline constexpr std::size_t column_position = not_found;
+template <auto Member, class... Elements>
+inline constexpr std::size_t column_position<Member, std::tuple<Elements...>> = [] {
+    std::size_t position = 0;
     std::size_t found = not_found;
-    static_cast<void>(((column_matches<Member, Elements>() ? (found = Indexes, true) : false) || ...));
+    static_cast<void>(((column_matches<Member, Elements>() ? (found = position, true) : (++position, false)) || ...));
     return found;
-}
+}();
 
 /// The element types of Model's table, as a std::tuple type (a type list: never instantiated).
 template <class Model>
@@ -308,12 +313,7 @@ using elements_of = typename std::remove_cvref_t<decltype(mapping<Model>::table.
 /// Index of Member's column among its model's table elements.
 template <auto Member>
 constexpr std::size_t column_index() {
-    using model = model_of<Member>;
-    using elements = elements_of<model>;
-    // Qualified: an unqualified call would look for find_column by argument-dependent lookup,
-    // which completes (instantiates) the std::tuple type that only lists the element types.
-    return schema::find_column<Member>(static_cast<const elements*>(nullptr),
-                                       std::make_index_sequence<std::tuple_size_v<elements>>{});
+    return column_position<Member, elements_of<model_of<Member>>>;
 }
 
 /// Whether a table element is not a column, or a column of Model's own members.

@@ -6,12 +6,14 @@
 // twice over) only to be built once, at compile time, and read by index. This list is a class
 // deriving from one slot per element: it is read through the slot's base class, and its type
 // list (`types`, a std::tuple type that is never instantiated) answers tuple_size and
-// tuple_element.
+// tuple_element. for_each_matching_element visits the elements whose types satisfy a predicate.
 #pragma once
 
 #include <cstddef>
 #include <tuple>
 #include <utility>
+
+#include "strata/detail/tuple_elements.hpp"
 
 namespace strata::detail {
 
@@ -46,6 +48,16 @@ constexpr const Element& element_at(const element_slot<Index, Element>& slot) no
 template <class Element, std::size_t Index>
 constexpr const Element& element_of_type(const element_slot<Index, Element>& slot) noexcept {
     return slot.value;
+}
+
+/// Calls `visit(element)` for each element of `elements` whose type satisfies Predicate, in order.
+/// The positions are found over the types alone: a mapping's visitors were generic lambdas that
+/// every element instantiated, only to skip most of them with `if constexpr`.
+template <template <class> class Predicate, class... Elements, class Visit>
+constexpr void for_each_matching_element(const element_list<Elements...>& elements, Visit&& visit) {
+    constexpr auto& positions = matching_element_positions<Predicate, std::tuple<Elements...>>;
+    [&]<std::size_t... Index>(std::index_sequence<Index...>) { (visit(element_at<positions[Index]>(elements)), ...); }
+    (std::make_index_sequence<positions.size()>{});
 }
 
 }  // namespace strata::detail

@@ -1,4 +1,5 @@
-// strata/detail/tuple_elements.hpp - visiting the elements of a tuple (a mapping's declarations).
+// strata/detail/tuple_elements.hpp - a tuple's elements applied to a function, and questions asked
+// of a type list's element types (how many, where, whether any satisfy a predicate).
 //
 // std::apply would do, but its noexcept specification asks is_nothrow_invocable of the visitor
 // over every element type, and a mapping's visitors are generic lambdas instantiated per model:
@@ -11,8 +12,6 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
-
-#include "strata/detail/element_list.hpp"
 
 namespace strata::detail {
 
@@ -44,16 +43,6 @@ inline constexpr auto matching_element_positions<Predicate, std::tuple<Elements.
     ((Predicate<Elements>::value ? (positions[next++] = position++) : position++), ...);
     return positions;
 }();
-
-/// Calls `visit(element)` for each element of `elements` whose type satisfies Predicate, in order.
-/// The positions are found over the types alone: a mapping's visitors were generic lambdas that
-/// every element instantiated, only to skip most of them with `if constexpr`.
-template <template <class> class Predicate, class... Elements, class Visit>
-constexpr void for_each_matching_element(const element_list<Elements...>& elements, Visit&& visit) {
-    constexpr auto& positions = matching_element_positions<Predicate, std::tuple<Elements...>>;
-    [&]<std::size_t... Index>(std::index_sequence<Index...>) { (visit(element_at<positions[Index]>(elements)), ...); }
-    (std::make_index_sequence<positions.size()>{});
-}
 
 /// Whether any element type of Tuple satisfies Predicate (a class template with ::value).
 template <template <class> class Predicate, class Tuple>

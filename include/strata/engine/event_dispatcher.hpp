@@ -2,7 +2,6 @@
 // (internal: one per engine, shared with its replicas; a program registers through engine::listen).
 #pragma once
 
-#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <mutex>

@@ -22,6 +22,7 @@
 #include "strata/core/type_traits.hpp"
 #include "strata/core/value.hpp"
 #include "strata/detail/bytes_hash.hpp"
+#include "strata/detail/element_list.hpp"
 #include "strata/detail/tuple_elements.hpp"
 #include "strata/schema/deferred.hpp"
 #include "strata/schema/mapping.hpp"

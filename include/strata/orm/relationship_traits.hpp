@@ -8,6 +8,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "strata/detail/element_list.hpp"
 #include "strata/detail/tuple_elements.hpp"
 #include "strata/orm/model.hpp"
 #include "strata/orm/object_state.hpp"

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/detail/element_list.hpp"
 #include "strata/orm/foreign_key_link.hpp"
 #include "strata/orm/loader_option.hpp"
 #include "strata/orm/query.hpp"

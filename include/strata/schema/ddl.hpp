@@ -16,6 +16,7 @@
 #include "strata/core/dialect.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/type_traits.hpp"
+#include "strata/detail/element_list.hpp"
 #include "strata/detail/linkage.hpp"
 #include "strata/detail/tuple_elements.hpp"
 #include "strata/schema/mapping.hpp"

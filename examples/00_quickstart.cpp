@@ -12,8 +12,9 @@ int main() try {
     auto engine = strata::create_engine(examples::database_url());
     auto connection = engine.connect();
     connection.execute_script("DROP TABLE IF EXISTS quickstart_users");
-    connection.execute_script("CREATE TABLE quickstart_users (id BIGINT PRIMARY KEY, email TEXT NOT NULL UNIQUE, "
-                              "name TEXT NOT NULL, score DOUBLE PRECISION)");
+    connection.execute_script(
+        "CREATE TABLE quickstart_users (id BIGINT PRIMARY KEY, email TEXT NOT NULL UNIQUE, "
+        "name TEXT NOT NULL, score DOUBLE PRECISION)");
 
     examples::variant_run run{engine, "quickstart", "insert_and_read"};
     {

@@ -17,7 +17,8 @@ int main() try {
     std::size_t expected = 0;
     auto check = [&expected](std::size_t seen, const char* variant) {
         if (expected == 0) expected = seen;
-        if (seen != expected) throw std::runtime_error(fmt::format("{} saw {} name characters, not {}", variant, seen, expected));
+        if (seen != expected)
+            throw std::runtime_error(fmt::format("{} saw {} name characters, not {}", variant, seen, expected));
     };
     {
         strata::session session{engine};

@@ -17,9 +17,9 @@ int main() try {
     strata::create_all<user>(engine);
     {
         auto connection = engine.connect();
-        examples::insert_generated(connection, "example_users", "id, email, name, bio",
-                                   "n, 'user' || n || '@example.com', 'User ' || n, " + examples::repeated_x(connection, 1000),
-                                   users);
+        examples::insert_generated(
+            connection, "example_users", "id, email, name, bio",
+            "n, 'user' || n || '@example.com', 'User ' || n, " + examples::repeated_x(connection, 1000), users);
     }
     std::size_t full_bytes = 0;
     {

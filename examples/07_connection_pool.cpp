@@ -51,10 +51,11 @@ int main() try {
                 for (int i = 0; i < each; ++i) {
                     auto connection = engine.connect();
                     strata::transaction transaction{connection};
-                    const auto balance = connection.scalar(
-                        strata::select(col<&account::balance>).where(col<&account::id> == t));
-                    connection.execute(strata::update<account>().set(col<&account::balance>, balance + 1).where(
-                        col<&account::id> == t));
+                    const auto balance =
+                        connection.scalar(strata::select(col<&account::balance>).where(col<&account::id> == t));
+                    connection.execute(strata::update<account>()
+                                           .set(col<&account::balance>, balance + 1)
+                                           .where(col<&account::id> == t));
                     transaction.commit();
                     ++done;
                 }
@@ -62,9 +63,8 @@ int main() try {
         }
         for (auto& worker : workers) worker.join();
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        run.finish(static_cast<std::size_t>(done.load()),
-                   fmt::format("connections_opened={} ms_per_transaction={:.3f}", engine.pool_status().opened,
-                               ms / done.load()));
+        run.finish(static_cast<std::size_t>(done.load()), fmt::format("connections_opened={} ms_per_transaction={:.3f}",
+                                                                      engine.pool_status().opened, ms / done.load()));
     }
     auto check = strata::create_engine(url);
     const auto total = check.connect().scalar(strata::select(strata::sum(col<&account::balance>)));

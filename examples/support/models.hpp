@@ -21,11 +21,11 @@ struct order {
 
 template <>
 struct strata::mapping<examples::order> {
-    static constexpr auto table = strata::table("report_orders",                          //
-        strata::column<&examples::order::id>("id", strata::primary_key),                    //
-        strata::column<&examples::order::user_id>("user_id", strata::index),                //
-        strata::column<&examples::order::total>("total"),                                   //
-        strata::column<&examples::order::status>("status"));
+    static constexpr auto table = strata::table("report_orders",                                                      //
+                                                strata::column<&examples::order::id>("id", strata::primary_key),      //
+                                                strata::column<&examples::order::user_id>("user_id", strata::index),  //
+                                                strata::column<&examples::order::total>("total"),                     //
+                                                strata::column<&examples::order::status>("status"));
 };
 
 namespace examples {
@@ -55,24 +55,25 @@ struct account {
 
 template <>
 struct strata::mapping<examples::user> {
-    static constexpr auto table = strata::table("example_users",                 //
-        strata::column<&examples::user::id>("id", strata::primary_key),           //
-        strata::column<&examples::user::email>("email", strata::unique),          //
-        strata::column<&examples::user::name>("name"),                            //
-        strata::column<&examples::user::bio>("bio"));
+    static constexpr auto table = strata::table("example_users",                                                  //
+                                                strata::column<&examples::user::id>("id", strata::primary_key),   //
+                                                strata::column<&examples::user::email>("email", strata::unique),  //
+                                                strata::column<&examples::user::name>("name"),                    //
+                                                strata::column<&examples::user::bio>("bio"));
 };
 
 template <>
 struct strata::mapping<examples::post> {
-    static constexpr auto table = strata::table("example_posts",                 //
-        strata::column<&examples::post::id>("id", strata::primary_key),           //
-        strata::column<&examples::post::title>("title"),                          //
-        strata::column<&examples::post::created_at>("created_at"));
+    static constexpr auto table = strata::table("example_posts",                                                 //
+                                                strata::column<&examples::post::id>("id", strata::primary_key),  //
+                                                strata::column<&examples::post::title>("title"),                 //
+                                                strata::column<&examples::post::created_at>("created_at"));
 };
 
 template <>
 struct strata::mapping<examples::account> {
-    static constexpr auto table = strata::table("example_accounts",                                   //
-        strata::column<&examples::account::id>("id", strata::primary_key, strata::no_autoincrement),    //
-        strata::column<&examples::account::balance>("balance"));
+    static constexpr auto table =
+        strata::table("example_accounts",                                                                           //
+                      strata::column<&examples::account::id>("id", strata::primary_key, strata::no_autoincrement),  //
+                      strata::column<&examples::account::balance>("balance"));
 };

@@ -9,7 +9,7 @@ struct shape {
 };
 template <>
 struct strata::mapping<shape> {
-    static constexpr auto table = strata::table("shapes", strata::column<&shape::id>("id"),
-                                                strata::column<&shape::origin>("origin"));
+    static constexpr auto table =
+        strata::table("shapes", strata::column<&shape::id>("id"), strata::column<&shape::origin>("origin"));
 };
 int main() {}

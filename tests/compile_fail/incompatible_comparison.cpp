@@ -8,7 +8,7 @@ struct person {
 };
 template <>
 struct strata::mapping<person> {
-    static constexpr auto table = strata::table("people", strata::column<&person::id>("id"),
-                                                strata::column<&person::email>("email"));
+    static constexpr auto table =
+        strata::table("people", strata::column<&person::id>("id"), strata::column<&person::email>("email"));
 };
 int main() { (void)strata::select(strata::col<&person::id>).where(strata::col<&person::email> == 42); }

@@ -31,11 +31,12 @@ int main() {
     auto connection = engine.connect();
     (void)connection.execute(strata::select(col<&book::author_id>, strata::count()).group_by(col<&book::author_id>));
     // Windows, subqueries, CTEs and an object with a column.
-    const auto ranked = strata::select(col<&book::id>, strata::row_number()
-                                                            .over(strata::partition_by(col<&book::author_id>)
-                                                                      .order_by(col<&book::id>.desc()))
-                                                            .label("place"))
-                            .subquery("ranked");
+    const auto ranked =
+        strata::select(col<&book::id>,
+                       strata::row_number()
+                           .over(strata::partition_by(col<&book::author_id>).order_by(col<&book::id>.desc()))
+                           .label("place"))
+            .subquery("ranked");
     (void)connection.execute(strata::select(ranked.column<0>()).from(ranked).where(ranked.column<1>() == 1));
     auto counting = strata::select(strata::literal(1).label("n")).cte("counting");
     counting = counting.union_all(strata::select(counting.column<0>() + 1).where(counting.column<0>() < 3));

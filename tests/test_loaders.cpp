@@ -1,6 +1,7 @@
 // Relationships and loader strategies, counted through engine events on both databases.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -679,5 +680,51 @@ TEST_CASE("refresh() loads the object's relationships again, as SQLAlchemy's ref
         session.connection().execute("INSERT INTO books (id, title, author_id) VALUES (100, 'new', 1)");
         session.refresh(first);
         CHECK(first->books.size() == 3);
+    });
+}
+
+TEST_CASE(
+    "after commit a collection loads without a child another transaction moved, though the child still held its old "
+    "writer") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 2);  // author 1 has books 1 and 2, author 2 books 3 and 4
+        strata::session session{engine};
+        const auto ids_of = [](const strata::ref<author>& parent) {
+            std::vector<std::int64_t> ids;
+            for (const auto& written : parent->books) ids.push_back(written->id);
+            std::sort(ids.begin(), ids.end());
+            return ids;
+        };
+        // Each author holds its books, and each book its writer, loaded.
+        REQUIRE(session.query<author>().options(strata::joinedload(&author::books)).all().size() == 2);
+        REQUIRE(session.query<book>().options(strata::joinedload(&book::writer)).all().size() == 4);
+        session.commit();  // expires every object, with the relationships it held
+        engine.connect().execute("UPDATE books SET author_id = 2 WHERE id = 1");
+        // add() loads author 1's collection from the rows first: book 2 alone. Book 1's writer is
+        // the previous transaction's, not a change of this session's to follow.
+        const auto first = session.get<author>(1);
+        book added;
+        added.id = 100;
+        added.title = "new";
+        added.author_id = 1;
+        first->books.add(session.add(std::move(added)));
+        CHECK(ids_of(first) == std::vector<std::int64_t>{2, 100});
+        // A selectinload that fills author 2's collection (author 1's has a change and stays).
+        const auto found =
+            session.query<author>().options(strata::selectinload(&author::books)).order_by(col<&author::id>).all();
+        CHECK(ids_of(found[0]) == std::vector<std::int64_t>{2, 100});
+        CHECK(ids_of(found[1]) == std::vector<std::int64_t>{1, 3, 4});
+        CHECK(session.get<book>(1)->writer->id == 2);
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 1 AND author_id = 2") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 100 AND author_id = 1") == 1);
+        session.close();
+        // Without autoflush every load follows the session's changes: the same after a commit.
+        strata::session manual{engine, strata::session_options{.autoflush = false}};
+        REQUIRE(manual.query<book>().options(strata::joinedload(&book::writer)).all().size() == 5);
+        manual.commit();
+        engine.connect().execute("UPDATE books SET author_id = 1 WHERE id = 3");
+        CHECK(ids_of(manual.get<author>(2)) == std::vector<std::int64_t>{1, 4});
+        CHECK(ids_of(manual.get<author>(1)) == std::vector<std::int64_t>{2, 3, 100});
     });
 }

@@ -210,22 +210,29 @@ STRATA_COMPILED_LINKAGE void follow_unflushed_changes(session& owner, const rela
     // or remove (another parent's, whose change is not flushed yet). A child leaves a filled
     // collection that holds it (its rows put it there) or recorded its addition when its
     // reference names another parent, and joins the filled collection of the parent it names.
+    // Not a reference a commit expired with its object and nothing changed since: it is the
+    // previous transaction's (unloaded when the object's row loads again), and another
+    // transaction may have moved the child meanwhile, as the rows just read say.
+    const auto truth = [&](const tracked_pointer& item) -> const reference_member* {
+        const auto& reference = inverse.reference_of(*item);
+        return reference.is_loaded() && (!item->expired || reference.changed()) ? &reference : nullptr;
+    };
     std::vector<tracked_pointer> leaving;
     for (const auto& parent : filled) {
         auto& collection = member.collection_of(*parent);
         leaving.clear();
         const auto check = [&](const tracked_pointer& item) {
-            const auto& reference = inverse.reference_of(*item);
-            if (reference.is_loaded() && reference.current_target() != parent) leaving.push_back(item);
+            const auto* reference = truth(item);
+            if (reference != nullptr && reference->current_target() != parent) leaving.push_back(item);
         };
         for (const auto& item : collection.loaded_entries()) check(item);
         for (const auto& item : collection.added()) check(item);
         for (const auto& item : leaving) collection.follow(item, false);
     }
     behavior.target_objects(owner).for_each_object([&](const tracked_pointer& tracked) {
-        const auto& reference = inverse.reference_of(*tracked);
-        if (!reference.is_loaded()) return;
-        if (auto* collection = filled_collection_of(reference.current_target())) collection->follow(tracked, true);
+        const auto* reference = truth(tracked);
+        if (reference == nullptr) return;
+        if (auto* collection = filled_collection_of(reference->current_target())) collection->follow(tracked, true);
     });
 }
 

@@ -735,3 +735,43 @@ TEST_CASE("a loop over a collection that loses entries meanwhile throws usage_er
         CHECK(second->books.size() == 5);
     });
 }
+
+TEST_CASE("deleting an object after commit cascades to the children its rows have now, not those it held before") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 5);  // book i has review i and publisher (i % 5) + 1: publisher 1 has books 5 and 10
+        strata::session session{engine};
+        auto third = session.get<book>(3);
+        auto second = session.get<book>(2);
+        auto publisher_one = session.get<publisher>(1);
+        REQUIRE(third->reviews.size() == 1);
+        REQUIRE(second->reviews.size() == 1);
+        REQUIRE(publisher_one->books.size() == 2);
+        session.commit();  // expires them, with the collections they held
+        {
+            // Another transaction moves a review and a book to other parents meanwhile.
+            auto connection = engine.connect();
+            connection.execute("UPDATE reviews SET book_id = 4 WHERE id = 3");
+            connection.execute("UPDATE reviews SET book_id = 1 WHERE id = 2");
+            connection.execute("UPDATE books SET publisher_id = 2 WHERE id = 5");
+        }
+        // delete_orphan: book 3's reviews are deleted with it, and it has none now.
+        session.remove(third);
+        // A collection with an unflushed change: the change applies on top of the rows.
+        review added;
+        added.id = 100;
+        added.book_id = 2;
+        added.stars = 1;
+        second->reviews.add(session.add(std::move(added)));
+        session.remove(second);
+        // An optional foreign key: publisher 1's books lose it, and only book 10 is one now.
+        session.remove(publisher_one);
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id = 3 AND book_id = 4") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id = 2 AND book_id = 1") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id = 100") == 0);
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews") == 10);  // books 2 and 3 had none left
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 5 AND publisher_id = 2") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 10 AND publisher_id IS NULL") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books") == 8);
+    });
+}

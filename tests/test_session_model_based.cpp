@@ -1,13 +1,14 @@
 // The session checked against a model: random sequences of operations (add, modify, link and unlink
 // through either side, remove with its cascades, flush, commit, rollback, queries with each loader
 // strategy, flushes that fail on a foreign key, undone whole or, in a third of the sequences, alone
-// by a savepoint; merge() of plain copies; refresh() after a raw UPDATE; a fifth of the sequences run
-// without autoflush) are applied to a session and to a plain in-memory
-// picture of what the database must hold. After every commit and rollback the whole database is read back with raw SQL
-// and compared with the picture, and every object the session holds is compared with its row; a query with a loader
-// compares the collections it finds. Reviews and tags get keys the database generates. Fixed seeds here;
-// STRATA_MODEL_SEQUENCES=<n> runs n sequences per backend (scripts/soak.sh), and a failure names its seed so it replays
-// alone (STRATA_MODEL_SEED=<seed>); STRATA_MODEL_PROGRESS=1 reports every 1,000 clean sequences.
+// by a savepoint; merge() of plain copies; refresh() after a raw UPDATE; a commit after which another
+// transaction moves a book or a review to another parent; a fifth of the sequences run without autoflush) are applied
+// to a session and to a plain in-memory picture of what the database must hold. After every commit and rollback the
+// whole database is read back with raw SQL and compared with the picture, and every object the session holds is
+// compared with its row; a query with a loader compares the collections it finds. Reviews and tags get keys the
+// database generates. Fixed seeds here; STRATA_MODEL_SEQUENCES=<n> runs n sequences per backend (scripts/soak.sh), and
+// a failure names its seed so it replays alone (STRATA_MODEL_SEED=<seed>); STRATA_MODEL_PROGRESS=1 reports every 1,000
+// clean sequences.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -148,7 +149,7 @@ public:
     /// Runs `steps` random operations, then commits and checks.
     void run(int steps) {
         for (int step = 0; step < steps; ++step) {
-            const auto operation = pick(0, 26);
+            const auto operation = pick(0, 27);
             log_ << '\n' << operation << ' ';
             INFO("operations so far: " << log_.str());
             const auto logged = log_.str().size();
@@ -244,6 +245,9 @@ private:
                 break;
             case 26:
                 refresh_after_raw_update();
+                break;
+            case 27:
+                change_elsewhere();
                 break;
             default:
                 break;
@@ -807,6 +811,46 @@ private:
         session_.commit();
         committed_ = state_;
         check_database();
+    }
+    /// The session commits, and another transaction (raw SQL on a connection of its own) moves a
+    /// row to another parent before the session's next: what the session then loads, writes and
+    /// cascades must follow the rows, though its objects still hold what the commit expired.
+    void change_elsewhere() {
+        session_.commit();
+        committed_ = state_;
+        change_rows_elsewhere();
+        committed_ = state_;
+        check_database();
+    }
+    void change_rows_elsewhere() {
+        auto connection = engine_.connect();  // released before the session needs one (a pool of one on SQLite)
+        switch (pick(0, 2)) {
+            case 0:  // a book to another author
+                if (const auto book_id = any_key(state_.books), author_id = any_key(state_.authors);
+                    book_id && author_id) {
+                    connection.execute("UPDATE books SET author_id = $1 WHERE id = $2", *author_id, *book_id);
+                    state_.books[*book_id].author_id = *author_id;
+                    log_ << "commit; elsewhere book " << *book_id << " to author " << *author_id;
+                }
+                break;
+            case 1:  // a book's publisher set or cleared
+                if (const auto book_id = any_key(state_.books)) {
+                    const auto publisher_id = chance(30) ? std::nullopt : any_key(state_.publishers);
+                    connection.execute("UPDATE books SET publisher_id = $1 WHERE id = $2", publisher_id, *book_id);
+                    state_.books[*book_id].publisher_id = publisher_id;
+                    log_ << "commit; elsewhere book " << *book_id << " to publisher " << publisher_id.value_or(0);
+                }
+                break;
+            default:  // a review to another book
+                if (const auto review_id = any_key(state_.reviews), book_id = any_key(state_.books);
+                    review_id && book_id) {
+                    connection.execute("UPDATE reviews SET book_id = $1 WHERE id = $2", *book_id,
+                                       held<review>().at(*review_id)->id);
+                    state_.reviews[*review_id].first = *book_id;
+                    log_ << "commit; elsewhere review " << *review_id << " to book " << *book_id;
+                }
+                break;
+        }
     }
     void rollback() {
         session_.rollback();

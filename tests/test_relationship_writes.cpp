@@ -775,3 +775,30 @@ TEST_CASE("deleting an object after commit cascades to the children its rows hav
         CHECK(count_rows(engine, "SELECT count(*) FROM books") == 8);
     });
 }
+
+TEST_CASE("a remove() after commit goes by the rows: a child another transaction moved away is not removed") {
+    for_each_backend([](strata::engine& engine) {
+        seed(engine, 2, 5);  // book i has review i and publisher (i % 5) + 1: publisher 1 has books 5 and 10
+        strata::session session{engine};
+        auto third = session.get<book>(3);
+        auto publisher_one = session.get<publisher>(1);
+        const auto review_three = third->reviews[0];
+        const auto book_five = publisher_one->books[0];
+        REQUIRE(book_five->id == 5);
+        session.commit();  // expires them, with the collections they held
+        {
+            auto connection = engine.connect();
+            connection.execute("UPDATE reviews SET book_id = 4 WHERE id = 3");
+            connection.execute("UPDATE books SET publisher_id = 2 WHERE id = 5");
+        }
+        strata::statement_counter counter{engine};
+        // Each collection loads again first: neither lists the child any more.
+        CHECK_FALSE(third->reviews.remove(review_three));
+        CHECK_FALSE(publisher_one->books.remove(book_five));
+        CHECK(counter.count() == 2);
+        CHECK(publisher_one->books.size() == 1);  // book 10
+        session.commit();
+        CHECK(count_rows(engine, "SELECT count(*) FROM reviews WHERE id = 3 AND book_id = 4") == 1);
+        CHECK(count_rows(engine, "SELECT count(*) FROM books WHERE id = 5 AND publisher_id = 2") == 1);
+    });
+}

@@ -218,6 +218,12 @@ STRATA_COMPILED_LINKAGE void collection_member::prepare_change() {
         loaded_ = true;
         return;
     }
+    // A collection a commit expired with its object is the previous transaction's, and another
+    // may have moved a child since: a change goes on the rows, as SQLAlchemy's expired collection
+    // loads again before an append or a remove. Removing a child listed there but moved away
+    // would otherwise delete it (delete_orphan) or null the key another transaction wrote.
+    if (loaded_ && !changed() && context_.owner != nullptr && context_.parent != nullptr && context_.parent->expired)
+        unload();
     check_loadable(context_);
     if (!loaded_) context_.load(static_cast<collection_member*>(this), false);
 }

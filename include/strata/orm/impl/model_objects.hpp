@@ -645,18 +645,9 @@ STRATA_COMPILED_LINKAGE void model_objects::cascade_removal(tracked_object& item
         // A commit expired the object with the collection it held: the previous transaction's
         // children, one of which another transaction may have moved since. The cascade goes by
         // the rows, as SQLAlchemy's does (its expired collection loads again): deleting or
-        // unlinking a child by that list would destroy a row the object no longer owns. This
-        // session's unflushed additions and removals apply again on top of the rows.
-        if (item.expired && collection.is_loaded()) {
-            const std::vector<tracked_pointer> added = collection.added();
-            const std::vector<tracked_pointer> removed = collection.removed();
-            collection.unload();
-            if (!added.empty() || !removed.empty()) {
-                collection.load_for_change();
-                for (const auto& each : removed) collection.remove_entry(each.get());
-                for (const auto& each : added) collection.add_entry(each);
-            }
-        }
+        // unlinking a child by that list would destroy a row the object no longer owns. (A
+        // collection changed since the commit was loaded again by its first add() or remove().)
+        if (item.expired && collection.is_loaded() && !collection.changed()) collection.unload();
         if (!collection.is_loaded()) {
             if (behavior->database_handles_children) continue;
             if (!behavior->delete_orphan && !link.nullable) continue;

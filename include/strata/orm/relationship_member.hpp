@@ -273,6 +273,9 @@ public:
     /// out (returns true): a link added here and removed there (or the reverse) is no change at all,
     /// where writing both sides could INSERT and DELETE in the wrong order.
     bool follow(const tracked_pointer& item, bool added);
+    /// Forgets the loaded objects when a commit expired them with the collection's object and
+    /// nothing changed since, so that the next change or delete cascade loads the rows again.
+    void forget_if_expired() noexcept;
     /// Forgets the loaded objects (how the session breaks a reference cycle at its end).
     void unload() noexcept {
         ++version_;

@@ -642,12 +642,7 @@ STRATA_COMPILED_LINKAGE void model_objects::cascade_removal(tracked_object& item
         if (behavior->kind != relationship_kind::one_to_many) continue;
         const foreign_key_link& link = *behavior->link;
         auto& collection = behavior->member->collection_of(item);
-        // A commit expired the object with the collection it held: the previous transaction's
-        // children, one of which another transaction may have moved since. The cascade goes by
-        // the rows, as SQLAlchemy's does (its expired collection loads again): deleting or
-        // unlinking a child by that list would destroy a row the object no longer owns. (A
-        // collection changed since the commit was loaded again by its first add() or remove().)
-        if (item.expired && collection.is_loaded() && !collection.changed()) collection.unload();
+        collection.forget_if_expired();  // the cascade goes by the rows, not the previous transaction's list
         if (!collection.is_loaded()) {
             if (behavior->database_handles_children) continue;
             if (!behavior->delete_orphan && !link.nullable) continue;

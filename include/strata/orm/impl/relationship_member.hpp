@@ -211,6 +211,17 @@ STRATA_COMPILED_LINKAGE void collection_member::load_now() const {
     context_.load(const_cast<collection_member*>(this), true);
 }
 
+STRATA_COMPILED_LINKAGE void collection_member::forget_if_expired() noexcept {
+    // What a commit expired with its object is the previous transaction's, and another may have
+    // moved a child since. Reads keep it (as columns keep their values); what writes must go by
+    // the rows, as SQLAlchemy's expired collection loads again: removing or cascading to a child
+    // listed here but moved away would delete it or null the key another transaction wrote, and
+    // adding back one still listed would be no change. A collection changed since the commit was
+    // loaded again by its first change.
+    if (loaded_ && !changed() && context_.owner != nullptr && context_.parent != nullptr && context_.parent->expired)
+        unload();
+}
+
 STRATA_COMPILED_LINKAGE void collection_member::prepare_change() {
     // A new object's collection (never bound to a session) starts empty; the session marks
     // the collections of added objects loaded the same way (mark_new).
@@ -218,12 +229,7 @@ STRATA_COMPILED_LINKAGE void collection_member::prepare_change() {
         loaded_ = true;
         return;
     }
-    // A collection a commit expired with its object is the previous transaction's, and another
-    // may have moved a child since: a change goes on the rows, as SQLAlchemy's expired collection
-    // loads again before an append or a remove. Removing a child listed there but moved away
-    // would otherwise delete it (delete_orphan) or null the key another transaction wrote.
-    if (loaded_ && !changed() && context_.owner != nullptr && context_.parent != nullptr && context_.parent->expired)
-        unload();
+    forget_if_expired();  // a change goes on the rows
     check_loadable(context_);
     if (!loaded_) context_.load(static_cast<collection_member*>(this), false);
 }
